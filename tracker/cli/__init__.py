@@ -1,0 +1,6 @@
+"""The ``tracker`` command line.  Each command group lives in its own module."""
+
+from tracker.cli._app import app, main
+from tracker.cli import forecasts as _forecasts  # noqa: F401  (registers commands)
+
+__all__ = ["app", "main"]

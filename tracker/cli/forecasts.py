@@ -1,0 +1,178 @@
+"""``tracker forecasts ...``, ``tracker resolve-manually``, ``tracker reopen`` and ``tracker scale``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from tracker import lifecycle, registry
+from tracker.cli._app import app, console, current_user, state, today
+from tracker.db import session_scope
+from tracker.models import Outcome, Status
+from tracker.scale import SCALE_TABLE_COLUMNS, scale_table_rows
+
+forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
+app.add_typer(forecasts_app, name="forecasts")
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@forecasts_app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="forecast files, or folders of them")],
+) -> None:
+    """Validate and import forecast files, all or nothing; re-importing is safe."""
+    st = state(ctx)
+    files = registry.load_files(paths, st.scale)
+    with session_scope(st.ready_engine()) as session:
+        report = registry.import_files(session, files, today=today(), actor=current_user())
+    console.print(
+        f"Imported {report.files} file(s): {len(report.created)} new, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged forecast(s)."
+    )
+    for forecast_id, old, new in report.probability_changes:
+        console.print(f"  {forecast_id}: probability {old:.0%} -> {new:.0%}")
+    if report.closed:
+        console.print(f"  closed (past their close date): {', '.join(report.closed)}")
+
+
+@forecasts_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[Optional[Status], typer.Option(help="only forecasts with this status")] = None,
+    tag: Annotated[Optional[str], typer.Option(help="only forecasts with this tag")] = None,
+    author: Annotated[Optional[str], typer.Option(help="author name, or part of it")] = None,
+    source: Annotated[Optional[str], typer.Option(help="source key (the forecast file's name)")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = OutputFormat.table,
+) -> None:
+    """List forecasts, soonest close date first."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        lifecycle.close_expired(session, today())
+        rows = registry.list_forecasts(session, status=status.value if status else None, tag=tag,
+                                       author=author, source=source)
+    if format is OutputFormat.json:
+        print(json.dumps([row.to_json() for row in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "status", "p", "estimate", "closes", "tags", "question", title=f"{len(rows)} forecast(s)")
+    for row in rows:
+        status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
+        estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
+        table.add_row(row.id, status_text, f"{row.probability:.0%}", estimate, row.closes.isoformat(),
+                      ", ".join(row.tags), row.question)
+    console.print(table)
+
+
+@forecasts_app.command("show")
+def show(
+    ctx: typer.Context,
+    forecast_id: Annotated[str, typer.Argument(metavar="ID")],
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """One forecast with its quote, rules, probability history, resolutions and audit log."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        detail = registry.forecast_detail(session, forecast_id)
+    if format is OutputFormat.json:
+        print(json.dumps(_detail_json(detail), indent=2, ensure_ascii=False, default=str))
+        return
+    _print_detail(detail)
+
+
+def _detail_json(detail: registry.ForecastDetail) -> dict:
+    data = detail.forecast.model_dump(mode="json")
+    data["tags"] = detail.tags
+    data["source"] = detail.source.model_dump(mode="json")
+    data["probability_history"] = [u.model_dump(mode="json") for u in detail.updates]
+    data["resolutions"] = [r.model_dump(mode="json") for r in detail.resolutions]
+    data["audit"] = [a.model_dump(mode="json") for a in detail.audit]
+    return data
+
+
+def _print_detail(detail: registry.ForecastDetail) -> None:
+    f, s = detail.forecast, detail.source
+    console.print(f"[bold]{f.id}[/bold]  {f.status}" + (f" ({f.outcome})" if f.outcome else ""))
+    console.print(f"{f.question}")
+    console.print(f"“{f.quote}”", style="italic", markup=False)
+    console.print(f"— {s.author}, {s.title} ({s.publisher or 'unknown publisher'}, {s.published})", markup=False)
+    vague = " (a vague term)" if f.vague else ""
+    console.print(f"Estimate: {f.estimate!r}{vague} -> {f.probability:.0%};  open {f.opens} .. {f.closes}")
+    console.print(f"Tags: {', '.join(detail.tags) or '-'}", markup=False)
+    if f.criteria:
+        console.print(f"Criteria: {f.criteria}", markup=False)
+    console.print(f"Evidence rules: yes {f.yes_when}  no {f.no_when}  "
+                  f"min sources {f.min_sources}, default at close {f.default_at_close}", markup=False)
+    history = Table("as of", "probability", "estimate", "note", title="Probability history")
+    for u in detail.updates:
+        history.add_row(u.as_of.isoformat(), f"{u.probability:.0%}", u.estimate, u.note or "")
+    console.print(history)
+    if detail.resolutions:
+        resolutions = Table("outcome", "when", "by", "note", "active", title="Resolutions")
+        for r in detail.resolutions:
+            resolutions.add_row(r.outcome, r.resolved_at.isoformat(timespec="seconds"), r.resolved_by,
+                                r.note or "", "yes" if r.active else f"reopened: {r.reopen_note}")
+        console.print(resolutions)
+    log = Table("when", "who", "action", "from", "to", "detail", title="Audit log")
+    for a in detail.audit:
+        log.add_row(a.at.isoformat(timespec="seconds"), a.actor, a.action, a.from_status or "",
+                    a.to_status or "", json.dumps(a.detail) if a.detail else "")
+    console.print(log)
+
+
+@app.command("resolve-manually")
+def resolve_manually(
+    ctx: typer.Context,
+    forecast_id: Annotated[str, typer.Argument(metavar="ID")],
+    outcome: Annotated[Outcome, typer.Option(help="yes, no or annulled")],
+    note: Annotated[str, typer.Option(help="why: what happened, where it was reported")] = "",
+    by: Annotated[Optional[str], typer.Option(help="who records it (default: your user name)")] = None,
+    evidence: Annotated[Optional[list[str]], typer.Option(help="a link to the evidence; repeatable")] = None,
+) -> None:
+    """Record an outcome by hand (goes through the lifecycle rules and the audit log)."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        lifecycle.close_expired(session, today())
+        forecast = registry.get_forecast(session, forecast_id)
+        lifecycle.resolve(session, forecast, outcome, actor=by or current_user(), note=note or None,
+                          evidence_links=evidence or ())
+        status = forecast.status
+    console.print(f"{forecast_id}: {status}" + (f" ({outcome.value})" if outcome is not Outcome.ANNULLED else ""))
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    forecast_id: Annotated[str, typer.Argument(metavar="ID")],
+    note: Annotated[str, typer.Option(help="why the resolution is undone")],
+    by: Annotated[Optional[str], typer.Option(help="who reopens it (default: your user name)")] = None,
+) -> None:
+    """Undo a forecast's resolution (kept in its history); it is open or closed again."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        forecast = registry.get_forecast(session, forecast_id)
+        status = lifecycle.reopen(session, forecast, actor=by or current_user(), note=note, today=today())
+    console.print(f"{forecast_id}: reopened, now {status.value}")
+
+
+@app.command()
+def scale(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Option("--scale", help="only this scale")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Print the estimative-language table: verbal terms and the probabilities they map to."""
+    st = state(ctx)
+    if format is OutputFormat.json:
+        entries = [dataclasses.asdict(entry) for entry in st.scale.entries(name)]
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    table = Table(*SCALE_TABLE_COLUMNS, title="Estimative scale")
+    for row in scale_table_rows(st.scale, name):
+        table.add_row(*row)
+    console.print(table)

@@ -1,0 +1,109 @@
+"""Engines, sessions and migrations.
+
+One session per unit of work: :func:`session_scope` commits on success, rolls back
+on error, and maps SQLAlchemy's errors to :class:`~tracker.errors.StorageError`.
+The schema is made only by Alembic (:func:`upgrade`), never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from tracker.errors import StorageError
+from tracker.settings import Settings
+
+
+def migrations_dir() -> Path:
+    """The Alembic folder: ``migrations/`` of a checkout, or its copy inside a wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "migrations", package / "_migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise StorageError("the migrations folder is missing from this installation; reinstall the tracker")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[-1]
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=8)
+def _cached_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine_for(settings: Settings) -> Engine:
+    return _cached_engine(settings.resolved_database_url())
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it fails."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (``tracker init``); running it twice is harmless."""
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"migration failed: {_first_line(exc)}") from exc
+
+
+def schema_is_current(engine: Engine) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read the database: {_first_line(exc)}") from exc
+    return current == heads

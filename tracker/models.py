@@ -1,0 +1,177 @@
+"""The database models (SQLModel).  The schema changes only through ``migrations/``.
+
+Design notes:
+- A forecast's id is the slug of its forecast file: stable across re-imports.
+- ``Forecast.probability`` is the standing probability; every value it ever had is
+  a dated :class:`ProbabilityUpdate` row (time-weighted scoring reads them).
+- A resolution is never edited or deleted: reopening marks it inactive and a new
+  one may follow.  At most one resolution of a forecast is active.
+- :class:`AuditEntry` rows are append-only (``tracker.audit`` refuses updates and deletes).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Status(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+    RESOLVED = "resolved"
+    ANNULLED = "annulled"
+
+
+class Outcome(str, enum.Enum):
+    YES = "yes"
+    NO = "no"
+    ANNULLED = "annulled"
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+
+
+class Source(SQLModel, table=True):
+    """A published text whose predictions we track (one forecast file each)."""
+
+    __tablename__ = "source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200, description="the forecast file's name without .yaml")
+    title: str
+    author: str = Field(index=True)
+    publisher: str | None = None
+    url: str | None = None
+    published: date | None = None
+    created_at: datetime = _ts()
+
+
+class Forecast(SQLModel, table=True):
+    __tablename__ = "forecast"
+    __table_args__ = (
+        CheckConstraint("probability >= 0 AND probability <= 1", name="ck_forecast_probability"),
+        CheckConstraint("status IN ('open', 'closed', 'resolved', 'annulled')", name="ck_forecast_status"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_forecast_outcome"),
+        CheckConstraint("closes >= opens", name="ck_forecast_window"),
+    )
+
+    id: str = Field(primary_key=True, max_length=200)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    question: str
+    quote: str
+    estimate: str = Field(description="the author's verbal term, as written")
+    probability: float
+    probability_from_scale: bool = False
+    vague: bool = Field(default=False, description="the estimate is a vague term (could, possible, ...)")
+    opens: date
+    closes: date = Field(index=True)
+    status: str = Field(default=Status.OPEN.value, index=True, max_length=16)
+    outcome: str | None = Field(default=None, max_length=8)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    criteria: str | None = None
+    yes_when: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    no_when: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    min_sources: int = 2
+    default_at_close: str | None = Field(default=None, max_length=8)
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ForecastTag(SQLModel, table=True):
+    __tablename__ = "forecast_tag"
+
+    forecast_id: str = Field(foreign_key="forecast.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True, max_length=100, index=True)
+
+
+class ProbabilityUpdate(SQLModel, table=True):
+    """One value a forecast's probability had, from ``as_of`` until the next row."""
+
+    __tablename__ = "probability_update"
+    __table_args__ = (
+        CheckConstraint("probability >= 0 AND probability <= 1", name="ck_update_probability"),
+        Index("ix_probability_update_forecast_as_of", "forecast_id", "as_of"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_id: str = Field(foreign_key="forecast.id", ondelete="CASCADE")
+    as_of: date
+    probability: float
+    estimate: str
+    recorded_at: datetime = _ts()
+    note: str | None = None
+
+
+class Resolution(SQLModel, table=True):
+    """An outcome recorded for a forecast.  Never edited: reopening deactivates it."""
+
+    __tablename__ = "resolution"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('yes', 'no', 'annulled')", name="ck_resolution_outcome"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE")
+    outcome: str = Field(max_length=8)
+    resolved_at: datetime = _ts()
+    resolved_by: str
+    note: str | None = None
+    evidence_links: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    active: bool = True
+    reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_by: str | None = None
+    reopen_note: str | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """One state change, append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor: str
+    action: str = Field(max_length=50)
+    entity: str = Field(max_length=50)
+    entity_id: str = Field(index=True, max_length=200)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+__all__ = [
+    "AuditEntry", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate", "Resolution", "Source",
+    "Status", "UTCDateTime", "utcnow",
+]

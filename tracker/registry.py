@@ -1,0 +1,302 @@
+"""The forecast registry: importing forecast files and reading forecasts back.
+
+An import is all-or-nothing: :func:`load_files` validates every file first and raises
+one :class:`~tracker.errors.ForecastImportError` listing every problem; only then does
+:func:`import_files` write, in the caller's single transaction.  Re-importing is
+idempotent: nothing is duplicated, and a changed probability becomes a dated
+:class:`~tracker.models.ProbabilityUpdate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker import audit, lifecycle
+from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError
+from tracker.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
+from tracker.models import (
+    AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Resolution, Source, Status, utcnow,
+)
+from tracker.scale import EstimativeScale
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    probability_changes: list[tuple[str, float, float]] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for the ``*.yaml`` / ``*.yml`` files directly inside it."""
+    result: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            result.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
+        else:
+            result.append(path)
+    return result
+
+
+def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFile]:
+    """Validate every file; raise one ForecastImportError with all problems, or return them all."""
+    files, problems = [], []
+    owner: dict[str, tuple[Path, int]] = {}
+    expanded = expand_paths(paths)
+    if not expanded:
+        raise ForecastImportError([ForecastFileError(", ".join(map(str, paths)) or ".", "no forecast files found")])
+    for path in expanded:
+        loaded, file_problems = load_forecast_file(path, scale)
+        problems += file_problems
+        if loaded is None:
+            continue
+        for parsed in loaded.forecasts:
+            first = owner.setdefault(parsed.spec.id, (path, parsed.line))
+            if first != (path, parsed.line):
+                problems.append(ForecastFileError(path, f"duplicate id (already used in {first[0]}:{first[1]})",
+                                                  line=parsed.line, forecast_id=parsed.spec.id, field="id"))
+        files.append(loaded)
+    if problems:
+        raise ForecastImportError(problems)
+    return files
+
+
+def import_files(session: Session, files: Sequence[ForecastFile], *, today: date, actor: str) -> ImportReport:
+    """Write validated files in the caller's transaction (see :func:`load_files`)."""
+    _refuse_foreign_ids(session, files)
+    report = ImportReport(files=len(files))
+    for forecast_file in files:
+        source = _upsert_source(session, forecast_file, actor)
+        for parsed in forecast_file.forecasts:
+            _upsert_forecast(session, source, parsed, today=today, actor=actor, report=report)
+    session.flush()
+    report.closed = lifecycle.close_expired(session, today)
+    return report
+
+
+def _refuse_foreign_ids(session: Session, files: Sequence[ForecastFile]) -> None:
+    problems = []
+    for forecast_file in files:
+        ids = [p.spec.id for p in forecast_file.forecasts]
+        rows = session.exec(select(Forecast.id, Source.key).join(Source).where(Forecast.id.in_(ids))).all()
+        for forecast_id, key in rows:
+            if key != forecast_file.key:
+                line = next(p.line for p in forecast_file.forecasts if p.spec.id == forecast_id)
+                problems.append(ForecastFileError(
+                    forecast_file.path, f"this id already belongs to source {key!r}; choose another id",
+                    line=line, forecast_id=forecast_id, field="id"))
+    if problems:
+        raise ForecastImportError(problems)
+
+
+def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) -> Source:
+    spec = forecast_file.source
+    values = {"title": spec.title, "author": spec.author, "publisher": spec.publisher,
+              "url": spec.url, "published": spec.published}
+    source = session.exec(select(Source).where(Source.key == forecast_file.key)).first()
+    if source is None:
+        source = Source(key=forecast_file.key, **values)
+        session.add(source)
+        session.flush()
+        audit.record(session, actor=actor, action="create", entity="source", entity_id=source.key)
+        return source
+    changed = {k: v for k, v in values.items() if getattr(source, k) != v}
+    if changed:
+        for key, value in changed.items():
+            setattr(source, key, value)
+        audit.record(session, actor=actor, action="update", entity="source", entity_id=source.key,
+                     detail={"fields": sorted(changed)})
+    return source
+
+
+def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
+    spec = parsed.spec
+    resolution = spec.resolution
+    known = set(type(spec).model_fields)
+    return {
+        "source_id": source.id,
+        "question": spec.question,
+        "quote": spec.quote,
+        "estimate": spec.estimate,
+        "vague": parsed.vague,
+        "probability_from_scale": parsed.probability_from_scale,
+        "opens": spec.opens,
+        "closes": spec.closes,
+        "criteria": resolution.criteria,
+        "yes_when": resolution.yes_when.model_dump() if resolution.yes_when else None,
+        "no_when": resolution.no_when.model_dump() if resolution.no_when else None,
+        "min_sources": resolution.min_sources,
+        "default_at_close": resolution.default_at_close,
+        "extra": _jsonable({k: v for k, v in spec.model_dump().items() if k not in known}) or None,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _upsert_forecast(
+    session: Session, source: Source, parsed: ParsedForecast, *, today: date, actor: str, report: ImportReport
+) -> None:
+    values = _forecast_values(parsed, source)
+    forecast = session.get(Forecast, parsed.spec.id)
+    if forecast is None:
+        forecast = Forecast(id=parsed.spec.id, probability=parsed.probability, **values)
+        session.add(forecast)
+        session.flush()
+        session.add(ProbabilityUpdate(forecast_id=forecast.id, as_of=parsed.spec.opens,
+                                      probability=parsed.probability, estimate=parsed.spec.estimate,
+                                      note="initial"))
+        _set_tags(session, forecast.id, parsed.spec.tags)
+        audit.record(session, actor=actor, action="create", entity="forecast", entity_id=forecast.id,
+                     to_status=forecast.status, detail={"probability": parsed.probability})
+        report.created.append(forecast.id)
+        return
+    changed = sorted(k for k, v in values.items() if getattr(forecast, k) != v)
+    for key in changed:
+        setattr(forecast, key, values[key])
+    if _set_tags(session, forecast.id, parsed.spec.tags):
+        changed.append("tags")
+    if forecast.probability != parsed.probability:
+        report.probability_changes.append((forecast.id, forecast.probability, parsed.probability))
+        _record_probability_change(session, forecast, parsed, today=today, actor=actor)
+        changed.append("probability")
+    if not changed:
+        report.unchanged.append(forecast.id)
+        return
+    forecast.updated_at = utcnow()
+    audit.record(session, actor=actor, action="update", entity="forecast", entity_id=forecast.id,
+                 detail={"fields": changed})
+    if forecast.status == Status.CLOSED.value and forecast.closes >= today:
+        lifecycle.extend(session, forecast, actor=actor)
+    report.updated.append(forecast.id)
+
+
+def _record_probability_change(
+    session: Session, forecast: Forecast, parsed: ParsedForecast, *, today: date, actor: str
+) -> None:
+    session.add(ProbabilityUpdate(forecast_id=forecast.id, as_of=max(today, forecast.opens),
+                                  probability=parsed.probability, estimate=parsed.spec.estimate))
+    audit.record(session, actor=actor, action="probability", entity="forecast", entity_id=forecast.id,
+                 detail={"from": forecast.probability, "to": parsed.probability})
+    forecast.probability = parsed.probability
+
+
+def _set_tags(session: Session, forecast_id: str, tags: list[str]) -> bool:
+    """Make the forecast's tags exactly ``tags``; True when something changed."""
+    current = {t.tag: t for t in session.exec(select(ForecastTag).where(ForecastTag.forecast_id == forecast_id))}
+    wanted = set(tags)
+    for tag in current.keys() - wanted:
+        session.delete(current[tag])
+    for tag in wanted - current.keys():
+        session.add(ForecastTag(forecast_id=forecast_id, tag=tag))
+    return current.keys() != wanted
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ForecastRow:
+    id: str
+    status: str
+    outcome: str | None
+    probability: float
+    estimate: str
+    vague: bool
+    opens: date
+    closes: date
+    tags: list[str]
+    author: str
+    source: str
+    question: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["opens"], data["closes"] = self.opens.isoformat(), self.closes.isoformat()
+        return data
+
+
+def list_forecasts(
+    session: Session,
+    *,
+    status: str | None = None,
+    tag: str | None = None,
+    author: str | None = None,
+    source: str | None = None,
+) -> list[ForecastRow]:
+    """Forecasts matching every filter given (author: case-insensitive substring)."""
+    query = select(Forecast, Source).join(Source).order_by(Forecast.closes, Forecast.id)
+    if status:
+        query = query.where(Forecast.status == status)
+    if tag:
+        query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id).where(ForecastTag.tag == tag.lower())))
+    if author:
+        query = query.where(Source.author.ilike(f"%{author}%"))
+    if source:
+        query = query.where(Source.key == source)
+    pairs = session.exec(query).all()
+    tags = _tags_of(session, [f.id for f, _ in pairs])
+    return [
+        ForecastRow(id=f.id, status=f.status, outcome=f.outcome, probability=f.probability, estimate=f.estimate,
+                    vague=f.vague, opens=f.opens, closes=f.closes, tags=tags.get(f.id, []), author=s.author,
+                    source=s.key, question=f.question)
+        for f, s in pairs
+    ]
+
+
+def _tags_of(session: Session, forecast_ids: list[str]) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    if not forecast_ids:
+        return tags
+    rows = session.exec(select(ForecastTag).where(ForecastTag.forecast_id.in_(forecast_ids)).order_by(ForecastTag.tag))
+    for row in rows:
+        tags.setdefault(row.forecast_id, []).append(row.tag)
+    return tags
+
+
+def get_forecast(session: Session, forecast_id: str) -> Forecast:
+    forecast = session.get(Forecast, forecast_id)
+    if forecast is None:
+        raise NotFoundError("forecast", forecast_id, "see `tracker forecasts list` for the ids")
+    return forecast
+
+
+@dataclass
+class ForecastDetail:
+    forecast: Forecast
+    source: Source
+    tags: list[str]
+    updates: list[ProbabilityUpdate]
+    resolutions: list[Resolution]
+    audit: list[AuditEntry]
+
+
+def forecast_detail(session: Session, forecast_id: str) -> ForecastDetail:
+    forecast = get_forecast(session, forecast_id)
+    return ForecastDetail(
+        forecast=forecast,
+        source=session.get(Source, forecast.source_id),
+        tags=_tags_of(session, [forecast_id]).get(forecast_id, []),
+        updates=list(session.exec(select(ProbabilityUpdate).where(ProbabilityUpdate.forecast_id == forecast_id)
+                                  .order_by(ProbabilityUpdate.as_of, ProbabilityUpdate.id))),
+        resolutions=list(session.exec(select(Resolution).where(Resolution.forecast_id == forecast_id)
+                                      .order_by(Resolution.id))),
+        audit=list(session.exec(select(AuditEntry).where(AuditEntry.entity_id == forecast_id,
+                                                         AuditEntry.entity == "forecast").order_by(AuditEntry.id))),
+    )

@@ -1,0 +1,34 @@
+"""Scoring: proper scores, decompositions and calibration of resolved forecasts.
+
+    card = compute_scorecard(session, ScorecardFilter(author="Trenin"), scale)
+    card.summary.brier, card.murphy, card.corp, card.calibration, card.to_json()
+
+Scores are derived at query time from the active resolution and the probability history;
+nothing is stored.  Modules: ``_metrics`` (Brier, log, skill, bootstrap), ``_murphy``
+(binning, generalised Murphy decomposition), ``_corp`` (PAV/CORP and its consistency band),
+``_calibration`` (tables, Wilson intervals), ``_timeweighted``, ``_data`` (loading from the
+database), ``_scorecard`` (putting it together).
+"""
+
+from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_table, group_table, wilson
+from tracker.scoring._corp import CorpResult, Pooled, corp
+from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData
+from tracker.scoring._metrics import (
+    LOG_CLIP, BootstrapResult, Interval, bootstrap, brier, log_loss, metaculus_baseline_from_loss,
+    probability_of_outcome, skill,
+)
+from tracker.scoring._murphy import BinSums, MurphyDecomposition, bin_index, murphy
+from tracker.scoring._scorecard import (
+    RECORDED, SCHEMA_VERSION, CoreScores, Scorecard, SensitivityRow, Summary, compute_scorecard, core_scores,
+    reread, score_data,
+)
+from tracker.scoring._timeweighted import time_weighted_brier
+
+__all__ = [
+    "LOG_CLIP", "RECORDED", "SCHEMA_VERSION", "BinSums", "BootstrapResult", "CalibrationRow", "CoreScores",
+    "CorpResult", "GroupRow", "Interval", "MurphyDecomposition", "Pooled", "ProgressCallback", "Scorecard",
+    "ScorecardFilter", "ScoringData", "SensitivityRow", "Summary", "bin_index", "bootstrap", "brier",
+    "calibration_table", "compute_scorecard", "core_scores", "corp", "group_table", "log_loss",
+    "metaculus_baseline_from_loss", "murphy", "probability_of_outcome", "reread", "score_data", "skill",
+    "time_weighted_brier", "wilson",
+]

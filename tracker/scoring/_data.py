@@ -1,0 +1,241 @@
+"""Loading resolved forecasts from the database into numpy arrays.
+
+Scores are never stored: they are computed from ``Forecast.outcome`` (the mirror of the
+active :class:`~tracker.models.Resolution`, kept in step by :mod:`tracker.lifecycle` in the
+same transaction) and the :class:`~tracker.models.ProbabilityUpdate` history at query
+time, so a re-resolution or a reopening changes the scores at once.  Rows are read with
+plain SQL selects, column-wise, in partitions (no ORM object per forecast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Select, func, select
+from sqlmodel import Session
+
+from tracker.models import Forecast, ForecastTag, Outcome, ProbabilityUpdate, Source, Status
+
+#: ``progress(step, done, total)``: called as long work advances (the CLI draws a bar).
+ProgressCallback = Callable[[str, int, int], None]
+
+_PARTITION = 50_000
+
+
+@dataclass(frozen=True)
+class ScorecardFilter:
+    """Which forecasts a scorecard covers, and how it is computed.
+
+    ``as_of`` is the day the scorecard is drawn up (default: today, UTC): only forecasts
+    whose close date is before it are scored.  ``author`` matches part of the name, case
+    ignored; ``source`` is a source key; ``tag`` a tag; ``resolved_between`` bounds the
+    date of the active resolution, both ends included.  ``scale`` re-reads every verbal
+    estimate under that scale of the estimative table before scoring.
+    """
+
+    author: str | None = None
+    source: str | None = None
+    tag: str | None = None
+    resolved_between: tuple[date, date] | None = None
+    as_of: date | None = None
+    scale: str | None = None
+    n_bins: int = 10
+    resamples: int = 1000
+    seed: int = 20220121
+
+    def day(self) -> date:
+        return self.as_of or datetime.now(timezone.utc).date()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "author": self.author, "source": self.source, "tag": self.tag,
+            "resolved_between": [d.isoformat() for d in self.resolved_between] if self.resolved_between else None,
+            "as_of": self.day().isoformat(), "scale": self.scale, "n_bins": self.n_bins,
+            "resamples": self.resamples, "seed": self.seed,
+        }
+
+
+@dataclass
+class ScoringData:
+    """Resolved (yes/no) forecasts matching a filter, one array entry per forecast."""
+
+    ids: list[str]
+    p: np.ndarray  # standing probability of YES
+    y: np.ndarray  # 1.0 for YES, 0.0 for NO
+    opens: np.ndarray  # proleptic ordinals
+    closes: np.ndarray
+    resolved: np.ndarray  # ordinal of the active resolution's date
+    from_scale: np.ndarray  # bool: the probability was read from the scale
+    term_codes: np.ndarray
+    terms: list[str]
+    source_codes: np.ndarray
+    sources: list[str]
+    author_codes: np.ndarray  # indexes ``authors``
+    authors: list[str]
+    tag_forecast: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    tag_codes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    tags: list[str] = field(default_factory=list)
+    update_forecast: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    update_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    update_p: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, mask: np.ndarray) -> ScoringData:
+        """The forecasts where ``mask`` is true (tags and updates re-indexed)."""
+        new_index = np.cumsum(mask) - 1
+        keep_tags = mask[self.tag_forecast] if len(self.tag_forecast) else np.zeros(0, bool)
+        keep_updates = mask[self.update_forecast] if len(self.update_forecast) else np.zeros(0, bool)
+        return ScoringData(
+            ids=[i for i, m in zip(self.ids, mask) if m], p=self.p[mask], y=self.y[mask], opens=self.opens[mask],
+            closes=self.closes[mask], resolved=self.resolved[mask], from_scale=self.from_scale[mask],
+            term_codes=self.term_codes[mask], terms=self.terms, source_codes=self.source_codes[mask],
+            sources=self.sources, author_codes=self.author_codes[mask], authors=self.authors,
+            tag_forecast=new_index[self.tag_forecast[keep_tags]], tag_codes=self.tag_codes[keep_tags], tags=self.tags,
+            update_forecast=new_index[self.update_forecast[keep_updates]],
+            update_day=self.update_day[keep_updates], update_p=self.update_p[keep_updates],
+        )
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Forecasts matching the filter that are not scored, and why."""
+
+    annulled: int
+    unresolved: int  # open or closed without an outcome
+    resolved_early: list[str]  # resolved, close date not yet passed: scored after it
+
+
+def _filtered(query: Select, filters: ScorecardFilter) -> Select:
+    query = query.join(Source, Source.id == Forecast.source_id)
+    if filters.author:
+        query = query.where(Source.author.ilike(f"%{filters.author}%"))
+    if filters.source:
+        query = query.where(Source.key == filters.source)
+    if filters.tag:
+        tagged = select(ForecastTag.forecast_id).where(ForecastTag.tag == filters.tag.strip().lower())
+        query = query.where(Forecast.id.in_(tagged))
+    return query
+
+
+def _resolved(query: Select, filters: ScorecardFilter) -> Select:
+    query = _filtered(query, filters).where(
+        Forecast.status == Status.RESOLVED.value,
+        Forecast.outcome.in_([Outcome.YES.value, Outcome.NO.value]),
+    )
+    if filters.resolved_between:
+        first, last = filters.resolved_between
+        query = query.where(
+            Forecast.resolved_at >= datetime.combine(first, time.min, timezone.utc),
+            Forecast.resolved_at < datetime.combine(last + timedelta(days=1), time.min, timezone.utc),
+        )
+    return query
+
+
+class _Codes:
+    """Strings -> small integer codes, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def code(self, value: str) -> int:
+        return self.index.setdefault(value, len(self.index))
+
+    def names(self) -> list[str]:
+        return list(self.index)
+
+
+def load(session: Session, filters: ScorecardFilter, progress: ProgressCallback | None = None) -> ScoringData:
+    """Every resolved forecast matching ``filters`` (early ones too; see :func:`split_scored`)."""
+    columns = (Forecast.id, Forecast.probability, Forecast.outcome, Forecast.opens, Forecast.closes,
+               Forecast.resolved_at, Forecast.probability_from_scale, Forecast.estimate, Source.key, Source.author)
+    total = session.execute(_resolved(select(func.count(Forecast.id)).select_from(Forecast), filters)).scalar_one()
+    query = _resolved(select(*columns).select_from(Forecast), filters).order_by(Forecast.id)
+    raw: list[list[Any]] = [[] for _ in columns]
+    result = session.execute(query.execution_options(yield_per=_PARTITION))
+    done = 0
+    for part in result.partitions(_PARTITION):
+        for column, values in zip(raw, zip(*part)):
+            column.extend(values)
+        done += len(part)
+        if progress:
+            progress("loading forecasts", done, total)
+    ids, prob, outcome, opens, closes, resolved_at, from_scale, estimate, source_key, author = raw
+    terms, sources, authors = _Codes(), _Codes(), _Codes()
+    data = ScoringData(
+        ids=ids,
+        p=np.asarray(prob, dtype=np.float64),
+        y=np.fromiter((o == Outcome.YES.value for o in outcome), dtype=np.float64, count=len(ids)),
+        opens=np.fromiter((d.toordinal() for d in opens), dtype=np.int64, count=len(ids)),
+        closes=np.fromiter((d.toordinal() for d in closes), dtype=np.int64, count=len(ids)),
+        resolved=np.fromiter((d.date().toordinal() for d in resolved_at), dtype=np.int64, count=len(ids)),
+        from_scale=np.asarray(from_scale, dtype=bool),
+        term_codes=np.fromiter(map(terms.code, estimate), dtype=np.int64, count=len(ids)),
+        terms=[],
+        source_codes=np.fromiter(map(sources.code, source_key), dtype=np.int64, count=len(ids)),
+        sources=[],
+        author_codes=np.fromiter(map(authors.code, author), dtype=np.int64, count=len(ids)),
+        authors=[],
+    )
+    data.terms, data.sources, data.authors = terms.names(), sources.names(), authors.names()
+    position = {forecast_id: i for i, forecast_id in enumerate(ids)}
+    _load_tags(session, filters, data, position)
+    _load_updates(session, filters, data, position)
+    return data
+
+
+def _load_tags(session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]) -> None:
+    query = _resolved(select(ForecastTag.forecast_id, ForecastTag.tag).select_from(ForecastTag)
+                      .join(Forecast, Forecast.id == ForecastTag.forecast_id), filters)
+    rows = session.execute(query.order_by(ForecastTag.tag, ForecastTag.forecast_id)).all()
+    codes = _Codes()
+    data.tag_forecast = np.fromiter((position[r[0]] for r in rows), dtype=np.int64, count=len(rows))
+    data.tag_codes = np.fromiter((codes.code(r[1]) for r in rows), dtype=np.int64, count=len(rows))
+    data.tags = codes.names()
+
+
+def _load_updates(session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]) -> None:
+    """The probability history of forecasts whose probability changed (more than one row)."""
+    changed = (select(ProbabilityUpdate.forecast_id).group_by(ProbabilityUpdate.forecast_id)
+               .having(func.count(ProbabilityUpdate.id) > 1))
+    query = _resolved(
+        select(ProbabilityUpdate.forecast_id, ProbabilityUpdate.as_of, ProbabilityUpdate.id,
+               ProbabilityUpdate.probability)
+        .select_from(ProbabilityUpdate).join(Forecast, Forecast.id == ProbabilityUpdate.forecast_id),
+        filters,
+    ).where(ProbabilityUpdate.forecast_id.in_(changed))
+    # Sorted here by (position, day, row id): ids collate differently in SQLite and PostgreSQL.
+    rows = sorted((position[f], d.toordinal(), row_id, p) for f, d, row_id, p in session.execute(query))
+    data.update_forecast = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    data.update_day = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    data.update_p = np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows))
+
+
+def split_scored(data: ScoringData, as_of: date) -> tuple[ScoringData, list[str]]:
+    """(forecasts past their close date, ids of those resolved before it).
+
+    Only forecasts whose close date has passed are scored: a forecast resolved YES early
+    would otherwise enter the scores while its NO siblings still wait for their close
+    date, and calibration would lean towards YES.
+    """
+    past = data.closes < as_of.toordinal()
+    early = [i for i, m in zip(data.ids, past) if not m]
+    return (data if past.all() else data.subset(past)), early
+
+
+def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int]:
+    """(annulled, unresolved) forecasts matching the filter."""
+    query = _filtered(select(Forecast.status, func.count(Forecast.id)).select_from(Forecast), filters)
+    by_status = dict(session.execute(query.group_by(Forecast.status)).all())
+    annulled = by_status.get(Status.ANNULLED.value, 0)
+    unresolved = by_status.get(Status.OPEN.value, 0) + by_status.get(Status.CLOSED.value, 0)
+    return int(annulled), int(unresolved)
+
+
+def names_of(codes: np.ndarray, names: Sequence[str]) -> list[str]:
+    return [names[c] for c in codes]

@@ -75,3 +75,6 @@ class Cli:
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path) -> Cli:
     return Cli(database_url, tmp_path / "data")
+
+
+from tests.browser import _chromium, browser  # noqa: E402,F401  (the real-browser fixtures)

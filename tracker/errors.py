@@ -11,8 +11,10 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── NotFoundError                no such forecast / source / feed ...
     ├── UnknownTermError             an estimative term not in the scale
     ├── LifecycleError               an illegal status transition
-    └── ForecastFileError            one problem in one forecast file (file, line, id, field)
-        └── ForecastImportError      the whole import was refused: carries every problem found
+    ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
+    │   └── ForecastImportError      the whole import was refused: carries every problem found
+    ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
+    └── ReportError                  a report cannot be made or written (format, output file)
 """
 
 from __future__ import annotations
@@ -112,3 +114,19 @@ class ForecastImportError(ForecastFileError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+class ReportError(TrackerError):
+    """A scorecard or report cannot be produced or written; ``path`` names the file if any."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        self.path = None if path is None else str(path)
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class ScoringError(TrackerError):
+    """A scorecard was asked for with options that cannot work; ``option`` names the culprit."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(f"{option}: {message}")

@@ -22,15 +22,19 @@ Z95 = 1.959963984540054
 def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (no continuity correction) for each ``successes`` out of ``n``;
     NaN where ``n`` is 0."""
-    successes = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
+    successes = np.atleast_1d(np.asarray(successes, dtype=np.float64))
+    n = np.atleast_1d(np.asarray(n, dtype=np.float64))
     z2 = z * z
     with np.errstate(invalid="ignore", divide="ignore"):
         phat = successes / n
         denom = 1.0 + z2 / n
         center = (phat + z2 / (2.0 * n)) / denom
         half = z * np.sqrt(phat * (1.0 - phat) / n + z2 / (4.0 * n * n)) / denom
-    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+    low, high = np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+    # Exact at the ends (rounding would put 1.0 a hair outside an interval it bounds).
+    low[successes == 0] = 0.0
+    high[(successes == n) & (n > 0)] = 1.0
+    return low, high
 
 
 @dataclass(frozen=True)

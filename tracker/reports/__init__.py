@@ -1,0 +1,14 @@
+"""Calibration reports of a :class:`~tracker.scoring.Scorecard`.
+
+    data = render_report(card, "html")   # or csv, json, png, md
+
+HTML is one self-contained file (inline SVG diagrams, no script, autoescaped Jinja2
+template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json()``
+(documented in docs/scorecard-json.md); PNG is drawn by matplotlib's Agg backend.
+"""
+
+from tracker.reports._render import ReportFormat, csv_safe, md_text, render_report, write_csv_table
+from tracker.reports._tables import Table, all_tables, breakdown_table
+
+__all__ = ["ReportFormat", "Table", "all_tables", "breakdown_table", "csv_safe", "md_text", "render_report",
+           "write_csv_table"]

@@ -1,0 +1,88 @@
+"""The PNG report: the diagrams of the HTML report drawn by matplotlib (Agg, no display)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: never look for a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from tracker.reports._tables import TETLOCK_LABEL  # noqa: E402
+from tracker.scoring import Scorecard  # noqa: E402
+
+
+def render_png(card: Scorecard) -> bytes:
+    fig = Figure(figsize=(12, 10), dpi=100, layout="constrained")
+    (rel, corp), (sharp, sens) = fig.subplots(2, 2)
+    _reliability(rel, card)
+    _corp(corp, card)
+    _sharpness(sharp, card)
+    _sensitivity(sens, card)
+    s = card.summary
+    title = f"Calibration report: {s.count} forecast(s) scored"
+    if s.count:
+        title += f" · Brier {s.brier:.3f} · {TETLOCK_LABEL} {s.brier_tetlock:.3f} · Metaculus {s.metaculus_baseline:.1f}"
+    fig.suptitle(title)
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    plt.close("all")
+    return out.getvalue()
+
+
+def _square(ax, xlabel: str, ylabel: str) -> None:
+    ax.plot([0, 1], [0, 1], ls="--", color="#999", lw=1, label="perfect calibration")
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.08), xlabel=xlabel, ylabel=ylabel)
+
+
+def _reliability(ax, card: Scorecard) -> None:
+    _square(ax, "mean forecast in bin", "observed frequency")
+    rows = [r for r in card.calibration if r.count]
+    if rows:
+        x = np.array([r.mean_forecast for r in rows])
+        obs = np.array([r.observed for r in rows])
+        err = np.array([[o - r.wilson_low for o, r in zip(obs, rows)], [r.wilson_high - o for o, r in zip(obs, rows)]])
+        err = np.maximum(err, 0.0)  # rounding must not make a bar negative
+        ax.errorbar(x, obs, yerr=err, fmt="o", color="#1f5fa8", capsize=3, label="bin (Wilson 95%)")
+        for xi, oi, r in zip(x, obs, rows):
+            ax.annotate(f"n={r.count}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    ax.set_title("Reliability diagram (binned)")
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def _corp(ax, card: Scorecard) -> None:
+    _square(ax, "forecast", "recalibrated probability (PAV)")
+    c = card.corp
+    if len(c.x):
+        if c.resamples:
+            ax.fill_between(c.x, c.band_low, c.band_high, step="post", color="#f4a261", alpha=0.35,
+                            label=f"{c.band_level:.0%} consistency band")
+        ax.step(c.x, c.recalibrated, where="post", color="#c0392b", lw=2, label="CORP recalibrated")
+    ax.set_title(f"CORP: MCB {c.miscalibration:.4f}, DSC {c.discrimination:.4f}, UNC {c.uncertainty:.4f}"
+                 if len(c.x) else "CORP reliability diagram")
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def _sharpness(ax, card: Scorecard) -> None:
+    counts = card.sharpness["histogram"]
+    width = 1 / len(counts)
+    ax.bar(np.arange(len(counts)) * width, counts, width=width * 0.9, align="edge", color="#2a9d8f")
+    ax.set(xlim=(0, 1), xlabel="forecast", ylabel="forecasts", title="Sharpness")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _sensitivity(ax, card: Scorecard) -> None:
+    rows = [r for r in card.sensitivity if r.brier is not None]
+    ax.set_title("Brier score under each reading of the words")
+    if not rows:
+        ax.text(0.5, 0.5, "no scale sensitivity", ha="center", va="center")
+        ax.set_axis_off()
+        return
+    names = [f"{r.scale} ({r.re_read})" if r.re_read else r.scale for r in rows]
+    ax.barh(names, [r.brier for r in rows], color="#6c5ce7")
+    ax.invert_yaxis()
+    ax.set_xlabel("Brier (0–1); in brackets: forecasts re-read")

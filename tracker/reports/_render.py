@@ -1,0 +1,156 @@
+"""Rendering a scorecard as a report file: HTML, CSV, JSON, PNG or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import html
+import io
+import json
+import re
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from tracker.errors import ReportError
+from tracker.reports import _svg
+from tracker.reports._tables import Table, all_tables, fmt
+from tracker.scoring import RECORDED, SCHEMA_VERSION, Scorecard
+
+
+class ReportFormat(str, enum.Enum):
+    html = "html"
+    csv = "csv"
+    json = "json"
+    png = "png"
+    md = "md"
+
+
+def render_report(card: Scorecard, fmt_: ReportFormat | str) -> bytes:
+    """The calibration report of ``card`` in one format, as the bytes of a file."""
+    try:
+        kind = ReportFormat(fmt_)
+    except ValueError as exc:
+        known = ", ".join(f.value for f in ReportFormat)
+        raise ReportError(f"unknown report format {fmt_!r}; use one of: {known}") from exc
+    return _RENDERERS[kind](card)
+
+
+def _title(card: Scorecard) -> str:
+    f = card.filters
+    scope = [f"author {f.author}" if f.author else "", f"source {f.source}" if f.source else "",
+             f"tag {f.tag}" if f.tag else ""]
+    return "Calibration report" + (": " + ", ".join(s for s in scope if s) if any(scope) else "")
+
+
+def _scope(card: Scorecard) -> str:
+    f = card.filters
+    if f.resolved_between:
+        return f"resolved {f.resolved_between[0].isoformat()} to {f.resolved_between[1].isoformat()}"
+    return "all resolution dates"
+
+
+_env = Environment(
+    loader=PackageLoader("tracker.reports", "templates"),
+    autoescape=select_autoescape(["html", "j2"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(card: Scorecard) -> bytes:
+    s = card.summary
+    headline = {"brier": fmt(s.brier, 3), "tetlock": fmt(s.brier_tetlock, 3),
+                "metaculus": fmt(s.metaculus_baseline, 1), "skill": fmt(s.skill_vs_base_rate, 3)}
+    page = _env.get_template("calibration.html.j2").render(
+        title=_title(card), card=card, filters=card.filters.to_json(), tables=all_tables(card), fmt=fmt,
+        generated=card.generated_at.strftime("%Y-%m-%d %H:%M UTC"), scope=_scope(card),
+        scale_text=f"re-read under the {card.scale_used!r} scale" if card.scale_used else RECORDED,
+        headline=headline, schema_version=SCHEMA_VERSION,
+        svg={"reliability": _svg.reliability_diagram(card), "corp": _svg.corp_diagram(card),
+             "sharpness": _svg.sharpness_histogram(card)},
+    )
+    return page.encode("utf-8")
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Neutralise a text cell a spreadsheet would run as a formula (OWASP: prefix a quote).
+    Numbers are written as numbers: a negative skill score stays a number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv_table(writer, table: Table, *, title_row: bool) -> None:  # noqa: ANN001 - csv writer
+    if title_row:
+        writer.writerow([csv_safe(table.title)])
+    writer.writerow([csv_safe(c.label) for c in table.columns])
+    for row in table.rows:
+        writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else csv_safe(v)) for v in row])
+
+
+def render_csv(card: Scorecard) -> bytes:
+    """Every table of the report, one after the other: a title row, a header row, the rows,
+    a blank line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for table in all_tables(card):
+        write_csv_table(writer, table, title_row=True)
+        writer.writerow([])
+    return out.getvalue().encode("utf-8")
+
+
+def render_json(card: Scorecard) -> bytes:
+    return (json.dumps(card.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
+
+
+def md_text(value: str) -> str:
+    """Untrusted text made inert in Markdown: HTML escaped, Markdown punctuation backslashed,
+    line breaks flattened (they would end the table row)."""
+    flat = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def render_markdown(card: Scorecard) -> bytes:
+    lines = [f"# {md_text(_title(card))}", "",
+             f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, as of {card.filters.day().isoformat()}, "
+             f"{md_text(_scope(card))}; probabilities "
+             + (f"re-read under the {md_text(card.scale_used)} scale." if card.scale_used else "as recorded."), ""]
+    for table in all_tables(card):
+        lines += [f"## {md_text(table.title)}", ""]
+        if table.rows:
+            lines.append("| " + " | ".join(md_text(c.label) for c in table.columns) + " |")
+            lines.append("|" + "|".join("---:" if c.digits is not None else "---" for c in table.columns) + "|")
+            for row in table.rows:
+                cells = [fmt(v, c.digits) if not isinstance(v, str) else md_text(v) for v, c in zip(row, table.columns)]
+                lines.append("| " + " | ".join(cells) + " |")
+        else:
+            lines.append("Nothing to show.")
+        if table.note:
+            lines += ["", md_text(table.note)]
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def render_png(card: Scorecard) -> bytes:
+    from tracker.reports._png import render_png as png
+
+    return png(card)
+
+
+_RENDERERS = {
+    ReportFormat.html: render_html,
+    ReportFormat.csv: render_csv,
+    ReportFormat.json: render_json,
+    ReportFormat.png: render_png,
+    ReportFormat.md: render_markdown,
+}

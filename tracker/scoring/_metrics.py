@@ -76,10 +76,6 @@ class BootstrapResult:
     method: str  # "pooled" (multinomial over distinct values) or "indices"
 
 
-#: Resampled forecasts held in memory at once by the index bootstrap (8 bytes each).
-_CHUNK_ELEMENTS = 4_000_000
-
-
 def bootstrap(
     p: np.ndarray,
     y: np.ndarray,
@@ -94,7 +90,7 @@ def bootstrap(
     so resampling forecasts is resampling those values.  When they take few distinct
     values (forecasts read from words), one resample is a multinomial draw of counts over
     the distinct values, exactly equivalent to drawing ``n`` indices and ``O(distinct)``
-    instead of ``O(n)``.  Otherwise indices are drawn, in chunks that bound memory.
+    instead of ``O(n)``.  Otherwise indices are drawn and counted.
     The seed is fixed so that a report is reproducible.
     """
     n = len(p)
@@ -111,14 +107,17 @@ def bootstrap(
         log_means = -(draws @ clipped_log(values)) / n
     else:
         method = "indices"
-        brier_each, log_each = np.square(1.0 - p_out), -clipped_log(p_out)
-        brier_means, log_means = np.empty(resamples), np.empty(resamples)
-        chunk = max(1, _CHUNK_ELEMENTS // n)
-        for start in range(0, resamples, chunk):
-            stop = min(resamples, start + chunk)
-            idx = rng.integers(0, n, size=(stop - start, n), dtype=np.int64 if n > 2**31 - 1 else np.int32)
-            brier_means[start:stop] = brier_each[idx].mean(axis=1)
-            log_means[start:stop] = log_each[idx].mean(axis=1)
+        # One resample = n indices drawn with replacement, turned into a count per forecast
+        # (one sequential pass) and then into both means by dot products: cheaper than
+        # gathering each per-forecast score at random positions.
+        per_forecast = np.stack([np.square(1.0 - p_out), -clipped_log(p_out)])
+        means = np.empty((resamples, 2))
+        dtype = np.int64 if n > 2**31 - 1 else np.int32
+        for r in range(resamples):
+            counts = np.bincount(rng.integers(0, n, size=n, dtype=dtype), minlength=n)
+            means[r] = per_forecast @ counts
+        means /= n
+        brier_means, log_means = means[:, 0], means[:, 1]
     tail = (1.0 - level) / 2.0 * 100.0
     qs = (tail, 100.0 - tail)
     b_lo, b_hi = np.percentile(brier_means, qs)

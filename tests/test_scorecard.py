@@ -228,3 +228,14 @@ def test_cli_errors_are_one_line(cli, tmp_path):
     unwritable = cli("report", "calibration", "--format", "html", "--out", out, ok=False)
     assert unwritable.exit_code == 1 and f"Error: {out}: cannot write the report" in unwritable.output
     assert "Traceback" not in unwritable.output
+
+
+def test_progress_is_reported_for_long_work(engine):
+    _import(engine)
+    _resolve_all(engine)
+    steps = []
+    with session_scope(engine) as session:
+        compute_scorecard(session, ScorecardFilter(as_of=date(2026, 1, 1), resamples=20),
+                          progress=lambda step, done, total: steps.append((step, done, total)))
+    assert ("loading forecasts", 19, 19) in steps  # 19 resolved, 1 annulled
+    assert [s[0] for s in steps][-1] == "done" and "bootstrap interval" in [s[0] for s in steps]

@@ -32,7 +32,7 @@ def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.nda
         half = z * np.sqrt(phat * (1.0 - phat) / n + z2 / (4.0 * n * n)) / denom
     low, high = np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
     # Exact at the ends (rounding would put 1.0 a hair outside an interval it bounds).
-    low[successes == 0] = 0.0
+    low[(successes == 0) & (n > 0)] = 0.0
     high[(successes == n) & (n > 0)] = 1.0
     return low, high
 

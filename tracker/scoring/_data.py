@@ -9,7 +9,7 @@ plain SQL selects, column-wise, in partitions (no ORM object per forecast).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -236,6 +236,3 @@ def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int
     unresolved = by_status.get(Status.OPEN.value, 0) + by_status.get(Status.CLOSED.value, 0)
     return int(annulled), int(unresolved)
 
-
-def names_of(codes: np.ndarray, names: Sequence[str]) -> list[str]:
-    return [names[c] for c in codes]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +21,7 @@ from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_t
 from tracker.scoring._corp import CorpResult, Pooled, corp
 from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData
 from tracker.scoring._metrics import (
-    LOG_CLIP, BootstrapResult, Interval, bootstrap, clipped_count, clipped_log, metaculus_baseline_from_loss,
+    LOG_CLIP, Interval, bootstrap, clipped_count, clipped_log, metaculus_baseline_from_loss,
     probability_of_outcome, skill,
 )
 from tracker.scoring._murphy import BinSums, MurphyDecomposition, murphy
@@ -255,11 +256,13 @@ def score_data(data: ScoringData, filters: ScorecardFilter, scale: EstimativeSca
                progress: ProgressCallback | None = None, counts: dict[str, Any] | None = None) -> Scorecard:
     """The scorecard of forecasts already in arrays (all of them are scored)."""
     if filters.scale:
-        data.p, _ = reread(data, scale, filters.scale)
+        data = dataclasses.replace(data, p=reread(data, scale, filters.scale)[0])
     core = core_scores(data.p, data.y, data.author_codes, data.authors, filters.n_bins)
     if progress:
         progress("bootstrap interval", 0, 1)
-    boot = bootstrap(data.p, data.y, resamples=filters.resamples, seed=filters.seed) if len(data) else None
+    boot = None
+    if len(data) and filters.resamples:
+        boot = bootstrap(data.p, data.y, resamples=filters.resamples, seed=filters.seed)
     pooled = Pooled.of(data.p, data.y)
     band_resamples = min(filters.resamples, max(50, BAND_BUDGET // max(1, len(pooled.value))))
     if progress:

@@ -60,6 +60,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
                                "options": {"queue": queue, "expires": BEAT_INTERVAL_S}},
         },
         timezone="UTC",
+        result_expires=None,  # no result backend, so no backend_cleanup beat entry
     )
     if settings.broker_is_redis():
         app.conf.update(
@@ -67,7 +68,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
                                       "global_keyprefix": f"{settings.namespace}:"},
             beat_scheduler="redbeat.RedBeatScheduler",
             redbeat_redis_url=settings.resolved_broker_url(),
-            redbeat_key_prefix=f"{settings.namespace}:redbeat",
+            redbeat_key_prefix=f"{settings.namespace}:redbeat:",
             redbeat_lock_timeout=30,
             beat_max_loop_interval=5,
         )
@@ -103,4 +104,11 @@ def queue_depth(app: Celery) -> int | None:
         client.close()
 
 
-app = make_celery()
+def __getattr__(name: str) -> Celery:
+    """``workers.app.app`` (what ``celery -A workers.app`` loads), built on first access from the
+    environment's settings, so importing this module has no side effects."""
+    if name == "app":
+        global app
+        app = make_celery()
+        return app
+    raise AttributeError(name)

@@ -73,7 +73,7 @@ def register_tasks(app: Celery) -> None:
     state = WorkerState(settings)
     app.tracker_state = state  # type: ignore[attr-defined]
 
-    @app.task(name="tracker.poll_due_feeds", acks_late=True, soft_time_limit=50, time_limit=60,
+    @app.task(name="tracker.poll_due_feeds", shared=False, acks_late=True, soft_time_limit=50, time_limit=60,
               autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=30, retry_jitter=True,
               max_retries=3)
     def poll_due_feeds() -> int:
@@ -86,7 +86,7 @@ def register_tasks(app: Celery) -> None:
             run["detail"] = f"{len(feed_ids)} feed(s) due, poll tasks queued"
         return len(feed_ids)
 
-    @app.task(name="tracker.poll_feed", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
+    @app.task(name="tracker.poll_feed", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
               retry_backoff_max=300, retry_jitter=True, max_retries=8)
     def poll_feed(feed_id: int, force: bool = False) -> dict:
         result = state.poller().poll_feed(feed_id, force=force)

@@ -15,6 +15,7 @@ visibility timeout (1 h) far above the hard time limit of any task, and idempote
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from celery import Celery
@@ -43,6 +44,7 @@ def _filesystem_options(settings: Settings) -> dict:
 def make_celery(settings: Settings | None = None) -> Celery:
     """A Celery app for ``settings`` with the tracker's tasks registered on it."""
     settings = settings or Settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request is noise for operators
     queue = settings.namespace
     app = Celery("tracker", broker=settings.resolved_broker_url(), set_as_current=False)
     app.conf.update(

@@ -57,7 +57,8 @@ def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int) -> tuple[
         failed = [r for r in results if r.error_kind]
         assert not failed, failed[:3]
         started = time.perf_counter()
-        again = poller.poll_due(concurrency=concurrency, force=True)
+        again = poller.poll_due(feed_ids=[r.feed_id for r in results], concurrency=concurrency, force=True)
+        assert len(again) == feeds
         repoll = time.perf_counter() - started
         assert all(r.outcome.value == "not_modified" for r in again), {r.outcome for r in again}
     engine.dispose()

@@ -7,8 +7,8 @@ Order of defence (``docs/dev.md``, "Ingestion"):
    and none can fetch or expand one;
 3. ``fastfeedparser`` (lxml, ``resolve_entities=False``) parses; when it rejects the document
    ``feedparser`` gets a second try;
-4. text is taken out of HTML with a real HTML parser (:class:`_TextExtractor`): no markup,
-   no script or style content, is ever stored.
+4. text is taken out of HTML with a real HTML parser (lxml.html, :func:`html_to_text`): no
+   markup, no script or style content, is ever stored.
 
 Any failure is a :class:`~tracker.errors.FeedParseError` (recorded on the feed).
 """
@@ -21,12 +21,13 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import fastfeedparser
 import feedparser
+import lxml.html
+from lxml import etree
 
 from tracker.errors import FeedParseError
 
@@ -110,42 +111,25 @@ def harden(body: bytes, url: str) -> bytes:
 
 # --- 2. text out of HTML ----------------------------------------------------------------
 
-class _TextExtractor(HTMLParser):
-    """Text content of an HTML fragment; script, style and template content is dropped."""
-
-    SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
-    BLOCK = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag in self.BLOCK:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+_SKIP_TAGS = ("script", "style", "template", "noscript", "iframe", "object", "svg", "math")
+_BLOCK_TAGS = ("p", "br", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment, whitespace collapsed."""
+    """Plain text of an HTML fragment (lxml's HTML parser), whitespace collapsed; the content of
+    script, style and similar elements is dropped, never kept as text."""
     if "<" not in html and "&" not in html:
         return _WHITESPACE.sub(" ", html).strip()
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    for element in list(root.iter(*_SKIP_TAGS)):
+        element.drop_tree()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = " " + (element.tail or "")
+        element.text = " " + (element.text or "")
+    return _WHITESPACE.sub(" ", root.text_content()).strip()
 
 
 # --- 3. parsing ---------------------------------------------------------------------------
@@ -192,8 +176,9 @@ def _entry(item: Any, base: str) -> ParsedEntry:
     content_html = _content(item)
     summary_html = _text(item.get("description") or item.get("summary")) or content_html
     summary = html_to_text(summary_html)
+    content = summary if content_html == summary_html else html_to_text(content_html)
     title = _clean_title(item.get("title")) or (summary[:80] + ("…" if len(summary) > 80 else "")) or "(untitled)"
-    digest = hashlib.sha256(f"{title}\n{html_to_text(content_html) or summary}".encode("utf-8", "replace"))
+    digest = hashlib.sha256(f"{title}\n{content or summary}".encode("utf-8", "replace"))
     return ParsedEntry(guid=guid, link=link, title=title, summary=summary[:MAX_SUMMARY],
                        published=_date(item), content_hash=digest.hexdigest())
 
@@ -221,6 +206,8 @@ def _clean_title(value: Any) -> str:
 def _http_url(value: str, base: str) -> str | None:
     if not value:
         return None
+    if value.startswith(("https://", "http://")):
+        return value
     absolute = urljoin(base, value)
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 

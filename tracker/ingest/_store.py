@@ -47,17 +47,19 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
 
 
-def identities(entries: Sequence[ParsedEntry]) -> list[str]:
-    """The identity of each entry of one document (see the module docstring)."""
+def identities(entries: Sequence[ParsedEntry], urls: Sequence[str | None] | None = None) -> list[str]:
+    """The identity of each entry of one document (see the module docstring); ``urls`` are the
+    entries' canonical URLs when the caller has them already."""
     guid_counts = Counter(entry.guid for entry in entries if entry.guid)
+    urls = urls if urls is not None else [canonical_url(entry.link) for entry in entries]
     keys = []
-    for entry in entries:
+    for entry, url in zip(entries, urls):
         if entry.guid and guid_counts[entry.guid] > 1:
-            key = f"guid+link:{entry.guid}\n{canonical_url(entry.link) or entry.content_hash}"
+            key = f"guid+link:{entry.guid}\n{url or entry.content_hash}"
         elif entry.guid:
             key = f"guid:{entry.guid}"
         elif entry.link:
-            key = f"link:{canonical_url(entry.link)}"
+            key = f"link:{url}"
         else:
             key = f"hash:{entry.content_hash}"
         keys.append(hashlib.sha256(key.encode("utf-8", "replace")).hexdigest())
@@ -67,21 +69,17 @@ def identities(entries: Sequence[ParsedEntry]) -> list[str]:
 def article_rows(feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime) -> list[dict]:
     """Rows for the article table; each identity once, dates checked (missing/future -> fetched)."""
     rows: dict[str, dict] = {}
-    for identity, entry in zip(identities(entries), entries):
+    urls = [canonical_url(entry.link) for entry in entries]
+    for identity, entry, url in zip(identities(entries, urls), entries, urls):
         published = entry.published
         estimated = published is None or published > fetched_at + FUTURE_TOLERANCE
         rows.setdefault(identity, {
             "feed_id": feed_id, "identity": identity, "guid": (entry.guid or None) and entry.guid[:2000],
-            "url": _storable_url(entry.link), "title": entry.title, "summary": entry.summary,
+            "url": url if url and len(url) <= 2000 else None, "title": entry.title, "summary": entry.summary,
             "published_at": fetched_at if estimated else published, "published_estimated": estimated,
             "fetched_at": fetched_at, "content_hash": entry.content_hash, "matched_at": None,
         })
     return list(rows.values())
-
-
-def _storable_url(link: str | None) -> str | None:
-    url = canonical_url(link)
-    return url if url and len(url) <= 2000 else None
 
 
 def insert_articles(session: Session, rows: list[dict]) -> list[int]:
@@ -90,9 +88,14 @@ def insert_articles(session: Session, rows: list[dict]) -> list[int]:
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise NotImplementedError(f"exactly-once storage needs ON CONFLICT; {dialect} is not supported")
+    if not rows:
+        return []
+    # One cached statement, executed for many rows (SQLAlchemy batches them as multi-row
+    # INSERT ... RETURNING: "insertmanyvalues"); conflicting rows return nothing.
+    table = Article.__table__
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    connection = session.connection()
     new_ids: list[int] = []
     for start in range(0, len(rows), _BATCH):
-        statement = (insert(Article).values(rows[start:start + _BATCH])
-                     .on_conflict_do_nothing().returning(Article.id))
-        new_ids.extend(session.execute(statement).scalars().all())
+        new_ids.extend(connection.execute(statement, rows[start:start + _BATCH]).scalars().all())
     return sorted(new_ids)

@@ -34,3 +34,16 @@ def postgres_admin_dsn() -> str:
     except psycopg.Error as exc:
         unavailable("PostgreSQL at 127.0.0.1:5432", str(exc).strip().splitlines()[0])
     return PG_ADMIN_DSN
+
+
+def redis_url() -> str:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable("Redis at 127.0.0.1:6379", str(exc).strip().splitlines()[0])
+    finally:
+        client.close()
+    return REDIS_URL

@@ -14,7 +14,17 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
     │   └── ForecastImportError      the whole import was refused: carries every problem found
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
-    └── ReportError                  a report cannot be made or written (format, output file)
+    ├── ReportError                  a report cannot be made or written (format, output file)
+    ├── FeedUrlError                 a feed URL that cannot be added (scheme, duplicate, syntax)
+    ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
+    └── FeedError                    one poll of one feed failed; ``kind`` is an ErrorKind
+        ├── FetchError               timeout, dns, tls, connection, http_status, bot_challenge,
+        │                            too_large, redirect
+        ├── BlockedAddressError      ssrf: the URL resolves to a forbidden address
+        └── FeedParseError           parse: the body is not a feed we can read safely
+
+A ``FeedError`` is recorded on its feed (kind, message, since when) and polling goes on;
+it is never raised out of a worker.
 """
 
 from __future__ import annotations
@@ -130,3 +140,66 @@ class ScoringError(TrackerError):
     def __init__(self, option: str, message: str) -> None:
         self.option = option
         super().__init__(f"{option}: {message}")
+
+
+class FeedUrlError(TrackerError):
+    """A feed URL that cannot be used."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"feed URL {url!r}: {reason}")
+
+
+class OpmlError(TrackerError):
+    """An OPML file that cannot be imported; nothing of it was imported."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(f"{self.path}: {problems[0]}{more}; nothing was imported")
+
+
+class FeedError(TrackerError):
+    """One poll of one feed failed.  ``kind`` is a :class:`tracker.ingest.ErrorKind` value.
+
+    ``retry_after`` (seconds) is the server's own wish (429/503 ``Retry-After``), if any;
+    ``permanent`` marks 410 Gone, the only error that disables a feed by itself.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        url: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        permanent: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.url = url
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.permanent = permanent
+        super().__init__(f"{kind}: {message} ({url})")
+
+
+class FetchError(FeedError):
+    """The feed could not be downloaded (network, HTTP status, size, redirects)."""
+
+
+class BlockedAddressError(FeedError):
+    """The feed URL (or a redirect) resolves to an address the SSRF guard forbids."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__("ssrf", url, message)
+
+
+class FeedParseError(FeedError):
+    """The body is not a feed we can read (malformed, HTML, unsafe DTD, wrong JSON types)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__("parse", url, message)

@@ -15,7 +15,7 @@ import enum
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -171,7 +171,81 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class Feed(SQLModel, table=True):
+    """A news feed we poll.  Its schedule is its own (``next_check_at``), as in Miniflux.
+
+    A failing feed keeps being polled with exponential backoff (capped at 24 h); only HTTP 410
+    Gone or an operator sets ``disabled_at``.  ``error_since`` is the first failure of the
+    current run of failures, so `tracker feeds list` can say "failing since ...".
+    """
+
+    __tablename__ = "feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, max_length=2000)
+    title: str | None = None
+    site_url: str | None = Field(default=None, max_length=2000, description="the feed's own <link>")
+    interval_s: int = Field(description="the operator's poll interval, seconds")
+    next_check_at: datetime = _ts(index=True)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    consecutive_failures: int = 0
+    error_kind: str | None = Field(default=None, max_length=20)
+    last_error: str | None = None
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_reason: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                         description="a poller holds this feed until then (per-feed lock)")
+    created_at: datetime = _ts()
+
+
+class Article(SQLModel, table=True):
+    """One entry of a feed, stored exactly once.
+
+    ``identity`` is the sha256 of the entry's identity within its feed (guid, else link, else
+    title+content; guid+link when a document repeats a guid); ``url`` is the canonical article
+    URL (tracking parameters removed), unique across feeds.  Both are database constraints, so
+    racing pollers cannot store a story twice.  ``feed_id`` becomes NULL when the feed is removed:
+    articles are kept (they may be evidence).  ``matched_at`` is set by the resolution stage.
+    """
+
+    __tablename__ = "article"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "identity", name="uq_article_feed_identity"),
+        Index("ix_article_unmatched", "matched_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int | None = Field(default=None, foreign_key="feed.id", index=True, ondelete="SET NULL")
+    identity: str = Field(max_length=64)
+    guid: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, unique=True, max_length=2000)
+    title: str
+    summary: str = ""
+    published_at: datetime = _ts(index=True)
+    published_estimated: bool = Field(default=False, description="no usable date: fetched time used")
+    fetched_at: datetime = _ts()
+    content_hash: str = Field(max_length=64)
+    matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TaskRun(SQLModel, table=True):
+    """The last run of each periodic task (shown by `tracker status`)."""
+
+    __tablename__ = "task_run"
+
+    name: str = Field(primary_key=True, max_length=100)
+    last_started: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_finished: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_status: str | None = Field(default=None, max_length=20)
+    last_detail: str | None = None
+
+
 __all__ = [
-    "AuditEntry", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate", "Resolution", "Source",
+    "Article", "AuditEntry", "Feed", "Forecast", "TaskRun", "ForecastTag", "Outcome", "ProbabilityUpdate", "Resolution", "Source",
     "Status", "UTCDateTime", "utcnow",
 ]

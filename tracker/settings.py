@@ -7,10 +7,12 @@ build one :class:`Settings` and pass it down.  Every field carries its help text
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,10 +37,63 @@ class Settings(BaseSettings):
         description="A YAML file of estimative terms that overrides or extends the built-in scale.",
     )
 
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker. Default: the embedded file broker (filesystem://) in the data dir, "
+        "for `tracker run` on one machine; redis://host:6379/0 for many workers on many machines.",
+    )
+    namespace: str = Field(
+        default="tracker",
+        description="Name of the Celery queue and prefix of every Redis key (RedBeat, host limits), "
+        "so several trackers can share one Redis.",
+    )
+    allow_private_feeds: bool = Field(
+        default=False,
+        description="Allow feed URLs that resolve to loopback, private, link-local or multicast "
+        "addresses (1 for tests and the local demo; leave off in production: SSRF guard).",
+    )
+    poll_interval: timedelta = Field(
+        default=timedelta(minutes=30),
+        description="Default poll interval of a new feed (e.g. 15m, 1h); `tracker feeds add --interval` "
+        "overrides it per feed.",
+    )
+    worker_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Poll tasks a worker (and `tracker poll`) runs at the same time; per-host politeness "
+        "still allows at most 2 requests in flight per host.",
+    )
+
+    @field_validator("poll_interval", mode="before")
+    @classmethod
+    def _parse_interval(cls, value: object) -> object:
+        return parse_interval(value) if isinstance(value, str) else value
+
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    def broker_is_redis(self) -> bool:
+        return self.resolved_broker_url().startswith(("redis://", "rediss://", "redis+socket://"))
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'tracker.db'}"
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> timedelta:
+    """``"15m"``, ``"1h"``, ``"90s"``, ``"1d"`` or bare seconds as a timedelta (at least one minute)."""
+    match = _INTERVAL.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an interval; write it like 15m, 2h, 1d or 90s")
+    seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
+    if seconds < 60:
+        raise ValueError(f"{text!r} is shorter than one minute; feeds are polled at most once a minute")
+    return timedelta(seconds=seconds)
 
 
 def settings_help() -> list[tuple[str, str, str]]:

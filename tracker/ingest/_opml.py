@@ -1,0 +1,52 @@
+"""OPML in and out.  Reading uses defusedxml: an OPML file is untrusted input too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from tracker.errors import OpmlError
+
+
+@dataclass(frozen=True)
+class OpmlFeed:
+    url: str
+    title: str | None
+
+
+def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
+    """Every ``<outline xmlUrl=...>`` of the document, nested folders included."""
+    try:
+        root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise OpmlError(path, [f"refused: {exc} (entities and DTDs are not allowed)"]) from exc
+    except SafeET.ParseError as exc:
+        raise OpmlError(path, [f"not well-formed XML: {exc}"]) from exc
+    if root.tag.lower() != "opml" or root.find("body") is None:
+        raise OpmlError(path, ["not an OPML document (no <opml><body>)"])
+    feeds = []
+    for outline in root.find("body").iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if url:
+            feeds.append(OpmlFeed(url, outline.get("title") or outline.get("text") or None))
+    if not feeds:
+        raise OpmlError(path, ["no <outline xmlUrl=...> entries: nothing to import"])
+    return feeds
+
+
+def write_opml(feeds: list[tuple[str, str | None, str | None]], title: str = "forecast-tracker feeds") -> str:
+    """An OPML 2.0 document of (url, title, site url) rows."""
+    opml = Element("opml", version="2.0")
+    SubElement(SubElement(opml, "head"), "title").text = title
+    body = SubElement(opml, "body")
+    for url, feed_title, site_url in feeds:
+        attrs = {"type": "rss", "text": feed_title or url, "xmlUrl": url}
+        if feed_title:
+            attrs["title"] = feed_title
+        if site_url:
+            attrs["htmlUrl"] = site_url
+        SubElement(body, "outline", attrs)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(opml, encoding="unicode") + "\n"

@@ -1,0 +1,61 @@
+"""When to poll a feed next (each feed keeps its own next-check time, as in Miniflux).
+
+After a success: the feed's interval, raised to at least the feed's RSS ``<ttl>`` and the
+response's ``Cache-Control: max-age`` / ``Expires``.  After a failure: the interval doubled per
+consecutive failure, raised to at least ``Retry-After``.  Everything is capped at
+:data:`MAX_DELAY` (a failing feed is retried at least daily: never silently dropped), and a
+positive jitter of up to 10 % spreads the feeds of one host so they do not poll in step.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+
+MAX_DELAY = timedelta(hours=24)
+JITTER = 0.10
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def server_wish(headers: Mapping[str, str], now: datetime) -> timedelta | None:
+    """How long the server says the response stays fresh (Cache-Control max-age, else Expires)."""
+    cache_control = headers.get("cache-control", "")
+    if "no-cache" in cache_control.lower() or "no-store" in cache_control.lower():
+        return None
+    match = _MAX_AGE.search(cache_control)
+    if match:
+        return timedelta(seconds=int(match.group(1)))
+    expires = headers.get("expires")
+    if expires:
+        try:
+            when = email.utils.parsedate_to_datetime(expires)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(timedelta(0), when - now)
+    return None
+
+
+def _jittered(delay: timedelta, rng: random.Random) -> timedelta:
+    return min(delay * (1 + rng.random() * JITTER), MAX_DELAY)
+
+
+def after_success(now: datetime, interval: timedelta, *, ttl: timedelta | None = None,
+                  fresh_for: timedelta | None = None, rng: random.Random | None = None) -> datetime:
+    """The next check after a successful poll (200 or 304)."""
+    delay = max([interval] + [d for d in (ttl, fresh_for) if d is not None])
+    return now + _jittered(delay, rng or random.Random())
+
+
+def after_failure(now: datetime, interval: timedelta, failures: int, *, retry_after: timedelta | None = None,
+                  rng: random.Random | None = None) -> datetime:
+    """The next check after the ``failures``-th consecutive failure (1 for the first)."""
+    exponent = min(max(failures - 1, 0), 32)
+    delay = min(interval * (2 ** exponent), MAX_DELAY)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return now + _jittered(delay, rng or random.Random())

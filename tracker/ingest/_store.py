@@ -1,0 +1,101 @@
+"""Storing entries exactly once, enforced by the database rather than by checks in Python.
+
+An entry's identity within its feed is its guid, else its link, else a hash of title and
+content; a guid repeated inside one document (a known publisher bug) becomes guid+link so
+distinct items are not collapsed.  ``uq_article_feed_identity`` makes the identity unique per
+feed, and the canonical URL (tracking parameters removed) is unique across feeds.  Rows go in
+with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (SQLite and PostgreSQL alike), so
+two workers racing on one feed, or two feeds carrying one story, store it once, and the ids
+returned are exactly the articles that are new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from tracker.ingest._parse import ParsedEntry
+from tracker.models import Article
+
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi",
+    "mkt_tok", "ocid", "cmpid", "at_medium", "at_campaign", "ns_mchannel", "ns_source", "ns_campaign",
+})
+FUTURE_TOLERANCE = timedelta(days=1)
+_BATCH = 500
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL without fragment, default port, tracking parameters (utm_*, fbclid, ...)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}@{host}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def identities(entries: Sequence[ParsedEntry], urls: Sequence[str | None] | None = None) -> list[str]:
+    """The identity of each entry of one document (see the module docstring); ``urls`` are the
+    entries' canonical URLs when the caller has them already."""
+    guid_counts = Counter(entry.guid for entry in entries if entry.guid)
+    urls = urls if urls is not None else [canonical_url(entry.link) for entry in entries]
+    keys = []
+    for entry, url in zip(entries, urls):
+        if entry.guid and guid_counts[entry.guid] > 1:
+            key = f"guid+link:{entry.guid}\n{url or entry.content_hash}"
+        elif entry.guid:
+            key = f"guid:{entry.guid}"
+        elif entry.link:
+            key = f"link:{url}"
+        else:
+            key = f"hash:{entry.content_hash}"
+        keys.append(hashlib.sha256(key.encode("utf-8", "replace")).hexdigest())
+    return keys
+
+
+def article_rows(feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime) -> list[dict]:
+    """Rows for the article table; each identity once, dates checked (missing/future -> fetched)."""
+    rows: dict[str, dict] = {}
+    urls = [canonical_url(entry.link) for entry in entries]
+    for identity, entry, url in zip(identities(entries, urls), entries, urls):
+        published = entry.published
+        estimated = published is None or published > fetched_at + FUTURE_TOLERANCE
+        rows.setdefault(identity, {
+            "feed_id": feed_id, "identity": identity, "guid": (entry.guid or None) and entry.guid[:2000],
+            "url": url if url and len(url) <= 2000 else None, "title": entry.title, "summary": entry.summary,
+            "published_at": fetched_at if estimated else published, "published_estimated": estimated,
+            "fetched_at": fetched_at, "content_hash": entry.content_hash, "matched_at": None,
+        })
+    return list(rows.values())
+
+
+def insert_articles(session: Session, rows: list[dict]) -> list[int]:
+    """Inserts the rows that are new; returns their ids (the others conflict and are skipped)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"exactly-once storage needs ON CONFLICT; {dialect} is not supported")
+    if not rows:
+        return []
+    # One cached statement, executed for many rows (SQLAlchemy batches them as multi-row
+    # INSERT ... RETURNING: "insertmanyvalues"); conflicting rows return nothing.
+    table = Article.__table__
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    connection = session.connection()
+    new_ids: list[int] = []
+    for start in range(0, len(rows), _BATCH):
+        new_ids.extend(connection.execute(statement, rows[start:start + _BATCH]).scalars().all())
+    return sorted(new_ids)

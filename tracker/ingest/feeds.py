@@ -1,0 +1,298 @@
+"""Feeds and polling: the public functions of the ingestion stage (no Celery needed).
+
+Feed management takes a session (the caller's unit of work).  Polling takes an engine,
+because one poll is several short units of work with the network in between: claim the feed
+(a lease: one poll per feed at a time, across every worker, through the database), fetch with
+no transaction open, then store articles and the feed's new state in one transaction, and
+finally hand the new article ids to :data:`tracker.ingest.hooks.new_articles`.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, case, func, or_, update
+from sqlmodel import Session, col, select
+
+from tracker.db import session_scope
+from tracker.errors import FeedError, FeedUrlError, NotFoundError
+from tracker.ingest import _schedule
+from tracker.ingest._fetch import Fetcher, FetchResult
+from tracker.ingest._opml import read_opml, write_opml
+from tracker.ingest._parse import ParsedFeed, parse_feed
+from tracker.ingest._ssrf import check_url
+from tracker.ingest._store import article_rows, insert_articles
+from tracker.ingest.hooks import new_articles
+from tracker.models import Article, Feed, utcnow
+
+
+class ErrorKind(str, enum.Enum):
+    """What went wrong with a feed (``Feed.error_kind``)."""
+
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    TLS = "tls"
+    CONNECTION = "connection"
+    HTTP_STATUS = "http_status"
+    BOT_CHALLENGE = "bot_challenge"
+    PARSE = "parse"
+    TOO_LARGE = "too_large"
+    SSRF = "ssrf"
+    REDIRECT = "redirect"
+
+
+class Outcome(str, enum.Enum):
+    NEW = "new"                    # fetched and parsed; new_article_ids may be empty
+    NOT_MODIFIED = "not_modified"  # 304: nothing parsed
+    FAILED = "failed"              # error recorded on the feed, backoff scheduled
+    GONE = "gone"                  # 410: the feed was disabled
+    SKIPPED = "skipped"            # not due, disabled, removed, or another poller holds it
+
+
+@dataclass
+class PollResult:
+    feed_id: int
+    outcome: Outcome
+    url: str = ""
+    new_article_ids: list[int] = field(default_factory=list)
+    entries: int = 0
+    error_kind: str | None = None
+    message: str = ""
+    next_check_at: datetime | None = None
+
+
+# --- managing feeds -----------------------------------------------------------------------
+
+def validate_feed_url(url: str) -> str:
+    url = url.strip()
+    try:
+        check_url(url)
+    except FeedError as exc:
+        raise FeedUrlError(url, exc.message) from exc
+    return url
+
+
+def add_feed(session: Session, url: str, *, interval: timedelta, title: str | None = None) -> Feed:
+    """Adds a feed, due at once.  A URL already present is refused with the existing id."""
+    url = validate_feed_url(url)
+    existing = session.exec(select(Feed).where(Feed.url == url)).first()
+    if existing:
+        raise FeedUrlError(url, f"already added as feed {existing.id}")
+    feed = Feed(url=url, title=title, interval_s=int(interval.total_seconds()), next_check_at=utcnow())
+    session.add(feed)
+    session.flush()
+    return feed
+
+
+def get_feed(session: Session, feed_id: int) -> Feed:
+    feed = session.get(Feed, feed_id)
+    if feed is None:
+        raise NotFoundError("feed", feed_id, "see `tracker feeds list`")
+    return feed
+
+
+def list_feeds(session: Session) -> list[Feed]:
+    """Failing feeds first (most failures first), then disabled ones, then the rest by id."""
+    group = case((Feed.consecutive_failures > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2)
+    return list(session.exec(select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), Feed.id)))
+
+
+def remove_feed(session: Session, feed_id: int) -> int:
+    """Removes a feed; its articles are kept (``feed_id`` becomes NULL).  Returns how many."""
+    feed = get_feed(session, feed_id)
+    kept = session.exec(select(func.count()).select_from(Article).where(Article.feed_id == feed_id)).one()
+    session.delete(feed)
+    return int(kept)
+
+
+def disable_feed(session: Session, feed_id: int, reason: str = "disabled by the operator") -> Feed:
+    feed = get_feed(session, feed_id)
+    feed.disabled_at, feed.disabled_reason = utcnow(), reason
+    session.add(feed)
+    return feed
+
+
+def enable_feed(session: Session, feed_id: int) -> Feed:
+    """Polling resumes at once (also after 410 Gone)."""
+    feed = get_feed(session, feed_id)
+    feed.disabled_at, feed.disabled_reason, feed.next_check_at = None, None, utcnow()
+    session.add(feed)
+    return feed
+
+
+def import_opml(session: Session, data: bytes, path: str, *, interval: timedelta) -> tuple[list[Feed], list[str]]:
+    """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present)."""
+    from tracker.errors import OpmlError
+
+    entries = read_opml(data, path)
+    problems, wanted = [], {}
+    for entry in entries:
+        try:
+            wanted.setdefault(validate_feed_url(entry.url), entry.title)
+        except FeedUrlError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise OpmlError(path, problems)
+    present = set(session.exec(select(Feed.url).where(col(Feed.url).in_(list(wanted)))))
+    added = [add_feed(session, url, interval=interval, title=title)
+             for url, title in wanted.items() if url not in present]
+    return added, sorted(present)
+
+
+def export_opml(session: Session) -> str:
+    return write_opml([(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(Feed.id))])
+
+
+def due_feed_ids(session: Session, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    now = now or utcnow()
+    query = (select(Feed.id).where(Feed.disabled_at.is_(None), Feed.next_check_at <= now)
+             .order_by(Feed.next_check_at))
+    return list(session.exec(query.limit(limit) if limit else query))
+
+
+# --- articles -----------------------------------------------------------------------------
+
+def list_articles(session: Session, *, feed_id: int | None = None, text: str | None = None,
+                  limit: int = 50) -> list[Article]:
+    """Newest first; ``text`` matches title or summary, case-insensitively."""
+    query = select(Article)
+    if feed_id is not None:
+        query = query.where(Article.feed_id == feed_id)
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(or_(col(Article.title).ilike(pattern), col(Article.summary).ilike(pattern)))
+    return list(session.exec(query.order_by(col(Article.published_at).desc(), col(Article.id).desc()).limit(limit)))
+
+
+def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
+    """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest first."""
+    return list(session.exec(select(Article.id).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)))
+
+
+# --- polling ------------------------------------------------------------------------------
+
+@dataclass
+class _Claim:
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    interval: timedelta
+    failures: int
+
+
+class Poller:
+    """Polls feeds with one shared :class:`Fetcher`; safe to use from several threads."""
+
+    def __init__(self, engine: Engine, fetcher: Fetcher, *, lease: timedelta = timedelta(minutes=5),
+                 rng: random.Random | None = None) -> None:
+        self.engine = engine
+        self.fetcher = fetcher
+        self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
+        self.rng = rng or random.Random()
+
+    def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
+        """One poll of one feed.  Idempotent: a feed that is not due (unless ``force``), disabled,
+        removed, or held by another poller is skipped."""
+        claim = self._claim(feed_id, force)
+        if claim is None:
+            return PollResult(feed_id, Outcome.SKIPPED, message="not due, disabled, removed or being polled")
+        try:
+            result = self._poll_claimed(claim)
+        except BaseException:
+            self._release(feed_id)
+            raise
+        new_articles.send(result.new_article_ids, engine=self.engine)
+        return result
+
+    def poll_due(self, *, concurrency: int = 4, force: bool = False,
+                 feed_ids: list[int] | None = None,
+                 progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+        """Polls every due feed (or ``feed_ids``) in-process with ``concurrency`` threads."""
+        if feed_ids is None:
+            with session_scope(self.engine) as session:
+                feed_ids = due_feed_ids(session)
+        results: list[PollResult] = []
+        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="poll") as pool:
+            for result in pool.map(lambda fid: self.poll_feed(fid, force=force), feed_ids):
+                results.append(result)
+                if progress:
+                    progress(result)
+        return results
+
+    # -- steps --
+
+    def _claim(self, feed_id: int, force: bool) -> _Claim | None:
+        now = utcnow()
+        conditions = [Feed.id == feed_id, Feed.disabled_at.is_(None),
+                      or_(Feed.lease_until.is_(None), Feed.lease_until < now)]
+        if not force:
+            conditions.append(Feed.next_check_at <= now)
+        with session_scope(self.engine) as session:
+            claimed = session.execute(update(Feed).where(*conditions).values(lease_until=now + self.lease)).rowcount
+            if not claimed:
+                return None
+            feed = session.get(Feed, feed_id)
+            return _Claim(feed.id, feed.url, feed.etag, feed.last_modified, timedelta(seconds=feed.interval_s),
+                          feed.consecutive_failures)
+
+    def _release(self, feed_id: int) -> None:
+        with session_scope(self.engine) as session:
+            session.execute(update(Feed).where(Feed.id == feed_id).values(lease_until=None))
+
+    def _poll_claimed(self, claim: _Claim) -> PollResult:
+        try:
+            response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
+            parsed = None if response.not_modified else parse_feed(response.body, response.url)
+        except FeedError as error:
+            return self._record_failure(claim, error)
+        return self._record_success(claim, response, parsed)
+
+    def _record_success(self, claim: _Claim, response: FetchResult, parsed: ParsedFeed | None) -> PollResult:
+        now = response.fetched_at
+        fresh_for = _schedule.server_wish(response.headers, now)
+        ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
+        next_check = _schedule.after_success(now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng)
+        new_ids: list[int] = []
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, claim.id)
+            if feed is None:  # removed while we were fetching
+                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+            if parsed is not None:
+                new_ids = insert_articles(session, article_rows(claim.id, parsed.entries, now))
+                feed.title = feed.title or parsed.title
+                feed.site_url = parsed.site_url or feed.site_url
+                feed.etag = response.headers.get("etag")
+                feed.last_modified = response.headers.get("last-modified")
+            feed.consecutive_failures, feed.error_kind, feed.last_error, feed.error_since = 0, None, None, None
+            feed.last_success_at = feed.last_polled_at = now
+            feed.next_check_at, feed.lease_until = next_check, None
+            session.add(feed)
+        outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
+        return PollResult(claim.id, outcome, claim.url, new_ids, len(parsed.entries) if parsed else 0,
+                          next_check_at=next_check)
+
+    def _record_failure(self, claim: _Claim, error: FeedError) -> PollResult:
+        now = utcnow()
+        failures = claim.failures + 1
+        retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
+        next_check = _schedule.after_failure(now, claim.interval, failures, retry_after=retry_after, rng=self.rng)
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, claim.id)
+            if feed is None:
+                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+            feed.consecutive_failures, feed.error_kind = failures, error.kind
+            feed.last_error, feed.last_error_at = error.message[:2000], now
+            feed.error_since = feed.error_since or now
+            feed.last_polled_at, feed.next_check_at, feed.lease_until = now, next_check, None
+            if error.permanent:
+                feed.disabled_at, feed.disabled_reason = now, error.message
+            session.add(feed)
+        outcome = Outcome.GONE if error.permanent else Outcome.FAILED
+        return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
+                          next_check_at=next_check)

@@ -1,0 +1,116 @@
+"""The Celery app, built from :class:`~tracker.settings.Settings`.
+
+Two modes, one code path:
+
+- embedded (default): kombu's ``filesystem://`` transport in ``<data dir>/broker`` (it works
+  across processes, which ``memory://`` does not) and Celery's file-based beat schedule;
+  `tracker run` starts a worker and a beat on one machine, no server needed;
+- distributed (``TRACKER_BROKER_URL=redis://...``): any number of `tracker worker` processes on
+  any number of machines; `tracker beat` uses RedBeat, whose Redis lock lets exactly one beat
+  tick at a time (start a second one as a standby: it takes over within ``redbeat_lock_timeout``).
+
+At-least-once delivery: ``acks_late`` + ``task_reject_on_worker_lost`` + prefetch 1, a Redis
+visibility timeout (1 h) far above the hard time limit of any task, and idempotent tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from celery import Celery
+
+from tracker.settings import Settings
+
+BEAT_INTERVAL_S = 60.0
+POLL_SOFT_LIMIT_S = 90
+POLL_HARD_LIMIT_S = 120
+VISIBILITY_TIMEOUT_S = 3600
+
+
+def broker_folders(settings: Settings) -> dict[str, Path]:
+    root = Path(settings.data_dir) / "broker"
+    return {"queue": root / "queue", "control": root / "control"}
+
+
+def _filesystem_options(settings: Settings) -> dict:
+    folders = broker_folders(settings)
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return {"data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
+            "control_folder": str(folders["control"]), "store_processed": False}
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    """A Celery app for ``settings`` with the tracker's tasks registered on it."""
+    settings = settings or Settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request is noise for operators
+    queue = settings.namespace
+    app = Celery("tracker", broker=settings.resolved_broker_url(), set_as_current=False)
+    app.conf.update(
+        task_default_queue=queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_soft_time_limit=POLL_SOFT_LIMIT_S,
+        task_time_limit=POLL_HARD_LIMIT_S,
+        broker_connection_retry_on_startup=True,
+        worker_send_task_events=False,
+        beat_schedule={
+            "poll-due-feeds": {"task": "tracker.poll_due_feeds", "schedule": BEAT_INTERVAL_S,
+                               "options": {"queue": queue, "expires": BEAT_INTERVAL_S}},
+        },
+        timezone="UTC",
+        result_expires=None,  # no result backend, so no backend_cleanup beat entry
+    )
+    if settings.broker_is_redis():
+        app.conf.update(
+            broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S,
+                                      "global_keyprefix": f"{settings.namespace}:"},
+            beat_scheduler="redbeat.RedBeatScheduler",
+            redbeat_redis_url=settings.resolved_broker_url(),
+            redbeat_key_prefix=f"{settings.namespace}:redbeat:",
+            redbeat_lock_timeout=30,
+            beat_max_loop_interval=5,
+        )
+    else:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        app.conf.update(
+            broker_transport_options=_filesystem_options(settings),
+            beat_schedule_filename=str(Path(settings.data_dir) / "celerybeat-schedule"),
+            beat_max_loop_interval=5,
+        )
+    app.tracker_settings = settings  # type: ignore[attr-defined]
+
+    from workers.tasks import register_tasks
+
+    register_tasks(app)
+    return app
+
+
+def queue_depth(app: Celery) -> int | None:
+    """Messages waiting in the tracker's queue, when the broker lets us count them."""
+    settings: Settings = app.tracker_settings  # type: ignore[attr-defined]
+    if not settings.broker_is_redis():
+        folder = broker_folders(settings)["queue"]
+        return sum(1 for path in folder.glob(f"*.{settings.namespace}.msg")) if folder.exists() else 0
+    import redis
+
+    client = redis.Redis.from_url(settings.resolved_broker_url(), socket_connect_timeout=2)
+    try:
+        return int(client.llen(f"{settings.namespace}:{settings.namespace}"))
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+
+
+def __getattr__(name: str) -> Celery:
+    """``workers.app.app`` (what ``celery -A workers.app`` loads), built on first access from the
+    environment's settings, so importing this module has no side effects."""
+    if name == "app":
+        global app
+        app = make_celery()
+        return app
+    raise AttributeError(name)

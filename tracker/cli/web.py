@@ -31,7 +31,8 @@ def serve(
     from tracker.web import create_app
 
     web_app = create_app(state(ctx).settings)
-    console.print(f"Serving the forecast tracker on http://{host}:{port}/  (JSON API: /api/, Ctrl-C stops)")
+    where = f" on http://{host}:{port}/" if port else ""  # port 0: uvicorn logs the port it got
+    console.print(f"Serving the forecast tracker{where} (JSON API under /api/; Ctrl-C stops)")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

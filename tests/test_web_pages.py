@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
@@ -94,15 +93,17 @@ def test_hostile_text_from_a_forecast_file_is_escaped_and_its_link_dropped(clien
     assert client.get(f"/api/forecasts/{HOSTILE_ID}").headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("path", ["/forecasts", "/api/forecasts", "/static/style.css", "/no-such-page", "/login"])
-def test_security_headers_on_every_response(client, path):
-    headers = client.get(path).headers
-    csp = headers["content-security-policy"]
-    assert csp == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
-    assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "same-origin"
-    assert headers["x-frame-options"] == "DENY"
+def test_security_headers_on_every_response(client):
+    for path in ("/forecasts", f"/forecasts/{HOSTILE_ID}", "/api/forecasts", "/static/style.css", "/no-such-page",
+                 "/login", "/api/openapi.json"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert csp == CONTENT_SECURITY_POLICY, path
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+        assert (headers.get("cache-control") == "no-store") == (not path.startswith("/static/")), path
 
 
 def test_errors_are_html_for_pages_and_json_for_the_api(client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from tests.conftest import ARTICLE_FILE
 from tracker import auth, registry
 from tracker.db import session_scope
+from tracker.models import User
 from tracker.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import create_app
@@ -65,8 +67,15 @@ def seed(engine: Engine, tmp_path: Path) -> Seeded:
     files = registry.load_files([ARTICLE_FILE, hostile], EstimativeScale.builtin())
     with session_scope(engine) as session:
         report = registry.import_files(session, files, today=date(2022, 2, 1), actor="importer")
-        auth.add_user(session, "ana", PASSWORD, actor="admin")
+        # the account as `tracker users add` makes it (tested there), with the argon2 hash computed
+        # once per test run: hashing is deliberately slow (~0.3 s here)
+        session.add(User(name="ana", password_hash=_password_hash()))
     return Seeded(engine, sorted(report.created))
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return auth.hash_password(PASSWORD)
 
 
 @pytest.fixture

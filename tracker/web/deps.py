@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -108,7 +109,16 @@ def require_reader(identity: CurrentIdentityDep, settings: SettingsDep) -> Ident
     return identity
 
 
-async def require_analyst(request: Request, identity: CurrentIdentityDep) -> Identity:
+#: declares the bearer scheme in the OpenAPI description of the routes that need an analyst
+bearer_scheme = HTTPBearer(auto_error=False, scheme_name="APIToken",
+                           description="an API token from `tracker tokens create NAME --user USER`")
+
+
+async def require_analyst(
+    request: Request,
+    identity: CurrentIdentityDep,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Identity:
     """A signed-in analyst; for cookie sessions, also the session's CSRF token (see the module doc)."""
     if identity is None:
         raise NotSignedInError("this change")

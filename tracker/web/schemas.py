@@ -6,25 +6,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tracker import registry
 from tracker.models import Outcome, Status
 from tracker.urls import safe_url
 
 
-def _printable(value: str) -> str:
-    """Refuse NUL and other control characters (PostgreSQL cannot store NUL; none belongs in a note)."""
-    if any(ord(ch) < 0x20 and ch not in "\n\r\t" for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+#: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
+PRINTABLE = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
 
-
-#: a short piece of text typed by a person (search box, filter, note)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_printable)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_printable)]
-RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-                         AfterValidator(_printable)]
+#: a short piece of text typed by a person (search box, filter)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
+#: an analyst's note on an action
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
+RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
+                                                pattern=PRINTABLE)]
 #: a forecast id as forecast files define them (a slug); anything else cannot exist
 FORECAST_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
@@ -202,14 +199,6 @@ class ForecastListQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_unset(cls, data: Any) -> Any:
-        """An HTML form sends empty fields as ``name=``: they mean "no filter"."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None)}
-        return data
-
     def filter(self) -> registry.ForecastFilter:
         return registry.ForecastFilter(text=self.q or None, status=self.status.value if self.status else None,
                                        tag=self.tag or None, author=self.author or None, source=self.source or None)
@@ -217,3 +206,14 @@ class ForecastListQuery(BaseModel):
     def search(self, session: Any) -> registry.ForecastPage:
         return registry.search_forecasts(session, self.filter(), sort=self.sort, page=self.page,
                                          per_page=self.per_page)
+
+
+class ForecastListForm(ForecastListQuery):
+    """The same, as the list page's filter form sends it: an empty field (``status=``) means "any"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None)}
+        return data

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Security
 from pydantic import BaseModel
 
 from tracker import db
 from tracker.errors import NotSignedInError
-from tracker.web.deps import CurrentIdentityDep, get_engine
+from tracker.web.deps import CurrentIdentityDep, bearer_scheme, get_engine
 from tracker.web.schemas import ErrorOut, IdentityOut
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
-@router.get("/me", name="api_me", response_model=IdentityOut,
+@router.get("/me", name="api_me", response_model=IdentityOut, dependencies=[Security(bearer_scheme)],
             responses={401: {"model": ErrorOut, "description": "No or bad credentials"}})
 def me(identity: CurrentIdentityDep) -> IdentityOut:
     """The analyst the request's token or session cookie stands for."""

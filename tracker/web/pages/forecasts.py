@@ -15,7 +15,7 @@ from tracker.models import Status
 from tracker.web import actions
 from tracker.web.charts import probability_chart
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.schemas import FORECAST_ID_PATTERN, ForecastListQuery, ReopenIn, ResolveIn
+from tracker.web.schemas import FORECAST_ID_PATTERN, ForecastListForm, ReopenIn, ResolveIn
 from tracker.web.templating import home_path, render
 from tracker.web.today import today
 
@@ -56,7 +56,7 @@ def home(request: Request) -> Response:
 
 @router.get("/forecasts", name="forecasts")
 def forecasts_page(request: Request, session: SessionDep, _reader: ReaderDep,
-                   query: Annotated[ForecastListQuery, Query()]) -> Response:
+                   query: Annotated[ForecastListForm, Query()]) -> Response:
     found = query.search(session)
     base = query.model_dump(mode="json", exclude={"page"}, exclude_defaults=True)
     return render(request, "forecasts/list.html", {

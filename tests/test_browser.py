@@ -4,7 +4,6 @@ text stays inert, and a screenshot of the forecasts page for a person to look at
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect

@@ -35,8 +35,13 @@ def test_users_add_list_and_refusals(cli):
     bad_name = cli.runner.invoke(cli.app, ["users", "add", "<b>", "--password-stdin"], input="long enough pw\n",
                                  env=cli.env)
     assert bad_name.exit_code == 1 and "is not allowed" in bad_name.output
+    assert "User 'ben' disabled" in cli("users", "disable", "ben").output
     listed = cli.runner.invoke(cli.app, ["users", "list"], env={**cli.env, "COLUMNS": "200"}).output
-    assert "ana" in listed and "ben" in listed and "never" in listed and "2 user(s)" in listed
+    rows = {line.split()[1]: line for line in listed.splitlines() if line.strip().startswith("│")}
+    assert "2 user(s)" in listed and "never" in rows["ana"]
+    assert " yes " in rows["ana"] and " no " in rows["ben"]
+    assert "User 'ben' enabled" in cli("users", "enable", "ben").output
+    assert cli("users", "disable", "nobody", ok=False).exit_code == 1
 
 
 def test_token_create_use_list_revoke(cli, database_url, tmp_path):

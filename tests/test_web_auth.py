@@ -162,3 +162,16 @@ def test_passwords_are_stored_as_argon2id_hashes(seeded):
     with session_scope(seeded.engine) as session:
         stored = session.exec(select(ApiToken.token_hash)).all()
         assert secret not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_disabling_a_user_ends_their_session_and_tokens(client, seeded):
+    sign_in(client)
+    secret = make_token(seeded.engine)
+    assert client.get("/api/me").json()["via"] == "session"
+    with session_scope(seeded.engine) as session:
+        auth.set_active(session, "ana", False, actor="admin")
+    assert client.get("/api/me").status_code == 401
+    refused = client.get("/api/me", headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status_code == 401 and "disabled" in refused.json()["detail"]
+    client.cookies.clear()
+    assert sign_in(client).status_code == 401

@@ -90,6 +90,16 @@ def add_user(session: Session, name: str, password: str, *, actor: str) -> User:
     return user
 
 
+def set_active(session: Session, name: str, active: bool, *, actor: str) -> User:
+    """Enable or disable an account; a disabled user's sessions and tokens stop working at once."""
+    user = get_user(session, name)
+    if user.active != active:
+        user.active = active
+        session.add(user)
+        audit.record(session, actor=actor, action="enable" if active else "disable", entity="user", entity_id=name)
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.name)))
 

@@ -62,6 +62,22 @@ def users_add(
     console.print(f"User {user.name!r} created; they can sign in to the web app now.", markup=False)
 
 
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]) -> None:
+    """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        auth.set_active(session, name, False, actor=current_user())
+    console.print(f"User {name!r} disabled.", markup=False)
+
+
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]) -> None:
+    """Enable a disabled account again."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        auth.set_active(session, name, True, actor=current_user())
+    console.print(f"User {name!r} enabled.", markup=False)
+
+
 @users_app.command("list")
 def users_list(ctx: typer.Context) -> None:
     """List analysts' accounts."""

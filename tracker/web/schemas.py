@@ -12,14 +12,11 @@ from tracker import registry
 from tracker.models import Outcome, Status
 from tracker.urls import safe_url
 
-
 #: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
 PRINTABLE = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
 
-#: a short piece of text typed by a person (search box, filter)
+#: a short piece of text typed by a person (search box, filter, an analyst's note)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
-#: an analyst's note on an action
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
 RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
                                                 pattern=PRINTABLE)]
 #: a forecast id as forecast files define them (a slug); anything else cannot exist
@@ -173,7 +170,7 @@ class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome = Field(description="yes, no, or annulled (the question could not be decided)")
-    note: Note | None = Field(default=None, description="why: what happened, where it was reported")
+    note: Text | None = Field(default=None, description="why: what happened, where it was reported")
 
 
 class ReopenIn(BaseModel):

@@ -77,4 +77,4 @@ def cli(database_url: str, tmp_path: Path) -> Cli:
     return Cli(database_url, tmp_path / "data")
 
 
-from tests.browser import _chromium, browser  # noqa: E402,F401  (the real-browser fixtures)
+from tests.browser import _chromium, browser, browser_page  # noqa: E402,F401  (the real-browser fixtures)

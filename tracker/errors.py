@@ -11,6 +11,11 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── NotFoundError                no such forecast / source / feed ...
     ├── UnknownTermError             an estimative term not in the scale
     ├── LifecycleError               an illegal status transition
+    ├── ConflictError                a name already taken (user, API token)
+    ├── AuthError                    who is asking could not be established
+    │   ├── NotSignedInError         a write (or a private read) without a signed-in analyst
+    │   └── BadCredentialsError      wrong name or password; unknown, revoked or expired token
+    ├── CsrfError                    a form post without the session's CSRF token
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
     │   └── ForecastImportError      the whole import was refused: carries every problem found
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
@@ -80,6 +85,42 @@ class LifecycleError(TrackerError):
         if reason:
             message += f" ({reason})"
         super().__init__(message)
+
+
+class ConflictError(TrackerError):
+    """A named object cannot be created because the name is taken."""
+
+    def __init__(self, kind: str, key: object, hint: str = "") -> None:
+        self.kind = kind
+        self.key = key
+        message = f"{kind} {key!r} already exists"
+        if hint:
+            message += f"; {hint}"
+        super().__init__(message)
+
+
+class AuthError(TrackerError):
+    """The request's identity could not be established (web app, API)."""
+
+
+class NotSignedInError(AuthError):
+    """The action needs a signed-in analyst (a session or an API token) and there is none."""
+
+    def __init__(self, action: str = "this") -> None:
+        self.action = action
+        super().__init__(f"{action} needs a signed-in analyst; sign in, or send an API token "
+                         "(`tracker tokens create`) as 'Authorization: Bearer ...'")
+
+
+class BadCredentialsError(AuthError):
+    """A name/password pair or a token that does not identify an active analyst."""
+
+
+class CsrfError(TrackerError):
+    """A state-changing request made with a session cookie but without the session's CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__("the form's security token is missing or stale; reload the page and submit it again")
 
 
 class ForecastFileError(TrackerError):

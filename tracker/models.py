@@ -245,7 +245,47 @@ class TaskRun(SQLModel, table=True):
     last_detail: str | None = None
 
 
+class User(SQLModel, table=True):
+    """An analyst who may sign in to the web app; the name is what resolutions and the audit log record."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    password_hash: str = Field(description="argon2id hash in PHC format (salt and parameters included)")
+    active: bool = True
+    created_at: datetime = _ts()
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the HTTP API, acting as one user.  Only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=16, description="the token's first characters, to recognise it in lists")
+    created_at: datetime = _ts()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random secret, the row its SHA-256 and the CSRF token."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 __all__ = [
-    "Article", "AuditEntry", "Feed", "Forecast", "TaskRun", "ForecastTag", "Outcome", "ProbabilityUpdate", "Resolution", "Source",
-    "Status", "UTCDateTime", "utcnow",
+    "ApiToken", "Article", "AuditEntry", "Feed", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate",
+    "Resolution", "Source", "Status", "TaskRun", "User", "UTCDateTime", "WebSession", "utcnow",
 ]

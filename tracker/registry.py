@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from tracker import audit, lifecycle
-from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError
+from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError, TrackerError
 from tracker.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
 from tracker.models import (
     AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Resolution, Source, Status, utcnow,
@@ -232,6 +234,72 @@ class ForecastRow:
         return data
 
 
+class ForecastSort(str, Enum):
+    """The orders a forecast list can be read in; a leading '-' means descending."""
+
+    CLOSES = "closes"
+    CLOSES_DESC = "-closes"
+    OPENS = "opens"
+    OPENS_DESC = "-opens"
+    PROBABILITY = "probability"
+    PROBABILITY_DESC = "-probability"
+    ID = "id"
+    AUTHOR = "author"
+    STATUS = "status"
+
+
+_ORDER: dict[ForecastSort, tuple[Any, ...]] = {
+    ForecastSort.CLOSES: (Forecast.closes,),
+    ForecastSort.CLOSES_DESC: (Forecast.closes.desc(),),
+    ForecastSort.OPENS: (Forecast.opens,),
+    ForecastSort.OPENS_DESC: (Forecast.opens.desc(),),
+    ForecastSort.PROBABILITY: (Forecast.probability,),
+    ForecastSort.PROBABILITY_DESC: (Forecast.probability.desc(),),
+    ForecastSort.ID: (),
+    ForecastSort.AUTHOR: (Source.author, Forecast.closes),
+    ForecastSort.STATUS: (Forecast.status, Forecast.closes),
+}
+
+
+@dataclass(frozen=True)
+class ForecastFilter:
+    """Which forecasts to list.  ``text`` matches the id, question or quote (case-insensitive)."""
+
+    text: str | None = None
+    status: str | None = None
+    tag: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def apply(self, query: Any) -> Any:
+        if self.text:
+            query = query.where(or_(Forecast.id.icontains(self.text, autoescape=True),
+                                    Forecast.question.icontains(self.text, autoescape=True),
+                                    Forecast.quote.icontains(self.text, autoescape=True)))
+        if self.status:
+            query = query.where(Forecast.status == self.status)
+        if self.tag:
+            query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id)
+                                                .where(ForecastTag.tag == self.tag.strip().lower())))
+        if self.author:
+            query = query.where(Source.author.icontains(self.author, autoescape=True))
+        if self.source:
+            query = query.where(Source.key == self.source)
+        return query
+
+
+@dataclass
+class ForecastPage:
+    rows: list[ForecastRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 def list_forecasts(
     session: Session,
     *,
@@ -240,17 +308,49 @@ def list_forecasts(
     author: str | None = None,
     source: str | None = None,
 ) -> list[ForecastRow]:
-    """Forecasts matching every filter given (author: case-insensitive substring)."""
-    query = select(Forecast, Source).join(Source).order_by(Forecast.closes, Forecast.id)
-    if status:
-        query = query.where(Forecast.status == status)
-    if tag:
-        query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id).where(ForecastTag.tag == tag.lower())))
-    if author:
-        query = query.where(Source.author.ilike(f"%{author}%"))
-    if source:
-        query = query.where(Source.key == source)
-    pairs = session.exec(query).all()
+    """Forecasts matching every filter given (author: case-insensitive substring), soonest close first."""
+    query = ForecastFilter(status=status, tag=tag, author=author, source=source).apply(
+        select(Forecast, Source).join(Source))
+    return _rows(session, session.exec(query.order_by(Forecast.closes, Forecast.id)).all())
+
+
+def search_forecasts(
+    session: Session,
+    where: ForecastFilter,
+    *,
+    sort: ForecastSort = ForecastSort.CLOSES,
+    page: int = 1,
+    per_page: int = 50,
+) -> ForecastPage:
+    """One page of the matching forecasts; filtering, ordering and paging all happen in SQL."""
+    if page < 1 or per_page < 1:
+        raise TrackerError(f"page and per_page start at 1 (got page={page}, per_page={per_page})")
+    total = session.exec(where.apply(select(func.count(Forecast.id)).select_from(Forecast).join(Source))).one()
+    query = where.apply(select(Forecast, Source).join(Source))
+    query = query.order_by(*_ORDER[sort], Forecast.id).offset((page - 1) * per_page).limit(per_page)
+    return ForecastPage(rows=_rows(session, session.exec(query).all()), total=total, page=page, per_page=per_page)
+
+
+@dataclass
+class FilterChoices:
+    """The values a forecast list can be filtered by, for pick lists."""
+
+    statuses: list[str]
+    tags: list[str]
+    authors: list[str]
+    sources: list[tuple[str, str]]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    return FilterChoices(
+        statuses=[s.value for s in Status],
+        tags=list(session.exec(select(ForecastTag.tag).distinct().order_by(ForecastTag.tag))),
+        authors=list(session.exec(select(Source.author).distinct().order_by(Source.author))),
+        sources=[(k, t) for k, t in session.exec(select(Source.key, Source.title).order_by(Source.key))],
+    )
+
+
+def _rows(session: Session, pairs: Sequence[tuple[Forecast, Source]]) -> list[ForecastRow]:
     tags = _tags_of(session, [f.id for f, _ in pairs])
     return [
         ForecastRow(id=f.id, status=f.status, outcome=f.outcome, probability=f.probability, estimate=f.estimate,

@@ -36,6 +36,22 @@ class Settings(BaseSettings):
         default=None,
         description="A YAML file of estimative terms that overrides or extends the built-in scale.",
     )
+    web_public_read: bool = Field(
+        default=True,
+        description="Let anyone who can reach the web app read its pages and GET /api/ without signing in; "
+        "false: reading needs a signed-in analyst or an API token too. Writes always need one.",
+    )
+    web_secure_cookies: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (sent over HTTPS only); set true when the app is served "
+        "behind TLS.",
+    )
+    web_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 90,
+        description="Hours a web sign-in lasts before the analyst must sign in again.",
+    )
 
     broker_url: str | None = Field(
         default=None,

@@ -1,0 +1,176 @@
+"""The pages and the JSON API as an analyst reads them: lists, detail, escaping, headers, errors, nav."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from tests.web_fixtures import (  # noqa: F401  (fixtures)
+    FORECAST_ID, HOSTILE_ID, client, seeded, sign_in, web_app, web_settings,
+)
+from tracker.errors import (
+    BadCredentialsError, ConfigError, ConflictError, CsrfError, LifecycleError, NotFoundError, NotSignedInError,
+    StorageError, TrackerError,
+)
+from tracker.web import create_app
+from tracker.web.app import ROUTERS
+from tracker.web.errors import classify
+from tracker.web.security import CONTENT_SECURITY_POLICY
+
+
+def all_ids(client: TestClient, **params: str) -> list[str]:
+    body = client.get("/api/forecasts", params={**params, "per_page": "200"}).json()
+    return [item["id"] for item in body["items"]]
+
+
+def test_search_filters_sort_and_pages(client):
+    every = all_ids(client)
+    assert len(every) == 21 and HOSTILE_ID in every
+    # search: question, quote and id, case-insensitive
+    assert all_ids(client, q="MORATORIUM") and all(
+        "moratorium" in (f := client.get(f"/api/forecasts/{i}").json())["question"].lower()
+        or "moratorium" in f["quote"].lower() or "moratorium" in i for i in all_ids(client, q="MORATORIUM"))
+    assert all_ids(client, q="non-existent") == [FORECAST_ID]  # a word only in its quote
+    assert all_ids(client, q="100%") == []  # LIKE wildcards are taken literally
+    nato = client.get("/api/forecasts", params={"tag": "nato", "per_page": "200"}).json()["items"]
+    assert nato and all("nato" in f["tags"] for f in nato)
+    assert all_ids(client, author="trenin") == [i for i in every if i != HOSTILE_ID]
+    assert all_ids(client, author="mallory") == [HOSTILE_ID]
+    assert all_ids(client, source="trenin-2022-01-21") == all_ids(client, author="Trenin")
+    assert all_ids(client, status="resolved") == []
+    probabilities = [f["probability"] for f in client.get(
+        "/api/forecasts", params={"sort": "-probability", "per_page": "200"}).json()["items"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    closes = [f["closes"] for f in client.get("/api/forecasts", params={"per_page": "200"}).json()["items"]]
+    assert closes == sorted(closes)
+    # pages: disjoint, in order, together the whole list
+    first = client.get("/api/forecasts", params={"per_page": "8"}).json()
+    assert (first["total"], first["pages"], len(first["items"])) == (21, 3, 8)
+    paged = [i["id"] for p in (1, 2, 3)
+             for i in client.get("/api/forecasts", params={"per_page": "8", "page": str(p)}).json()["items"]]
+    assert paged == every
+    assert client.get("/api/forecasts", params={"page": "9"}).json()["items"] == []
+
+
+def test_list_page_filters_and_paginates(client):
+    page = client.get("/forecasts", params={"tag": "nato", "per_page": "2", "status": "", "q": ""})
+    assert page.status_code == 200
+    assert re.search(r"\d+ forecasts, page 1 of \d+", page.text)
+    assert 'rel="next" href="?tag=nato&amp;per_page=2&amp;page=2"' in page.text
+    assert page.text.count('<tr>') == 1 + 2  # header + two rows
+    second = client.get("/forecasts?tag=nato&per_page=2&page=2")
+    assert 'rel="prev"' in second.text
+    assert "No forecast matches" in client.get("/forecasts", params={"q": "zzz-nothing"}).text
+
+
+def test_detail_page_shows_quote_source_history_rules_and_audit(client):
+    page = client.get(f"/forecasts/{FORECAST_ID}").text
+    assert "are non-existent" in page  # the quote
+    assert ('<a href="https://www.themoscowtimes.com/2022/01/21/what-a-week-of-talks-between-russia-and-the-west-'
+            'revealed-a76108" rel="noopener noreferrer nofollow" target="_blank">') in page
+    assert re.search(r'<svg class="chart" role="img"[^>]*aria-label="Probability history: 2022-01-21: 2%"', page)
+    assert re.search(r'<path class="line" d="M[\d.]+,[\d.]+ H[\d.]+"/>', page)
+    assert "formally accepts Russia" in page  # criteria
+    assert "<code>accepts Russian demands</code>" in page  # an evidence rule
+    assert "<td>importer</td><td>create</td>" in page  # the audit log
+    assert "Sign in</a> to resolve" in page  # no forms for anonymous readers
+    assert 'id="resolve-form"' not in page
+
+
+def test_hostile_text_from_a_forecast_file_is_escaped_and_its_link_dropped(client):
+    for path in ("/forecasts", f"/forecasts/{HOSTILE_ID}", f"/forecasts?q={HOSTILE_ID}"):
+        html = client.get(path).text
+        assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html, path
+        assert "javascript:" not in html, path
+    detail = client.get(f"/forecasts/{HOSTILE_ID}").text
+    assert "&lt;script&gt;alert(&#39;question&#39;)&lt;/script&gt; Will the markup stay inert?" in detail
+    assert "&lt;img src=x onerror=alert(&#39;quote&#39;)&gt; It is likely." in detail
+    assert "&lt;b&gt;Bold&lt;/b&gt; claims" in detail  # the source title, shown as text and not as a link
+    api = client.get(f"/api/forecasts/{HOSTILE_ID}").json()
+    assert api["source"]["url"] is None and api["question"].startswith("<script>")  # JSON is data, kept as is
+    assert client.get(f"/api/forecasts/{HOSTILE_ID}").headers["content-type"] == "application/json"
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/forecasts", f"/forecasts/{HOSTILE_ID}", "/api/forecasts", "/static/style.css", "/no-such-page",
+                 "/login", "/api/openapi.json"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert csp == CONTENT_SECURITY_POLICY, path
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+        assert (headers.get("cache-control") == "no-store") == (not path.startswith("/static/")), path
+
+
+def test_errors_are_html_for_pages_and_json_for_the_api(client):
+    missing = client.get("/api/forecasts/no-such-forecast")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    assert "no forecast 'no-such-forecast'" in missing.json()["detail"]
+    page = client.get("/forecasts/no-such-forecast")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "no forecast &#39;no-such-forecast&#39;" in page.text and "<nav" in page.text
+    assert client.get("/forecasts/%3Cscript%3E").status_code == 404
+    bad = client.get("/api/forecasts", params={"page": "0"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "page"]
+    bad_page = client.get("/forecasts", params={"status": "maybe"})
+    assert bad_page.status_code == 422 and "status" in bad_page.text and "<nav" in bad_page.text
+    unknown = client.get("/no-such-page")
+    assert unknown.status_code == 404 and "Not found" in unknown.text
+    assert client.get("/api/no-such").json() == {"error": "not_found", "detail": "Not Found"}
+    assert client.get("/api/forecasts", params={"q": "a\x00b"}).status_code == 422
+
+
+def test_error_kinds_map_to_statuses():
+    cases = {NotFoundError("forecast", "x"): 404, NotSignedInError(): 401, BadCredentialsError("x"): 401,
+             CsrfError(): 403, LifecycleError("x", "open", "open"): 409, ConflictError("user", "x"): 409,
+             StorageError("x"): 503, ConfigError("x"): 500, TrackerError("x"): 400}
+    assert {type(e).__name__: classify(e)[0] for e in cases} == {type(e).__name__: s for e, s in cases.items()}
+
+
+def test_nav_shows_only_sections_that_exist(client, web_settings):
+    html = client.get("/forecasts").text
+    nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r">(\w+)</a>", nav) == ["Forecasts"]
+    assert 'aria-current="page"' in nav
+    assert client.get("/", follow_redirects=False).headers["location"] == "/forecasts"
+    # a section appears by registering a route under its nav name (how the scorecard will be added)
+    scorecard = APIRouter()
+    scorecard.add_api_route("/scorecard", lambda: {"ok": True}, name="scorecard")
+    ROUTERS.append(scorecard)
+    try:
+        with TestClient(create_app(web_settings)) as with_scorecard:
+            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', with_scorecard.get("/forecasts").text,
+                            re.S).group(1)
+            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts"]
+            assert with_scorecard.get("/", follow_redirects=False).headers["location"] == "/scorecard"
+    finally:
+        ROUTERS.remove(scorecard)
+
+
+def test_signed_in_analyst_sees_the_actions_and_can_reopen(client):
+    sign_in(client)
+    page = client.get(f"/forecasts/{FORECAST_ID}").text
+    assert 'id="resolve-form"' in page and 'id="reopen-form"' not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(f"/forecasts/{FORECAST_ID}/resolve", data={"outcome": "yes", "note": "", "csrf_token": token})
+    page = client.get(f"/forecasts/{FORECAST_ID}").text
+    assert 'id="reopen-form"' in page and 'id="resolve-form"' not in page and "resolved (yes)" in page
+    empty = client.post(f"/forecasts/{FORECAST_ID}/reopen", data={"note": " ", "csrf_token": token})
+    assert empty.status_code == 422 and "note" in empty.text
+    done = client.post(f"/forecasts/{FORECAST_ID}/reopen", data={"note": "<b>wrong</b> source", "csrf_token": token})
+    assert done.status_code == 200 and "The forecast is reopened." in done.text
+    assert "&lt;b&gt;wrong&lt;/b&gt; source" in done.text  # the analyst's note is escaped too
+
+
+def test_openapi_describes_the_api_only(client):
+    schema = client.get("/api/openapi.json").json()
+    assert set(schema["paths"]) == {"/api/forecasts", "/api/forecasts/{forecast_id}",
+                                    "/api/forecasts/{forecast_id}/resolve", "/api/forecasts/{forecast_id}/reopen",
+                                    "/api/me", "/api/health"}
+    resolve = schema["paths"]["/api/forecasts/{forecast_id}/resolve"]["post"]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(resolve["responses"])
+    assert client.get("/api/health").json() == {"status": "ok", "schema_current": True}

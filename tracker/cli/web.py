@@ -1,0 +1,130 @@
+"""``tracker serve``, ``tracker users ...`` and ``tracker tokens ...``: the web app and who may write."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from tracker import auth
+from tracker.cli._app import app, console, current_user, error_console, state
+from tracker.db import session_scope
+from tracker.errors import TrackerError
+
+users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")
+tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8000,
+) -> None:
+    """Serve the web app and JSON API (upgrades the database schema first)."""
+    import uvicorn
+
+    from tracker.web import create_app
+
+    web_app = create_app(state(ctx).settings)
+    where = f" on http://{host}:{port}/" if port else ""  # port 0: uvicorn logs the port it got
+    console.print(f"Serving the forecast tracker{where} (JSON API under /api/; Ctrl-C stops)")
+    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise TrackerError("--password-stdin: nothing was given on standard input")
+        return line.rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the name the analyst signs in with (recorded in the audit log)")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="read the password from the first line of standard input "
+                                                      "instead of prompting twice")] = False,
+) -> None:
+    """Create an analyst account; the password is asked twice (or read with --password-stdin)."""
+    engine = state(ctx).ready_engine()
+    password = _read_password(password_stdin)
+    auth.check_password(password)
+    with session_scope(engine) as session:
+        user = auth.add_user(session, name, password, actor=current_user())
+    console.print(f"User {user.name!r} created; they can sign in to the web app now.", markup=False)
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]) -> None:
+    """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        auth.set_active(session, name, False, actor=current_user())
+    console.print(f"User {name!r} disabled.", markup=False)
+
+
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]) -> None:
+    """Enable a disabled account again."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        auth.set_active(session, name, True, actor=current_user())
+    console.print(f"User {name!r} enabled.", markup=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List analysts' accounts."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        users = auth.list_users(session)
+    table = Table("name", "active", "created", "last sign-in", title=f"{len(users)} user(s)")
+    for user in users:
+        table.add_row(user.name, "yes" if user.active else "no", user.created_at.isoformat(timespec="seconds"),
+                      user.last_sign_in_at.isoformat(timespec="seconds") if user.last_sign_in_at else "never")
+    console.print(table)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="a name for the token, e.g. where it is used (unique)")],
+    user: Annotated[Optional[str], typer.Option("--user", help="the analyst the token acts as "
+                                                               "(default: the user called NAME)")] = None,
+) -> None:
+    """Create an API token and print it once; only its hash is stored."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        token, secret = auth.create_token(session, name, user or name, actor=current_user())
+        owner = user or name
+    error_console.print(f"Token {token.name!r} acts as {owner!r}. Store it now: it is not shown again. "
+                        "Send it as 'Authorization: Bearer <token>'.", markup=False, highlight=False)
+    print(secret)
+
+
+@tokens_app.command("list")
+def tokens_list(ctx: typer.Context) -> None:
+    """List API tokens (names and prefixes; the tokens themselves are not stored)."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        tokens = auth.list_tokens(session)
+    table = Table("name", "user", "prefix", "created", "last used", "revoked", title=f"{len(tokens)} token(s)")
+    for t in tokens:
+        table.add_row(t.name, t.user, t.prefix + "…", t.created_at.isoformat(timespec="seconds"),
+                      t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
+                      t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "")
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the token's name (see `tracker tokens list`)")],
+) -> None:
+    """Revoke an API token: requests carrying it are refused from now on."""
+    with session_scope(state(ctx).ready_engine()) as session:
+        auth.revoke_token(session, name, actor=current_user())
+    console.print(f"Token {name!r} revoked.", markup=False)

@@ -1,0 +1,83 @@
+"""The web app factory: one place wires settings, database, templates, routes and middleware.
+
+To add a section (scorecard, review queue, feeds, exports): write a router module under
+``tracker/web/pages/`` (HTML) and/or ``tracker/web/api/`` (JSON), name its main page route
+after the section's entry in :data:`tracker.web.templating.NAV`, and add the router to
+:data:`ROUTERS`.  The nav shows the section from then on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import select
+
+import tracker
+from tracker import db
+from tracker.db import session_scope
+from tracker.models import User
+from tracker.settings import Settings
+from tracker.web.api import forecasts as api_forecasts
+from tracker.web.api import meta as api_meta
+from tracker.web.errors import install_error_handlers
+from tracker.web.pages import auth as auth_pages
+from tracker.web.pages import forecasts as forecast_pages
+from tracker.web.security import SecurityHeadersMiddleware
+from tracker.web.templating import make_templates
+
+log = logging.getLogger("tracker.web")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: every router of the app, pages and API; the order only matters for overlapping paths
+ROUTERS: list[APIRouter] = [
+    auth_pages.router,
+    forecast_pages.router,
+    api_meta.router,
+    api_forecasts.router,
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web app for ``settings``; the schema is brought up to date when it starts."""
+    settings = settings or Settings()
+    engine = db.engine_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        db.upgrade(engine)
+        _warn_without_users(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Forecast tracker",
+        version=tracker.__version__,
+        description="Pundits' forecasts, their resolutions and audit log. Reads may be open "
+        "(TRACKER_WEB_PUBLIC_READ); writes need an API token: `Authorization: Bearer <token>` "
+        "(create one with `tracker tokens create NAME --user USER`).",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: no internet here, and the CSP forbids it
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.templates = make_templates()
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _warn_without_users(engine) -> None:  # noqa: ANN001 - an Engine
+    with session_scope(engine) as session:
+        if session.exec(select(User.id)).first() is None:
+            log.warning("no analyst accounts yet: nobody can sign in to make changes; "
+                        "create one with `tracker users add NAME`")

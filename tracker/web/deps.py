@@ -1,0 +1,141 @@
+"""Request dependencies: the settings, one database session per request, and who is asking.
+
+Use them through the ``Annotated`` aliases in routes::
+
+    @router.get("/things")
+    def things(session: SessionDep, reader: ReaderDep): ...          # a read (open or not, per settings)
+
+    @router.post("/things/{id}/do")
+    def do(session: SessionDep, analyst: AnalystDep): ...            # a write: signed-in analyst + CSRF
+
+Identity comes from a bearer token (``Authorization: Bearer trk_...``, for the API) or the
+session cookie (for browsers).  The CSRF rule lives in one place, :func:`require_analyst`:
+a state-changing request authenticated *by the cookie* must carry the session's CSRF token
+(form field ``csrf_token`` or header ``X-CSRF-Token``); a bearer token is not sent by the
+browser on its own, so requests carrying one need no CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tracker import auth
+from tracker.db import session_scope
+from tracker.errors import BadCredentialsError, CsrfError, NotSignedInError
+from tracker.models import utcnow
+from tracker.settings import Settings
+
+SESSION_COOKIE = "tracker_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the route returns, rolled back when it raises."""
+    with session_scope(get_engine(request)) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# scope="function": commit before the response is sent, so a redirect after a POST shows the
+# new state and a failed commit becomes an error response, not a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking: the analyst's name (recorded as the actor) and how they proved it."""
+
+    name: str
+    user_id: int
+    via: Literal["session", "token"]
+    csrf_token: str | None = None
+
+
+def current_identity(request: Request, session: SessionDep) -> Identity | None:
+    """The bearer token's or session cookie's analyst; None for an anonymous visitor.
+
+    A bearer token that does not check out is refused outright (no fallback to anonymous):
+    a client that sends credentials wants to know they are wrong.  A stale cookie is just ignored.
+    """
+    identity = _from_bearer(request, session) or _from_cookie(request, session)
+    request.state.identity = identity
+    return identity
+
+
+def _from_bearer(request: Request, session: Session) -> Identity | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise BadCredentialsError("the Authorization header must be 'Bearer <token>'")
+    user = auth.user_for_token(session, secret.strip(), utcnow())
+    return Identity(name=user.name, user_id=user.id, via="token")
+
+
+def _from_cookie(request: Request, session: Session) -> Identity | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = auth.session_user(session, secret, utcnow()) if secret else None
+    if found is None:
+        return None
+    user, web_session = found
+    return Identity(name=user.name, user_id=user.id, via="session", csrf_token=web_session.csrf_token)
+
+
+CurrentIdentityDep = Annotated[Identity | None, Depends(current_identity)]
+
+
+def require_reader(identity: CurrentIdentityDep, settings: SettingsDep) -> Identity | None:
+    """Anyone when ``TRACKER_WEB_PUBLIC_READ`` is on (the default); else a signed-in analyst."""
+    if identity is None and not settings.web_public_read:
+        raise NotSignedInError("reading")
+    return identity
+
+
+#: declares the bearer scheme in the OpenAPI description of the routes that need an analyst
+bearer_scheme = HTTPBearer(auto_error=False, scheme_name="APIToken",
+                           description="an API token from `tracker tokens create NAME --user USER`")
+
+
+async def require_analyst(
+    request: Request,
+    identity: CurrentIdentityDep,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Identity:
+    """A signed-in analyst; for cookie sessions, also the session's CSRF token (see the module doc)."""
+    if identity is None:
+        raise NotSignedInError("this change")
+    if identity.via == "session" and request.method not in SAFE_METHODS:
+        submitted = request.headers.get(CSRF_HEADER)
+        if submitted is None and _is_form(request):
+            value = (await request.form()).get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+        if not auth.same_secret(submitted, identity.csrf_token or ""):
+            raise CsrfError()
+    return identity
+
+
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+ReaderDep = Annotated[Identity | None, Depends(require_reader)]
+AnalystDep = Annotated[Identity, Depends(require_analyst)]

@@ -1,0 +1,216 @@
+"""Pydantic models of the JSON API (what ``/api/openapi.json`` describes) and the input types
+shared with the HTML forms.  Links from outside pass through :func:`tracker.urls.safe_url`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from tracker import registry
+from tracker.models import Outcome, Status
+from tracker.urls import safe_url
+
+#: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
+PRINTABLE = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
+
+#: a short piece of text typed by a person (search box, filter, an analyst's note)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
+RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
+                                                pattern=PRINTABLE)]
+#: a forecast id as forecast files define them (a slug); anything else cannot exist
+FORECAST_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="kind of error: not_found, not_signed_in, bad_credentials, csrf, lifecycle, ...")
+    detail: str = Field(description="one line saying what is wrong and what to do")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad input"},
+    401: {"model": ErrorOut, "description": "No or bad credentials"},
+    404: {"model": ErrorOut, "description": "No such forecast"},
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
+    409: {"model": ErrorOut, "description": "The forecast's status does not allow this"},
+}
+
+
+class ForecastSummary(BaseModel):
+    id: str
+    status: Status
+    outcome: Literal["yes", "no"] | None
+    probability: float = Field(ge=0, le=1)
+    estimate: str
+    vague: bool
+    opens: date
+    closes: date
+    tags: list[str]
+    author: str
+    source: str = Field(description="the source's key (its forecast file's name)")
+    question: str
+
+    @classmethod
+    def of(cls, row: registry.ForecastRow) -> ForecastSummary:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class ForecastPageOut(BaseModel):
+    items: list[ForecastSummary]
+    total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1)
+    pages: int = Field(ge=1)
+
+
+class SourceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    title: str
+    author: str
+    publisher: str | None
+    url: str | None = Field(description="http(s) link to the source; other schemes are withheld")
+    published: date | None
+
+
+class EvidenceRulesOut(BaseModel):
+    all: list[str] = []
+    any: list[str] = []
+    none: list[str] = []
+
+
+class ProbabilityPointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: date
+    probability: float = Field(ge=0, le=1)
+    estimate: str
+    note: str | None
+
+
+class ResolutionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    outcome: Outcome
+    resolved_at: datetime
+    resolved_by: str
+    note: str | None
+    evidence_links: list[str]
+    active: bool
+    reopened_at: datetime | None
+    reopened_by: str | None
+    reopen_note: str | None
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    detail: dict[str, Any] | None
+
+
+class ForecastDetailOut(BaseModel):
+    id: str
+    question: str
+    quote: str
+    estimate: str
+    probability: float = Field(ge=0, le=1)
+    probability_from_scale: bool
+    vague: bool
+    opens: date
+    closes: date
+    status: Status
+    outcome: Literal["yes", "no"] | None
+    resolved_at: datetime | None
+    tags: list[str]
+    criteria: str | None
+    yes_when: EvidenceRulesOut | None
+    no_when: EvidenceRulesOut | None
+    min_sources: int
+    default_at_close: str | None
+    source: SourceOut
+    probability_history: list[ProbabilityPointOut]
+    resolutions: list[ResolutionOut]
+    audit: list[AuditEntryOut]
+
+    @classmethod
+    def of(cls, detail: registry.ForecastDetail) -> ForecastDetailOut:
+        f = detail.forecast
+        source = SourceOut.model_validate(detail.source).model_copy(update={"url": safe_url(detail.source.url)})
+        resolutions = [
+            ResolutionOut.model_validate({**r.model_dump(), "evidence_links": _safe_links(r.evidence_links)})
+            for r in detail.resolutions
+        ]
+        return cls(
+            **f.model_dump(include={"id", "question", "quote", "estimate", "probability", "probability_from_scale",
+                                    "vague", "opens", "closes", "status", "outcome", "resolved_at", "criteria",
+                                    "yes_when", "no_when", "min_sources", "default_at_close"}),
+            tags=detail.tags,
+            source=source,
+            probability_history=[ProbabilityPointOut.model_validate(u) for u in detail.updates],
+            resolutions=resolutions,
+            audit=[AuditEntryOut.model_validate(a) for a in detail.audit],
+        )
+
+
+def _safe_links(links: list[str] | None) -> list[str]:
+    return [url for url in map(safe_url, links or []) if url]
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome = Field(description="yes, no, or annulled (the question could not be decided)")
+    note: Text | None = Field(default=None, description="why: what happened, where it was reported")
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: RequiredNote = Field(description="why the resolution is undone")
+
+
+class IdentityOut(BaseModel):
+    name: str
+    via: Literal["session", "token"]
+
+
+class ForecastListQuery(BaseModel):
+    """The forecast list's search, filters, order and page (query string of the page and the API)."""
+
+    q: Text | None = Field(default=None, description="text in the id, question or quote (case-insensitive)")
+    status: Status | None = None
+    tag: Text | None = None
+    author: Text | None = Field(default=None, description="author name, or part of it")
+    source: Text | None = Field(default=None, description="source key (the forecast file's name)")
+    sort: registry.ForecastSort = registry.ForecastSort.CLOSES
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+    def filter(self) -> registry.ForecastFilter:
+        return registry.ForecastFilter(text=self.q or None, status=self.status.value if self.status else None,
+                                       tag=self.tag or None, author=self.author or None, source=self.source or None)
+
+    def search(self, session: Any) -> registry.ForecastPage:
+        return registry.search_forecasts(session, self.filter(), sort=self.sort, page=self.page,
+                                         per_page=self.per_page)
+
+
+class ForecastListForm(ForecastListQuery):
+    """The same, as the list page's filter form sends it: an empty field (``status=``) means "any"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None)}
+        return data

@@ -1,0 +1,103 @@
+"""Jinja2 templates (autoescaped), the navigation, and :func:`render`.
+
+Every page extends ``base.html``, whose nav lists the sections of :data:`NAV` in that order,
+showing each only once a route with its name exists: a feature appears in the nav by
+registering its page under that route name (``@router.get("/scorecard", name="scorecard")``),
+with no placeholder pages before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.routing import NoMatchFound
+
+from tracker.urls import safe_url
+from tracker.web.deps import CSRF_FIELD
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+#: (label, route name) of the top navigation, in display order.
+NAV: tuple[tuple[str, str], ...] = (
+    ("Scorecard", "scorecard"),
+    ("Forecasts", "forecasts"),
+    ("Review", "review"),
+    ("Feeds", "feeds"),
+    ("Exports", "exports"),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    active: bool
+
+
+def nav_items(request: Request) -> list[NavItem]:
+    """The sections of :data:`NAV` that have a page in this app, the current one marked."""
+    items = []
+    for label, name in NAV:
+        try:
+            href = request.app.url_path_for(name)
+        except NoMatchFound:
+            continue
+        path = request.url.path
+        items.append(NavItem(label, href, path == href or path.startswith(href.rstrip("/") + "/")))
+    return items
+
+
+def home_path(request: Request) -> str:
+    """Where ``/`` leads: the first section of the nav that exists."""
+    items = nav_items(request)
+    return items[0].href if items else request.app.url_path_for("sign_in")
+
+
+def _percent(value: float | None, digits: int = 0) -> str:
+    return "" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _context(request: Request) -> dict[str, Any]:
+    identity = getattr(request.state, "identity", None)
+
+    def path_for(name: str, /, **params: Any) -> str:
+        return request.app.url_path_for(name, **params)
+
+    return {
+        "identity": identity,
+        "csrf_token": identity.csrf_token if identity else None,
+        "csrf_field": CSRF_FIELD,
+        "nav": nav_items(request),
+        "path_for": path_for,
+    }
+
+
+def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
+    """The template set: autoescape on for every template, undefined names are errors."""
+    loader = jinja2.FileSystemLoader([*(extra_dirs or []), TEMPLATES_DIR])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(safe_url=safe_url, percent=_percent, when=_when)
+    return Jinja2Templates(env=env, context_processors=[_context])
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render ``template`` with the page context (identity, CSRF token, nav, ``path_for``)."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context or {}, status_code=status_code, headers=headers)

@@ -11,6 +11,7 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── NotFoundError                no such forecast / source / feed ...
     ├── UnknownTermError             an estimative term not in the scale
     ├── LifecycleError               an illegal status transition
+    ├── RuleError                    a forecast's evidence rule cannot be compiled for matching
     └── ForecastFileError            one problem in one forecast file (file, line, id, field)
         └── ForecastImportError      the whole import was refused: carries every problem found
 """
@@ -68,6 +69,22 @@ class LifecycleError(TrackerError):
         if reason:
             message += f" ({reason})"
         super().__init__(message)
+
+
+class RuleError(TrackerError):
+    """A forecast's ``yes_when`` / ``no_when`` rule that the matcher cannot compile.
+
+    Forecast files are validated on import, so this means rules that reached the matcher
+    some other way (edited in the database, built in code); the message says which.
+    """
+
+    def __init__(self, forecast_id: str, field: str, message: str) -> None:
+        self.forecast_id = forecast_id
+        self.field = field
+        self.message = message
+        super().__init__(
+            f"forecast {forecast_id!r}, field {field!r}: {message}; fix the forecast file and import it again"
+        )
 
 
 class ForecastFileError(TrackerError):

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from tracker.matching.text import PreparedText, clean, normalise
+
 #: Negation cues, as normalised text.  Matched as whole words (see the module docstring).
 NEGATION_CUES: tuple[str, ...] = (
     "not", "no", "never", "n't",
@@ -112,12 +114,13 @@ class NegationScope:
         return governs(self._text, cue_end, phrase_start)
 
 
-def is_negated(sentence: str, phrase: str) -> bool:
-    """Whether the first occurrence of ``phrase`` in ``sentence`` (both normalised) is negated.
+def is_negated(text: str, phrase: str) -> bool:
+    """Whether the first occurrence of ``phrase`` in ``text`` is negated (both as written).
 
     A convenience for tests and for explaining a decision; matching uses :class:`NegationScope`.
     """
-    start = sentence.find(phrase)
+    prepared = PreparedText(clean(text))
+    start = prepared.folded.find(normalise(phrase))
     if start < 0:
-        raise ValueError(f"{phrase!r} is not in {sentence!r}")
-    return NegationScope(sentence, lambda _offset: 0).is_negated(start)
+        raise ValueError(f"{phrase!r} is not in {text!r}")
+    return NegationScope(prepared.folded, lambda offset: prepared.sentence_at(offset)[0]).is_negated(start)

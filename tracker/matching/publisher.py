@@ -13,6 +13,7 @@ a company's ``.internal``) fall back to their last two labels; IP addresses stay
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -24,10 +25,15 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
+
+
 def _host(url: str) -> str:
     url = url.strip()
+    if "//" not in url and not _SCHEME.match(url):
+        url = "//" + url  # a bare host, possibly with a port: "www.northwire.example:8080/feed"
     try:
-        parts = urlsplit(url if "//" in url else "//" + url)
+        parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:  # a malformed IPv6 literal or port
         return ""

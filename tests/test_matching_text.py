@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.matching import PreparedText, clean, normalise, split_sentences
+from tracker.matching.text import sentence_around
 
 
 @pytest.mark.parametrize(
@@ -94,4 +95,26 @@ def test_offsets_map_between_display_and_folded_when_folding_changes_length():
     start = text.folded.index("moskau")
     assert text.display[text.display_offset(start):].startswith("Moskau")
     start_of_second = text.folded.index("gespräche")
-    assert text.sentence_at(start_of_second)[2].text == "Gespräche über Sicherheitsgarantien."
+    assert text.sentence_at(start_of_second)[1].text == "Gespräche über Sicherheitsgarantien."
+
+
+sentence_texts = st.lists(
+    st.sampled_from(["NATO", "met", "U.S.", "Gen.", "talks", "ended.", "why?", "no!", "(yes.)", "3.5", "a", "\n", "“quoted.”"]),
+    max_size=60,
+).map(" ".join)
+
+
+@given(sentence_texts)
+def test_sentence_around_agrees_with_split_sentences(raw):
+    text = clean(raw)
+    for sentence in split_sentences(text):
+        for offset in range(sentence.start, sentence.end):
+            assert sentence_around(text, offset) == sentence
+
+
+def test_sentence_around_in_a_long_text():
+    text = clean(" ".join(f"Sentence number {i} says little." for i in range(200)))
+    offset = text.index("number 150")
+    assert sentence_around(text, offset).text == "Sentence number 150 says little."
+    long_sentence = clean("A " + "very " * 400 + "long sentence. Next.")
+    assert sentence_around(long_sentence, long_sentence.index("long")).text.startswith("A very very")

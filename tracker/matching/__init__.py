@@ -11,16 +11,16 @@ The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
 ("Matching"); each module's docstring gives its part.
 """
 
-from tracker.matching.matcher import ArticleText, EvidenceHit, find_phrases, match_article, published_day
+from tracker.matching.matcher import ArticleText, EvidenceHit, match_article, published_day, scan
 from tracker.matching.negation import (
     CLAUSE_BOUNDARY_PUNCTUATION,
     CLAUSE_BOUNDARY_WORDS,
     MAX_WORDS_BETWEEN,
     NEGATION_CUES,
-    NegationScope,
     find_cues,
     governs,
     is_negated,
+    negated_at,
 )
 from tracker.matching.publisher import registered_domain
 from tracker.matching.rules import CompiledRules, ForecastRules, RuleSet, Side, compile_rules, fingerprint
@@ -35,7 +35,6 @@ __all__ = [
     "CompiledRules",
     "EvidenceHit",
     "ForecastRules",
-    "NegationScope",
     "PreparedText",
     "RuleSet",
     "Sentence",
@@ -43,13 +42,14 @@ __all__ = [
     "clean",
     "compile_rules",
     "find_cues",
-    "find_phrases",
     "fingerprint",
     "governs",
     "is_negated",
     "match_article",
+    "negated_at",
     "normalise",
     "published_day",
     "registered_domain",
+    "scan",
     "split_sentences",
 ]

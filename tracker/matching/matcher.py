@@ -1,7 +1,7 @@
 """Matching one article against every compiled forecast rule.
 
-An article's text is scanned once by the automaton; the phrases found decide which rules to
-look at (see :mod:`tracker.matching.rules`).  For each such rule, in order: the article must be
+An article's text is scanned once by the automaton; the trigger phrases found decide which
+rules to look at (see :mod:`tracker.matching.rules`).  For each such rule, in order: the article must be
 published inside the forecast's window, every ``all`` phrase must occur somewhere, no ``none``
 phrase may occur, and an ``any`` phrase must occur not negated.  Sentences and negation cues
 are only worked out for articles that get that far.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from tracker.matching.negation import NegationScope
+from tracker.matching.negation import negated_at
 from tracker.matching.rules import CompiledRules, Side, SideRule
-from tracker.matching.text import PreparedText, is_word_char
+from tracker.matching.text import PreparedText, Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,44 +55,55 @@ def published_day(published: datetime) -> date:
     return published.date()
 
 
-def find_phrases(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
-    """Phrase id → start offsets of its occurrences on word boundaries, in text order."""
+def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
+    """Trigger phrase id → start offsets of its occurrences on word boundaries, in text order."""
     found: dict[int, list[int]] = {}
-    if not compiled.automaton:
+    if compiled.automaton is None:
         return found
-    last = len(folded) - 1
-    for end, (length, variants) in compiled.automaton.iter(folded):
-        start = end - length + 1
-        free_before = start == 0 or not is_word_char(folded[start - 1])
-        free_after = end == last or not is_word_char(folded[end + 1])
-        for variant in variants:
-            if (free_before or not variant.needs_boundary_before) and (
-                free_after or not variant.needs_boundary_after
-            ):
-                found.setdefault(variant.phrase_id, []).append(start)
+    phrases, by_pattern, length = compiled.phrases, compiled.automaton_phrases, len(folded)
+    for pattern, start, end in compiled.automaton.find_matches_as_indexes(folded, overlapping=True):
+        for phrase_id in by_pattern[pattern]:
+            if phrases[phrase_id].bounded(folded, start, end, length):
+                found.setdefault(phrase_id, []).append(start)
     return found
 
 
 class _Article:
-    """One article's text, found phrases, and (lazily) its sentences and negation cues."""
+    """One article's text and phrase occurrences; sentences and negation worked out on demand."""
 
-    def __init__(self, text: PreparedText, found: dict[int, list[int]]) -> None:
+    def __init__(self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]) -> None:
+        self.compiled = compiled
         self.text = text
-        self.found = found
-        self._scope: NegationScope | None = None
+        self.found = found  # trigger phrases (complete); other phrases added as looked up
+        self._negated: dict[int, bool] = {}
+        self._sentences: dict[int, tuple[int, Sentence]] = {}
+
+    def occurrences(self, phrase_id: int) -> list[int]:
+        starts = self.found.get(phrase_id)
+        if starts is None:
+            if phrase_id in self.compiled.triggers:
+                return []  # the scan found them all
+            starts = self.found[phrase_id] = self.compiled.phrases[phrase_id].occurrences(self.text.folded)
+        return starts
+
+    def _sentence_at(self, start: int) -> tuple[int, Sentence]:
+        known = self._sentences.get(start)
+        if known is None:
+            known = self._sentences[start] = self.text.sentence_at(start)
+        return known
 
     def negated(self, start: int) -> bool:
-        if self._scope is None:
-            self._scope = NegationScope(self.text.folded, lambda offset: self.text.sentence_at(offset)[0])
-        return self._scope.is_negated(start)
+        known = self._negated.get(start)
+        if known is None:
+            known = self._negated[start] = negated_at(self.text, start)
+        return known
 
     def sentence(self, start: int) -> str:
-        return self.text.sentence_at(start)[2].text
+        return self._sentence_at(start)[1].text
 
 
 def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
-    found = article.found
-    if any(p not in found for p in rule.all) or any(p in found for p in rule.none):
+    if not all(map(article.occurrences, rule.all)) or any(map(article.occurrences, rule.none)):
         return None
     if rule.any:
         return _evaluate_any(article, rule, forecast_id)
@@ -100,7 +111,7 @@ def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHi
 
 
 def _evaluate_any(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
-    occurrences = sorted((start, p) for p in rule.any if p in article.found for start in article.found[p])
+    occurrences = sorted((start, p) for p in rule.any for start in article.occurrences(p))
     if not occurrences:
         return None
     counting = [(start, p) for start, p in occurrences if not article.negated(start)]
@@ -116,7 +127,7 @@ def _evaluate_all_only(article: _Article, rule: SideRule, forecast_id: str) -> E
     first_counting: int | None = None
     first_negated: int | None = None
     for p in rule.all:
-        starts = article.found[p]
+        starts = article.occurrences(p)
         counting = [start for start in starts if not article.negated(start)]
         if counting:
             first_counting = counting[0] if first_counting is None else min(first_counting, counting[0])
@@ -137,14 +148,12 @@ def match_article(compiled: CompiledRules, article: ArticleText) -> list[Evidenc
     forecasts, ``yes`` before ``no``.
     """
     text = PreparedText.of_article(article.title, article.summary)
-    found = find_phrases(compiled, text.folded)
+    found = scan(compiled, text.folded)
     if not found:
         return []
-    triggered = {index for phrase_id in found for index in compiled.triggers.get(phrase_id, ())}
-    if not triggered:
-        return []
+    triggered = {index for phrase_id in found for index in compiled.triggers[phrase_id]}
     day = published_day(article.published)
-    state = _Article(text, found)
+    state = _Article(compiled, text, found)
     hits = []
     for index in sorted(triggered):
         rule = compiled.rules[index]

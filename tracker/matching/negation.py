@@ -3,8 +3,9 @@
 The rule (the matching contract, ``docs/dev.md``): an occurrence of a phrase is *negated*
 when a cue of :data:`NEGATION_CUES` **governs** it, that is when the cue
 
-1. is in the same sentence and the same clause as the phrase: no clause boundary
-   (:data:`CLAUSE_BOUNDARY_PUNCTUATION`, :data:`CLAUSE_BOUNDARY_WORDS`) lies between them;
+1. is in the same sentence and the same clause as the phrase: no sentence end and no clause
+   boundary (:data:`CLAUSE_BOUNDARY_PUNCTUATION`, :data:`CLAUSE_BOUNDARY_WORDS`) lies between
+   them;
 2. comes **before** the phrase: the cue ends at or before the phrase starts, so a cue that
    is part of the phrase itself ("rejected Russian demands") never negates it;
 3. is close: at most :data:`MAX_WORDS_BETWEEN` words separate the end of the cue from the
@@ -24,8 +25,6 @@ hyphen, not as a clause boundary.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-
 from tracker.matching.text import PreparedText, clean, normalise
 
 #: Negation cues, as normalised text.  Matched as whole words (see the module docstring).
@@ -57,28 +56,42 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_CUE = re.compile(
-    _EDGE_BEFORE
-    + "(?:"
-    + _alternatives(tuple(c for c in NEGATION_CUES if c != "n't"))
-    + r"|\w*n't)"
-    + _EDGE_AFTER
-)
+# Without a lookbehind in front, ``re`` skips quickly to the possible first letters; the
+# whole-word check before a cue is done in Python on the few matches.
+_CUE = re.compile("(?:" + _alternatives(tuple(c for c in NEGATION_CUES if c != "n't")) + ")" + _EDGE_AFTER)
+_NT = re.compile("n't" + _EDGE_AFTER)
 _BOUNDARY = re.compile(
     r"[;()]|\s-+\s|(?<!\d)[,:]|[,:](?!\d)|" + _EDGE_BEFORE + "(?:" + _alternatives(CLAUSE_BOUNDARY_WORDS) + ")" + _EDGE_AFTER
 )
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
 
 
-def find_cues(text: str) -> list[tuple[int, int]]:
-    """The ``(start, end)`` offsets of every negation cue in normalised ``text``."""
-    return [match.span() for match in _CUE.finditer(text)]
+def _word_joined(char: str) -> bool:
+    return char.isalnum() or char in "_'-"
+
+
+def find_cues(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets of every negation cue in normalised ``text[start:end]``."""
+    end = len(text) if end is None else end
+    # Search one character past ``end`` so that the whole-word check sees the real next one.
+    stop = min(end + 1, len(text))
+    cues = [m.span() for m in _CUE.finditer(text, start, stop)
+            if m.end() <= end and not (m.start() and _word_joined(text[m.start() - 1]))]
+    if "n't" in text[start:end]:
+        for m in _NT.finditer(text, start, stop):
+            word_start = m.start()
+            while word_start > 0 and _word_joined(text[word_start - 1]):
+                word_start -= 1
+            if m.end() <= end and word_start >= start:
+                cues.append((word_start, m.end()))
+        cues.sort(key=lambda span: span[1])
+    return cues
 
 
 def governs(text: str, cue_end: int, phrase_start: int) -> bool:
     """Whether a cue ending at ``cue_end`` governs a phrase starting at ``phrase_start``.
 
-    Both must be in one sentence (the caller's job); this checks order, distance and clause.
+    This checks order, distance and clause; :func:`negated_at` also checks the sentence.
     """
     if cue_end > phrase_start:
         return False
@@ -88,39 +101,39 @@ def governs(text: str, cue_end: int, phrase_start: int) -> bool:
     return len(_WORD.findall(between)) <= MAX_WORDS_BETWEEN
 
 
-class NegationScope:
-    """Answers "is the occurrence at this offset negated?" for one normalised text.
+#: Cues are looked for in this many characters before a phrase first (see :func:`negated_at`).
+_CUE_WINDOW = 200
+_MOST_CUE_WORDS = max(len(cue.split()) for cue in NEGATION_CUES)
 
-    ``sentence_start(offset)`` gives the start of the sentence holding an offset (so that a
-    cue of the previous sentence never governs).  Cues are found once per text.
+
+def negated_at(text: PreparedText, phrase_start: int) -> bool:
+    """Whether the phrase occurrence at folded offset ``phrase_start`` of ``text`` is negated.
+
+    Only the nearest cue ending at or before the phrase needs checking: a farther one has
+    more words, and at least the same boundaries, between it and the phrase.  It is looked
+    for in the last :data:`_CUE_WINDOW` characters, and before them only when those hold so
+    few words that a cue further back could still be close enough.
     """
-
-    __slots__ = ("_text", "_sentence_start", "_cue_ends")
-
-    def __init__(self, text: str, sentence_start) -> None:
-        self._text = text
-        self._sentence_start = sentence_start
-        self._cue_ends = sorted(end for _, end in find_cues(text))
-
-    def is_negated(self, phrase_start: int) -> bool:
-        """The nearest cue ending at or before the phrase decides: a farther one has more
-        words and at least the same boundaries between it and the phrase."""
-        index = bisect_right(self._cue_ends, phrase_start) - 1
-        if index < 0:
+    folded = text.folded
+    window = max(0, phrase_start - _CUE_WINDOW)
+    cues = find_cues(folded, window, phrase_start)
+    if not cues and window > 0:
+        if len(_WORD.findall(folded, window, phrase_start)) > MAX_WORDS_BETWEEN + _MOST_CUE_WORDS:
             return False
-        cue_end = self._cue_ends[index]
-        if cue_end <= self._sentence_start(phrase_start):
-            return False
-        return governs(self._text, cue_end, phrase_start)
+        cues = find_cues(folded, 0, phrase_start)
+    if not cues:
+        return False
+    cue_end = cues[-1][1]
+    return governs(folded, cue_end, phrase_start) and not text.sentence_ends_between(cue_end, phrase_start)
 
 
 def is_negated(text: str, phrase: str) -> bool:
     """Whether the first occurrence of ``phrase`` in ``text`` is negated (both as written).
 
-    A convenience for tests and for explaining a decision; matching uses :class:`NegationScope`.
+    A convenience for tests and for explaining a decision; matching calls :func:`negated_at`.
     """
     prepared = PreparedText(clean(text))
     start = prepared.folded.find(normalise(phrase))
     if start < 0:
         raise ValueError(f"{phrase!r} is not in {text!r}")
-    return NegationScope(prepared.folded, lambda offset: prepared.sentence_at(offset)[0]).is_negated(start)
+    return negated_at(prepared, start)

@@ -1,11 +1,16 @@
 """Compiling every forecast's evidence rules into one Aho–Corasick automaton.
 
-Each distinct phrase (normalised, with its ``*`` prefix flag) gets a phrase id; the automaton
-maps a phrase's text to the ids that use it.  Scanning an article once yields every phrase
-that occurs in it, whatever the number of forecasts.  Only ``any`` phrases (or, for a rule
-without ``any``, its rarest-looking ``all`` phrase) *trigger* a rule, so a context word
-shared by thousands of forecasts ("Russia") costs one set lookup per triggered rule, not a
-loop over those forecasts.
+Each distinct phrase (normalised, with its ``*`` prefix flag) gets a phrase id.  A rule is
+*triggered* by its ``any`` phrases (a rule without ``any`` by its longest ``all`` phrase);
+the trigger phrases of every forecast go into one automaton, so one scan of an article finds
+every rule it may satisfy, whatever the number of forecasts.  The ``all`` and ``none``
+phrases of the few triggered rules are then looked up in the text directly (and remembered
+for the article).  Context words that thousands of forecasts share ("Russia", "NATO") are
+thus never scanned for: they would hit in most articles and cost time per hit for nothing.
+
+The automaton is ``ahocorasick_rs`` (the Rust ``aho-corasick`` crate, contiguous NFA): its
+scan time grows far less with the number of phrases than ``pyahocorasick``'s
+(``benchmarks/bench_matching.py`` prints both; docs/dev.md has the figures).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-import ahocorasick
+import ahocorasick_rs
 
 from tracker.errors import RuleError
 from tracker.matching.text import is_word_char, normalise
@@ -52,12 +57,32 @@ class ForecastRules:
 
 
 @dataclass(frozen=True, slots=True)
-class PhraseVariant:
-    """One phrase id stored under an automaton key; the boundary checks it needs."""
+class Phrase:
+    """A normalised phrase: its text without ``*``, and the word boundaries it needs.
 
-    phrase_id: int
+    A phrase that starts (ends) with a letter or digit must not touch another one before
+    (after) it; a ``*`` phrase needs no boundary after it (it is a word prefix).
+    """
+
+    key: str
+    prefix: bool
     needs_boundary_before: bool
     needs_boundary_after: bool
+
+    def occurrences(self, text: str) -> list[int]:
+        """The start offsets of this phrase in normalised ``text``, on word boundaries."""
+        starts, length, last = [], len(self.key), len(text)
+        index = text.find(self.key)
+        while index >= 0:
+            if self.bounded(text, index, index + length, last):
+                starts.append(index)
+            index = text.find(self.key, index + 1)
+        return starts
+
+    def bounded(self, text: str, start: int, end: int, length: int) -> bool:
+        if self.needs_boundary_before and start and is_word_char(text[start - 1]):
+            return False
+        return not (self.needs_boundary_after and end < length and is_word_char(text[end]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +99,17 @@ class SideRule:
 
 @dataclass
 class CompiledRules:
-    """Every forecast's rules in one automaton; build with :func:`compile_rules`.
+    """Every forecast's rules, their trigger phrases in one automaton; see :func:`compile_rules`.
 
     ``problems`` lists the forecasts left out by a non-strict compile.
     """
 
     forecasts: list[ForecastRules]
     rules: list[SideRule]
-    automaton: Any  # ahocorasick.Automaton; value: (key length, tuple[PhraseVariant, ...])
-    triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules``
+    phrases: list[Phrase]  # by phrase id
+    automaton: Any  # ahocorasick_rs.AhoCorasick over the trigger keys, or None without rules
+    automaton_phrases: list[tuple[int, ...]]  # automaton pattern index → phrase ids with that key
+    triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
     fingerprint: str
     problems: list[RuleError] = field(default_factory=list)
 
@@ -92,7 +119,13 @@ class CompiledRules:
 
     @property
     def phrase_count(self) -> int:
-        return len(self.automaton) if self.automaton is not None else 0
+        """Distinct phrases of all rules."""
+        return len(self.phrases)
+
+    @property
+    def scanned_phrase_count(self) -> int:
+        """Distinct phrase texts in the automaton (the trigger phrases)."""
+        return len(self.automaton_phrases)
 
     def __len__(self) -> int:
         return len(self.forecasts)
@@ -115,8 +148,7 @@ def _jsonable(value: object) -> object:
 class _Builder:
     def __init__(self) -> None:
         self.phrase_ids: dict[tuple[str, bool], int] = {}
-        self.variants: dict[str, list[PhraseVariant]] = {}
-        self.key_of: list[str] = []
+        self.phrases: list[Phrase] = []
 
     def phrase_id(self, forecast_id: str, field_name: str, phrase: object) -> int:
         if not isinstance(phrase, str):
@@ -131,21 +163,22 @@ class _Builder:
         known = self.phrase_ids.get((key, prefix))
         if known is not None:
             return known
-        new_id = len(self.key_of)
-        self.phrase_ids[(key, prefix)] = new_id
-        self.key_of.append(key)
-        self.variants.setdefault(key, []).append(
-            PhraseVariant(new_id, is_word_char(key[0]), not prefix and is_word_char(key[-1]))
-        )
-        return new_id
+        self.phrase_ids[(key, prefix)] = len(self.phrases)
+        self.phrases.append(Phrase(key, prefix, is_word_char(key[0]), not prefix and is_word_char(key[-1])))
+        return len(self.phrases) - 1
 
-    def automaton(self) -> Any:
-        automaton = ahocorasick.Automaton()
-        for key, variants in self.variants.items():
-            automaton.add_word(key, (len(key), tuple(variants)))
-        if self.variants:
-            automaton.make_automaton()
-        return automaton
+    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[int, ...]]]:
+        by_key: dict[str, list[int]] = {}
+        for phrase_id in sorted(trigger_ids):
+            by_key.setdefault(self.phrases[phrase_id].key, []).append(phrase_id)
+        if not by_key:
+            return None, []
+        automaton = ahocorasick_rs.AhoCorasick(
+            list(by_key),
+            matchkind=ahocorasick_rs.MatchKind.Standard,  # every match, overlapping ones included
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+        )
+        return automaton, [tuple(ids) for ids in by_key.values()]
 
 
 def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[object]:
@@ -181,11 +214,11 @@ def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Sid
     return SideRule(index, side, ids["all"], ids["any"], ids["none"], labels)
 
 
-def _trigger_phrases(rule: SideRule, key_of: list[str]) -> tuple[int, ...]:
+def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:
     if rule.any:
         return rule.any
     # Every `all` phrase must occur: waiting for the longest one (likely the rarest) is enough.
-    return (max(rule.all, key=lambda phrase_id: len(key_of[phrase_id])),)
+    return (max(rule.all, key=lambda phrase_id: len(phrases[phrase_id].key)),)
 
 
 def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> CompiledRules:
@@ -218,12 +251,15 @@ def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> Com
         compiled.extend(side for side in sides if side is not None)
     triggers: dict[int, list[int]] = {}
     for index, rule in enumerate(compiled):
-        for phrase_id in _trigger_phrases(rule, builder.key_of):
+        for phrase_id in _trigger_phrases(rule, builder.phrases):
             triggers.setdefault(phrase_id, []).append(index)
+    automaton, automaton_phrases = builder.automaton(triggers)
     return CompiledRules(
         forecasts=forecasts,
         rules=compiled,
-        automaton=builder.automaton(),
+        phrases=builder.phrases,
+        automaton=automaton,
+        automaton_phrases=automaton_phrases,
         triggers={phrase_id: tuple(indexes) for phrase_id, indexes in triggers.items()},
         fingerprint=fingerprint(rules),
         problems=problems,

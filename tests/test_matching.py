@@ -236,6 +236,8 @@ def test_each_forecast_has_its_own_window():
         ("Moscow and Washington agreed not to deploy missiles", "agreed not to deploy", False),
         # ... but a cue before such a phrase does
         ("Moscow and Washington have not agreed not to deploy missiles", "agreed not to deploy", True),
+        # far in characters, close in words: the cue is still found
+        ("NATO did not " + "x" * 150 + " " + "y" * 150 + " announce a moratorium", "announce a moratorium", True),
         # numbers with commas or colons are not clause boundaries
         ("Russia did not send 1,000 troops to Belarus", "troops to belarus", True),
     ],

@@ -15,6 +15,7 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── AuthError                    who is asking could not be established
     │   ├── NotSignedInError         a write (or a private read) without a signed-in analyst
     │   └── BadCredentialsError      wrong name or password; unknown, revoked or expired token
+    ├── RuleError                    a forecast's evidence rule cannot be compiled for matching
     ├── CsrfError                    a form post without the session's CSRF token
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
     │   └── ForecastImportError      the whole import was refused: carries every problem found
@@ -121,6 +122,22 @@ class CsrfError(TrackerError):
 
     def __init__(self) -> None:
         super().__init__("the form's security token is missing or stale; reload the page and submit it again")
+
+
+class RuleError(TrackerError):
+    """A forecast's ``yes_when`` / ``no_when`` rule that the matcher cannot compile.
+
+    Forecast files are validated on import, so this means rules that reached the matcher
+    some other way (edited in the database, built in code); the message says which.
+    """
+
+    def __init__(self, forecast_id: str, field: str, message: str) -> None:
+        self.forecast_id = forecast_id
+        self.field = field
+        self.message = message
+        super().__init__(
+            f"forecast {forecast_id!r}, field {field!r}: {message}; fix the forecast file and import it again"
+        )
 
 
 class ForecastFileError(TrackerError):

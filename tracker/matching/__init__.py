@@ -1,0 +1,55 @@
+"""Matching articles against forecasts' evidence rules: a pure library (no database, no Celery).
+
+Typical use, by the resolution stage::
+
+    compiled = compile_rules(ForecastRules.from_forecast(f) for f in forecasts)   # or RuleSet
+    for article in articles:
+        for hit in match_article(compiled, ArticleText(a.id, a.title, a.summary, a.published)):
+            ...  # store an evidence row; publisher = registered_domain(a.url) or registered_domain(site)
+
+The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
+("Matching"); each module's docstring gives its part.
+"""
+
+from tracker.matching.matcher import ArticleText, EvidenceHit, match_article, published_day, scan
+from tracker.matching.negation import (
+    CLAUSE_BOUNDARY_PUNCTUATION,
+    CLAUSE_BOUNDARY_WORDS,
+    MAX_WORDS_BETWEEN,
+    NEGATION_CUES,
+    find_cues,
+    governs,
+    is_negated,
+    negated_at,
+)
+from tracker.matching.publisher import registered_domain
+from tracker.matching.rules import CompiledRules, ForecastRules, RuleSet, Side, compile_rules, fingerprint
+from tracker.matching.text import PreparedText, Sentence, clean, normalise, split_sentences
+
+__all__ = [
+    "CLAUSE_BOUNDARY_PUNCTUATION",
+    "CLAUSE_BOUNDARY_WORDS",
+    "MAX_WORDS_BETWEEN",
+    "NEGATION_CUES",
+    "ArticleText",
+    "CompiledRules",
+    "EvidenceHit",
+    "ForecastRules",
+    "PreparedText",
+    "RuleSet",
+    "Sentence",
+    "Side",
+    "clean",
+    "compile_rules",
+    "find_cues",
+    "fingerprint",
+    "governs",
+    "is_negated",
+    "match_article",
+    "negated_at",
+    "normalise",
+    "published_day",
+    "registered_domain",
+    "scan",
+    "split_sentences",
+]

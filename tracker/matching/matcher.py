@@ -1,0 +1,166 @@
+"""Matching one article against every compiled forecast rule.
+
+An article's text is scanned once by the automaton; the trigger phrases found decide which
+rules to look at (see :mod:`tracker.matching.rules`).  For each such rule, in order: the article must be
+published inside the forecast's window, every ``all`` phrase must occur somewhere, no ``none``
+phrase may occur, and an ``any`` phrase must occur not negated.  Sentences and negation cues
+are only worked out for articles that get that far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from tracker.matching.negation import negated_at
+from tracker.matching.rules import CompiledRules, Side, SideRule
+from tracker.matching.text import PreparedText, Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """What the matcher reads of an article (HTML already stripped from the summary)."""
+
+    article_id: object
+    title: str | None
+    summary: str | None
+    published: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceHit:
+    """One side of one forecast satisfied (or satisfied only by negated phrases) by an article.
+
+    ``matched_phrases`` are the ``all`` phrases and then the ``any`` phrases found, as written
+    in the rules.  ``sentence`` is the sentence of the first counting ``any`` occurrence, or of
+    the first negated one when all are negated (``negated=True``: shown to reviewers, never
+    counted toward a proposal).
+    """
+
+    forecast_id: str
+    side: Side
+    matched_phrases: list[str]
+    sentence: str
+    negated: bool
+
+    @property
+    def counts(self) -> bool:
+        return not self.negated
+
+
+def published_day(published: datetime) -> date:
+    """The UTC day of a publication time; a naive datetime is taken to be UTC already."""
+    if published.tzinfo is not None:
+        published = published.astimezone(UTC)
+    return published.date()
+
+
+def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
+    """Trigger phrase id → start offsets of its occurrences on word boundaries, in text order."""
+    found: dict[int, list[int]] = {}
+    if compiled.automaton is None:
+        return found
+    phrases, by_pattern, length = compiled.phrases, compiled.automaton_phrases, len(folded)
+    for pattern, start, end in compiled.automaton.find_matches_as_indexes(folded, overlapping=True):
+        for phrase_id in by_pattern[pattern]:
+            if phrases[phrase_id].bounded(folded, start, end, length):
+                found.setdefault(phrase_id, []).append(start)
+    return found
+
+
+class _Article:
+    """One article's text and phrase occurrences; sentences and negation worked out on demand."""
+
+    def __init__(self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]) -> None:
+        self.compiled = compiled
+        self.text = text
+        self.found = found  # trigger phrases (complete); other phrases added as looked up
+        self._negated: dict[int, bool] = {}
+        self._sentences: dict[int, tuple[int, Sentence]] = {}
+
+    def occurrences(self, phrase_id: int) -> list[int]:
+        starts = self.found.get(phrase_id)
+        if starts is None:
+            if phrase_id in self.compiled.triggers:
+                return []  # the scan found them all
+            starts = self.found[phrase_id] = self.compiled.phrases[phrase_id].occurrences(self.text.folded)
+        return starts
+
+    def _sentence_at(self, start: int) -> tuple[int, Sentence]:
+        known = self._sentences.get(start)
+        if known is None:
+            known = self._sentences[start] = self.text.sentence_at(start)
+        return known
+
+    def negated(self, start: int) -> bool:
+        known = self._negated.get(start)
+        if known is None:
+            known = self._negated[start] = negated_at(self.text, start)
+        return known
+
+    def sentence(self, start: int) -> str:
+        return self._sentence_at(start)[1].text
+
+
+def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
+    if not all(map(article.occurrences, rule.all)) or any(map(article.occurrences, rule.none)):
+        return None
+    if rule.any:
+        return _evaluate_any(article, rule, forecast_id)
+    return _evaluate_all_only(article, rule, forecast_id)
+
+
+def _evaluate_any(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
+    occurrences = sorted((start, p) for p in rule.any for start in article.occurrences(p))
+    if not occurrences:
+        return None
+    counting = [(start, p) for start, p in occurrences if not article.negated(start)]
+    shown = counting or occurrences
+    phrases = [rule.labels[p] for p in rule.all]
+    phrases += [rule.labels[p] for p in dict.fromkeys(p for _, p in shown)]
+    return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting)
+
+
+def _evaluate_all_only(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit:
+    """Without ``any`` phrases the ``all`` phrases decide, and the negation guard applies to
+    them: each needs an occurrence that is not negated."""
+    first_counting: int | None = None
+    first_negated: int | None = None
+    for p in rule.all:
+        starts = article.occurrences(p)
+        counting = [start for start in starts if not article.negated(start)]
+        if counting:
+            first_counting = counting[0] if first_counting is None else min(first_counting, counting[0])
+        elif first_negated is None or starts[0] < first_negated:
+            first_negated = starts[0]
+    phrases = [rule.labels[p] for p in rule.all]
+    if first_negated is not None:
+        return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True)
+    assert first_counting is not None
+    return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False)
+
+
+def match_article(compiled: CompiledRules, article: ArticleText) -> list[EvidenceHit]:
+    """The evidence an article gives, for every forecast whose window holds its publication day.
+
+    At most one hit per (forecast, side); both sides of a forecast may be hit (a conflict that
+    the resolution stage turns into a dispute).  Hits come in the order of the compiled
+    forecasts, ``yes`` before ``no``.
+    """
+    text = PreparedText.of_article(article.title, article.summary)
+    found = scan(compiled, text.folded)
+    if not found:
+        return []
+    triggered = {index for phrase_id in found for index in compiled.triggers[phrase_id]}
+    day = published_day(article.published)
+    state = _Article(compiled, text, found)
+    hits = []
+    for index in sorted(triggered):
+        rule = compiled.rules[index]
+        forecast = compiled.forecasts[rule.forecast]
+        if not forecast.opens <= day <= forecast.closes:
+            continue
+        hit = _evaluate(state, rule, forecast.forecast_id)
+        if hit is not None:
+            hits.append(hit)
+    return hits

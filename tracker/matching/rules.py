@@ -1,0 +1,290 @@
+"""Compiling every forecast's evidence rules into one Aho–Corasick automaton.
+
+Each distinct phrase (normalised, with its ``*`` prefix flag) gets a phrase id.  A rule is
+*triggered* by its ``any`` phrases (a rule without ``any`` by its longest ``all`` phrase);
+the trigger phrases of every forecast go into one automaton, so one scan of an article finds
+every rule it may satisfy, whatever the number of forecasts.  The ``all`` and ``none``
+phrases of the few triggered rules are then looked up in the text directly (and remembered
+for the article).  Context words that thousands of forecasts share ("Russia", "NATO") are
+thus never scanned for: they would hit in most articles and cost time per hit for nothing.
+
+The automaton is ``ahocorasick_rs`` (the Rust ``aho-corasick`` crate, contiguous NFA): its
+scan time grows far less with the number of phrases than ``pyahocorasick``'s
+(``benchmarks/bench_matching.py`` prints both; docs/dev.md has the figures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import ahocorasick_rs
+
+from tracker.errors import RuleError
+from tracker.matching.text import is_word_char, normalise
+
+Side = Literal["yes", "no"]
+SIDES: tuple[Side, ...] = ("yes", "no")
+ROLES = ("all", "any", "none")
+
+
+@dataclass(frozen=True)
+class ForecastRules:
+    """What the matcher needs of a forecast: its window and its two rules (dicts of phrase lists).
+
+    ``yes_when`` / ``no_when`` have the shape of :class:`tracker.models.Forecast`'s JSON
+    columns: ``{"all": [...], "any": [...], "none": [...]}``, any key optional; ``None`` for
+    a side without a rule.
+    """
+
+    forecast_id: str
+    opens: date
+    closes: date
+    yes_when: Mapping[str, Sequence[str]] | None = None
+    no_when: Mapping[str, Sequence[str]] | None = None
+
+    @classmethod
+    def from_forecast(cls, forecast: Any) -> ForecastRules:
+        """From a :class:`tracker.models.Forecast` (or anything with the same attributes)."""
+        return cls(forecast.id, forecast.opens, forecast.closes, forecast.yes_when, forecast.no_when)
+
+    def side(self, side: Side) -> Mapping[str, Sequence[str]] | None:
+        return self.yes_when if side == "yes" else self.no_when
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A normalised phrase: its text without ``*``, and the word boundaries it needs.
+
+    A phrase that starts (ends) with a letter or digit must not touch another one before
+    (after) it; a ``*`` phrase needs no boundary after it (it is a word prefix).
+    """
+
+    key: str
+    prefix: bool
+    needs_boundary_before: bool
+    needs_boundary_after: bool
+
+    def occurrences(self, text: str) -> list[int]:
+        """The start offsets of this phrase in normalised ``text``, on word boundaries."""
+        starts, length, last = [], len(self.key), len(text)
+        index = text.find(self.key)
+        while index >= 0:
+            if self.bounded(text, index, index + length, last):
+                starts.append(index)
+            index = text.find(self.key, index + 1)
+        return starts
+
+    def bounded(self, text: str, start: int, end: int, length: int) -> bool:
+        if self.needs_boundary_before and start and is_word_char(text[start - 1]):
+            return False
+        return not (self.needs_boundary_after and end < length and is_word_char(text[end]))
+
+
+@dataclass(frozen=True, slots=True)
+class SideRule:
+    """One side of one forecast, compiled to phrase ids (``labels``: id → phrase as written)."""
+
+    forecast: int
+    side: Side
+    all: tuple[int, ...]
+    any: tuple[int, ...]
+    none: tuple[int, ...]
+    labels: Mapping[int, str]
+
+
+@dataclass
+class CompiledRules:
+    """Every forecast's rules, their trigger phrases in one automaton; see :func:`compile_rules`.
+
+    ``problems`` lists the forecasts left out by a non-strict compile.
+    """
+
+    forecasts: list[ForecastRules]
+    rules: list[SideRule]
+    phrases: list[Phrase]  # by phrase id
+    automaton: Any  # ahocorasick_rs.AhoCorasick over the trigger keys, or None without rules
+    automaton_phrases: list[tuple[int, ...]]  # automaton pattern index → phrase ids with that key
+    triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
+    fingerprint: str
+    problems: list[RuleError] = field(default_factory=list)
+
+    @property
+    def forecast_ids(self) -> list[str]:
+        return [f.forecast_id for f in self.forecasts]
+
+    @property
+    def phrase_count(self) -> int:
+        """Distinct phrases of all rules."""
+        return len(self.phrases)
+
+    @property
+    def scanned_phrase_count(self) -> int:
+        """Distinct phrase texts in the automaton (the trigger phrases)."""
+        return len(self.automaton_phrases)
+
+    def __len__(self) -> int:
+        return len(self.forecasts)
+
+
+def fingerprint(rules: Iterable[ForecastRules]) -> str:
+    """A digest of rules and windows: equal digests compile to the same automaton."""
+    digest = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.forecast_id):
+        record = [rule.forecast_id, rule.opens.isoformat(), rule.closes.isoformat(), rule.yes_when, rule.no_when]
+        digest.update(json.dumps(record, sort_keys=True, default=_jsonable).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _jsonable(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else list(value)  # type: ignore[call-overload]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.phrase_ids: dict[tuple[str, bool], int] = {}
+        self.phrases: list[Phrase] = []
+
+    def phrase_id(self, forecast_id: str, field_name: str, phrase: object) -> int:
+        if not isinstance(phrase, str):
+            raise RuleError(forecast_id, field_name, f"a phrase must be text, not {type(phrase).__name__}")
+        text = normalise(phrase)
+        prefix = text.endswith("*")
+        key = text[:-1].rstrip() if prefix else text
+        if "*" in key:
+            raise RuleError(forecast_id, field_name, f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)")
+        if not any(is_word_char(c) for c in key):
+            raise RuleError(forecast_id, field_name, f"{phrase!r} has no letter or digit to match")
+        known = self.phrase_ids.get((key, prefix))
+        if known is not None:
+            return known
+        self.phrase_ids[(key, prefix)] = len(self.phrases)
+        self.phrases.append(Phrase(key, prefix, is_word_char(key[0]), not prefix and is_word_char(key[-1])))
+        return len(self.phrases) - 1
+
+    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[int, ...]]]:
+        by_key: dict[str, list[int]] = {}
+        for phrase_id in sorted(trigger_ids):
+            by_key.setdefault(self.phrases[phrase_id].key, []).append(phrase_id)
+        if not by_key:
+            return None, []
+        automaton = ahocorasick_rs.AhoCorasick(
+            list(by_key),
+            matchkind=ahocorasick_rs.MatchKind.Standard,  # every match, overlapping ones included
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+        )
+        return automaton, [tuple(ids) for ids in by_key.values()]
+
+
+def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[object]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise RuleError(forecast_id, field_name, "must be a list of phrases")
+    return value
+
+
+def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Side) -> SideRule | None:
+    spec = rules.side(side)
+    if not spec:
+        return None
+    name = f"{side}_when"
+    if not isinstance(spec, Mapping):
+        raise RuleError(rules.forecast_id, name, "must be a mapping with all / any / none phrase lists")
+    unknown = set(spec) - set(ROLES)
+    if unknown:
+        raise RuleError(rules.forecast_id, name, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use all, any, none")
+    labels: dict[int, str] = {}
+    ids: dict[str, tuple[int, ...]] = {}
+    for role in ROLES:
+        field_name = f"{name}.{role}"
+        role_ids = []
+        for phrase in _phrase_list(rules.forecast_id, field_name, spec.get(role)):
+            phrase_id = builder.phrase_id(rules.forecast_id, field_name, phrase)
+            labels.setdefault(phrase_id, phrase.strip())
+            role_ids.append(phrase_id)
+        ids[role] = tuple(dict.fromkeys(role_ids))
+    if not ids["all"] and not ids["any"]:
+        raise RuleError(rules.forecast_id, name, "needs at least one phrase under 'all' or 'any'")
+    return SideRule(index, side, ids["all"], ids["any"], ids["none"], labels)
+
+
+def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:
+    if rule.any:
+        return rule.any
+    # Every `all` phrase must occur: waiting for the longest one (likely the rarest) is enough.
+    return (max(rule.all, key=lambda phrase_id: len(phrases[phrase_id].key)),)
+
+
+def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> CompiledRules:
+    """Compile every forecast's rules into one :class:`CompiledRules`.
+
+    A bad rule raises :class:`~tracker.errors.RuleError` naming the forecast and field; with
+    ``strict=False`` that forecast is left out and its error kept in ``problems`` instead, so
+    one bad row does not stop matching for every other forecast.
+    """
+    rules = list(rules)
+    builder = _Builder()
+    forecasts: list[ForecastRules] = []
+    compiled: list[SideRule] = []
+    problems: list[RuleError] = []
+    seen: set[str] = set()
+    for forecast in rules:
+        try:
+            if forecast.forecast_id in seen:
+                raise RuleError(forecast.forecast_id, "id", "given twice; each forecast may be compiled once")
+            if forecast.closes < forecast.opens:
+                raise RuleError(forecast.forecast_id, "closes", f"{forecast.closes} is before opens {forecast.opens}")
+            sides = [_compile_side(builder, len(forecasts), forecast, side) for side in SIDES]
+        except RuleError as error:
+            if strict:
+                raise
+            problems.append(error)
+            continue
+        seen.add(forecast.forecast_id)
+        forecasts.append(forecast)
+        compiled.extend(side for side in sides if side is not None)
+    triggers: dict[int, list[int]] = {}
+    for index, rule in enumerate(compiled):
+        for phrase_id in _trigger_phrases(rule, builder.phrases):
+            triggers.setdefault(phrase_id, []).append(index)
+    automaton, automaton_phrases = builder.automaton(triggers)
+    return CompiledRules(
+        forecasts=forecasts,
+        rules=compiled,
+        phrases=builder.phrases,
+        automaton=automaton,
+        automaton_phrases=automaton_phrases,
+        triggers={phrase_id: tuple(indexes) for phrase_id, indexes in triggers.items()},
+        fingerprint=fingerprint(rules),
+        problems=problems,
+    )
+
+
+class RuleSet:
+    """Holds the compiled rules of the current forecasts; recompiles only when they change.
+
+    A worker calls :meth:`update` with the open (and closed-but-unresolved) forecasts before
+    each batch: the same rules give back the same :class:`CompiledRules` without rebuilding.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
+        self._compiled: CompiledRules | None = None
+        self.builds = 0
+
+    def update(self, rules: Iterable[ForecastRules]) -> CompiledRules:
+        rules = list(rules)
+        if self._compiled is None or self._compiled.fingerprint != fingerprint(rules):
+            self._compiled = compile_rules(rules, strict=self.strict)
+            self.builds += 1
+        return self._compiled
+
+    @property
+    def compiled(self) -> CompiledRules | None:
+        return self._compiled

@@ -1,0 +1,193 @@
+"""Normalising text and splitting it into sentences, with offsets.
+
+Rule phrases and article text go through the same normalisation, so that a phrase written
+``U.S.–Russia`` in a forecast file matches ``u.s.-russia`` typed with a plain hyphen:
+
+1. Unicode NFKC (ligatures, full-width forms, no-break spaces become plain characters);
+2. curly quotes become straight (``‘ ’ ‚ ‛ ʼ`` → ``'``, ``“ ” „ ‟`` → ``"``) and every dash
+   (``‐ ‑ ‒ – — ― ⸺ ⸻``, minus ``−``) becomes ``-``; soft hyphens and zero-width spaces go;
+3. case folding (``str.casefold``: "ß" matches "ss");
+4. every whitespace run becomes one space.
+
+An article's text keeps its line breaks (a line break ends a sentence), and keeps its case in
+a *display* copy: sentences are quoted to reviewers as written, while matching runs on the
+folded copy.  :class:`PreparedText` maps offsets between the two.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+_TRANSLATION = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00ad\u200b\u2060\ufeff", None),
+    }
+)
+
+
+def _clean_line(line: str) -> str:
+    return " ".join(line.split())
+
+
+def clean(text: str) -> str:
+    """NFKC, straight quotes and dashes, whitespace collapsed; case and line breaks kept."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    return "\n".join(line for line in map(_clean_line, text.splitlines()) if line)
+
+
+def normalise(text: str) -> str:
+    """The matching form of ``text``: NFKC, quotes, dashes, casefold, one space per whitespace run."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TRANSLATION).casefold().split())
+
+
+def is_word_char(char: str) -> bool:
+    """Letters, digits and ``_`` make words; a phrase must not touch one at either end."""
+    return char.isalnum() or char == "_"
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a :class:`PreparedText`: offsets into its display text, and that text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# --- sentence splitting --------------------------------------------------------------------
+
+#: A sentence ends at ``.``, ``!`` or ``?`` (possibly repeated, possibly followed by closing
+#: quotes or brackets) that is followed by whitespace, and at every line break.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*[\"')\]]*(?=\s))")  # starts with a class: fast
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
+#: Abbreviations after which a ``.`` does not end a sentence ("Gen. Milley", "St. Petersburg").
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen lt col maj capt sgt adm sen rep gov pres st jr sr vs".split()
+)
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the ``.`` at ``dot`` closes an abbreviation rather than a sentence.
+
+    The word before it is a letter or a run of initials ("U.S", "R" in "Joseph R. Biden"), or
+    one of :data:`ABBREVIATIONS`; or the next word starts with a lowercase letter.
+    """
+    token_start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
+    token = text[token_start:dot].lstrip("\"'([")
+    if _INITIALS.fullmatch(token) or token.casefold() in ABBREVIATIONS:
+        return True
+    following = text[dot + 1 : dot + 8].lstrip(" \"'")
+    return bool(following) and following[0].islower()
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    found = match.group()
+    if found == "\n" or found[0] != "." or len(found.rstrip("\"')]")) != 1:
+        return True
+    return not _is_abbreviation(text, match.start())
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split cleaned text (see :func:`clean`) into sentences, with their offsets.
+
+    The rule, kept small on purpose: a sentence ends at ``.``, ``!`` or ``?`` followed by
+    whitespace, and at a line break.  A ``.`` directly followed by a letter ("U.S.", "3.5")
+    is never an end; nor is a ``.`` followed by a lowercase word, or closing an abbreviation
+    or initials ("U.S. Senate", "Gen. Milley", "Joseph R. Biden").
+    """
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_sentence(text, match):
+            _append(sentences, text, start, match.end())
+            start = match.end()
+    _append(sentences, text, start, len(text))
+    return sentences
+
+
+def sentence_around(text: str, offset: int) -> Sentence:
+    """The sentence of :func:`split_sentences` that holds ``offset``, found without splitting
+    the whole text: only the possible ends nearest to ``offset`` are checked."""
+    start, window = 0, offset
+    while window > 0:
+        window = max(text.rfind(" ", 0, max(window - 160, 0)), 0)
+        candidates = list(_SENTENCE_END.finditer(text, window, offset))
+        last = next((m.end() for m in reversed(candidates) if _ends_sentence(text, m)), None)
+        if last is not None:
+            start = last
+            break
+    token_start = text.rfind(" ", 0, offset) + 1  # an end may begin before the offset: "(yes.)"
+    following = _SENTENCE_END.finditer(text, token_start)
+    end = next((m.end() for m in following if m.end() > offset and _ends_sentence(text, m)), len(text))
+    sentences: list[Sentence] = []
+    _append(sentences, text, start, end)
+    return sentences[0] if sentences else Sentence(offset, offset, "")
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    part = text[start:end]
+    stripped = part.strip()
+    if stripped:
+        start += len(part) - len(part.lstrip())
+        sentences.append(Sentence(start, start + len(stripped), stripped))
+
+
+# --- an article's text, in both forms -------------------------------------------------------
+
+
+class PreparedText:
+    """An article's text cleaned for display and folded for matching, with offset maps.
+
+    Case folding almost never changes the length of a text ("ß" → "ss" does); when it does
+    not, offsets are the same in both forms and no map is built.
+    """
+
+    __slots__ = ("display", "folded", "_starts")
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.folded = display.casefold()
+        self._starts: list[int] | None = None
+        if len(self.folded) != len(display):
+            starts, position = [], 0
+            for char in display:
+                starts.append(position)
+                position += len(char.casefold())
+            starts.append(position)
+            self._starts = starts
+
+    @classmethod
+    def of_article(cls, title: str | None, summary: str | None) -> PreparedText:
+        """The matchable text of an article: ``TITLE. SUMMARY``, the title a sentence of its own.
+
+        A ``.`` is added to a title that does not end in ``.``, ``!`` or ``?``; the two parts
+        are joined by a line break, so the title ends a sentence whatever follows it.
+        """
+        title, summary = clean(title or ""), clean(summary or "")
+        if title and title[-1] not in ".!?":
+            title += "."
+        return cls("\n".join(part for part in (title, summary) if part))
+
+    def folded_offset(self, display_offset: int) -> int:
+        return display_offset if self._starts is None else self._starts[display_offset]
+
+    def display_offset(self, folded_offset: int) -> int:
+        if self._starts is None:
+            return folded_offset
+        return bisect_right(self._starts, folded_offset) - 1
+
+    def sentence_ends_between(self, folded_start: int, folded_end: int) -> bool:
+        """Whether a sentence ends between two folded offsets (see :func:`split_sentences`)."""
+        display, start, end = self.display, self.display_offset(folded_start), self.display_offset(folded_end)
+        return any(_ends_sentence(display, m) for m in _SENTENCE_END.finditer(display, start, end))
+
+    def sentence_at(self, folded_offset: int) -> tuple[int, Sentence]:
+        """The sentence holding a folded offset: its start as a folded offset, and the sentence."""
+        sentence = sentence_around(self.display, self.display_offset(folded_offset))
+        return self.folded_offset(sentence.start), sentence

@@ -15,7 +15,7 @@ import enum
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -233,6 +233,83 @@ class Article(SQLModel, table=True):
     matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Evidence(SQLModel, table=True):
+    """One article bearing on one side of one forecast: the sentence that matched, and whether
+    it counts.  ``negated`` rows (every trigger phrase governed by a negation cue) never count
+    toward a proposal but are kept for reviewers.  Unique per (forecast, article, side), so
+    matching an article again adds nothing."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"),
+        CheckConstraint("side IN ('yes', 'no')", name="ck_evidence_side"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    side: str = Field(max_length=3)
+    matched_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sentence: str
+    negated: bool = False
+    publisher: str = Field(max_length=255, description="registered domain of the article (else of its feed's site)")
+    published_at: datetime = Field(sa_type=UTCDateTime, description="the article's publication time")
+    created_at: datetime = _ts()
+
+
+class ProposalKind(str, enum.Enum):
+    EVIDENCE = "evidence"                      # >= min_sources publishers on one side, none on the other
+    DEFAULT_AT_CLOSE = "default_at_close"      # past closes, nothing decisive: the forecast's default
+    DISPUTED = "disputed"                      # counting evidence on both sides
+    NOT_YET_RESOLVABLE = "not_yet_resolvable"  # past closes, no default (none) or weak evidence against it
+
+
+class ProposalStatus(str, enum.Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # the evidence changed before anyone decided
+
+
+class Proposal(SQLModel, table=True):
+    """What the resolver proposes for a forecast, and what became of it.
+
+    ``outcome`` is the resolver's (None for disputed / not yet resolvable); ``final_outcome``
+    is the analyst's decision when confirmed (it may differ: a changed outcome), so the
+    resolver itself can be scored.  A forecast has at most one pending proposal (a partial
+    unique index, on both backends).
+    """
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint("kind IN ('evidence', 'default_at_close', 'disputed', 'not_yet_resolvable')",
+                        name="ck_proposal_kind"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_proposal_outcome"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'rejected', 'superseded')", name="ck_proposal_status"),
+        CheckConstraint("final_outcome IS NULL OR final_outcome IN ('yes', 'no', 'annulled')",
+                        name="ck_proposal_final_outcome"),
+        Index("uq_proposal_one_pending", "forecast_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200)
+    kind: str = Field(max_length=20)
+    outcome: str | None = Field(default=None, max_length=8)
+    evidence_count: int = Field(default=0, description="counting evidence rows behind it")
+    publishers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decisive_on: date | None = Field(default=None, description="the day the evidence reached min_sources "
+                                     "publishers, or the close date for a deadline proposal")
+    reason: str = ""
+    created_at: datetime = _ts(index=True)
+    status: str = Field(default=ProposalStatus.PENDING.value, max_length=12, index=True)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=100)
+    decision_note: str | None = None
+    final_outcome: str | None = Field(default=None, max_length=8)
+    auto_confirmed: bool = Field(default=False, description="confirmed by --auto-confirm, not by an analyst")
+
+
 class TaskRun(SQLModel, table=True):
     """The last run of each periodic task (shown by `tracker status`)."""
 
@@ -286,6 +363,6 @@ class WebSession(SQLModel, table=True):
 
 
 __all__ = [
-    "ApiToken", "Article", "AuditEntry", "Feed", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate",
-    "Resolution", "Source", "Status", "TaskRun", "User", "UTCDateTime", "WebSession", "utcnow",
+    "ApiToken", "Article", "AuditEntry", "Evidence", "Feed", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate",
+    "Proposal", "ProposalKind", "ProposalStatus", "Resolution", "Source", "Status", "TaskRun", "User", "UTCDateTime", "WebSession", "utcnow",
 ]

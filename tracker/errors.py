@@ -11,6 +11,7 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── NotFoundError                no such forecast / source / feed ...
     ├── UnknownTermError             an estimative term not in the scale
     ├── LifecycleError               an illegal status transition
+    │   └── ProposalStateError       a proposal that is no longer pending (confirmed, rejected, ...)
     ├── ConflictError                a name already taken (user, API token)
     ├── AuthError                    who is asking could not be established
     │   ├── NotSignedInError         a write (or a private read) without a signed-in analyst
@@ -86,6 +87,20 @@ class LifecycleError(TrackerError):
         if reason:
             message += f" ({reason})"
         super().__init__(message)
+
+
+class ProposalStateError(LifecycleError):
+    """A resolver proposal asked to be confirmed or rejected when it is no longer pending."""
+
+    def __init__(self, proposal_id: int, forecast_id: str, current: str, requested: str, reason: str = "") -> None:
+        self.proposal_id = proposal_id
+        self.forecast_id = forecast_id
+        self.current = current
+        self.requested = requested
+        message = f"proposal {proposal_id} (forecast {forecast_id!r}) is {current}; it cannot be {requested}"
+        if reason:
+            message += f" ({reason})"
+        TrackerError.__init__(self, message)
 
 
 class ConflictError(TrackerError):

@@ -1,0 +1,40 @@
+"""The resolution stage: articles → evidence → proposals → resolutions.  No Celery needed.
+
+    rules = RuleSet()                                    # keep one per process: recompiles on change only
+    report = match_articles(session, article_ids, rules) # evidence rows, matched_at, policy re-evaluated
+    check_deadlines(session, as_of=date.today())         # default_at_close / not_yet_resolvable past closes
+    for item in review_queue(session): ...               # pending proposals, oldest first, with evidence
+    confirm(session, proposal_id, actor="ana")           # resolves through tracker.lifecycle
+    reject(session, proposal_id, actor="ana", note="...")
+    evidence_for(session, forecast_id)                   # a forecast's evidence, negated rows included
+    resolver_stats(session)                              # the resolver's confusion matrix and precision
+
+Modules: ``_match`` (matching stored articles, the deadline check, catch-up), ``_policy`` (the
+policy, pure, and applying it to proposals), ``_review`` (queue, evidence, confirm/reject),
+``_stats`` (scoring the resolver).  Every change is in the audit log of its forecast
+(actions ``propose``, ``supersede-proposal``, ``confirm-proposal``, ``reject-proposal``, and
+the lifecycle's ``resolve``); every function is idempotent where the issue asks for it.
+"""
+
+from tracker.matching import RuleSet
+from tracker.resolution._match import (
+    BATCH, UNKNOWN_PUBLISHER, MatchReport, active_rules, catch_up, check_deadlines, match_articles, publisher_of,
+    supersede_resolved, unmatched_ids,
+)
+from tracker.resolution._policy import (
+    RESOLVER_ACTOR, UNRESOLVED, Decision, EvidenceFact, decide, evaluate,
+)
+from tracker.resolution._review import (
+    AutoConfirmReport, EvidenceView, ForecastResolutionSummary, ReviewItem, auto_confirm, confirm, counts_by_kind,
+    evidence_for, get_proposal, proposal_json, reject, review_queue, summaries,
+)
+from tracker.resolution._stats import FINAL, PROPOSED, GroupStats, ResolverStats, resolver_stats
+
+__all__ = [
+    "BATCH", "FINAL", "PROPOSED", "RESOLVER_ACTOR", "UNKNOWN_PUBLISHER", "UNRESOLVED", "AutoConfirmReport",
+    "Decision", "EvidenceFact", "EvidenceView", "ForecastResolutionSummary", "GroupStats", "MatchReport",
+    "ResolverStats", "ReviewItem", "RuleSet", "active_rules", "auto_confirm", "catch_up", "check_deadlines",
+    "confirm", "counts_by_kind", "decide", "evaluate", "evidence_for", "get_proposal", "match_articles",
+    "proposal_json", "publisher_of", "reject", "resolver_stats", "review_queue", "summaries",
+    "supersede_resolved", "unmatched_ids",
+]

@@ -1,0 +1,265 @@
+"""What analysts do with proposals: read the review queue and the evidence, confirm, reject.
+
+These functions take the caller's session (one unit of work) and the analyst's name, so the CLI
+and the web app call them the same way.  A confirmation resolves the forecast through
+:func:`tracker.lifecycle.resolve` (the only code that changes a status), with the links of the
+evidence that decided it; the proposal keeps its fate (confirmed as proposed, confirmed with a
+changed outcome, rejected) for :func:`tracker.resolution.resolver_stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker import audit, lifecycle, registry
+from tracker.errors import NotFoundError, ProposalStateError, TrackerError
+from tracker.matching import published_day
+from tracker.models import Article, Evidence, Forecast, Outcome, Proposal, ProposalStatus, Resolution, utcnow
+from tracker.resolution._policy import UNRESOLVED
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """One evidence row with its article, as a reviewer reads it."""
+
+    id: int
+    forecast_id: str
+    side: str
+    negated: bool
+    in_window: bool
+    sentence: str
+    matched_phrases: list[str]
+    publisher: str
+    published_at: datetime
+    article_id: int
+    title: str
+    url: str | None
+
+    @property
+    def counts(self) -> bool:
+        """Counts toward a proposal: not negated and published inside the forecast's window."""
+        return self.in_window and not self.negated
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "forecast_id": self.forecast_id, "side": self.side, "counts": self.counts,
+                "negated": self.negated, "in_window": self.in_window, "sentence": self.sentence,
+                "matched_phrases": self.matched_phrases, "publisher": self.publisher,
+                "published_at": self.published_at.isoformat(), "article_id": self.article_id,
+                "title": self.title, "url": self.url}
+
+
+def _views(session: Session, forecasts: Sequence[Forecast]) -> dict[str, list[EvidenceView]]:
+    by_id = {f.id: f for f in forecasts}
+    views: dict[str, list[EvidenceView]] = {f.id: [] for f in forecasts}
+    if not by_id:
+        return views
+    rows = session.exec(select(Evidence, Article.title, Article.url).join(Article, Evidence.article_id == Article.id)
+                        .where(col(Evidence.forecast_id).in_(list(by_id)))
+                        .order_by(Evidence.published_at, Evidence.id))
+    for evidence, title, url in rows:
+        forecast = by_id[evidence.forecast_id]
+        in_window = forecast.opens <= published_day(evidence.published_at) <= forecast.closes
+        views[evidence.forecast_id].append(EvidenceView(
+            id=evidence.id, forecast_id=evidence.forecast_id, side=evidence.side, negated=evidence.negated,
+            in_window=in_window, sentence=evidence.sentence, matched_phrases=list(evidence.matched_phrases or []),
+            publisher=evidence.publisher, published_at=evidence.published_at, article_id=evidence.article_id,
+            title=title, url=url))
+    return views
+
+
+def evidence_for(session: Session, forecast_id: str) -> list[EvidenceView]:
+    """Every evidence row of a forecast, oldest article first (negated ones included: see
+    ``EvidenceView.counts``).  Raises NotFoundError for an unknown forecast."""
+    forecast = registry.get_forecast(session, forecast_id)
+    return _views(session, [forecast])[forecast.id]
+
+
+@dataclass
+class ReviewItem:
+    """A pending proposal with its forecast and the evidence behind it."""
+
+    proposal: Proposal
+    forecast: Forecast
+    evidence: list[EvidenceView] = field(default_factory=list)
+
+    @property
+    def needs_outcome(self) -> bool:
+        """Disputed / not yet resolvable: confirming it needs the analyst's outcome."""
+        return self.proposal.outcome is None
+
+    def to_json(self) -> dict[str, Any]:
+        p, f = self.proposal, self.forecast
+        return {
+            "proposal": proposal_json(p),
+            "forecast": {"id": f.id, "question": f.question, "status": f.status, "probability": f.probability,
+                         "estimate": f.estimate, "opens": f.opens.isoformat(), "closes": f.closes.isoformat(),
+                         "min_sources": f.min_sources, "default_at_close": f.default_at_close},
+            "evidence": [e.to_json() for e in self.evidence if not e.negated],
+            "negated_evidence": [e.to_json() for e in self.evidence if e.negated],
+        }
+
+
+def proposal_json(p: Proposal) -> dict[str, Any]:
+    return {"id": p.id, "forecast_id": p.forecast_id, "kind": p.kind, "outcome": p.outcome,
+            "evidence_count": p.evidence_count, "publishers": list(p.publishers or []),
+            "decisive_on": p.decisive_on.isoformat() if p.decisive_on else None, "reason": p.reason,
+            "created_at": p.created_at.isoformat(), "status": p.status,
+            "decided_at": p.decided_at.isoformat() if p.decided_at else None, "decided_by": p.decided_by,
+            "decision_note": p.decision_note, "final_outcome": p.final_outcome, "auto_confirmed": p.auto_confirmed}
+
+
+def review_queue(session: Session, *, limit: int | None = None) -> list[ReviewItem]:
+    """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
+    its forecast and evidence.  Read-only (safe for a GET)."""
+    query = (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
+             .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
+             .order_by(Proposal.created_at, Proposal.id))
+    pairs = list(session.exec(query.limit(limit) if limit else query))
+    views = _views(session, [f for _, f in pairs])
+    return [ReviewItem(p, f, views[f.id]) for p, f in pairs]
+
+
+def get_proposal(session: Session, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFoundError("proposal", proposal_id, "see `tracker review` for the pending ones")
+    return proposal
+
+
+def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Proposal, Forecast]:
+    proposal = get_proposal(session, proposal_id)
+    if proposal.status != ProposalStatus.PENDING.value:
+        raise ProposalStateError(proposal.id, proposal.forecast_id, proposal.status, requested,
+                                 f"decided by {proposal.decided_by} on {proposal.decided_at:%Y-%m-%d}"
+                                 if proposal.decided_at else "")
+    forecast = registry.get_forecast(session, proposal.forecast_id)
+    if forecast.status not in UNRESOLVED:
+        raise ProposalStateError(proposal.id, forecast.id, "stale", requested,
+                                 f"the forecast is {forecast.status} already; reopen it first")
+    return proposal, forecast
+
+
+def _decide(session: Session, proposal: Proposal, status: ProposalStatus, *, actor: str, note: str | None,
+            final_outcome: str | None = None, auto: bool = False) -> None:
+    proposal.status = status.value
+    proposal.decided_at = utcnow()
+    proposal.decided_by = actor
+    proposal.decision_note = note
+    proposal.final_outcome = final_outcome
+    proposal.auto_confirmed = auto
+    session.add(proposal)
+
+
+def confirm(session: Session, proposal_id: int, *, actor: str, outcome: Outcome | str | None = None,
+            note: str | None = None, auto: bool = False) -> Resolution:
+    """Confirm a pending proposal: the forecast is resolved with the proposed outcome, or with
+    ``outcome`` when the analyst decides otherwise (a changed outcome; needed for disputed and
+    not-yet-resolvable proposals).  The evidence links of the deciding side are kept on the
+    resolution.  ``auto`` marks a batch confirmation (``--auto-confirm``)."""
+    if not actor or not actor.strip():
+        raise TrackerError("confirming a proposal needs the name of who decides (--by)")
+    proposal, forecast = _pending(session, proposal_id, "confirmed")
+    final = Outcome(outcome) if outcome is not None else (Outcome(proposal.outcome) if proposal.outcome else None)
+    if final is None:
+        raise TrackerError(f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no outcome; "
+                           "give one with --outcome yes|no")
+    links = _evidence_links(session, forecast.id, final.value)
+    text = note or f"confirmed resolver proposal {proposal.id} ({proposal.kind}): {proposal.reason}"
+    resolution = lifecycle.resolve(session, forecast, final, actor=actor, note=text, evidence_links=links)
+    _decide(session, proposal, ProposalStatus.CONFIRMED, actor=actor, note=note, final_outcome=final.value, auto=auto)
+    audit.record(session, actor=actor, action="confirm-proposal", entity="forecast", entity_id=forecast.id,
+                 detail={"proposal": proposal.id, "kind": proposal.kind, "proposed": proposal.outcome,
+                         "outcome": final.value, "changed": proposal.outcome != final.value, "auto": auto,
+                         "note": note})
+    return resolution
+
+
+def _evidence_links(session: Session, forecast_id: str, side: str) -> list[str]:
+    if side not in ("yes", "no"):
+        return []
+    rows = session.exec(select(Article.url).join(Evidence, Evidence.article_id == Article.id)
+                        .where(Evidence.forecast_id == forecast_id, Evidence.side == side,
+                               Evidence.negated == False)  # noqa: E712
+                        .order_by(Evidence.published_at))
+    return [url for url in rows if url]
+
+
+def reject(session: Session, proposal_id: int, *, actor: str, note: str) -> Proposal:
+    """Reject a pending proposal (the forecast stays unresolved).  The same proposal is not made
+    again unless a new publisher reports; a note saying why is required."""
+    if not note or not note.strip():
+        raise TrackerError(f"rejecting proposal {proposal_id} needs a note saying why (--note)")
+    if not actor or not actor.strip():
+        raise TrackerError("rejecting a proposal needs the name of who decides (--by)")
+    proposal, forecast = _pending(session, proposal_id, "rejected")
+    _decide(session, proposal, ProposalStatus.REJECTED, actor=actor, note=note)
+    audit.record(session, actor=actor, action="reject-proposal", entity="forecast", entity_id=forecast.id,
+                 detail={"proposal": proposal.id, "kind": proposal.kind, "proposed": proposal.outcome, "note": note})
+    return proposal
+
+
+@dataclass
+class AutoConfirmReport:
+    confirmed: list[tuple[str, str]] = field(default_factory=list)  # (forecast id, outcome)
+    left_for_review: list[Proposal] = field(default_factory=list)   # disputed / not yet resolvable
+
+
+def auto_confirm(session: Session, *, actor: str, note: str = "auto-confirmed") -> AutoConfirmReport:
+    """Confirm every pending proposal that has an outcome (demo, batch back-fills); disputed and
+    not-yet-resolvable ones are left for an analyst."""
+    report = AutoConfirmReport()
+    for item in review_queue(session):
+        if item.needs_outcome:
+            report.left_for_review.append(item.proposal)
+            continue
+        confirm(session, item.proposal.id, actor=actor, note=note, auto=True)
+        report.confirmed.append((item.forecast.id, item.proposal.outcome))
+    return report
+
+
+@dataclass(frozen=True)
+class ForecastResolutionSummary:
+    """For forecast lists: the pending proposal (if any) and the evidence counts."""
+
+    proposal: Proposal | None
+    evidence: int          # counting rows (not negated); the window was checked when they were matched
+    evidence_negated: int
+
+    def proposal_json(self) -> dict[str, Any] | None:
+        p = self.proposal
+        if p is None:
+            return None
+        return {"id": p.id, "kind": p.kind, "outcome": p.outcome, "evidence_count": p.evidence_count,
+                "publishers": list(p.publishers or []), "created_at": p.created_at.isoformat()}
+
+
+def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, ForecastResolutionSummary]:
+    from sqlalchemy import func
+
+    ids = list(forecast_ids)
+    counts: dict[tuple[str, bool], int] = {}
+    pending: dict[str, Proposal] = {}
+    if ids:
+        rows = session.exec(select(Evidence.forecast_id, Evidence.negated, func.count())
+                            .where(col(Evidence.forecast_id).in_(ids))
+                            .group_by(Evidence.forecast_id, Evidence.negated))
+        counts = {(forecast_id, bool(negated)): n for forecast_id, negated, n in rows}
+        pending = {p.forecast_id: p for p in session.exec(
+            select(Proposal).where(col(Proposal.forecast_id).in_(ids), Proposal.status == ProposalStatus.PENDING.value))}
+    return {i: ForecastResolutionSummary(pending.get(i), counts.get((i, False), 0), counts.get((i, True), 0))
+            for i in ids}
+
+
+def counts_by_kind(session: Session) -> dict[str, int]:
+    """Pending proposals by kind (for `tracker status`)."""
+    from sqlalchemy import func
+
+    rows = session.exec(select(Proposal.kind, func.count()).join(Forecast, Proposal.forecast_id == Forecast.id)
+                        .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
+                        .group_by(Proposal.kind))
+    return dict(rows.all())

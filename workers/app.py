@@ -19,10 +19,13 @@ import logging
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 
 from tracker.settings import Settings
 
 BEAT_INTERVAL_S = 60.0
+#: The daily deadline check (UTC): just after midnight, so yesterday's close dates are past.
+DEADLINE_CHECK = crontab(hour=0, minute=15)
 POLL_SOFT_LIMIT_S = 90
 POLL_HARD_LIMIT_S = 120
 VISIBILITY_TIMEOUT_S = 3600
@@ -60,6 +63,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={
             "poll-due-feeds": {"task": "tracker.poll_due_feeds", "schedule": BEAT_INTERVAL_S,
                                "options": {"queue": queue, "expires": BEAT_INTERVAL_S}},
+            "check-deadlines": {"task": "tracker.check_deadlines", "schedule": DEADLINE_CHECK,
+                                "options": {"queue": queue}},
         },
         timezone="UTC",
         result_expires=None,  # no result backend, so no backend_cleanup beat entry

@@ -9,6 +9,13 @@
   recorded on the feed, which backs off on its own schedule.  Transient infrastructure errors
   (database, Redis, every per-host slot busy) are retried with exponential backoff and jitter.
 
+- ``tracker.match_articles(article_ids)``: the resolution stage for new articles (handed off by
+  every poll through :data:`tracker.ingest.new_articles`, connected when a worker starts):
+  evidence, ``matched_at``, proposals.  Idempotent (evidence is insert-or-ignore, processed
+  articles are skipped, the policy refreshes the one pending proposal in place).
+- ``tracker.check_deadlines(as_of=None)`` (beat, daily): matches any article a failed hand-off
+  left unprocessed, then proposes ``default_at_close`` for forecasts past their close date.
+
 Each worker process has one shared HTTP client (:class:`tracker.ingest.Fetcher`), built on
 first use; in the distributed mode its per-host limit is a Redis semaphore shared by all
 workers (at most 2 requests in flight per host), else a local one.
@@ -18,20 +25,24 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import date
 
 import redis
 from celery import Celery
-from celery.signals import worker_process_shutdown, worker_shutdown
+from celery.signals import worker_init, worker_process_shutdown, worker_shutdown
 
-from tracker import db
+from tracker import db, resolution
 from tracker.db import session_scope
 from tracker.errors import StorageError
 from tracker.ingest import (
-    FetchLimits, HostBusyError, LocalHostLimiter, Poller, RedisHostLimiter, due_feed_ids, make_fetcher,
+    FetchLimits, HostBusyError, LocalHostLimiter, Poller, RedisHostLimiter, due_feed_ids, make_fetcher, new_articles,
 )
+from tracker.models import utcnow
 from tracker.settings import Settings
 from tracker.taskruns import recorded_run
 
+#: The daily check may catch up on many unmatched articles; far below the 1 h visibility timeout.
+DEADLINE_SOFT_LIMIT_S = 900
 TRANSIENT_ERRORS = (StorageError, HostBusyError, redis.ConnectionError, redis.TimeoutError)
 
 
@@ -44,6 +55,8 @@ class WorkerState:
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._poller: Poller | None = None
+        self._rules = resolution.RuleSet()
+        self._rules_lock = threading.Lock()
 
     def poller(self) -> Poller:
         with self._lock:
@@ -53,6 +66,15 @@ class WorkerState:
                 fetcher = make_fetcher(self.settings, limits=self.limits, host_limiter=self._host_limiter())
                 self._poller = Poller(engine, fetcher)
             return self._poller
+
+    def match(self, article_ids: list[int]) -> resolution.MatchReport:
+        """One unit of work of the resolution stage, with this process's compiled rules."""
+        with self._rules_lock, db.session_scope(db.engine_for(self.settings)) as session:
+            return resolution.match_articles(session, article_ids, self._rules)
+
+    def catch_up(self) -> resolution.MatchReport:
+        with self._rules_lock:
+            return resolution.catch_up(db.engine_for(self.settings), self._rules)
 
     def _host_limiter(self):  # noqa: ANN202
         if not self.settings.broker_is_redis():
@@ -93,8 +115,48 @@ def register_tasks(app: Celery) -> None:
         return {"feed_id": feed_id, "outcome": result.outcome.value, "new": len(result.new_article_ids),
                 "error_kind": result.error_kind}
 
-    def _close(**_kwargs: object) -> None:
-        state.close()
+    @app.task(name="tracker.match_articles", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
+              retry_backoff=2, retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    def match_articles(article_ids: list[int]) -> dict:
+        engine = db.engine_for(settings)
+        with recorded_run(engine, "match_articles") as run:
+            report = state.match(article_ids)
+            run["detail"] = report.summary()
+        return report.to_json()
 
+    @app.task(name="tracker.check_deadlines", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
+              retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=5,
+              soft_time_limit=DEADLINE_SOFT_LIMIT_S, time_limit=DEADLINE_SOFT_LIMIT_S + 60)
+    def check_deadlines(as_of: str | None = None) -> dict:
+        engine = db.engine_for(settings)
+        day = date.fromisoformat(as_of) if as_of else utcnow().date()
+        with recorded_run(engine, "check_deadlines") as run:
+            caught_up = state.catch_up()
+            with session_scope(engine) as session:
+                proposals = resolution.check_deadlines(session, day)
+            run["detail"] = (f"as of {day}: {len(proposals)} proposal(s) made; caught up on "
+                             f"{caught_up.articles} unmatched article(s)")
+        return {"as_of": day.isoformat(), "proposals": len(proposals), "caught_up": caught_up.articles}
+
+    def hand_off(article_ids: list[int], *, engine: object = None) -> None:
+        """Receiver of tracker.ingest.new_articles: queue their matching (chunks of BATCH ids)."""
+        for start in range(0, len(article_ids), resolution.BATCH):
+            match_articles.apply_async((article_ids[start:start + resolution.BATCH],), queue=settings.namespace)
+
+    app.tracker_hand_off = hand_off  # type: ignore[attr-defined]
+
+    def _connect(sender: object = None, **_kwargs: object) -> None:
+        # Only in a worker of this app: polls done by the worker hand their articles to the
+        # resolution stage; other processes (the CLI, the web app) are left alone.
+        if getattr(sender, "app", None) is app:
+            new_articles.connect(hand_off)
+
+    def _close(sender: object = None, **_kwargs: object) -> None:
+        state.close()
+        if getattr(sender, "app", None) is app:
+            new_articles.disconnect(hand_off)
+
+    worker_init.connect(_connect, weak=False)
     worker_process_shutdown.connect(_close, weak=False)
     worker_shutdown.connect(_close, weak=False)
+

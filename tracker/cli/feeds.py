@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracker import db, ingest
+from tracker import db, ingest, resolution
 from tracker.cli._app import app, console, error_console, state
 from tracker.cli.forecasts import OutputFormat
 from tracker.db import session_scope
@@ -267,7 +267,7 @@ def articles_search(
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Feeds due, failing feeds first, the last run of each periodic task, queue depth."""
+    """Feeds due, failing feeds first, proposals waiting, the last run of each periodic task, queue depth."""
     st = state(ctx)
     engine = st.ready_engine()
     now = utcnow()
@@ -276,6 +276,7 @@ def status(ctx: typer.Context) -> None:
         due = len(ingest.due_feed_ids(session, now))
         articles = len(ingest.unmatched_article_ids(session, limit=10**9))
         total = session.exec(_article_total()).one()
+        waiting = resolution.counts_by_kind(session)
     failing = [f for f in feeds if f.consecutive_failures and not f.disabled_at]
     disabled = [f for f in feeds if f.disabled_at]
     console.print(f"Feeds: {len(feeds)} ({due} due now, {len(failing)} failing, {len(disabled)} disabled)")
@@ -285,6 +286,9 @@ def status(ctx: typer.Context) -> None:
             table.add_row(str(f.id), _feed_state(f), f.url, f.last_error or "", style="red" if f in failing else "dim")
         console.print(table)
     console.print(f"Articles: {total} stored, {articles} not yet processed by the resolution stage")
+    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(waiting.items()))
+    console.print(f"Proposals waiting for review: {sum(waiting.values())}" + (f" ({kinds}); see `tracker review`"
+                                                                             if waiting else ""))
     runs = all_runs(engine)
     table = Table("periodic task", "last started", "last finished", "status", "detail", title="Periodic tasks")
     for run in runs:
@@ -361,10 +365,13 @@ def run(
 
 
 def _first_poll_now(settings) -> None:  # noqa: ANN001
-    """Queue one `poll_due_feeds` at start, so nobody waits for the first beat (a minute)."""
+    """Queue one `poll_due_feeds` and one `check_deadlines` at start, so nobody waits for the
+    first beat (a minute for polls, the next midnight for the deadline check)."""
     from workers.app import make_celery
 
-    make_celery(settings).send_task("tracker.poll_due_feeds", queue=settings.namespace)
+    celery = make_celery(settings)
+    celery.send_task("tracker.poll_due_feeds", queue=settings.namespace)
+    celery.send_task("tracker.check_deadlines", queue=settings.namespace)
 
 
 def _stop_all(processes: dict[str, subprocess.Popen], grace: float = 30.0) -> None:

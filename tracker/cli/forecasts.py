@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tracker import lifecycle, registry
+from tracker import lifecycle, registry, resolution
 from tracker.cli._app import app, console, current_user, state, today
 from tracker.db import session_scope
 from tracker.models import Outcome, Status
@@ -60,16 +60,27 @@ def list_(
         lifecycle.close_expired(session, today())
         rows = registry.list_forecasts(session, status=status.value if status else None, tag=tag,
                                        author=author, source=source)
+        found = resolution.summaries(session, [row.id for row in rows])
     if format is OutputFormat.json:
-        print(json.dumps([row.to_json() for row in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([{**row.to_json(), "proposal": found[row.id].proposal_json(),
+                           "evidence": found[row.id].evidence, "evidence_negated": found[row.id].evidence_negated}
+                          for row in rows], indent=2, ensure_ascii=False))
         return
-    table = Table("id", "status", "p", "estimate", "closes", "tags", "question", title=f"{len(rows)} forecast(s)")
+    table = Table("id", "status", "p", "estimate", "closes", "tags", "proposal", "question",
+                  title=f"{len(rows)} forecast(s)")
     for row in rows:
         status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
         estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
         table.add_row(row.id, status_text, f"{row.probability:.0%}", estimate, row.closes.isoformat(),
-                      ", ".join(row.tags), row.question)
+                      ", ".join(row.tags), _proposal_text(found[row.id]), row.question)
     console.print(table)
+
+
+def _proposal_text(summary: resolution.ForecastResolutionSummary) -> str:
+    p = summary.proposal
+    if p is None:
+        return f"- ({summary.evidence} evidence)" if summary.evidence else "-"
+    return f"{(p.outcome or p.kind.replace('_', ' '))} #{p.id} ({p.evidence_count} evidence)"
 
 
 @forecasts_app.command("show")

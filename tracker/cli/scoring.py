@@ -22,6 +22,7 @@ from tracker.db import session_scope
 from tracker.errors import ReportError, ScoringError
 from tracker.reports import ReportFormat, Table, all_tables, breakdown_table, render_report, write_csv_table
 from tracker.reports._tables import fmt, sensitivity_table, summary_table
+from tracker.resolution import resolver_stats
 from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter, compute_scorecard
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
@@ -152,10 +153,12 @@ def calibration(
 ) -> None:
     """Write the calibration report: reliability and CORP diagrams, tables, decomposition, breakdowns."""
     card = _scorecard(ctx, _filters(author, source, tag, resolved_between, scale, as_of, resamples))
-    data = render_report(card, format)
+    with session_scope(state(ctx).ready_engine()) as session:
+        resolver = resolver_stats(session, author=author, source=source, tag=tag)
+    data = render_report(card, format, resolver=resolver)
     try:
         out.write_bytes(data)
     except OSError as exc:
         raise ReportError(f"cannot write the report ({exc.strerror or exc}); choose another --out", out) from exc
     console.print(f"Wrote {out} ({format.value}, {len(data):,} bytes): {card.summary.count} forecast(s) scored, "
-                  f"{len(all_tables(card))} tables.")
+                  f"{len(all_tables(card, resolver))} tables.")

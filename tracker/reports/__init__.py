@@ -1,6 +1,7 @@
 """Calibration reports of a :class:`~tracker.scoring.Scorecard`.
 
     data = render_report(card, "html")   # or csv, json, png, md
+    data = render_report(card, "html", resolver=resolver_stats(session))  # with the resolver section
 
 HTML is one self-contained file (inline SVG diagrams, no script, autoescaped Jinja2
 template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json()``
@@ -8,7 +9,7 @@ template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json(
 """
 
 from tracker.reports._render import ReportFormat, csv_safe, md_text, render_report, write_csv_table
-from tracker.reports._tables import Table, all_tables, breakdown_table
+from tracker.reports._tables import Table, all_tables, breakdown_table, resolver_tables
 
 __all__ = ["ReportFormat", "Table", "all_tables", "breakdown_table", "csv_safe", "md_text", "render_report",
-           "write_csv_table"]
+           "resolver_tables", "write_csv_table"]

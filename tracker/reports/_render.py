@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -15,6 +16,9 @@ from tracker.errors import ReportError
 from tracker.reports import _svg
 from tracker.reports._tables import Table, all_tables, fmt
 from tracker.scoring import RECORDED, SCHEMA_VERSION, Scorecard
+
+if TYPE_CHECKING:
+    from tracker.resolution import ResolverStats
 
 
 class ReportFormat(str, enum.Enum):
@@ -25,14 +29,17 @@ class ReportFormat(str, enum.Enum):
     md = "md"
 
 
-def render_report(card: Scorecard, fmt_: ReportFormat | str) -> bytes:
-    """The calibration report of ``card`` in one format, as the bytes of a file."""
+def render_report(card: Scorecard, fmt_: ReportFormat | str, *, resolver: ResolverStats | None = None) -> bytes:
+    """The calibration report of ``card`` in one format, as the bytes of a file; with
+    ``resolver`` (:func:`tracker.resolution.resolver_stats`) it has a section on the resolver."""
     try:
         kind = ReportFormat(fmt_)
     except ValueError as exc:
         known = ", ".join(f.value for f in ReportFormat)
         raise ReportError(f"unknown report format {fmt_!r}; use one of: {known}") from exc
-    return _RENDERERS[kind](card)
+    if kind is ReportFormat.png:
+        return render_png(card)
+    return _RENDERERS[kind](card, resolver)
 
 
 def _title(card: Scorecard) -> str:
@@ -57,12 +64,12 @@ _env = Environment(
 )
 
 
-def render_html(card: Scorecard) -> bytes:
+def render_html(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
     s = card.summary
     headline = {"brier": fmt(s.brier, 3), "tetlock": fmt(s.brier_tetlock, 3),
                 "metaculus": fmt(s.metaculus_baseline, 1), "skill": fmt(s.skill_vs_base_rate, 3)}
     page = _env.get_template("calibration.html.j2").render(
-        title=_title(card), card=card, filters=card.filters.to_json(), tables=all_tables(card), fmt=fmt,
+        title=_title(card), card=card, filters=card.filters.to_json(), tables=all_tables(card, resolver), fmt=fmt,
         generated=card.generated_at.strftime("%Y-%m-%d %H:%M UTC"), scope=_scope(card),
         scale_text=f"re-read under the {card.scale_used!r} scale" if card.scale_used else RECORDED,
         headline=headline, schema_version=SCHEMA_VERSION,
@@ -93,19 +100,22 @@ def write_csv_table(writer, table: Table, *, title_row: bool) -> None:  # noqa: 
         writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else csv_safe(v)) for v in row])
 
 
-def render_csv(card: Scorecard) -> bytes:
+def render_csv(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
     """Every table of the report, one after the other: a title row, a header row, the rows,
     a blank line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    for table in all_tables(card):
+    for table in all_tables(card, resolver):
         write_csv_table(writer, table, title_row=True)
         writer.writerow([])
     return out.getvalue().encode("utf-8")
 
 
-def render_json(card: Scorecard) -> bytes:
-    return (json.dumps(card.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+def render_json(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
+    data = card.to_json()
+    if resolver is not None:
+        data["resolver"] = resolver.to_json()
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -120,12 +130,12 @@ def md_text(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
-def render_markdown(card: Scorecard) -> bytes:
+def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
     lines = [f"# {md_text(_title(card))}", "",
              f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, as of {card.filters.day().isoformat()}, "
              f"{md_text(_scope(card))}; probabilities "
              + (f"re-read under the {md_text(card.scale_used)} scale." if card.scale_used else "as recorded."), ""]
-    for table in all_tables(card):
+    for table in all_tables(card, resolver):
         lines += [f"## {md_text(table.title)}", ""]
         if table.rows:
             lines.append("| " + " | ".join(md_text(c.label) for c in table.columns) + " |")

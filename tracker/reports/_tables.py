@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.scoring import LOG_CLIP, GroupRow, Scorecard, metaculus_baseline_from_loss
+
+if TYPE_CHECKING:
+    from tracker.resolution import GroupStats, ResolverStats
 
 TETLOCK_LABEL = "Brier (0–2, Tetlock)"
 
@@ -136,10 +139,46 @@ def worst_table(card: Scorecard) -> Table:
                                                   Column("time-weighted Brier", 4)], rows)
 
 
-def all_tables(card: Scorecard) -> list[Table]:
+_RESOLVER_GROUP_COLUMNS = [Column("decided"), Column("scored"), Column("correct"), Column("wrong"),
+                           Column("precision", 3)]
+
+
+def _resolver_group_rows(groups: list[GroupStats]) -> list[list[Any]]:
+    return [[g.name, g.decided, g.scored, g.correct, g.wrong, g.precision] for g in groups]
+
+
+def resolver_tables(stats: ResolverStats) -> list[Table]:
+    """The resolver section: its proposals against the analysts' (current) outcomes."""
+    from tracker.resolution import FINAL, PROPOSED
+
+    matrix = Table("resolver_matrix", "Resolver: proposed vs final outcome",
+                   [Column("proposed ↓ / final →"), *(Column(final) for final in FINAL)],
+                   [[proposed, *(stats.matrix[proposed][final] for final in FINAL)] for proposed in PROPOSED],
+                   note="Decided proposals (confirmed or rejected) against the forecast's current outcome; "
+                        "'none' rows are disputed or not-yet-resolvable proposals.")
+    summary = Table("resolver_summary", "Resolver: fate of its proposals", [Column("measure"), Column("value", 3)], [
+        ["Proposals (all statuses)", sum(stats.by_status.values())],
+        *[[f"  {status}", count] for status, count in sorted(stats.by_status.items())],
+        ["Confirmed as proposed", stats.confirmed_as_proposed],
+        ["Confirmed with a changed outcome", stats.confirmed_changed],
+        ["Rejected", stats.rejected],
+        ["Auto-confirmed (no analyst review)", stats.auto_confirmed],
+        ["Precision of automatic proposals", stats.overall.precision],
+        ["Precision, analyst-reviewed proposals only", stats.reviewed.precision],
+    ], note="Precision: among decided proposals with an outcome whose forecast is now resolved yes or no, the "
+            "share whose final outcome is the proposed one.")
+    by = [Table(f"resolver_by_{name}", f"Resolver by {name}", [Column(name), *_RESOLVER_GROUP_COLUMNS],
+                _resolver_group_rows(groups))
+          for name, groups in (("kind", stats.by_kind), ("publisher", stats.by_publisher), ("tag", stats.by_tag))]
+    return [summary, matrix, *by]
+
+
+def all_tables(card: Scorecard, resolver: ResolverStats | None = None) -> list[Table]:
     tables = [summary_table(card), calibration_table(card), murphy_table(card), corp_table(card), terms_table(card)]
     tables += [breakdown_table(card, by) for by in ("author", "source", "tag")]
     if card.sensitivity:
         tables.append(sensitivity_table(card))
     tables.append(worst_table(card))
+    if resolver is not None:
+        tables += resolver_tables(resolver)
     return tables

@@ -29,6 +29,9 @@ DEADLINE_CHECK = crontab(hour=0, minute=15)
 POLL_SOFT_LIMIT_S = 90
 POLL_HARD_LIMIT_S = 120
 VISIBILITY_TIMEOUT_S = 3600
+#: How often a worker on the file broker looks for messages when idle (kombu's default is 1 s,
+#: which adds up along poll -> match hand-offs; listing a small folder 5 times a second is cheap).
+FILE_BROKER_POLL_S = 0.2
 
 
 def broker_folders(settings: Settings) -> dict[str, Path]:
@@ -41,7 +44,8 @@ def _filesystem_options(settings: Settings) -> dict:
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     return {"data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
-            "control_folder": str(folders["control"]), "store_processed": False}
+            "control_folder": str(folders["control"]), "store_processed": False,
+            "polling_interval": FILE_BROKER_POLL_S}
 
 
 def make_celery(settings: Settings | None = None) -> Celery:

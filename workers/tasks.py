@@ -29,6 +29,7 @@ from datetime import date
 
 import redis
 from celery import Celery
+from celery.bootsteps import RUN
 from celery.signals import worker_init, worker_process_shutdown, worker_shutdown
 
 from tracker import db, resolution
@@ -138,8 +139,15 @@ def register_tasks(app: Celery) -> None:
                              f"{caught_up.articles} unmatched article(s)")
         return {"as_of": day.isoformat(), "proposals": len(proposals), "caught_up": caught_up.articles}
 
+    running: list[object] = []  # the WorkController of this app's worker, once it has started
+
     def hand_off(article_ids: list[int], *, engine: object = None) -> None:
         """Receiver of tracker.ingest.new_articles: queue their matching (chunks of BATCH ids)."""
+        if not running or getattr(getattr(running[0], "blueprint", None), "state", RUN) != RUN:
+            # The worker has stopped (a cold shutdown sends no worker_shutdown): stop handing off;
+            # the articles stay unmatched and the daily check_deadlines catches up on them.
+            new_articles.disconnect(hand_off)
+            return
         for start in range(0, len(article_ids), resolution.BATCH):
             match_articles.apply_async((article_ids[start:start + resolution.BATCH],), queue=settings.namespace)
 
@@ -149,6 +157,7 @@ def register_tasks(app: Celery) -> None:
         # Only in a worker of this app: polls done by the worker hand their articles to the
         # resolution stage; other processes (the CLI, the web app) are left alone.
         if getattr(sender, "app", None) is app:
+            running[:] = [sender]
             new_articles.connect(hand_off)
 
     def _close(sender: object = None, **_kwargs: object) -> None:

@@ -411,8 +411,8 @@ def beat(
     ctx: typer.Context,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
-    """The Celery beat that schedules `poll_due_feeds` every minute (RedBeat with its Redis lock
-    in the distributed mode: start several, exactly one ticks)."""
+    """The Celery beat that schedules `poll_due_feeds` every minute and `check_deadlines` daily
+    (RedBeat with its Redis lock in the distributed mode: start several, exactly one ticks)."""
     from workers.app import make_celery
 
     st = state(ctx)

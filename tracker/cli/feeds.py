@@ -84,7 +84,7 @@ def feeds_list(
     """List feeds, failing ones first (error kind and since when)."""
     with session_scope(state(ctx).ready_engine()) as session:
         feeds = ingest.list_feeds(session)
-        counts = dict(session.exec(_article_counts()).all())
+        counts = ingest.article_counts(session)
     if format is OutputFormat.json:
         print(json.dumps([{**_feed_json(f), "articles": counts.get(f.id, 0)} for f in feeds], indent=2))
         return
@@ -96,13 +96,6 @@ def feeds_list(
                       "-" if f.disabled_at else _when(f.next_check_at), _when(f.last_success_at),
                       str(counts.get(f.id, 0)), f.last_error or "", style=style)
     console.print(table)
-
-
-def _article_counts():  # noqa: ANN202 - a select
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    return select(Article.feed_id, func.count()).group_by(Article.feed_id)
 
 
 def _every(seconds: int) -> str:

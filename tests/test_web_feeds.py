@@ -72,8 +72,11 @@ def test_feeds_api_with_a_token(seeded, client):
     assert created.status_code == 201, created.text
     feed = created.json()
     assert feed["url"] == "https://news.example.org/atom" and feed["state"] == "new" and feed["interval_s"] == 900
-    bad = client.post("/api/feeds", json={"url": "javascript:alert(1)"}, headers=headers)
-    assert bad.status_code == 400 and "only http and https" in bad.json()["detail"]
+    assert client.post("/api/feeds", json={"url": "javascript:alert(1)"}, headers=headers).status_code == 422
+    no_host = client.post("/api/feeds", json={"url": "http:///feed.xml"}, headers=headers)
+    assert no_host.status_code == 400 and "no host" in no_host.json()["detail"]
+    twice = client.post("/api/feeds", json={"url": "https://news.example.org/atom"}, headers=headers)
+    assert twice.status_code == 400 and f"already added as feed {feed['id']}" in twice.json()["detail"]
     off = client.post(f"/api/feeds/{feed['id']}/disable", json={"reason": "noisy"}, headers=headers).json()
     assert (off["state"], off["disabled_reason"]) == ("disabled", "noisy")
     assert client.post(f"/api/feeds/{feed['id']}/enable", headers=headers).json()["state"] == "new"

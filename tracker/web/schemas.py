@@ -220,6 +220,7 @@ class ForecastListForm(ForecastListQuery):
 
 #: feed ids are database integers (PostgreSQL's ``integer``): larger ones cannot exist
 MAX_ID = 2_147_483_647
+FEED_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\x00-\x20\x7f]+$"
 INTERVAL_PATTERN = r"^\s*\d+(\.\d+)?\s*[smhdSMHD]?\s*$"
 FeedState = Literal["new", "ok", "failing", "disabled"]
 
@@ -265,8 +266,8 @@ class FeedOut(BaseModel):
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
-                                          pattern=PRINTABLE)] = Field(description="an http(s) feed URL")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=FEED_URL_PATTERN)] = Field(
+        description="an http(s) feed URL")
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PRINTABLE)] | None = None
     interval: Annotated[str, StringConstraints(max_length=20, pattern=INTERVAL_PATTERN)] | None = Field(
         default=None, description="poll interval: 15m, 2h, 1d or seconds (at least one minute); "

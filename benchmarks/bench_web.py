@@ -104,6 +104,10 @@ def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int
         _insert(conn, _table("audit_log"), audit)
     counts = {"sources": len(sources), "forecasts": len(rows), "tags": len(tags), "resolutions": len(resolutions)}
     counts["evidence"] = build_evidence(engine, [r["id"] for r in rows], evidence, rng)
+    # planner statistics, as autovacuum (PostgreSQL) would gather after a bulk load: without them
+    # PostgreSQL plans for empty tables and one scorecard query took 5 s instead of 50 ms
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
     return counts
 
 

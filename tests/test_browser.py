@@ -1,5 +1,6 @@
 """The web app in real headless Chromium: sign in, resolve a forecast through its page, hostile
-text stays inert, and a screenshot of the forecasts page for a person to look at."""
+text (forecast files, feed titles) stays inert, the scorecard's diagrams are drawn and follow a
+resolution, and screenshots of the forecasts list and the scorecard for a person to look at."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import serve_in_thread
-from tests.web_fixtures import FORECAST_ID, HOSTILE_ID, PASSWORD, seed, settings_for
+from tests.web_fixtures import (
+    FORECAST_ID, HOSTILE_FEED_TITLE, HOSTILE_ID, OUTCOMES, PASSWORD, resolve_some, seed, settings_for,
+)
 from tracker import db
 from tracker.web import create_app
 
@@ -73,3 +76,51 @@ def test_hostile_text_does_not_run_and_the_list_is_screenshotted(browser_page, l
     page.wait_for_timeout(200)  # give a stray onerror/alert a moment to fire
     assert page.dialogs == [] and csp_violations == []
     print(f"screenshot: {shot}")
+
+
+def test_feed_title_with_markup_does_not_run_on_the_feeds_page(browser_page, live_app):
+    page = browser_page
+    page.goto(f"{live_app}/feeds")
+    expect(page.locator("tr.state-failing .feed-title")).to_have_text(HOSTILE_FEED_TITLE)
+    expect(page.locator("tr.state-failing .error-text")).to_contain_text("onerror=alert('error')")
+    assert page.locator("main script, main img").count() == 0
+    assert page.locator("main a[href^='javascript']").count() == 0
+    page.wait_for_timeout(200)  # a stray onerror would fire by now; browser_page fails on any dialog
+
+
+def test_scorecard_in_the_browser_changes_after_a_resolution(browser_page, live_app, sqlite_url, tmp_path):
+    engine = db.make_engine(sqlite_url)
+    resolve_some(engine)
+    engine.dispose()
+    page = browser_page
+    page.goto(f"{live_app}/login?next=/scorecard")
+    page.get_by_label("User name").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_app}/scorecard")
+    expect(page.locator("#count-scored")).to_have_text(str(len(OUTCOMES)))
+    for selector in ("svg.diagram.reliability", "svg.diagram.sharpness"):
+        diagram = page.locator(selector)
+        expect(diagram).to_be_visible()
+        box = diagram.bounding_box()
+        assert box["width"] > 300 and box["height"] > 250, (selector, box)
+    expect(page.locator("svg.reliability g.bin circle").first).to_be_visible()  # a bin's point
+    wilson = page.locator("svg.reliability line.wilson")  # its interval bar (vertical: no width to be "visible")
+    assert wilson.count() >= 2 and all(
+        float(wilson.nth(i).get_attribute("y2")) < float(wilson.nth(i).get_attribute("y1")) for i in range(wilson.count()))
+    expect(page.locator("svg.sharpness rect.bar").first).to_be_attached()
+    shot = tmp_path / "scorecard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    print(f"screenshot: {shot}")
+
+    page.locator("#breakdown-tag thead a", has_text="Brier").click()  # server-side sort by a header link
+    expect(page.locator("#breakdown-tag th[aria-sort]")).to_contain_text("Brier")
+
+    page.goto(f"{live_app}/forecasts/closer-cooperation-china")
+    form = page.locator("#resolve-form")
+    form.get_by_label("no", exact=True).check()
+    form.get_by_role("button", name="Record outcome").click()
+    expect(page.get_by_role("status")).to_have_text("The outcome is recorded.")
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Scorecard").click()
+    expect(page.locator("#count-scored")).to_have_text(str(len(OUTCOMES) + 1))

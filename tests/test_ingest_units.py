@@ -177,7 +177,8 @@ def test_guard_allow_private_still_honours_denied_networks_and_multicast():
     assert guard.refusal(ipaddress.ip_address("224.0.0.1"))
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x/feed", "gopher://x/", "/relative", "http:///nohost"])
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x/feed", "gopher://x/", "/relative", "http:///nohost",
+                                 "http://[", "https://[::1/feed"])
 def test_only_http_and_https(url):
     with pytest.raises(BlockedAddressError):
         check_url(url)

@@ -77,7 +77,7 @@ def test_sign_in_never_redirects_off_site(client):
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         client.cookies.clear()
         response = sign_in(client, next_path=target)
-        assert response.status_code == 303 and response.headers["location"] == "/forecasts", target
+        assert response.status_code == 303 and response.headers["location"] == "/scorecard", target  # home
 
 
 def test_form_posts_without_the_sessions_csrf_token_are_refused(client, web_app):

@@ -134,21 +134,20 @@ def test_error_kinds_map_to_statuses():
 def test_nav_shows_only_sections_that_exist(client, web_settings):
     html = client.get("/forecasts").text
     nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r">(\w+)</a>", nav) == ["Forecasts"]
-    assert 'aria-current="page"' in nav
-    assert client.get("/", follow_redirects=False).headers["location"] == "/forecasts"
-    # a section appears by registering a route under its nav name (how the scorecard will be added)
-    scorecard = APIRouter()
-    scorecard.add_api_route("/scorecard", lambda: {"ok": True}, name="scorecard")
-    ROUTERS.append(scorecard)
+    assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Feeds", "Exports"]
+    assert re.findall(r'aria-current="page">(\w+)<', nav) == ["Forecasts"]
+    assert client.get("/", follow_redirects=False).headers["location"] == "/scorecard"
+    # a section appears by registering a route under its nav name (how the review queue will be added)
+    review = APIRouter()
+    review.add_api_route("/review", lambda: {"ok": True}, name="review")
+    ROUTERS.append(review)
     try:
-        with TestClient(create_app(web_settings)) as with_scorecard:
-            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', with_scorecard.get("/forecasts").text,
+        with TestClient(create_app(web_settings)) as with_review:
+            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', with_review.get("/forecasts").text,
                             re.S).group(1)
-            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts"]
-            assert with_scorecard.get("/", follow_redirects=False).headers["location"] == "/scorecard"
+            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Review", "Feeds", "Exports"]
     finally:
-        ROUTERS.remove(scorecard)
+        ROUTERS.remove(review)
 
 
 def test_signed_in_analyst_sees_the_actions_and_can_reopen(client):
@@ -170,7 +169,12 @@ def test_openapi_describes_the_api_only(client):
     schema = client.get("/api/openapi.json").json()
     assert set(schema["paths"]) == {"/api/forecasts", "/api/forecasts/{forecast_id}",
                                     "/api/forecasts/{forecast_id}/resolve", "/api/forecasts/{forecast_id}/reopen",
-                                    "/api/me", "/api/health"}
+                                    "/api/me", "/api/health", "/api/scorecard", "/api/reports/calibration",
+                                    "/api/feeds", "/api/feeds/{feed_id}", "/api/feeds/{feed_id}/enable",
+                                    "/api/feeds/{feed_id}/disable"}
+    report = schema["paths"]["/api/reports/calibration"]["get"]
+    assert set(report["responses"]["200"]["content"]) == {"text/html", "text/csv", "application/json", "image/png",
+                                                          "text/markdown"}
     resolve = schema["paths"]["/api/forecasts/{forecast_id}/resolve"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(resolve["responses"])
     assert client.get("/api/health").json() == {"status": "ok", "schema_current": True}

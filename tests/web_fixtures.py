@@ -2,7 +2,9 @@
 
 Test modules import what they use (``from tests.web_fixtures import ...``).  The database
 holds the Trenin article's forecasts plus one hostile forecast file (markup in every text
-field, a ``javascript:`` source link) and one analyst, ``ana``.
+field, a ``javascript:`` source link), one hostile failing feed (markup in its title and
+error, a ``javascript:`` site link) and one analyst, ``ana``.  Nothing is resolved:
+:func:`resolve_some` records outcomes for the scorecard's tests.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import ARTICLE_FILE
-from tracker import auth, registry
+from tracker import auth, ingest, lifecycle, registry
 from tracker.db import session_scope
-from tracker.models import User
+from tracker.models import Outcome, User, utcnow
 from tracker.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import create_app
@@ -52,6 +54,16 @@ forecasts:
       yes_when:
         any: ["<svg onload=alert('rule')>"]
 """
+#: a feed whose server sent markup in its title and error text, and a javascript: site link
+HOSTILE_FEED_TITLE = "<script>alert(1)</script> Evil feed <img src=x onerror=alert(1)>"
+HOSTILE_FEED_ERROR = "<img src=x onerror=alert('error')> bad XML"
+HOSTILE_FEED_URL = "http://127.0.0.1:9/hostile-feed.xml"
+#: outcomes an analyst could have recorded for forecasts past their close date (for scorecard tests)
+OUTCOMES = {
+    "us-implements-russian-demands": Outcome.NO, "nato-moratorium": Outcome.NO,
+    "russia-military-measures": Outcome.YES, "closer-military-cooperation-belarus": Outcome.YES,
+    "congress-new-russia-sanctions": Outcome.YES, "bucharest-retraction-madrid": Outcome.NO,
+}
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -70,7 +82,25 @@ def seed(engine: Engine, tmp_path: Path) -> Seeded:
         # the account as `tracker users add` makes it (tested there), with the argon2 hash computed
         # once per test run: hashing is deliberately slow (~0.3 s here)
         session.add(User(name="ana", password_hash=_password_hash()))
+        _add_hostile_feed(session)
     return Seeded(engine, sorted(report.created))
+
+
+def _add_hostile_feed(session) -> None:  # noqa: ANN001
+    """A failing feed as a hostile server leaves it: markup in its title and error, a javascript: site."""
+    feed = ingest.add_feed(session, HOSTILE_FEED_URL, interval=timedelta(minutes=30), title=HOSTILE_FEED_TITLE)
+    feed.site_url = "javascript:alert('site')"
+    feed.consecutive_failures, feed.error_kind, feed.last_error = 2, "parse", HOSTILE_FEED_ERROR
+    feed.error_since = feed.last_error_at = utcnow()
+    session.add(feed)
+
+
+def resolve_some(engine: Engine, outcomes: dict[str, Outcome] | None = None, actor: str = "ana") -> None:
+    """Records outcomes (default :data:`OUTCOMES`) through the lifecycle, as an analyst would."""
+    with session_scope(engine) as session:
+        for forecast_id, outcome in (outcomes or OUTCOMES).items():
+            lifecycle.resolve(session, registry.get_forecast(session, forecast_id), outcome, actor=actor,
+                              note="test outcome")
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
     ├── ReportError                  a report cannot be made or written (format, output file)
     ├── FeedUrlError                 a feed URL that cannot be added (scheme, duplicate, syntax)
+    ├── FeedSettingError             a feed setting that cannot be used (e.g. an interval under 1 minute)
     ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
     └── FeedError                    one poll of one feed failed; ``kind`` is an ErrorKind
         ├── FetchError               timeout, dns, tls, connection, http_status, bot_challenge,
@@ -222,6 +223,15 @@ class FeedUrlError(TrackerError):
         self.url = url
         self.reason = reason
         super().__init__(f"feed URL {url!r}: {reason}")
+
+
+class FeedSettingError(TrackerError):
+    """A feed setting given by a person (web form, API) that cannot be used; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
 
 
 class OpmlError(TrackerError):

@@ -145,6 +145,12 @@ class EstimativeScale:
         return _builtin_scale()
 
     @classmethod
+    def for_project(cls, scale_file: Path | str | None) -> EstimativeScale:
+        """The built-in table, overridden and extended by ``scale_file`` (``TRACKER_SCALE_FILE``) if set."""
+        scale = cls.builtin()
+        return scale.merged_with(cls.from_file(scale_file)) if scale_file else scale
+
+    @classmethod
     def from_file(cls, path: Path | str) -> EstimativeScale:
         """A project's own scale file, in the built-in format; any problem is a ConfigError."""
         path = Path(path)

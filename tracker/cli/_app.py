@@ -53,10 +53,7 @@ class State:
 
     @cached_property
     def scale(self) -> EstimativeScale:
-        scale = EstimativeScale.builtin()
-        if self.settings.scale_file:
-            scale = scale.merged_with(EstimativeScale.from_file(self.settings.scale_file))
-        return scale
+        return EstimativeScale.for_project(self.settings.scale_file)
 
 
 def today() -> date:

@@ -84,7 +84,7 @@ def feeds_list(
     """List feeds, failing ones first (error kind and since when)."""
     with session_scope(state(ctx).ready_engine()) as session:
         feeds = ingest.list_feeds(session)
-        counts = dict(session.exec(_article_counts()).all())
+        counts = ingest.article_counts(session)
     if format is OutputFormat.json:
         print(json.dumps([{**_feed_json(f), "articles": counts.get(f.id, 0)} for f in feeds], indent=2))
         return
@@ -96,13 +96,6 @@ def feeds_list(
                       "-" if f.disabled_at else _when(f.next_check_at), _when(f.last_success_at),
                       str(counts.get(f.id, 0)), f.last_error or "", style=style)
     console.print(table)
-
-
-def _article_counts():  # noqa: ANN202 - a select
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    return select(Article.feed_id, func.count()).group_by(Article.feed_id)
 
 
 def _every(seconds: int) -> str:
@@ -320,30 +313,37 @@ def _tracker_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "tracker", *args]
 
 
-def embedded_services(concurrency: int) -> dict[str, list[str]]:
-    """The processes `tracker run` starts and supervises, by name."""
-    return {
+def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> dict[str, list[str]]:
+    """The processes `tracker run` starts and supervises, by name; ``web`` is (host, port) of
+    the web app (`tracker serve` in its own process), None for none."""
+    services = {
         "worker": _tracker_argv("worker", "--concurrency", str(concurrency)),
         "beat": _tracker_argv("beat"),
-        # The web app (a later issue) adds its process here, e.g.
-        # "web": _tracker_argv("web", "--host", "127.0.0.1"),
     }
+    if web is not None:
+        host, port = web
+        services["web"] = _tracker_argv("serve", "--host", host, "--port", str(port))
+    return services
 
 
 @app.command()
 def run(
     ctx: typer.Context,
     concurrency: Annotated[Optional[int], typer.Option(help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)")] = None,
+    host: Annotated[str, typer.Option(help="address of the web app (0.0.0.0: every interface)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port of the web app (0: any free port)")] = 8000,
+    no_web: Annotated[bool, typer.Option("--no-web", help="run only the worker and the beat")] = False,
 ) -> None:
-    """Run everything on this machine: a worker and a beat (embedded file broker unless
+    """Run everything on this machine: a worker, a beat and the web app (embedded file broker unless
     TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them cleanly."""
     st = state(ctx)
     db.upgrade(st.engine)
-    services = embedded_services(concurrency or st.settings.worker_concurrency)
+    services = embedded_services(concurrency or st.settings.worker_concurrency, None if no_web else (host, port))
     processes = {name: subprocess.Popen(argv) for name, argv in services.items()}
     _first_poll_now(st.settings)
+    web = "" if no_web else f"; web app on http://{host}:{port}/" if port else "; web app on a free port (see its log)"
     console.print(f"Running {', '.join(f'{n} (pid {p.pid})' for n, p in processes.items())}; "
-                  f"broker {st.settings.resolved_broker_url()}; Ctrl-C to stop.")
+                  f"broker {st.settings.resolved_broker_url()}{web}; Ctrl-C to stop.", markup=False)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:

@@ -3,7 +3,7 @@
 Public API (``tracker.ingest``):
 
 - managing feeds: :func:`add_feed`, :func:`list_feeds`, :func:`get_feed`, :func:`remove_feed`,
-  :func:`enable_feed`, :func:`disable_feed`, :func:`import_opml`, :func:`export_opml`,
+  :func:`enable_feed`, :func:`disable_feed`, :func:`article_counts`, :func:`import_opml`, :func:`export_opml`,
   :func:`due_feed_ids`;
 - polling: :func:`make_poller` (the factory wiring settings, fetcher, SSRF guard and host
   limiter) -> :class:`Poller` with ``poll_feed(feed_id)`` and ``poll_due()``;
@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from tracker.ingest._fetch import Fetcher, FetchLimits, HostBusyError, HostLimiter, LocalHostLimiter, RedisHostLimiter
 from tracker.ingest._ssrf import AddressGuard
 from tracker.ingest.feeds import (
-    ErrorKind, Outcome, Poller, PollResult, add_feed, disable_feed, due_feed_ids, enable_feed, export_opml,
+    ErrorKind, Outcome, Poller, PollResult, add_feed, article_counts, disable_feed, due_feed_ids, enable_feed, export_opml,
     get_feed, import_opml, list_articles, list_feeds, remove_feed, unmatched_article_ids,
 )
 from tracker.ingest.hooks import new_articles
@@ -45,7 +45,7 @@ def make_poller(settings: Settings, engine: Engine, *, fetcher: Fetcher | None =
 
 __all__ = [
     "AddressGuard", "ErrorKind", "FetchLimits", "Fetcher", "HostBusyError", "HostLimiter", "LocalHostLimiter",
-    "Outcome", "PollResult", "Poller", "RedisHostLimiter", "add_feed", "disable_feed", "due_feed_ids",
+    "Outcome", "PollResult", "Poller", "RedisHostLimiter", "add_feed", "article_counts", "disable_feed", "due_feed_ids",
     "enable_feed", "export_opml", "get_feed", "import_opml", "list_articles", "list_feeds", "make_fetcher",
     "make_poller", "new_articles", "remove_feed", "unmatched_article_ids",
 ]

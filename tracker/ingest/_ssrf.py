@@ -72,7 +72,10 @@ class AddressGuard:
 
 def check_url(url: str) -> None:
     """Only absolute http(s) URLs with a host; raises :class:`BlockedAddressError` otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unbalanced IPv6 bracket: "http://["
+        raise BlockedAddressError(url, f"not a valid URL ({exc})") from exc
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise BlockedAddressError(url, f"only http and https URLs are fetched, not {parts.scheme or 'a relative URL'!r}")
     if not parts.hostname:

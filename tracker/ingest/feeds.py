@@ -102,6 +102,13 @@ def list_feeds(session: Session) -> list[Feed]:
     return list(session.exec(select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), Feed.id)))
 
 
+def article_counts(session: Session) -> dict[int, int]:
+    """How many stored articles each feed has (feeds without any are absent)."""
+    rows = session.exec(select(Article.feed_id, func.count()).where(col(Article.feed_id).is_not(None))
+                        .group_by(Article.feed_id))
+    return {int(feed_id): int(count) for feed_id, count in rows}
+
+
 def remove_feed(session: Session, feed_id: int) -> int:
     """Removes a feed; its articles are kept (``feed_id`` becomes NULL).  Returns how many."""
     feed = get_feed(session, feed_id)

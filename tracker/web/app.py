@@ -22,11 +22,18 @@ from tracker import db
 from tracker.db import session_scope
 from tracker.models import User
 from tracker.settings import Settings
+from tracker.scale import EstimativeScale
+from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta
+from tracker.web.api import scorecard as api_scorecard
 from tracker.web.errors import install_error_handlers
 from tracker.web.pages import auth as auth_pages
+from tracker.web.pages import exports as export_pages
+from tracker.web.pages import feeds as feed_pages
 from tracker.web.pages import forecasts as forecast_pages
+from tracker.web.pages import scorecard as scorecard_pages
+from tracker.web.scorecards import ScorecardCache
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import make_templates
 
@@ -36,9 +43,14 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: every router of the app, pages and API; the order only matters for overlapping paths
 ROUTERS: list[APIRouter] = [
     auth_pages.router,
+    scorecard_pages.router,
     forecast_pages.router,
+    feed_pages.router,
+    export_pages.router,
     api_meta.router,
     api_forecasts.router,
+    api_scorecard.router,
+    api_feeds.router,
 ]
 
 
@@ -68,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates()
+    app.state.scorecards = ScorecardCache(EstimativeScale.for_project(settings.scale_file))
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)

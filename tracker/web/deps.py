@@ -31,6 +31,7 @@ from tracker.db import session_scope
 from tracker.errors import BadCredentialsError, CsrfError, NotSignedInError
 from tracker.models import utcnow
 from tracker.settings import Settings
+from tracker.web.scorecards import ScorecardCache
 
 SESSION_COOKIE = "tracker_session"
 CSRF_FIELD = "csrf_token"
@@ -53,6 +54,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_scorecards(request: Request) -> ScorecardCache:
+    return request.app.state.scorecards
+
+
+#: the app's scorecard cache (see :mod:`tracker.web.scorecards`)
+ScorecardsDep = Annotated[ScorecardCache, Depends(get_scorecards)]
 # scope="function": commit before the response is sent, so a redirect after a POST shows the
 # new state and a failed commit becomes an error response, not a lost write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

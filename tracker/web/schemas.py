@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tracker import registry
-from tracker.models import Outcome, Status
+from tracker.models import Feed, Outcome, Status
 from tracker.urls import safe_url
 
 #: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
@@ -214,3 +214,79 @@ class ForecastListForm(ForecastListQuery):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if v not in ("", None)}
         return data
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+#: feed ids are database integers (PostgreSQL's ``integer``): larger ones cannot exist
+MAX_ID = 2_147_483_647
+FEED_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\x00-\x20\x7f]+$"
+INTERVAL_PATTERN = r"^\s*\d+(\.\d+)?\s*[smhdSMHD]?\s*$"
+FeedState = Literal["new", "ok", "failing", "disabled"]
+
+
+def feed_state(feed: Feed) -> FeedState:
+    if feed.disabled_at:
+        return "disabled"
+    if feed.consecutive_failures:
+        return "failing"
+    return "ok" if feed.last_success_at else "new"
+
+
+class FeedOut(BaseModel):
+    """A feed and its health.  ``title`` and ``last_error`` may hold text from the feed's server
+    (untrusted: escape it); ``site_url`` is withheld unless it is an http(s) link."""
+
+    id: int
+    url: str
+    title: str | None
+    site_url: str | None
+    state: FeedState
+    interval_s: int
+    next_check_at: datetime | None = Field(description="the next poll; null while disabled")
+    last_success_at: datetime | None
+    last_polled_at: datetime | None
+    consecutive_failures: int
+    error_kind: str | None
+    last_error: str | None
+    last_error_at: datetime | None
+    error_since: datetime | None = Field(description="first failure of the current run of failures")
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    articles: int = Field(ge=0, description="stored articles from this feed")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, feed: Feed, articles: int = 0) -> FeedOut:
+        data = feed.model_dump(exclude={"etag", "last_modified", "lease_until"})
+        return cls(**{**data, "site_url": safe_url(feed.site_url), "state": feed_state(feed), "articles": articles,
+                      "next_check_at": None if feed.disabled_at else feed.next_check_at})
+
+
+class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=FEED_URL_PATTERN)] = Field(
+        description="an http(s) feed URL")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PRINTABLE)] | None = None
+    interval: Annotated[str, StringConstraints(max_length=20, pattern=INTERVAL_PATTERN)] | None = Field(
+        default=None, description="poll interval: 15m, 2h, 1d or seconds (at least one minute); "
+                                  "default TRACKER_POLL_INTERVAL")
+
+
+class FeedDisableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = Field(default=None, description="why (shown on the feeds page)")
+
+
+class FeedRemovedOut(BaseModel):
+    id: int
+    articles_kept: int = Field(ge=0, description="the feed's articles stay (they may be evidence)")
+
+
+FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
+    404: {"model": ErrorOut, "description": "No such feed"},
+}

@@ -1,0 +1,261 @@
+"""Web app latency under load: the scorecard and the forecast list on a realistic database.
+
+    .venv/bin/python benchmarks/bench_web.py [--database-url URL] [--requests 400] [--concurrency 4]
+
+Builds a database (SQLite in a temporary folder unless ``--database-url`` names e.g. an empty
+PostgreSQL database) with 10,000 forecasts by 100 authors (one source each), 30 tags, outcomes
+for most of those past their close date, their audit entries, and 500,000 evidence rows when the
+schema has an ``evidence`` table (said so when it has not).  Then it serves the app as a user
+does (`tracker serve` on 127.0.0.1, a free port, in a subprocess) and loads each page with an
+httpx async load generator on loopback: ``--concurrency`` clients in a loop, ``--requests`` per
+page after a warm-up.  It prints p50 / p95 latency and requests/s per page, and the ratio of each
+page's p50 to that of ``/api/health`` measured in the same run (the peer: the framework's floor).
+
+Goal: p95 under 150 ms for the scorecard and the forecast list on the 2-core dev machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, MetaData, String, Table, insert, inspect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker import db  # noqa: E402
+from tracker.models import SQLModel  # noqa: E402
+from tracker.scoring import ScorecardFilter, compute_scorecard  # noqa: E402
+
+TERMS = [("almost certainly", 0.95), ("very likely", 0.85), ("likely", 0.7), ("probably", 0.7),
+         ("roughly even chance", 0.5), ("could", 0.5), ("unlikely", 0.3), ("very unlikely", 0.1),
+         ("almost no chance", 0.05), ("non-existent", 0.02)]
+TAGS = [f"topic-{k:02d}" for k in range(30)]
+EVIDENCE_SIDES = ("yes", "no")
+CHUNK = 20_000
+NOW = datetime.now(timezone.utc)
+
+
+def _table(name: str) -> Table:
+    return SQLModel.metadata.tables[name]
+
+
+def _insert(conn, table: Table, rows: list[dict]) -> None:  # noqa: ANN001
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(table), rows[start:start + CHUNK])
+
+
+def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int = 7) -> dict[str, int]:
+    """Fills an empty, migrated database; returns what it inserted."""
+    rng = random.Random(seed)
+    today = date.today()
+    sources = [{"id": a + 1, "key": f"pundit-{a:03d}", "title": f"Op-eds of pundit {a}", "author": f"Pundit {a:03d}",
+                "publisher": "Bench Times", "url": f"https://bench.example.org/{a}", "published": date(2022, 1, 1),
+                "created_at": NOW} for a in range(authors)]
+    rows, tags, updates, resolutions, audit = [], [], [], [], []
+    for i in range(forecasts):
+        fid = f"bench-{i:05d}"
+        term, p = rng.choice(TERMS)
+        opens = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 900))
+        closes = opens + timedelta(days=rng.randrange(30, 700))
+        status, outcome, resolved_at = "open", None, None
+        if closes < today and rng.random() < 0.85:
+            if rng.random() < 0.04:
+                status = "annulled"
+                resolved_at = datetime.combine(closes, datetime.min.time(), timezone.utc)
+            else:
+                status, outcome = "resolved", ("yes" if rng.random() < p else "no")
+                resolved_at = datetime.combine(closes, datetime.min.time(), timezone.utc) + timedelta(days=rng.randrange(0, 20))
+        elif closes < today:
+            status = "closed"
+        rows.append({"id": fid, "source_id": rng.randrange(authors) + 1, "question": f"Will event {i} happen?",
+                     "quote": f"It is {term} that event {i} happens.", "estimate": term, "probability": p,
+                     "probability_from_scale": True, "vague": term == "could", "opens": opens, "closes": closes,
+                     "status": status, "outcome": outcome, "resolved_at": resolved_at, "criteria": "bench",
+                     "min_sources": 2, "created_at": NOW, "updated_at": NOW})
+        tags += [{"forecast_id": fid, "tag": t} for t in rng.sample(TAGS, rng.randrange(1, 4))]
+        updates.append({"forecast_id": fid, "as_of": opens, "probability": p, "estimate": term, "recorded_at": NOW})
+        audit.append({"at": NOW, "actor": "bench", "action": "create", "entity": "forecast", "entity_id": fid,
+                      "to_status": "open"})
+        if status in ("resolved", "annulled"):
+            resolutions.append({"forecast_id": fid, "outcome": outcome or "annulled", "resolved_at": resolved_at,
+                                "resolved_by": "bench", "active": True})
+            audit.append({"at": NOW, "actor": "bench", "action": "resolve", "entity": "forecast", "entity_id": fid,
+                          "from_status": "open", "to_status": status})
+    with engine.begin() as conn:
+        _insert(conn, _table("source"), sources)
+        _insert(conn, _table("forecast"), rows)
+        _insert(conn, _table("forecast_tag"), tags)
+        _insert(conn, _table("probability_update"), updates)
+        _insert(conn, _table("resolution"), resolutions)
+        _insert(conn, _table("audit_log"), audit)
+    counts = {"sources": len(sources), "forecasts": len(rows), "tags": len(tags), "resolutions": len(resolutions)}
+    counts["evidence"] = build_evidence(engine, [r["id"] for r in rows], evidence, rng)
+    # planner statistics, as autovacuum (PostgreSQL) would gather after a bulk load: without them
+    # PostgreSQL plans for empty tables and one scorecard query took 5 s instead of 50 ms
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return counts
+
+
+def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: random.Random) -> int:
+    """``count`` evidence rows over 20,000 articles, if the schema has the ``evidence`` table."""
+    if not inspect(engine).has_table("evidence"):
+        print("note: this schema has no `evidence` table yet (the resolution stage adds it): "
+              "the database is built without evidence rows")
+        return 0
+    evidence = Table("evidence", MetaData(), autoload_with=engine)
+    articles = [{"id": a + 1, "identity": f"{a:064x}", "url": f"https://news.example.org/{a}", "title": f"Story {a}",
+                 "summary": "", "published_at": NOW - timedelta(minutes=a), "published_estimated": False,
+                 "fetched_at": NOW, "content_hash": f"{a:064x}"} for a in range(20_000)]
+    with engine.begin() as conn:
+        _insert(conn, _table("article"), articles)
+        start = time.perf_counter()
+        for first in range(0, count, CHUNK):
+            batch = [_fill(evidence, {
+                "forecast_id": forecast_ids[rng.randrange(len(forecast_ids))], "article_id": rng.randrange(20_000) + 1,
+                "side": EVIDENCE_SIDES[n % 2], "matched_phrases": ["agreement signed"],
+                "sentence": f"Officials said the agreement was signed ({n}).", "negated": n % 7 == 0,
+                "publisher": f"Publisher {n % 5}", "published_at": NOW - timedelta(minutes=n % 20_000),
+            }) for n in range(first, min(first + CHUNK, count))]
+            conn.execute(insert(evidence), batch)
+        print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
+    return count
+
+
+def _fill(table: Table, row: dict) -> dict:
+    """The row with only the table's columns, and a plain value for any other required column."""
+    out = {k: v for k, v in row.items() if k in table.c}
+    for column in table.c:
+        if column.name in out or column.nullable or column.primary_key or column.server_default is not None:
+            continue
+        kind = column.type
+        out[column.name] = (NOW if isinstance(kind, DateTime) else False if isinstance(kind, Boolean)
+                            else 0 if isinstance(kind, Integer) else [] if isinstance(kind, JSON)
+                            else "" if isinstance(kind, String) else None)
+    return out
+
+
+# --- serving and loading ---------------------------------------------------------------------
+
+def serve(database_url: str, data_dir: Path) -> tuple[subprocess.Popen, str, Path]:
+    """`tracker serve` on 127.0.0.1, a port the OS picks; returns the process, its URL, its log."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
+           "TRACKER_DATABASE_URL": database_url, "TRACKER_DATA_DIR": str(data_dir)}
+    log = data_dir / "serve.log"
+    process = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--host", "127.0.0.1", "--port", "0"],
+                               env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+        if found:
+            return process, found.group(1), log
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"the web app did not start:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+async def load(base: str, path: str, requests: int, concurrency: int) -> dict[str, float]:
+    """``requests`` GETs of ``path`` by ``concurrency`` clients in a loop; latencies in ms."""
+    latencies: list[float] = []
+    remaining = requests
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(60.0)) as client:
+        async def one_client() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                start = time.perf_counter()
+                response = await client.get(path)
+                latencies.append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {path}: HTTP {response.status_code}: {response.text[:300]}")
+
+        for _ in range(min(10, requests)):  # warm-up: connections, caches
+            await client.get(path)
+        began = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
+            "rps": len(latencies) / elapsed, "n": len(latencies)}
+
+
+PAGES = [
+    ("health (peer)", "/api/health"),
+    ("scorecard", "/scorecard"),
+    ("scorecard, filtered", "/scorecard?tag=topic-07&resolved_from=2023-01-01&sort_author=-brier"),
+    ("forecasts list", "/forecasts"),
+    ("forecasts, search+filter", "/forecasts?q=event+12&status=resolved&sort=-probability"),
+    ("forecasts, page 100", "/forecasts?page=100"),
+    ("scorecard JSON", "/api/scorecard"),
+]
+
+
+def cold_costs(engine: Engine) -> None:
+    """What the cache saves: computing the card from scratch, at the page's and the reports' resamples."""
+    from sqlmodel import Session
+
+    from tracker.web.scorecards import PAGE_RESAMPLES, REPORT_RESAMPLES
+
+    for resamples in (PAGE_RESAMPLES, REPORT_RESAMPLES):
+        with Session(engine) as session:
+            start = time.perf_counter()
+            card = compute_scorecard(session, ScorecardFilter(as_of=date.today(), resamples=resamples))
+            took = time.perf_counter() - start
+        print(f"scorecard computed from scratch, {resamples:>4} resamples: {took * 1000:7.0f} ms "
+              f"({card.summary.count:,} forecasts scored)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an empty database to fill (default: SQLite in a temporary folder)")
+    parser.add_argument("--forecasts", type=int, default=10_000)
+    parser.add_argument("--authors", type=int, default=100)
+    parser.add_argument("--evidence", type=int, default=500_000)
+    parser.add_argument("--requests", type=int, default=400, help="requests per page (after a warm-up of 10)")
+    parser.add_argument("--concurrency", type=int, default=4, help="clients at once")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        start = time.perf_counter()
+        counts = build(engine, args.forecasts, args.authors, args.evidence)
+        print(f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in {time.perf_counter() - start:.1f} s")
+        cold_costs(engine)
+        engine.dispose()
+        process, base, log = serve(url, Path(tmp))
+        try:
+            print(f"serving at {base}; {args.concurrency} concurrent clients, {args.requests} requests per page")
+            print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
+            peer = None
+            for label, path in PAGES:
+                result = asyncio.run(load(base, path, args.requests, args.concurrency))
+                peer = peer or result["p50"]
+                goal = "" if label.startswith("health") else ("  ok" if result["p95"] < 150 else "  OVER 150 ms")
+                print(f"{label:<26} {result['p50']:8.1f} {result['p95']:8.1f} {result['rps']:8.0f} "
+                      f"{result['p50'] / peer:8.1f}x{goal}")
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+if __name__ == "__main__":
+    main()

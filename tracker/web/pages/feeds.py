@@ -1,0 +1,90 @@
+"""The feeds page: each feed's health, failing ones first; add, enable, disable and remove forms.
+
+Feed titles and error texts come from other people's servers: the template escapes them, and
+the only links are the feed's own URL and its site's, each through ``safe_url``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker import ingest
+from tracker.errors import FeedSettingError, FeedUrlError
+from tracker.web import actions
+from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
+from tracker.web.schemas import MAX_ID, PRINTABLE, FeedOut
+from tracker.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FeedId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Done = Literal["added", "enabled", "disabled", "removed"]
+NOTICES = {"added": "The feed is added; it will be polled shortly.", "enabled": "The feed is enabled; it is due now.",
+           "disabled": "The feed is disabled.", "removed": "The feed is removed; its articles are kept."}
+
+
+class AddFeedForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # the form also carries csrf_token
+
+    url: str = Field(max_length=2000, pattern=PRINTABLE)
+    title: str = Field(default="", max_length=500, pattern=PRINTABLE)
+    interval: str = Field(default="", max_length=20, pattern=PRINTABLE)
+
+
+class DisableFeedForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reason: str = Field(default="", max_length=2000, pattern=PRINTABLE)
+
+
+def _page(request: Request, session, settings, *, notice: str | None = None, error: str | None = None,  # noqa: ANN001
+          form: AddFeedForm | None = None, status_code: int = 200) -> Response:
+    counts = ingest.article_counts(session)
+    feeds = [FeedOut.of(feed, counts.get(feed.id, 0)) for feed in ingest.list_feeds(session)]
+    return render(request, "feeds/page.html", {
+        "feeds": feeds, "notice": notice, "error": error, "form": form,
+        "default_interval": int(settings.poll_interval.total_seconds()),
+        "failing": sum(f.state == "failing" for f in feeds), "disabled": sum(f.state == "disabled" for f in feeds),
+    }, status_code=status_code)
+
+
+@router.get("/feeds", name="feeds")
+def feeds_page(request: Request, session: SessionDep, settings: SettingsDep, _reader: ReaderDep,
+               done: Annotated[Done | None, Query()] = None) -> Response:
+    return _page(request, session, settings, notice=NOTICES.get(done or ""))
+
+
+def _back(request: Request, done: str) -> Response:
+    return RedirectResponse(request.app.url_path_for("feeds") + f"?done={done}", status_code=303)
+
+
+@router.post("/feeds", name="feed_add")
+def add_feed(request: Request, form: Annotated[AddFeedForm, Form()], session: SessionDep, settings: SettingsDep,
+             _analyst: AnalystDep) -> Response:
+    try:
+        actions.add_feed(session, form.url.strip(), title=form.title.strip() or None,
+                         interval=form.interval.strip() or None, default_interval=settings.poll_interval)
+    except (FeedUrlError, FeedSettingError) as exc:  # not an error page: the form again, with the message
+        return _page(request, session, settings, error=str(exc), form=form, status_code=400)
+    return _back(request, "added")
+
+
+@router.post("/feeds/{feed_id}/enable", name="feed_enable")
+def enable_feed(request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> Response:
+    actions.enable_feed(session, feed_id)
+    return _back(request, "enabled")
+
+
+@router.post("/feeds/{feed_id}/disable", name="feed_disable")
+def disable_feed(request: Request, feed_id: FeedId, form: Annotated[DisableFeedForm, Form()], session: SessionDep,
+                 analyst: AnalystDep) -> Response:
+    actions.disable_feed(session, feed_id, form.reason.strip() or None, analyst.name)
+    return _back(request, "disabled")
+
+
+@router.post("/feeds/{feed_id}/remove", name="feed_remove")
+def remove_feed(request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> Response:
+    actions.remove_feed(session, feed_id)
+    return _back(request, "removed")

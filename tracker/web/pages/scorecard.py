@@ -1,0 +1,89 @@
+"""The scorecard page: scores, counts, diagrams and sortable breakdowns for the chosen filters.
+
+Sorting is done here, on the server, from query parameters (``sort_author=-brier``), with links
+in the table headers: no script needed (the CSP allows none inline anyway)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from tracker import registry
+from tracker.reports import corp_diagram, reliability_diagram, sharpness_histogram
+from tracker.scoring import GroupRow
+from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
+from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardForm
+from tracker.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: (key, header, numeric) of the breakdown tables' columns
+COLUMNS: list[tuple[str, str, bool]] = [
+    ("name", "", False), ("count", "forecasts", True), ("mean_forecast", "mean forecast", True),
+    ("observed", "observed", True), ("brier", "Brier (0–1)", True), ("log_loss", "log loss", True),
+    ("metaculus_baseline", "Metaculus baseline", True),
+]
+SortKey = Literal["name", "-name", "count", "-count", "mean_forecast", "-mean_forecast", "observed", "-observed",
+                  "brier", "-brier", "log_loss", "-log_loss", "metaculus_baseline", "-metaculus_baseline"]
+BREAKDOWNS = ("author", "source", "tag")
+
+
+class ScorecardPageQuery(ScorecardForm):
+    sort_author: SortKey = "-count"
+    sort_source: SortKey = "-count"
+    sort_tag: SortKey = "-count"
+
+
+@dataclass(frozen=True)
+class Header:
+    label: str
+    numeric: bool
+    href: str
+    aria_sort: str | None  # "ascending" / "descending" on the sorted column
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    by: str
+    headers: list[Header]
+    rows: list[GroupRow]
+
+
+def sort_rows(rows: list[GroupRow], key: str) -> list[GroupRow]:
+    """Rows by ``key`` (``-`` first: descending); ties by name, so the order is stable."""
+    field = key.lstrip("-")
+    by_name = sorted(rows, key=lambda r: r.name.casefold())
+    return sorted(by_name, key=lambda r: getattr(r, field) if field != "name" else r.name.casefold(),
+                  reverse=key.startswith("-"))
+
+
+def breakdown(by: str, rows: list[GroupRow], query: ScorecardPageQuery, params: dict[str, str]) -> Breakdown:
+    current = getattr(query, f"sort_{by}")
+    headers = []
+    for key, label, numeric in COLUMNS:
+        if current.lstrip("-") == key:  # clicking the sorted column reverses it
+            target = key if current.startswith("-") else f"-{key}"
+            aria = "descending" if current.startswith("-") else "ascending"
+        else:  # numbers start high-to-low, names A to Z
+            target, aria = (f"-{key}" if numeric else key), None
+        href = "?" + urlencode({**params, f"sort_{by}": target}) + f"#by-{by}"
+        headers.append(Header(label or by, numeric, href, aria))
+    return Breakdown(by, headers, sort_rows(rows, current))
+
+
+@router.get("/scorecard", name="scorecard")
+def scorecard_page(request: Request, session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep,
+                   query: Annotated[ScorecardPageQuery, Query()]) -> Response:
+    card = scorecards.get(session, query.scoring_filter(PAGE_RESAMPLES))
+    params = query.params()  # filters and sort orders, kept by every link
+    filters = ScorecardForm.model_validate(query.model_dump(include=set(ScorecardForm.model_fields))).params()
+    return render(request, "scorecard/page.html", {
+        "card": card, "query": query, "filters": filters, "choices": registry.filter_choices(session),
+        "breakdowns": [breakdown(by, card.breakdowns.get(by, []), query, params) for by in BREAKDOWNS],
+        "diagrams": {"reliability": reliability_diagram(card), "sharpness": sharpness_histogram(card),
+                     "corp": corp_diagram(card)},
+    })

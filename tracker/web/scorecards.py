@@ -1,0 +1,127 @@
+"""The scorecard as the web app serves it: filters from the query string, and a cache.
+
+Scores are computed at query time (nothing is stored), by :func:`tracker.scoring.compute_scorecard`
+in SQL and numpy.  Most of that time is the bootstrap and the CORP band, and nothing in them
+changes until the data does, so a computed :class:`~tracker.scoring.Scorecard` is kept per
+filter together with a *fingerprint* of the database read with one cheap query: the number of
+forecasts, of resolutions and the newest audit entry's id.  Every status change, resolution,
+reopening and import writes an audit entry (:mod:`tracker.lifecycle`, :mod:`tracker.registry`),
+so a changed fingerprint means the card may be stale and it is computed again.  The day is part
+of the key too (only forecasts past their close date *as of today* are scored).
+
+Concurrent requests for the same filter wait for the first one's computation instead of all
+computing it (per-key lock).  The cache is per process and bounded (least recently used out).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from tracker.errors import ScoringError
+from tracker.models import AuditEntry, Forecast, Resolution
+from tracker.scale import EstimativeScale
+from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
+from tracker.web.schemas import Text
+from tracker.web.today import today
+
+#: bootstrap resamples behind the page's intervals (the CLI and the downloads use 1,000): enough
+#: for intervals to two decimals, and a fifth of the cost when the cache is cold
+PAGE_RESAMPLES = 200
+REPORT_RESAMPLES = 1000
+#: far ends for a date range given on one side only
+EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 30)
+
+
+class ScorecardQuery(BaseModel):
+    """Which resolved forecasts the scorecard covers (query string of the page, the API, the exports)."""
+
+    author: Text | None = Field(default=None, description="author name, or part of it (case-insensitive)")
+    source: Text | None = Field(default=None, description="source key (the forecast file's name)")
+    tag: Text | None = Field(default=None, description="only forecasts with this tag")
+    resolved_from: date | None = Field(default=None, description="only forecasts resolved on or after this day")
+    resolved_to: date | None = Field(default=None, description="only forecasts resolved on or before this day")
+
+    def scoring_filter(self, resamples: int) -> ScorecardFilter:
+        if self.resolved_from and self.resolved_to and self.resolved_to < self.resolved_from:
+            raise ScoringError("resolved_from", f"{self.resolved_from} is after resolved_to {self.resolved_to}; "
+                                                "give the earlier date first")
+        between = None
+        if self.resolved_from or self.resolved_to:
+            between = (self.resolved_from or EARLIEST, self.resolved_to or LATEST)
+        return ScorecardFilter(author=self.author or None, source=self.source or None, tag=self.tag or None,
+                               resolved_between=between, as_of=today(), resamples=resamples)
+
+    def params(self) -> dict[str, str]:
+        """The filters set, as query parameters (for links that keep them)."""
+        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_defaults=True).items()
+                if v not in (None, "")}
+
+
+class ScorecardForm(ScorecardQuery):
+    """The same, as the page's filter form sends it: an empty field means "any"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None)}
+        return data
+
+
+def fingerprint(session: Session) -> tuple[int, int, int]:
+    """(forecasts, resolutions, newest audit id): changes whenever anything scored changes."""
+    row = session.execute(select(
+        select(func.count()).select_from(Forecast).scalar_subquery(),
+        select(func.count()).select_from(Resolution).scalar_subquery(),
+        select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+    )).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+@dataclass
+class _Entry:
+    fingerprint: tuple[int, int, int]
+    card: Scorecard
+
+
+class ScorecardCache:
+    """Computed scorecards by filter, valid while the database's :func:`fingerprint` holds."""
+
+    def __init__(self, scale: EstimativeScale | None = None, maxsize: int = 64) -> None:
+        self.scale = scale or EstimativeScale.builtin()
+        self.maxsize = maxsize
+        self._entries: OrderedDict[ScorecardFilter, _Entry] = OrderedDict()
+        self._locks: dict[ScorecardFilter, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.computed = 0  # how many cards were computed (the tests and the benchmark read it)
+
+    def get(self, session: Session, filters: ScorecardFilter) -> Scorecard:
+        """The scorecard for ``filters``: from the cache while the fingerprint holds, else computed."""
+        print_ = fingerprint(session)
+        with self._lock_for(filters):
+            with self._guard:
+                entry = self._entries.get(filters)
+                if entry is not None and entry.fingerprint == print_:
+                    self._entries.move_to_end(filters)
+                    return entry.card
+            card = compute_scorecard(session, filters, self.scale)
+            with self._guard:
+                self.computed += 1
+                self._entries[filters] = _Entry(print_, card)
+                self._entries.move_to_end(filters)
+                while len(self._entries) > self.maxsize:
+                    old, _ = self._entries.popitem(last=False)
+                    self._locks.pop(old, None)
+            return card
+
+    def _lock_for(self, filters: ScorecardFilter) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(filters, threading.Lock())

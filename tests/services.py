@@ -7,6 +7,9 @@ under ``CI=true`` they fail instead, so a CI run can never pass by skipping them
 from __future__ import annotations
 
 import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -47,3 +50,28 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+def redis_namespace(prefix: str) -> Iterator[str]:
+    """A fresh queue name / Redis key prefix for one test; its keys are deleted afterwards.
+
+    Other runs share this Redis (db 15), so every test works in a namespace of its own."""
+    import redis
+
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    yield name
+    client = redis.Redis.from_url(redis_url())
+    keys = list(client.scan_iter(f"{name}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``condition`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -8,7 +8,6 @@ Each test runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import UTC, date, datetime
 from pathlib import Path
 

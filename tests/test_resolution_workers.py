@@ -6,8 +6,6 @@ Other engineers share this Redis (db 15): the test uses its own namespace and de
 
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, rss
-from tests.services import redis_url
+from tests.services import redis_namespace, redis_url, wait_for
 from tests.test_resolution import FORECAST_FILE
 from tracker import db, registry
 from tracker.db import session_scope
@@ -29,24 +27,7 @@ pytestmark = pytest.mark.redis
 
 @pytest.fixture
 def namespace():
-    import redis
-
-    name = f"test-resolve-{uuid.uuid4().hex[:10]}"
-    yield name
-    client = redis.Redis.from_url(redis_url())
-    keys = list(client.scan_iter(f"{name}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    yield from redis_namespace("test-resolve")
 
 
 ITEMS = [
@@ -89,7 +70,7 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
                           shutdown_timeout=20):
             assert app.tracker_hand_off in new_articles.receivers  # connected by the worker's start
             app.send_task("tracker.poll_due_feeds", queue=namespace)
-            _wait_for(proposed, 30, "the poll's articles to be matched and a proposal made")
+            wait_for(proposed, 30, "the poll's articles to be matched and a proposal made")
             # a duplicate delivery of the hand-off adds nothing (idempotent)
             with session_scope(engine) as session:
                 ids = list(session.exec(select(Article.id)))
@@ -101,7 +82,7 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
                     run = session.get(TaskRun, "check_deadlines")
                 return run is not None and run.last_status == "ok"
 
-            _wait_for(checked, 30, "the deadline check")
+            wait_for(checked, 30, "the deadline check")
         new_articles.send([10**6], engine=engine)  # a poll after the worker stopped: nothing is queued
         assert app.tracker_hand_off not in new_articles.receivers
     with session_scope(engine) as session:

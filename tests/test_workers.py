@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, news_items, rss
-from tests.services import redis_url
+from tests.services import redis_namespace, redis_url, wait_for
 from tracker import db
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, FetchLimits, RedisHostLimiter, add_feed
@@ -32,24 +31,7 @@ pytestmark = pytest.mark.redis
 
 @pytest.fixture
 def namespace():
-    import redis
-
-    name = f"test-ingest-{uuid.uuid4().hex[:10]}"
-    yield name
-    client = redis.Redis.from_url(redis_url())
-    keys = list(client.scan_iter(f"{name}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    yield from redis_namespace("test-ingest")
 
 
 def test_real_worker_on_redis_polls_due_feeds(tmp_path, namespace):
@@ -79,7 +61,7 @@ def test_real_worker_on_redis_polls_due_feeds(tmp_path, namespace):
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
                           shutdown_timeout=20):
             app.send_task("tracker.poll_due_feeds", queue=namespace)
-            _wait_for(done, 30, "the worker to poll the three feeds")
+            wait_for(done, 30, "the worker to poll the three feeds")
             # a duplicate delivery is harmless: the feeds are no longer due
             app.send_task("tracker.poll_feed", args=(good,), queue=namespace)
             time.sleep(1)
@@ -139,14 +121,14 @@ def test_only_one_beat_ticks_and_a_standby_takes_over(tmp_path, namespace):
         return [i for i, log in enumerate(logs) if "beat: Acquired lock" in log.read_text(errors="replace")]
 
     try:
-        _wait_for(lambda: holders(), 30, "a beat to take the RedBeat lock")
+        wait_for(lambda: holders(), 30, "a beat to take the RedBeat lock")
         time.sleep(3)
         assert len(holders()) == 1, "two beats hold the lock"
         active = holders()[0]
         standby = 1 - active
         beats[active].send_signal(signal.SIGTERM)
         beats[active].wait(20)
-        _wait_for(lambda: standby in holders(), 40, "the standby beat to take over")
+        wait_for(lambda: standby in holders(), 40, "the standby beat to take over")
     finally:
         for beat in beats:
             if beat.poll() is None:

@@ -37,14 +37,39 @@ def canonical_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
-        host = f"{host}:{parts.port}"
-    if parts.username:
-        host = f"{parts.username}@{host}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+    netloc = parts.netloc
+    if "@" in netloc or ":" in netloc or "[" in netloc:  # userinfo, port or IPv6: the general path
+        host = (parts.hostname or "").lower()
+        if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+            host = f"{host}:{parts.port}"
+        if parts.username:
+            host = f"{parts.username}@{host}"
+    else:
+        host = netloc.lower()
+    path, query = parts.path or "/", _canonical_query(parts.query)
+    if scheme and host and path[0] == "/":  # what urlunsplit makes of it, without its overhead
+        return f"{scheme}://{host}{path}?{query}" if query else f"{scheme}://{host}{path}"
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def _is_tracking(key: str) -> bool:
+    key = key.lower()
+    return key.startswith("utm_") or key in TRACKING_PARAMS
+
+
+def _canonical_query(query: str) -> str:
+    """The query without tracking parameters, re-encoded.  Shortcut (same result): a query whose
+    parameters are all tracking ones (names without escapes) is simply empty."""
+    if not query:
+        return ""
+    if "%" not in query and "+" not in query:
+        for part in query.split("&"):
+            if part and not _is_tracking(part.partition("=")[0]):
+                break
+        else:
+            return ""
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
+    return urlencode(pairs, doseq=True)
 
 
 def identities(entries: Sequence[ParsedEntry], urls: Sequence[str | None] | None = None) -> list[str]:

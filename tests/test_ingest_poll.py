@@ -94,11 +94,14 @@ def test_failing_feed_backs_off_and_recovers(server, poller, engine):
     server.add("/flaky.xml", Static(b"down", status=503))
     feed_id = _add(engine, server.url("/flaky.xml"))
     poller.poll_feed(feed_id)
+    with session_scope(engine) as session:
+        first_failure = session.get(Feed, feed_id).error_since
     poller.poll_feed(feed_id, force=True)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         assert (feed.consecutive_failures, feed.error_kind) == (2, "http_status")
         since = feed.error_since
+        assert since == first_failure < feed.last_error_at  # "failing since" the first failure
         assert feed.next_check_at - feed.last_error_at >= timedelta(minutes=30)  # doubled
     server.add("/flaky.xml", Static(rss(news_items("flaky", 2))))
     assert poller.poll_feed(feed_id, force=True).outcome.value == "new"

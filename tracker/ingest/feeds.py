@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, case, func, or_, update
+from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from tracker.db import session_scope
@@ -29,6 +29,9 @@ from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import article_rows, insert_articles
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, Feed, utcnow
+
+
+_FEED = Feed.__table__
 
 
 class ErrorKind(str, enum.Enum):
@@ -228,22 +231,26 @@ class Poller:
     # -- steps --
 
     def _claim(self, feed_id: int, force: bool) -> _Claim | None:
+        """Takes the feed's lease with one conditional ``UPDATE ... RETURNING`` (the claim and the
+        read of what the fetch needs are one statement, one round trip)."""
         now = utcnow()
-        conditions = [Feed.id == feed_id, Feed.disabled_at.is_(None),
-                      or_(Feed.lease_until.is_(None), Feed.lease_until < now)]
+        conditions = [_FEED.c.id == feed_id, _FEED.c.disabled_at.is_(None),
+                      or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now)]
         if not force:
-            conditions.append(Feed.next_check_at <= now)
+            conditions.append(_FEED.c.next_check_at <= now)
+        statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
+                     .returning(_FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
+                                _FEED.c.consecutive_failures))
         with session_scope(self.engine) as session:
-            claimed = session.execute(update(Feed).where(*conditions).values(lease_until=now + self.lease)).rowcount
-            if not claimed:
-                return None
-            feed = session.get(Feed, feed_id)
-            return _Claim(feed.id, feed.url, feed.etag, feed.last_modified, timedelta(seconds=feed.interval_s),
-                          feed.consecutive_failures)
+            row = session.connection().execute(statement).first()
+        if row is None:
+            return None
+        return _Claim(feed_id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
+                      row.consecutive_failures)
 
     def _release(self, feed_id: int) -> None:
         with session_scope(self.engine) as session:
-            session.execute(update(Feed).where(Feed.id == feed_id).values(lease_until=None))
+            session.connection().execute(update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None))
 
     def _poll_claimed(self, claim: _Claim) -> PollResult:
         try:
@@ -258,21 +265,22 @@ class Poller:
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
         next_check = _schedule.after_success(now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng)
+        values = dict(consecutive_failures=0, error_kind=None, last_error=None, error_since=None,
+                      last_success_at=now, last_polled_at=now, next_check_at=next_check, lease_until=None)
+        if parsed is not None:
+            values.update(etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
+            if parsed.title:  # the operator's title (or the first one seen) is kept
+                values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
+            if parsed.site_url:
+                values["site_url"] = parsed.site_url
         new_ids: list[int] = []
         with session_scope(self.engine) as session:
-            feed = session.get(Feed, claim.id)
-            if feed is None:  # removed while we were fetching
+            # The feed row first: it tells whether the feed still exists (removed while we were
+            # fetching: nothing is stored), and takes the write lock before the articles go in.
+            if not self._update_feed(session, claim.id, values):
                 return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
             if parsed is not None:
                 new_ids = insert_articles(session, article_rows(claim.id, parsed.entries, now))
-                feed.title = feed.title or parsed.title
-                feed.site_url = parsed.site_url or feed.site_url
-                feed.etag = response.headers.get("etag")
-                feed.last_modified = response.headers.get("last-modified")
-            feed.consecutive_failures, feed.error_kind, feed.last_error, feed.error_since = 0, None, None, None
-            feed.last_success_at = feed.last_polled_at = now
-            feed.next_check_at, feed.lease_until = next_check, None
-            session.add(feed)
         outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
         return PollResult(claim.id, outcome, claim.url, new_ids, len(parsed.entries) if parsed else 0,
                           next_check_at=next_check)
@@ -282,17 +290,19 @@ class Poller:
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
         next_check = _schedule.after_failure(now, claim.interval, failures, retry_after=retry_after, rng=self.rng)
+        values = dict(consecutive_failures=failures, error_kind=error.kind, last_error=error.message[:2000],
+                      last_error_at=now, error_since=func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type)),
+                      last_polled_at=now, next_check_at=next_check, lease_until=None)
+        if error.permanent:
+            values.update(disabled_at=now, disabled_reason=error.message)
         with session_scope(self.engine) as session:
-            feed = session.get(Feed, claim.id)
-            if feed is None:
+            if not self._update_feed(session, claim.id, values):
                 return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-            feed.consecutive_failures, feed.error_kind = failures, error.kind
-            feed.last_error, feed.last_error_at = error.message[:2000], now
-            feed.error_since = feed.error_since or now
-            feed.last_polled_at, feed.next_check_at, feed.lease_until = now, next_check, None
-            if error.permanent:
-                feed.disabled_at, feed.disabled_reason = now, error.message
-            session.add(feed)
         outcome = Outcome.GONE if error.permanent else Outcome.FAILED
         return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
                           next_check_at=next_check)
+
+    @staticmethod
+    def _update_feed(session: Session, feed_id: int, values: dict) -> bool:
+        """One ``UPDATE`` of the feed row (no ORM object loaded); False when the feed is gone."""
+        return bool(session.connection().execute(update(_FEED).where(_FEED.c.id == feed_id).values(**values)).rowcount)

@@ -16,6 +16,7 @@ Any failure is a :class:`~tracker.errors.FeedParseError` (recorded on the feed).
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import io
 import re
@@ -23,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import fastfeedparser
 import feedparser
@@ -215,6 +216,16 @@ def _clean_title(value: Any) -> str:
     return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1] + "…"
 
 
+_split_cached = functools.lru_cache(maxsize=4096)(urlsplit)
+
+
+def split_url(url: str) -> SplitResult:
+    """``urlsplit`` with a cache large enough for a few feeds' links: every link is split here
+    and again for its canonical form (the standard library's own cache holds only 128).  Links
+    too long to be stored (over 2,000 characters) are not cached."""
+    return _split_cached(url) if len(url) <= 2000 else urlsplit(url)
+
+
 def _http_url(value: str, base: str) -> str | None:
     """An absolute http(s) URL, or None for a link that is not one or cannot be parsed (a port out
     of range, a broken IPv6 host): such an entry keeps its guid or content hash as identity."""
@@ -222,7 +233,7 @@ def _http_url(value: str, base: str) -> str | None:
         return None
     try:
         absolute = value if value.startswith(("https://", "http://")) else urljoin(base, value)
-        parts = urlsplit(absolute)
+        parts = split_url(absolute)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
         return None

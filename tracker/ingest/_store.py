@@ -15,12 +15,12 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from tracker.ingest._parse import ParsedEntry
+from tracker.ingest._parse import ParsedEntry, split_url
 from tracker.models import Article
 
 TRACKING_PARAMS = frozenset({
@@ -35,7 +35,7 @@ def canonical_url(url: str | None) -> str | None:
     """The URL without fragment, default port, tracking parameters (utm_*, fbclid, ...)."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
     scheme = parts.scheme.lower()
     netloc = parts.netloc
     if "@" in netloc or ":" in netloc or "[" in netloc:  # userinfo, port or IPv6: the general path

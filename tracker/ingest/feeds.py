@@ -9,9 +9,11 @@ finally hand the new article ids to :data:`tracker.ingest.hooks.new_articles`.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -198,6 +200,17 @@ class Poller:
         self.fetcher = fetcher
         self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
         self.rng = rng or random.Random()
+        # SQLite has one writer at a time, and a writer that finds the database locked sleeps in
+        # growing steps (busy_timeout) and may sleep past the moment it is free.  The poll threads
+        # of one process queue on this lock instead, and wake as soon as it is released; other
+        # processes (embedded workers) still meet the busy timeout.  PostgreSQL needs no lock.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """One write transaction (see ``_write_lock``)."""
+        with self._write_lock, session_scope(self.engine) as session:
+            yield session
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
         """One poll of one feed.  Idempotent: a feed that is not due (unless ``force``), disabled,
@@ -241,7 +254,7 @@ class Poller:
         statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
                      .returning(_FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
                                 _FEED.c.consecutive_failures))
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             row = session.connection().execute(statement).first()
         if row is None:
             return None
@@ -249,7 +262,7 @@ class Poller:
                       row.consecutive_failures)
 
     def _release(self, feed_id: int) -> None:
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             session.connection().execute(update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None))
 
     def _poll_claimed(self, claim: _Claim) -> PollResult:
@@ -274,7 +287,7 @@ class Poller:
             if parsed.site_url:
                 values["site_url"] = parsed.site_url
         new_ids: list[int] = []
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             # The feed row first: it tells whether the feed still exists (removed while we were
             # fetching: nothing is stored), and takes the write lock before the articles go in.
             if not self._update_feed(session, claim.id, values):
@@ -295,7 +308,7 @@ class Poller:
                       last_polled_at=now, next_check_at=next_check, lease_until=None)
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             if not self._update_feed(session, claim.id, values):
                 return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
         outcome = Outcome.GONE if error.permanent else Outcome.FAILED

@@ -110,6 +110,39 @@ def test_failing_feed_backs_off_and_recovers(server, poller, engine):
     assert since and feed.consecutive_failures == 0 and feed.error_kind is None and feed.error_since is None
 
 
+def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
+    """SQLite rows go in through the driver (see ``_store._insert_sqlite``); the stored values must
+    be byte for byte those of SQLAlchemy's own insert, or reads and dedup would drift."""
+    from tracker.ingest._store import _insert_statement
+    from tracker.models import utcnow
+
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        fast_feed = add_feed(session, "https://fast.example/feed", interval=timedelta(hours=1)).id
+        orm_feed = add_feed(session, "https://orm.example/feed", interval=timedelta(hours=1)).id
+    items = news_items("same", 3) + [{"title": "undated", "guid": "u1"}]
+    entries = parse_feed(rss(items), "https://x.example/feed").entries
+    fetched = utcnow().replace(microsecond=0)  # the format must hold for a zero microsecond too
+    fast_rows = article_rows(fast_feed, entries, fetched)
+    orm_rows = [{**row, "feed_id": orm_feed, "url": row["url"] and row["url"].replace("news.example", "orm.example")}
+                for row in article_rows(orm_feed, entries, fetched)]
+    with session_scope(engine) as session:
+        fast_ids = insert_articles(session, fast_rows)
+        orm_ids = session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
+        assert insert_articles(session, fast_rows) == []  # conflicts return no id
+    columns = "identity, guid, title, summary, published_at, published_estimated, fetched_at, content_hash, matched_at"
+    with engine.connect() as connection:
+        def stored(ids):
+            return connection.exec_driver_sql(f"SELECT {columns}, typeof(published_at) FROM article "
+                                              f"WHERE id IN ({','.join(map(str, ids))}) ORDER BY identity").all()
+        assert len(fast_ids) == 4 and stored(fast_ids) == stored(orm_ids)
+    with session_scope(engine) as session:
+        article = session.get(Article, fast_ids[0])
+        assert article.fetched_at == fetched and article.published_at.tzinfo is not None
+    engine.dispose()
+
+
 def test_two_sessions_inserting_the_same_entries_store_them_once(engine):
     """The database, not Python, decides: two transactions insert the same rows at once."""
     with session_scope(engine) as session:

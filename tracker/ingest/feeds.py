@@ -286,14 +286,13 @@ class Poller:
                 values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
             if parsed.site_url:
                 values["site_url"] = parsed.site_url
-        new_ids: list[int] = []
+        rows = article_rows(claim.id, parsed.entries, now) if parsed is not None else []  # before the lock
         with self._writing() as session:
             # The feed row first: it tells whether the feed still exists (removed while we were
             # fetching: nothing is stored), and takes the write lock before the articles go in.
             if not self._update_feed(session, claim.id, values):
                 return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-            if parsed is not None:
-                new_ids = insert_articles(session, article_rows(claim.id, parsed.entries, now))
+            new_ids = insert_articles(session, rows)
         outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
         return PollResult(claim.id, outcome, claim.url, new_ids, len(parsed.entries) if parsed else 0,
                           next_check_at=next_check)

@@ -15,7 +15,7 @@ from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
 from tracker.ingest._store import article_rows, insert_articles
 from tracker.ingest._parse import parse_feed
-from tracker.models import Article, Feed
+from tracker.models import Article, Feed, utcnow
 
 
 @pytest.fixture
@@ -114,7 +114,6 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
     """SQLite rows go in through the driver (see ``_store._insert_sqlite``); the stored values must
     be byte for byte those of SQLAlchemy's own insert, or reads and dedup would drift."""
     from tracker.ingest._store import _insert_statement
-    from tracker.models import utcnow
 
     engine = db.make_engine(sqlite_url)
     db.upgrade(engine)
@@ -219,3 +218,45 @@ def test_opml_import_is_all_or_nothing(cli, tmp_path):
     evil.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
                     '<opml><body><outline xmlUrl="https://x.example/&e;"/></body></opml>')
     assert "entities and DTDs are not allowed" in cli("feeds", "import-opml", evil, ok=False).output
+
+
+def test_grouped_sqlite_writes_commit_together_and_a_failing_one_fails_alone(sqlite_url):
+    """Writes waiting for the SQLite writer run as one transaction (group commit); when one of
+    them fails, each runs again alone: the failing one raises in its own thread, the others commit."""
+    import time
+
+    from tracker.errors import StorageError
+    from tracker.ingest._writes import WriteQueue
+
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        add_feed(session, "https://taken.example/feed", interval=timedelta(hours=1))
+    queue = WriteQueue(engine)
+    outcomes: dict[str, object] = {}
+
+    def write(url: str) -> None:
+        def work(session):
+            session.add(Feed(url=url, interval_s=60, next_check_at=utcnow()))
+            session.flush()
+            return url
+        try:
+            outcomes[url] = queue.run(work)
+        except StorageError as exc:
+            outcomes[url] = exc
+
+    urls = ["https://a.example/feed", "https://taken.example/feed", "https://b.example/feed"]
+    with queue._lock:  # the writer is busy: all three queue up and then run as one group
+        threads = [threading.Thread(target=write, args=(url,)) for url in urls]
+        for thread in threads:
+            thread.start()
+        while len(queue._pending) < 3:
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+    assert outcomes["https://a.example/feed"] == "https://a.example/feed"
+    assert outcomes["https://b.example/feed"] == "https://b.example/feed"
+    assert isinstance(outcomes["https://taken.example/feed"], StorageError)
+    with session_scope(engine) as session:
+        assert sorted(session.exec(select(Feed.url))) == sorted(urls)
+    engine.dispose()

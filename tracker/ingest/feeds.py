@@ -9,11 +9,9 @@ finally hand the new article ids to :data:`tracker.ingest.hooks.new_articles`.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import random
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,9 +24,10 @@ from tracker.errors import FeedError, FeedUrlError, NotFoundError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
 from tracker.ingest._opml import read_opml, write_opml
-from tracker.ingest._parse import ParsedFeed, parse_feed
+from tracker.ingest._parse import parse_feed
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import article_rows, insert_articles
+from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, Feed, utcnow
 
@@ -182,6 +181,24 @@ def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
 # --- polling ------------------------------------------------------------------------------
 
 @dataclass
+class Prepared:
+    """A parsed feed reduced to what storing it needs, made before the write lock is taken."""
+
+    title: str | None
+    site_url: str | None
+    ttl_s: int | None
+    entries: int
+    rows: list[dict]
+
+
+def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
+    """Parses ``body`` and makes its article rows (all the per-entry work); raises FeedParseError."""
+    parsed = parse_feed(body, url)
+    return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
+                    article_rows(feed_id, parsed.entries, fetched_at))
+
+
+@dataclass
 class _Claim:
     id: int
     url: str
@@ -200,17 +217,7 @@ class Poller:
         self.fetcher = fetcher
         self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
         self.rng = rng or random.Random()
-        # SQLite has one writer at a time, and a writer that finds the database locked sleeps in
-        # growing steps (busy_timeout) and may sleep past the moment it is free.  The poll threads
-        # of one process queue on this lock instead, and wake as soon as it is released; other
-        # processes (embedded workers) still meet the busy timeout.  PostgreSQL needs no lock.
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[Session]:
-        """One write transaction (see ``_write_lock``)."""
-        with self._write_lock, session_scope(self.engine) as session:
-            yield session
+        self.writes = WriteQueue(engine)  # group commit on SQLite (see _writes)
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
         """One poll of one feed.  Idempotent: a feed that is not due (unless ``force``), disabled,
@@ -254,26 +261,26 @@ class Poller:
         statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
                      .returning(_FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
                                 _FEED.c.consecutive_failures))
-        with self._writing() as session:
-            row = session.connection().execute(statement).first()
+        row = self.writes.run(lambda session: session.connection().execute(statement).first())
         if row is None:
             return None
         return _Claim(feed_id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
                       row.consecutive_failures)
 
     def _release(self, feed_id: int) -> None:
-        with self._writing() as session:
-            session.connection().execute(update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None))
+        self.writes.run(lambda session: session.connection().execute(
+            update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None)))
 
     def _poll_claimed(self, claim: _Claim) -> PollResult:
         try:
             response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
-            parsed = None if response.not_modified else parse_feed(response.body, response.url)
+            parsed = None if response.not_modified else prepare(claim.id, response.body, response.url,
+                                                                 response.fetched_at)
         except FeedError as error:
             return self._record_failure(claim, error)
         return self._record_success(claim, response, parsed)
 
-    def _record_success(self, claim: _Claim, response: FetchResult, parsed: ParsedFeed | None) -> PollResult:
+    def _record_success(self, claim: _Claim, response: FetchResult, parsed: Prepared | None) -> PollResult:
         now = response.fetched_at
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
@@ -286,15 +293,18 @@ class Poller:
                 values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
             if parsed.site_url:
                 values["site_url"] = parsed.site_url
-        rows = article_rows(claim.id, parsed.entries, now) if parsed is not None else []  # before the lock
-        with self._writing() as session:
+        def store(session: Session) -> list[int] | None:
             # The feed row first: it tells whether the feed still exists (removed while we were
             # fetching: nothing is stored), and takes the write lock before the articles go in.
             if not self._update_feed(session, claim.id, values):
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-            new_ids = insert_articles(session, rows)
+                return None
+            return insert_articles(session, parsed.rows) if parsed is not None else []
+
+        new_ids = self.writes.run(store)
+        if new_ids is None:
+            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
         outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
-        return PollResult(claim.id, outcome, claim.url, new_ids, len(parsed.entries) if parsed else 0,
+        return PollResult(claim.id, outcome, claim.url, new_ids, parsed.entries if parsed else 0,
                           next_check_at=next_check)
 
     def _record_failure(self, claim: _Claim, error: FeedError) -> PollResult:
@@ -307,9 +317,8 @@ class Poller:
                       last_polled_at=now, next_check_at=next_check, lease_until=None)
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
-        with self._writing() as session:
-            if not self._update_feed(session, claim.id, values):
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+        if not self.writes.run(lambda session: self._update_feed(session, claim.id, values)):
+            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
         outcome = Outcome.GONE if error.permanent else Outcome.FAILED
         return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
                           next_check_at=next_check)

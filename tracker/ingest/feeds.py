@@ -293,6 +293,7 @@ class Poller:
                 values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
             if parsed.site_url:
                 values["site_url"] = parsed.site_url
+
         def store(session: Session) -> list[int] | None:
             # The feed row first: it tells whether the feed still exists (removed while we were
             # fetching: nothing is stored), and takes the write lock before the articles go in.
@@ -312,9 +313,10 @@ class Poller:
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
         next_check = _schedule.after_failure(now, claim.interval, failures, retry_after=retry_after, rng=self.rng)
+        first_failure = func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type))
         values = dict(consecutive_failures=failures, error_kind=error.kind, last_error=error.message[:2000],
-                      last_error_at=now, error_since=func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type)),
-                      last_polled_at=now, next_check_at=next_check, lease_until=None)
+                      last_error_at=now, error_since=first_failure, last_polled_at=now, next_check_at=next_check,
+                      lease_until=None)
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
         if not self.writes.run(lambda session: self._update_feed(session, claim.id, values)):
@@ -326,4 +328,5 @@ class Poller:
     @staticmethod
     def _update_feed(session: Session, feed_id: int, values: dict) -> bool:
         """One ``UPDATE`` of the feed row (no ORM object loaded); False when the feed is gone."""
-        return bool(session.connection().execute(update(_FEED).where(_FEED.c.id == feed_id).values(**values)).rowcount)
+        statement = update(_FEED).where(_FEED.c.id == feed_id).values(**values)
+        return bool(session.connection().execute(statement).rowcount)

@@ -98,6 +98,9 @@ HUGE_TITLE = rss([{"title": "T" * 100_000, "guid": "h1"}])
 SCRIPTS = rss([{"title": "&lt;script&gt;alert('t')&lt;/script&gt;Headline", "guid": "s1",
                 "description": "&lt;p&gt;Text&lt;script&gt;steal(document.cookie)&lt;/script&gt;"
                                "&lt;img src=x onerror=alert(1)&gt;&lt;/p&gt;"}])
+MALFORMED_LINKS = rss([{"title": "port out of range", "guid": "l1", "link": "https://l.example:99999/a"},
+                       {"title": "broken IPv6 host", "guid": "l2", "link": "http://[::1/b"},
+                       {"title": "fine", "guid": "l3", "link": "https://l.example/c?utm_source=x"}])
 JSON_WRONG_TYPES = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J",
                                "items": [{"id": {"no": "object ids"}, "title": ["a", "list"], "url": 42}]}).encode()
 JSON_ITEMS_NOT_LIST = json.dumps({"version": "https://jsonfeed.org/version/1", "title": "J", "items": "nope"}).encode()
@@ -147,6 +150,12 @@ def _latin1(feed, articles):
     assert article.title.endswith("talks") and "Gen" in article.title
 
 
+def _malformed_links(feed, articles):
+    """An unusable link is dropped (the entry keeps its guid); the other entries are unaffected."""
+    assert {a.title: a.url for a in articles} == {"port out of range": None, "broken IPv6 host": None,
+                                                   "fine": "https://l.example/c"}
+
+
 def _retry_after(feed, articles):
     assert feed.next_check_at - utcnow() >= timedelta(hours=1, minutes=59)
     assert "7200" in feed.last_error
@@ -190,6 +199,7 @@ CASES = {
     "missing-and-future-dates": Case(Static(DATES), None, _estimated),
     "huge-titles": Case(Static(HUGE_TITLE), None, _huge),
     "script-tags": Case(Static(SCRIPTS), None, _scripts),
+    "malformed-entry-links": Case(Static(MALFORMED_LINKS), None, _malformed_links),
 }
 
 

@@ -14,7 +14,7 @@ from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
 from tracker.ingest._store import article_rows, insert_articles
 from tracker.ingest._parse import parse_feed
-from tracker.models import Article, Feed
+from tracker.models import Article, Feed, utcnow
 
 
 @pytest.fixture
@@ -93,17 +93,52 @@ def test_failing_feed_backs_off_and_recovers(server, poller, engine):
     server.add("/flaky.xml", Static(b"down", status=503))
     feed_id = _add(engine, server.url("/flaky.xml"))
     poller.poll_feed(feed_id)
+    with session_scope(engine) as session:
+        first_failure = session.get(Feed, feed_id).error_since
     poller.poll_feed(feed_id, force=True)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         assert (feed.consecutive_failures, feed.error_kind) == (2, "http_status")
         since = feed.error_since
+        assert since == first_failure < feed.last_error_at  # "failing since" the first failure
         assert feed.next_check_at - feed.last_error_at >= timedelta(minutes=30)  # doubled
     server.add("/flaky.xml", Static(rss(news_items("flaky", 2))))
     assert poller.poll_feed(feed_id, force=True).outcome.value == "new"
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
     assert since and feed.consecutive_failures == 0 and feed.error_kind is None and feed.error_since is None
+
+
+def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
+    """SQLite rows go in through the driver (see ``_store._insert_sqlite``); the stored values must
+    be byte for byte those of SQLAlchemy's own insert, or reads and dedup would drift."""
+    from tracker.ingest._store import _insert_statement
+
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        fast_feed = add_feed(session, "https://fast.example/feed", interval=timedelta(hours=1)).id
+        orm_feed = add_feed(session, "https://orm.example/feed", interval=timedelta(hours=1)).id
+    items = news_items("same", 3) + [{"title": "undated", "guid": "u1"}]
+    entries = parse_feed(rss(items), "https://x.example/feed").entries
+    fetched = utcnow().replace(microsecond=0)  # the format must hold for a zero microsecond too
+    fast_rows = article_rows(fast_feed, entries, fetched)
+    orm_rows = [{**row, "feed_id": orm_feed, "url": row["url"] and row["url"].replace("news.example", "orm.example")}
+                for row in article_rows(orm_feed, entries, fetched)]
+    with session_scope(engine) as session:
+        fast_ids = insert_articles(session, fast_rows)
+        orm_ids = session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
+        assert insert_articles(session, fast_rows) == []  # conflicts return no id
+    columns = "identity, guid, title, summary, published_at, published_estimated, fetched_at, content_hash, matched_at"
+    with engine.connect() as connection:
+        def stored(ids):
+            return connection.exec_driver_sql(f"SELECT {columns}, typeof(published_at) FROM article "
+                                              f"WHERE id IN ({','.join(map(str, ids))}) ORDER BY identity").all()
+        assert len(fast_ids) == 4 and stored(fast_ids) == stored(orm_ids)
+    with session_scope(engine) as session:
+        article = session.get(Article, fast_ids[0])
+        assert article.fetched_at == fetched and article.published_at.tzinfo is not None
+    engine.dispose()
 
 
 def test_two_sessions_inserting_the_same_entries_store_them_once(engine):
@@ -182,3 +217,45 @@ def test_opml_import_is_all_or_nothing(cli, tmp_path):
     evil.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
                     '<opml><body><outline xmlUrl="https://x.example/&e;"/></body></opml>')
     assert "entities and DTDs are not allowed" in cli("feeds", "import-opml", evil, ok=False).output
+
+
+def test_grouped_sqlite_writes_commit_together_and_a_failing_one_fails_alone(sqlite_url):
+    """Writes waiting for the SQLite writer run as one transaction (group commit); when one of
+    them fails, each runs again alone: the failing one raises in its own thread, the others commit."""
+    import time
+
+    from tracker.errors import StorageError
+    from tracker.ingest._writes import WriteQueue
+
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        add_feed(session, "https://taken.example/feed", interval=timedelta(hours=1))
+    queue = WriteQueue(engine)
+    outcomes: dict[str, object] = {}
+
+    def write(url: str) -> None:
+        def work(session):
+            session.add(Feed(url=url, interval_s=60, next_check_at=utcnow()))
+            session.flush()
+            return url
+        try:
+            outcomes[url] = queue.run(work)
+        except StorageError as exc:
+            outcomes[url] = exc
+
+    urls = ["https://a.example/feed", "https://taken.example/feed", "https://b.example/feed"]
+    with queue._lock:  # the writer is busy: all three queue up and then run as one group
+        threads = [threading.Thread(target=write, args=(url,)) for url in urls]
+        for thread in threads:
+            thread.start()
+        while len(queue._pending) < 3:
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+    assert outcomes["https://a.example/feed"] == "https://a.example/feed"
+    assert outcomes["https://b.example/feed"] == "https://b.example/feed"
+    assert isinstance(outcomes["https://taken.example/feed"], StorageError)
+    with session_scope(engine) as session:
+        assert sorted(session.exec(select(Feed.url))) == sorted(urls)
+    engine.dispose()

@@ -12,7 +12,7 @@ Public API (``tracker.ingest``):
 
 Private modules, one responsibility each: ``_fetch`` (HTTP with limits), ``_ssrf`` (address
 guard), ``_parse`` (hardening and parsing), ``_schedule`` (next-check times), ``_store``
-(exactly-once storage), ``_opml``.
+(exactly-once storage), ``_writes`` (write transactions, group commit on SQLite), ``_opml``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, case, func, or_, update
+from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from tracker.db import session_scope
@@ -24,11 +24,15 @@ from tracker.errors import FeedError, FeedUrlError, NotFoundError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
 from tracker.ingest._opml import read_opml, write_opml
-from tracker.ingest._parse import ParsedFeed, parse_feed
+from tracker.ingest._parse import parse_feed
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import article_rows, insert_articles
+from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, Feed, utcnow
+
+
+_FEED = Feed.__table__
 
 
 class ErrorKind(str, enum.Enum):
@@ -184,6 +188,24 @@ def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
 # --- polling ------------------------------------------------------------------------------
 
 @dataclass
+class Prepared:
+    """A parsed feed reduced to what storing it needs, made before the write lock is taken."""
+
+    title: str | None
+    site_url: str | None
+    ttl_s: int | None
+    entries: int
+    rows: list[dict]
+
+
+def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
+    """Parses ``body`` and makes its article rows (all the per-entry work); raises FeedParseError."""
+    parsed = parse_feed(body, url)
+    return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
+                    article_rows(feed_id, parsed.entries, fetched_at))
+
+
+@dataclass
 class _Claim:
     id: int
     url: str
@@ -202,6 +224,7 @@ class Poller:
         self.fetcher = fetcher
         self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
         self.rng = rng or random.Random()
+        self.writes = WriteQueue(engine)  # group commit on SQLite (see _writes)
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
         """One poll of one feed.  Idempotent: a feed that is not due (unless ``force``), disabled,
@@ -235,53 +258,61 @@ class Poller:
     # -- steps --
 
     def _claim(self, feed_id: int, force: bool) -> _Claim | None:
+        """Takes the feed's lease with one conditional ``UPDATE ... RETURNING`` (the claim and the
+        read of what the fetch needs are one statement, one round trip)."""
         now = utcnow()
-        conditions = [Feed.id == feed_id, Feed.disabled_at.is_(None),
-                      or_(Feed.lease_until.is_(None), Feed.lease_until < now)]
+        conditions = [_FEED.c.id == feed_id, _FEED.c.disabled_at.is_(None),
+                      or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now)]
         if not force:
-            conditions.append(Feed.next_check_at <= now)
-        with session_scope(self.engine) as session:
-            claimed = session.execute(update(Feed).where(*conditions).values(lease_until=now + self.lease)).rowcount
-            if not claimed:
-                return None
-            feed = session.get(Feed, feed_id)
-            return _Claim(feed.id, feed.url, feed.etag, feed.last_modified, timedelta(seconds=feed.interval_s),
-                          feed.consecutive_failures)
+            conditions.append(_FEED.c.next_check_at <= now)
+        statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
+                     .returning(_FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
+                                _FEED.c.consecutive_failures))
+        row = self.writes.run(lambda session: session.connection().execute(statement).first())
+        if row is None:
+            return None
+        return _Claim(feed_id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
+                      row.consecutive_failures)
 
     def _release(self, feed_id: int) -> None:
-        with session_scope(self.engine) as session:
-            session.execute(update(Feed).where(Feed.id == feed_id).values(lease_until=None))
+        self.writes.run(lambda session: session.connection().execute(
+            update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None)))
 
     def _poll_claimed(self, claim: _Claim) -> PollResult:
         try:
             response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
-            parsed = None if response.not_modified else parse_feed(response.body, response.url)
+            parsed = None if response.not_modified else prepare(claim.id, response.body, response.url,
+                                                                 response.fetched_at)
         except FeedError as error:
             return self._record_failure(claim, error)
         return self._record_success(claim, response, parsed)
 
-    def _record_success(self, claim: _Claim, response: FetchResult, parsed: ParsedFeed | None) -> PollResult:
+    def _record_success(self, claim: _Claim, response: FetchResult, parsed: Prepared | None) -> PollResult:
         now = response.fetched_at
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
         next_check = _schedule.after_success(now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng)
-        new_ids: list[int] = []
-        with session_scope(self.engine) as session:
-            feed = session.get(Feed, claim.id)
-            if feed is None:  # removed while we were fetching
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-            if parsed is not None:
-                new_ids = insert_articles(session, article_rows(claim.id, parsed.entries, now))
-                feed.title = feed.title or parsed.title
-                feed.site_url = parsed.site_url or feed.site_url
-                feed.etag = response.headers.get("etag")
-                feed.last_modified = response.headers.get("last-modified")
-            feed.consecutive_failures, feed.error_kind, feed.last_error, feed.error_since = 0, None, None, None
-            feed.last_success_at = feed.last_polled_at = now
-            feed.next_check_at, feed.lease_until = next_check, None
-            session.add(feed)
+        values = dict(consecutive_failures=0, error_kind=None, last_error=None, error_since=None,
+                      last_success_at=now, last_polled_at=now, next_check_at=next_check, lease_until=None)
+        if parsed is not None:
+            values.update(etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
+            if parsed.title:  # the operator's title (or the first one seen) is kept
+                values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
+            if parsed.site_url:
+                values["site_url"] = parsed.site_url
+
+        def store(session: Session) -> list[int] | None:
+            # The feed row first: it tells whether the feed still exists (removed while we were
+            # fetching: nothing is stored), and takes the write lock before the articles go in.
+            if not self._update_feed(session, claim.id, values):
+                return None
+            return insert_articles(session, parsed.rows) if parsed is not None else []
+
+        new_ids = self.writes.run(store)
+        if new_ids is None:
+            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
         outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
-        return PollResult(claim.id, outcome, claim.url, new_ids, len(parsed.entries) if parsed else 0,
+        return PollResult(claim.id, outcome, claim.url, new_ids, parsed.entries if parsed else 0,
                           next_check_at=next_check)
 
     def _record_failure(self, claim: _Claim, error: FeedError) -> PollResult:
@@ -289,17 +320,20 @@ class Poller:
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
         next_check = _schedule.after_failure(now, claim.interval, failures, retry_after=retry_after, rng=self.rng)
-        with session_scope(self.engine) as session:
-            feed = session.get(Feed, claim.id)
-            if feed is None:
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-            feed.consecutive_failures, feed.error_kind = failures, error.kind
-            feed.last_error, feed.last_error_at = error.message[:2000], now
-            feed.error_since = feed.error_since or now
-            feed.last_polled_at, feed.next_check_at, feed.lease_until = now, next_check, None
-            if error.permanent:
-                feed.disabled_at, feed.disabled_reason = now, error.message
-            session.add(feed)
+        first_failure = func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type))
+        values = dict(consecutive_failures=failures, error_kind=error.kind, last_error=error.message[:2000],
+                      last_error_at=now, error_since=first_failure, last_polled_at=now, next_check_at=next_check,
+                      lease_until=None)
+        if error.permanent:
+            values.update(disabled_at=now, disabled_reason=error.message)
+        if not self.writes.run(lambda session: self._update_feed(session, claim.id, values)):
+            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
         outcome = Outcome.GONE if error.permanent else Outcome.FAILED
         return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
                           next_check_at=next_check)
+
+    @staticmethod
+    def _update_feed(session: Session, feed_id: int, values: dict) -> bool:
+        """One ``UPDATE`` of the feed row (no ORM object loaded); False when the feed is gone."""
+        statement = update(_FEED).where(_FEED.c.id == feed_id).values(**values)
+        return bool(session.connection().execute(statement).rowcount)

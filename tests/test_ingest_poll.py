@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, news_items, rss
+from tracker import db
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
 from tracker.ingest._store import article_rows, insert_articles

@@ -45,6 +45,11 @@ def _when(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes").replace("+00:00", "Z") if value else "-"
 
 
+def _short_when(value: datetime | None) -> str:
+    """A UTC time that fits a narrow column (the column header says UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
 def _feed_state(feed: Feed) -> str:
     if feed.disabled_at:
         return f"disabled: {feed.disabled_reason or ''}"
@@ -283,9 +288,10 @@ def status(ctx: typer.Context) -> None:
     console.print(f"Proposals waiting for review: {sum(waiting.values())}" + (f" ({kinds}); see `tracker review`"
                                                                              if waiting else ""))
     runs = all_runs(engine)
-    table = Table("periodic task", "last started", "last finished", "status", "detail", title="Periodic tasks")
+    table = Table("periodic task", "last run (UTC)", "status", "detail", title="Periodic tasks")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for run in runs:
-        table.add_row(run.name, _when(run.last_started), _when(run.last_finished), run.last_status or "",
+        table.add_row(run.name, _short_when(run.last_started), run.last_status or "",
                       run.last_detail or "")
     console.print(table if runs else "Periodic tasks: none has run yet (is `tracker run` or `tracker beat` running?)")
     depth = _queue_depth(st.settings)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker import audit, lifecycle, registry
@@ -53,15 +54,32 @@ class EvidenceView:
                 "title": self.title, "url": self.url}
 
 
-def _views(session: Session, forecasts: Sequence[Forecast]) -> dict[str, list[EvidenceView]]:
+def _views(session: Session, forecasts: Sequence[Forecast], *, per_forecast: int | None = None,
+           negated: bool | None = None, offset: int = 0) -> dict[str, list[EvidenceView]]:
+    """The evidence of ``forecasts``, oldest article first; ``negated`` keeps one kind only;
+    ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast, after
+    skipping ``offset`` (a window function: one query however many forecasts)."""
     by_id = {f.id: f for f in forecasts}
     views: dict[str, list[EvidenceView]] = {f.id: [] for f in forecasts}
     if not by_id:
         return views
-    rows = session.exec(select(Evidence, Article.title, Article.url).join(Article, Evidence.article_id == Article.id)
-                        .where(col(Evidence.forecast_id).in_(list(by_id)))
-                        .order_by(Evidence.published_at, Evidence.id))
-    for evidence, title, url in rows:
+    where = [col(Evidence.forecast_id).in_(list(by_id))]
+    if negated is not None:
+        where.append(Evidence.negated == negated)
+    if per_forecast is None:
+        query = (select(Evidence, Article.title, Article.url).join(Article, Evidence.article_id == Article.id)
+                 .where(*where).order_by(Evidence.published_at, Evidence.id))
+        if offset:
+            query = query.offset(offset)
+    else:
+        rank = func.row_number().over(partition_by=(Evidence.forecast_id, Evidence.negated),
+                                      order_by=(Evidence.published_at, Evidence.id)).label("rank")
+        ranked = select(Evidence.id.label("id"), rank).where(*where).subquery()
+        query = (select(Evidence, Article.title, Article.url).join(ranked, ranked.c.id == Evidence.id)
+                 .join(Article, Evidence.article_id == Article.id)
+                 .where(ranked.c.rank > offset, ranked.c.rank <= offset + per_forecast)
+                 .order_by(Evidence.published_at, Evidence.id))
+    for evidence, title, url in session.exec(query):
         forecast = by_id[evidence.forecast_id]
         in_window = forecast.opens <= published_day(evidence.published_at) <= forecast.closes
         views[evidence.forecast_id].append(EvidenceView(
@@ -72,11 +90,18 @@ def _views(session: Session, forecasts: Sequence[Forecast]) -> dict[str, list[Ev
     return views
 
 
-def evidence_for(session: Session, forecast_id: str) -> list[EvidenceView]:
-    """Every evidence row of a forecast, oldest article first (negated ones included: see
-    ``EvidenceView.counts``).  Raises NotFoundError for an unknown forecast."""
+def evidence_for(session: Session, forecast_id: str, *, negated: bool | None = None, limit: int | None = None,
+                 offset: int = 0) -> list[EvidenceView]:
+    """The evidence rows of a forecast, oldest article first (negated ones included unless
+    ``negated`` picks one kind: see ``EvidenceView.counts``); ``limit``/``offset`` page through
+    them.  Raises NotFoundError for an unknown forecast."""
     forecast = registry.get_forecast(session, forecast_id)
-    return _views(session, [forecast])[forecast.id]
+    if limit is None and not offset:
+        return _views(session, [forecast], negated=negated)[forecast.id]
+    if negated is None:
+        raise TrackerError("paging through evidence needs one kind at a time (negated=True or False)")
+    return _views(session, [forecast], negated=negated, per_forecast=limit or 1_000_000_000,
+                  offset=offset)[forecast.id]
 
 
 @dataclass
@@ -113,15 +138,29 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
             "decision_note": p.decision_note, "final_outcome": p.final_outcome, "auto_confirmed": p.auto_confirmed}
 
 
-def review_queue(session: Session, *, limit: int | None = None) -> list[ReviewItem]:
+def _queue_query():  # noqa: ANN202 - a select
+    return (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
+            .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)))
+
+
+def review_queue(session: Session, *, limit: int | None = None, offset: int = 0,
+                 evidence_limit: int | None = None) -> list[ReviewItem]:
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
-    its forecast and evidence.  Read-only (safe for a GET)."""
-    query = (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
-             .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
-             .order_by(Proposal.created_at, Proposal.id))
-    pairs = list(session.exec(query.limit(limit) if limit else query))
-    views = _views(session, [f for _, f in pairs])
+    its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
+    rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
+    query = _queue_query().order_by(Proposal.created_at, Proposal.id)
+    if limit:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    pairs = list(session.exec(query))
+    views = _views(session, [f for _, f in pairs], per_forecast=evidence_limit)
     return [ReviewItem(p, f, views[f.id]) for p, f in pairs]
+
+
+def review_count(session: Session) -> int:
+    """How many proposals wait for review (the length of :func:`review_queue`)."""
+    return session.exec(select(func.count()).select_from(_queue_query().subquery())).one()
 
 
 def get_proposal(session: Session, proposal_id: int) -> Proposal:
@@ -239,8 +278,6 @@ class ForecastResolutionSummary:
 
 
 def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, ForecastResolutionSummary]:
-    from sqlalchemy import func
-
     ids = list(forecast_ids)
     counts: dict[tuple[str, bool], int] = {}
     pending: dict[str, Proposal] = {}
@@ -257,8 +294,6 @@ def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, Foreca
 
 def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
-    from sqlalchemy import func
-
     rows = session.exec(select(Proposal.kind, func.count()).join(Forecast, Proposal.forecast_id == Forecast.id)
                         .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
                         .group_by(Proposal.kind))

@@ -10,6 +10,7 @@ are added between pieces.  A prefix phrase (``ratif*``) marks the whole word it 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -17,14 +18,21 @@ from tracker.matching import Phrase, PreparedText, clean
 from tracker.matching.text import is_word_char
 
 
+@lru_cache(maxsize=4096)
+def _phrase(text: str) -> Phrase | None:
+    try:
+        return Phrase.of(text)
+    except ValueError:  # a label that never compiled cannot have matched: nothing to mark
+        return None
+
+
 def spans(sentence: str, phrases: Iterable[str]) -> list[tuple[int, int]]:
     """(start, end) offsets in ``sentence`` of each matched phrase's occurrences, merged and sorted."""
     prepared = PreparedText(sentence)
     found: list[tuple[int, int]] = []
     for text in dict.fromkeys(phrases):
-        try:
-            phrase = Phrase.of(text)
-        except ValueError:  # a label that never compiled cannot have matched: nothing to mark
+        phrase = _phrase(text)
+        if phrase is None:
             continue
         for start in phrase.occurrences(prepared.folded):
             end = start + len(phrase.key)
@@ -48,7 +56,7 @@ def highlight(sentence: str, phrases: Iterable[str]) -> Markup:
     parts: list[str] = []
     position = 0
     for start, end in spans(text, phrases):
-        parts += [escape(text[position:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        parts += [escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>"]
         position = end
     parts.append(escape(text[position:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))  # every piece from the sentence went through escape()

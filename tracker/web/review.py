@@ -15,10 +15,11 @@ from tracker import resolution
 from tracker.models import Proposal
 from tracker.web.schemas import EvidenceOut, EvidencePageOut, ReviewItemOut, ReviewPageOut
 
-#: evidence rows per page on a forecast's page; per kind and proposal in the review queue
+#: evidence rows per page on a forecast's page; proposals per page of the review queue, and the
+#: evidence rows of each kind (counting, negated) shown with each (all of them: the forecast's page)
 EVIDENCE_PER_PAGE = 50
-QUEUE_EVIDENCE = 10
-QUEUE_PER_PAGE = 20
+QUEUE_PER_PAGE = 10
+QUEUE_EVIDENCE = 5
 
 
 def pages(total: int, per_page: int) -> int:

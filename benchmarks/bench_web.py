@@ -5,13 +5,15 @@
 Builds a database (SQLite in a temporary folder unless ``--database-url`` names e.g. an empty
 PostgreSQL database) with 10,000 forecasts by 100 authors (one source each), 30 tags, outcomes
 for most of those past their close date, their audit entries, and 500,000 evidence rows when the
-schema has an ``evidence`` table (said so when it has not).  Then it serves the app as a user
+schema has an ``evidence`` table (said so when it has not): 5,000 of them on one open forecast,
+whose page is measured, and 300 proposals waiting for review.  Then it serves the app as a user
 does (`tracker serve` on 127.0.0.1, a free port, in a subprocess) and loads each page with an
 httpx async load generator on loopback: ``--concurrency`` clients in a loop, ``--requests`` per
 page after a warm-up.  It prints p50 / p95 latency and requests/s per page, and the ratio of each
 page's p50 to that of ``/api/health`` measured in the same run (the peer: the framework's floor).
 
-Goal: p95 under 150 ms for the scorecard and the forecast list on the 2-core dev machine.
+Goal: p95 under 150 ms for the scorecard, the forecast list, the review queue and a forecast's page
+on the 2-core dev machine.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, MetaData, String, Table, insert, inspect
+from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, String, Table, insert, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,7 +46,6 @@ TERMS = [("almost certainly", 0.95), ("very likely", 0.85), ("likely", 0.7), ("p
          ("roughly even chance", 0.5), ("could", 0.5), ("unlikely", 0.3), ("very unlikely", 0.1),
          ("almost no chance", 0.05), ("non-existent", 0.02)]
 TAGS = [f"topic-{k:02d}" for k in range(30)]
-EVIDENCE_SIDES = ("yes", "no")
 CHUNK = 20_000
 NOW = datetime.now(timezone.utc)
 
@@ -71,6 +72,8 @@ def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int
         term, p = rng.choice(TERMS)
         opens = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 900))
         closes = opens + timedelta(days=rng.randrange(30, 700))
+        if fid == HOT_FORECAST:  # open, with a pending proposal and thousands of evidence rows
+            opens, closes = date(2022, 1, 1), today + timedelta(days=365)
         status, outcome, resolved_at = "open", None, None
         if closes < today and rng.random() < 0.85:
             if rng.random() < 0.04:
@@ -111,42 +114,73 @@ def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int
     return counts
 
 
+#: the forecast with many evidence rows (its page is measured), and how many it gets
+HOT_FORECAST, HOT_EVIDENCE = "bench-00000", 5_000
+ARTICLES = 50_000
+PENDING = 300  # proposals waiting for review
+
+
 def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: random.Random) -> int:
-    """``count`` evidence rows over 20,000 articles, if the schema has the ``evidence`` table."""
+    """``count`` evidence rows over :data:`ARTICLES` articles and :data:`PENDING` pending proposals,
+    if the schema has the ``evidence`` table.  The evidence is made by one ``INSERT ... SELECT`` over
+    a generated series (a recursive CTE on SQLite, ``generate_series`` on PostgreSQL): row ``n`` gets
+    a forecast and an article by arithmetic that keeps (forecast, article, side) unique; the first
+    :data:`HOT_EVIDENCE` rows all go to :data:`HOT_FORECAST`."""
     if not inspect(engine).has_table("evidence"):
         print("note: this schema has no `evidence` table yet (the resolution stage adds it): "
               "the database is built without evidence rows")
         return 0
-    evidence = Table("evidence", MetaData(), autoload_with=engine)
-    articles = [{"id": a + 1, "identity": f"{a:064x}", "url": f"https://news.example.org/{a}", "title": f"Story {a}",
-                 "summary": "", "published_at": NOW - timedelta(minutes=a), "published_estimated": False,
-                 "fetched_at": NOW, "content_hash": f"{a:064x}"} for a in range(20_000)]
+    articles = [{"id": a + 1, "identity": f"{a:064x}", "url": f"https://news{a % 7}.example.org/{a}",
+                 "title": f"Story {a}", "summary": "", "published_at": NOW - timedelta(minutes=37 * a),
+                 "published_estimated": False, "fetched_at": NOW, "content_hash": f"{a:064x}",
+                 "matched_at": NOW} for a in range(ARTICLES)]
+    others = len(forecast_ids) - 1
+    dialect = engine.dialect.name
+    series = ("WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :count - 1) "
+              if dialect == "sqlite" else "WITH seq AS (SELECT generate_series(0, :count - 1) AS n) ")
+    phrases = "'[\"agreement\", \"signed\"]'" + ("::json" if dialect == "postgresql" else "")
+    # row n: the hot forecast's article n (n < HOT), else forecast 1 + m % others and article
+    # (k * 997 + r) % ARTICLES with m = n - HOT, r = m % others, k = m / others: distinct per forecast
+    statement = f"""{series}
+        INSERT INTO evidence (forecast_id, article_id, side, matched_phrases, sentence, negated, publisher,
+                              published_at, created_at)
+        SELECT f.id, a.id, CASE WHEN s.n % 3 = 0 THEN 'no' ELSE 'yes' END, {phrases},
+               'Officials said the agreement was signed on day ' || s.n || '.', s.n % 7 = 0,
+               'publisher' || (s.n % 5) || '.example', a.published_at, a.published_at
+        FROM (SELECT n,
+                     CASE WHEN n < :hot THEN 0 ELSE 1 + (n - :hot) % :others END AS f_index,
+                     CASE WHEN n < :hot THEN n + 1
+                          ELSE 1 + (((n - :hot) / :others) * 997 + (n - :hot) % :others) % :articles END AS a_id
+              FROM seq) AS s
+        JOIN forecast AS f ON f.id = 'bench-' || substr('0000' || s.f_index, -5)
+        JOIN article AS a ON a.id = s.a_id"""
+    if dialect == "postgresql":
+        statement = statement.replace("substr('0000' || s.f_index, -5)", "lpad(s.f_index::text, 5, '0')")
     with engine.begin() as conn:
         _insert(conn, _table("article"), articles)
         start = time.perf_counter()
-        for first in range(0, count, CHUNK):
-            batch = [_fill(evidence, {
-                "forecast_id": forecast_ids[rng.randrange(len(forecast_ids))], "article_id": rng.randrange(20_000) + 1,
-                "side": EVIDENCE_SIDES[n % 2], "matched_phrases": ["agreement signed"],
-                "sentence": f"Officials said the agreement was signed ({n}).", "negated": n % 7 == 0,
-                "publisher": f"Publisher {n % 5}", "published_at": NOW - timedelta(minutes=n % 20_000),
-            }) for n in range(first, min(first + CHUNK, count))]
-            conn.execute(insert(evidence), batch)
+        conn.execute(text(statement), {"count": count, "hot": HOT_EVIDENCE, "others": others, "articles": ARTICLES})
         print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
+        _insert(conn, _table("proposal"), _proposals(conn, rng))
     return count
 
 
-def _fill(table: Table, row: dict) -> dict:
-    """The row with only the table's columns, and a plain value for any other required column."""
-    out = {k: v for k, v in row.items() if k in table.c}
-    for column in table.c:
-        if column.name in out or column.nullable or column.primary_key or column.server_default is not None:
-            continue
-        kind = column.type
-        out[column.name] = (NOW if isinstance(kind, DateTime) else False if isinstance(kind, Boolean)
-                            else 0 if isinstance(kind, Integer) else [] if isinstance(kind, JSON)
-                            else "" if isinstance(kind, String) else None)
-    return out
+def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
+    """:data:`PENDING` pending proposals on unresolved forecasts (the hot one first), oldest first."""
+    unresolved = [row[0] for row in conn.execute(text(
+        "SELECT id FROM forecast WHERE status IN ('open', 'closed') ORDER BY id"))]
+    chosen = ([HOT_FORECAST] if HOT_FORECAST in unresolved else []) + rng.sample(
+        [f for f in unresolved if f != HOT_FORECAST], min(PENDING, len(unresolved)) - 1)
+    kinds = [("evidence", "yes"), ("evidence", "no"), ("disputed", None), ("default_at_close", "no"),
+             ("not_yet_resolvable", None)]
+    rows = []
+    for n, forecast_id in enumerate(chosen):
+        kind, outcome = kinds[n % len(kinds)]
+        rows.append({"forecast_id": forecast_id, "kind": kind, "outcome": outcome, "evidence_count": 3,
+                     "publishers": ["publisher1.example", "publisher2.example"], "reason": "bench",
+                     "created_at": NOW - timedelta(minutes=PENDING - n), "status": "pending",
+                     "auto_confirmed": False})
+    return rows
 
 
 # --- serving and loading ---------------------------------------------------------------------
@@ -204,6 +238,12 @@ PAGES = [
     ("forecasts, search+filter", "/forecasts?q=event+12&status=resolved&sort=-probability"),
     ("forecasts, page 100", "/forecasts?page=100"),
     ("scorecard JSON", "/api/scorecard"),
+    ("review queue", "/review"),
+    ("review queue, page 10", "/review?page=10"),
+    ("review queue JSON", "/api/review"),
+    (f"forecast, {HOT_EVIDENCE:,} evidence", f"/forecasts/{HOT_FORECAST}"),
+    ("forecast, evidence page 80", f"/forecasts/{HOT_FORECAST}?evidence_page=80"),
+    ("forecast JSON", f"/api/forecasts/{HOT_FORECAST}"),
 ]
 
 

@@ -2,8 +2,9 @@
 malformed ones it must refuse) with a documented status and a body matching the documented
 schema, never a server error.
 
-Runs against the app in-process (ASGI) on a real, seeded database (SQLite and PostgreSQL),
-authenticated with an API token so that the writes are reached too.  Bounded: a few dozen
+Runs against the app in-process (ASGI) on a real, seeded database (SQLite and PostgreSQL) with
+proposals waiting for review (made by the real resolution stage), authenticated with an API token
+so that the writes are reached too.  Bounded: a few dozen
 examples per operation and mode.  (Schemathesis' pytest fixture loader does not run under
 pytest 9, so each operation's Hypothesis strategy is driven here directly.)
 """
@@ -15,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tests.web_fixtures import make_token, seeded, web_app, web_settings  # noqa: F401  (fixtures)
+from tests.web_fixtures import add_proposals, make_token, seeded, web_app, web_settings  # noqa: F401  (fixtures)
 from tracker.settings import Settings
 from tracker.web import create_app
 
@@ -35,6 +36,7 @@ CHECKED_BEYOND_SCHEMA = {("GET", "/api/scorecard"), ("GET", "/api/reports/calibr
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
 def test_api_conforms_to_its_openapi_description(web_app, seeded, method, path, mode):
     operation = schemathesis.openapi.from_asgi("/api/openapi.json", web_app)[path][method]
+    add_proposals(seeded.engine)
     headers = {"Authorization": f"Bearer {make_token(seeded.engine)}"}
     excluded = [schemathesis.checks.positive_data_acceptance] if (method, path) in CHECKED_BEYOND_SCHEMA else []
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from tests.web_fixtures import (  # noqa: F401  (fixtures)
@@ -134,20 +133,21 @@ def test_error_kinds_map_to_statuses():
 def test_nav_shows_only_sections_that_exist(client, web_settings):
     html = client.get("/forecasts").text
     nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Feeds", "Exports"]
+    assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Review", "Feeds", "Exports"]
     assert re.findall(r'aria-current="page">(\w+)<', nav) == ["Forecasts"]
     assert client.get("/", follow_redirects=False).headers["location"] == "/scorecard"
-    # a section appears by registering a route under its nav name (how the review queue will be added)
-    review = APIRouter()
-    review.add_api_route("/review", lambda: {"ok": True}, name="review")
-    ROUTERS.append(review)
+    # a section appears by registering a route under its nav name: without the review router, no Review
+    from tracker.web.pages import review as review_pages
+
+    index = ROUTERS.index(review_pages.router)
+    ROUTERS.remove(review_pages.router)
     try:
-        with TestClient(create_app(web_settings)) as with_review:
-            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', with_review.get("/forecasts").text,
+        with TestClient(create_app(web_settings)) as without_review:
+            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', without_review.get("/forecasts").text,
                             re.S).group(1)
-            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Review", "Feeds", "Exports"]
+            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Feeds", "Exports"]
     finally:
-        ROUTERS.remove(review)
+        ROUTERS.insert(index, review_pages.router)
 
 
 def test_signed_in_analyst_sees_the_actions_and_can_reopen(client):
@@ -171,10 +171,16 @@ def test_openapi_describes_the_api_only(client):
                                     "/api/forecasts/{forecast_id}/resolve", "/api/forecasts/{forecast_id}/reopen",
                                     "/api/me", "/api/health", "/api/scorecard", "/api/reports/calibration",
                                     "/api/feeds", "/api/feeds/{feed_id}", "/api/feeds/{feed_id}/enable",
-                                    "/api/feeds/{feed_id}/disable"}
+                                    "/api/feeds/{feed_id}/disable", "/api/forecasts/{forecast_id}/evidence",
+                                    "/api/review", "/api/proposals/{proposal_id}/confirm",
+                                    "/api/proposals/{proposal_id}/reject"}
     report = schema["paths"]["/api/reports/calibration"]["get"]
     assert set(report["responses"]["200"]["content"]) == {"text/html", "text/csv", "application/json", "image/png",
                                                           "text/markdown"}
     resolve = schema["paths"]["/api/forecasts/{forecast_id}/resolve"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(resolve["responses"])
+    for action in ("confirm", "reject"):
+        decide = schema["paths"][f"/api/proposals/{{proposal_id}}/{action}"]["post"]
+        assert {"200", "400", "401", "403", "404", "409", "422"} <= set(decide["responses"])
+        assert decide["security"] == [{"APIToken": []}]
     assert client.get("/api/health").json() == {"status": "ok", "schema_current": True}

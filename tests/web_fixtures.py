@@ -4,7 +4,8 @@ Test modules import what they use (``from tests.web_fixtures import ...``).  The
 holds the Trenin article's forecasts plus one hostile forecast file (markup in every text
 field, a ``javascript:`` source link), one hostile failing feed (markup in its title and
 error, a ``javascript:`` site link) and one analyst, ``ana``.  Nothing is resolved:
-:func:`resolve_some` records outcomes for the scorecard's tests.
+:func:`resolve_some` records outcomes for the scorecard's tests, and :func:`add_proposals` stores
+articles (hostile ones included) and runs the real resolution stage so that proposals wait for review.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import ARTICLE_FILE
-from tracker import auth, ingest, lifecycle, registry
+from tracker import auth, ingest, lifecycle, registry, resolution
 from tracker.db import session_scope
-from tracker.models import Outcome, User, utcnow
+from tracker.models import Article, Feed, Outcome, Proposal, User, utcnow
 from tracker.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import create_app
@@ -101,6 +102,59 @@ def resolve_some(engine: Engine, outcomes: dict[str, Outcome] | None = None, act
         for forecast_id, outcome in (outcomes or OUTCOMES).items():
             lifecycle.resolve(session, registry.get_forecast(session, forecast_id), outcome, actor=actor,
                               note="test outcome")
+
+
+#: articles as feeds bring them: (feed site, url, title, summary, published day)
+ARTICLES = [
+    # us-implements-russian-demands: two publishers report a "no" -> an evidence proposal (no)
+    ("https://www.wire-a.example/", "https://www.wire-a.example/1", "Washington answers Moscow",
+     "The United States rejects Russian demands on NATO, officials told Russia on Wednesday.", "2022-01-26"),
+    ("https://www.wire-b.example/", "https://www.wire-b.example/2", "Written reply delivered",
+     "Blinken said Washington rejected the Russian demands; Russia called the answer disappointing.", "2022-01-27"),
+    # nato-moratorium: one side each -> disputed; and a negated sentence, shown apart
+    ("https://www.wire-a.example/", "https://www.wire-a.example/3", "Alliance debate",
+     "NATO ministers agreed a moratorium on new members, a diplomat claimed.", "2022-03-01"),
+    ("https://www.wire-c.example/", "https://www.wire-c.example/4", "Finland",
+     "Finland formally joins NATO in a ceremony in Brussels.", "2022-03-02"),
+    ("https://www.wire-b.example/", "https://www.wire-b.example/5", "Denial",
+     "NATO will not announce a moratorium on new members, the secretary general said.", "2022-03-03"),
+]
+#: the hostile forecast's rule phrase, in articles whose title, text and link are hostile too
+HOSTILE_ARTICLE_TITLE = "<script>alert('article')</script> Breaking <img src=x onerror=alert('title')>"
+HOSTILE_SENTENCE = "Witnesses saw <svg onload=alert('rule')> next to <img src=x onerror=alert('sentence')> today."
+HOSTILE_ARTICLES = [
+    ("https://www.evil-a.example/", "javascript:alert('link')", HOSTILE_ARTICLE_TITLE, HOSTILE_SENTENCE, "2022-02-10"),
+    ("https://www.evil-b.example/", "https://www.evil-b.example/x", HOSTILE_ARTICLE_TITLE, HOSTILE_SENTENCE,
+     "2022-02-11"),
+]
+#: the deadline check's day: bucharest-retraction-madrid and western-advisers-leave-ukraine are past closes
+DEADLINE_DAY = date(2022, 7, 1)
+
+
+def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:  # noqa: ANN001
+    """Stores the articles (default: :data:`ARTICLES` and :data:`HOSTILE_ARTICLES`) of feeds, runs
+    ``match_articles`` and ``check_deadlines`` as the workers do; returns the pending proposals by forecast."""
+    from datetime import datetime, timezone
+
+    with session_scope(engine) as session:
+        feeds: dict[str, int] = {}
+        ids = []
+        for n, (site, url, title, summary, day) in enumerate(articles or ARTICLES + HOSTILE_ARTICLES):
+            if site not in feeds:
+                feed = Feed(url=site + "rss.xml", site_url=site, interval_s=3600)
+                session.add(feed)
+                session.flush()
+                feeds[site] = feed.id
+            article = Article(feed_id=feeds[site], identity=f"{n:064d}", url=url, title=title, summary=summary,
+                              published_at=datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc),
+                              content_hash=f"{n:064d}")
+            session.add(article)
+            session.flush()
+            ids.append(article.id)
+        resolution.match_articles(session, ids, resolution.RuleSet())
+        resolution.check_deadlines(session, DEADLINE_DAY)
+    with session_scope(engine) as session:
+        return {item.proposal.forecast_id: item.proposal for item in resolution.review_queue(session)}
 
 
 @lru_cache(maxsize=1)

@@ -243,10 +243,13 @@ class Evidence(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"),
         CheckConstraint("side IN ('yes', 'no')", name="ck_evidence_side"),
+        # a forecast's timeline, counting and negated rows apart, oldest first: read a page at a time
+        # without sorting (the web's evidence pages, the review queue) and counted from the index alone
+        Index("ix_evidence_timeline", "forecast_id", "negated", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200)
+    forecast_id: str = Field(foreign_key="forecast.id", ondelete="CASCADE", max_length=200)
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     side: str = Field(max_length=3)
     matched_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -23,7 +23,7 @@ from tracker.matching.negation import (
     negated_at,
 )
 from tracker.matching.publisher import registered_domain
-from tracker.matching.rules import CompiledRules, ForecastRules, RuleSet, Side, compile_rules, fingerprint
+from tracker.matching.rules import CompiledRules, ForecastRules, Phrase, RuleSet, Side, compile_rules, fingerprint
 from tracker.matching.text import PreparedText, Sentence, clean, normalise, split_sentences
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "CompiledRules",
     "EvidenceHit",
     "ForecastRules",
+    "Phrase",
     "PreparedText",
     "RuleSet",
     "Sentence",

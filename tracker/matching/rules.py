@@ -69,6 +69,19 @@ class Phrase:
     needs_boundary_before: bool
     needs_boundary_after: bool
 
+    @classmethod
+    def of(cls, phrase: str) -> Phrase:
+        """The phrase as a rule writes it (``ratif*``: a word prefix), normalised.  Raises
+        ValueError for a ``*`` inside the phrase or a phrase without a letter or digit."""
+        text = normalise(phrase)
+        prefix = text.endswith("*")
+        key = text[:-1].rstrip() if prefix else text
+        if "*" in key:
+            raise ValueError(f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)")
+        if not any(is_word_char(c) for c in key):
+            raise ValueError(f"{phrase!r} has no letter or digit to match")
+        return cls(key, prefix, is_word_char(key[0]), not prefix and is_word_char(key[-1]))
+
     def occurrences(self, text: str) -> list[int]:
         """The start offsets of this phrase in normalised ``text``, on word boundaries."""
         starts, length, last = [], len(self.key), len(text)
@@ -153,18 +166,16 @@ class _Builder:
     def phrase_id(self, forecast_id: str, field_name: str, phrase: object) -> int:
         if not isinstance(phrase, str):
             raise RuleError(forecast_id, field_name, f"a phrase must be text, not {type(phrase).__name__}")
-        text = normalise(phrase)
-        prefix = text.endswith("*")
-        key = text[:-1].rstrip() if prefix else text
-        if "*" in key:
-            raise RuleError(forecast_id, field_name, f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)")
-        if not any(is_word_char(c) for c in key):
-            raise RuleError(forecast_id, field_name, f"{phrase!r} has no letter or digit to match")
+        try:
+            parsed = Phrase.of(phrase)
+        except ValueError as exc:
+            raise RuleError(forecast_id, field_name, str(exc)) from exc
+        key, prefix = parsed.key, parsed.prefix
         known = self.phrase_ids.get((key, prefix))
         if known is not None:
             return known
         self.phrase_ids[(key, prefix)] = len(self.phrases)
-        self.phrases.append(Phrase(key, prefix, is_word_char(key[0]), not prefix and is_word_char(key[-1])))
+        self.phrases.append(parsed)
         return len(self.phrases) - 1
 
     def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[int, ...]]]:

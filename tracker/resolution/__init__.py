@@ -26,7 +26,7 @@ from tracker.resolution._policy import (
 )
 from tracker.resolution._review import (
     AutoConfirmReport, EvidenceView, ForecastResolutionSummary, ReviewItem, auto_confirm, confirm, counts_by_kind,
-    evidence_for, get_proposal, proposal_json, reject, review_queue, summaries,
+    evidence_for, get_proposal, proposal_json, reject, review_count, review_queue, summaries,
 )
 from tracker.resolution._stats import FINAL, PROPOSED, GroupStats, ResolverStats, resolver_stats
 
@@ -35,6 +35,6 @@ __all__ = [
     "Decision", "EvidenceFact", "EvidenceView", "ForecastResolutionSummary", "GroupStats", "MatchReport",
     "ResolverStats", "ReviewItem", "RuleSet", "active_rules", "auto_confirm", "catch_up", "check_deadlines",
     "confirm", "counts_by_kind", "decide", "evaluate", "evidence_for", "get_proposal", "match_articles",
-    "proposal_json", "publisher_of", "reject", "resolver_stats", "review_queue", "summaries",
+    "proposal_json", "publisher_of", "reject", "resolver_stats", "review_count", "review_queue", "summaries",
     "supersede_resolved", "unmatched_ids",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, union_all
 from sqlmodel import Session, col, select
 
 from tracker import audit, lifecycle, registry
@@ -53,30 +54,56 @@ class EvidenceView:
                 "title": self.title, "url": self.url}
 
 
-def _views(session: Session, forecasts: Sequence[Forecast]) -> dict[str, list[EvidenceView]]:
+def _views(session: Session, forecasts: Sequence[Forecast], *, per_forecast: int | None = None,
+           negated: bool | None = None, offset: int = 0) -> dict[str, list[EvidenceView]]:
+    """The evidence of ``forecasts``, oldest article first; ``negated`` keeps one kind only;
+    ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast, after
+    skipping ``offset``: one small index range read per forecast and kind (``ix_evidence_timeline``),
+    joined by UNION ALL into one query, so a forecast with thousands of rows costs no more than others.
+    """
     by_id = {f.id: f for f in forecasts}
     views: dict[str, list[EvidenceView]] = {f.id: [] for f in forecasts}
     if not by_id:
         return views
-    rows = session.exec(select(Evidence, Article.title, Article.url).join(Article, Evidence.article_id == Article.id)
-                        .where(col(Evidence.forecast_id).in_(list(by_id)))
-                        .order_by(Evidence.published_at, Evidence.id))
-    for evidence, title, url in rows:
-        forecast = by_id[evidence.forecast_id]
-        in_window = forecast.opens <= published_day(evidence.published_at) <= forecast.closes
-        views[evidence.forecast_id].append(EvidenceView(
-            id=evidence.id, forecast_id=evidence.forecast_id, side=evidence.side, negated=evidence.negated,
-            in_window=in_window, sentence=evidence.sentence, matched_phrases=list(evidence.matched_phrases or []),
-            publisher=evidence.publisher, published_at=evidence.published_at, article_id=evidence.article_id,
-            title=title, url=url))
+    # columns, not ORM objects: a review page reads hundreds of rows and builds no entities for them
+    query = (select(Evidence.id, Evidence.forecast_id, Evidence.side, Evidence.negated, Evidence.sentence,
+                    Evidence.matched_phrases, Evidence.publisher, Evidence.published_at, Evidence.article_id,
+                    Article.title, Article.url)
+             .join(Article, Evidence.article_id == Article.id).order_by(Evidence.published_at, Evidence.id))
+    if per_forecast is None:
+        query = query.where(col(Evidence.forecast_id).in_(list(by_id)))
+        if negated is not None:
+            query = query.where(Evidence.negated == negated)
+    else:
+        kinds = [False, True] if negated is None else [negated]
+        firsts = [select(Evidence.id).where(Evidence.forecast_id == forecast_id, Evidence.negated == kind)
+                  .order_by(Evidence.published_at, Evidence.id).limit(per_forecast).offset(offset or None).subquery()
+                  for forecast_id in by_id for kind in kinds]
+        chosen = (union_all(*(select(first.c.id) for first in firsts)) if len(firsts) > 1
+                  else select(firsts[0].c.id)).subquery()
+        query = query.join(chosen, chosen.c.id == Evidence.id)
+    for row in session.exec(query):
+        forecast = by_id[row.forecast_id]
+        views[row.forecast_id].append(EvidenceView(
+            id=row.id, forecast_id=row.forecast_id, side=row.side, negated=row.negated,
+            in_window=forecast.opens <= published_day(row.published_at) <= forecast.closes, sentence=row.sentence,
+            matched_phrases=list(row.matched_phrases or []), publisher=row.publisher, published_at=row.published_at,
+            article_id=row.article_id, title=row.title, url=row.url))
     return views
 
 
-def evidence_for(session: Session, forecast_id: str) -> list[EvidenceView]:
-    """Every evidence row of a forecast, oldest article first (negated ones included: see
-    ``EvidenceView.counts``).  Raises NotFoundError for an unknown forecast."""
+def evidence_for(session: Session, forecast_id: str, *, negated: bool | None = None, limit: int | None = None,
+                 offset: int = 0) -> list[EvidenceView]:
+    """The evidence rows of a forecast, oldest article first (negated ones included unless
+    ``negated`` picks one kind: see ``EvidenceView.counts``); ``limit``/``offset`` page through
+    them.  Raises NotFoundError for an unknown forecast."""
     forecast = registry.get_forecast(session, forecast_id)
-    return _views(session, [forecast])[forecast.id]
+    if limit is None and not offset:
+        return _views(session, [forecast], negated=negated)[forecast.id]
+    if negated is None:
+        raise TrackerError("paging through evidence needs one kind at a time (negated=True or False)")
+    return _views(session, [forecast], negated=negated, per_forecast=limit or 1_000_000_000,
+                  offset=offset)[forecast.id]
 
 
 @dataclass
@@ -113,15 +140,29 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
             "decision_note": p.decision_note, "final_outcome": p.final_outcome, "auto_confirmed": p.auto_confirmed}
 
 
-def review_queue(session: Session, *, limit: int | None = None) -> list[ReviewItem]:
+def _queue_query():  # noqa: ANN202 - a select
+    return (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
+            .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)))
+
+
+def review_queue(session: Session, *, limit: int | None = None, offset: int = 0,
+                 evidence_limit: int | None = None) -> list[ReviewItem]:
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
-    its forecast and evidence.  Read-only (safe for a GET)."""
-    query = (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
-             .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
-             .order_by(Proposal.created_at, Proposal.id))
-    pairs = list(session.exec(query.limit(limit) if limit else query))
-    views = _views(session, [f for _, f in pairs])
+    its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
+    rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
+    query = _queue_query().order_by(Proposal.created_at, Proposal.id)
+    if limit:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    pairs = list(session.exec(query))
+    views = _views(session, [f for _, f in pairs], per_forecast=evidence_limit)
     return [ReviewItem(p, f, views[f.id]) for p, f in pairs]
+
+
+def review_count(session: Session) -> int:
+    """How many proposals wait for review (the length of :func:`review_queue`)."""
+    return session.exec(select(func.count()).select_from(_queue_query().subquery())).one()
 
 
 def get_proposal(session: Session, proposal_id: int) -> Proposal:
@@ -239,8 +280,6 @@ class ForecastResolutionSummary:
 
 
 def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, ForecastResolutionSummary]:
-    from sqlalchemy import func
-
     ids = list(forecast_ids)
     counts: dict[tuple[str, bool], int] = {}
     pending: dict[str, Proposal] = {}
@@ -257,8 +296,6 @@ def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, Foreca
 
 def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
-    from sqlalchemy import func
-
     rows = session.exec(select(Proposal.kind, func.count()).join(Forecast, Proposal.forecast_id == Forecast.id)
                         .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
                         .group_by(Proposal.kind))

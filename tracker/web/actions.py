@@ -2,7 +2,8 @@
 
 Thin: each looks the forecast up and calls :mod:`tracker.lifecycle` (the only code that
 changes a status) with the signed-in analyst as the actor, in the request's transaction;
-feed changes call :mod:`tracker.ingest` (the same checks as `tracker feeds add`).
+feed changes call :mod:`tracker.ingest` (the same checks as `tracker feeds add`); proposals are
+confirmed and rejected by :mod:`tracker.resolution` (as `tracker confirm` / `tracker reject` do).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from tracker import ingest, lifecycle, registry
+from tracker import ingest, lifecycle, registry, resolution
 from tracker.errors import FeedSettingError
-from tracker.models import Feed, Forecast, Outcome
+from tracker.models import Feed, Forecast, Outcome, Proposal
 from tracker.settings import parse_interval
 
 
@@ -61,3 +62,16 @@ def disable_feed(session: Session, feed_id: int, reason: str | None, actor: str)
 
 def remove_feed(session: Session, feed_id: int) -> int:
     return ingest.remove_feed(session, feed_id)
+
+
+# --- proposals: tracker.resolution decides (pending only, the lifecycle's rules, the audit) -----
+
+def confirm_proposal(session: Session, proposal_id: int, *, actor: str, outcome: Outcome | None,
+                     note: str | None) -> Proposal:
+    """Confirms a pending proposal (``outcome``: the analyst's, when it differs or none was proposed)."""
+    resolution.confirm(session, proposal_id, actor=actor, outcome=outcome, note=note or None)
+    return resolution.get_proposal(session, proposal_id)
+
+
+def reject_proposal(session: Session, proposal_id: int, *, actor: str, note: str) -> Proposal:
+    return resolution.reject(session, proposal_id, actor=actor, note=note)

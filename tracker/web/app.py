@@ -26,12 +26,14 @@ from tracker.scale import EstimativeScale
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta
+from tracker.web.api import review as api_review
 from tracker.web.api import scorecard as api_scorecard
 from tracker.web.errors import install_error_handlers
 from tracker.web.pages import auth as auth_pages
 from tracker.web.pages import exports as export_pages
 from tracker.web.pages import feeds as feed_pages
 from tracker.web.pages import forecasts as forecast_pages
+from tracker.web.pages import review as review_pages
 from tracker.web.pages import scorecard as scorecard_pages
 from tracker.web.scorecards import ScorecardCache
 from tracker.web.security import SecurityHeadersMiddleware
@@ -45,10 +47,12 @@ ROUTERS: list[APIRouter] = [
     auth_pages.router,
     scorecard_pages.router,
     forecast_pages.router,
+    review_pages.router,
     feed_pages.router,
     export_pages.router,
     api_meta.router,
     api_forecasts.router,
+    api_review.router,
     api_scorecard.router,
     api_feeds.router,
 ]

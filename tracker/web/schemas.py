@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tracker import registry
-from tracker.models import Feed, Outcome, Status
+from tracker.models import Feed, Outcome, Proposal, Status
+from tracker.resolution import EvidenceView, ReviewItem
 from tracker.urls import safe_url
 
 #: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
@@ -141,9 +142,15 @@ class ForecastDetailOut(BaseModel):
     probability_history: list[ProbabilityPointOut]
     resolutions: list[ResolutionOut]
     audit: list[AuditEntryOut]
+    proposal: ProposalOut | None = Field(description="the resolver's pending proposal, if any")
+    evidence: EvidencePageOut = Field(description="counting evidence, oldest article first (the first page; "
+                                                  "the rest from /api/forecasts/{id}/evidence)")
+    negated_evidence: EvidencePageOut = Field(description="evidence whose phrases were all negated (shown to "
+                                                          "reviewers, never counted)")
 
     @classmethod
-    def of(cls, detail: registry.ForecastDetail) -> ForecastDetailOut:
+    def of(cls, detail: registry.ForecastDetail, *, proposal: Proposal | None, evidence: EvidencePageOut,
+           negated_evidence: EvidencePageOut) -> ForecastDetailOut:
         f = detail.forecast
         source = SourceOut.model_validate(detail.source).model_copy(update={"url": safe_url(detail.source.url)})
         resolutions = [
@@ -159,6 +166,9 @@ class ForecastDetailOut(BaseModel):
             probability_history=[ProbabilityPointOut.model_validate(u) for u in detail.updates],
             resolutions=resolutions,
             audit=[AuditEntryOut.model_validate(a) for a in detail.audit],
+            proposal=ProposalOut.of(proposal) if proposal else None,
+            evidence=evidence,
+            negated_evidence=negated_evidence,
         )
 
 
@@ -177,6 +187,138 @@ class ReopenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: RequiredNote = Field(description="why the resolution is undone")
+
+
+# --- evidence, proposals, the review queue -----------------------------------------------------
+
+class EvidenceOut(BaseModel):
+    """One article bearing on one side of a forecast.  ``title``, ``sentence`` and ``publisher``
+    come from a feed (untrusted: escape them); ``url`` is withheld unless it is an http(s) link."""
+
+    id: int
+    side: Literal["yes", "no"]
+    counts: bool = Field(description="counts toward a proposal: not negated and published inside the window")
+    negated: bool
+    in_window: bool
+    sentence: str = Field(description="the sentence that matched, as the article wrote it")
+    matched_phrases: list[str]
+    publisher: str = Field(description="registered domain of the article (else of its feed's site)")
+    published_at: datetime
+    article_id: int
+    title: str
+    url: str | None
+
+    @classmethod
+    def of(cls, view: EvidenceView) -> EvidenceOut:
+        return cls(id=view.id, side=view.side, counts=view.counts, negated=view.negated, in_window=view.in_window,
+                   sentence=view.sentence, matched_phrases=view.matched_phrases, publisher=view.publisher,
+                   published_at=view.published_at, article_id=view.article_id, title=view.title,
+                   url=safe_url(view.url))
+
+
+class EvidencePageOut(BaseModel):
+    items: list[EvidenceOut]
+    total: int = Field(ge=0, description="rows of this kind, on all pages")
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1)
+    pages: int = Field(ge=1)
+
+
+ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_resolvable"]
+
+
+class ProposalOut(BaseModel):
+    id: int
+    forecast_id: str
+    kind: ProposalKindOut
+    outcome: Literal["yes", "no"] | None = Field(description="the resolver's outcome; null for disputed and "
+                                                             "not_yet_resolvable (the analyst decides)")
+    evidence_count: int
+    publishers: list[str]
+    decisive_on: date | None
+    reason: str
+    created_at: datetime
+    status: Literal["pending", "confirmed", "rejected", "superseded"]
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_note: str | None
+    final_outcome: Outcome | None
+    auto_confirmed: bool
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> ProposalOut:
+        return cls.model_validate(proposal.model_dump())
+
+
+class ReviewForecastOut(BaseModel):
+    id: str
+    question: str
+    status: Status
+    probability: float = Field(ge=0, le=1)
+    estimate: str
+    opens: date
+    closes: date
+    min_sources: int
+    default_at_close: str | None
+
+
+class ReviewItemOut(BaseModel):
+    proposal: ProposalOut
+    forecast: ReviewForecastOut
+    evidence: list[EvidenceOut] = Field(description="counting and out-of-window rows, oldest first (at most "
+                                                    "`evidence_limit`)")
+    evidence_total: int = Field(ge=0)
+    negated_evidence: list[EvidenceOut] = Field(description="negated rows, apart (at most `evidence_limit`)")
+    negated_evidence_total: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, item: ReviewItem, totals: tuple[int, int]) -> ReviewItemOut:
+        f = item.forecast
+        forecast = ReviewForecastOut(**f.model_dump(include=set(ReviewForecastOut.model_fields)))
+        return cls(proposal=ProposalOut.of(item.proposal), forecast=forecast,
+                   evidence=[EvidenceOut.of(e) for e in item.evidence if not e.negated], evidence_total=totals[0],
+                   negated_evidence=[EvidenceOut.of(e) for e in item.evidence if e.negated],
+                   negated_evidence_total=totals[1])
+
+
+class ReviewPageOut(BaseModel):
+    items: list[ReviewItemOut]
+    total: int = Field(ge=0, description="proposals waiting for review, on all pages")
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1)
+    pages: int = Field(ge=1)
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome | None = Field(default=None, description="the analyst's outcome when it differs from the "
+                                                              "proposed one; required for disputed and "
+                                                              "not_yet_resolvable proposals")
+    note: Text | None = Field(default=None, description="why (kept on the resolution and in the audit log)")
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: RequiredNote = Field(description="why the proposal is wrong (the same proposal is not made again "
+                                           "until a new publisher reports)")
+
+
+class DecisionOut(BaseModel):
+    proposal: ProposalOut
+    forecast_id: str
+    forecast_status: Status
+    forecast_outcome: Literal["yes", "no"] | None
+
+
+PROPOSAL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    400: {"model": ErrorOut, "description": "Bad input, e.g. a disputed proposal confirmed without an outcome"},
+    403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
+    404: {"model": ErrorOut, "description": "No such proposal"},
+    409: {"model": ErrorOut, "description": "The proposal is decided already, or its forecast is resolved"},
+}
 
 
 class IdentityOut(BaseModel):

@@ -22,6 +22,7 @@ from starlette.routing import NoMatchFound
 
 from tracker.urls import safe_url
 from tracker.web.deps import CSRF_FIELD
+from tracker.web.highlight import highlight
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -120,7 +121,7 @@ def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
     loader = jinja2.FileSystemLoader([*(extra_dirs or []), TEMPLATES_DIR])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_url=safe_url, percent=_percent, when=_when, num=_num)
+    env.filters.update(safe_url=safe_url, percent=_percent, when=_when, num=_num, highlight=highlight)
     return Jinja2Templates(env=env, context_processors=[_context])
 
 

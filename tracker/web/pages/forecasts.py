@@ -15,13 +15,17 @@ from tracker.models import Status
 from tracker.web import actions
 from tracker.web.charts import probability_chart
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
+from tracker.web.review import forecast_evidence
 from tracker.web.schemas import FORECAST_ID_PATTERN, ForecastListForm, ReopenIn, ResolveIn
 from tracker.web.templating import home_path, render
 from tracker.web.today import today
 
 router = APIRouter(include_in_schema=False)
 
-NOTICES = {"resolved": "The outcome is recorded.", "reopened": "The forecast is reopened."}
+NOTICES = {"resolved": "The outcome is recorded.", "reopened": "The forecast is reopened.",
+           "confirmed": "The proposal is confirmed: the outcome is recorded.",
+           "rejected": "The proposal is rejected: the forecast stays unresolved."}
+Done = Literal["resolved", "reopened", "confirmed", "rejected"]
 SORT_LABELS = {
     registry.ForecastSort.CLOSES: "close date, soonest first",
     registry.ForecastSort.CLOSES_DESC: "close date, latest first",
@@ -67,15 +71,21 @@ def forecasts_page(request: Request, session: SessionDep, _reader: ReaderDep,
 
 @router.get("/forecasts/{forecast_id}", name="forecast")
 def forecast_page(request: Request, forecast_id: str, session: SessionDep, _reader: ReaderDep,
-                  done: Annotated[Literal["resolved", "reopened"] | None, Query()] = None) -> Response:
+                  done: Annotated[Done | None, Query()] = None,
+                  evidence_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                  negated_page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     detail = registry.forecast_detail(session, _checked_id(forecast_id))
     forecast = detail.forecast
+    proposal, evidence, negated = forecast_evidence(session, forecast.id, page=evidence_page,
+                                                    negated_page=negated_page)
     return render(request, "forecasts/detail.html", {
         "d": detail, "f": forecast, "s": detail.source, "today": today(),
         "chart": probability_chart(detail.updates, forecast.opens, forecast.closes),
         "can_resolve": forecast.status in (Status.OPEN.value, Status.CLOSED.value),
         "can_reopen": forecast.status in (Status.RESOLVED.value, Status.ANNULLED.value),
         "notice": NOTICES.get(done or ""),
+        "proposal": proposal, "evidence": evidence, "negated": negated,
+        "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},
     })
 
 

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, String, Table, insert, inspect, text
+from sqlalchemy import Engine, Table, insert, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

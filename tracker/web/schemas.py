@@ -347,8 +347,9 @@ class ForecastListQuery(BaseModel):
                                          per_page=self.per_page)
 
 
-class ForecastListForm(ForecastListQuery):
-    """The same, as the list page's filter form sends it: an empty field (``status=``) means "any"."""
+class BlankIsUnset(BaseModel):
+    """Mixed into the query models of filter forms: a browser sends an empty field (``status=``)
+    for "any", which must mean the parameter is not set rather than an invalid value."""
 
     @model_validator(mode="before")
     @classmethod
@@ -356,6 +357,10 @@ class ForecastListForm(ForecastListQuery):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if v not in ("", None)}
         return data
+
+
+class ForecastListForm(BlankIsUnset, ForecastListQuery):
+    """The same, as the list page's filter form sends it: an empty field (``status=``) means "any"."""
 
 
 # --- feeds -----------------------------------------------------------------------------------

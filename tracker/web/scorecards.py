@@ -19,9 +19,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -29,7 +28,7 @@ from tracker.errors import ScoringError
 from tracker.models import AuditEntry, Forecast, Resolution
 from tracker.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
-from tracker.web.schemas import Text
+from tracker.web.schemas import BlankIsUnset, Text
 from tracker.web.today import today
 
 #: bootstrap resamples behind the page's intervals (the CLI and the downloads use 1,000): enough
@@ -65,15 +64,8 @@ class ScorecardQuery(BaseModel):
                 if v not in (None, "")}
 
 
-class ScorecardForm(ScorecardQuery):
+class ScorecardForm(BlankIsUnset, ScorecardQuery):
     """The same, as the page's filter form sends it: an empty field means "any"."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_unset(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None)}
-        return data
 
 
 def fingerprint(session: Session) -> tuple[int, int, int]:

@@ -185,12 +185,13 @@ def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
 
 # --- serving and loading ---------------------------------------------------------------------
 
-def serve(database_url: str, data_dir: Path) -> tuple[subprocess.Popen, str, Path]:
-    """`tracker serve` on 127.0.0.1, a port the OS picks; returns the process, its URL, its log."""
+def serve(database_url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str, Path]:
+    """`tracker serve --workers N` on 127.0.0.1, a port the OS picks; returns the process, its URL, its log."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
            "TRACKER_DATABASE_URL": database_url, "TRACKER_DATA_DIR": str(data_dir)}
     log = data_dir / "serve.log"
-    process = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--host", "127.0.0.1", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--host", "127.0.0.1", "--port", "0",
+                                "--workers", str(workers)],
                                env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -270,6 +271,8 @@ def main() -> None:
     parser.add_argument("--evidence", type=int, default=500_000)
     parser.add_argument("--requests", type=int, default=400, help="requests per page (after a warm-up of 10)")
     parser.add_argument("--concurrency", type=int, default=4, help="clients at once")
+    parser.add_argument("--server-workers", type=int, default=2,
+                        help="`tracker serve --workers`: server processes (default 2, one per core here)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
@@ -281,9 +284,9 @@ def main() -> None:
         print(f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in {time.perf_counter() - start:.1f} s")
         cold_costs(engine)
         engine.dispose()
-        process, base, log = serve(url, Path(tmp))
+        process, base, log = serve(url, Path(tmp), args.server_workers)
         try:
-            print(f"serving at {base}; {args.concurrency} concurrent clients, {args.requests} requests per page")
+            print(f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} concurrent clients, {args.requests} requests per page")
             print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
             peer = None
             for label, path in PAGES:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tracker import auth
+from tracker import auth, db
 from tracker.cli._app import app, console, current_user, error_console, state
 from tracker.db import session_scope
 from tracker.errors import TrackerError
@@ -24,16 +24,26 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes sharing the port (about one "
+                                                             "per CPU core); each keeps its own scorecard cache")] = 1,
 ) -> None:
     """Serve the web app and JSON API (upgrades the database schema first)."""
     import uvicorn
 
-    from tracker.web import create_app
-
-    web_app = create_app(state(ctx).settings)
+    settings = state(ctx).settings
     where = f" on http://{host}:{port}/" if port else ""  # port 0: uvicorn logs the port it got
     console.print(f"Serving the forecast tracker{where} (JSON API under /api/; Ctrl-C stops)")
-    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
+    if workers == 1:
+        from tracker.web import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    # Several processes: each builds its app from the same TRACKER_* environment this command read.
+    # The schema is upgraded here, once, so the workers' own start-up upgrade finds nothing to do
+    # and cannot race.
+    db.upgrade(state(ctx).engine)
+    uvicorn.run("tracker.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)
 
 
 def _read_password(from_stdin: bool) -> str:

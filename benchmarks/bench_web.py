@@ -197,12 +197,26 @@ def serve(database_url: str, data_dir: Path, workers: int) -> tuple[subprocess.P
     while time.monotonic() < deadline:
         found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
         if found:
+            _wait_until_up(found.group(1))
             return process, found.group(1), log
         if process.poll() is not None:
             break
         time.sleep(0.1)
     process.kill()
     raise SystemExit(f"the web app did not start:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+def _wait_until_up(base: str) -> None:
+    """The parent process logs its address before its worker processes accept connections."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
 
 
 async def load(base: str, path: str, requests: int, concurrency: int) -> dict[str, float]:

@@ -60,12 +60,17 @@ class ForecastSummary(BaseModel):
         return cls.model_validate(row, from_attributes=True)
 
 
-class ForecastPageOut(BaseModel):
-    items: list[ForecastSummary]
-    total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
+class PageOut(BaseModel):
+    """One page of a paginated list; subclasses add ``items`` and ``total`` (described for their list)."""
+
     page: int = Field(ge=1)
     per_page: int = Field(ge=1)
     pages: int = Field(ge=1)
+
+
+class ForecastPageOut(PageOut):
+    items: list[ForecastSummary]
+    total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
 
 
 class SourceOut(BaseModel):
@@ -216,12 +221,9 @@ class EvidenceOut(BaseModel):
                    url=safe_url(view.url))
 
 
-class EvidencePageOut(BaseModel):
+class EvidencePageOut(PageOut):
     items: list[EvidenceOut]
     total: int = Field(ge=0, description="rows of this kind, on all pages")
-    page: int = Field(ge=1)
-    per_page: int = Field(ge=1)
-    pages: int = Field(ge=1)
 
 
 ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_resolvable"]
@@ -281,12 +283,9 @@ class ReviewItemOut(BaseModel):
                    negated_evidence_total=totals[1])
 
 
-class ReviewPageOut(BaseModel):
+class ReviewPageOut(PageOut):
     items: list[ReviewItemOut]
     total: int = Field(ge=0, description="proposals waiting for review, on all pages")
-    page: int = Field(ge=1)
-    per_page: int = Field(ge=1)
-    pages: int = Field(ge=1)
 
 
 class ConfirmIn(BaseModel):

@@ -42,7 +42,8 @@ def _serve(feeds: int, entries: int, ready, stop) -> None:  # noqa: ANN001 - mul
         stop.wait()
 
 
-def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int) -> tuple[int, float, float]:
+def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int,
+               parse_processes: int | None) -> tuple[int, float, float]:
     from tracker import db
     from tracker.db import session_scope
     from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed
@@ -53,7 +54,7 @@ def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int) -> tuple[
         for i in range(feeds):
             add_feed(session, f"{base}/feed/{i}.xml", interval=timedelta(minutes=30))
     with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-        poller = Poller(engine, fetcher)
+        poller = Poller(engine, fetcher, parse_processes=parse_processes)  # as `tracker poll` runs it
         started = time.perf_counter()
         results = poller.poll_due(concurrency=concurrency)
         elapsed = time.perf_counter() - started
@@ -88,6 +89,8 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4, help="our poll threads (per-host limit stays 2)")
+    parser.add_argument("--parse-processes", type=int, default=None,
+                        help="our parse worker processes (default: one per core, as `tracker poll`; 0: none)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of (ours, reader), alternating, each on fresh databases; the machine is "
                              "shared, so the median of the rounds is reported with their spread")
@@ -102,7 +105,8 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             with tempfile.TemporaryDirectory() as tmp:
                 workdir = Path(tmp)
-                ours, ours_s, repoll_s = bench_ours(base, args.feeds, workdir, args.concurrency)
+                ours, ours_s, repoll_s = bench_ours(base, args.feeds, workdir, args.concurrency,
+                                                         args.parse_processes)
                 theirs, theirs_s = bench_reader(base, args.feeds, workdir, workers=2)
             rounds.append((ours / ours_s, theirs / theirs_s, repoll_s))
             print(f"round {number}: ours {ours} entries in {ours_s:5.2f} s = {ours / ours_s:6.0f}/s, "

@@ -13,7 +13,8 @@ from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
-from tracker.ingest._store import article_rows, insert_articles
+from tracker.ingest._rows import article_rows
+from tracker.ingest._store import insert_articles
 from tracker.ingest._parse import parse_feed
 from tracker.models import Article, Feed, utcnow
 

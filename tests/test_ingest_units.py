@@ -14,7 +14,7 @@ from tracker.ingest._fetch import parse_retry_after
 from tracker.ingest._parse import harden, html_to_text, parse_feed
 from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, server_wish
 from tracker.ingest._ssrf import check_url
-from tracker.ingest._store import article_rows, canonical_url, identities
+from tracker.ingest._rows import article_rows, canonical_url, identities
 from tracker.settings import parse_interval
 
 NOW = datetime(2022, 1, 21, 12, tzinfo=timezone.utc)

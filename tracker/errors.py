@@ -269,6 +269,18 @@ class FeedError(TrackerError):
         self.permanent = permanent
         super().__init__(f"{kind}: {message} ({url})")
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its fields: a parse error crosses from a parse worker process (``_parsepool``),
+        and the subclasses' own ``__init__`` signatures would not take ``args`` back."""
+        return _rebuild_error, (type(self), self.args, self.__dict__.copy())
+
+
+def _rebuild_error(cls: type[FeedError], args: tuple, fields: dict) -> FeedError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(fields)
+    return error
+
 
 class FetchError(FeedError):
     """The feed could not be downloaded (network, HTTP status, size, redirects)."""

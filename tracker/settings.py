@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="Poll tasks a worker (and `tracker poll`) runs at the same time; per-host politeness "
         "still allows at most 2 requests in flight per host.",
     )
+    parse_processes: int | None = Field(
+        default=None,
+        ge=0,
+        description="Worker processes that parse feeds while `tracker poll` polls many at once (unset: one "
+        "per CPU core; 0: parse in the polling threads).  Celery workers parse in their own process.",
+    )
 
     @field_validator("poll_interval", mode="before")
     @classmethod

@@ -194,7 +194,7 @@ def poll(
         console.print("No feed is due; `tracker feeds list` shows the next checks (or use --all).")
         return
     with ingest.make_fetcher(st.settings) as fetcher:
-        poller = ingest.Poller(engine, fetcher)
+        poller = ingest.make_poller(st.settings, engine, fetcher=fetcher)
         with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[new]} new"),
                       TimeElapsedColumn(), console=console, transient=False) as progress:
             task = progress.add_task("poll", total=len(feed_ids), new=0)

@@ -11,41 +11,69 @@ Public API (``tracker.ingest``):
 - the hand-off to the next stage: :data:`new_articles` (see :mod:`tracker.ingest.hooks`).
 
 Private modules, one responsibility each: ``_fetch`` (HTTP with limits), ``_ssrf`` (address
-guard), ``_parse`` (hardening and parsing), ``_schedule`` (next-check times), ``_store``
+guard), ``_parse`` (hardening and parsing), ``_rows`` (article rows), ``_parsepool`` (parsing
+in worker processes), ``_schedule`` (next-check times), ``_store``
 (exactly-once storage), ``_writes`` (write transactions, group commit on SQLite), ``_opml``.
 """
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-from tracker.ingest._fetch import Fetcher, FetchLimits, HostBusyError, HostLimiter, LocalHostLimiter, RedisHostLimiter
-from tracker.ingest._ssrf import AddressGuard
-from tracker.ingest.feeds import (
-    ErrorKind, Outcome, Poller, PollResult, add_feed, article_counts, disable_feed, due_feed_ids, enable_feed, export_opml,
-    get_feed, import_opml, list_articles, list_feeds, remove_feed, unmatched_article_ids,
-)
-from tracker.ingest.hooks import new_articles
-from tracker.settings import Settings
+    from tracker.ingest._fetch import Fetcher, FetchLimits, HostBusyError, HostLimiter, LocalHostLimiter, RedisHostLimiter
+    from tracker.ingest._ssrf import AddressGuard
+    from tracker.ingest.feeds import (
+        ErrorKind, Outcome, Poller, PollResult, add_feed, article_counts, disable_feed, due_feed_ids, enable_feed,
+        export_opml, get_feed, import_opml, list_articles, list_feeds, remove_feed, unmatched_article_ids,
+    )
+    from tracker.ingest.hooks import new_articles
+    from tracker.settings import Settings
+
+# The public names are imported on first use (PEP 562): a parse worker process (``_parsepool``)
+# imports ``tracker.ingest._parsepool``, and with eager imports here it would load SQLAlchemy,
+# httpx and the models too, tripling its start-up time for nothing.
+_EXPORTS = {
+    "tracker.ingest._fetch": ("Fetcher", "FetchLimits", "HostBusyError", "HostLimiter", "LocalHostLimiter",
+                              "RedisHostLimiter"),
+    "tracker.ingest._ssrf": ("AddressGuard",),
+    "tracker.ingest.feeds": ("ErrorKind", "Outcome", "Poller", "PollResult", "add_feed", "article_counts",
+                             "disable_feed", "due_feed_ids", "enable_feed", "export_opml", "get_feed", "import_opml",
+                             "list_articles", "list_feeds", "remove_feed", "unmatched_article_ids"),
+    "tracker.ingest.hooks": ("new_articles",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def make_fetcher(settings: Settings, *, limits: FetchLimits | None = None,
                  host_limiter: HostLimiter | None = None, guard: AddressGuard | None = None) -> Fetcher:
     """The one HTTP client of a worker (or of `tracker poll`), configured from the settings."""
+    from tracker.ingest._fetch import Fetcher, FetchLimits
+    from tracker.ingest._ssrf import AddressGuard
+
     return Fetcher(limits or FetchLimits(), guard or AddressGuard(allow_private=settings.allow_private_feeds),
                    host_limiter)
 
 
 def make_poller(settings: Settings, engine: Engine, *, fetcher: Fetcher | None = None,
                 lease: timedelta = timedelta(minutes=5)) -> Poller:
-    return Poller(engine, fetcher or make_fetcher(settings), lease=lease)
+    """The poller of a worker or of `tracker poll`: fetcher, lease and parse processes from the settings."""
+    from tracker.ingest.feeds import Poller
+
+    return Poller(engine, fetcher or make_fetcher(settings), lease=lease, parse_processes=settings.parse_processes)
 
 
-__all__ = [
-    "AddressGuard", "ErrorKind", "FetchLimits", "Fetcher", "HostBusyError", "HostLimiter", "LocalHostLimiter",
-    "Outcome", "PollResult", "Poller", "RedisHostLimiter", "add_feed", "article_counts", "disable_feed", "due_feed_ids",
-    "enable_feed", "export_opml", "get_feed", "import_opml", "list_articles", "list_feeds", "make_fetcher",
-    "make_poller", "new_articles", "remove_feed", "unmatched_article_ids",
-]
+__all__ = sorted([*_MODULE_OF, "make_fetcher", "make_poller"])

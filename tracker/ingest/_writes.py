@@ -25,7 +25,9 @@ from tracker.db import session_scope
 T = TypeVar("T")
 
 
-class _Write(Generic[T]):
+class Write(Generic[T]):
+    """One unit of work and, once it ran, its value or the error it raised."""
+
     def __init__(self, work: Callable[[Session], T]) -> None:
         self.work = work
         self.value: T | None = None
@@ -45,24 +47,37 @@ class WriteQueue:
         self.grouped = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()         # the one writer of this process
         self._pending_lock = threading.Lock()
-        self._pending: list[_Write] = []
+        self._pending: list[Write] = []
 
     def run(self, work: Callable[[Session], T]) -> T:
         """The value of ``work``, after its transaction (maybe shared with others) committed."""
         if not self.grouped:
             with session_scope(self.engine) as session:
                 return work(session)
-        write = _Write(work)
+        return self.run_all([work])[0].result()
+
+    def run_all(self, works: list[Callable[[Session], T]]) -> list[Write[T]]:
+        """Runs each of ``works`` as its own all-or-nothing unit (on SQLite they share one
+        transaction while none fails); each :class:`Write` holds its value or its error."""
+        writes = [Write(work) for work in works]
+        if not self.grouped:
+            for write in writes:
+                try:
+                    with session_scope(self.engine) as session:
+                        write.value = write.work(session)
+                except Exception as exc:  # noqa: BLE001 - carried to the caller by Write.result()
+                    write.error = exc
+            return writes
         with self._pending_lock:
-            self._pending.append(write)
+            self._pending.extend(writes)
         with self._lock:
             with self._pending_lock:
                 group, self._pending = self._pending, []
             if group:  # empty when another thread's group already ran ours
                 self._run_group(group)
-        return write.result()
+        return writes
 
-    def _run_group(self, group: list[_Write]) -> None:
+    def _run_group(self, group: list[Write]) -> None:
         if len(group) > 1:
             try:
                 with session_scope(self.engine) as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,9 +24,9 @@ from tracker.errors import FeedError, FeedUrlError, NotFoundError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
 from tracker.ingest._opml import read_opml, write_opml
-from tracker.ingest._parse import parse_feed
+from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
 from tracker.ingest._ssrf import check_url
-from tracker.ingest._store import article_rows, insert_articles
+from tracker.ingest._store import insert_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, Feed, utcnow
@@ -187,22 +187,9 @@ def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
 
 # --- polling ------------------------------------------------------------------------------
 
-@dataclass
-class Prepared:
-    """A parsed feed reduced to what storing it needs, made before the write lock is taken."""
-
-    title: str | None
-    site_url: str | None
-    ttl_s: int | None
-    entries: int
-    rows: list[dict]
-
-
-def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
-    """Parses ``body`` and makes its article rows (all the per-entry work); raises FeedParseError."""
-    parsed = parse_feed(body, url)
-    return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
-                    article_rows(feed_id, parsed.entries, fetched_at))
+MIN_FEEDS_FOR_PROCESSES = 8
+"""``poll_due`` parses in worker processes from this many feeds on; for fewer, starting them
+costs more than it saves."""
 
 
 @dataclass
@@ -215,27 +202,51 @@ class _Claim:
     failures: int
 
 
+@dataclass
+class _Fetched:
+    """One claimed feed after its fetch and parse: the response and rows, or the error."""
+
+    claim: _Claim
+    response: FetchResult | None = None
+    parsed: Prepared | None = None
+    error: FeedError | None = None
+
+
+@dataclass
+class _Outcome:
+    """What storing one fetched feed takes: the unit of work, and the result it leads to."""
+
+    work: Callable[[Session], list[int] | bool | None]
+    finish: Callable[[list[int] | bool | None], PollResult]
+
+
 class Poller:
-    """Polls feeds with one shared :class:`Fetcher`; safe to use from several threads."""
+    """Polls feeds with one shared :class:`Fetcher`; safe to use from several threads.
+
+    ``parse_processes`` (0: none, None: one per core) parse for :meth:`poll_due` when it polls
+    many feeds (see ``_parsepool``); :meth:`poll_feed` always parses in the calling thread.
+    """
 
     def __init__(self, engine: Engine, fetcher: Fetcher, *, lease: timedelta = timedelta(minutes=5),
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, parse_processes: int | None = 0) -> None:
         self.engine = engine
         self.fetcher = fetcher
         self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
         self.rng = rng or random.Random()
+        self.parse_processes = cpu_count() if parse_processes is None else parse_processes
         self.writes = WriteQueue(engine)  # group commit on SQLite (see _writes)
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
         """One poll of one feed.  Idempotent: a feed that is not due (unless ``force``), disabled,
         removed, or held by another poller is skipped."""
-        claim = self._claim(feed_id, force)
-        if claim is None:
-            return PollResult(feed_id, Outcome.SKIPPED, message="not due, disabled, removed or being polled")
+        claims = self._claim([feed_id], force)
+        if not claims:
+            return _skipped(feed_id)
         try:
-            result = self._poll_claimed(claim)
+            outcome = self._outcome(self._fetch(claims[0], _INLINE))
+            result = outcome.finish(self.writes.run(outcome.work))
         except BaseException:
-            self._release(feed_id)
+            self._release([feed_id])
             raise
         new_articles.send(result.new_article_ids, engine=self.engine)
         return result
@@ -243,51 +254,56 @@ class Poller:
     def poll_due(self, *, concurrency: int = 4, force: bool = False,
                  feed_ids: list[int] | None = None,
                  progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
-        """Polls every due feed (or ``feed_ids``) in-process with ``concurrency`` threads."""
+        """Polls every due feed (or ``feed_ids``) in-process: ``concurrency`` threads fetch,
+        the parse processes parse, and this thread claims feeds a few at a time and stores what
+        has arrived, several feeds to a transaction (each still all-or-nothing)."""
         if feed_ids is None:
             with session_scope(self.engine) as session:
                 feed_ids = due_feed_ids(session)
-        results: list[PollResult] = []
-        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="poll") as pool:
-            for result in pool.map(lambda fid: self.poll_feed(fid, force=force), feed_ids):
-                results.append(result)
-                if progress:
-                    progress(result)
-        return results
+        processes = self.parse_processes if len(feed_ids) >= MIN_FEEDS_FOR_PROCESSES else 0
+        with ParsePool(processes) as parser, ThreadPoolExecutor(max(1, concurrency), "poll") as fetchers:
+            return _Pipeline(self, parser, fetchers, force, progress).run(feed_ids, in_flight=2 * max(1, concurrency))
 
     # -- steps --
 
-    def _claim(self, feed_id: int, force: bool) -> _Claim | None:
-        """Takes the feed's lease with one conditional ``UPDATE ... RETURNING`` (the claim and the
-        read of what the fetch needs are one statement, one round trip)."""
+    def _claim(self, feed_ids: list[int], force: bool) -> list[_Claim]:
+        """Takes the leases of those of ``feed_ids`` that may be polled, with one conditional
+        ``UPDATE ... RETURNING`` (the claim and the read of what the fetch needs are one
+        statement, one round trip); in the order of ``feed_ids``."""
         now = utcnow()
-        conditions = [_FEED.c.id == feed_id, _FEED.c.disabled_at.is_(None),
+        conditions = [_FEED.c.id.in_(feed_ids), _FEED.c.disabled_at.is_(None),
                       or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now)]
         if not force:
             conditions.append(_FEED.c.next_check_at <= now)
         statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
-                     .returning(_FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
+                     .returning(_FEED.c.id, _FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
                                 _FEED.c.consecutive_failures))
-        row = self.writes.run(lambda session: session.connection().execute(statement).first())
-        if row is None:
-            return None
-        return _Claim(feed_id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
-                      row.consecutive_failures)
+        rows = self.writes.run(lambda session: session.connection().execute(statement).all())
+        claims = {row.id: _Claim(row.id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
+                                 row.consecutive_failures) for row in rows}
+        return [claims[feed_id] for feed_id in feed_ids if feed_id in claims]
 
-    def _release(self, feed_id: int) -> None:
+    def _release(self, feed_ids: list[int]) -> None:
         self.writes.run(lambda session: session.connection().execute(
-            update(_FEED).where(_FEED.c.id == feed_id).values(lease_until=None)))
+            update(_FEED).where(_FEED.c.id.in_(feed_ids)).values(lease_until=None)))
 
-    def _poll_claimed(self, claim: _Claim) -> PollResult:
+    def _fetch(self, claim: _Claim, parser: ParsePool) -> _Fetched:
+        """Fetch and parse, no transaction open; a feed error is kept, not raised."""
         try:
             response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
-            parsed = None if response.not_modified else prepare(claim.id, response.body, response.url,
-                                                                 response.fetched_at)
+            parsed = None if response.not_modified else parser.prepare(claim.id, response.body, response.url,
+                                                                       response.fetched_at)
         except FeedError as error:
-            return self._record_failure(claim, error)
-        return self._record_success(claim, response, parsed)
+            return _Fetched(claim, error=error)
+        return _Fetched(claim, response, parsed)
 
-    def _record_success(self, claim: _Claim, response: FetchResult, parsed: Prepared | None) -> PollResult:
+    def _outcome(self, fetched: _Fetched) -> _Outcome:
+        if fetched.error is not None:
+            return self._failure(fetched.claim, fetched.error)
+        assert fetched.response is not None
+        return self._success(fetched.claim, fetched.response, fetched.parsed)
+
+    def _success(self, claim: _Claim, response: FetchResult, parsed: Prepared | None) -> _Outcome:
         now = response.fetched_at
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
@@ -308,14 +324,16 @@ class Poller:
                 return None
             return insert_articles(session, parsed.rows) if parsed is not None else []
 
-        new_ids = self.writes.run(store)
-        if new_ids is None:
-            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-        outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
-        return PollResult(claim.id, outcome, claim.url, new_ids, parsed.entries if parsed else 0,
-                          next_check_at=next_check)
+        def finish(new_ids: list[int] | None) -> PollResult:
+            if new_ids is None:
+                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+            outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
+            return PollResult(claim.id, outcome, claim.url, new_ids, parsed.entries if parsed else 0,
+                              next_check_at=next_check)
 
-    def _record_failure(self, claim: _Claim, error: FeedError) -> PollResult:
+        return _Outcome(store, finish)
+
+    def _failure(self, claim: _Claim, error: FeedError) -> _Outcome:
         now = utcnow()
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
@@ -326,14 +344,84 @@ class Poller:
                       lease_until=None)
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
-        if not self.writes.run(lambda session: self._update_feed(session, claim.id, values)):
-            return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
-        outcome = Outcome.GONE if error.permanent else Outcome.FAILED
-        return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
-                          next_check_at=next_check)
+
+        def finish(updated: bool) -> PollResult:
+            if not updated:
+                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+            outcome = Outcome.GONE if error.permanent else Outcome.FAILED
+            return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
+                              next_check_at=next_check)
+
+        return _Outcome(lambda session: self._update_feed(session, claim.id, values), finish)
 
     @staticmethod
     def _update_feed(session: Session, feed_id: int, values: dict) -> bool:
         """One ``UPDATE`` of the feed row (no ORM object loaded); False when the feed is gone."""
         statement = update(_FEED).where(_FEED.c.id == feed_id).values(**values)
         return bool(session.connection().execute(statement).rowcount)
+
+
+_INLINE = ParsePool(0)
+
+
+def _skipped(feed_id: int) -> PollResult:
+    return PollResult(feed_id, Outcome.SKIPPED, message="not due, disabled, removed or being polled")
+
+
+class _Pipeline:
+    """One ``poll_due`` run: claims feeds as fetch threads free up, stores what arrives.
+
+    At most ``in_flight`` feeds are claimed and not yet stored, so a lease never waits long
+    for its fetch; everything fetched since the last write is stored in one group (one
+    transaction on SQLite, each feed still all-or-nothing: see ``_writes``).  If the run is
+    interrupted, the leases of the feeds not stored are given back.
+    """
+
+    def __init__(self, poller: Poller, parser: ParsePool, fetchers: ThreadPoolExecutor, force: bool,
+                 progress: Callable[[PollResult], None] | None) -> None:
+        self.poller, self.parser, self.fetchers = poller, parser, fetchers
+        self.force, self.progress = force, progress
+        self.results: list[PollResult] = []
+        self.pending: set[Future[_Fetched]] = set()
+        self.claimed: set[int] = set()
+
+    def run(self, feed_ids: list[int], *, in_flight: int) -> list[PollResult]:
+        waiting = list(feed_ids)
+        try:
+            while waiting or self.pending:
+                if waiting and len(self.pending) < in_flight:
+                    batch, waiting = waiting[:in_flight - len(self.pending)], waiting[in_flight - len(self.pending):]
+                    self._start(batch)
+                    continue
+                done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+                self._store([future.result() for future in done])
+        except BaseException:
+            for future in self.pending:
+                future.cancel()
+            if self.claimed:
+                self.poller._release(sorted(self.claimed))
+            raise
+        order = {feed_id: index for index, feed_id in enumerate(feed_ids)}
+        return sorted(self.results, key=lambda result: order[result.feed_id])
+
+    def _start(self, feed_ids: list[int]) -> None:
+        claims = self.poller._claim(feed_ids, self.force)
+        taken = {claim.id for claim in claims}
+        self._report([_skipped(feed_id) for feed_id in feed_ids if feed_id not in taken])
+        self.claimed |= taken
+        self.pending |= {self.fetchers.submit(self.poller._fetch, claim, self.parser) for claim in claims}
+
+    def _store(self, fetched: list[_Fetched]) -> None:
+        outcomes = [self.poller._outcome(item) for item in fetched]
+        writes = self.poller.writes.run_all([outcome.work for outcome in outcomes])
+        results = [outcome.finish(write.result()) for outcome, write in zip(outcomes, writes)]
+        self.claimed -= {item.claim.id for item in fetched}
+        for result in results:
+            new_articles.send(result.new_article_ids, engine=self.poller.engine)
+        self._report(results)
+
+    def _report(self, results: list[PollResult]) -> None:
+        self.results.extend(results)
+        if self.progress:
+            for result in results:
+                self.progress(result)

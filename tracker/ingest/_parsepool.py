@@ -1,0 +1,117 @@
+"""Parsing fetched bodies into article rows, in the calling thread or in worker processes.
+
+Why processes: parsing a feed and making its rows is pure-Python work, about 25 µs an entry.
+Done in the poll threads it holds the GIL, so one process fetches, parses and stores on one
+core while the others idle; with a pool, ``Poller.poll_due`` fetches and stores while the
+workers parse on the other cores.  Celery workers are processes already and parse in-line.
+
+The workers start by ``forkserver`` (``spawn`` where that is missing), never by a plain fork:
+the polling process has threads (the poll threads, httpx's pool) whose locks a fork would copy
+in whatever state they are.  A worker imports only this module, the parser and the row making
+(``tracker.ingest`` loads its public names lazily), so it is ready in a fraction of a second.
+
+A worker that dies (a crash in a C parser, the OOM killer) breaks the pool and every parse
+waiting on it; the pool is started again and each of those feeds gets a second try, so one
+bad document costs its own feed an error, not the whole run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.errors import FeedParseError
+from tracker.ingest._parse import parse_feed
+from tracker.ingest._rows import article_rows
+
+
+@dataclass
+class Prepared:
+    """A parsed feed reduced to what storing it needs, made before any write lock is taken."""
+
+    title: str | None
+    site_url: str | None
+    ttl_s: int | None
+    entries: int
+    rows: list[dict]
+
+
+def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
+    """Parses ``body`` and makes its article rows (all the per-entry work); raises FeedParseError."""
+    parsed = parse_feed(body, url)
+    return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
+                    article_rows(feed_id, parsed.entries, fetched_at))
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (its affinity, where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class ParsePool:
+    """``prepare`` in ``processes`` worker processes (0: in the calling thread).  Thread-safe."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.processes, mp_context=_context())
+
+    def _running(self) -> ProcessPoolExecutor:
+        """The executor, started by the first body to parse (a run of 304s starts none)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._start()
+            return self._executor
+
+    def prepare(self, feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
+        if not self.processes:
+            return prepare(feed_id, body, url, fetched_at)
+        for attempt in (1, 2):
+            executor = self._running()
+            try:
+                return self._submit(executor, feed_id, body, url, fetched_at).result()
+            except BrokenProcessPool as exc:
+                self._restart(executor)
+                if attempt == 2:
+                    raise FeedParseError(url, "the parser process died twice while parsing this feed "
+                                              f"({exc}); it will be tried again at the next poll") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _submit(self, executor: ProcessPoolExecutor, *args: object) -> Future[Prepared]:
+        try:
+            return executor.submit(prepare, *args)
+        except RuntimeError as exc:  # the pool was restarted by another thread a moment ago
+            raise BrokenProcessPool(str(exc)) from exc
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:  # only the first thread that saw it break restarts it
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

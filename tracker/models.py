@@ -211,22 +211,29 @@ class Article(SQLModel, table=True):
     URL (tracking parameters removed), unique across feeds.  Both are database constraints, so
     racing pollers cannot store a story twice.  ``feed_id`` becomes NULL when the feed is removed:
     articles are kept (they may be evidence).  ``matched_at`` is set by the resolution stage.
+
+    Dates are indexed per feed, ``(feed_id, published_at)``, not across feeds: a poll's rows
+    then land in one feed's stretch of the index, where a single date index spreads them over
+    all of it and every commit rewrites most of its pages (about half of a poll's storing cost;
+    ``docs/dev.md``).  The newest articles of all feeds are the newest of each feed, merged
+    (:func:`tracker.ingest.list_articles`).
     """
 
     __tablename__ = "article"
     __table_args__ = (
         UniqueConstraint("feed_id", "identity", name="uq_article_feed_identity"),
         Index("ix_article_unmatched", "matched_at", "id"),
+        Index("ix_article_feed_published", "feed_id", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    feed_id: int | None = Field(default=None, foreign_key="feed.id", index=True, ondelete="SET NULL")
+    feed_id: int | None = Field(default=None, foreign_key="feed.id", ondelete="SET NULL")
     identity: str = Field(max_length=64)
     guid: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, unique=True, max_length=2000)
     title: str
     summary: str = ""
-    published_at: datetime = _ts(index=True)
+    published_at: datetime = _ts()
     published_estimated: bool = Field(default=False, description="no usable date: fetched time used")
     fetched_at: datetime = _ts()
     content_hash: str = Field(max_length=64)

@@ -10,6 +10,7 @@ finally hand the new article ids to :data:`tracker.ingest.hooks.new_articles`.
 from __future__ import annotations
 
 import enum
+import heapq
 import random
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -168,16 +169,39 @@ def due_feed_ids(session: Session, now: datetime | None = None, limit: int | Non
 
 # --- articles -----------------------------------------------------------------------------
 
+_NEWEST_FIRST = (col(Article.published_at).desc(), col(Article.id).desc())
+
+
 def list_articles(session: Session, *, feed_id: int | None = None, text: str | None = None,
                   limit: int = 50) -> list[Article]:
-    """Newest first; ``text`` matches title or summary, case-insensitively."""
+    """Newest first; ``text`` matches title or summary, case-insensitively (a scan).
+
+    Dates are indexed per feed (see :class:`~tracker.models.Article`), so the newest of all
+    feeds are merged from each feed's newest ``limit``: one index range per feed, whatever the
+    number of articles."""
     query = select(Article)
-    if feed_id is not None:
-        query = query.where(Article.feed_id == feed_id)
     if text:
         pattern = f"%{text}%"
         query = query.where(or_(col(Article.title).ilike(pattern), col(Article.summary).ilike(pattern)))
-    return list(session.exec(query.order_by(col(Article.published_at).desc(), col(Article.id).desc()).limit(limit)))
+    elif feed_id is None:
+        return _newest_of_every_feed(session, limit)
+    if feed_id is not None:
+        query = query.where(Article.feed_id == feed_id)
+    return list(session.exec(query.order_by(*_NEWEST_FIRST).limit(limit)))
+
+
+def _newest_of_every_feed(session: Session, limit: int) -> list[Article]:
+    feeds = [*session.exec(select(Feed.id)), None]  # None: articles of removed feeds
+    newest: list[tuple[datetime, int]] = []
+    for feed_id in feeds:
+        same_feed = Article.feed_id == feed_id if feed_id is not None else col(Article.feed_id).is_(None)
+        rows = session.exec(select(Article.published_at, Article.id).where(same_feed)
+                            .order_by(*_NEWEST_FIRST).limit(limit))
+        newest = heapq.nlargest(limit, [*newest, *rows])
+    if not newest:
+        return []
+    ids = [article_id for _, article_id in newest]
+    return list(session.exec(select(Article).where(col(Article.id).in_(ids)).order_by(*_NEWEST_FIRST)))
 
 
 def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:

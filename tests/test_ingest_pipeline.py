@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, news_items, rss
+from tracker import db
 from tracker.db import session_scope
 from tracker.errors import BlockedAddressError, FeedParseError, FetchError
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, list_articles, remove_feed
@@ -135,3 +139,19 @@ def test_articles_list_newest_first_across_feeds_and_removed_feeds(engine):
         assert [a.id for a in list_articles(session, feed_id=feeds[1], limit=4)] == of_feed
         assert [a.title for a in list_articles(session, text="STORY 2", limit=5)] == \
             [a.title for a in expected if "story 2" in a.title][:5]
+
+
+def test_tracker_poll_parses_in_worker_processes_from_the_console_script(server, tmp_path):
+    """The real `tracker` script: its parse processes import the script again (forkserver/spawn),
+    which must neither run a command nor fail, and the articles must all be stored."""
+    script = Path(sys.executable).with_name("tracker")
+    env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path), "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+           "TRACKER_ALLOW_PRIVATE_FEEDS": "1", "TRACKER_PARSE_PROCESSES": "2"}
+    engine = db.make_engine(env["TRACKER_DATABASE_URL"])
+    db.upgrade(engine)
+    _feeds(engine, server)
+    done = subprocess.run([str(script), "poll"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{FEEDS} feed(s): {25 * (FEEDS - 2)} new article(s); 2 failed, {FEEDS - 2} new" in done.stdout
+    assert "parse: not a feed: the body is an HTML page" in done.stderr
+    assert len(_stored(engine)) == 25 * (FEEDS - 2)

@@ -1,10 +1,37 @@
-"""The ``tracker`` command line.  Each command group lives in its own module."""
+"""The ``tracker`` command line.  Each command group lives in its own module.
 
-from tracker.cli._app import app, main
-from tracker.cli import forecasts as _forecasts  # noqa: F401  (registers commands)
-from tracker.cli import scoring as _scoring  # noqa: F401  (registers commands)
-from tracker.cli import feeds as _feeds  # noqa: F401  (registers commands)
-from tracker.cli import web as _web  # noqa: F401  (registers commands)
-from tracker.cli import resolution as _resolution  # noqa: F401  (registers commands)
+Nothing is imported until used.  ``tracker`` is a console script (``from tracker.cli import main``),
+and the parse worker processes of `tracker poll` (``tracker.ingest._parsepool``, started by
+forkserver or spawn) import the main script again; with the commands imported here, each worker
+would load the whole CLI, SQLAlchemy and the web app (over a second) before parsing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _app() -> Any:
+    """The Typer app with every command group registered."""
+    from tracker.cli._app import app
+    # Registered in this order, which is the order of `tracker --help`.
+    from tracker.cli import forecasts as _forecasts  # noqa: F401
+    from tracker.cli import scoring as _scoring  # noqa: F401
+    from tracker.cli import feeds as _feeds  # noqa: F401
+    from tracker.cli import web as _web  # noqa: F401
+    from tracker.cli import resolution as _resolution  # noqa: F401
+
+    return app
+
+
+def main() -> None:
+    _app()()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["app", "main"]

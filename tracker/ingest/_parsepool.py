@@ -71,38 +71,38 @@ class ParsePool:
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=_context())
 
-    def _running(self) -> ProcessPoolExecutor:
-        """The executor, started by the first body to parse (a run of 304s starts none)."""
-        with self._lock:
-            if self._executor is None:
-                self._executor = self._start()
-            return self._executor
-
     def prepare(self, feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
         if not self.processes:
             return prepare(feed_id, body, url, fetched_at)
         for attempt in (1, 2):
-            executor = self._running()
+            executor, future = self._submit(feed_id, body, url, fetched_at)
             try:
-                return self._submit(executor, feed_id, body, url, fetched_at).result()
+                return future.result()
             except BrokenProcessPool as exc:
-                self._restart(executor)
+                self._discard(executor)
                 if attempt == 2:
                     raise FeedParseError(url, "the parser process died twice while parsing this feed "
                                               f"({exc}); it will be tried again at the next poll") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _submit(self, executor: ProcessPoolExecutor, *args: object) -> Future[Prepared]:
-        try:
-            return executor.submit(prepare, *args)
-        except RuntimeError as exc:  # the pool was restarted by another thread a moment ago
-            raise BrokenProcessPool(str(exc)) from exc
-
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
+    def _submit(self, *args: object) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
+        """Submits to the running executor, started by the first body to parse (a run of 304s
+        starts none) and again after one broke."""
         with self._lock:
-            if self._executor is broken:  # only the first thread that saw it break restarts it
-                broken.shutdown(wait=False, cancel_futures=True)
+            if self._executor is None:
                 self._executor = self._start()
+            try:
+                return self._executor, self._executor.submit(prepare, *args)
+            except BrokenProcessPool:  # broke since the last result was read
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
+                return self._executor, self._executor.submit(prepare, *args)
+
+    def _discard(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:  # only the first thread that saw it break replaces it
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
 
     def close(self) -> None:
         with self._lock:

@@ -7,11 +7,13 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.errors import BlockedAddressError, FeedParseError
 from tracker.ingest import AddressGuard
 from tracker.ingest._fetch import parse_retry_after
-from tracker.ingest._parse import harden, html_to_text, parse_feed
+from tracker.ingest._parse import _parsed_text, _without_simple_tags, harden, html_to_text, parse_feed
 from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, server_wish
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._rows import article_rows, canonical_url, identities
@@ -152,6 +154,27 @@ def test_utf16_documents_are_checked_too():
 def test_html_to_text_drops_markup_and_scripts():
     assert html_to_text("<p>Hello <b>world</b><script>alert(1)</script><style>p{}</style></p>&amp; more") == \
         "Hello world & more"
+
+
+_TEXT = st.text(st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)), max_size=12)
+_SIMPLE_TAGS = st.builds(lambda slash, name, space, end: f"<{slash}{name}{space}{end}>",
+                         st.sampled_from(["", "/"]),
+                         st.sampled_from(["p", "P", "br", "BR", "div", "li", "blockquote", "b", "i", "em", "strong",
+                                          "u", "span", "small", "sub", "sup", "code", "Cite"]),
+                         st.sampled_from(["", " ", "  "]), st.sampled_from(["", "/"]))
+_OTHER = st.sampled_from(["<script>x</script>", "<a href='/x'>", "&amp;", "<!-- c -->", "a < b", "<p class=x>",
+                          "<br\n>", "<style>p{}</style>", "<img src=x onerror=alert(1)>", "&lt;b&gt;"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_TEXT, _SIMPLE_TAGS), max_size=12), st.lists(_OTHER, max_size=1))
+def test_html_to_text_without_a_parse_reads_as_the_parser_reads(pieces, other):
+    """The shortcut for text with simple tags gives what libxml2 gives, and anything else
+    (entities, attributes, scripts, comments) still goes to the parser."""
+    html = "".join(pieces + other)
+    assert html_to_text(html) == _parsed_text(html)
+    if not other:
+        assert _without_simple_tags(html) is not None  # the shortcut was taken
 
 
 # --- the SSRF guard decides on addresses ---

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _app() -> Any:
+def _load_app() -> Any:
     """The Typer app with every command group registered."""
     from tracker.cli._app import app
     # Registered in this order, which is the order of `tracker --help`.
@@ -25,12 +25,12 @@ def _app() -> Any:
 
 
 def main() -> None:
-    _app()()
+    _load_app()()
 
 
 def __getattr__(name: str) -> Any:
     if name == "app":
-        return _app()
+        return _load_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -11,6 +11,7 @@ returned are exactly the articles that are new.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Dialect
@@ -53,13 +54,26 @@ def _insert_statement(dialect_name: str) -> Insert:
 def _insert_sqlite(connection: Connection, dialect: Dialect, rows: list[dict]) -> list[int]:
     """SQLite: the same statement as :func:`_insert_statement`, written once per shape and run
     through the driver with values converted by SQLAlchemy's own bind processors (so they are
-    stored exactly as the ORM stores them), without SQLAlchemy's per-row bookkeeping: a third
-    of the insert's CPU time."""
+    stored exactly as the ORM stores them), without SQLAlchemy's per-row bookkeeping: it was
+    most of the insert's CPU time.  Values go column by column, and a converted column converts
+    each distinct value once (a poll's rows share their fetched time, flags and NULLs)."""
     columns = tuple(rows[0])
-    convert = _bind_processors(dialect, columns)
-    params = [process(row[name]) if process else row[name] for row in rows for name, process in convert]
-    sql = _sqlite_insert_sql(columns, len(rows))
-    return [row[0] for row in connection.exec_driver_sql(sql, tuple(params))]
+    values = [_bound_column([row[name] for row in rows], process) for name, process in
+              _bind_processors(dialect, columns)]
+    cursor = connection.connection.dbapi_connection.cursor()  # inside the session's transaction
+    try:
+        cursor.execute(_sqlite_insert_sql(columns, len(rows)), tuple(itertools.chain.from_iterable(zip(*values))))
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _bound_column(values: list, process: Callable | None) -> list:
+    if process is None:
+        return values
+    converted: dict = {}
+    return [converted[value] if value in converted else converted.setdefault(value, process(value))
+            for value in values]
 
 
 @functools.lru_cache(maxsize=8)

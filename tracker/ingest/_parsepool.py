@@ -27,7 +27,7 @@ from datetime import datetime
 
 from tracker.errors import FeedParseError
 from tracker.ingest._parse import parse_feed
-from tracker.ingest._rows import article_rows
+from tracker.ingest._rows import DriverRows, article_rows, driver_rows
 
 
 @dataclass
@@ -38,14 +38,16 @@ class Prepared:
     site_url: str | None
     ttl_s: int | None
     entries: int
-    rows: list[dict]
+    rows: list[dict] | DriverRows
 
 
-def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
-    """Parses ``body`` and makes its article rows (all the per-entry work); raises FeedParseError."""
+def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False) -> Prepared:
+    """Parses ``body`` and makes its article rows (all the per-entry work), already in the
+    driver's values ``for_sqlite``; raises FeedParseError."""
     parsed = parse_feed(body, url)
+    rows = article_rows(feed_id, parsed.entries, fetched_at)
     return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
-                    article_rows(feed_id, parsed.entries, fetched_at))
+                    driver_rows(rows) if for_sqlite else rows)
 
 
 def cpu_count() -> int:
@@ -71,11 +73,11 @@ class ParsePool:
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=_context())
 
-    def prepare(self, feed_id: int, body: bytes, url: str, fetched_at: datetime) -> Prepared:
+    def prepare(self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False) -> Prepared:
         if not self.processes:
-            return prepare(feed_id, body, url, fetched_at)
+            return prepare(feed_id, body, url, fetched_at, for_sqlite=for_sqlite)
         for attempt in (1, 2):
-            executor, future = self._submit(feed_id, body, url, fetched_at)
+            executor, future = self._submit(feed_id, body, url, fetched_at, for_sqlite=for_sqlite)
             try:
                 return future.result()
             except BrokenProcessPool as exc:
@@ -85,18 +87,18 @@ class ParsePool:
                                               f"({exc}); it will be tried again at the next poll") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _submit(self, *args: object) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
+    def _submit(self, *args: object, **kwargs: object) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
         with self._lock:
             if self._executor is None:
                 self._executor = self._start()
             try:
-                return self._executor, self._executor.submit(prepare, *args)
+                return self._executor, self._executor.submit(prepare, *args, **kwargs)
             except BrokenProcessPool:  # broke since the last result was read
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
-                return self._executor, self._executor.submit(prepare, *args)
+                return self._executor, self._executor.submit(prepare, *args, **kwargs)
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

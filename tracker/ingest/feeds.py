@@ -258,6 +258,7 @@ class Poller:
         self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
         self.rng = rng or random.Random()
         self.parse_processes = cpu_count() if parse_processes is None else parse_processes
+        self.for_sqlite = engine.dialect.name == "sqlite"  # rows made in the driver's values (see _rows)
         self.writes = WriteQueue(engine)  # group commit on SQLite (see _writes)
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
@@ -315,8 +316,8 @@ class Poller:
         """Fetch and parse, no transaction open; a feed error is kept, not raised."""
         try:
             response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
-            parsed = None if response.not_modified else parser.prepare(claim.id, response.body, response.url,
-                                                                       response.fetched_at)
+            parsed = None if response.not_modified else parser.prepare(
+                claim.id, response.body, response.url, response.fetched_at, for_sqlite=self.for_sqlite)
         except FeedError as error:
             return _Fetched(claim, error=error)
         return _Fetched(claim, response, parsed)

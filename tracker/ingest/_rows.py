@@ -119,19 +119,21 @@ def driver_rows(rows: list[dict]) -> DriverRows:
     if not rows:
         return DriverRows((), [])
     columns = tuple(rows[0])
-    converted: dict[datetime, str] = {}  # a poll's rows share their fetched time
-    return DriverRows(columns, [tuple(_driver_value(row[name], converted) for name in columns) for row in rows])
+    table = [_driver_column([row[name] for row in rows]) for name in columns]
+    return DriverRows(columns, list(zip(*table)))
 
 
-def _driver_value(value: object, converted: dict[datetime, str]) -> object:
-    if isinstance(value, datetime):
-        text = converted.get(value)
-        if text is None:
-            text = converted[value] = _sqlite_datetime(value)
-        return text
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _driver_column(values: list) -> list:
+    """One column's driver values; each distinct datetime converted once (a poll's rows share
+    their fetched time)."""
+    sample = next((value for value in values if value is not None), None)
+    if isinstance(sample, datetime):
+        converted: dict[datetime, str] = {}
+        return [None if value is None else converted[value] if value in converted
+                else converted.setdefault(value, _sqlite_datetime(value)) for value in values]
+    if isinstance(sample, bool):
+        return [None if value is None else int(value) for value in values]
+    return values
 
 
 def _sqlite_datetime(value: datetime) -> str:

@@ -18,7 +18,7 @@ from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db
 from tracker.db import session_scope
 from tracker.errors import BlockedAddressError, FeedParseError, FetchError
-from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, list_articles, remove_feed
+from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, disable_feed, list_articles, remove_feed
 from tracker.ingest._parsepool import ParsePool, prepare
 from tracker.ingest.feeds import MIN_FEEDS_FOR_PROCESSES
 from tracker.models import Article, Feed
@@ -76,6 +76,17 @@ def test_poll_due_stores_the_same_with_and_without_parse_processes(server, engin
     assert states["html.xml"][:2] == (2, "parse") and states["missing.xml"][:2] == (2, "http_status")
     assert states["f3.xml"] == (0, None, "Feed 3", None)  # stored, lease given back
     assert all(state[3] is None for state in states.values())
+
+
+def test_poll_due_reports_feeds_it_may_not_poll_as_skipped_in_order(server, engine):
+    feed_ids = _feeds(engine, server)
+    with session_scope(engine) as session:
+        disable_feed(session, feed_ids[1])
+    asked = [feed_ids[0], feed_ids[1], 10_000, feed_ids[2]]  # disabled, and one that does not exist
+    with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
+        results = Poller(engine, fetcher).poll_due(feed_ids=asked, concurrency=1)
+    assert [(r.feed_id, r.outcome.value) for r in results] == [
+        (feed_ids[0], "new"), (feed_ids[1], "skipped"), (10_000, "skipped"), (feed_ids[2], "new")]
 
 
 def test_an_interrupted_poll_gives_back_the_leases_it_holds(server, engine):

@@ -58,8 +58,12 @@ def cpu_count() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports the parser once; every worker forked from it starts with it loaded.
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 class ParsePool:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
@@ -292,9 +293,12 @@ class Poller:
     # -- steps --
 
     def _claim(self, feed_ids: list[int], force: bool) -> list[_Claim]:
-        """Takes the leases of those of ``feed_ids`` that may be polled, with one conditional
-        ``UPDATE ... RETURNING`` (the claim and the read of what the fetch needs are one
-        statement, one round trip); in the order of ``feed_ids``."""
+        return self.writes.run(self._claim_work(feed_ids, force))
+
+    def _claim_work(self, feed_ids: list[int], force: bool) -> Callable[[Session], list[_Claim]]:
+        """The unit of work that takes the leases of those of ``feed_ids`` that may be polled, with
+        one conditional ``UPDATE ... RETURNING`` (the claim and the read of what the fetch needs
+        are one statement, one round trip); it returns their claims in the order of ``feed_ids``."""
         now = utcnow()
         conditions = [_FEED.c.id.in_(feed_ids), _FEED.c.disabled_at.is_(None),
                       or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now)]
@@ -303,10 +307,13 @@ class Poller:
         statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
                      .returning(_FEED.c.id, _FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
                                 _FEED.c.consecutive_failures))
-        rows = self.writes.run(lambda session: session.connection().execute(statement).all())
-        claims = {row.id: _Claim(row.id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
-                                 row.consecutive_failures) for row in rows}
-        return [claims[feed_id] for feed_id in feed_ids if feed_id in claims]
+
+        def claim(session: Session) -> list[_Claim]:
+            claims = {row.id: _Claim(row.id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
+                                     row.consecutive_failures) for row in session.connection().execute(statement)}
+            return [claims[feed_id] for feed_id in feed_ids if feed_id in claims]
+
+        return claim
 
     def _release(self, feed_ids: list[int]) -> None:
         self.writes.run(lambda session: session.connection().execute(
@@ -397,9 +404,9 @@ class _Pipeline:
     """One ``poll_due`` run: claims feeds as fetch threads free up, stores what arrives.
 
     At most ``in_flight`` feeds are claimed and not yet stored, so a lease never waits long
-    for its fetch; everything fetched since the last write is stored in one group (one
-    transaction on SQLite, each feed still all-or-nothing: see ``_writes``).  If the run is
-    interrupted, the leases of the feeds not stored are given back.
+    for its fetch; everything fetched since the last write is stored, and the next feeds are
+    claimed, in one group (one transaction on SQLite, each unit still all-or-nothing: see
+    ``_writes``).  If the run is interrupted, the leases of the feeds not stored are given back.
     """
 
     def __init__(self, poller: Poller, parser: ParsePool, fetchers: ThreadPoolExecutor, force: bool,
@@ -414,12 +421,12 @@ class _Pipeline:
         waiting = list(feed_ids)
         try:
             while waiting or self.pending:
-                if waiting and len(self.pending) < in_flight:
-                    batch, waiting = waiting[:in_flight - len(self.pending)], waiting[in_flight - len(self.pending):]
-                    self._start(batch)
-                    continue
-                done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
-                self._store([future.result() for future in done])
+                done: set[Future[_Fetched]] = set()
+                if self.pending:
+                    done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+                room = in_flight - len(self.pending)
+                claim, waiting = waiting[:room], waiting[room:]
+                self._cycle([future.result() for future in done], claim)
         except BaseException:
             for future in self.pending:
                 future.cancel()
@@ -429,21 +436,27 @@ class _Pipeline:
         order = {feed_id: index for index, feed_id in enumerate(feed_ids)}
         return sorted(self.results, key=lambda result: order[result.feed_id])
 
-    def _start(self, feed_ids: list[int]) -> None:
-        claims = self.poller._claim(feed_ids, self.force)
-        taken = {claim.id for claim in claims}
-        self._report([_skipped(feed_id) for feed_id in feed_ids if feed_id not in taken])
-        self.claimed |= taken
-        self.pending |= {self.fetchers.submit(self.poller._fetch, claim, self.parser) for claim in claims}
-
-    def _store(self, fetched: list[_Fetched]) -> None:
+    def _cycle(self, fetched: list[_Fetched], to_claim: list[int]) -> None:
+        """Stores what was fetched and claims the next feeds: one group of writes, one commit."""
         outcomes = [self.poller._outcome(item) for item in fetched]
-        writes = self.poller.writes.run_all([outcome.work for outcome in outcomes])
+        works: list[Callable[[Session], Any]] = [outcome.work for outcome in outcomes]
+        if to_claim:
+            works.append(self.poller._claim_work(to_claim, self.force))
+        writes = self.poller.writes.run_all(works)
         results = [outcome.finish(write.result()) for outcome, write in zip(outcomes, writes)]
         self.claimed -= {item.claim.id for item in fetched}
+        taken = self._start(writes[-1].result()) if to_claim else set()
+        # The leases are all accounted for before anything that may raise (a receiver, progress).
         for result in results:
             new_articles.send(result.new_article_ids, engine=self.poller.engine)
-        self._report(results)
+        self._report(results + [_skipped(feed_id) for feed_id in to_claim if feed_id not in taken])
+
+    def _start(self, claims: list[_Claim]) -> set[int]:
+        """Fetches the claimed feeds; returns their ids."""
+        taken = {claim.id for claim in claims}
+        self.claimed |= taken
+        self.pending |= {self.fetchers.submit(self.poller._fetch, claim, self.parser) for claim in claims}
+        return taken
 
     def _report(self, results: list[PollResult]) -> None:
         self.results.extend(results)

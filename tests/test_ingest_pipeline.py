@@ -108,6 +108,23 @@ def test_an_interrupted_poll_gives_back_the_leases_it_holds(server, engine):
     assert {r.outcome.value for r in rest} <= {"new", "failed"}
 
 
+def test_a_database_error_while_storing_leaves_no_feed_leased(server, sqlite_url):
+    """One feed's store fails in the database (a trigger stands in for a full disk): the poll
+    raises, the other feeds' work is kept, and no lease is left to block the next poll."""
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    feed_ids = _feeds(engine, server)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.title LIKE 'f2 story%' "
+                                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
+        with pytest.raises(Exception, match="disk full"):
+            Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2)
+    states = _feed_states(engine)
+    assert all(state[3] is None for state in states.values())
+    assert not any(row[0] == feed_ids[2] for row in _stored(engine))
+
+
 def test_the_parse_pool_starts_again_after_a_worker_dies():
     body = rss(news_items("crash", 3))
     fetched_at = datetime(2026, 11, 25, tzinfo=timezone.utc)

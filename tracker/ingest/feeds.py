@@ -443,10 +443,12 @@ class _Pipeline:
         if to_claim:
             works.append(self.poller._claim_work(to_claim, self.force))
         writes = self.poller.writes.run_all(works)
-        results = [outcome.finish(write.result()) for outcome, write in zip(outcomes, writes)]
-        self.claimed -= {item.claim.id for item in fetched}
         taken = self._start(writes[-1].result()) if to_claim else set()
-        # The leases are all accounted for before anything that may raise (a receiver, progress).
+        results = []
+        for item, outcome, write in zip(fetched, outcomes, writes):
+            results.append(outcome.finish(write.result()))  # a failed store raises; run() frees its lease
+            self.claimed.discard(item.claim.id)
+        # The leases are all accounted for before anything else that may raise (a receiver, progress).
         for result in results:
             new_articles.send(result.new_article_ids, engine=self.poller.engine)
         self._report(results + [_skipped(feed_id) for feed_id in to_claim if feed_id not in taken])

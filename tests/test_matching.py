@@ -13,8 +13,10 @@ from tests.conftest import ARTICLE_FILE
 from tracker import registry
 from tracker.errors import RuleError
 from tracker.matching import (
-    ArticleText, ForecastRules, RuleSet, compile_rules, is_negated, match_article, normalise,
+    ArticleText, ForecastRules, RuleSet, compile_rules, is_negated, match_article, negated_at, normalise,
 )
+from tracker.matching import negation
+from tracker.matching.text import PreparedText, clean
 from tracker.scale import EstimativeScale
 
 OPENS, CLOSES = date(2022, 1, 21), date(2022, 12, 31)
@@ -266,6 +268,41 @@ def test_negation_with_curly_apostrophes_and_dashes():
     forecast = rules({"any": ["sign the draft treaty"]})
     assert match(forecast, "Washington doesn’t sign the draft treaty")[0].negated
     assert not match(forecast, "Talks failed – Washington will sign the draft treaty")[0].negated
+
+
+def test_every_negation_cue_holds_one_of_the_prefilter_substrings():
+    """find_cues skips a text holding none of them: a cue without one would never be found."""
+    assert all(any(part in cue for part in negation._CUE_SUBSTRINGS) for cue in negation.NEGATION_CUES)
+
+
+negation_words = st.sampled_from(
+    ["not", "no", "never", "didn't", "won't", "denied", "ruled out", "has yet to", "nothing", "notably",
+     "now", "sign", "the", "treaty", "a", "but", "as", ",", ";", "1,000", "-", "(", ")", "u.s.", "gen.",
+     "done.", "why?", "\n", "***", "a-b", "x" * 70, "long-winded", "Denied", "NOT"]
+)
+
+
+def _negated_by_nearest_cue(text: PreparedText, start: int) -> bool:
+    """The rule without its short-cuts: the nearest cue in the whole text before the phrase."""
+    cues = negation.find_cues(text.folded, 0, start)
+    if not cues:
+        return False
+    cue_end = cues[-1][1]
+    return negation.governs(text.folded, cue_end, start) and not text.sentence_ends_between(cue_end, start)
+
+
+@settings(max_examples=300)
+@given(st.lists(negation_words, max_size=80).map(" ".join))
+def test_negated_at_agrees_with_the_nearest_cue_in_the_whole_text(raw):
+    """negated_at looks in a short window first; the answer is the same as looking everywhere,
+    whatever the window's size (small ones cut through cues and words more often)."""
+    text = PreparedText(clean(raw))
+    starts = [match.start() for match in re.finditer(r"(?<!\w)\w", text.folded)]
+    expected = [_negated_by_nearest_cue(text, start) for start in starts]
+    for window in (3, 9, 20, negation._CUE_WINDOW):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(negation, "_CUE_WINDOW", window)
+            assert [negated_at(text, start) for start in starts] == expected, window
 
 
 # --- rules: the real forecast file, errors, recompiling ---------------------------------------

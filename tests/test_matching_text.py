@@ -99,7 +99,8 @@ def test_offsets_map_between_display_and_folded_when_folding_changes_length():
 
 
 sentence_texts = st.lists(
-    st.sampled_from(["NATO", "met", "U.S.", "Gen.", "talks", "ended.", "why?", "no!", "(yes.)", "3.5", "a", "\n", "“quoted.”"]),
+    st.sampled_from(["NATO", "met", "U.S.", "Gen.", "talks", "ended.", "why?", "no!", "(yes.)", "3.5", "a", "\n",
+                     "“quoted.”", "Mr.", "so...", "what?!", "wait..!", "x.y", ".", "?", "“Go!”", "e.g.", "“U.S.”"]),
     max_size=60,
 ).map(" ".join)
 

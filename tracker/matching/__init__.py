@@ -3,15 +3,16 @@
 Typical use, by the resolution stage::
 
     compiled = compile_rules(ForecastRules.from_forecast(f) for f in forecasts)   # or RuleSet
-    for article in articles:
-        for hit in match_article(compiled, ArticleText(a.id, a.title, a.summary, a.published)):
+    texts = [ArticleText(a.id, a.title, a.summary, a.published) for a in articles]
+    for article, hits in zip(articles, match_batch(compiled, texts)):   # or match_article(compiled, text)
+        for hit in hits:
             ...  # store an evidence row; publisher = registered_domain(a.url) or registered_domain(site)
 
 The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
 ("Matching"); each module's docstring gives its part.
 """
 
-from tracker.matching.matcher import ArticleText, EvidenceHit, match_article, published_day, scan
+from tracker.matching.matcher import ArticleText, EvidenceHit, match_article, match_batch, published_day, scan
 from tracker.matching.negation import (
     CLAUSE_BOUNDARY_PUNCTUATION,
     CLAUSE_BOUNDARY_WORDS,
@@ -47,6 +48,7 @@ __all__ = [
     "governs",
     "is_negated",
     "match_article",
+    "match_batch",
     "negated_at",
     "normalise",
     "published_day",

@@ -9,6 +9,7 @@ are only worked out for articles that get that far.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -61,9 +62,10 @@ def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
     if compiled.automaton is None:
         return found
     phrases, by_pattern, length = compiled.phrases, compiled.automaton_phrases, len(folded)
-    for pattern, start, end in compiled.automaton.find_matches_as_indexes(folded, overlapping=True):
-        for phrase_id in by_pattern[pattern]:
-            if phrases[phrase_id].bounded(folded, start, end, length):
+    for pattern, start, _ in compiled.automaton.find_matches_as_indexes(folded, overlapping=True):
+        for phrase_id in by_pattern[pattern]:  # the automaton holds the phrases cut: check the rest
+            phrase = phrases[phrase_id]
+            if folded.startswith(phrase.key, start) and phrase.bounded(folded, start, start + len(phrase.key), length):
                 found.setdefault(phrase_id, []).append(start)
     return found
 
@@ -147,10 +149,25 @@ def match_article(compiled: CompiledRules, article: ArticleText) -> list[Evidenc
     the resolution stage turns into a dispute).  Hits come in the order of the compiled
     forecasts, ``yes`` before ``no``.
     """
-    text = PreparedText.of_article(article.title, article.summary)
-    found = scan(compiled, text.folded)
-    if not found:
-        return []
+    return match_batch(compiled, [article])[0]
+
+
+def match_batch(compiled: CompiledRules, articles: Sequence[ArticleText]) -> list[list[EvidenceHit]]:
+    """:func:`match_article` for each article, in order, done a stage at a time.
+
+    Why in stages: with thousands of forecasts the automaton is megabytes, and a scan's time
+    goes into fetching its states from memory.  Preparing every text first and then scanning
+    them one after another keeps those states in the cache from one article to the next,
+    instead of having each article's text preparation push them out.
+    """
+    texts = [PreparedText.of_article(article.title, article.summary) for article in articles]
+    found = [scan(compiled, text.folded) for text in texts]
+    return [_evidence(compiled, article, text, phrases) if phrases else []
+            for article, text, phrases in zip(articles, texts, found, strict=True)]
+
+
+def _evidence(compiled: CompiledRules, article: ArticleText, text: PreparedText,
+              found: dict[int, list[int]]) -> list[EvidenceHit]:
     triggered = {index for phrase_id in found for index in compiled.triggers[phrase_id]}
     day = published_day(article.published)
     state = _Article(compiled, text, found)

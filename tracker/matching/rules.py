@@ -11,6 +11,13 @@ thus never scanned for: they would hit in most articles and cost time per hit fo
 The automaton is ``ahocorasick_rs`` (the Rust ``aho-corasick`` crate, contiguous NFA): its
 scan time grows far less with the number of phrases than ``pyahocorasick``'s
 (``benchmarks/bench_matching.py`` prints both; docs/dev.md has the figures).
+
+The automaton holds each trigger phrase only up to :data:`KEY_CHARS_PAST_FIRST_SPACE`
+characters past its first space (:func:`automaton_key`); a match is then checked against the
+whole phrase.  With thousands of forecasts the scan's time goes into cache misses on the
+automaton's states, and most of those states are the phrases' tails: cut, the automaton is a
+fraction of the size, while a first word and the start of the next one are still rare enough
+together that few matches need the check.
 """
 
 from __future__ import annotations
@@ -98,6 +105,19 @@ class Phrase:
         return not (self.needs_boundary_after and end < length and is_word_char(text[end]))
 
 
+#: How much of a trigger phrase past its first space goes into the automaton (see the module
+#: docstring): 2-6 characters scanned alike in ``benchmarks/bench_matching.py``; fewer than 2
+#: let through tens of matches an article.
+KEY_CHARS_PAST_FIRST_SPACE = 3
+
+
+def automaton_key(key: str) -> str:
+    """The part of a normalised phrase the automaton holds: all of it up to its first space,
+    and :data:`KEY_CHARS_PAST_FIRST_SPACE` characters more."""
+    space = key.find(" ")
+    return key if space < 0 else key[: space + 1 + KEY_CHARS_PAST_FIRST_SPACE]
+
+
 @dataclass(frozen=True, slots=True)
 class SideRule:
     """One side of one forecast, compiled to phrase ids (``labels``: id → phrase as written)."""
@@ -120,8 +140,9 @@ class CompiledRules:
     forecasts: list[ForecastRules]
     rules: list[SideRule]
     phrases: list[Phrase]  # by phrase id
-    automaton: Any  # ahocorasick_rs.AhoCorasick over the trigger keys, or None without rules
-    automaton_phrases: list[tuple[int, ...]]  # automaton pattern index → phrase ids with that key
+    automaton: Any  # ahocorasick_rs.AhoCorasick over automaton_keys, or None without rules
+    automaton_keys: list[str]  # automaton pattern index → the (cut) trigger key it finds
+    automaton_phrases: list[tuple[int, ...]]  # automaton pattern index → trigger phrase ids it may start
     triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
     fingerprint: str
     problems: list[RuleError] = field(default_factory=list)
@@ -137,8 +158,8 @@ class CompiledRules:
 
     @property
     def scanned_phrase_count(self) -> int:
-        """Distinct phrase texts in the automaton (the trigger phrases)."""
-        return len(self.automaton_phrases)
+        """Distinct (cut) trigger phrase texts in the automaton."""
+        return len(self.automaton_keys)
 
     def __len__(self) -> int:
         return len(self.forecasts)
@@ -178,18 +199,18 @@ class _Builder:
         self.phrases.append(parsed)
         return len(self.phrases) - 1
 
-    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[int, ...]]]:
+    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[str], list[tuple[int, ...]]]:
         by_key: dict[str, list[int]] = {}
         for phrase_id in sorted(trigger_ids):
-            by_key.setdefault(self.phrases[phrase_id].key, []).append(phrase_id)
+            by_key.setdefault(automaton_key(self.phrases[phrase_id].key), []).append(phrase_id)
         if not by_key:
-            return None, []
+            return None, [], []
         automaton = ahocorasick_rs.AhoCorasick(
             list(by_key),
             matchkind=ahocorasick_rs.MatchKind.Standard,  # every match, overlapping ones included
             implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
-        return automaton, [tuple(ids) for ids in by_key.values()]
+        return automaton, list(by_key), [tuple(ids) for ids in by_key.values()]
 
 
 def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[object]:
@@ -264,12 +285,13 @@ def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> Com
     for index, rule in enumerate(compiled):
         for phrase_id in _trigger_phrases(rule, builder.phrases):
             triggers.setdefault(phrase_id, []).append(index)
-    automaton, automaton_phrases = builder.automaton(triggers)
+    automaton, automaton_keys, automaton_phrases = builder.automaton(triggers)
     return CompiledRules(
         forecasts=forecasts,
         rules=compiled,
         phrases=builder.phrases,
         automaton=automaton,
+        automaton_keys=automaton_keys,
         automaton_phrases=automaton_phrases,
         triggers={phrase_id: tuple(indexes) for phrase_id, indexes in triggers.items()},
         fingerprint=fingerprint(rules),

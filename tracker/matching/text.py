@@ -78,12 +78,15 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     The word before it is a letter or a run of initials ("U.S", "R" in "Joseph R. Biden"), or
     one of :data:`ABBREVIATIONS`; or the next word starts with a lowercase letter.
     """
+    following = text[dot + 1 : dot + 8].lstrip(" \"'")
+    if following and following[0].islower():
+        return True
     token_start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
     token = text[token_start:dot].lstrip("\"'([")
-    if _INITIALS.fullmatch(token) or token.casefold() in ABBREVIATIONS:
+    # Initials without a "." are one letter: most tokens are told apart without the regex.
+    if ("." in token or len(token) == 1) and _INITIALS.fullmatch(token):
         return True
-    following = text[dot + 1 : dot + 8].lstrip(" \"'")
-    return bool(following) and following[0].islower()
+    return token.casefold() in ABBREVIATIONS
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
@@ -113,21 +116,62 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def sentence_around(text: str, offset: int) -> Sentence:
     """The sentence of :func:`split_sentences` that holds ``offset``, found without splitting
-    the whole text: only the possible ends nearest to ``offset`` are checked."""
-    start, window = 0, offset
-    while window > 0:
-        window = max(text.rfind(" ", 0, max(window - 160, 0)), 0)
-        candidates = list(_SENTENCE_END.finditer(text, window, offset))
-        last = next((m.end() for m in reversed(candidates) if _ends_sentence(text, m)), None)
-        if last is not None:
-            start = last
-            break
+    the whole text: only the possible ends nearest to ``offset`` are checked, found with
+    ``str.rfind``/``str.find`` (a regex search costs more than the rest of matching a hit)."""
+    start = _last_end_before(text, offset)
     token_start = text.rfind(" ", 0, offset) + 1  # an end may begin before the offset: "(yes.)"
-    following = _SENTENCE_END.finditer(text, token_start)
-    end = next((m.end() for m in following if m.end() > offset and _ends_sentence(text, m)), len(text))
+    end = _first_end_after(text, token_start, offset)
     sentences: list[Sentence] = []
     _append(sentences, text, start, end)
     return sentences[0] if sentences else Sentence(offset, offset, "")
+
+
+_END_CHARS = ".!?\n"
+
+
+def _last_end_before(text: str, offset: int) -> int:
+    """Where the sentence holding ``offset`` starts: the end of the last sentence end that
+    :data:`_SENTENCE_END` finds in ``text[:offset]``, or 0.
+
+    A run of ``.!?`` either matches from its first character or nowhere, so each candidate
+    is tried from the start of its run, as a left-to-right search would.
+    """
+    position = offset
+    while True:
+        candidate = max(text.rfind(".", 0, position), text.rfind("\n", 0, position),
+                        text.rfind("!", 0, position), text.rfind("?", 0, position))
+        if candidate < 0:
+            return 0
+        if text[candidate] != "\n":
+            while candidate and text[candidate - 1] in ".!?":
+                candidate -= 1
+        match = _SENTENCE_END.match(text, candidate, offset)
+        if match is not None and _ends_sentence(text, match):
+            return match.end()
+        position = candidate
+
+
+def _find_or_end(text: str, char: str, position: int, end: int) -> int:
+    found = text.find(char, position)
+    return end if found < 0 else found
+
+
+def _first_end_after(text: str, position: int, offset: int) -> int:
+    """The end of the first sentence end found from ``position`` that ends past ``offset``
+    (as ``_SENTENCE_END.finditer(text, position)`` would meet it), or ``len(text)``."""
+    end = len(text)
+    while True:
+        candidate = min(_find_or_end(text, ".", position, end), _find_or_end(text, "\n", position, end),
+                        _find_or_end(text, "!", position, end), _find_or_end(text, "?", position, end))
+        if candidate == end:
+            return end
+        match = _SENTENCE_END.match(text, candidate)
+        if match is None:
+            position = candidate + 1
+        elif match.end() > offset and _ends_sentence(text, match):
+            return match.end()
+        else:
+            position = match.end()
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
@@ -185,6 +229,8 @@ class PreparedText:
     def sentence_ends_between(self, folded_start: int, folded_end: int) -> bool:
         """Whether a sentence ends between two folded offsets (see :func:`split_sentences`)."""
         display, start, end = self.display, self.display_offset(folded_start), self.display_offset(folded_end)
+        if not any(char in display[start:end] for char in _END_CHARS):
+            return False
         return any(_ends_sentence(display, m) for m in _SENTENCE_END.finditer(display, start, end))
 
     def sentence_at(self, folded_offset: int) -> tuple[int, Sentence]:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from tracker import lifecycle
-from tracker.matching import ArticleText, ForecastRules, RuleSet, match_article, registered_domain
+from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
 from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, utcnow
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede
 
@@ -93,9 +93,10 @@ def _match_batch(session: Session, article_ids: Sequence[int], rules: RuleSet, r
         query = query.where(col(Article.matched_at).is_(None))
     now = utcnow()
     rows, seen = [], []
-    for article, site_url in session.exec(query):
+    read = session.exec(query).all()
+    texts = [ArticleText(article.id, article.title, article.summary, article.published_at) for article, _ in read]
+    for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):
         seen.append(article.id)
-        hits = match_article(compiled, ArticleText(article.id, article.title, article.summary, article.published_at))
         if not hits:
             continue
         publisher = publisher_of(article.url, site_url)

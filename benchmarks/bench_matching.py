@@ -116,12 +116,12 @@ def make_articles(rng: random.Random, count: int, vocabulary, cumulative, foreca
     return articles
 
 
-def time_matching(compiled, articles) -> tuple[float, int]:
-    """Batches of the resolution stage's size, as its workers match them."""
+def time_matching(compiled, articles, batch: int) -> tuple[float, int]:
+    """In batches (by default of the resolution stage's size, as its workers match them)."""
     hits = 0
     started = time.perf_counter()
-    for start in range(0, len(articles), BATCH):
-        hits += sum(map(len, match_batch(compiled, articles[start:start + BATCH])))
+    for start in range(0, len(articles), batch):
+        hits += sum(map(len, match_batch(compiled, articles[start:start + batch])))
     return time.perf_counter() - started, hits
 
 
@@ -229,6 +229,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of A and B (and D), the fastest kept")
     parser.add_argument("--phrase-words", choices=["zipf", "uniform"], default="zipf",
                         help="how phrase words are drawn from the vocabulary (see make_forecasts)")
+    parser.add_argument("--batch", type=int, default=BATCH, help="articles per match_batch call (the resolution stage's batch)")
     parser.add_argument("--vocabulary", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
@@ -244,8 +245,8 @@ def main() -> None:
 
     big_compiled, big_compile = compile_timed(forecasts)
     small_compiled, small_compile = compile_timed(forecasts[: args.small])
-    best = best_of(args.repeat, {"A": lambda: time_matching(big_compiled, articles),
-                                 "B": lambda: time_matching(small_compiled, articles)})
+    best = best_of(args.repeat, {"A": lambda: time_matching(big_compiled, articles, args.batch),
+                                 "B": lambda: time_matching(small_compiled, articles, args.batch)})
     (big, big_hits), (small, small_hits) = best["A"], best["B"]
     print(f"A. automaton, {len(forecasts):,} forecasts: {big:.2f}s, {len(articles) / big:,.0f} articles/s, "
           f"{big_hits:,} evidence hits (compiled in {big_compile:.2f}s; best of {args.repeat})", flush=True)

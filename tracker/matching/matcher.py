@@ -88,6 +88,15 @@ class _Article:
             starts = self.found[phrase_id] = self.compiled.phrases[phrase_id].occurrences(self.text.folded)
         return starts
 
+    def occurs(self, phrase_id: int) -> bool:
+        """Whether the phrase occurs: without working out all its occurrences when not needed."""
+        starts = self.found.get(phrase_id)
+        if starts is not None:
+            return bool(starts)
+        if phrase_id in self.compiled.triggers:
+            return False
+        return self.compiled.phrases[phrase_id].occurs_in(self.text.folded)
+
     def _sentence_at(self, start: int) -> tuple[int, Sentence]:
         known = self._sentences.get(start)
         if known is None:
@@ -105,7 +114,7 @@ class _Article:
 
 
 def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
-    if not all(map(article.occurrences, rule.all)) or any(map(article.occurrences, rule.none)):
+    if not all(map(article.occurs, rule.all)) or any(map(article.occurs, rule.none)):
         return None
     if rule.any:
         return _evaluate_any(article, rule, forecast_id)
@@ -168,15 +177,20 @@ def match_batch(compiled: CompiledRules, articles: Sequence[ArticleText]) -> lis
 
 def _evidence(compiled: CompiledRules, article: ArticleText, text: PreparedText,
               found: dict[int, list[int]]) -> list[EvidenceHit]:
-    triggered = {index for phrase_id in found for index in compiled.triggers[phrase_id]}
+    if len(found) == 1:  # the common case: one trigger phrase (its rules are in order already)
+        indexes: Sequence[int] = compiled.triggers[next(iter(found))]
+    else:
+        indexes = sorted({index for phrase_id in found for index in compiled.triggers[phrase_id]})
     day = published_day(article.published)
-    state = _Article(compiled, text, found)
+    state: _Article | None = None
     hits = []
-    for index in sorted(triggered):
+    for index in indexes:
         rule = compiled.rules[index]
         forecast = compiled.forecasts[rule.forecast]
         if not forecast.opens <= day <= forecast.closes:
             continue
+        if state is None:
+            state = _Article(compiled, text, found)
         hit = _evaluate(state, rule, forecast.forecast_id)
         if hit is not None:
             hits.append(hit)

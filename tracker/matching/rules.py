@@ -99,6 +99,16 @@ class Phrase:
             index = text.find(self.key, index + 1)
         return starts
 
+    def occurs_in(self, text: str) -> bool:
+        """Whether this phrase occurs in normalised ``text`` on word boundaries."""
+        length, last = len(self.key), len(text)
+        index = text.find(self.key)
+        while index >= 0:
+            if self.bounded(text, index, index + length, last):
+                return True
+            index = text.find(self.key, index + 1)
+        return False
+
     def bounded(self, text: str, start: int, end: int, length: int) -> bool:
         if self.needs_boundary_before and start and is_word_char(text[start - 1]):
             return False

@@ -116,8 +116,9 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def sentence_around(text: str, offset: int) -> Sentence:
     """The sentence of :func:`split_sentences` that holds ``offset``, found without splitting
-    the whole text: only the possible ends nearest to ``offset`` are checked, found with
-    ``str.rfind``/``str.find`` (a regex search costs more than the rest of matching a hit)."""
+    the whole text: only the possible ends nearest to ``offset`` are checked, those before it
+    found with ``str.rfind`` (a regex only searches forwards, and running one over a window
+    before the offset cost more than the rest of matching an article)."""
     start = _last_end_before(text, offset)
     token_start = text.rfind(" ", 0, offset) + 1  # an end may begin before the offset: "(yes.)"
     end = _first_end_after(text, token_start, offset)
@@ -151,27 +152,15 @@ def _last_end_before(text: str, offset: int) -> int:
         position = candidate
 
 
-def _find_or_end(text: str, char: str, position: int, end: int) -> int:
-    found = text.find(char, position)
-    return end if found < 0 else found
-
-
 def _first_end_after(text: str, position: int, offset: int) -> int:
     """The end of the first sentence end found from ``position`` that ends past ``offset``
     (as ``_SENTENCE_END.finditer(text, position)`` would meet it), or ``len(text)``."""
-    end = len(text)
-    while True:
-        candidate = min(_find_or_end(text, ".", position, end), _find_or_end(text, "\n", position, end),
-                        _find_or_end(text, "!", position, end), _find_or_end(text, "?", position, end))
-        if candidate == end:
-            return end
-        match = _SENTENCE_END.match(text, candidate)
-        if match is None:
-            position = candidate + 1
-        elif match.end() > offset and _ends_sentence(text, match):
+    match = _SENTENCE_END.search(text, position)
+    while match is not None:
+        if match.end() > offset and _ends_sentence(text, match):
             return match.end()
-        else:
-            position = match.end()
+        match = _SENTENCE_END.search(text, match.end())
+    return len(text)
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:

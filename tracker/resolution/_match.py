@@ -25,8 +25,9 @@ from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, r
 from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, utcnow
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede
 
-#: Articles read and matched per round trip.
-BATCH = 500
+#: Articles read and matched per round trip.  Large enough that scanning them one after another
+#: (see :func:`tracker.matching.match_batch`) repays fetching a big automaton into the cache.
+BATCH = 2000
 #: The publisher of an article with neither its own URL nor a feed site link: all such count as one.
 UNKNOWN_PUBLISHER = "unknown"
 

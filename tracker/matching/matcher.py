@@ -122,7 +122,8 @@ def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHi
 
 
 def _evaluate_any(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
-    occurrences = sorted((start, p) for p in rule.any for start in article.occurrences(p))
+    found = article.found  # `any` phrases are trigger phrases: the scan found all their occurrences
+    occurrences = sorted((start, p) for p in rule.any if p in found for start in found[p])
     if not occurrences:
         return None
     counting = [(start, p) for start, p in occurrences if not article.negated(start)]

@@ -81,7 +81,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     following = text[dot + 1 : dot + 8].lstrip(" \"'")
     if following and following[0].islower():
         return True
-    token_start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
+    space = text.rfind(" ", 0, dot)
+    token_start = max(space, text.rfind("\n", space + 1, dot)) + 1
     token = text[token_start:dot].lstrip("\"'([")
     # Initials without a "." are one letter: most tokens are told apart without the regex.
     if ("." in token or len(token) == 1) and _INITIALS.fullmatch(token):
@@ -122,9 +123,7 @@ def sentence_around(text: str, offset: int) -> Sentence:
     start = _last_end_before(text, offset)
     token_start = text.rfind(" ", 0, offset) + 1  # an end may begin before the offset: "(yes.)"
     end = _first_end_after(text, token_start, offset)
-    sentences: list[Sentence] = []
-    _append(sentences, text, start, end)
-    return sentences[0] if sentences else Sentence(offset, offset, "")
+    return _stripped(text, start, end) or Sentence(offset, offset, "")
 
 
 _END_CHARS = ".!?\n"
@@ -139,8 +138,9 @@ def _last_end_before(text: str, offset: int) -> int:
     """
     position = offset
     while True:
-        candidate = max(text.rfind(".", 0, position), text.rfind("\n", 0, position),
-                        text.rfind("!", 0, position), text.rfind("?", 0, position))
+        dot = text.rfind(".", 0, position)  # the commonest end: the others are looked for after it
+        candidate = max(dot, text.rfind("\n", dot + 1, position),
+                        text.rfind("!", dot + 1, position), text.rfind("?", dot + 1, position))
         if candidate < 0:
             return 0
         if text[candidate] != "\n":
@@ -164,11 +164,19 @@ def _first_end_after(text: str, position: int, offset: int) -> int:
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    sentence = _stripped(text, start, end)
+    if sentence is not None:
+        sentences.append(sentence)
+
+
+def _stripped(text: str, start: int, end: int) -> Sentence | None:
+    """``text[start:end]`` without the whitespace around it, or None when nothing is left."""
     part = text[start:end]
     stripped = part.strip()
-    if stripped:
-        start += len(part) - len(part.lstrip())
-        sentences.append(Sentence(start, start + len(stripped), stripped))
+    if not stripped:
+        return None
+    start += len(part) - len(part.lstrip())
+    return Sentence(start, start + len(stripped), stripped)
 
 
 # --- an article's text, in both forms -------------------------------------------------------

@@ -61,11 +61,10 @@ def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     if compiled.automaton is None:
         return found
-    phrases, by_pattern, length = compiled.phrases, compiled.automaton_phrases, len(folded)
+    by_pattern, length = compiled.automaton_phrases, len(folded)
     for pattern, start, _ in compiled.automaton.find_matches_as_indexes(folded, overlapping=True):
-        for phrase_id in by_pattern[pattern]:  # the automaton holds the phrases cut: check the rest
-            phrase = phrases[phrase_id]
-            if folded.startswith(phrase.key, start) and phrase.bounded(folded, start, start + len(phrase.key), length):
+        for phrase_id, phrase in by_pattern[pattern]:  # the automaton holds phrases cut short
+            if phrase.starts_at(folded, start, length):
                 found.setdefault(phrase_id, []).append(start)
     return found
 

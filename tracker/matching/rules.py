@@ -109,6 +109,11 @@ class Phrase:
             index = text.find(self.key, index + 1)
         return False
 
+    def starts_at(self, text: str, start: int, length: int) -> bool:
+        """Whether this phrase occurs at ``start`` in normalised ``text`` (of ``length``), on word
+        boundaries: the check of an automaton match (the automaton holds phrases cut short)."""
+        return text.startswith(self.key, start) and self.bounded(text, start, start + len(self.key), length)
+
     def bounded(self, text: str, start: int, end: int, length: int) -> bool:
         if self.needs_boundary_before and start and is_word_char(text[start - 1]):
             return False
@@ -152,7 +157,7 @@ class CompiledRules:
     phrases: list[Phrase]  # by phrase id
     automaton: Any  # ahocorasick_rs.AhoCorasick over automaton_keys, or None without rules
     automaton_keys: list[str]  # automaton pattern index → the (cut) trigger key it finds
-    automaton_phrases: list[tuple[int, ...]]  # automaton pattern index → trigger phrase ids it may start
+    automaton_phrases: list[tuple[tuple[int, Phrase], ...]]  # automaton pattern index → (trigger phrase id, phrase)
     triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
     fingerprint: str
     problems: list[RuleError] = field(default_factory=list)
@@ -209,10 +214,11 @@ class _Builder:
         self.phrases.append(parsed)
         return len(self.phrases) - 1
 
-    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[str], list[tuple[int, ...]]]:
-        by_key: dict[str, list[int]] = {}
+    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[str], list[tuple[tuple[int, Phrase], ...]]]:
+        by_key: dict[str, list[tuple[int, Phrase]]] = {}
         for phrase_id in sorted(trigger_ids):
-            by_key.setdefault(automaton_key(self.phrases[phrase_id].key), []).append(phrase_id)
+            phrase = self.phrases[phrase_id]
+            by_key.setdefault(automaton_key(phrase.key), []).append((phrase_id, phrase))
         if not by_key:
             return None, [], []
         automaton = ahocorasick_rs.AhoCorasick(

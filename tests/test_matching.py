@@ -282,6 +282,12 @@ negation_words = st.sampled_from(
 )
 
 
+@given(st.lists(st.sampled_from(["a", "bc", "-", "'", "a-b", "x'y", "'s", "--", " ", "1,000", "é", "_"]), max_size=30).map("".join))
+def test_the_word_count_short_cut_agrees_with_counting_words(text):
+    many = negation.MAX_WORDS_BETWEEN + negation._MOST_CUE_WORDS
+    assert (negation._TOO_MANY_WORDS_FOR_A_CUE.search(text) is not None) is (len(negation._WORD.findall(text)) > many)
+
+
 def _negated_by_nearest_cue(text: PreparedText, start: int) -> bool:
     """The rule without its short-cuts: the nearest cue in the whole text before the phrase."""
     cues = negation.find_cues(text.folded, 0, start)

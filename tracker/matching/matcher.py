@@ -112,15 +112,17 @@ class _Article:
         return self._sentence_at(start)[1].text
 
 
-def _evaluate(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
-    if not all(map(article.occurs, rule.all)) or any(map(article.occurs, rule.none)):
+def _evaluate(article: _Article, rule: SideRule) -> EvidenceHit | None:
+    if rule.all and not all(map(article.occurs, rule.all)):
+        return None
+    if rule.none and any(map(article.occurs, rule.none)):
         return None
     if rule.any:
-        return _evaluate_any(article, rule, forecast_id)
-    return _evaluate_all_only(article, rule, forecast_id)
+        return _evaluate_any(article, rule)
+    return _evaluate_all_only(article, rule)
 
 
-def _evaluate_any(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit | None:
+def _evaluate_any(article: _Article, rule: SideRule) -> EvidenceHit | None:
     found = article.found  # `any` phrases are trigger phrases: the scan found all their occurrences
     occurrences = sorted((start, p) for p in rule.any if p in found for start in found[p])
     if not occurrences:
@@ -129,10 +131,10 @@ def _evaluate_any(article: _Article, rule: SideRule, forecast_id: str) -> Eviden
     shown = counting or occurrences
     phrases = [rule.labels[p] for p in rule.all]
     phrases += [rule.labels[p] for p in dict.fromkeys(p for _, p in shown)]
-    return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting)
+    return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting)
 
 
-def _evaluate_all_only(article: _Article, rule: SideRule, forecast_id: str) -> EvidenceHit:
+def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
     """Without ``any`` phrases the ``all`` phrases decide, and the negation guard applies to
     them: each needs an occurrence that is not negated."""
     first_counting: int | None = None
@@ -146,9 +148,9 @@ def _evaluate_all_only(article: _Article, rule: SideRule, forecast_id: str) -> E
             first_negated = starts[0]
     phrases = [rule.labels[p] for p in rule.all]
     if first_negated is not None:
-        return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True)
+        return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True)
     assert first_counting is not None
-    return EvidenceHit(forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False)
+    return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False)
 
 
 def match_article(compiled: CompiledRules, article: ArticleText) -> list[EvidenceHit]:
@@ -186,12 +188,11 @@ def _evidence(compiled: CompiledRules, article: ArticleText, text: PreparedText,
     hits = []
     for index in indexes:
         rule = compiled.rules[index]
-        forecast = compiled.forecasts[rule.forecast]
-        if not forecast.opens <= day <= forecast.closes:
+        if not rule.opens <= day <= rule.closes:
             continue
         if state is None:
             state = _Article(compiled, text, found)
-        hit = _evaluate(state, rule, forecast.forecast_id)
+        hit = _evaluate(state, rule)
         if hit is not None:
             hits.append(hit)
     return hits

@@ -135,9 +135,16 @@ def automaton_key(key: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SideRule:
-    """One side of one forecast, compiled to phrase ids (``labels``: id → phrase as written)."""
+    """One side of one forecast, compiled to phrase ids (``labels``: id → phrase as written).
+
+    ``forecast`` indexes :attr:`CompiledRules.forecasts`; the forecast's id and window are
+    repeated here because every triggered rule is checked against them first.
+    """
 
     forecast: int
+    forecast_id: str
+    opens: date
+    closes: date
     side: Side
     all: tuple[int, ...]
     any: tuple[int, ...]
@@ -259,7 +266,7 @@ def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Sid
         ids[role] = tuple(dict.fromkeys(role_ids))
     if not ids["all"] and not ids["any"]:
         raise RuleError(rules.forecast_id, name, "needs at least one phrase under 'all' or 'any'")
-    return SideRule(index, side, ids["all"], ids["any"], ids["none"], labels)
+    return SideRule(index, rules.forecast_id, rules.opens, rules.closes, side, ids["all"], ids["any"], ids["none"], labels)
 
 
 def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:

@@ -13,7 +13,7 @@ from tests.conftest import ARTICLE_FILE
 from tracker import registry
 from tracker.errors import RuleError
 from tracker.matching import (
-    ArticleText, ForecastRules, RuleSet, compile_rules, is_negated, match_article, negated_at, normalise,
+    ArticleText, ForecastRules, RuleSet, compile_rules, is_negated, match_article, match_batch, negated_at, normalise,
 )
 from tracker.matching import negation
 from tracker.matching.text import PreparedText, clean
@@ -160,6 +160,19 @@ def test_one_scan_serves_many_forecasts_sharing_phrases():
     assert sides(hits) == {("war", "yes", False), ("deal", "no", False)}
 
 
+def test_a_batch_gives_each_article_its_own_evidence_in_order():
+    compiled = compile_rules([
+        rules({"any": ["full-scale invasion"]}, forecast_id="war"),
+        rules({"any": ["moratorium"]}, {"any": ["joins NATO"]}, forecast_id="nato"),
+    ])
+    articles = [ArticleText(i, title, "", IN_WINDOW) for i, title in enumerate(
+        ["Finland joins NATO", "Nothing here", "A full-scale invasion; no moratorium was announced", "Moratorium"])]
+    batch = match_batch(compiled, articles)
+    assert batch == [match_article(compiled, article) for article in articles]
+    assert [[(h.forecast_id, h.side, h.negated) for h in hits] for hits in batch] == [
+        [("nato", "no", False)], [], [("war", "yes", False), ("nato", "yes", True)], [("nato", "yes", False)]]
+
+
 # --- the time window -------------------------------------------------------------------------
 
 
@@ -282,7 +295,10 @@ negation_words = st.sampled_from(
 )
 
 
-@given(st.lists(st.sampled_from(["a", "bc", "-", "'", "a-b", "x'y", "'s", "--", " ", "1,000", "é", "_"]), max_size=30).map("".join))
+word_runs = st.lists(st.sampled_from(["a", "bc", "-", "'", "a-b", "x'y", "'s", "--", " ", "1,000", "é", "_"]), max_size=30)
+
+
+@given(word_runs.map("".join))
 def test_the_word_count_short_cut_agrees_with_counting_words(text):
     many = negation.MAX_WORDS_BETWEEN + negation._MOST_CUE_WORDS
     assert (negation._TOO_MANY_WORDS_FOR_A_CUE.search(text) is not None) is (len(negation._WORD.findall(text)) > many)

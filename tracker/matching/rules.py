@@ -266,7 +266,8 @@ def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Sid
         ids[role] = tuple(dict.fromkeys(role_ids))
     if not ids["all"] and not ids["any"]:
         raise RuleError(rules.forecast_id, name, "needs at least one phrase under 'all' or 'any'")
-    return SideRule(index, rules.forecast_id, rules.opens, rules.closes, side, ids["all"], ids["any"], ids["none"], labels)
+    return SideRule(index, rules.forecast_id, rules.opens, rules.closes, side,
+                    ids["all"], ids["any"], ids["none"], labels)
 
 
 def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:

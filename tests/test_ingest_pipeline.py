@@ -102,9 +102,12 @@ def test_an_interrupted_poll_gives_back_the_leases_it_holds(server, engine):
             Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2, progress=interrupt)
     assert len(seen) == 1
     assert all(state[3] is None for state in _feed_states(engine).values())  # no feed stays leased
+    with session_scope(engine) as session:  # polled: the reported feed, and any stored in the same group
+        polled = {f.id for f in session.exec(select(Feed)) if f.last_polled_at is not None}
+    assert set(seen) <= polled and polled != set(feed_ids)
     with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:  # the rest is due and polled at once
         rest = Poller(engine, fetcher).poll_due(concurrency=2)
-    assert {r.feed_id for r in rest} == set(feed_ids) - set(seen)
+    assert {r.feed_id for r in rest} == set(feed_ids) - polled
     assert {r.outcome.value for r in rest} <= {"new", "failed"}
 
 

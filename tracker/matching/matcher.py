@@ -90,11 +90,9 @@ class _Article:
     def occurs(self, phrase_id: int) -> bool:
         """Whether the phrase occurs: without working out all its occurrences when not needed."""
         starts = self.found.get(phrase_id)
-        if starts is not None:
-            return bool(starts)
-        if phrase_id in self.compiled.triggers:
-            return False
-        return self.compiled.phrases[phrase_id].occurs_in(self.text.folded)
+        if starts is None and phrase_id not in self.compiled.triggers:  # not scanned for: look
+            return self.compiled.phrases[phrase_id].occurs_in(self.text.folded)
+        return bool(starts)
 
     def _sentence_at(self, start: int) -> tuple[int, Sentence]:
         known = self._sentences.get(start)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -91,23 +91,19 @@ class Phrase:
 
     def occurrences(self, text: str) -> list[int]:
         """The start offsets of this phrase in normalised ``text``, on word boundaries."""
-        starts, length, last = [], len(self.key), len(text)
-        index = text.find(self.key)
-        while index >= 0:
-            if self.bounded(text, index, index + length, last):
-                starts.append(index)
-            index = text.find(self.key, index + 1)
-        return starts
+        return list(self._bounded_starts(text))
 
     def occurs_in(self, text: str) -> bool:
         """Whether this phrase occurs in normalised ``text`` on word boundaries."""
+        return next(self._bounded_starts(text), None) is not None
+
+    def _bounded_starts(self, text: str) -> Iterator[int]:
         length, last = len(self.key), len(text)
         index = text.find(self.key)
         while index >= 0:
             if self.bounded(text, index, index + length, last):
-                return True
+                yield index
             index = text.find(self.key, index + 1)
-        return False
 
     def starts_at(self, text: str, start: int, length: int) -> bool:
         """Whether this phrase occurs at ``start`` in normalised ``text`` (of ``length``), on word

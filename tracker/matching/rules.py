@@ -133,11 +133,10 @@ def automaton_key(key: str) -> str:
 class SideRule:
     """One side of one forecast, compiled to phrase ids (``labels``: id → phrase as written).
 
-    ``forecast`` indexes :attr:`CompiledRules.forecasts`; the forecast's id and window are
-    repeated here because every triggered rule is checked against them first.
+    The forecast's id and window are carried here because every triggered rule is checked
+    against them first.
     """
 
-    forecast: int
     forecast_id: str
     opens: date
     closes: date
@@ -159,7 +158,6 @@ class CompiledRules:
     rules: list[SideRule]
     phrases: list[Phrase]  # by phrase id
     automaton: Any  # ahocorasick_rs.AhoCorasick over automaton_keys, or None without rules
-    automaton_keys: list[str]  # automaton pattern index → the (cut) trigger key it finds
     automaton_phrases: list[tuple[tuple[int, Phrase], ...]]  # automaton pattern index → (trigger phrase id, phrase)
     triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
     fingerprint: str
@@ -175,9 +173,14 @@ class CompiledRules:
         return len(self.phrases)
 
     @property
+    def automaton_keys(self) -> list[str]:
+        """Automaton pattern index → the (cut) trigger key it finds."""
+        return [automaton_key(group[0][1].key) for group in self.automaton_phrases]
+
+    @property
     def scanned_phrase_count(self) -> int:
         """Distinct (cut) trigger phrase texts in the automaton."""
-        return len(self.automaton_keys)
+        return len(self.automaton_phrases)
 
     def __len__(self) -> int:
         return len(self.forecasts)
@@ -217,19 +220,19 @@ class _Builder:
         self.phrases.append(parsed)
         return len(self.phrases) - 1
 
-    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[str], list[tuple[tuple[int, Phrase], ...]]]:
+    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[tuple[int, Phrase], ...]]]:
         by_key: dict[str, list[tuple[int, Phrase]]] = {}
         for phrase_id in sorted(trigger_ids):
             phrase = self.phrases[phrase_id]
             by_key.setdefault(automaton_key(phrase.key), []).append((phrase_id, phrase))
         if not by_key:
-            return None, [], []
+            return None, []
         automaton = ahocorasick_rs.AhoCorasick(
             list(by_key),
             matchkind=ahocorasick_rs.MatchKind.Standard,  # every match, overlapping ones included
             implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
-        return automaton, list(by_key), [tuple(ids) for ids in by_key.values()]
+        return automaton, [tuple(ids) for ids in by_key.values()]
 
 
 def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[object]:
@@ -240,7 +243,7 @@ def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[o
     return value
 
 
-def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Side) -> SideRule | None:
+def _compile_side(builder: _Builder, rules: ForecastRules, side: Side) -> SideRule | None:
     spec = rules.side(side)
     if not spec:
         return None
@@ -262,8 +265,7 @@ def _compile_side(builder: _Builder, index: int, rules: ForecastRules, side: Sid
         ids[role] = tuple(dict.fromkeys(role_ids))
     if not ids["all"] and not ids["any"]:
         raise RuleError(rules.forecast_id, name, "needs at least one phrase under 'all' or 'any'")
-    return SideRule(index, rules.forecast_id, rules.opens, rules.closes, side,
-                    ids["all"], ids["any"], ids["none"], labels)
+    return SideRule(rules.forecast_id, rules.opens, rules.closes, side, ids["all"], ids["any"], ids["none"], labels)
 
 
 def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:
@@ -292,7 +294,7 @@ def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> Com
                 raise RuleError(forecast.forecast_id, "id", "given twice; each forecast may be compiled once")
             if forecast.closes < forecast.opens:
                 raise RuleError(forecast.forecast_id, "closes", f"{forecast.closes} is before opens {forecast.opens}")
-            sides = [_compile_side(builder, len(forecasts), forecast, side) for side in SIDES]
+            sides = [_compile_side(builder, forecast, side) for side in SIDES]
         except RuleError as error:
             if strict:
                 raise
@@ -305,13 +307,12 @@ def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> Com
     for index, rule in enumerate(compiled):
         for phrase_id in _trigger_phrases(rule, builder.phrases):
             triggers.setdefault(phrase_id, []).append(index)
-    automaton, automaton_keys, automaton_phrases = builder.automaton(triggers)
+    automaton, automaton_phrases = builder.automaton(triggers)
     return CompiledRules(
         forecasts=forecasts,
         rules=compiled,
         phrases=builder.phrases,
         automaton=automaton,
-        automaton_keys=automaton_keys,
         automaton_phrases=automaton_phrases,
         triggers={phrase_id: tuple(indexes) for phrase_id, indexes in triggers.items()},
         fingerprint=fingerprint(rules),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.matching import PreparedText, clean, normalise, split_sentences
-from tracker.matching.text import sentence_around
+from tracker.matching.text import ABBREVIATIONS, _is_abbreviation, sentence_around
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,24 @@ def test_sentence_around_agrees_with_split_sentences(raw):
     for sentence in split_sentences(text):
         for offset in range(sentence.start, sentence.end):
             assert sentence_around(text, offset) == sentence
+
+
+def abbreviation_by_the_rule(text: str, dot: int) -> bool:
+    """``_is_abbreviation`` as its docstring states it, without its short cuts."""
+    following = text[dot + 1 : dot + 8].lstrip(" \"'")
+    if following and following[0].islower():
+        return True
+    word = re.split(r"[ \n]", text[:dot])[-1].lstrip("\"'([")
+    return bool(re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word)) or word.casefold() in ABBREVIATIONS
+
+
+@given(st.lists(st.sampled_from(["Gen.", "CAPT.", "Pres.", "pres.", "(St.", "“Dr.", "U.S.", "R.", "e.g.", "ab.", "abcd.",
+                                 "abcde.", "Milley.", "talks", "3.5", "x.y", "12345.", "ab3de.", "a_bcd.", "Straße.",
+                                 "ÉTATS.", "naïve.", "Talks", "talks", "\n", "“Next", "'quoted'"]), max_size=30).map(" ".join))
+def test_is_abbreviation_follows_its_rule(raw):
+    text = clean(raw)
+    for dot in (i for i, char in enumerate(text) if char == "."):
+        assert _is_abbreviation(text, dot) == abbreviation_by_the_rule(text, dot), (text, dot)
 
 
 def test_sentence_around_in_a_long_text():

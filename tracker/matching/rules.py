@@ -227,12 +227,16 @@ class _Builder:
             by_key.setdefault(automaton_key(phrase.key), []).append((phrase_id, phrase))
         if not by_key:
             return None, []
+        # In sorted order: the automaton numbers its states as the keys add them, so sorted keys
+        # lay the trie out depth first, and the states under one first word (the keys' cut
+        # tails) lie next to each other in memory, where a scan walking them finds them cached.
+        keys = sorted(by_key)
         automaton = ahocorasick_rs.AhoCorasick(
-            list(by_key),
+            keys,
             matchkind=ahocorasick_rs.MatchKind.Standard,  # every match, overlapping ones included
             implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
-        return automaton, [tuple(ids) for ids in by_key.values()]
+        return automaton, [tuple(by_key[key]) for key in keys]
 
 
 def _phrase_list(forecast_id: str, field_name: str, value: object) -> Sequence[object]:

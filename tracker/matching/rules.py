@@ -98,21 +98,25 @@ class Phrase:
         return next(self._bounded_starts(text), None) is not None
 
     def _bounded_starts(self, text: str) -> Iterator[int]:
-        length, last = len(self.key), len(text)
+        last = len(text)
         index = text.find(self.key)
         while index >= 0:
-            if self.bounded(text, index, index + length, last):
+            if self.starts_at(text, index, last):
                 yield index
             index = text.find(self.key, index + 1)
 
     def starts_at(self, text: str, start: int, length: int) -> bool:
         """Whether this phrase occurs at ``start`` in normalised ``text`` (of ``length``), on word
-        boundaries: the check of an automaton match (the automaton holds phrases cut short)."""
-        return text.startswith(self.key, start) and self.bounded(text, start, start + len(self.key), length)
+        boundaries: the check of an automaton match (the automaton holds phrases cut short).
 
-    def bounded(self, text: str, start: int, end: int, length: int) -> bool:
+        One function, without helpers: it runs for every automaton match.
+        """
+        key = self.key
+        if not text.startswith(key, start):
+            return False
         if self.needs_boundary_before and start and is_word_char(text[start - 1]):
             return False
+        end = start + len(key)
         return not (self.needs_boundary_after and end < length and is_word_char(text[end]))
 
 

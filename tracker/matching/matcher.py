@@ -75,6 +75,8 @@ def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
 class _Article:
     """One article's text and phrase occurrences; sentences and negation worked out on demand."""
 
+    __slots__ = ("compiled", "text", "found", "_negated", "_sentences")
+
     def __init__(self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]) -> None:
         self.compiled = compiled
         self.text = text

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from tracker.matching.negation import negated_at
 from tracker.matching.rules import CompiledRules, Side, SideRule
-from tracker.matching.text import PreparedText, sentence_around
+from tracker.matching.text import PreparedText
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class _Article:
         """The sentence, as displayed, that holds the occurrence at folded offset ``start``."""
         known = self._sentences.get(start)
         if known is None:
-            known = self._sentences[start] = sentence_around(self.text.display, self.text.display_offset(start)).text
+            known = self._sentences[start] = self.text.sentence_at(start).text
         return known
 
 

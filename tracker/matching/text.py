@@ -224,9 +224,6 @@ class PreparedText:
             title += "."
         return cls("\n".join(part for part in (title, summary) if part))
 
-    def folded_offset(self, display_offset: int) -> int:
-        return display_offset if self._starts is None else self._starts[display_offset]
-
     def display_offset(self, folded_offset: int) -> int:
         if self._starts is None:
             return folded_offset
@@ -239,7 +236,6 @@ class PreparedText:
             return False
         return any(_ends_sentence(display, m) for m in _SENTENCE_END.finditer(display, start, end))
 
-    def sentence_at(self, folded_offset: int) -> tuple[int, Sentence]:
-        """The sentence holding a folded offset: its start as a folded offset, and the sentence."""
-        sentence = sentence_around(self.display, self.display_offset(folded_offset))
-        return self.folded_offset(sentence.start), sentence
+    def sentence_at(self, folded_offset: int) -> Sentence:
+        """The sentence holding a folded offset (offsets into the display text)."""
+        return sentence_around(self.display, self.display_offset(folded_offset))

@@ -36,14 +36,23 @@ def _serve(feeds: int, entries: int, ready, stop) -> None:  # noqa: ANN001 - mul
 
     with FeedServer() as server:
         for i in range(feeds):
-            server.add(f"/feed/{i}.xml", Static(rss(news_items(f"f{i}", entries, site=f"https://site{i}.example"),
-                                                    title=f"Feed {i}", link=f"https://site{i}.example/")))
+            server.add(
+                f"/feed/{i}.xml",
+                Static(
+                    rss(
+                        news_items(f"f{i}", entries, site=f"https://site{i}.example"),
+                        title=f"Feed {i}",
+                        link=f"https://site{i}.example/",
+                    )
+                ),
+            )
         ready.put(server.url(""))
         stop.wait()
 
 
-def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int,
-               parse_processes: int | None) -> tuple[int, float, float]:
+def bench_ours(
+    base: str, feeds: int, workdir: Path, concurrency: int, parse_processes: int | None
+) -> tuple[int, float, float]:
     from tracker import db
     from tracker.db import session_scope
     from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed
@@ -54,7 +63,9 @@ def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int,
         for i in range(feeds):
             add_feed(session, f"{base}/feed/{i}.xml", interval=timedelta(minutes=30))
     with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-        poller = Poller(engine, fetcher, parse_processes=parse_processes)  # as `tracker poll` runs it
+        poller = Poller(
+            engine, fetcher, parse_processes=parse_processes
+        )  # as `tracker poll` runs it
         started = time.perf_counter()
         results = poller.poll_due(concurrency=concurrency)
         elapsed = time.perf_counter() - started
@@ -62,7 +73,9 @@ def bench_ours(base: str, feeds: int, workdir: Path, concurrency: int,
         failed = [r for r in results if r.error_kind]
         assert not failed, failed[:3]
         started = time.perf_counter()
-        again = poller.poll_due(feed_ids=[r.feed_id for r in results], concurrency=concurrency, force=True)
+        again = poller.poll_due(
+            feed_ids=[r.feed_id for r in results], concurrency=concurrency, force=True
+        )
         repoll = time.perf_counter() - started
         assert len(again) == feeds
         assert all(r.outcome.value == "not_modified" for r in again), {r.outcome for r in again}
@@ -88,30 +101,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--entries", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=4, help="our poll threads (per-host limit stays 2)")
-    parser.add_argument("--parse-processes", type=int, default=None,
-                        help="our parse worker processes (default: one per core, as `tracker poll`; 0: none)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of (ours, reader), alternating, each on fresh databases; the machine is "
-                             "shared, so the median of the rounds is reported with their spread")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="our poll threads (per-host limit stays 2)"
+    )
+    parser.add_argument(
+        "--parse-processes",
+        type=int,
+        default=None,
+        help="our parse worker processes (default: one per core, as `tracker poll`; 0: none)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of (ours, reader), alternating, each on fresh databases; the machine is "
+        "shared, so the median of the rounds is reported with their spread",
+    )
     args = parser.parse_args()
     ready, stop = multiprocessing.Queue(), multiprocessing.Event()
-    farm = multiprocessing.Process(target=_serve, args=(args.feeds, args.entries, ready, stop), daemon=True)
+    farm = multiprocessing.Process(
+        target=_serve, args=(args.feeds, args.entries, ready, stop), daemon=True
+    )
     farm.start()
     base = ready.get(timeout=120)
     rounds = []
-    print(f"feed farm: {args.feeds} feeds x {args.entries} entries on loopback; {args.rounds} rounds")
+    print(
+        f"feed farm: {args.feeds} feeds x {args.entries} entries on loopback; {args.rounds} rounds"
+    )
     try:
         for number in range(1, args.rounds + 1):
             with tempfile.TemporaryDirectory() as tmp:
                 workdir = Path(tmp)
-                ours, ours_s, repoll_s = bench_ours(base, args.feeds, workdir, args.concurrency,
-                                                         args.parse_processes)
+                ours, ours_s, repoll_s = bench_ours(
+                    base, args.feeds, workdir, args.concurrency, args.parse_processes
+                )
                 theirs, theirs_s = bench_reader(base, args.feeds, workdir, workers=2)
             rounds.append((ours / ours_s, theirs / theirs_s, repoll_s))
-            print(f"round {number}: ours {ours} entries in {ours_s:5.2f} s = {ours / ours_s:6.0f}/s, "
-                  f"reader {theirs} in {theirs_s:5.2f} s = {theirs / theirs_s:5.0f}/s, "
-                  f"ratio {ours / ours_s / (theirs / theirs_s):4.1f}x, re-poll {repoll_s:.3f} s", flush=True)
+            print(
+                f"round {number}: ours {ours} entries in {ours_s:5.2f} s = {ours / ours_s:6.0f}/s, "
+                f"reader {theirs} in {theirs_s:5.2f} s = {theirs / theirs_s:5.0f}/s, "
+                f"ratio {ours / ours_s / (theirs / theirs_s):4.1f}x, re-poll {repoll_s:.3f} s",
+                flush=True,
+            )
     finally:
         stop.set()
         farm.join(10)
@@ -120,10 +151,14 @@ def main() -> None:
     ratios = [r[0] / r[1] for r in rounds]
     print(f"ours   : median {ours_rate:9.0f} entries/s")
     print(f"reader : median {theirs_rate:9.0f} entries/s")
-    print(f"ratio  : {ours_rate / theirs_rate:.1f}x reader (medians; rounds {min(ratios):.1f}x to {max(ratios):.1f}x; "
-          "goal >= 10x)")
-    print(f"re-poll: {args.feeds} unchanged feeds (all 304) in at most {max(r[2] for r in rounds):.3f} s "
-          "(goal < 1 s)")
+    print(
+        f"ratio  : {ours_rate / theirs_rate:.1f}x reader (medians; rounds {min(ratios):.1f}x to {max(ratios):.1f}x; "
+        "goal >= 10x)"
+    )
+    print(
+        f"re-poll: {args.feeds} unchanged feeds (all 304) in at most {max(r[2] for r in rounds):.3f} s "
+        "(goal < 1 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracker.matching import ArticleText, ForecastRules, compile_rules, match_article, match_batch, normalise  # noqa: E402
+from tracker.matching import (
+    ArticleText,
+    ForecastRules,
+    compile_rules,
+    match_article,
+    match_batch,
+    normalise,
+)  # noqa: E402
 from tracker.resolution import BATCH  # noqa: E402
 from tracker.matching.matcher import published_day  # noqa: E402
 
@@ -51,10 +58,14 @@ START, END = date(2022, 1, 1), date(2024, 12, 31)
 
 
 def make_vocabulary(rng: random.Random, size: int) -> tuple[list[str], list[float]]:
-    words = {"".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10))) for _ in range(size * 2)}
+    words = {
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10))) for _ in range(size * 2)
+    }
     vocabulary = sorted(words)[:size]
     rng.shuffle(vocabulary)
-    vocabulary = vocabulary[:20] + CONTEXT_WORDS + vocabulary[20:]  # topic words: common, not the commonest
+    vocabulary = (
+        vocabulary[:20] + CONTEXT_WORDS + vocabulary[20:]
+    )  # topic words: common, not the commonest
     weights = [1.0 / (rank + 10) for rank in range(len(vocabulary))]
     total, cumulative = 0.0, []
     for weight in weights:
@@ -63,7 +74,9 @@ def make_vocabulary(rng: random.Random, size: int) -> tuple[list[str], list[floa
     return vocabulary, cumulative
 
 
-def make_forecasts(rng: random.Random, count: int, vocabulary, cumulative, phrase_words: str) -> list[ForecastRules]:
+def make_forecasts(
+    rng: random.Random, count: int, vocabulary, cumulative, phrase_words: str
+) -> list[ForecastRules]:
     """``phrase_words``: "zipf" draws phrase words as the articles' words are drawn (past the
     100 commonest), "uniform" draws them evenly from the words past the 228 commonest."""
     skip = 100 if phrase_words == "zipf" else len(CONTEXT_WORDS) + 200
@@ -71,7 +84,11 @@ def make_forecasts(rng: random.Random, count: int, vocabulary, cumulative, phras
 
     def phrase(shortest: int = 2, longest: int = 4) -> str:
         size = rng.randint(shortest, longest)
-        chosen = rng.choices(words, cum_weights=weights, k=size) if phrase_words == "zipf" else rng.choices(words, k=size)
+        chosen = (
+            rng.choices(words, cum_weights=weights, k=size)
+            if phrase_words == "zipf"
+            else rng.choices(words, k=size)
+        )
         return " ".join(chosen)
 
     forecasts = []
@@ -95,7 +112,9 @@ def _moment(rng: random.Random, first: date, last: date) -> datetime:
     return datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(seconds=seconds)
 
 
-def make_articles(rng: random.Random, count: int, vocabulary, cumulative, forecasts) -> list[ArticleText]:
+def make_articles(
+    rng: random.Random, count: int, vocabulary, cumulative, forecasts
+) -> list[ArticleText]:
     articles = []
     for index in range(count):
         words = rng.choices(vocabulary, cum_weights=cumulative, k=158)
@@ -131,7 +150,7 @@ def time_side_by_side(configs: dict, articles, batch: int) -> dict[str, tuple[fl
     seconds, hits = dict.fromkeys(configs, 0.0), dict.fromkeys(configs, 0)
     names = list(configs)
     for number, start in enumerate(range(0, len(articles), batch)):
-        chunk = articles[start:start + batch]
+        chunk = articles[start : start + batch]
         for name in names if number % 2 == 0 else reversed(names):
             started = time.perf_counter()
             hits[name] += sum(map(len, match_batch(configs[name], chunk)))
@@ -180,16 +199,31 @@ def compare_pyahocorasick(compiled_big, compiled_small, articles, repeat: int) -
         return lambda: (_timed(lambda: [list(automaton.iter(t)) for t in texts]), 0)
 
     def rs_scan(compiled):
-        return lambda: (_timed(lambda: [compiled.automaton.find_matches_as_indexes(t, overlapping=True)
-                                        for t in texts]), 0)
+        return lambda: (
+            _timed(
+                lambda: [
+                    compiled.automaton.find_matches_as_indexes(t, overlapping=True) for t in texts
+                ]
+            ),
+            0,
+        )
 
-    best = best_of(repeat, {"py-big": pyahocorasick_scan(compiled_big), "py-small": pyahocorasick_scan(compiled_small),
-                            "rs-big": rs_scan(compiled_big), "rs-small": rs_scan(compiled_small)})
+    best = best_of(
+        repeat,
+        {
+            "py-big": pyahocorasick_scan(compiled_big),
+            "py-small": pyahocorasick_scan(compiled_small),
+            "rs-big": rs_scan(compiled_big),
+            "rs-small": rs_scan(compiled_small),
+        },
+    )
     per = 1e6 / len(texts)
-    print(f"D. scan only, {len(texts):,} articles, us/article at {len(compiled_big):,} / {len(compiled_small):,} "
-          f"forecasts: ahocorasick-rs {best['rs-big'][0] * per:.1f} / {best['rs-small'][0] * per:.1f} "
-          f"({best['rs-big'][0] / best['rs-small'][0]:.2f}x), pyahocorasick {best['py-big'][0] * per:.1f} / "
-          f"{best['py-small'][0] * per:.1f} ({best['py-big'][0] / best['py-small'][0]:.2f}x)")
+    print(
+        f"D. scan only, {len(texts):,} articles, us/article at {len(compiled_big):,} / {len(compiled_small):,} "
+        f"forecasts: ahocorasick-rs {best['rs-big'][0] * per:.1f} / {best['rs-small'][0] * per:.1f} "
+        f"({best['rs-big'][0] / best['rs-small'][0]:.2f}x), pyahocorasick {best['py-big'][0] * per:.1f} / "
+        f"{best['py-small'][0] * per:.1f} ({best['py-big'][0] / best['py-small'][0]:.2f}x)"
+    )
 
 
 def _timed(function) -> float:
@@ -216,8 +250,17 @@ def compile_regex_loop(forecasts):
         for side, rule in (("yes", forecast.yes_when), ("no", forecast.no_when)):
             if rule:
                 alls = [_pattern([p]) for p in rule.get("all", [])]
-                compiled.append((forecast.forecast_id, side, forecast.opens, forecast.closes,
-                                 alls, _pattern(rule.get("any", [])), _pattern(rule.get("none", []))))
+                compiled.append(
+                    (
+                        forecast.forecast_id,
+                        side,
+                        forecast.opens,
+                        forecast.closes,
+                        alls,
+                        _pattern(rule.get("any", [])),
+                        _pattern(rule.get("none", [])),
+                    )
+                )
     return compiled
 
 
@@ -243,12 +286,27 @@ def main() -> None:
     parser.add_argument("--forecasts", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=100, help="forecasts of the peer run B")
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--regex-articles", type=int, default=100, help="subset the regex loop is timed on")
-    parser.add_argument("--scan-articles", type=int, default=20_000, help="articles of the scan-only comparison")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of A and B (and D), the fastest kept")
-    parser.add_argument("--phrase-words", choices=["zipf", "uniform"], default="zipf",
-                        help="how phrase words are drawn from the vocabulary (see make_forecasts)")
-    parser.add_argument("--batch", type=int, default=BATCH, help="articles per match_batch call (the resolution stage's batch)")
+    parser.add_argument(
+        "--regex-articles", type=int, default=100, help="subset the regex loop is timed on"
+    )
+    parser.add_argument(
+        "--scan-articles", type=int, default=20_000, help="articles of the scan-only comparison"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of A and B (and D), the fastest kept"
+    )
+    parser.add_argument(
+        "--phrase-words",
+        choices=["zipf", "uniform"],
+        default="zipf",
+        help="how phrase words are drawn from the vocabulary (see make_forecasts)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        help="articles per match_batch call (the resolution stage's batch)",
+    )
     parser.add_argument("--vocabulary", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
@@ -258,20 +316,35 @@ def main() -> None:
     vocabulary, cumulative = make_vocabulary(rng, args.vocabulary)
     forecasts = make_forecasts(rng, args.forecasts, vocabulary, cumulative, args.phrase_words)
     articles = make_articles(rng, args.articles, vocabulary, cumulative, forecasts)
-    phrases = sum(len(f.yes_when.get(r, [])) + len((f.no_when or {}).get(r, [])) for f in forecasts for r in ("all", "any", "none"))
-    print(f"generated {len(forecasts):,} forecasts ({phrases:,} phrases) and {len(articles):,} articles "
-          f"of ~150 words in {time.perf_counter() - started:.1f}s (seed {args.seed}, {args.phrase_words} phrase words)", flush=True)
+    phrases = sum(
+        len(f.yes_when.get(r, [])) + len((f.no_when or {}).get(r, []))
+        for f in forecasts
+        for r in ("all", "any", "none")
+    )
+    print(
+        f"generated {len(forecasts):,} forecasts ({phrases:,} phrases) and {len(articles):,} articles "
+        f"of ~150 words in {time.perf_counter() - started:.1f}s (seed {args.seed}, {args.phrase_words} phrase words)",
+        flush=True,
+    )
 
     big_compiled, big_compile = compile_timed(forecasts)
     small_compiled, small_compile = compile_timed(forecasts[: args.small])
     best: dict[str, tuple[float, int]] = {}
     for _ in range(args.repeat):
-        keep_fastest(best, time_side_by_side({"A": big_compiled, "B": small_compiled}, articles, args.batch))
+        keep_fastest(
+            best, time_side_by_side({"A": big_compiled, "B": small_compiled}, articles, args.batch)
+        )
     (big, big_hits), (small, small_hits) = best["A"], best["B"]
-    print(f"A. automaton, {len(forecasts):,} forecasts: {big:.2f}s, {len(articles) / big:,.0f} articles/s, "
-          f"{big_hits:,} evidence hits (compiled in {big_compile:.2f}s; best of {args.repeat})", flush=True)
-    print(f"B. automaton, {args.small:,} forecasts: {small:.2f}s, {len(articles) / small:,.0f} articles/s, "
-          f"{small_hits:,} evidence hits (compiled in {small_compile:.2f}s; best of {args.repeat})", flush=True)
+    print(
+        f"A. automaton, {len(forecasts):,} forecasts: {big:.2f}s, {len(articles) / big:,.0f} articles/s, "
+        f"{big_hits:,} evidence hits (compiled in {big_compile:.2f}s; best of {args.repeat})",
+        flush=True,
+    )
+    print(
+        f"B. automaton, {args.small:,} forecasts: {small:.2f}s, {len(articles) / small:,.0f} articles/s, "
+        f"{small_hits:,} evidence hits (compiled in {small_compile:.2f}s; best of {args.repeat})",
+        flush=True,
+    )
 
     subset = articles[: args.regex_articles]
     regexes = compile_regex_loop(forecasts)
@@ -279,21 +352,32 @@ def main() -> None:
     regex_found = [regex_loop(regexes, article) for article in subset]
     regex_subset = time.perf_counter() - started
     regex_total = regex_subset * len(articles) / len(subset)
-    print(f"C. regex loop, {len(forecasts):,} forecasts: {regex_subset:.2f}s on the first {len(subset):,} articles "
-          f"({len(subset) / regex_subset:,.1f} articles/s); extrapolated linearly to {len(articles):,} articles: "
-          f"{regex_total:,.0f}s", flush=True)
+    print(
+        f"C. regex loop, {len(forecasts):,} forecasts: {regex_subset:.2f}s on the first {len(subset):,} articles "
+        f"({len(subset) / regex_subset:,.1f} articles/s); extrapolated linearly to {len(articles):,} articles: "
+        f"{regex_total:,.0f}s",
+        flush=True,
+    )
 
-    agree = all({(h.forecast_id, h.side) for h in match_article(big_compiled, article)} == expected
-                for article, expected in zip(subset, regex_found, strict=True))
-    print(f"automaton and regex loop find the same (forecast, side) pairs on the subset: {'yes' if agree else 'NO'}")
+    agree = all(
+        {(h.forecast_id, h.side) for h in match_article(big_compiled, article)} == expected
+        for article, expected in zip(subset, regex_found, strict=True)
+    )
+    print(
+        f"automaton and regex loop find the same (forecast, side) pairs on the subset: {'yes' if agree else 'NO'}"
+    )
 
     compare_pyahocorasick(big_compiled, small_compiled, articles[: args.scan_articles], args.repeat)
 
     scale_ratio, speedup = big / small, regex_total / big
-    print(f"ratio A/B (time at {len(forecasts):,} / time at {args.small:,} forecasts): {scale_ratio:.2f}x "
-          f"(goal <= 1.5x: {'met' if scale_ratio <= 1.5 else 'MISSED'})")
-    print(f"ratio C/A (regex loop / automaton at {len(forecasts):,} forecasts): {speedup:,.0f}x "
-          f"(goal >= 20x: {'met' if speedup >= 20 else 'MISSED'})")
+    print(
+        f"ratio A/B (time at {len(forecasts):,} / time at {args.small:,} forecasts): {scale_ratio:.2f}x "
+        f"(goal <= 1.5x: {'met' if scale_ratio <= 1.5 else 'MISSED'})"
+    )
+    print(
+        f"ratio C/A (regex loop / automaton at {len(forecasts):,} forecasts): {speedup:,.0f}x "
+        f"(goal >= 20x: {'met' if speedup >= 20 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

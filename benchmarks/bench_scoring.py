@@ -64,9 +64,13 @@ def main() -> None:
     print(f"{args.n:,} synthetic resolved forecasts, 100 authors, 50 tags; best of {args.repeat}")
 
     t_ours, core = best_of(args.repeat, lambda: core_scores(p, y, author, authors, 10))
-    t_sk, (bs_sk, curve) = best_of(args.repeat, lambda: (brier_score_loss(y, p), calibration_curve(y, p, n_bins=10)))
+    t_sk, (bs_sk, curve) = best_of(
+        args.repeat, lambda: (brier_score_loss(y, p), calibration_curve(y, p, n_bins=10))
+    )
     assert abs(core.summary.brier - bs_sk) < 1e-12
-    assert np.allclose([r.observed for r in core.calibration if r.count], curve[0], rtol=0, atol=1e-12)
+    assert np.allclose(
+        [r.observed for r in core.calibration if r.count], curve[0], rtol=0, atol=1e-12
+    )
     print(f"(a) core scorecard (tracker):                {t_ours * 1000:9.1f} ms")
     print(f"(b) brier_score_loss + calibration_curve:    {t_sk * 1000:9.1f} ms")
     print(f"ratio a/b = {t_ours / t_sk:.2f}   (goal <= 2.0)")
@@ -77,17 +81,32 @@ def main() -> None:
     assert abs(ours.miscalibration - ref["miscalibration"]) < 1e-12
     assert abs(ours.discrimination - ref["discrimination"]) < 1e-12
     print(f"CORP decomposition (tracker):                {t_corp * 1000:9.1f} ms")
-    print(f"CORP decomposition (model-diagnostics):      {t_md * 1000:9.1f} ms   ratio {t_corp / t_md:.2f}")
+    print(
+        f"CORP decomposition (model-diagnostics):      {t_md * 1000:9.1f} ms   ratio {t_corp / t_md:.2f}"
+    )
 
     t_boot, interval = best_of(1, lambda: bootstrap(p, y, resamples=args.resamples))
     brier_each = np.square(p - y)
-    t_sp, sp = best_of(1, lambda: scipy_bootstrap((brier_each,), np.mean, n_resamples=args.resamples,
-                                                  method="percentile", vectorized=True, batch=20,
-                                                  random_state=np.random.default_rng(0)))
-    print(f"bootstrap, {args.resamples} resamples (tracker, Brier + log):  {t_boot:7.2f} s   "
-          f"[{interval.brier.low:.5f}, {interval.brier.high:.5f}]")
-    print(f"bootstrap, {args.resamples} resamples (scipy.stats, Brier):    {t_sp:7.2f} s   "
-          f"[{sp.confidence_interval.low:.5f}, {sp.confidence_interval.high:.5f}]   ratio {t_boot / t_sp:.2f}")
+    t_sp, sp = best_of(
+        1,
+        lambda: scipy_bootstrap(
+            (brier_each,),
+            np.mean,
+            n_resamples=args.resamples,
+            method="percentile",
+            vectorized=True,
+            batch=20,
+            random_state=np.random.default_rng(0),
+        ),
+    )
+    print(
+        f"bootstrap, {args.resamples} resamples (tracker, Brier + log):  {t_boot:7.2f} s   "
+        f"[{interval.brier.low:.5f}, {interval.brier.high:.5f}]"
+    )
+    print(
+        f"bootstrap, {args.resamples} resamples (scipy.stats, Brier):    {t_sp:7.2f} s   "
+        f"[{sp.confidence_interval.low:.5f}, {sp.confidence_interval.high:.5f}]   ratio {t_boot / t_sp:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,9 +42,18 @@ from tracker import db  # noqa: E402
 from tracker.models import SQLModel  # noqa: E402
 from tracker.scoring import ScorecardFilter, compute_scorecard  # noqa: E402
 
-TERMS = [("almost certainly", 0.95), ("very likely", 0.85), ("likely", 0.7), ("probably", 0.7),
-         ("roughly even chance", 0.5), ("could", 0.5), ("unlikely", 0.3), ("very unlikely", 0.1),
-         ("almost no chance", 0.05), ("non-existent", 0.02)]
+TERMS = [
+    ("almost certainly", 0.95),
+    ("very likely", 0.85),
+    ("likely", 0.7),
+    ("probably", 0.7),
+    ("roughly even chance", 0.5),
+    ("could", 0.5),
+    ("unlikely", 0.3),
+    ("very unlikely", 0.1),
+    ("almost no chance", 0.05),
+    ("non-existent", 0.02),
+]
 TAGS = [f"topic-{k:02d}" for k in range(30)]
 CHUNK = 20_000
 NOW = datetime.now(timezone.utc)
@@ -56,16 +65,28 @@ def _table(name: str) -> Table:
 
 def _insert(conn, table: Table, rows: list[dict]) -> None:  # noqa: ANN001
     for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(table), rows[start:start + CHUNK])
+        conn.execute(insert(table), rows[start : start + CHUNK])
 
 
-def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int = 7) -> dict[str, int]:
+def build(
+    engine: Engine, forecasts: int, authors: int, evidence: int, seed: int = 7
+) -> dict[str, int]:
     """Fills an empty, migrated database; returns what it inserted."""
     rng = random.Random(seed)
     today = date.today()
-    sources = [{"id": a + 1, "key": f"pundit-{a:03d}", "title": f"Op-eds of pundit {a}", "author": f"Pundit {a:03d}",
-                "publisher": "Bench Times", "url": f"https://bench.example.org/{a}", "published": date(2022, 1, 1),
-                "created_at": NOW} for a in range(authors)]
+    sources = [
+        {
+            "id": a + 1,
+            "key": f"pundit-{a:03d}",
+            "title": f"Op-eds of pundit {a}",
+            "author": f"Pundit {a:03d}",
+            "publisher": "Bench Times",
+            "url": f"https://bench.example.org/{a}",
+            "published": date(2022, 1, 1),
+            "created_at": NOW,
+        }
+        for a in range(authors)
+    ]
     rows, tags, updates, resolutions, audit = [], [], [], [], []
     for i in range(forecasts):
         fid = f"bench-{i:05d}"
@@ -81,23 +102,73 @@ def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int
                 resolved_at = datetime.combine(closes, datetime.min.time(), timezone.utc)
             else:
                 status, outcome = "resolved", ("yes" if rng.random() < p else "no")
-                resolved_at = datetime.combine(closes, datetime.min.time(), timezone.utc) + timedelta(days=rng.randrange(0, 20))
+                resolved_at = datetime.combine(
+                    closes, datetime.min.time(), timezone.utc
+                ) + timedelta(days=rng.randrange(0, 20))
         elif closes < today:
             status = "closed"
-        rows.append({"id": fid, "source_id": rng.randrange(authors) + 1, "question": f"Will event {i} happen?",
-                     "quote": f"It is {term} that event {i} happens.", "estimate": term, "probability": p,
-                     "probability_from_scale": True, "vague": term == "could", "opens": opens, "closes": closes,
-                     "status": status, "outcome": outcome, "resolved_at": resolved_at, "criteria": "bench",
-                     "min_sources": 2, "created_at": NOW, "updated_at": NOW})
+        rows.append(
+            {
+                "id": fid,
+                "source_id": rng.randrange(authors) + 1,
+                "question": f"Will event {i} happen?",
+                "quote": f"It is {term} that event {i} happens.",
+                "estimate": term,
+                "probability": p,
+                "probability_from_scale": True,
+                "vague": term == "could",
+                "opens": opens,
+                "closes": closes,
+                "status": status,
+                "outcome": outcome,
+                "resolved_at": resolved_at,
+                "criteria": "bench",
+                "min_sources": 2,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
         tags += [{"forecast_id": fid, "tag": t} for t in rng.sample(TAGS, rng.randrange(1, 4))]
-        updates.append({"forecast_id": fid, "as_of": opens, "probability": p, "estimate": term, "recorded_at": NOW})
-        audit.append({"at": NOW, "actor": "bench", "action": "create", "entity": "forecast", "entity_id": fid,
-                      "to_status": "open"})
+        updates.append(
+            {
+                "forecast_id": fid,
+                "as_of": opens,
+                "probability": p,
+                "estimate": term,
+                "recorded_at": NOW,
+            }
+        )
+        audit.append(
+            {
+                "at": NOW,
+                "actor": "bench",
+                "action": "create",
+                "entity": "forecast",
+                "entity_id": fid,
+                "to_status": "open",
+            }
+        )
         if status in ("resolved", "annulled"):
-            resolutions.append({"forecast_id": fid, "outcome": outcome or "annulled", "resolved_at": resolved_at,
-                                "resolved_by": "bench", "active": True})
-            audit.append({"at": NOW, "actor": "bench", "action": "resolve", "entity": "forecast", "entity_id": fid,
-                          "from_status": "open", "to_status": status})
+            resolutions.append(
+                {
+                    "forecast_id": fid,
+                    "outcome": outcome or "annulled",
+                    "resolved_at": resolved_at,
+                    "resolved_by": "bench",
+                    "active": True,
+                }
+            )
+            audit.append(
+                {
+                    "at": NOW,
+                    "actor": "bench",
+                    "action": "resolve",
+                    "entity": "forecast",
+                    "entity_id": fid,
+                    "from_status": "open",
+                    "to_status": status,
+                }
+            )
     with engine.begin() as conn:
         _insert(conn, _table("source"), sources)
         _insert(conn, _table("forecast"), rows)
@@ -105,7 +176,12 @@ def build(engine: Engine, forecasts: int, authors: int, evidence: int, seed: int
         _insert(conn, _table("probability_update"), updates)
         _insert(conn, _table("resolution"), resolutions)
         _insert(conn, _table("audit_log"), audit)
-    counts = {"sources": len(sources), "forecasts": len(rows), "tags": len(tags), "resolutions": len(resolutions)}
+    counts = {
+        "sources": len(sources),
+        "forecasts": len(rows),
+        "tags": len(tags),
+        "resolutions": len(resolutions),
+    }
     counts["evidence"] = build_evidence(engine, [r["id"] for r in rows], evidence, rng)
     # planner statistics, as autovacuum (PostgreSQL) would gather after a bulk load: without them
     # PostgreSQL plans for empty tables and one scorecard query took 5 s instead of 50 ms
@@ -127,18 +203,34 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
     a forecast and an article by arithmetic that keeps (forecast, article, side) unique; the first
     :data:`HOT_EVIDENCE` rows all go to :data:`HOT_FORECAST`."""
     if not inspect(engine).has_table("evidence"):
-        print("note: this schema has no `evidence` table yet (the resolution stage adds it): "
-              "the database is built without evidence rows")
+        print(
+            "note: this schema has no `evidence` table yet (the resolution stage adds it): "
+            "the database is built without evidence rows"
+        )
         return 0
-    articles = [{"id": a + 1, "identity": f"{a:064x}", "url": f"https://news{a % 7}.example.org/{a}",
-                 "title": f"Story {a}", "summary": "", "published_at": NOW - timedelta(minutes=37 * a),
-                 "published_estimated": False, "fetched_at": NOW, "content_hash": f"{a:064x}",
-                 "matched_at": NOW} for a in range(ARTICLES)]
+    articles = [
+        {
+            "id": a + 1,
+            "identity": f"{a:064x}",
+            "url": f"https://news{a % 7}.example.org/{a}",
+            "title": f"Story {a}",
+            "summary": "",
+            "published_at": NOW - timedelta(minutes=37 * a),
+            "published_estimated": False,
+            "fetched_at": NOW,
+            "content_hash": f"{a:064x}",
+            "matched_at": NOW,
+        }
+        for a in range(ARTICLES)
+    ]
     others = len(forecast_ids) - 1
     dialect = engine.dialect.name
-    series = ("WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :count - 1) "
-              if dialect == "sqlite" else "WITH seq AS (SELECT generate_series(0, :count - 1) AS n) ")
-    phrases = "'[\"agreement\", \"signed\"]'" + ("::json" if dialect == "postgresql" else "")
+    series = (
+        "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :count - 1) "
+        if dialect == "sqlite"
+        else "WITH seq AS (SELECT generate_series(0, :count - 1) AS n) "
+    )
+    phrases = '\'["agreement", "signed"]\'' + ("::json" if dialect == "postgresql" else "")
     # row n: the hot forecast's article n (n < HOT), else forecast 1 + m % others and article
     # (k * 997 + r) % ARTICLES with m = n - HOT, r = m % others, k = m / others: distinct per forecast
     statement = f"""{series}
@@ -155,11 +247,16 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
         JOIN forecast AS f ON f.id = 'bench-' || substr('0000' || s.f_index, -5)
         JOIN article AS a ON a.id = s.a_id"""
     if dialect == "postgresql":
-        statement = statement.replace("substr('0000' || s.f_index, -5)", "lpad(s.f_index::text, 5, '0')")
+        statement = statement.replace(
+            "substr('0000' || s.f_index, -5)", "lpad(s.f_index::text, 5, '0')"
+        )
     with engine.begin() as conn:
         _insert(conn, _table("article"), articles)
         start = time.perf_counter()
-        conn.execute(text(statement), {"count": count, "hot": HOT_EVIDENCE, "others": others, "articles": ARTICLES})
+        conn.execute(
+            text(statement),
+            {"count": count, "hot": HOT_EVIDENCE, "others": others, "articles": ARTICLES},
+        )
         print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
         _insert(conn, _table("proposal"), _proposals(conn, rng))
     return count
@@ -167,35 +264,75 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
 
 def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
     """:data:`PENDING` pending proposals on unresolved forecasts (the hot one first), oldest first."""
-    unresolved = [row[0] for row in conn.execute(text(
-        "SELECT id FROM forecast WHERE status IN ('open', 'closed') ORDER BY id"))]
+    unresolved = [
+        row[0]
+        for row in conn.execute(
+            text("SELECT id FROM forecast WHERE status IN ('open', 'closed') ORDER BY id")
+        )
+    ]
     chosen = ([HOT_FORECAST] if HOT_FORECAST in unresolved else []) + rng.sample(
-        [f for f in unresolved if f != HOT_FORECAST], min(PENDING, len(unresolved)) - 1)
-    kinds = [("evidence", "yes"), ("evidence", "no"), ("disputed", None), ("default_at_close", "no"),
-             ("not_yet_resolvable", None)]
+        [f for f in unresolved if f != HOT_FORECAST], min(PENDING, len(unresolved)) - 1
+    )
+    kinds = [
+        ("evidence", "yes"),
+        ("evidence", "no"),
+        ("disputed", None),
+        ("default_at_close", "no"),
+        ("not_yet_resolvable", None),
+    ]
     rows = []
     for n, forecast_id in enumerate(chosen):
         kind, outcome = kinds[n % len(kinds)]
-        rows.append({"forecast_id": forecast_id, "kind": kind, "outcome": outcome, "evidence_count": 3,
-                     "publishers": ["publisher1.example", "publisher2.example"], "reason": "bench",
-                     "created_at": NOW - timedelta(minutes=PENDING - n), "status": "pending",
-                     "auto_confirmed": False})
+        rows.append(
+            {
+                "forecast_id": forecast_id,
+                "kind": kind,
+                "outcome": outcome,
+                "evidence_count": 3,
+                "publishers": ["publisher1.example", "publisher2.example"],
+                "reason": "bench",
+                "created_at": NOW - timedelta(minutes=PENDING - n),
+                "status": "pending",
+                "auto_confirmed": False,
+            }
+        )
     return rows
 
 
 # --- serving and loading ---------------------------------------------------------------------
 
+
 def serve(database_url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str, Path]:
     """`tracker serve --workers N` on 127.0.0.1, a port the OS picks; returns the process, its URL, its log."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
-           "TRACKER_DATABASE_URL": database_url, "TRACKER_DATA_DIR": str(data_dir)}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
+        "TRACKER_DATABASE_URL": database_url,
+        "TRACKER_DATA_DIR": str(data_dir),
+    }
     log = data_dir / "serve.log"
-    process = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--host", "127.0.0.1", "--port", "0",
-                                "--workers", str(workers)],
-                               env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+        found = re.search(
+            r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace")
+        )
         if found:
             _wait_until_up(found.group(1))
             return process, found.group(1), log
@@ -224,7 +361,10 @@ async def load(base: str, path: str, requests: int, concurrency: int) -> dict[st
     latencies: list[float] = []
     remaining = requests
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(60.0)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=httpx.Timeout(60.0)
+    ) as client:
+
         async def one_client() -> None:
             nonlocal remaining
             while remaining > 0:
@@ -233,7 +373,9 @@ async def load(base: str, path: str, requests: int, concurrency: int) -> dict[st
                 response = await client.get(path)
                 latencies.append((time.perf_counter() - start) * 1000)
                 if response.status_code != 200:
-                    raise SystemExit(f"GET {path}: HTTP {response.status_code}: {response.text[:300]}")
+                    raise SystemExit(
+                        f"GET {path}: HTTP {response.status_code}: {response.text[:300]}"
+                    )
 
         for _ in range(min(10, requests)):  # warm-up: connections, caches
             await client.get(path)
@@ -241,8 +383,12 @@ async def load(base: str, path: str, requests: int, concurrency: int) -> dict[st
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     latencies.sort()
-    return {"p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
-            "rps": len(latencies) / elapsed, "n": len(latencies)}
+    return {
+        "p50": statistics.median(latencies),
+        "p95": latencies[int(0.95 * (len(latencies) - 1))],
+        "rps": len(latencies) / elapsed,
+        "n": len(latencies),
+    }
 
 
 PAGES = [
@@ -271,22 +417,34 @@ def cold_costs(engine: Engine) -> None:
     for resamples in (PAGE_RESAMPLES, REPORT_RESAMPLES):
         with Session(engine) as session:
             start = time.perf_counter()
-            card = compute_scorecard(session, ScorecardFilter(as_of=date.today(), resamples=resamples))
+            card = compute_scorecard(
+                session, ScorecardFilter(as_of=date.today(), resamples=resamples)
+            )
             took = time.perf_counter() - start
-        print(f"scorecard computed from scratch, {resamples:>4} resamples: {took * 1000:7.0f} ms "
-              f"({card.summary.count:,} forecasts scored)")
+        print(
+            f"scorecard computed from scratch, {resamples:>4} resamples: {took * 1000:7.0f} ms "
+            f"({card.summary.count:,} forecasts scored)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an empty database to fill (default: SQLite in a temporary folder)")
+    parser.add_argument(
+        "--database-url", help="an empty database to fill (default: SQLite in a temporary folder)"
+    )
     parser.add_argument("--forecasts", type=int, default=10_000)
     parser.add_argument("--authors", type=int, default=100)
     parser.add_argument("--evidence", type=int, default=500_000)
-    parser.add_argument("--requests", type=int, default=400, help="requests per page (after a warm-up of 10)")
+    parser.add_argument(
+        "--requests", type=int, default=400, help="requests per page (after a warm-up of 10)"
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="clients at once")
-    parser.add_argument("--server-workers", type=int, default=2,
-                        help="`tracker serve --workers`: server processes (default 2, one per core here)")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=2,
+        help="`tracker serve --workers`: server processes (default 2, one per core here)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
@@ -295,20 +453,30 @@ def main() -> None:
         db.upgrade(engine)
         start = time.perf_counter()
         counts = build(engine, args.forecasts, args.authors, args.evidence)
-        print(f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in {time.perf_counter() - start:.1f} s")
+        print(
+            f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in {time.perf_counter() - start:.1f} s"
+        )
         cold_costs(engine)
         engine.dispose()
         process, base, log = serve(url, Path(tmp), args.server_workers)
         try:
-            print(f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} concurrent clients, {args.requests} requests per page")
+            print(
+                f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} concurrent clients, {args.requests} requests per page"
+            )
             print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
             peer = None
             for label, path in PAGES:
                 result = asyncio.run(load(base, path, args.requests, args.concurrency))
                 peer = peer or result["p50"]
-                goal = "" if label.startswith("health") else ("  ok" if result["p95"] < 150 else "  OVER 150 ms")
-                print(f"{label:<26} {result['p50']:8.1f} {result['p95']:8.1f} {result['rps']:8.0f} "
-                      f"{result['p50'] / peer:8.1f}x{goal}")
+                goal = (
+                    ""
+                    if label.startswith("health")
+                    else ("  ok" if result["p95"] < 150 else "  OVER 150 ms")
+                )
+                print(
+                    f"{label:<26} {result['p50']:8.1f} {result['p95']:8.1f} {result['rps']:8.0f} "
+                    f"{result['p50'] / peer:8.1f}x{goal}"
+                )
         finally:
             process.terminate()
             process.wait(30)

@@ -66,9 +66,13 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, ok: bool = True):
-        result = self.runner.invoke(self.app, [str(a) for a in args], env=self.env, catch_exceptions=False)
+        result = self.runner.invoke(
+            self.app, [str(a) for a in args], env=self.env, catch_exceptions=False
+        )
         if ok:
-            assert result.exit_code == 0, f"tracker {' '.join(map(str, args))} failed:\n{result.output}"
+            assert result.exit_code == 0, (
+                f"tracker {' '.join(map(str, args))} failed:\n{result.output}"
+            )
         return result
 
 

@@ -82,8 +82,9 @@ class FeedServer:
         self._server = _Server((host, 0), _Handler)
         self._server.owner = self
         self.host, self.port = self._server.server_address[:2]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def url(self, path: str) -> str:
@@ -104,11 +105,18 @@ class FeedServer:
         self.close()
 
 
-def rss(items: list[dict], *, title: str = "Test feed", link: str = "https://news.example/",
-        extra_channel: str = "") -> bytes:
+def rss(
+    items: list[dict],
+    *,
+    title: str = "Test feed",
+    link: str = "https://news.example/",
+    extra_channel: str = "",
+) -> bytes:
     """An RSS 2.0 document; each item dict may have title, link, guid, description, pubDate."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
-             f"<link>{link}</link>{extra_channel}"]
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
+        f"<link>{link}</link>{extra_channel}"
+    ]
     for item in items:
         parts.append("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>")
     parts.append("</channel></rss>")
@@ -117,10 +125,13 @@ def rss(items: list[dict], *, title: str = "Test feed", link: str = "https://new
 
 def news_items(prefix: str, count: int, *, site: str = "https://news.example") -> list[dict]:
     start = datetime(2022, 1, 21, tzinfo=timezone.utc)
-    return [{
-        "title": f"{prefix} story {i}: NATO and Russia talks",
-        "link": f"{site}/{prefix}/{i}?utm_source=rss&amp;utm_medium=feed",
-        "guid": f"{site}/{prefix}/{i}",
-        "description": f"&lt;p&gt;Body of {prefix} story {i} about &lt;b&gt;security&lt;/b&gt; guarantees.&lt;/p&gt;",
-        "pubDate": (start + timedelta(hours=i)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
-    } for i in range(count)]
+    return [
+        {
+            "title": f"{prefix} story {i}: NATO and Russia talks",
+            "link": f"{site}/{prefix}/{i}?utm_source=rss&amp;utm_medium=feed",
+            "guid": f"{site}/{prefix}/{i}",
+            "description": f"&lt;p&gt;Body of {prefix} story {i} about &lt;b&gt;security&lt;/b&gt; guarantees.&lt;/p&gt;",
+            "pubDate": (start + timedelta(hours=i)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
+        }
+        for i in range(count)
+    ]

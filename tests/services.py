@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+PG_ADMIN_DSN = os.environ.get(
+    "TRACKER_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test"
+)
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

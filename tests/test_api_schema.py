@@ -23,26 +23,45 @@ from tracker.web import create_app
 # the description does not depend on the database: read it once to parametrize by operation
 _PATHS = create_app(Settings(database_url="sqlite://")).openapi()["paths"]
 # negative examples (invalid input) only where there is input to spoil
-CASES = [(method.upper(), path, mode) for path, methods in _PATHS.items() for method, spec in methods.items()
-         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-         if mode is GenerationMode.POSITIVE or spec.get("parameters") or spec.get("requestBody")]
+CASES = [
+    (method.upper(), path, mode)
+    for path, methods in _PATHS.items()
+    for method, spec in methods.items()
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    if mode is GenerationMode.POSITIVE or spec.get("parameters") or spec.get("requestBody")
+]
 
 
 #: operations where schema-valid input can still get a documented 400, for rules OpenAPI cannot state:
 #: a date range given backwards (two fields), a feed URL already added or whose host does not parse
-CHECKED_BEYOND_SCHEMA = {("GET", "/api/scorecard"), ("GET", "/api/reports/calibration"), ("POST", "/api/feeds")}
+CHECKED_BEYOND_SCHEMA = {
+    ("GET", "/api/scorecard"),
+    ("GET", "/api/reports/calibration"),
+    ("POST", "/api/feeds"),
+}
 
 
-@pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
+@pytest.mark.parametrize(
+    ("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES]
+)
 def test_api_conforms_to_its_openapi_description(web_app, seeded, method, path, mode):
     operation = schemathesis.openapi.from_asgi("/api/openapi.json", web_app)[path][method]
     add_proposals(seeded.engine)
     headers = {"Authorization": f"Bearer {make_token(seeded.engine)}"}
-    excluded = [schemathesis.checks.positive_data_acceptance] if (method, path) in CHECKED_BEYOND_SCHEMA else []
+    excluded = (
+        [schemathesis.checks.positive_data_acceptance]
+        if (method, path) in CHECKED_BEYOND_SCHEMA
+        else []
+    )
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=20, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def check(case):
         case.call_and_validate(headers=headers, excluded_checks=excluded)
 

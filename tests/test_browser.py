@@ -13,8 +13,16 @@ from playwright.sync_api import expect
 
 from tests.browser import serve_in_thread
 from tests.web_fixtures import (
-    FORECAST_ID, HOSTILE_ARTICLE_TITLE, HOSTILE_FEED_TITLE, HOSTILE_ID, OUTCOMES, PASSWORD, add_proposals,
-    resolve_some, seed, settings_for,
+    FORECAST_ID,
+    HOSTILE_ARTICLE_TITLE,
+    HOSTILE_FEED_TITLE,
+    HOSTILE_ID,
+    OUTCOMES,
+    PASSWORD,
+    add_proposals,
+    resolve_some,
+    seed,
+    settings_for,
 )
 from tracker import db
 from tracker.web import create_app
@@ -50,7 +58,9 @@ def sign_in_at(page, base_url: str, next_path: str) -> None:  # noqa: ANN001
     expect(page).to_have_url(f"{base_url}{next_path}")
 
 
-def test_confirm_a_proposal_from_the_review_queue_and_the_scorecard_changes(browser_page, live_review_app, tmp_path):
+def test_confirm_a_proposal_from_the_review_queue_and_the_scorecard_changes(
+    browser_page, live_review_app, tmp_path
+):
     base_url, proposals = live_review_app
     page = browser_page
     sign_in_at(page, base_url, "/scorecard")
@@ -71,7 +81,9 @@ def test_confirm_a_proposal_from_the_review_queue_and_the_scorecard_changes(brow
     expect(form.get_by_label("as proposed (no)")).to_be_checked()
     form.get_by_label("Note").fill("both wires report the written answer")
     form.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("status")).to_have_text("The proposal is confirmed: the forecast is resolved.")
+    expect(page.get_by_role("status")).to_have_text(
+        "The proposal is confirmed: the forecast is resolved."
+    )
     expect(page.locator(f"#proposal-{proposals[FORECAST_ID].id}")).to_have_count(0)
     expect(page.locator("#review-count")).to_contain_text(f"{len(proposals) - 1} proposals waiting")
 
@@ -94,7 +106,12 @@ def test_hostile_evidence_text_does_not_run(browser_page, live_review_app):
     base_url, proposals = live_review_app
     page = browser_page
     csp_violations: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     page.on("pageerror", lambda error: csp_violations.append(str(error)))
     for path in ("/review", f"/forecasts/{HOSTILE_ID}"):
         page.goto(f"{base_url}{path}")
@@ -104,7 +121,9 @@ def test_hostile_evidence_text_does_not_run(browser_page, live_review_app):
         expect(rows.first.locator("mark")).to_have_text("<svg onload=alert('rule')>")
         assert page.locator("main script, main img, main svg[onload], main b, main i").count() == 0
         assert page.locator("main a[href^='javascript']").count() == 0
-        page.wait_for_timeout(200)  # a stray onerror/onload would fire by now; browser_page fails on any dialog
+        page.wait_for_timeout(
+            200
+        )  # a stray onerror/onload would fire by now; browser_page fails on any dialog
     assert page.dialogs == [] and csp_violations == []
 
 
@@ -140,14 +159,27 @@ def test_sign_in_resolve_and_reopen_in_the_browser(browser_page, live_app, tmp_p
 def test_hostile_text_does_not_run_and_the_list_is_screenshotted(browser_page, live_app, tmp_path):
     page = browser_page
     csp_violations: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     page.on("pageerror", lambda error: csp_violations.append(str(error)))
 
     page.goto(f"{live_app}/forecasts/{HOSTILE_ID}")
-    expect(page.locator("h1")).to_have_text("<script>alert('question')</script> Will the markup stay inert?")
-    expect(page.locator("blockquote.quote p")).to_have_text("<img src=x onerror=alert('quote')> It is likely.")
-    expect(page.locator("blockquote.quote a")).to_have_count(0)  # the javascript: source link is not a link
-    assert page.locator("main script, main img, main b").count() == 0  # no markup from the file in the DOM
+    expect(page.locator("h1")).to_have_text(
+        "<script>alert('question')</script> Will the markup stay inert?"
+    )
+    expect(page.locator("blockquote.quote p")).to_have_text(
+        "<img src=x onerror=alert('quote')> It is likely."
+    )
+    expect(page.locator("blockquote.quote a")).to_have_count(
+        0
+    )  # the javascript: source link is not a link
+    assert (
+        page.locator("main script, main img, main b").count() == 0
+    )  # no markup from the file in the DOM
 
     page.goto(f"{live_app}/forecasts?sort=-probability")
     expect(page.get_by_role("link", name=re.compile(r"^<script>alert"))).to_be_visible()
@@ -166,10 +198,14 @@ def test_feed_title_with_markup_does_not_run_on_the_feeds_page(browser_page, liv
     expect(page.locator("tr.state-failing .error-text")).to_contain_text("onerror=alert('error')")
     assert page.locator("main script, main img").count() == 0
     assert page.locator("main a[href^='javascript']").count() == 0
-    page.wait_for_timeout(200)  # a stray onerror would fire by now; browser_page fails on any dialog
+    page.wait_for_timeout(
+        200
+    )  # a stray onerror would fire by now; browser_page fails on any dialog
 
 
-def test_scorecard_in_the_browser_changes_after_a_resolution(browser_page, live_app, sqlite_url, tmp_path):
+def test_scorecard_in_the_browser_changes_after_a_resolution(
+    browser_page, live_app, sqlite_url, tmp_path
+):
     engine = db.make_engine(sqlite_url)
     resolve_some(engine)
     engine.dispose()
@@ -186,16 +222,22 @@ def test_scorecard_in_the_browser_changes_after_a_resolution(browser_page, live_
         box = diagram.bounding_box()
         assert box["width"] > 300 and box["height"] > 250, (selector, box)
     expect(page.locator("svg.reliability g.bin circle").first).to_be_visible()  # a bin's point
-    wilson = page.locator("svg.reliability line.wilson")  # its interval bar (vertical: no width to be "visible")
+    wilson = page.locator(
+        "svg.reliability line.wilson"
+    )  # its interval bar (vertical: no width to be "visible")
     assert wilson.count() >= 2 and all(
-        float(wilson.nth(i).get_attribute("y2")) < float(wilson.nth(i).get_attribute("y1")) for i in range(wilson.count()))
+        float(wilson.nth(i).get_attribute("y2")) < float(wilson.nth(i).get_attribute("y1"))
+        for i in range(wilson.count())
+    )
     expect(page.locator("svg.sharpness rect.bar").first).to_be_attached()
     shot = tmp_path / "scorecard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     print(f"screenshot: {shot}")
 
-    page.locator("#breakdown-tag thead a", has_text="Brier").click()  # server-side sort by a header link
+    page.locator(
+        "#breakdown-tag thead a", has_text="Brier"
+    ).click()  # server-side sort by a header link
     expect(page.locator("#breakdown-tag th[aria-sort]")).to_contain_text("Brier")
 
     page.goto(f"{live_app}/forecasts/closer-cooperation-china")

@@ -18,13 +18,27 @@ def test_init_import_list_show(cli):
     rows = json.loads(cli("forecasts", "list", "--format", "json").output)
     assert 12 <= len(rows) <= 20
     for row in rows:
-        assert {"id", "status", "outcome", "probability", "estimate", "opens", "closes", "tags", "author"} <= row.keys()
+        assert {
+            "id",
+            "status",
+            "outcome",
+            "probability",
+            "estimate",
+            "opens",
+            "closes",
+            "tags",
+            "author",
+        } <= row.keys()
         assert 0 <= row["probability"] <= 1 and "Trenin" in row["author"]
     # the rich table shows every id; ask for a wide terminal so nothing is cut
-    table = cli.runner.invoke(cli.app, ["forecasts", "list"], env={**cli.env, "COLUMNS": "300"}).output
+    table = cli.runner.invoke(
+        cli.app, ["forecasts", "list"], env={**cli.env, "COLUMNS": "300"}
+    ).output
     assert all(row["id"] in table for row in rows)
     shown = json.loads(cli("forecasts", "show", rows[0]["id"], "--format", "json").output)
-    assert shown["quote"] and shown["probability_history"][0]["probability"] == rows[0]["probability"]
+    assert (
+        shown["quote"] and shown["probability_history"][0]["probability"] == rows[0]["probability"]
+    )
     assert shown["source"]["key"] == "trenin-2022-01-21"
     assert "Audit log" in cli("forecasts", "show", rows[0]["id"]).output
 
@@ -34,9 +48,16 @@ def test_list_filters(cli):
     cli("forecasts", "import", ARTICLE_FILE)
     nato = json.loads(cli("forecasts", "list", "--tag", "nato", "--format", "json").output)
     assert nato and all("nato" in r["tags"] for r in nato)
-    assert json.loads(cli("forecasts", "list", "--author", "nobody", "--format", "json").output) == []
-    assert json.loads(cli("forecasts", "list", "--status", "resolved", "--format", "json").output) == []
-    by_source = json.loads(cli("forecasts", "list", "--source", "trenin-2022-01-21", "--format", "json").output)
+    assert (
+        json.loads(cli("forecasts", "list", "--author", "nobody", "--format", "json").output) == []
+    )
+    assert (
+        json.loads(cli("forecasts", "list", "--status", "resolved", "--format", "json").output)
+        == []
+    )
+    by_source = json.loads(
+        cli("forecasts", "list", "--source", "trenin-2022-01-21", "--format", "json").output
+    )
     assert len(by_source) >= 12
 
 
@@ -44,7 +65,16 @@ def test_resolve_manually_and_refused_transition(cli):
     cli("init")
     cli("forecasts", "import", ARTICLE_FILE)
     forecast_id = json.loads(cli("forecasts", "list", "--format", "json").output)[0]["id"]
-    out = cli("resolve-manually", forecast_id, "--outcome", "no", "--note", "did not happen", "--by", "ana").output
+    out = cli(
+        "resolve-manually",
+        forecast_id,
+        "--outcome",
+        "no",
+        "--note",
+        "did not happen",
+        "--by",
+        "ana",
+    ).output
     assert "resolved (no)" in out
     again = cli("resolve-manually", forecast_id, "--outcome", "yes", ok=False)
     assert again.exit_code == 1
@@ -61,12 +91,20 @@ def test_resolve_manually_and_refused_transition(cli):
 def test_bad_import_is_one_line_and_imports_nothing(cli, tmp_path):
     cli("init")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(ARTICLE_FILE.read_text(encoding="utf-8").replace("probability: 0.", "probability: 7", 1)
-                   .replace("text: sources/", f"text: {ARTICLE_FILE.parent}/sources/"), encoding="utf-8")
+    bad.write_text(
+        ARTICLE_FILE.read_text(encoding="utf-8")
+        .replace("probability: 0.", "probability: 7", 1)
+        .replace("text: sources/", f"text: {ARTICLE_FILE.parent}/sources/"),
+        encoding="utf-8",
+    )
     result = cli("forecasts", "import", bad, ok=False)
     assert result.exit_code == 1
     error_lines = [l for l in result.output.splitlines() if l.strip()]
-    assert len(error_lines) == 1 and "bad.yaml:" in error_lines[0] and "field 'probability'" in error_lines[0]
+    assert (
+        len(error_lines) == 1
+        and "bad.yaml:" in error_lines[0]
+        and "field 'probability'" in error_lines[0]
+    )
     assert json.loads(cli("forecasts", "list", "--format", "json").output) == []
 
 
@@ -95,7 +133,13 @@ def test_installed_console_script(tmp_path):
     env.pop("TRACKER_DATABASE_URL", None)
     for args in (["init"], ["forecasts", "import", str(FORECASTS)]):
         subprocess.run([script, *args], env=env, check=True, capture_output=True, timeout=120)
-    listed = subprocess.run([script, "forecasts", "list", "--format", "json"], env=env, check=True,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [script, "forecasts", "list", "--format", "json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert len(json.loads(listed.stdout)) >= 12
     assert (tmp_path / "tracker.db").exists()

@@ -22,33 +22,122 @@ from tracker.models import Article, Evidence, Forecast, Proposal, Resolution, Ta
 
 # forecast id: (real outcome, how the engine reaches it, the day it is decided) — and why.
 EXPECTED = {
-    "us-implements-russian-demands": ("no", "evidence", "2022-01-26"),  # US/NATO written replies rejected Russia's core demands
-    "nonexpansion-nondeployment-agreement": ("no", "evidence", "2022-02-24"),  # the invasion ended the security talks
-    "senate-ratifies-russia-agreement": ("no", "default_at_close", "2024-12-31"),  # no treaty with Russia ratified 2022-2024
-    "ukraine-georgia-stay-outside-nato": ("yes", "default_at_close", "2024-12-31"),  # neither joined NATO by end 2024
-    "bucharest-retraction-madrid": ("no", "evidence", "2022-06-29"),  # Madrid reaffirmed the open door, retracted nothing
-    "nato-moratorium": ("no", "evidence", "2022-06-29"),  # Finland and Sweden invited in Madrid instead of a moratorium
-    "no-us-missiles-in-ukraine-agreement": ("no", "evidence", "2022-02-24"),  # talks on missiles ended with the invasion
-    "no-nato-bases-in-ukraine-agreement": ("no", "evidence", "2022-02-24"),  # no US/NATO-Russia deal on bases
-    "western-advisers-leave-ukraine": ("yes", "evidence", "2022-02-13"),  # US, UK, Canada trainers withdrawn 12-13 Feb 2022
-    "end-ukraine-western-military-cooperation": ("no", "evidence", "2022-04-26"),  # Ramstein contact group, Lend-Lease
-    "nato-withdraws-eastern-infrastructure": ("no", "evidence", "2022-02-02"),  # NATO reinforced its eastern flank instead
-    "intermediate-range-missile-agreement": ("no", "evidence", "2023-02-21"),  # no INF deal; New START suspended
-    "new-inf-agreement-missile-defense": ("no", "evidence", "2023-02-21"),  # no new INF agreement signed
-    "eastern-flank-confidence-building": ("no", "evidence", "2022-02-24"),  # confidence-building offers went nowhere
-    "russia-military-measures": ("yes", "evidence", "2022-02-24"),  # the full-scale invasion of 24 February 2022
-    "new-weapons-to-sensitive-regions": ("yes", "evidence", "2022-08-18"),  # Kinzhal MiG-31s to Kaliningrad
-    "closer-military-cooperation-belarus": ("yes", "evidence", "2022-02-28"),  # non-nuclear status dropped, joint forces
-    "closer-cooperation-china": ("yes", "evidence", "2022-02-04"),  # the "no limits" joint statement of 4 Feb 2022
-    "us-nato-written-counterproposals": ("yes", "evidence", "2022-01-26"),  # written responses delivered 26 Jan 2022
-    "congress-new-russia-sanctions": ("yes", "evidence", "2022-04-08"),  # trade-relations and oil-ban acts, 8 Apr 2022
+    "us-implements-russian-demands": (
+        "no",
+        "evidence",
+        "2022-01-26",
+    ),  # US/NATO written replies rejected Russia's core demands
+    "nonexpansion-nondeployment-agreement": (
+        "no",
+        "evidence",
+        "2022-02-24",
+    ),  # the invasion ended the security talks
+    "senate-ratifies-russia-agreement": (
+        "no",
+        "default_at_close",
+        "2024-12-31",
+    ),  # no treaty with Russia ratified 2022-2024
+    "ukraine-georgia-stay-outside-nato": (
+        "yes",
+        "default_at_close",
+        "2024-12-31",
+    ),  # neither joined NATO by end 2024
+    "bucharest-retraction-madrid": (
+        "no",
+        "evidence",
+        "2022-06-29",
+    ),  # Madrid reaffirmed the open door, retracted nothing
+    "nato-moratorium": (
+        "no",
+        "evidence",
+        "2022-06-29",
+    ),  # Finland and Sweden invited in Madrid instead of a moratorium
+    "no-us-missiles-in-ukraine-agreement": (
+        "no",
+        "evidence",
+        "2022-02-24",
+    ),  # talks on missiles ended with the invasion
+    "no-nato-bases-in-ukraine-agreement": (
+        "no",
+        "evidence",
+        "2022-02-24",
+    ),  # no US/NATO-Russia deal on bases
+    "western-advisers-leave-ukraine": (
+        "yes",
+        "evidence",
+        "2022-02-13",
+    ),  # US, UK, Canada trainers withdrawn 12-13 Feb 2022
+    "end-ukraine-western-military-cooperation": (
+        "no",
+        "evidence",
+        "2022-04-26",
+    ),  # Ramstein contact group, Lend-Lease
+    "nato-withdraws-eastern-infrastructure": (
+        "no",
+        "evidence",
+        "2022-02-02",
+    ),  # NATO reinforced its eastern flank instead
+    "intermediate-range-missile-agreement": (
+        "no",
+        "evidence",
+        "2023-02-21",
+    ),  # no INF deal; New START suspended
+    "new-inf-agreement-missile-defense": (
+        "no",
+        "evidence",
+        "2023-02-21",
+    ),  # no new INF agreement signed
+    "eastern-flank-confidence-building": (
+        "no",
+        "evidence",
+        "2022-02-24",
+    ),  # confidence-building offers went nowhere
+    "russia-military-measures": (
+        "yes",
+        "evidence",
+        "2022-02-24",
+    ),  # the full-scale invasion of 24 February 2022
+    "new-weapons-to-sensitive-regions": (
+        "yes",
+        "evidence",
+        "2022-08-18",
+    ),  # Kinzhal MiG-31s to Kaliningrad
+    "closer-military-cooperation-belarus": (
+        "yes",
+        "evidence",
+        "2022-02-28",
+    ),  # non-nuclear status dropped, joint forces
+    "closer-cooperation-china": (
+        "yes",
+        "evidence",
+        "2022-02-04",
+    ),  # the "no limits" joint statement of 4 Feb 2022
+    "us-nato-written-counterproposals": (
+        "yes",
+        "evidence",
+        "2022-01-26",
+    ),  # written responses delivered 26 Jan 2022
+    "congress-new-russia-sanctions": (
+        "yes",
+        "evidence",
+        "2022-04-08",
+    ),  # trade-relations and oil-ban acts, 8 Apr 2022
 }
 
 
 def test_the_list_above_is_the_corpus_authors_expected_yaml():
     expected = yaml.safe_load((FORECASTS / "replay" / "expected.yaml").read_text(encoding="utf-8"))
-    from_file = {e["id"]: (str(e["outcome"]), e["how"].replace("-", "_").replace("evidence_yes", "evidence")
-                           .replace("evidence_no", "evidence"), str(e["decided_by"])) for e in expected["forecasts"]}
+    from_file = {
+        e["id"]: (
+            str(e["outcome"]),
+            e["how"]
+            .replace("-", "_")
+            .replace("evidence_yes", "evidence")
+            .replace("evidence_no", "evidence"),
+            str(e["decided_by"]),
+        )
+        for e in expected["forecasts"]
+    }
     assert from_file == EXPECTED
 
 
@@ -56,8 +145,14 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
     data, out = tmp_path / "data", tmp_path / "report"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env["COLUMNS"] = "200"
-    run = subprocess.run([sys.executable, "-m", "tracker", "demo", "--data-dir", str(data), "--out", str(out)],
-                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "--data-dir", str(data), "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Demo finished in" in run.stdout and "polling feeds" in run.stderr  # progress was shown
 
@@ -69,35 +164,56 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
         for fid, (outcome, kind, decided) in EXPECTED.items():
             forecast = forecasts[fid]
             assert (forecast.status, forecast.outcome) == ("resolved", outcome), fid
-            proposal = session.exec(select(Proposal).where(Proposal.forecast_id == fid,
-                                                           Proposal.status == "confirmed")).one()
-            assert (proposal.kind, proposal.outcome, proposal.decisive_on) == (kind, outcome, date.fromisoformat(decided)), fid
+            proposal = session.exec(
+                select(Proposal).where(Proposal.forecast_id == fid, Proposal.status == "confirmed")
+            ).one()
+            assert (proposal.kind, proposal.outcome, proposal.decisive_on) == (
+                kind,
+                outcome,
+                date.fromisoformat(decided),
+            ), fid
             _check_no_distractor_decided(session, forecast, proposal)
         assert session.exec(select(Proposal).where(Proposal.status == "pending")).all() == []
-    for name in ("poll_due_feeds", "match_articles", "check_deadlines"):  # the real Celery tasks did the work
+    for name in (
+        "poll_due_feeds",
+        "match_articles",
+        "check_deadlines",
+    ):  # the real Celery tasks did the work
         assert runs[name].last_status == "ok", name
 
     report = json.loads((out / "calibration.json").read_text())
     assert report["scores"]["count"] == 20
-    assert report["resolver"]["precision"] == 1.0 and report["resolver"]["fates"]["auto_confirmed"] == 20
+    assert (
+        report["resolver"]["precision"] == 1.0
+        and report["resolver"]["fates"]["auto_confirmed"] == 20
+    )
     assert 'id="resolver_matrix"' in (out / "calibration.html").read_text()
 
 
 def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal) -> None:
-    rows = session.exec(select(Evidence, Article).join(Article, Evidence.article_id == Article.id)
-                        .where(Evidence.forecast_id == forecast.id)).all()
-    counting = {side: [(e, a) for e, a in rows if e.side == side and not e.negated] for side in ("yes", "no")}
+    rows = session.exec(
+        select(Evidence, Article)
+        .join(Article, Evidence.article_id == Article.id)
+        .where(Evidence.forecast_id == forecast.id)
+    ).all()
+    counting = {
+        side: [(e, a) for e, a in rows if e.side == side and not e.negated]
+        for side in ("yes", "no")
+    }
     other = "no" if proposal.outcome == "yes" else "yes"
     assert counting[other] == [], f"{forecast.id}: counting evidence for {other}"
     for evidence, article in rows:  # every row, counting or not, lies inside the window
         assert forecast.opens <= published_day(article.published_at) <= forecast.closes, forecast.id
-    resolved = session.exec(select(Resolution).where(Resolution.forecast_id == forecast.id,
-                                                     Resolution.active == True)).one()  # noqa: E712
+    resolved = session.exec(
+        select(Resolution).where(Resolution.forecast_id == forecast.id, Resolution.active == True)
+    ).one()  # noqa: E712
     if proposal.kind == "default_at_close":
         assert counting[proposal.outcome] == [] and proposal.publishers == [], forecast.id
         return
     deciding = counting[proposal.outcome]
     publishers = sorted({resolution.publisher_of(a.url, None) for _, a in deciding})
-    assert publishers == proposal.publishers and len(publishers) >= forecast.min_sources, forecast.id
+    assert publishers == proposal.publishers and len(publishers) >= forecast.min_sources, (
+        forecast.id
+    )
     assert all(not e.negated for e, _ in deciding)
     assert sorted(resolved.evidence_links) == sorted(a.url for _, a in deciding), forecast.id

@@ -18,8 +18,14 @@ from tests.feedserver import FeedServer, Static, news_items, rss
 
 
 def _tracker(env, *args):
-    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=True).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
 
 
 def _stored_titles(path) -> list[str]:
@@ -37,7 +43,9 @@ def _stored_titles(path) -> list[str]:
 def _web_url(log_path, deadline: float) -> str:
     """The web app's address, from uvicorn's log line (it was started on a free port)."""
     while True:
-        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log_path.read_text(errors="replace"))
+        found = re.search(
+            r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log_path.read_text(errors="replace")
+        )
         if found:
             return found.group(1)
         assert time.monotonic() < deadline, log_path.read_text(errors="replace")[-3000:]
@@ -54,15 +62,23 @@ def test_run_starts_the_web_app_unless_told_not_to():
 
 def test_tracker_run_polls_and_stores_then_stops_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_DATA_DIR=str(tmp_path / "data"), TRACKER_ALLOW_PRIVATE_FEEDS="1",
-               TRACKER_WORKER_CONCURRENCY="2", COLUMNS="200")
+    env.update(
+        TRACKER_DATA_DIR=str(tmp_path / "data"),
+        TRACKER_ALLOW_PRIVATE_FEEDS="1",
+        TRACKER_WORKER_CONCURRENCY="2",
+        COLUMNS="200",
+    )
     with FeedServer() as server:
         url = server.add("/embedded.xml", Static(rss(news_items("embedded", 6))))
         _tracker(env, "init")
         _tracker(env, "feeds", "add", url)
         log = (tmp_path / "run.log").open("wb")
-        run = subprocess.Popen([sys.executable, "-m", "tracker", "run", "--host", "127.0.0.1", "--port", "0"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "run", "--host", "127.0.0.1", "--port", "0"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 60
             articles = []
@@ -72,9 +88,14 @@ def test_tracker_run_polls_and_stores_then_stops_cleanly(tmp_path):
             assert len(articles) == 6, (tmp_path / "run.log").read_text(errors="replace")[-3000:]
             assert (tmp_path / "data" / "broker" / "queue").is_dir()  # the file broker, no server
             web = _web_url(tmp_path / "run.log", deadline)
-            assert httpx.get(f"{web}/api/health", timeout=10).json() == {"status": "ok", "schema_current": True}
+            assert httpx.get(f"{web}/api/health", timeout=10).json() == {
+                "status": "ok",
+                "schema_current": True,
+            }
             feeds = httpx.get(f"{web}/api/feeds", timeout=10).json()
-            assert feeds[0]["url"] == url and feeds[0]["articles"] == 6  # the web app sees the worker's work
+            assert (
+                feeds[0]["url"] == url and feeds[0]["articles"] == 6
+            )  # the web app sees the worker's work
         finally:
             started = time.monotonic()
             run.send_signal(signal.SIGINT)
@@ -83,6 +104,8 @@ def test_tracker_run_polls_and_stores_then_stops_cleanly(tmp_path):
         output = (tmp_path / "run.log").read_text(errors="replace")
         assert code == 0 and "Stopped." in output, output[-3000:]
         assert server.hits["/embedded.xml"] == 1
-    assert json.loads(_tracker(env, "articles", "list", "--format", "json"))[0]["title"].startswith("embedded")
+    assert json.loads(_tracker(env, "articles", "list", "--format", "json"))[0]["title"].startswith(
+        "embedded"
+    )
     status = _tracker(env, "status")
     assert "poll_due_feeds" in status and "ok" in status

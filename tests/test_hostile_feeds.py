@@ -40,12 +40,14 @@ def _stream(chunks, headers: dict[str, str], status: int = 200):
         except (BrokenPipeError, ConnectionResetError):
             pass
         h.close_connection = True
+
     return handler
 
 
 def _redirect(target: Callable[[FeedServer], str]):
     def handler(h):
         h.reply(302, b"", {"Location": target(h.server.owner)})
+
     return handler
 
 
@@ -72,44 +74,86 @@ def _reset(h):
     h.connection.shutdown(2)
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10}">'.encode()
-                             for i in range(1, 10))
-                  + b']><rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item>'
-                  b"</channel></rss>")
-XXE = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       b'<rss version="2.0"><channel><title>x</title><item><title>&xxe;</title><guid>1</guid></item></channel></rss>')
-XXE_PARAMETER = (b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "file:///etc/passwd" [<!ENTITY % p SYSTEM '
-                 b'"file:///etc/hostname"> %p;]><rss version="2.0"><channel><title>x</title></channel></rss>')
-LATIN1_DECLARED_UTF8 = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Zürich</title>'
-                        '<item><title>Genève talks</title><guid>lat1</guid></item></channel></rss>').encode("latin-1")
-INVALID_UTF8 = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
-                b"<item><title>bad \xff\xfe bytes</title><guid>u1</guid></item></channel></rss>")
-DUPLICATE_GUIDS = rss([{"title": "A", "guid": "same", "link": "https://d.example/a"},
-                       {"title": "B", "guid": "same", "link": "https://d.example/b"},
-                       {"title": "C", "guid": "same", "link": "https://d.example/c"}])
-MISSING_GUIDS = rss([{"title": "No guid 1", "link": "https://m.example/1"},
-                     {"title": "No guid 2", "link": "https://m.example/2"},
-                     {"title": "Neither guid nor link", "description": "just text"}])
-DATES = rss([{"title": "undated", "guid": "d1"},
-             {"title": "far future", "guid": "d2", "pubDate": "Sat, 01 Jan 2101 00:00:00 +0000"},
-             {"title": "garbage date", "guid": "d3", "pubDate": "yesterday-ish"}])
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10}">'.encode()
+        for i in range(1, 10)
+    )
+    + b']><rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item>'
+    b"</channel></rss>"
+)
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<rss version="2.0"><channel><title>x</title><item><title>&xxe;</title><guid>1</guid></item></channel></rss>'
+)
+XXE_PARAMETER = (
+    b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "file:///etc/passwd" [<!ENTITY % p SYSTEM '
+    b'"file:///etc/hostname"> %p;]><rss version="2.0"><channel><title>x</title></channel></rss>'
+)
+LATIN1_DECLARED_UTF8 = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Zürich</title>'
+    "<item><title>Genève talks</title><guid>lat1</guid></item></channel></rss>"
+).encode("latin-1")
+INVALID_UTF8 = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><title>bad \xff\xfe bytes</title><guid>u1</guid></item></channel></rss>"
+)
+DUPLICATE_GUIDS = rss(
+    [
+        {"title": "A", "guid": "same", "link": "https://d.example/a"},
+        {"title": "B", "guid": "same", "link": "https://d.example/b"},
+        {"title": "C", "guid": "same", "link": "https://d.example/c"},
+    ]
+)
+MISSING_GUIDS = rss(
+    [
+        {"title": "No guid 1", "link": "https://m.example/1"},
+        {"title": "No guid 2", "link": "https://m.example/2"},
+        {"title": "Neither guid nor link", "description": "just text"},
+    ]
+)
+DATES = rss(
+    [
+        {"title": "undated", "guid": "d1"},
+        {"title": "far future", "guid": "d2", "pubDate": "Sat, 01 Jan 2101 00:00:00 +0000"},
+        {"title": "garbage date", "guid": "d3", "pubDate": "yesterday-ish"},
+    ]
+)
 HUGE_TITLE = rss([{"title": "T" * 100_000, "guid": "h1"}])
-SCRIPTS = rss([{"title": "&lt;script&gt;alert('t')&lt;/script&gt;Headline", "guid": "s1",
-                "description": "&lt;p&gt;Text&lt;script&gt;steal(document.cookie)&lt;/script&gt;"
-                               "&lt;img src=x onerror=alert(1)&gt;&lt;/p&gt;"}])
-MALFORMED_LINKS = rss([{"title": "port out of range", "guid": "l1", "link": "https://l.example:99999/a"},
-                       {"title": "broken IPv6 host", "guid": "l2", "link": "http://[::1/b"},
-                       {"title": "fine", "guid": "l3", "link": "https://l.example/c?utm_source=x"}])
-JSON_WRONG_TYPES = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J",
-                               "items": [{"id": {"no": "object ids"}, "title": ["a", "list"], "url": 42}]}).encode()
-JSON_ITEMS_NOT_LIST = json.dumps({"version": "https://jsonfeed.org/version/1", "title": "J", "items": "nope"}).encode()
+SCRIPTS = rss(
+    [
+        {
+            "title": "&lt;script&gt;alert('t')&lt;/script&gt;Headline",
+            "guid": "s1",
+            "description": "&lt;p&gt;Text&lt;script&gt;steal(document.cookie)&lt;/script&gt;"
+            "&lt;img src=x onerror=alert(1)&gt;&lt;/p&gt;",
+        }
+    ]
+)
+MALFORMED_LINKS = rss(
+    [
+        {"title": "port out of range", "guid": "l1", "link": "https://l.example:99999/a"},
+        {"title": "broken IPv6 host", "guid": "l2", "link": "http://[::1/b"},
+        {"title": "fine", "guid": "l3", "link": "https://l.example/c?utm_source=x"},
+    ]
+)
+JSON_WRONG_TYPES = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [{"id": {"no": "object ids"}, "title": ["a", "list"], "url": 42}],
+    }
+).encode()
+JSON_ITEMS_NOT_LIST = json.dumps(
+    {"version": "https://jsonfeed.org/version/1", "title": "J", "items": "nope"}
+).encode()
 
 
 @dataclass
 class Case:
     route: object
-    kind: str | None                       # the recorded error kind; None: tolerated, see check
+    kind: str | None  # the recorded error kind; None: tolerated, see check
     check: Callable[[Feed, list[Article]], None] | None = None
 
 
@@ -120,6 +164,7 @@ def _no_articles(feed, articles):
 def _titles(*expected):
     def check(feed, articles):
         assert sorted(a.title for a in articles) == sorted(expected)
+
     return check
 
 
@@ -135,7 +180,12 @@ def _huge(feed, articles):
 def _scripts(feed, articles):
     (article,) = articles
     stored = article.title + article.summary
-    assert "<" not in stored and "alert" not in stored and "steal" not in stored and "onerror" not in stored
+    assert (
+        "<" not in stored
+        and "alert" not in stored
+        and "steal" not in stored
+        and "onerror" not in stored
+    )
     assert article.title == "Headline" and article.summary == "Text"
 
 
@@ -152,8 +202,11 @@ def _latin1(feed, articles):
 
 def _malformed_links(feed, articles):
     """An unusable link is dropped (the entry keeps its guid); the other entries are unaffected."""
-    assert {a.title: a.url for a in articles} == {"port out of range": None, "broken IPv6 host": None,
-                                                   "fine": "https://l.example/c"}
+    assert {a.title: a.url for a in articles} == {
+        "port out of range": None,
+        "broken IPv6 host": None,
+        "fine": "https://l.example/c",
+    }
 
 
 def _retry_after(feed, articles):
@@ -169,33 +222,64 @@ CASES = {
     "billion-laughs": Case(Static(BILLION_LAUGHS), "parse", _no_articles),
     "external-entity-file": Case(Static(XXE), "parse", _no_articles),
     "external-dtd-parameter-entity": Case(Static(XXE_PARAMETER), "parse", _no_articles),
-    "50-MiB-body-streamed": Case(_stream(lambda: (b"<rss>" + b" " * MiB for _ in range(50)), {}), "too_large"),
-    "50-MiB-body-declared": Case(Static(b"x" * 10, headers={"Content-Length": str(50 * MiB)}, etag=False), "too_large"),
+    "50-MiB-body-streamed": Case(
+        _stream(lambda: (b"<rss>" + b" " * MiB for _ in range(50)), {}), "too_large"
+    ),
+    "50-MiB-body-declared": Case(
+        Static(b"x" * 10, headers={"Content-Length": str(50 * MiB)}, etag=False), "too_large"
+    ),
     "gzip-bomb": Case(Static(_gzip_bomb(), headers={"Content-Encoding": "gzip"}), "too_large"),
-    "trickle-past-timeout": Case(_stream(_trickle, {"Content-Type": "application/rss+xml"}), "timeout"),
+    "trickle-past-timeout": Case(
+        _stream(_trickle, {"Content-Type": "application/rss+xml"}), "timeout"
+    ),
     "redirect-loop": Case(_redirect(lambda s: s.url("/hostile/redirect-loop")), "redirect"),
-    "too-many-redirects": Case(_redirect(lambda s: s.url(f"/hop/{time.monotonic_ns()}")), "redirect"),
-    "redirect-to-forbidden-address": Case(_redirect(lambda s: f"http://127.0.0.2:{s.port}/feed.xml"), "ssrf"),
+    "too-many-redirects": Case(
+        _redirect(lambda s: s.url(f"/hop/{time.monotonic_ns()}")), "redirect"
+    ),
+    "redirect-to-forbidden-address": Case(
+        _redirect(lambda s: f"http://127.0.0.2:{s.port}/feed.xml"), "ssrf"
+    ),
     "redirect-to-file-scheme": Case(_redirect(lambda s: "file:///etc/passwd"), "ssrf"),
     "404": Case(Static(b"gone fishing", status=404), "http_status"),
     "500": Case(Static(b"oops", status=500), "http_status"),
-    "429-retry-after": Case(Static(b"slow down", status=429, headers={"Retry-After": "7200"}), "http_status",
-                            _retry_after),
-    "403-bot-challenge": Case(Static(b"<html>Just a moment...</html>", status=403,
-                                     headers={"cf-mitigated": "challenge"}), "bot_challenge"),
+    "429-retry-after": Case(
+        Static(b"slow down", status=429, headers={"Retry-After": "7200"}),
+        "http_status",
+        _retry_after,
+    ),
+    "403-bot-challenge": Case(
+        Static(b"<html>Just a moment...</html>", status=403, headers={"cf-mitigated": "challenge"}),
+        "bot_challenge",
+    ),
     "410-gone": Case(Static(b"", status=410), "http_status", _gone),
-    "html-instead-of-feed": Case(Static(b"<!DOCTYPE html><html><head><title>Home</title></head>"
-                                        b"<body><p>Welcome</p></body></html>", content_type="text/html"), "parse"),
+    "html-instead-of-feed": Case(
+        Static(
+            b"<!DOCTYPE html><html><head><title>Home</title></head>"
+            b"<body><p>Welcome</p></body></html>",
+            content_type="text/html",
+        ),
+        "parse",
+    ),
     "empty-body": Case(Static(b""), "parse"),
-    "not-a-feed-xml": Case(Static(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'), "parse"),
-    "unsupported-content-encoding": Case(Static(b"\x00\x01", headers={"Content-Encoding": "br"}), "parse"),
+    "not-a-feed-xml": Case(
+        Static(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'), "parse"
+    ),
+    "unsupported-content-encoding": Case(
+        Static(b"\x00\x01", headers={"Content-Encoding": "br"}), "parse"
+    ),
     "connection-reset-mid-body": Case(_reset, "connection"),
-    "json-feed-wrong-types": Case(Static(JSON_WRONG_TYPES, content_type="application/feed+json"), "parse"),
-    "json-feed-items-not-a-list": Case(Static(JSON_ITEMS_NOT_LIST, content_type="application/feed+json"), "parse"),
+    "json-feed-wrong-types": Case(
+        Static(JSON_WRONG_TYPES, content_type="application/feed+json"), "parse"
+    ),
+    "json-feed-items-not-a-list": Case(
+        Static(JSON_ITEMS_NOT_LIST, content_type="application/feed+json"), "parse"
+    ),
     "wrong-declared-encoding": Case(Static(LATIN1_DECLARED_UTF8), None, _latin1),
     "invalid-utf8": Case(Static(INVALID_UTF8), None, _invalid_utf8),
     "duplicate-guids": Case(Static(DUPLICATE_GUIDS), None, _titles("A", "B", "C")),
-    "missing-guids": Case(Static(MISSING_GUIDS), None, _titles("No guid 1", "No guid 2", "Neither guid nor link")),
+    "missing-guids": Case(
+        Static(MISSING_GUIDS), None, _titles("No guid 1", "No guid 2", "Neither guid nor link")
+    ),
     "missing-and-future-dates": Case(Static(DATES), None, _estimated),
     "huge-titles": Case(Static(HUGE_TITLE), None, _huge),
     "script-tags": Case(Static(SCRIPTS), None, _scripts),
@@ -215,6 +299,7 @@ def server():
         class Hops(dict):
             def get(self, path, default=None):
                 return original if path.startswith("/hop/") else dict.get(self, path, default)
+
         srv.routes = Hops(srv.routes)
         yield srv
 
@@ -243,9 +328,13 @@ def test_hostile_feed_is_recorded_and_polling_goes_on(name, server, poller):
     with session_scope(poller.engine) as session:
         feed = session.get(Feed, hostile)
         articles = list(session.exec(select(Article).where(Article.feed_id == hostile)))
-        healthy_count = len(list(session.exec(select(Article.id).where(Article.feed_id == healthy))))
+        healthy_count = len(
+            list(session.exec(select(Article.id).where(Article.feed_id == healthy)))
+        )
     if case.kind:
-        assert feed.error_kind == case.kind, f"{name}: recorded {feed.error_kind}: {feed.last_error}"
+        assert feed.error_kind == case.kind, (
+            f"{name}: recorded {feed.error_kind}: {feed.last_error}"
+        )
         assert feed.consecutive_failures == 1 and feed.error_since and feed.last_error
         assert results[hostile].error_kind == case.kind
         assert feed.next_check_at > utcnow() or feed.disabled_at  # backed off, not dropped
@@ -253,7 +342,9 @@ def test_hostile_feed_is_recorded_and_polling_goes_on(name, server, poller):
         assert feed.error_kind is None, f"{name}: unexpected {feed.error_kind}: {feed.last_error}"
     if case.check:
         case.check(feed, articles)
-    assert "root:" not in "".join(a.title + a.summary for a in articles)  # no /etc/passwd content, ever
+    assert "root:" not in "".join(
+        a.title + a.summary for a in articles
+    )  # no /etc/passwd content, ever
     assert healthy_count == 5 and results[healthy].error_kind is None
     # the poller is still healthy: a forced re-poll works (a 304 from our server)
     assert poller.poll_feed(healthy, force=True).outcome.value == "not_modified"

@@ -25,7 +25,11 @@ def test_two_concurrent_pollers_on_postgres(postgres_url):
             for i in range(12):
                 # feed i carries stories i and i+1: every story is in two feeds
                 items = news_items(f"s{i}", 20) + news_items(f"s{(i + 1) % 12}", 20)
-                add_feed(session, server.add(f"/f{i}.xml", Static(rss(items))), interval=timedelta(hours=1))
+                add_feed(
+                    session,
+                    server.add(f"/f{i}.xml", Static(rss(items))),
+                    interval=timedelta(hours=1),
+                )
         barrier = threading.Barrier(2)
         results = []
 
@@ -35,6 +39,7 @@ def test_two_concurrent_pollers_on_postgres(postgres_url):
                 poller = Poller(engine, fetcher)
                 with session_scope(engine) as session:
                     from tracker.ingest import due_feed_ids
+
                     ids = due_feed_ids(session)
                 barrier.wait()
                 results.extend(poller.poll_due(feed_ids=ids, concurrency=4))
@@ -47,12 +52,12 @@ def test_two_concurrent_pollers_on_postgres(postgres_url):
             t.join(60)
         hits = dict(server.hits)
     polled = [r for r in results if r.outcome.value != "skipped"]
-    assert len(results) == 24 and len(polled) == 12            # each feed claimed by one poller only
+    assert len(results) == 24 and len(polled) == 12  # each feed claimed by one poller only
     assert all(count == 1 for count in hits.values()) and len(hits) == 12
     new_ids = [i for r in results for i in r.new_article_ids]
     with session_scope(setup) as session:
         stored = session.exec(select(func.count()).select_from(Article)).one()
         distinct_urls = session.exec(select(func.count(func.distinct(Article.url)))).one()
-    assert stored == distinct_urls == 12 * 20                  # each story once, across feeds
+    assert stored == distinct_urls == 12 * 20  # each story once, across feeds
     assert sorted(new_ids) == sorted(set(new_ids)) and len(new_ids) == stored
     setup.dispose()

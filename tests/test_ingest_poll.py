@@ -84,7 +84,9 @@ def test_new_entries_are_added_and_old_ones_kept(server, poller, engine):
 def test_same_story_in_two_feeds_is_stored_once(server, poller, engine):
     story = news_items("shared", 3)
     one = _add(engine, server.add("/one.xml", Static(rss(story, title="One"))))
-    two = _add(engine, server.add("/two.xml", Static(rss(story + news_items("own", 1), title="Two"))))
+    two = _add(
+        engine, server.add("/two.xml", Static(rss(story + news_items("own", 1), title="Two")))
+    )
     poller.poll_feed(one)
     assert len(poller.poll_feed(two).new_article_ids) == 1
     assert len(_articles(engine, one)) == 3 and len(_articles(engine, two)) == 1
@@ -108,7 +110,12 @@ def test_failing_feed_backs_off_and_recovers(server, poller, engine):
     assert poller.poll_feed(feed_id, force=True).outcome.value == "new"
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
-    assert since and feed.consecutive_failures == 0 and feed.error_kind is None and feed.error_since is None
+    assert (
+        since
+        and feed.consecutive_failures == 0
+        and feed.error_kind is None
+        and feed.error_since is None
+    )
 
 
 def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
@@ -125,17 +132,29 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
     entries = parse_feed(rss(items), "https://x.example/feed").entries
     fetched = utcnow().replace(microsecond=0)  # the format must hold for a zero microsecond too
     fast_rows = article_rows(fast_feed, entries, fetched)
-    orm_rows = [{**row, "feed_id": orm_feed, "url": row["url"] and row["url"].replace("news.example", "orm.example")}
-                for row in article_rows(orm_feed, entries, fetched)]
+    orm_rows = [
+        {
+            **row,
+            "feed_id": orm_feed,
+            "url": row["url"] and row["url"].replace("news.example", "orm.example"),
+        }
+        for row in article_rows(orm_feed, entries, fetched)
+    ]
     with session_scope(engine) as session:
         fast_ids = insert_articles(session, fast_rows)
-        orm_ids = session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
+        orm_ids = (
+            session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
+        )
         assert insert_articles(session, fast_rows) == []  # conflicts return no id
     columns = "identity, guid, title, summary, published_at, published_estimated, fetched_at, content_hash, matched_at"
     with engine.connect() as connection:
+
         def stored(ids):
-            return connection.exec_driver_sql(f"SELECT {columns}, typeof(published_at) FROM article "
-                                              f"WHERE id IN ({','.join(map(str, ids))}) ORDER BY identity").all()
+            return connection.exec_driver_sql(
+                f"SELECT {columns}, typeof(published_at) FROM article "
+                f"WHERE id IN ({','.join(map(str, ids))}) ORDER BY identity"
+            ).all()
+
         assert len(fast_ids) == 4 and stored(fast_ids) == stored(orm_ids)
     with session_scope(engine) as session:
         article = session.get(Article, fast_ids[0])
@@ -169,16 +188,32 @@ def test_two_sessions_inserting_the_same_entries_store_them_once(engine):
 
 # --- the CLI ---
 
+
 def test_feed_commands(cli, server, tmp_path):
     cli("init")
-    url = server.add("/cli.xml", Static(rss(news_items("cli", 4) + [
-        {"title": "Moratorium on INF missiles", "guid": "inf", "link": "https://news.example/inf"}])))
+    url = server.add(
+        "/cli.xml",
+        Static(
+            rss(
+                news_items("cli", 4)
+                + [
+                    {
+                        "title": "Moratorium on INF missiles",
+                        "guid": "inf",
+                        "link": "https://news.example/inf",
+                    }
+                ]
+            )
+        ),
+    )
     cli.env.update(TRACKER_ALLOW_PRIVATE_FEEDS="1", COLUMNS="300")  # a wide terminal: nothing cut
     assert "Added feed 1" in cli("feeds", "add", url, "--interval", "15m").output
     duplicate = cli("feeds", "add", url, ok=False)
     assert duplicate.exit_code == 1 and "already added as feed 1" in duplicate.output
     bad = cli("feeds", "add", "file:///etc/passwd", ok=False)
-    assert bad.exit_code == 1 and "only http and https" in bad.output and "Traceback" not in bad.output
+    assert (
+        bad.exit_code == 1 and "only http and https" in bad.output and "Traceback" not in bad.output
+    )
     assert "interval" in cli("feeds", "add", url + "?x", "--interval", "5s", ok=False).output
     broken = server.add("/broken.xml", Static(b"", status=500))
     cli("feeds", "add", broken)
@@ -209,15 +244,23 @@ def test_feed_commands(cli, server, tmp_path):
 def test_opml_import_is_all_or_nothing(cli, tmp_path):
     cli("init")
     path = tmp_path / "mixed.opml"
-    path.write_text('<opml version="2.0"><body><outline text="x" xmlUrl="https://ok.example/feed"/>'
-                    '<outline text="folder"><outline text="y" xmlUrl="ftp://bad.example/feed"/></outline>'
-                    "</body></opml>")
+    path.write_text(
+        '<opml version="2.0"><body><outline text="x" xmlUrl="https://ok.example/feed"/>'
+        '<outline text="folder"><outline text="y" xmlUrl="ftp://bad.example/feed"/></outline>'
+        "</body></opml>"
+    )
     result = cli("feeds", "import-opml", path, ok=False)
-    assert result.exit_code == 1 and "mixed.opml" in result.output and "nothing was imported" in result.output
+    assert (
+        result.exit_code == 1
+        and "mixed.opml" in result.output
+        and "nothing was imported" in result.output
+    )
     assert json.loads(cli("feeds", "list", "--format", "json").output) == []
     evil = tmp_path / "evil.opml"
-    evil.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-                    '<opml><body><outline xmlUrl="https://x.example/&e;"/></body></opml>')
+    evil.write_text(
+        '<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        '<opml><body><outline xmlUrl="https://x.example/&e;"/></body></opml>'
+    )
     assert "entities and DTDs are not allowed" in cli("feeds", "import-opml", evil, ok=False).output
 
 
@@ -241,6 +284,7 @@ def test_grouped_sqlite_writes_commit_together_and_a_failing_one_fails_alone(sql
             session.add(Feed(url=url, interval_s=60, next_check_at=utcnow()))
             session.flush()
             return url
+
         try:
             outcomes[url] = queue.run(work)
         except StorageError as exc:

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from tracker.errors import BlockedAddressError, FeedParseError
 from tracker.ingest import AddressGuard
 from tracker.ingest._fetch import parse_retry_after
-from tracker.ingest._parse import _BEFORE_BLOCK_TAG, _SKIP_TAGS, _html_parser, harden, html_to_text, parse_feed
+from tracker.ingest._parse import (
+    _BEFORE_BLOCK_TAG,
+    _SKIP_TAGS,
+    _html_parser,
+    harden,
+    html_to_text,
+    parse_feed,
+)
 from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, server_wish
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._rows import article_rows, canonical_url, identities
@@ -26,12 +33,15 @@ HOUR = timedelta(hours=1)
 
 # --- scheduling ---
 
+
 def test_success_waits_the_interval_raised_by_ttl_and_cache_headers():
     rng = random.Random(1)
     assert HOUR <= after_success(NOW, HOUR, rng=rng) - NOW <= HOUR * 1.1
     assert after_success(NOW, HOUR, ttl=3 * HOUR, rng=rng) - NOW >= 3 * HOUR
     fresh = server_wish({"cache-control": "public, max-age=7200"}, NOW)
-    assert fresh == 2 * HOUR and after_success(NOW, HOUR, fresh_for=fresh, rng=rng) - NOW >= 2 * HOUR
+    assert (
+        fresh == 2 * HOUR and after_success(NOW, HOUR, fresh_for=fresh, rng=rng) - NOW >= 2 * HOUR
+    )
     expires = server_wish({"expires": "Fri, 21 Jan 2022 16:00:00 GMT"}, NOW)
     assert expires == 4 * HOUR
     assert server_wish({"cache-control": "no-cache, max-age=99999"}, NOW) is None
@@ -48,10 +58,17 @@ def test_jitter_spreads_feeds_of_one_host():
 def test_failures_back_off_exponentially_capped_at_a_day_and_respect_retry_after():
     rng = random.Random(3)
     delays = [after_failure(NOW, timedelta(minutes=15), n, rng=rng) - NOW for n in range(1, 12)]
-    assert delays[0] < timedelta(minutes=17) and delays[1] >= timedelta(minutes=30) and delays[2] >= HOUR
+    assert (
+        delays[0] < timedelta(minutes=17)
+        and delays[1] >= timedelta(minutes=30)
+        and delays[2] >= HOUR
+    )
     assert all(later >= earlier * 1.5 for earlier, later in zip(delays[:5], delays[1:6]))
     assert max(delays) <= MAX_DELAY and delays[-1] == MAX_DELAY  # never dropped: at most a day
-    assert after_failure(NOW, timedelta(minutes=15), 1, retry_after=3 * HOUR, rng=rng) - NOW >= 3 * HOUR
+    assert (
+        after_failure(NOW, timedelta(minutes=15), 1, retry_after=3 * HOUR, rng=rng) - NOW
+        >= 3 * HOUR
+    )
 
 
 def test_retry_after_seconds_or_date():
@@ -62,7 +79,9 @@ def test_retry_after_seconds_or_date():
 
 def test_interval_syntax():
     assert parse_interval("15m") == timedelta(minutes=15) and parse_interval("2h") == 2 * HOUR
-    assert parse_interval("1d") == timedelta(days=1) and parse_interval("90") == timedelta(seconds=90)
+    assert parse_interval("1d") == timedelta(days=1) and parse_interval("90") == timedelta(
+        seconds=90
+    )
     with pytest.raises(ValueError, match="shorter than one minute"):
         parse_interval("10s")
     with pytest.raises(ValueError, match="not an interval"):
@@ -71,33 +90,58 @@ def test_interval_syntax():
 
 # --- URLs and identities ---
 
+
 def test_canonical_url_drops_tracking_parameters_fragment_and_default_port():
-    assert canonical_url("HTTPS://News.Example:443/a/b?utm_source=rss&id=3&fbclid=x#top") == \
-        "https://news.example/a/b?id=3"
+    assert (
+        canonical_url("HTTPS://News.Example:443/a/b?utm_source=rss&id=3&fbclid=x#top")
+        == "https://news.example/a/b?id=3"
+    )
     assert canonical_url("http://news.example:8080") == "http://news.example:8080/"
 
 
 def _entry(guid=None, link=None, title="t", published=None):
     from tracker.ingest._parse import ParsedEntry
 
-    return ParsedEntry(guid=guid, link=link, title=title, summary="s", published=published,
-                       content_hash=str(hash((guid, link, title))))
+    return ParsedEntry(
+        guid=guid,
+        link=link,
+        title=title,
+        summary="s",
+        published=published,
+        content_hash=str(hash((guid, link, title))),
+    )
 
 
 def test_identity_guid_then_link_then_hash_and_repeated_guid_falls_back_to_guid_plus_link():
-    entries = [_entry("g1", "https://x/1"), _entry(None, "https://x/2?utm_medium=a"), _entry(None, None, "only title")]
+    entries = [
+        _entry("g1", "https://x/1"),
+        _entry(None, "https://x/2?utm_medium=a"),
+        _entry(None, None, "only title"),
+    ]
     keys = identities(entries)
     assert len(set(keys)) == 3
-    assert identities([_entry(None, "https://x/2")]) == [keys[1]]  # tracking parameters do not matter
+    assert identities([_entry(None, "https://x/2")]) == [
+        keys[1]
+    ]  # tracking parameters do not matter
     repeated = identities([_entry("same", "https://x/a"), _entry("same", "https://x/b")])
     assert len(set(repeated)) == 2
 
 
 def test_missing_and_future_dates_become_fetched_time_flagged():
-    rows = article_rows(1, [_entry("a"), _entry("b", published=NOW + timedelta(days=30)),
-                            _entry("c", published=NOW - HOUR)], NOW)
+    rows = article_rows(
+        1,
+        [
+            _entry("a"),
+            _entry("b", published=NOW + timedelta(days=30)),
+            _entry("c", published=NOW - HOUR),
+        ],
+        NOW,
+    )
     assert [(r["published_at"], r["published_estimated"]) for r in rows] == [
-        (NOW, True), (NOW, True), (NOW - HOUR, False)]
+        (NOW, True),
+        (NOW, True),
+        (NOW - HOUR, False),
+    ]
 
 
 # --- parsing ---
@@ -119,12 +163,15 @@ JSONFEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "JSON", 
 "date_published": "2022-01-21T08:00:00Z"}]}"""
 
 
-@pytest.mark.parametrize("body, title, link", [
-    (RSS091, "Item one", "https://old.example/1"),
-    (RSS10, "First", "https://rdf.example/1"),
-    (ATOM, "Talks fail", "https://atom.example/1"),
-    (JSONFEED, "J one", "https://json.example/1"),
-])
+@pytest.mark.parametrize(
+    "body, title, link",
+    [
+        (RSS091, "Item one", "https://old.example/1"),
+        (RSS10, "First", "https://rdf.example/1"),
+        (ATOM, "Talks fail", "https://atom.example/1"),
+        (JSONFEED, "J one", "https://json.example/1"),
+    ],
+)
 def test_every_feed_format_parses(body, title, link):
     feed = parse_feed(body, "https://feeds.example/feed")
     assert feed.entries and feed.entries[0].title == title and feed.entries[0].link == link
@@ -138,8 +185,10 @@ def test_ttl_is_read():
 def test_internal_subset_refused_before_any_parser_sees_it(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    xxe = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
-           '<rss version="2.0"><channel><title>&x;</title><item><title>&x;</title></item></channel></rss>').encode()
+    xxe = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>&x;</title><item><title>&x;</title></item></channel></rss>'
+    ).encode()
     with pytest.raises(FeedParseError, match="internal subset"):
         harden(xxe, "https://f.example/")
     with pytest.raises(FeedParseError):
@@ -147,22 +196,54 @@ def test_internal_subset_refused_before_any_parser_sees_it(tmp_path):
 
 
 def test_utf16_documents_are_checked_too():
-    body = '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE r [<!ENTITY a "b">]><rss/>'.encode("utf-16")
+    body = '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE r [<!ENTITY a "b">]><rss/>'.encode(
+        "utf-16"
+    )
     with pytest.raises(FeedParseError, match="internal subset"):
         harden(body, "https://f.example/")
 
 
 def test_html_to_text_drops_markup_and_scripts():
-    assert html_to_text("<p>Hello <b>world</b><script>alert(1)</script><style>p{}</style></p>&amp; more") == \
-        "Hello world & more"
+    assert (
+        html_to_text(
+            "<p>Hello <b>world</b><script>alert(1)</script><style>p{}</style></p>&amp; more"
+        )
+        == "Hello world & more"
+    )
 
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-_TAGS = st.builds(lambda slash, name, space, end: f"<{slash}{name}{space}{end}>", st.sampled_from(["", "/"]),
-                  st.sampled_from(["p", "P", "br", "div", "li", "b", "em", "span", "a href='/x'", "img src=x",
-                                   "script", "SCRIPT", "Style", "template", "noscript", "iframe", "object", "svg",
-                                   "math", "textarea", "title"]),
-                  st.sampled_from(["", " "]), st.sampled_from(["", "/"]))
+_TAGS = st.builds(
+    lambda slash, name, space, end: f"<{slash}{name}{space}{end}>",
+    st.sampled_from(["", "/"]),
+    st.sampled_from(
+        [
+            "p",
+            "P",
+            "br",
+            "div",
+            "li",
+            "b",
+            "em",
+            "span",
+            "a href='/x'",
+            "img src=x",
+            "script",
+            "SCRIPT",
+            "Style",
+            "template",
+            "noscript",
+            "iframe",
+            "object",
+            "svg",
+            "math",
+            "textarea",
+            "title",
+        ]
+    ),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["", "/"]),
+)
 _HIDDEN = "hidden-content"
 
 
@@ -176,9 +257,19 @@ def _text_always_stripping(html: str) -> str:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(_TEXT, _TAGS, st.just(f"<script>{_HIDDEN}</script>"),
-                          st.just(f"<svg><text>{_HIDDEN}</text></svg>"), st.just("&amp;"), st.just("&lt;b&gt;")),
-                max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            _TEXT,
+            _TAGS,
+            st.just(f"<script>{_HIDDEN}</script>"),
+            st.just(f"<svg><text>{_HIDDEN}</text></svg>"),
+            st.just("&amp;"),
+            st.just("&lt;b&gt;"),
+        ),
+        max_size=12,
+    )
+)
 def test_html_to_text_strips_only_when_a_skipped_element_can_exist(pieces):
     """Stripping is skipped where no skipped element's name occurs in the source, and the text
     without markup is not parsed at all: the text must be what always parsing and stripping gives."""
@@ -189,16 +280,33 @@ def test_html_to_text_strips_only_when_a_skipped_element_can_exist(pieces):
 
 # --- the SSRF guard decides on addresses ---
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
-                                     "::1", "fe80::1", "fc00::1", "0.0.0.0", "224.0.0.1", "::ffff:127.0.0.1",
-                                     "100.64.0.1"])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::ffff:127.0.0.1",
+        "100.64.0.1",
+    ],
+)
 def test_guard_refuses_private_addresses(address):
     assert AddressGuard().refusal(ipaddress.ip_address(address))
     with pytest.raises(BlockedAddressError):
         AddressGuard().check("http://x/", [ipaddress.ip_address(address)])
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"]
+)
 def test_guard_allows_public_addresses(address):
     assert AddressGuard().refusal(ipaddress.ip_address(address)) is None
 
@@ -210,8 +318,18 @@ def test_guard_allow_private_still_honours_denied_networks_and_multicast():
     assert guard.refusal(ipaddress.ip_address("224.0.0.1"))
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x/feed", "gopher://x/", "/relative", "http:///nohost",
-                                 "http://[", "https://[::1/feed"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://x/feed",
+        "gopher://x/",
+        "/relative",
+        "http:///nohost",
+        "http://[",
+        "https://[::1/feed",
+    ],
+)
 def test_only_http_and_https(url):
     with pytest.raises(BlockedAddressError):
         check_url(url)

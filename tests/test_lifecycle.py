@@ -23,43 +23,71 @@ def forecast_id(engine) -> str:
 def test_resolve_then_refuse_second_resolution(engine, forecast_id):
     with session_scope(engine) as session:
         forecast = registry.get_forecast(session, forecast_id)
-        lifecycle.resolve(session, forecast, Outcome.YES, actor="ana", note="reported by two papers",
-                          evidence_links=["https://news.example/a"])
-    with pytest.raises(LifecycleError, match="is resolved; it cannot become resolved .*reopen it first"):
+        lifecycle.resolve(
+            session,
+            forecast,
+            Outcome.YES,
+            actor="ana",
+            note="reported by two papers",
+            evidence_links=["https://news.example/a"],
+        )
+    with pytest.raises(
+        LifecycleError, match="is resolved; it cannot become resolved .*reopen it first"
+    ):
         with session_scope(engine) as session:
-            lifecycle.resolve(session, registry.get_forecast(session, forecast_id), Outcome.NO, actor="ana")
+            lifecycle.resolve(
+                session, registry.get_forecast(session, forecast_id), Outcome.NO, actor="ana"
+            )
     with session_scope(engine) as session:
         forecast = registry.get_forecast(session, forecast_id)
         assert (forecast.status, forecast.outcome) == ("resolved", "yes")
-        (resolution,) = session.exec(select(Resolution).where(Resolution.forecast_id == forecast_id)).all()
-        assert resolution.resolved_by == "ana" and resolution.evidence_links == ["https://news.example/a"]
+        (resolution,) = session.exec(
+            select(Resolution).where(Resolution.forecast_id == forecast_id)
+        ).all()
+        assert resolution.resolved_by == "ana" and resolution.evidence_links == [
+            "https://news.example/a"
+        ]
 
 
 def test_close_then_annul_then_reopen(engine, forecast_id):
     with session_scope(engine) as session:
         assert forecast_id in lifecycle.close_expired(session, date(2030, 1, 1))
         forecast = registry.get_forecast(session, forecast_id)
-        lifecycle.resolve(session, forecast, Outcome.ANNULLED, actor="ana", note="question was ill-posed")
+        lifecycle.resolve(
+            session, forecast, Outcome.ANNULLED, actor="ana", note="question was ill-posed"
+        )
         assert (forecast.status, forecast.outcome) == ("annulled", None)
-        status = lifecycle.reopen(session, forecast, actor="ben", note="criteria clarified", today=date(2030, 1, 1))
+        status = lifecycle.reopen(
+            session, forecast, actor="ben", note="criteria clarified", today=date(2030, 1, 1)
+        )
         assert status.value == "closed" and forecast.status == "closed"
         lifecycle.resolve(session, forecast, Outcome.NO, actor="ben")
     with session_scope(engine) as session:
-        rows = session.exec(select(Resolution).where(Resolution.forecast_id == forecast_id)
-                            .order_by(Resolution.id)).all()
+        rows = session.exec(
+            select(Resolution).where(Resolution.forecast_id == forecast_id).order_by(Resolution.id)
+        ).all()
         assert [(r.outcome, r.active) for r in rows] == [("annulled", False), ("no", True)]
         assert rows[0].reopen_note == "criteria clarified"
-        log = session.exec(select(AuditEntry.action, AuditEntry.from_status, AuditEntry.to_status)
-                           .where(AuditEntry.entity_id == forecast_id).order_by(AuditEntry.id)).all()
+        log = session.exec(
+            select(AuditEntry.action, AuditEntry.from_status, AuditEntry.to_status)
+            .where(AuditEntry.entity_id == forecast_id)
+            .order_by(AuditEntry.id)
+        ).all()
     assert [tuple(r) for r in log] == [
-        ("create", None, "open"), ("close", "open", "closed"), ("annul", "closed", "annulled"),
-        ("reopen", "annulled", "closed"), ("resolve", "closed", "resolved")]
+        ("create", None, "open"),
+        ("close", "open", "closed"),
+        ("annul", "closed", "annulled"),
+        ("reopen", "annulled", "closed"),
+        ("resolve", "closed", "resolved"),
+    ]
 
 
 def test_reopen_needs_a_resolved_forecast_and_a_note(engine, forecast_id):
     with session_scope(engine) as session:
         forecast = registry.get_forecast(session, forecast_id)
-        with pytest.raises(LifecycleError, match="only a resolved or annulled forecast can be reopened"):
+        with pytest.raises(
+            LifecycleError, match="only a resolved or annulled forecast can be reopened"
+        ):
             lifecycle.reopen(session, forecast, actor="ana", note="x", today=date(2022, 2, 1))
         lifecycle.resolve(session, forecast, Outcome.YES, actor="ana")
         with pytest.raises(TrackerError, match="needs a note"):

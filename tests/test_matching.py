@@ -13,7 +13,15 @@ from tests.conftest import ARTICLE_FILE
 from tracker import registry
 from tracker.errors import RuleError
 from tracker.matching import (
-    ArticleText, ForecastRules, RuleSet, compile_rules, is_negated, match_article, match_batch, negated_at, normalise,
+    ArticleText,
+    ForecastRules,
+    RuleSet,
+    compile_rules,
+    is_negated,
+    match_article,
+    match_batch,
+    negated_at,
+    normalise,
 )
 from tracker.matching import negation
 from tracker.matching.text import PreparedText, clean
@@ -43,10 +51,10 @@ def sides(hits):
     ("text", "found"),
     [
         ("NATO leaders met", True),
-        ("The NATO-led mission", True),       # a hyphen is not part of a word
+        ("The NATO-led mission", True),  # a hyphen is not part of a word
         ("NATO's summit", True),
         ("(NATO)", True),
-        ("A senator spoke", False),           # never inside a word
+        ("A senator spoke", False),  # never inside a word
         ("Natos of the world", False),
         ("NATO2 exercise", False),
     ],
@@ -62,7 +70,7 @@ def test_phrases_match_on_word_boundaries(text, found):
         ("The Senate ratified the pact", True),
         ("Ratification is due", True),
         ("Accession protocols were signed", False),  # 'ratif*' is not in there
-        ("Gratification deferred", False),          # a prefix still starts a word
+        ("Gratification deferred", False),  # a prefix still starts a word
     ],
 )
 def test_star_phrases_match_a_word_prefix(text, found):
@@ -78,12 +86,22 @@ def test_multiword_prefix_phrase():
 
 def test_curly_quotes_dashes_and_case_in_text_match_plain_phrases():
     forecast = rules({"any": ["U.S.-Russia treaty", "Russia's demands", "non-alignment"]})
-    hits = match(forecast, "Senate debates the U.S.–Russia Treaty", "Finland’s NON‑ALIGNMENT ends; Russia’s demands")
-    assert hits and hits[0].matched_phrases == ["U.S.-Russia treaty", "non-alignment", "Russia's demands"]
+    hits = match(
+        forecast,
+        "Senate debates the U.S.–Russia Treaty",
+        "Finland’s NON‑ALIGNMENT ends; Russia’s demands",
+    )
+    assert hits and hits[0].matched_phrases == [
+        "U.S.-Russia treaty",
+        "non-alignment",
+        "Russia's demands",
+    ]
 
 
 def test_curly_phrases_match_plain_text():
-    assert match(rules({"any": ["Russia’s demands — rejected"]}), "Russia's demands - rejected by Washington")
+    assert match(
+        rules({"any": ["Russia’s demands — rejected"]}), "Russia's demands - rejected by Washington"
+    )
 
 
 def test_hyphen_in_phrase_is_literal():
@@ -98,21 +116,32 @@ def test_hyphen_in_phrase_is_literal():
 def test_all_any_none():
     forecast = rules({"all": ["NATO", "Finland"], "any": ["joins", "joined"], "none": ["Sweden"]})
     assert match(forecast, "Finland joins NATO")
-    assert match(forecast, "Finland has joined", "NATO welcomed it")      # `all` anywhere in the article
-    assert not match(forecast, "Finland joins the EU")                    # an `all` phrase missing
-    assert not match(forecast, "Finland and NATO talk")                   # no `any` phrase
-    assert not match(forecast, "Finland joins NATO", "Sweden waits")     # a `none` phrase anywhere
+    assert match(
+        forecast, "Finland has joined", "NATO welcomed it"
+    )  # `all` anywhere in the article
+    assert not match(forecast, "Finland joins the EU")  # an `all` phrase missing
+    assert not match(forecast, "Finland and NATO talk")  # no `any` phrase
+    assert not match(forecast, "Finland joins NATO", "Sweden waits")  # a `none` phrase anywhere
 
 
 def test_all_phrases_are_not_negation_checked():
-    hits = match(rules({"all": ["Russia"], "any": ["full-scale invasion"]}),
-                 "Not Russia, say officials", "A full-scale invasion began")
+    hits = match(
+        rules({"all": ["Russia"], "any": ["full-scale invasion"]}),
+        "Not Russia, say officials",
+        "A full-scale invasion began",
+    )
     assert sides(hits) == {("f", "yes", False)}
 
 
 def test_a_negated_none_phrase_still_excludes():
-    forecast = rules({"all": ["NATO"], "any": ["moratorium on new members"], "none": ["rules out a moratorium"]})
-    assert not match(forecast, "NATO announces a moratorium on new members", "Berlin never rules out a moratorium")
+    forecast = rules(
+        {"all": ["NATO"], "any": ["moratorium on new members"], "none": ["rules out a moratorium"]}
+    )
+    assert not match(
+        forecast,
+        "NATO announces a moratorium on new members",
+        "Berlin never rules out a moratorium",
+    )
 
 
 def test_all_only_rule_uses_the_negation_guard_on_its_phrases():
@@ -122,15 +151,24 @@ def test_all_only_rule_uses_the_negation_guard_on_its_phrases():
     assert hits[0].matched_phrases == ["new INF treaty", "signed"]
     hits = match(forecast, "Washington and Moscow have not signed a new INF treaty")
     assert sides(hits) == {("f", "yes", True)}
-    hits = match(forecast, "Negotiators signed a memo.", "It was not in Geneva that they drafted a new INF treaty")
+    hits = match(
+        forecast,
+        "Negotiators signed a memo.",
+        "It was not in Geneva that they drafted a new INF treaty",
+    )
     assert sides(hits) == {("f", "yes", False)}  # each phrase has an occurrence that counts
     assert hits[0].sentence == "Negotiators signed a memo."
 
 
 def test_matched_phrases_and_sentence():
-    forecast = rules({"all": ["Russia"], "any": ["full-scale invasion", "special military operation"]})
-    hits = match(forecast, "War in Europe",
-                 "Tanks crossed at dawn. Russia calls it a special military operation. It is a full-scale invasion.")
+    forecast = rules(
+        {"all": ["Russia"], "any": ["full-scale invasion", "special military operation"]}
+    )
+    hits = match(
+        forecast,
+        "War in Europe",
+        "Tanks crossed at dawn. Russia calls it a special military operation. It is a full-scale invasion.",
+    )
     [hit] = hits
     assert hit.matched_phrases == ["Russia", "special military operation", "full-scale invasion"]
     assert hit.sentence == "Russia calls it a special military operation."
@@ -138,22 +176,32 @@ def test_matched_phrases_and_sentence():
 
 
 def test_sentence_is_quoted_as_written():
-    [hit] = match(rules({"any": ["strasse"]}), "Die Straße", "In der Straße der Einheit wurde „nichts“ unterzeichnet.")
+    [hit] = match(
+        rules({"any": ["strasse"]}),
+        "Die Straße",
+        "In der Straße der Einheit wurde „nichts“ unterzeichnet.",
+    )
     assert hit.sentence == "Die Straße."
 
 
 def test_both_sides_in_one_article_give_two_rows():
-    forecast = rules({"all": ["NATO"], "any": ["moratorium on new members"]},
-                     {"any": ["formally joins NATO"]})
-    hits = match(forecast, "Finland formally joins NATO", "Paris calls for a moratorium on new members.")
+    forecast = rules(
+        {"all": ["NATO"], "any": ["moratorium on new members"]}, {"any": ["formally joins NATO"]}
+    )
+    hits = match(
+        forecast, "Finland formally joins NATO", "Paris calls for a moratorium on new members."
+    )
     assert [(h.side, h.negated) for h in hits] == [("yes", False), ("no", False)]
 
 
 def test_one_scan_serves_many_forecasts_sharing_phrases():
     forecasts = [
         rules({"all": ["Russia"], "any": ["full-scale invasion"]}, forecast_id="war"),
-        rules({"all": ["Russia"], "any": ["agreement on non-expansion"]},
-              {"all": ["Russia"], "any": ["full-scale invasion"]}, forecast_id="deal"),
+        rules(
+            {"all": ["Russia"], "any": ["agreement on non-expansion"]},
+            {"all": ["Russia"], "any": ["full-scale invasion"]},
+            forecast_id="deal",
+        ),
         rules({"any": ["NATO"]}, forecast_id="other"),
     ]
     hits = match(forecasts, "Russia launches a full-scale invasion of Ukraine")
@@ -161,16 +209,31 @@ def test_one_scan_serves_many_forecasts_sharing_phrases():
 
 
 def test_a_batch_gives_each_article_its_own_evidence_in_order():
-    compiled = compile_rules([
-        rules({"any": ["full-scale invasion"]}, forecast_id="war"),
-        rules({"any": ["moratorium"]}, {"any": ["joins NATO"]}, forecast_id="nato"),
-    ])
-    articles = [ArticleText(i, title, "", IN_WINDOW) for i, title in enumerate(
-        ["Finland joins NATO", "Nothing here", "A full-scale invasion; no moratorium was announced", "Moratorium"])]
+    compiled = compile_rules(
+        [
+            rules({"any": ["full-scale invasion"]}, forecast_id="war"),
+            rules({"any": ["moratorium"]}, {"any": ["joins NATO"]}, forecast_id="nato"),
+        ]
+    )
+    articles = [
+        ArticleText(i, title, "", IN_WINDOW)
+        for i, title in enumerate(
+            [
+                "Finland joins NATO",
+                "Nothing here",
+                "A full-scale invasion; no moratorium was announced",
+                "Moratorium",
+            ]
+        )
+    ]
     batch = match_batch(compiled, articles)
     assert batch == [match_article(compiled, article) for article in articles]
     assert [[(h.forecast_id, h.side, h.negated) for h in hits] for hits in batch] == [
-        [("nato", "no", False)], [], [("war", "yes", False), ("nato", "yes", True)], [("nato", "yes", False)]]
+        [("nato", "no", False)],
+        [],
+        [("war", "yes", False), ("nato", "yes", True)],
+        [("nato", "yes", False)],
+    ]
 
 
 # --- the time window -------------------------------------------------------------------------
@@ -180,10 +243,10 @@ def test_a_batch_gives_each_article_its_own_evidence_in_order():
     ("published", "counts"),
     [
         (datetime(2022, 1, 20, 23, 59, 59, tzinfo=UTC), False),
-        (datetime(2022, 1, 21, 0, 0, tzinfo=UTC), True),           # opens, inclusive
-        (datetime(2022, 12, 31, 23, 59, 59, tzinfo=UTC), True),    # closes, whole day inclusive
+        (datetime(2022, 1, 21, 0, 0, tzinfo=UTC), True),  # opens, inclusive
+        (datetime(2022, 12, 31, 23, 59, 59, tzinfo=UTC), True),  # closes, whole day inclusive
         (datetime(2023, 1, 1, 0, 0, tzinfo=UTC), False),
-        (datetime(2022, 12, 31, 22, 0), True),                      # naive: taken as UTC
+        (datetime(2022, 12, 31, 22, 0), True),  # naive: taken as UTC
         # 2023-01-01 01:00 in UTC+3 is 2022-12-31 22:00 UTC: inside.
         (datetime(2023, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=3))), True),
         # 2022-12-31 20:00 in UTC-5 is 2023-01-01 01:00 UTC: outside.
@@ -195,10 +258,16 @@ def test_time_window_is_whole_utc_days_inclusive(published, counts):
 
 
 def test_each_forecast_has_its_own_window():
-    forecasts = [rules({"any": ["NATO"]}, forecast_id="early", closes=date(2022, 3, 31)),
-                 rules({"any": ["NATO"]}, forecast_id="late", opens=date(2022, 4, 1))]
-    assert {h.forecast_id for h in match(forecasts, "NATO", published=datetime(2022, 3, 31, 12))} == {"early"}
-    assert {h.forecast_id for h in match(forecasts, "NATO", published=datetime(2022, 4, 1, 0, 30))} == {"late"}
+    forecasts = [
+        rules({"any": ["NATO"]}, forecast_id="early", closes=date(2022, 3, 31)),
+        rules({"any": ["NATO"]}, forecast_id="late", opens=date(2022, 4, 1)),
+    ]
+    assert {
+        h.forecast_id for h in match(forecasts, "NATO", published=datetime(2022, 3, 31, 12))
+    } == {"early"}
+    assert {
+        h.forecast_id for h in match(forecasts, "NATO", published=datetime(2022, 4, 1, 0, 30))
+    } == {"late"}
 
 
 # --- negation --------------------------------------------------------------------------------
@@ -209,11 +278,23 @@ def test_each_forecast_has_its_own_window():
     [
         # the examples of the matching contract
         ("Negotiators did not sign a ceasefire agreement", "sign a ceasefire agreement", True),
-        ("Moscow pulls out of the treaty, saying its concerns were not heard", "pulls out of the treaty", False),
+        (
+            "Moscow pulls out of the treaty, saying its concerns were not heard",
+            "pulls out of the treaty",
+            False,
+        ),
         ("Finland joins NATO, ending decades of non-alignment", "joins NATO", False),
         ("Finland joins NATO, ending decades of non-alignment", "non-alignment", False),
-        ("The Kremlin denied that troops would withdraw from Belarus", "troops would withdraw", True),
-        ("NATO has no plans to announce a moratorium on new members", "moratorium on new members", False),
+        (
+            "The Kremlin denied that troops would withdraw from Belarus",
+            "troops would withdraw",
+            True,
+        ),
+        (
+            "NATO has no plans to announce a moratorium on new members",
+            "moratorium on new members",
+            False,
+        ),
         ("NATO will not announce a moratorium on new members", "moratorium on new members", True),
         # each cue
         ("NATO never announced a moratorium on new members", "moratorium on new members", True),
@@ -222,20 +303,40 @@ def test_each_forecast_has_its_own_window():
         ("Moscow denies deploying hypersonic missiles", "deploying hypersonic missiles", True),
         ("Stoltenberg rules out a moratorium on new members", "moratorium on new members", True),
         ("Washington rejected any moratorium on new members", "moratorium on new members", True),
-        ("The Senate failed to ratify the treaty with Russia", "ratify the treaty with Russia", True),
+        (
+            "The Senate failed to ratify the treaty with Russia",
+            "ratify the treaty with Russia",
+            True,
+        ),
         ("The Senate has yet to vote on the treaty with Russia", "vote on the treaty", True),
         ("NATO says no to a moratorium on new members", "moratorium on new members", True),
         # distance: three words between is the most
-        ("NATO did not plan to announce a moratorium", "announce a moratorium", True),   # 2 words
-        ("NATO did not ever plan to announce a moratorium", "announce a moratorium", True),  # 3 words
-        ("NATO did not at any time plan to announce a moratorium", "announce a moratorium", False),  # 5
+        ("NATO did not plan to announce a moratorium", "announce a moratorium", True),  # 2 words
+        (
+            "NATO did not ever plan to announce a moratorium",
+            "announce a moratorium",
+            True,
+        ),  # 3 words
+        (
+            "NATO did not at any time plan to announce a moratorium",
+            "announce a moratorium",
+            False,
+        ),  # 5
         # clause boundaries between the cue and the phrase
-        ("Officials did not comment, but NATO announced a moratorium", "announced a moratorium", False),
+        (
+            "Officials did not comment, but NATO announced a moratorium",
+            "announced a moratorium",
+            False,
+        ),
         ("Moscow did not object; NATO announced a moratorium", "announced a moratorium", False),
         ("Nobody was surprised: no - NATO announced a moratorium", "announced a moratorium", False),
         ("It is not (officials say) a moratorium", "a moratorium", False),
         ("Kyiv is not as hopeful as NATO about a moratorium", "nato about a moratorium", False),
-        ("Kyiv did not protest after NATO announced a moratorium", "nato announced a moratorium", False),
+        (
+            "Kyiv did not protest after NATO announced a moratorium",
+            "nato announced a moratorium",
+            False,
+        ),
         # cue after the phrase, or in the previous sentence
         ("NATO announced a moratorium and did not say why", "announced a moratorium", False),
         ("Moscow said no. NATO announced a moratorium", "nato announced a moratorium", False),
@@ -250,9 +351,17 @@ def test_each_forecast_has_its_own_window():
         ("NATO set no timeline for Ukraine", "no timeline for Ukraine", False),
         ("Moscow and Washington agreed not to deploy missiles", "agreed not to deploy", False),
         # ... but a cue before such a phrase does
-        ("Moscow and Washington have not agreed not to deploy missiles", "agreed not to deploy", True),
+        (
+            "Moscow and Washington have not agreed not to deploy missiles",
+            "agreed not to deploy",
+            True,
+        ),
         # far in characters, close in words: the cue is still found
-        ("NATO did not " + "x" * 150 + " " + "y" * 150 + " announce a moratorium", "announce a moratorium", True),
+        (
+            "NATO did not " + "x" * 150 + " " + "y" * 150 + " announce a moratorium",
+            "announce a moratorium",
+            True,
+        ),
         # numbers with commas or colons are not clause boundaries
         ("Russia did not send 1,000 troops to Belarus", "troops to belarus", True),
     ],
@@ -269,9 +378,14 @@ def test_negated_hit_is_kept_for_review_but_does_not_count():
 
 
 def test_one_counting_occurrence_beats_negated_ones():
-    forecast = rules({"all": ["NATO"], "any": ["moratorium on new members", "pause on enlargement"]})
-    [hit] = match(forecast, "NATO will not announce a moratorium on new members",
-                  "Then, in June, NATO agreed a pause on enlargement.")
+    forecast = rules(
+        {"all": ["NATO"], "any": ["moratorium on new members", "pause on enlargement"]}
+    )
+    [hit] = match(
+        forecast,
+        "NATO will not announce a moratorium on new members",
+        "Then, in June, NATO agreed a pause on enlargement.",
+    )
     assert not hit.negated
     assert hit.sentence == "Then, in June, NATO agreed a pause on enlargement."
     assert hit.matched_phrases == ["NATO", "pause on enlargement"]
@@ -285,23 +399,63 @@ def test_negation_with_curly_apostrophes_and_dashes():
 
 def test_every_negation_cue_holds_one_of_the_prefilter_substrings():
     """find_cues skips a text holding none of them: a cue without one would never be found."""
-    assert all(any(part in cue for part in negation._CUE_SUBSTRINGS) for cue in negation.NEGATION_CUES)
+    assert all(
+        any(part in cue for part in negation._CUE_SUBSTRINGS) for cue in negation.NEGATION_CUES
+    )
 
 
 negation_words = st.sampled_from(
-    ["not", "no", "never", "didn't", "won't", "denied", "ruled out", "has yet to", "nothing", "notably",
-     "now", "sign", "the", "treaty", "a", "but", "as", ",", ";", "1,000", "-", "(", ")", "u.s.", "gen.",
-     "done.", "why?", "\n", "***", "a-b", "x" * 70, "long-winded", "Denied", "NOT"]
+    [
+        "not",
+        "no",
+        "never",
+        "didn't",
+        "won't",
+        "denied",
+        "ruled out",
+        "has yet to",
+        "nothing",
+        "notably",
+        "now",
+        "sign",
+        "the",
+        "treaty",
+        "a",
+        "but",
+        "as",
+        ",",
+        ";",
+        "1,000",
+        "-",
+        "(",
+        ")",
+        "u.s.",
+        "gen.",
+        "done.",
+        "why?",
+        "\n",
+        "***",
+        "a-b",
+        "x" * 70,
+        "long-winded",
+        "Denied",
+        "NOT",
+    ]
 )
 
 
-word_runs = st.lists(st.sampled_from(["a", "bc", "-", "'", "a-b", "x'y", "'s", "--", " ", "1,000", "é", "_"]), max_size=30)
+word_runs = st.lists(
+    st.sampled_from(["a", "bc", "-", "'", "a-b", "x'y", "'s", "--", " ", "1,000", "é", "_"]),
+    max_size=30,
+)
 
 
 @given(word_runs.map("".join))
 def test_the_word_count_short_cut_agrees_with_counting_words(text):
     many = negation.MAX_WORDS_BETWEEN + negation._MOST_CUE_WORDS
-    assert (negation._TOO_MANY_WORDS_FOR_A_CUE.search(text) is not None) is (len(negation._WORD.findall(text)) > many)
+    assert (negation._TOO_MANY_WORDS_FOR_A_CUE.search(text) is not None) is (
+        len(negation._WORD.findall(text)) > many
+    )
 
 
 def _negated_by_nearest_cue(text: PreparedText, start: int) -> bool:
@@ -310,7 +464,9 @@ def _negated_by_nearest_cue(text: PreparedText, start: int) -> bool:
     if not cues:
         return False
     cue_end = cues[-1][1]
-    return negation.governs(text.folded, cue_end, start) and not text.sentence_ends_between(cue_end, start)
+    return negation.governs(text.folded, cue_end, start) and not text.sentence_ends_between(
+        cue_end, start
+    )
 
 
 @settings(max_examples=300)
@@ -336,11 +492,15 @@ def trenin_rules() -> list[ForecastRules]:
     for parsed in forecast_file.forecasts:
         spec = parsed.spec
         resolution = spec.resolution
-        result.append(ForecastRules(
-            spec.id, spec.opens, spec.closes,
-            resolution.yes_when.model_dump() if resolution.yes_when else None,
-            resolution.no_when.model_dump() if resolution.no_when else None,
-        ))
+        result.append(
+            ForecastRules(
+                spec.id,
+                spec.opens,
+                spec.closes,
+                resolution.yes_when.model_dump() if resolution.yes_when else None,
+                resolution.no_when.model_dump() if resolution.no_when else None,
+            )
+        )
     return result
 
 
@@ -349,14 +509,22 @@ def test_the_source_articles_rules_compile_into_one_automaton():
     compiled = compile_rules(forecasts)
     assert len(compiled) == len(forecasts) >= 12 and not compiled.problems
     assert compiled.phrase_count > 100
-    hits = match_article(compiled, ArticleText(
-        "invasion", "Russia launches full-scale invasion of Ukraine",
-        "Putin calls it a special military operation; the U.S. and allies impose sanctions.",
-        datetime(2022, 2, 24, 6, tzinfo=UTC)))
+    hits = match_article(
+        compiled,
+        ArticleText(
+            "invasion",
+            "Russia launches full-scale invasion of Ukraine",
+            "Putin calls it a special military operation; the U.S. and allies impose sanctions.",
+            datetime(2022, 2, 24, 6, tzinfo=UTC),
+        ),
+    )
     assert {(h.forecast_id, h.side) for h in hits if h.counts} >= {
-        ("russia-military-measures", "yes"), ("nonexpansion-nondeployment-agreement", "no"),
+        ("russia-military-measures", "yes"),
+        ("nonexpansion-nondeployment-agreement", "no"),
     }
-    late = match_article(compiled, ArticleText("late", "Ukraine formally joins NATO", "", datetime(2025, 1, 2)))
+    late = match_article(
+        compiled, ArticleText("late", "Ukraine formally joins NATO", "", datetime(2025, 1, 2))
+    )
     assert late == []  # every forecast of the article closed by the end of 2024
 
 
@@ -393,8 +561,13 @@ def test_bad_rules_raise_one_clear_error(yes, field, message):
 
 
 def test_non_strict_compile_leaves_out_only_the_bad_forecast():
-    compiled = compile_rules([rules({"any": ["ra*tify"]}, forecast_id="bad"), rules({"any": ["NATO"]}, forecast_id="good")],
-                             strict=False)
+    compiled = compile_rules(
+        [
+            rules({"any": ["ra*tify"]}, forecast_id="bad"),
+            rules({"any": ["NATO"]}, forecast_id="good"),
+        ],
+        strict=False,
+    )
     assert compiled.forecast_ids == ["good"]
     assert [p.forecast_id for p in compiled.problems] == ["bad"]
     assert match_article(compiled, ArticleText(1, "NATO", "", IN_WINDOW))[0].forecast_id == "good"
@@ -417,19 +590,38 @@ def test_rule_set_recompiles_only_when_rules_change():
     assert changed is not first and rule_set.builds == 2
     assert match_article(changed, ArticleText(1, "EU summit", "", IN_WINDOW))
     moved = rule_set.update([rules({"any": ["NATO", "EU"]}, closes=date(2022, 2, 1))])
-    assert rule_set.builds == 3 and not match_article(moved, ArticleText(1, "EU summit", "", IN_WINDOW))
+    assert rule_set.builds == 3 and not match_article(
+        moved, ArticleText(1, "EU summit", "", IN_WINDOW)
+    )
 
 
 # --- a property: the automaton agrees with a per-forecast regex -------------------------------
 
-WORDS = ["nato", "russia", "senator", "ratify", "ratified", "treaty", "moratorium", "joins", "u.s.", "non-alignment", "pact"]
+WORDS = [
+    "nato",
+    "russia",
+    "senator",
+    "ratify",
+    "ratified",
+    "treaty",
+    "moratorium",
+    "joins",
+    "u.s.",
+    "non-alignment",
+    "pact",
+]
 phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
 prefix_phrases = st.sampled_from(["rat*", "nat*", "mora*", "non-*"])
 side_rules = st.fixed_dictionaries(
-    {"all": st.lists(phrases, max_size=2), "any": st.lists(phrases | prefix_phrases, min_size=1, max_size=3),
-     "none": st.lists(phrases, max_size=1)}
+    {
+        "all": st.lists(phrases, max_size=2),
+        "any": st.lists(phrases | prefix_phrases, min_size=1, max_size=3),
+        "none": st.lists(phrases, max_size=1),
+    }
 )
-texts = st.lists(st.sampled_from(WORDS + ["and", "the", "natos", "ratification", ",", "."]), max_size=40).map(" ".join)
+texts = st.lists(
+    st.sampled_from(WORDS + ["and", "the", "natos", "ratification", ",", "."]), max_size=40
+).map(" ".join)
 
 
 def regex_oracle(rule: dict, text: str) -> bool:
@@ -441,8 +633,11 @@ def regex_oracle(rule: dict, text: str) -> bool:
             pattern = r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1].isalnum() else "")
         return re.search(pattern, text) is not None
 
-    return (all(map(occurs, rule["all"])) and any(map(occurs, rule["any"]))
-            and not any(map(occurs, rule["none"])))
+    return (
+        all(map(occurs, rule["all"]))
+        and any(map(occurs, rule["any"]))
+        and not any(map(occurs, rule["none"]))
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,8 +13,17 @@ from tracker import db
 def test_upgrade_creates_every_table_and_is_safe_twice(engine):
     db.upgrade(engine)  # a second `tracker init`
     tables = set(inspect(engine).get_table_names())
-    assert {"source", "forecast", "forecast_tag", "probability_update", "resolution", "audit_log",
-            "feed", "article", "task_run"} <= tables
+    assert {
+        "source",
+        "forecast",
+        "forecast_tag",
+        "probability_update",
+        "resolution",
+        "audit_log",
+        "feed",
+        "article",
+        "task_run",
+    } <= tables
     assert db.schema_is_current(engine)
 
 

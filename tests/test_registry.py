@@ -44,7 +44,11 @@ def test_import_the_source_article(engine):
 def test_reimport_is_idempotent(engine):
     first = do_import(engine)
     again = do_import(engine)
-    assert again.created == [] and again.updated == [] and sorted(again.unchanged) == sorted(first.created)
+    assert (
+        again.created == []
+        and again.updated == []
+        and sorted(again.unchanged) == sorted(first.created)
+    )
     with session_scope(engine) as session:
         assert count(session, Forecast) == len(first.created)
         assert count(session, ProbabilityUpdate) == len(first.created)
@@ -57,7 +61,8 @@ def test_changed_probability_becomes_a_dated_update(engine, tmp_path):
     copy = tmp_path / ARTICLE_FILE.name
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "trenin-2022-01-21.txt").write_bytes(
-        (ARTICLE_FILE.parent / "sources" / "trenin-2022-01-21.txt").read_bytes())
+        (ARTICLE_FILE.parent / "sources" / "trenin-2022-01-21.txt").read_bytes()
+    )
     first_id = registry.load_files([ARTICLE_FILE], SCALE)[0].forecasts[0].spec.id
     old = registry.load_files([ARTICLE_FILE], SCALE)[0].forecasts[0].probability
     new = 0.5 if old != 0.5 else 0.6
@@ -65,16 +70,25 @@ def test_changed_probability_becomes_a_dated_update(engine, tmp_path):
     head, _, tail = text.partition(f"id: {first_id}")
     block, sep, rest = tail.partition("\n  - id:")
     import re
+
     block = re.sub(r"probability: [0-9.]+", f"probability: {new}", block, count=1)
     copy.write_text(head + f"id: {first_id}" + block + sep + rest, encoding="utf-8")
     report = do_import(engine, copy, today=date(2022, 3, 1))
     assert report.updated == [first_id] and report.probability_changes == [(first_id, old, new)]
     with session_scope(engine) as session:
-        updates = session.exec(select(ProbabilityUpdate).where(ProbabilityUpdate.forecast_id == first_id)
-                               .order_by(ProbabilityUpdate.as_of)).all()
-        assert [(u.as_of, u.probability) for u in updates] == [(date(2022, 1, 21), old), (date(2022, 3, 1), new)]
+        updates = session.exec(
+            select(ProbabilityUpdate)
+            .where(ProbabilityUpdate.forecast_id == first_id)
+            .order_by(ProbabilityUpdate.as_of)
+        ).all()
+        assert [(u.as_of, u.probability) for u in updates] == [
+            (date(2022, 1, 21), old),
+            (date(2022, 3, 1), new),
+        ]
         assert session.get(Forecast, first_id).probability == new
-        actions = session.exec(select(AuditEntry.action).where(AuditEntry.entity_id == first_id)).all()
+        actions = session.exec(
+            select(AuditEntry.action).where(AuditEntry.entity_id == first_id)
+        ).all()
         assert "probability" in actions
 
 

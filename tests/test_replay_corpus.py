@@ -51,7 +51,9 @@ def parse_feed(path: Path) -> list[Item]:
     raw = path.read_bytes()
     text = raw.decode("utf-8")  # the corpus is UTF-8; a decode error fails the test
     # Stdlib ElementTree expands internal entities; refuse any DTD before parsing.
-    assert not re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE), f"{path.name}: DTDs are not allowed"
+    assert not re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE), (
+        f"{path.name}: DTDs are not allowed"
+    )
     root = ET.fromstring(raw)
     if root.tag == "rss":
         return _rss_items(path.name, root)
@@ -72,20 +74,49 @@ def _rss_items(name: str, root: ET.Element) -> list[Item]:
     for node in channel.findall("item"):
         stamp = _text(node.find("pubDate"))
         assert stamp, f"{name}: an item has no pubDate"
-        items.append(Item(name, site, _text(node.find("title")), _text(node.find("link")), _text(node.find("guid")),
-                          parsedate_to_datetime(stamp), _text(node.find("description"))))
+        items.append(
+            Item(
+                name,
+                site,
+                _text(node.find("title")),
+                _text(node.find("link")),
+                _text(node.find("guid")),
+                parsedate_to_datetime(stamp),
+                _text(node.find("description")),
+            )
+        )
     return items
 
 
 def _atom_items(name: str, root: ET.Element) -> list[Item]:
-    site = next((link.get("href", "") for link in root.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"), "")
+    site = next(
+        (
+            link.get("href", "")
+            for link in root.findall(f"{ATOM}link")
+            if link.get("rel", "alternate") == "alternate"
+        ),
+        "",
+    )
     items = []
     for node in root.findall(f"{ATOM}entry"):
-        links = [link.get("href", "") for link in node.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        links = [
+            link.get("href", "")
+            for link in node.findall(f"{ATOM}link")
+            if link.get("rel", "alternate") == "alternate"
+        ]
         stamp = _text(node.find(f"{ATOM}published")) or _text(node.find(f"{ATOM}updated"))
         assert stamp, f"{name}: an entry has no published/updated date"
-        items.append(Item(name, site, _text(node.find(f"{ATOM}title")), links[0] if links else "",
-                          _text(node.find(f"{ATOM}id")), datetime.fromisoformat(stamp), _text(node.find(f"{ATOM}summary"))))
+        items.append(
+            Item(
+                name,
+                site,
+                _text(node.find(f"{ATOM}title")),
+                links[0] if links else "",
+                _text(node.find(f"{ATOM}id")),
+                datetime.fromisoformat(stamp),
+                _text(node.find(f"{ATOM}summary")),
+            )
+        )
     return items
 
 
@@ -114,8 +145,11 @@ def test_feeds_are_rss_or_atom_and_use_both_formats():
 
 def test_a_doctype_is_refused_by_the_parser_guard(tmp_path):
     bomb = tmp_path / "bomb.xml"
-    bomb.write_text('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss version="2.0"><channel>'
-                    "<title>&a;</title></channel></rss>", encoding="utf-8")
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss version="2.0"><channel>'
+        "<title>&a;</title></channel></rss>",
+        encoding="utf-8",
+    )
     with pytest.raises(AssertionError, match="DTDs are not allowed"):
         parse_feed(bomb)
 
@@ -138,12 +172,16 @@ def test_every_item_is_complete(items):
 
 def test_every_item_links_to_its_own_publisher(items):
     for item in items:
-        assert registered_domain(item.link) == registered_domain(item.site), f"{item.feed}: {item.link} vs {item.site}"
+        assert registered_domain(item.link) == registered_domain(item.site), (
+            f"{item.feed}: {item.link} vs {item.site}"
+        )
 
 
 def test_dates_fall_in_2022_to_2024(items):
     days = [item.published.astimezone(UTC).date() for item in items]
-    assert all(FIRST_DAY <= day <= LAST_DAY for day in days), [d for d in days if not FIRST_DAY <= d <= LAST_DAY]
+    assert all(FIRST_DAY <= day <= LAST_DAY for day in days), [
+        d for d in days if not FIRST_DAY <= d <= LAST_DAY
+    ]
     assert {day.year for day in days} == {2022, 2023, 2024}
 
 
@@ -190,8 +228,12 @@ def test_expected_entries_are_consistent_with_the_forecast_file(expected, foreca
         assert forecast["opens"] <= decided <= forecast["closes"], entry["id"]
         rules = forecast["resolution"]
         if entry["how"] == "default-at-close":
-            default = {True: "yes", False: "no"}.get(rules["default_at_close"], rules["default_at_close"])
+            default = {True: "yes", False: "no"}.get(
+                rules["default_at_close"], rules["default_at_close"]
+            )
             assert entry["outcome"] == default and decided == forecast["closes"], entry["id"]
         else:
             assert entry["how"] == f"evidence-{entry['outcome']}", entry["id"]
-            assert rules.get(f"{entry['outcome']}_when"), f"{entry['id']}: no rule can produce that evidence"
+            assert rules.get(f"{entry['outcome']}_when"), (
+                f"{entry['id']}: no rule can produce that evidence"
+            )

@@ -24,7 +24,16 @@ def test_html_report_renders_in_chromium(cli, tmp_path, browser):
     cli("init")
     cli("forecasts", "import", ARTICLE_FILE)
     for forecast_id, outcome in OUTCOMES.items():
-        cli("resolve-manually", forecast_id, "--outcome", outcome, "--note", "by hand", "--by", "ana")
+        cli(
+            "resolve-manually",
+            forecast_id,
+            "--outcome",
+            outcome,
+            "--note",
+            "by hand",
+            "--by",
+            "ana",
+        )
     report = tmp_path / "calibration.html"
     cli("report", "calibration", "--format", "html", "--out", report, "--as-of", AS_OF)
     page = browser.new_page()
@@ -39,8 +48,13 @@ def test_html_report_renders_in_chromium(cli, tmp_path, browser):
         box = svg.bounding_box()
         assert box["width"] >= 300 and box["height"] >= 300
     # binned diagram: one point per non-empty bin, each with its count and Wilson bar
-    filled = sum(1 for row in json.loads(cli("scorecard", "--format", "json", "--as-of", AS_OF).stdout)["calibration"]
-                 if row["count"])
+    filled = sum(
+        1
+        for row in json.loads(cli("scorecard", "--format", "json", "--as-of", AS_OF).stdout)[
+            "calibration"
+        ]
+        if row["count"]
+    )
     assert page.locator("#reliability-diagram g.bin circle").count() == filled
     assert page.locator("#reliability-diagram line.wilson").count() == filled
     assert page.locator("#reliability-diagram text.count").first.text_content().startswith("n=")
@@ -54,7 +68,8 @@ def test_html_report_renders_in_chromium(cli, tmp_path, browser):
 
 def _hostile_file(tmp_path):
     path = tmp_path / "hostile.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         source:
           title: "@SUM(1+1) <b>bold</b>"
           author: '{HOSTILE_AUTHOR}'
@@ -73,7 +88,9 @@ def _hostile_file(tmp_path):
             opens: 2020-01-01
             closes: 2020-06-30
             tags: [plain]
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -91,7 +108,9 @@ def test_hostile_text_is_inert_in_every_format(cli, tmp_path):
     cells = [cell for row in csv.reader(io.StringIO(out["csv"])) for cell in row]
     assert "'" + HOSTILE_AUTHOR in cells and HOSTILE_AUTHOR not in cells
     assert "'-2+3" in cells
-    assert not [c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not _is_number(c))]
+    assert not [
+        c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not _is_number(c))
+    ]
     assert "<script>" not in out["md"] and "\\[link\\]" in out["md"]
     scorecard_csv = cli("scorecard", "--format", "csv", "--by", "author", "--as-of", AS_OF).stdout
     assert list(csv.reader(io.StringIO(scorecard_csv)))[1][0] == "'" + HOSTILE_AUTHOR
@@ -121,29 +140,71 @@ def _synthetic(n: int, seed: int = 3) -> ScoringData:
     days = np.full(n, date(2020, 1, 1).toordinal())
     tag_forecast = np.repeat(np.arange(n), 2)
     return ScoringData(
-        ids=[f"f{i}" for i in range(n)], p=p, y=y, opens=days, closes=days + 100, resolved=days + 120,
-        from_scale=np.ones(n, bool), term_codes=term_codes, terms=terms,
-        source_codes=rng.integers(0, 40, n), sources=[f"source-{i}" for i in range(40)],
-        author_codes=rng.integers(0, 12, n), authors=[f"Author {i}" for i in range(12)],
-        tag_forecast=tag_forecast, tag_codes=rng.integers(0, 8, 2 * n), tags=[f"tag{i}" for i in range(8)],
+        ids=[f"f{i}" for i in range(n)],
+        p=p,
+        y=y,
+        opens=days,
+        closes=days + 100,
+        resolved=days + 120,
+        from_scale=np.ones(n, bool),
+        term_codes=term_codes,
+        terms=terms,
+        source_codes=rng.integers(0, 40, n),
+        sources=[f"source-{i}" for i in range(40)],
+        author_codes=rng.integers(0, 12, n),
+        authors=[f"Author {i}" for i in range(12)],
+        tag_forecast=tag_forecast,
+        tag_codes=rng.integers(0, 8, 2 * n),
+        tags=[f"tag{i}" for i in range(8)],
     )
 
 
 def test_synthetic_scorecard_and_reports():
     data = _synthetic(20_000)
-    card = score_data(data, ScorecardFilter(as_of=date(2026, 1, 1), resamples=200), EstimativeScale.builtin())
-    assert card.summary.count == 20_000 and abs(card.murphy.residual()) < 1e-12 and abs(card.corp.residual()) < 1e-12
-    assert len(card.breakdowns["author"]) == 12 and sum(r.count for r in card.breakdowns["tag"]) == 40_000
+    card = score_data(
+        data, ScorecardFilter(as_of=date(2026, 1, 1), resamples=200), EstimativeScale.builtin()
+    )
+    assert (
+        card.summary.count == 20_000
+        and abs(card.murphy.residual()) < 1e-12
+        and abs(card.corp.residual()) < 1e-12
+    )
+    assert (
+        len(card.breakdowns["author"]) == 12
+        and sum(r.count for r in card.breakdowns["tag"]) == 40_000
+    )
     kent = next(r for r in card.sensitivity if r.scale == "kent")
-    assert kent.re_read == int(np.isin(data.term_codes, [0, 1, 3]).sum())  # Kent lacks could/remote/planning
+    assert kent.re_read == int(
+        np.isin(data.term_codes, [0, 1, 3]).sum()
+    )  # Kent lacks could/remote/planning
     for fmt in ("html", "csv", "json", "png", "md"):
         assert len(render_report(card, fmt)) > 1000
     shape = json.loads(render_report(card, "json"))
-    assert set(shape) == {"schema_version", "generated_at", "filters", "scale", "counts", "scores", "murphy", "corp",
-                          "calibration", "terms", "breakdowns", "sensitivity", "sharpness", "worst"}
+    assert set(shape) == {
+        "schema_version",
+        "generated_at",
+        "filters",
+        "scale",
+        "counts",
+        "scores",
+        "murphy",
+        "corp",
+        "calibration",
+        "terms",
+        "breakdowns",
+        "sensitivity",
+        "sharpness",
+        "worst",
+    }
 
 
 def test_unknown_report_format():
-    card = score_data(_synthetic(50), ScorecardFilter(as_of=date(2026, 1, 1), resamples=10), EstimativeScale.builtin())
-    with pytest.raises(Exception, match="unknown report format 'pdf'; use one of: html, csv, json, png, md"):
+    card = score_data(
+        _synthetic(50),
+        ScorecardFilter(as_of=date(2026, 1, 1), resamples=10),
+        EstimativeScale.builtin(),
+    )
+    with pytest.raises(
+        Exception, match="unknown report format 'pdf'; use one of: html, csv, json, png, md"
+    ):
         render_report(card, "pdf")

@@ -31,12 +31,27 @@ def namespace():
 
 
 ITEMS = [
-    {"title": "Treaty signed in Geneva", "link": "https://www.alpha.example/geneva", "guid": "a1",
-     "description": "The two governments signed the treaty on Monday.", "pubDate": "Tue, 01 Feb 2022 10:00:00 +0000"},
-    {"title": "Geneva treaty", "link": "https://www.beta.example/geneva", "guid": "b1",
-     "description": "Ministers signed the treaty, ending years of talks.", "pubDate": "Wed, 02 Feb 2022 10:00:00 +0000"},
-    {"title": "Summit doubts", "link": "https://www.beta.example/summit", "guid": "b2",
-     "description": "Officials denied the summit opened on time.", "pubDate": "Wed, 02 Feb 2022 11:00:00 +0000"},
+    {
+        "title": "Treaty signed in Geneva",
+        "link": "https://www.alpha.example/geneva",
+        "guid": "a1",
+        "description": "The two governments signed the treaty on Monday.",
+        "pubDate": "Tue, 01 Feb 2022 10:00:00 +0000",
+    },
+    {
+        "title": "Geneva treaty",
+        "link": "https://www.beta.example/geneva",
+        "guid": "b1",
+        "description": "Ministers signed the treaty, ending years of talks.",
+        "pubDate": "Wed, 02 Feb 2022 10:00:00 +0000",
+    },
+    {
+        "title": "Summit doubts",
+        "link": "https://www.beta.example/summit",
+        "guid": "b2",
+        "description": "Officials denied the summit opened on time.",
+        "pubDate": "Wed, 02 Feb 2022 11:00:00 +0000",
+    },
 ]
 
 
@@ -45,19 +60,30 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
 
     from workers.app import make_celery
 
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'r.db'}", broker_url=redis_url(),
-                        namespace=namespace, allow_private_feeds=True)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'r.db'}",
+        broker_url=redis_url(),
+        namespace=namespace,
+        allow_private_feeds=True,
+    )
     engine = db.engine_for(settings)
     db.upgrade(engine)
     path = tmp_path / "test-oped.yaml"
     path.write_text(FORECAST_FILE, encoding="utf-8")
     with session_scope(engine) as session:
-        registry.import_files(session, registry.load_files([path], EstimativeScale.builtin()),
-                              today=date(2022, 1, 10), actor="tester")
+        registry.import_files(
+            session,
+            registry.load_files([path], EstimativeScale.builtin()),
+            today=date(2022, 1, 10),
+            actor="tester",
+        )
     app = make_celery(settings)
     with FeedServer() as server:
         with session_scope(engine) as session:
-            add_feed(session, server.add("/news.xml", Static(rss(ITEMS))), interval=timedelta(minutes=15))
+            add_feed(
+                session, server.add("/news.xml", Static(rss(ITEMS))), interval=timedelta(minutes=15)
+            )
 
         def proposed() -> bool:
             with session_scope(engine) as session:
@@ -66,8 +92,14 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
                 proposals = session.exec(select(Proposal)).all()
             return len(stored) == 3 and not unmatched and len(proposals) == 1
 
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=20):
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=20,
+        ):
             assert app.tracker_hand_off in new_articles.receivers  # connected by the worker's start
             app.send_task("tracker.poll_due_feeds", queue=namespace)
             wait_for(proposed, 30, "the poll's articles to be matched and a proposal made")
@@ -83,17 +115,30 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
                 return run is not None and run.last_status == "ok"
 
             wait_for(checked, 30, "the deadline check")
-        new_articles.send([10**6], engine=engine)  # a poll after the worker stopped: nothing is queued
+        new_articles.send(
+            [10**6], engine=engine
+        )  # a poll after the worker stopped: nothing is queued
         assert app.tracker_hand_off not in new_articles.receivers
     with session_scope(engine) as session:
         evidence = session.exec(select(Evidence).order_by(Evidence.id)).all()
         proposals = {p.forecast_id: p for p in session.exec(select(Proposal))}
         runs = {name: session.get(TaskRun, name) for name in ("match_articles", "check_deadlines")}
     assert [(e.forecast_id, e.side, e.publisher, e.negated) for e in evidence] == [
-        ("treaty-signed", "yes", "alpha.example", False), ("treaty-signed", "yes", "beta.example", False),
-        ("summit-held", "yes", "beta.example", True)]
-    assert (proposals["treaty-signed"].kind, proposals["treaty-signed"].outcome) == ("evidence", "yes")
-    assert (proposals["summit-held"].kind, proposals["summit-held"].outcome) == ("not_yet_resolvable", None)
-    assert runs["match_articles"].last_status == "ok" and "article(s) matched" in runs["match_articles"].last_detail
+        ("treaty-signed", "yes", "alpha.example", False),
+        ("treaty-signed", "yes", "beta.example", False),
+        ("summit-held", "yes", "beta.example", True),
+    ]
+    assert (proposals["treaty-signed"].kind, proposals["treaty-signed"].outcome) == (
+        "evidence",
+        "yes",
+    )
+    assert (proposals["summit-held"].kind, proposals["summit-held"].outcome) == (
+        "not_yet_resolvable",
+        None,
+    )
+    assert (
+        runs["match_articles"].last_status == "ok"
+        and "article(s) matched" in runs["match_articles"].last_detail
+    )
     assert "as of 2022-07-01: 1 proposal(s) made" in runs["check_deadlines"].last_detail
     assert "check-deadlines" in app.conf.beat_schedule

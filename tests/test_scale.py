@@ -177,13 +177,24 @@ def test_impossible_in_prose_is_not_kents_zero(scale):
 
 @pytest.mark.parametrize(
     "term",
-    ["almost certain", "very likely", "probable", "even chance", "highly unlikely", "remote", "never", "certain"],
+    [
+        "almost certain",
+        "very likely",
+        "probable",
+        "even chance",
+        "highly unlikely",
+        "remote",
+        "never",
+        "certain",
+    ],
 )
 def test_tracker_scale_covers_the_common_words(scale, term):
     assert scale.lookup(term, "tracker").term == term
 
 
-@pytest.mark.parametrize("term", ["possible", "could", "may", "might", "perhaps", "conceivable", "there's a chance"])
+@pytest.mark.parametrize(
+    "term", ["possible", "could", "may", "might", "perhaps", "conceivable", "there's a chance"]
+)
 def test_hedge_words_are_vague(scale, term):
     assert scale.is_vague(term)
 
@@ -435,7 +446,9 @@ def test_bad_override_file_raises_config_error_naming_the_file(tmp_path, case):
 
 def test_row_errors_name_the_scale_row_and_term(tmp_path):
     text, _ = BAD_FILES["probability_above_one"]
-    with pytest.raises(ConfigError, match=r"scale 'tracker', row 1 \('likely'\), field 'probability'"):
+    with pytest.raises(
+        ConfigError, match=r"scale 'tracker', row 1 \('likely'\), field 'probability'"
+    ):
         EstimativeScale.from_file(write(tmp_path, text))
 
 

@@ -55,7 +55,9 @@ def _import(engine, path=ARTICLE_FILE):
 def _resolve_all(engine):
     with session_scope(engine) as session:
         for forecast_id, outcome in OUTCOMES.items():
-            lifecycle.resolve(session, session.get(Forecast, forecast_id), Outcome(outcome), actor="ana")
+            lifecycle.resolve(
+                session, session.get(Forecast, forecast_id), Outcome(outcome), actor="ana"
+            )
         lifecycle.resolve(session, session.get(Forecast, ANNULLED), Outcome.ANNULLED, actor="ana")
 
 
@@ -71,8 +73,26 @@ def test_article_scorecard_by_hand_and_every_report(cli, tmp_path):
     cli("init")
     cli("forecasts", "import", ARTICLE_FILE)
     for forecast_id, outcome in OUTCOMES.items():
-        cli("resolve-manually", forecast_id, "--outcome", outcome, "--note", "by hand", "--by", "ana")
-    cli("resolve-manually", ANNULLED, "--outcome", "annulled", "--note", "question moot", "--by", "ana")
+        cli(
+            "resolve-manually",
+            forecast_id,
+            "--outcome",
+            outcome,
+            "--note",
+            "by hand",
+            "--by",
+            "ana",
+        )
+    cli(
+        "resolve-manually",
+        ANNULLED,
+        "--outcome",
+        "annulled",
+        "--note",
+        "question moot",
+        "--by",
+        "ana",
+    )
     shown = {r["id"]: r for r in json.loads(cli("forecasts", "list", "--format", "json").output)}
     p = np.array([shown[i]["probability"] for i in OUTCOMES])
     y = np.array([1.0 if o == "yes" else 0.0 for o in OUTCOMES.values()])
@@ -87,10 +107,21 @@ def test_article_scorecard_by_hand_and_every_report(cli, tmp_path):
     low, high = scores["brier"]["interval"]
     assert low < scores["brier"]["value"] < high
     p_out = np.where(y == 1, p, 1 - p)
-    assert scores["metaculus_baseline"]["value"] == pytest.approx(np.mean(100 * (np.log2(p_out) + 1)))
+    assert scores["metaculus_baseline"]["value"] == pytest.approx(
+        np.mean(100 * (np.log2(p_out) + 1))
+    )
     assert scores["skill_vs_half"] == pytest.approx(1 - np.mean((p - y) ** 2) / 0.25)
-    assert abs(card["murphy"]["brier"] - (card["murphy"]["reliability"] - card["murphy"]["generalized_resolution"]
-                                          + card["murphy"]["uncertainty"])) < 1e-12
+    assert (
+        abs(
+            card["murphy"]["brier"]
+            - (
+                card["murphy"]["reliability"]
+                - card["murphy"]["generalized_resolution"]
+                + card["murphy"]["uncertainty"]
+            )
+        )
+        < 1e-12
+    )
     assert sum(row["count"] for row in card["calibration"]) == 19
     likely = next(r for r in card["terms"] if r["name"] == "likely")
     assert (likely["count"], likely["observed"]) == (3, 1.0)
@@ -101,15 +132,31 @@ def test_article_scorecard_by_hand_and_every_report(cli, tmp_path):
     assert sensitivity["kent"]["re_read"] >= 3  # "likely", "impossible", "virtually impossible" ...
     assert sensitivity["kent"]["brier"] != sensitivity["as recorded"]["brier"]
 
-    table = cli.runner.invoke(cli.app, ["scorecard", "--by", "tag", "--as-of", AS_OF],
-                              env={**cli.env, "COLUMNS": "300"}).output
-    assert "Brier (0–2, Tetlock)" in table and "Breakdown by tag" in table and "Sensitivity" in table
+    table = cli.runner.invoke(
+        cli.app, ["scorecard", "--by", "tag", "--as-of", AS_OF], env={**cli.env, "COLUMNS": "300"}
+    ).output
+    assert (
+        "Brier (0–2, Tetlock)" in table and "Breakdown by tag" in table and "Sensitivity" in table
+    )
 
     outputs = {}
     for fmt in ("html", "csv", "json", "png", "md"):
         out = tmp_path / f"report.{fmt}"
-        assert "Wrote" in cli("report", "calibration", "--author", "Trenin", "--format", fmt, "--out", out,
-                              "--as-of", AS_OF).output
+        assert (
+            "Wrote"
+            in cli(
+                "report",
+                "calibration",
+                "--author",
+                "Trenin",
+                "--format",
+                fmt,
+                "--out",
+                out,
+                "--as-of",
+                AS_OF,
+            ).output
+        )
         outputs[fmt] = out.read_bytes()
     html = outputs["html"].decode()
     assert html.count("<svg") == 3 and "Reliability diagram" in html and "Dmitri Trenin" in html
@@ -160,9 +207,14 @@ def test_only_forecasts_past_their_close_date_are_scored(engine):
 def test_time_weighted_brier_reads_the_probability_history(engine):
     _import(engine)
     with session_scope(engine) as session:
-        forecast = session.get(Forecast, "us-nato-written-counterproposals")  # opens 2022-01-21, closes 02-28
-        session.add(ProbabilityUpdate(forecast_id=forecast.id, as_of=date(2022, 2, 10), probability=0.5,
-                                      estimate="maybe"))
+        forecast = session.get(
+            Forecast, "us-nato-written-counterproposals"
+        )  # opens 2022-01-21, closes 02-28
+        session.add(
+            ProbabilityUpdate(
+                forecast_id=forecast.id, as_of=date(2022, 2, 10), probability=0.5, estimate="maybe"
+            )
+        )
         forecast.probability = 0.5
         lifecycle.resolve(session, forecast, Outcome.YES, actor="ana")
     with session_scope(engine) as session:
@@ -177,12 +229,16 @@ def test_scale_changes_the_reading_of_words(engine):
     _import(engine)
     _resolve_all(engine)
     with session_scope(engine) as session:
-        kent = compute_scorecard(session, ScorecardFilter(as_of=date(2026, 1, 1), scale="kent", resamples=20))
+        kent = compute_scorecard(
+            session, ScorecardFilter(as_of=date(2026, 1, 1), scale="kent", resamples=20)
+        )
         recorded = compute_scorecard(session, ScorecardFilter(as_of=date(2026, 1, 1), resamples=20))
     likely_kent = next(r for r in kent.terms if r.name == "likely")
     assert likely_kent.mean_forecast == pytest.approx(0.75)  # Kent's "probable/likely"
     impossible = next(r for r in kent.terms if r.name == "impossible")
-    assert impossible.mean_forecast == 0.0 and kent.summary.log_clipped >= 1  # Kent: 0, log score clipped
+    assert (
+        impossible.mean_forecast == 0.0 and kent.summary.log_clipped >= 1
+    )  # Kent: 0, log score clipped
     assert kent.scale_used == "kent" and kent.sensitivity == []
     row = next(r for r in recorded.sensitivity if r.scale == "kent")
     assert row.brier == pytest.approx(kent.summary.brier)
@@ -195,13 +251,21 @@ def test_filters_author_tag_and_resolution_dates(cli):
     cli("forecasts", "import", ARTICLE_FILE)
     for forecast_id in ("russia-military-measures", "nato-moratorium"):
         cli("resolve-manually", forecast_id, "--outcome", "yes", "--note", "x", "--by", "ana")
-    run = lambda *a: json.loads(cli("scorecard", "--format", "json", "--as-of", AS_OF, "--resamples", "20", *a).stdout)
+    run = lambda *a: json.loads(
+        cli("scorecard", "--format", "json", "--as-of", AS_OF, "--resamples", "20", *a).stdout
+    )
     assert run("--tag", "nato")["counts"]["scored"] == 1
     assert run("--author", "trenin")["counts"]["scored"] == 2
     assert run("--author", "nobody")["counts"]["scored"] == 0
     assert run("--resolved-between", "2000-01-01", "2000-12-31")["counts"]["scored"] == 0
     assert run("--resolved-between", "2000-01-01", "2999-12-31")["counts"]["scored"] == 2
-    rows = list(csv.reader(io.StringIO(cli("scorecard", "--format", "csv", "--by", "source", "--as-of", AS_OF).stdout)))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                cli("scorecard", "--format", "csv", "--by", "source", "--as-of", AS_OF).stdout
+            )
+        )
+    )
     assert rows[0][:2] == ["source", "count"] and rows[1][:2] == ["trenin-2022-01-21", "2"]
 
 
@@ -219,14 +283,22 @@ def test_cli_errors_are_one_line(cli, tmp_path):
     cli("init")
     bad_date = cli("scorecard", "--resolved-between", "2022-01-01", "soon", ok=False)
     assert bad_date.exit_code == 1
-    assert bad_date.output.strip() == "Error: --resolved-between: 'soon' is not a date; write it as YYYY-MM-DD"
+    assert (
+        bad_date.output.strip()
+        == "Error: --resolved-between: 'soon' is not a date; write it as YYYY-MM-DD"
+    )
     reversed_ = cli("scorecard", "--resolved-between", "2023-01-01", "2022-01-01", ok=False)
     assert reversed_.exit_code == 1 and "give the earlier date first" in reversed_.output
     unknown = cli("scorecard", "--scale", "nostradamus", ok=False)
-    assert unknown.exit_code == 1 and "no estimative scale 'nostradamus'; known scales: tracker" in unknown.output
+    assert (
+        unknown.exit_code == 1
+        and "no estimative scale 'nostradamus'; known scales: tracker" in unknown.output
+    )
     out = tmp_path / "missing-dir" / "r.html"
     unwritable = cli("report", "calibration", "--format", "html", "--out", out, ok=False)
-    assert unwritable.exit_code == 1 and f"Error: {out}: cannot write the report" in unwritable.output
+    assert (
+        unwritable.exit_code == 1 and f"Error: {out}: cannot write the report" in unwritable.output
+    )
     assert "Traceback" not in unwritable.output
 
 
@@ -235,7 +307,10 @@ def test_progress_is_reported_for_long_work(engine):
     _resolve_all(engine)
     steps = []
     with session_scope(engine) as session:
-        compute_scorecard(session, ScorecardFilter(as_of=date(2026, 1, 1), resamples=20),
-                          progress=lambda step, done, total: steps.append((step, done, total)))
+        compute_scorecard(
+            session,
+            ScorecardFilter(as_of=date(2026, 1, 1), resamples=20),
+            progress=lambda step, done, total: steps.append((step, done, total)),
+        )
     assert ("loading forecasts", 19, 19) in steps  # 19 resolved, 1 annulled
     assert [s[0] for s in steps][-1] == "done" and "bootstrap interval" in [s[0] for s in steps]

@@ -13,7 +13,16 @@ from sklearn.metrics import brier_score_loss
 from sklearn.metrics import log_loss as sk_log_loss
 
 from tracker.scoring import (
-    LOG_CLIP, BinSums, Pooled, bin_index, bootstrap, core_scores, corp, murphy, time_weighted_brier, wilson,
+    LOG_CLIP,
+    BinSums,
+    Pooled,
+    bin_index,
+    bootstrap,
+    core_scores,
+    corp,
+    murphy,
+    time_weighted_brier,
+    wilson,
 )
 
 DECILES = np.round(np.arange(11) / 10, 2)
@@ -31,7 +40,11 @@ def _data(seed: int, n: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
     return p, (rng.random(n) < truth).astype(np.float64)
 
 
-CASES = [(seed, n, kind) for seed, n in ((1, 25), (2, 400), (3, 5000)) for kind in ("continuous", "words", "edges")]
+CASES = [
+    (seed, n, kind)
+    for seed, n in ((1, 25), (2, 400), (3, 5000))
+    for kind in ("continuous", "words", "edges")
+]
 
 
 @pytest.mark.parametrize(("seed", "n", "kind"), CASES)
@@ -56,14 +69,18 @@ def test_log_loss_without_clipping_matches_scikit_learn_and_metaculus_formula():
     assert core.summary.log_clipped == 0
     assert core.summary.log_loss == pytest.approx(sk_log_loss(y, p), rel=1e-13)
     p_out = np.where(y == 1, p, 1 - p)
-    assert core.summary.metaculus_baseline == pytest.approx(np.mean(100 * (np.log2(p_out) + 1)), rel=1e-12)
+    assert core.summary.metaculus_baseline == pytest.approx(
+        np.mean(100 * (np.log2(p_out) + 1)), rel=1e-12
+    )
 
 
 def test_clipping_policy_keeps_certain_words_finite():
     # Kent reads "impossible" as 0: a miss must cost log(1/0.001), not infinity.
     core = core_scores(np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.zeros(2, np.int64), ["k"])
     assert core.summary.log_clipped == 2
-    assert core.summary.log_loss == pytest.approx(-(math.log(0.001) + math.log(0.999)) / 2, rel=1e-14)
+    assert core.summary.log_loss == pytest.approx(
+        -(math.log(0.001) + math.log(0.999)) / 2, rel=1e-14
+    )
     assert math.isfinite(core.summary.metaculus_baseline)
 
 
@@ -74,7 +91,8 @@ def test_generalised_murphy_identity_holds_to_1e12(seed, n, kind):
         d = murphy(p, y, n_bins)
         assert abs(d.residual()) < 1e-12
         assert d.generalized_resolution == pytest.approx(
-            d.resolution - d.within_bin_variance + 2 * d.within_bin_covariance, abs=1e-15)
+            d.resolution - d.within_bin_variance + 2 * d.within_bin_covariance, abs=1e-15
+        )
 
 
 def test_murphy_by_hand():
@@ -100,7 +118,9 @@ def test_wilson_matches_scipy():
     for k, n in [(0, 1), (1, 1), (0, 7), (3, 10), (7, 7), (12, 40), (999, 1000), (1, 3)]:
         ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
         low, high = wilson(np.array([k]), np.array([n]))
-        assert low[0] == pytest.approx(ci.low, abs=1e-14) and high[0] == pytest.approx(ci.high, abs=1e-14)
+        assert low[0] == pytest.approx(ci.low, abs=1e-14) and high[0] == pytest.approx(
+            ci.high, abs=1e-14
+        )
     low, high = wilson(np.array([0]), np.array([0]))
     assert math.isnan(low[0]) and math.isnan(high[0])
 
@@ -140,7 +160,9 @@ def test_consistency_band_covers_calibrated_forecasts_and_flags_a_miscalibrated_
     calibrated = (rng.random(2000) < p).astype(float)
     good = corp(p, calibrated, resamples=300, seed=1)
     assert np.all(good.band_low <= good.band_high)
-    inside = (good.recalibrated >= good.band_low - 1e-12) & (good.recalibrated <= good.band_high + 1e-12)
+    inside = (good.recalibrated >= good.band_low - 1e-12) & (
+        good.recalibrated <= good.band_high + 1e-12
+    )
     assert inside.mean() >= 0.6 and good.miscalibration_p_value > 0.01
     overconfident = (rng.random(2000) < 0.5 + (p - 0.5) * 0.3).astype(float)
     bad = corp(p, overconfident, resamples=300, seed=1)
@@ -160,7 +182,9 @@ def test_bootstrap_interval_contains_the_score_and_both_methods_agree():
     se = np.std((p - y) ** 2) / math.sqrt(len(p))
     for interval in (pooled.brier, indices.brier):  # both ~ +-1.96 standard errors
         assert interval.high - interval.low == pytest.approx(2 * 1.96 * se, rel=0.12)
-    assert bootstrap(p, y, resamples=500).brier == bootstrap(p, y, resamples=500).brier  # reproducible
+    assert (
+        bootstrap(p, y, resamples=500).brier == bootstrap(p, y, resamples=500).brier
+    )  # reproducible
 
 
 def test_time_weighted_brier_by_hand():
@@ -168,8 +192,12 @@ def test_time_weighted_brier_by_hand():
     # forecast 1: open days 0..4, outcome no; two updates on day 2: the later (0.4) wins,
     # an update on day 7 (after it stopped being open) is ignored
     tw = time_weighted_brier(
-        2, np.array([1.0, 0.0]), opens=np.array([0, 0]), last_day=np.array([9, 4]),
-        update_forecast=np.array([0, 0, 1, 1, 1, 1]), update_day=np.array([0, 4, 0, 2, 2, 7]),
+        2,
+        np.array([1.0, 0.0]),
+        opens=np.array([0, 0]),
+        last_day=np.array([9, 4]),
+        update_forecast=np.array([0, 0, 1, 1, 1, 1]),
+        update_day=np.array([0, 4, 0, 2, 2, 7]),
         update_p=np.array([0.2, 0.8, 0.1, 0.9, 0.4, 0.99]),
     )
     assert tw[0] == pytest.approx((4 * 0.64 + 6 * 0.04) / 10)

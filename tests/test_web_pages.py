@@ -7,11 +7,24 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    FORECAST_ID, HOSTILE_ID, client, seeded, sign_in, web_app, web_settings,
+    FORECAST_ID,
+    HOSTILE_ID,
+    client,
+    seeded,
+    sign_in,
+    web_app,
+    web_settings,
 )
 from tracker.errors import (
-    BadCredentialsError, ConfigError, ConflictError, CsrfError, LifecycleError, NotFoundError, NotSignedInError,
-    StorageError, TrackerError,
+    BadCredentialsError,
+    ConfigError,
+    ConflictError,
+    CsrfError,
+    LifecycleError,
+    NotFoundError,
+    NotSignedInError,
+    StorageError,
+    TrackerError,
 )
 from tracker.web import create_app
 from tracker.web.app import ROUTERS
@@ -30,7 +43,10 @@ def test_search_filters_sort_and_pages(client):
     # search: question, quote and id, case-insensitive
     assert all_ids(client, q="MORATORIUM") and all(
         "moratorium" in (f := client.get(f"/api/forecasts/{i}").json())["question"].lower()
-        or "moratorium" in f["quote"].lower() or "moratorium" in i for i in all_ids(client, q="MORATORIUM"))
+        or "moratorium" in f["quote"].lower()
+        or "moratorium" in i
+        for i in all_ids(client, q="MORATORIUM")
+    )
     assert all_ids(client, q="non-existent") == [FORECAST_ID]  # a word only in its quote
     assert all_ids(client, q="100%") == []  # LIKE wildcards are taken literally
     nato = client.get("/api/forecasts", params={"tag": "nato", "per_page": "200"}).json()["items"]
@@ -39,16 +55,28 @@ def test_search_filters_sort_and_pages(client):
     assert all_ids(client, author="mallory") == [HOSTILE_ID]
     assert all_ids(client, source="trenin-2022-01-21") == all_ids(client, author="Trenin")
     assert all_ids(client, status="resolved") == []
-    probabilities = [f["probability"] for f in client.get(
-        "/api/forecasts", params={"sort": "-probability", "per_page": "200"}).json()["items"]]
+    probabilities = [
+        f["probability"]
+        for f in client.get(
+            "/api/forecasts", params={"sort": "-probability", "per_page": "200"}
+        ).json()["items"]
+    ]
     assert probabilities == sorted(probabilities, reverse=True)
-    closes = [f["closes"] for f in client.get("/api/forecasts", params={"per_page": "200"}).json()["items"]]
+    closes = [
+        f["closes"]
+        for f in client.get("/api/forecasts", params={"per_page": "200"}).json()["items"]
+    ]
     assert closes == sorted(closes)
     # pages: disjoint, in order, together the whole list
     first = client.get("/api/forecasts", params={"per_page": "8"}).json()
     assert (first["total"], first["pages"], len(first["items"])) == (21, 3, 8)
-    paged = [i["id"] for p in (1, 2, 3)
-             for i in client.get("/api/forecasts", params={"per_page": "8", "page": str(p)}).json()["items"]]
+    paged = [
+        i["id"]
+        for p in (1, 2, 3)
+        for i in client.get("/api/forecasts", params={"per_page": "8", "page": str(p)}).json()[
+            "items"
+        ]
+    ]
     assert paged == every
     assert client.get("/api/forecasts", params={"page": "9"}).json()["items"] == []
 
@@ -58,7 +86,7 @@ def test_list_page_filters_and_paginates(client):
     assert page.status_code == 200
     assert re.search(r"\d+ forecasts, page 1 of \d+", page.text)
     assert 'rel="next" href="?tag=nato&amp;per_page=2&amp;page=2"' in page.text
-    assert page.text.count('<tr>') == 1 + 2  # header + two rows
+    assert page.text.count("<tr>") == 1 + 2  # header + two rows
     second = client.get("/forecasts?tag=nato&per_page=2&page=2")
     assert 'rel="prev"' in second.text
     assert "No forecast matches" in client.get("/forecasts", params={"q": "zzz-nothing"}).text
@@ -67,9 +95,13 @@ def test_list_page_filters_and_paginates(client):
 def test_detail_page_shows_quote_source_history_rules_and_audit(client):
     page = client.get(f"/forecasts/{FORECAST_ID}").text
     assert "are non-existent" in page  # the quote
-    assert ('<a href="https://www.themoscowtimes.com/2022/01/21/what-a-week-of-talks-between-russia-and-the-west-'
-            'revealed-a76108" rel="noopener noreferrer nofollow" target="_blank">') in page
-    assert re.search(r'<svg class="chart" role="img"[^>]*aria-label="Probability history: 2022-01-21: 2%"', page)
+    assert (
+        '<a href="https://www.themoscowtimes.com/2022/01/21/what-a-week-of-talks-between-russia-and-the-west-'
+        'revealed-a76108" rel="noopener noreferrer nofollow" target="_blank">'
+    ) in page
+    assert re.search(
+        r'<svg class="chart" role="img"[^>]*aria-label="Probability history: 2022-01-21: 2%"', page
+    )
     assert re.search(r'<path class="line" d="M[\d.]+,[\d.]+ H[\d.]+"/>', page)
     assert "formally accepts Russia" in page  # criteria
     assert "<code>accepts Russian demands</code>" in page  # an evidence rule
@@ -81,28 +113,50 @@ def test_detail_page_shows_quote_source_history_rules_and_audit(client):
 def test_hostile_text_from_a_forecast_file_is_escaped_and_its_link_dropped(client):
     for path in ("/forecasts", f"/forecasts/{HOSTILE_ID}", f"/forecasts?q={HOSTILE_ID}"):
         html = client.get(path).text
-        assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html, path
+        assert (
+            "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html
+        ), path
         assert "javascript:" not in html, path
     detail = client.get(f"/forecasts/{HOSTILE_ID}").text
-    assert "&lt;script&gt;alert(&#39;question&#39;)&lt;/script&gt; Will the markup stay inert?" in detail
+    assert (
+        "&lt;script&gt;alert(&#39;question&#39;)&lt;/script&gt; Will the markup stay inert?"
+        in detail
+    )
     assert "&lt;img src=x onerror=alert(&#39;quote&#39;)&gt; It is likely." in detail
-    assert "&lt;b&gt;Bold&lt;/b&gt; claims" in detail  # the source title, shown as text and not as a link
+    assert (
+        "&lt;b&gt;Bold&lt;/b&gt; claims" in detail
+    )  # the source title, shown as text and not as a link
     api = client.get(f"/api/forecasts/{HOSTILE_ID}").json()
-    assert api["source"]["url"] is None and api["question"].startswith("<script>")  # JSON is data, kept as is
+    assert api["source"]["url"] is None and api["question"].startswith(
+        "<script>"
+    )  # JSON is data, kept as is
     assert client.get(f"/api/forecasts/{HOSTILE_ID}").headers["content-type"] == "application/json"
 
 
 def test_security_headers_on_every_response(client):
-    for path in ("/forecasts", f"/forecasts/{HOSTILE_ID}", "/api/forecasts", "/static/style.css", "/no-such-page",
-                 "/login", "/api/openapi.json"):
+    for path in (
+        "/forecasts",
+        f"/forecasts/{HOSTILE_ID}",
+        "/api/forecasts",
+        "/static/style.css",
+        "/no-such-page",
+        "/login",
+        "/api/openapi.json",
+    ):
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
         assert csp == CONTENT_SECURITY_POLICY, path
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp
+            and "frame-ancestors 'none'" in csp
+        )
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
         assert headers["x-frame-options"] == "DENY"
-        assert (headers.get("cache-control") == "no-store") == (not path.startswith("/static/")), path
+        assert (headers.get("cache-control") == "no-store") == (not path.startswith("/static/")), (
+            path
+        )
 
 
 def test_errors_are_html_for_pages_and_json_for_the_api(client):
@@ -124,16 +178,32 @@ def test_errors_are_html_for_pages_and_json_for_the_api(client):
 
 
 def test_error_kinds_map_to_statuses():
-    cases = {NotFoundError("forecast", "x"): 404, NotSignedInError(): 401, BadCredentialsError("x"): 401,
-             CsrfError(): 403, LifecycleError("x", "open", "open"): 409, ConflictError("user", "x"): 409,
-             StorageError("x"): 503, ConfigError("x"): 500, TrackerError("x"): 400}
-    assert {type(e).__name__: classify(e)[0] for e in cases} == {type(e).__name__: s for e, s in cases.items()}
+    cases = {
+        NotFoundError("forecast", "x"): 404,
+        NotSignedInError(): 401,
+        BadCredentialsError("x"): 401,
+        CsrfError(): 403,
+        LifecycleError("x", "open", "open"): 409,
+        ConflictError("user", "x"): 409,
+        StorageError("x"): 503,
+        ConfigError("x"): 500,
+        TrackerError("x"): 400,
+    }
+    assert {type(e).__name__: classify(e)[0] for e in cases} == {
+        type(e).__name__: s for e, s in cases.items()
+    }
 
 
 def test_nav_shows_only_sections_that_exist(client, web_settings):
     html = client.get("/forecasts").text
     nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Review", "Feeds", "Exports"]
+    assert re.findall(r">(\w+)</a>", nav) == [
+        "Scorecard",
+        "Forecasts",
+        "Review",
+        "Feeds",
+        "Exports",
+    ]
     assert re.findall(r'aria-current="page">(\w+)<', nav) == ["Forecasts"]
     assert client.get("/", follow_redirects=False).headers["location"] == "/scorecard"
     # a section appears by registering a route under its nav name: without the review router, no Review
@@ -143,8 +213,11 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
     ROUTERS.remove(review_pages.router)
     try:
         with TestClient(create_app(web_settings)) as without_review:
-            nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', without_review.get("/forecasts").text,
-                            re.S).group(1)
+            nav = re.search(
+                r'<nav aria-label="Sections">(.*?)</nav>',
+                without_review.get("/forecasts").text,
+                re.S,
+            ).group(1)
             assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Feeds", "Exports"]
     finally:
         ROUTERS.insert(index, review_pages.router)
@@ -155,28 +228,52 @@ def test_signed_in_analyst_sees_the_actions_and_can_reopen(client):
     page = client.get(f"/forecasts/{FORECAST_ID}").text
     assert 'id="resolve-form"' in page and 'id="reopen-form"' not in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post(f"/forecasts/{FORECAST_ID}/resolve", data={"outcome": "yes", "note": "", "csrf_token": token})
+    client.post(
+        f"/forecasts/{FORECAST_ID}/resolve",
+        data={"outcome": "yes", "note": "", "csrf_token": token},
+    )
     page = client.get(f"/forecasts/{FORECAST_ID}").text
-    assert 'id="reopen-form"' in page and 'id="resolve-form"' not in page and "resolved (yes)" in page
+    assert (
+        'id="reopen-form"' in page and 'id="resolve-form"' not in page and "resolved (yes)" in page
+    )
     empty = client.post(f"/forecasts/{FORECAST_ID}/reopen", data={"note": " ", "csrf_token": token})
     assert empty.status_code == 422 and "note" in empty.text
-    done = client.post(f"/forecasts/{FORECAST_ID}/reopen", data={"note": "<b>wrong</b> source", "csrf_token": token})
+    done = client.post(
+        f"/forecasts/{FORECAST_ID}/reopen",
+        data={"note": "<b>wrong</b> source", "csrf_token": token},
+    )
     assert done.status_code == 200 and "The forecast is reopened." in done.text
     assert "&lt;b&gt;wrong&lt;/b&gt; source" in done.text  # the analyst's note is escaped too
 
 
 def test_openapi_describes_the_api_only(client):
     schema = client.get("/api/openapi.json").json()
-    assert set(schema["paths"]) == {"/api/forecasts", "/api/forecasts/{forecast_id}",
-                                    "/api/forecasts/{forecast_id}/resolve", "/api/forecasts/{forecast_id}/reopen",
-                                    "/api/me", "/api/health", "/api/scorecard", "/api/reports/calibration",
-                                    "/api/feeds", "/api/feeds/{feed_id}", "/api/feeds/{feed_id}/enable",
-                                    "/api/feeds/{feed_id}/disable", "/api/forecasts/{forecast_id}/evidence",
-                                    "/api/review", "/api/proposals/{proposal_id}/confirm",
-                                    "/api/proposals/{proposal_id}/reject"}
+    assert set(schema["paths"]) == {
+        "/api/forecasts",
+        "/api/forecasts/{forecast_id}",
+        "/api/forecasts/{forecast_id}/resolve",
+        "/api/forecasts/{forecast_id}/reopen",
+        "/api/me",
+        "/api/health",
+        "/api/scorecard",
+        "/api/reports/calibration",
+        "/api/feeds",
+        "/api/feeds/{feed_id}",
+        "/api/feeds/{feed_id}/enable",
+        "/api/feeds/{feed_id}/disable",
+        "/api/forecasts/{forecast_id}/evidence",
+        "/api/review",
+        "/api/proposals/{proposal_id}/confirm",
+        "/api/proposals/{proposal_id}/reject",
+    }
     report = schema["paths"]["/api/reports/calibration"]["get"]
-    assert set(report["responses"]["200"]["content"]) == {"text/html", "text/csv", "application/json", "image/png",
-                                                          "text/markdown"}
+    assert set(report["responses"]["200"]["content"]) == {
+        "text/html",
+        "text/csv",
+        "application/json",
+        "image/png",
+        "text/markdown",
+    }
     resolve = schema["paths"]["/api/forecasts/{forecast_id}/resolve"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(resolve["responses"])
     for action in ("confirm", "reject"):

@@ -11,7 +11,13 @@ from datetime import date
 import pytest
 
 from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    OUTCOMES, client, make_token, resolve_some, seeded, web_app, web_settings,
+    OUTCOMES,
+    client,
+    make_token,
+    resolve_some,
+    seeded,
+    web_app,
+    web_settings,
 )
 from tracker.db import session_scope
 from tracker.scoring import ScorecardFilter, compute_scorecard
@@ -19,7 +25,10 @@ from tracker.scoring import ScorecardFilter, compute_scorecard
 
 def expected_brier(client, ids: list[str]) -> float:
     """The Brier score computed by hand from the forecasts' probabilities (the API's detail)."""
-    pairs = [(client.get(f"/api/forecasts/{i}").json()["probability"], OUTCOMES[i].value == "yes") for i in ids]
+    pairs = [
+        (client.get(f"/api/forecasts/{i}").json()["probability"], OUTCOMES[i].value == "yes")
+        for i in ids
+    ]
     return sum((p - y) ** 2 for p, y in pairs) / len(pairs)
 
 
@@ -29,7 +38,10 @@ def stat(page: str, key: str) -> int:
 
 def table_rows(page: str, table_id: str) -> list[list[str]]:
     body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, client):
@@ -40,14 +52,20 @@ def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, clie
     assert page.status_code == 200
     text = page.text
     assert stat(text, "scored") == len(OUTCOMES) and stat(text, "unresolved") == 21 - len(OUTCOMES)
-    brier = float(re.search(r"Brier \(0–1\)</td><td class=\"num\"><strong>([\d.]+)<", text).group(1))
+    brier = float(
+        re.search(r"Brier \(0–1\)</td><td class=\"num\"><strong>([\d.]+)<", text).group(1)
+    )
     assert brier == pytest.approx(expected_brier(client, list(OUTCOMES)), abs=5e-4)
     # the report's own SVG diagrams, inline: reliability with Wilson bars per non-empty bin, sharpness bars
     reliability = re.search(r'<svg class="diagram reliability".*?</svg>', text, re.S).group(0)
-    assert reliability.count('class="wilson"') == len(re.findall(r'<g class="bin">', reliability)) >= 2
+    assert (
+        reliability.count('class="wilson"') == len(re.findall(r'<g class="bin">', reliability)) >= 2
+    )
     sharpness = re.search(r'<svg class="diagram sharpness".*?</svg>', text, re.S).group(0)
     assert sharpness.count('class="bar"') == 10
-    assert sum(int(n) for n in re.findall(r"<title>(\d+) forecast\(s\)</title>", sharpness)) == len(OUTCOMES)
+    assert sum(int(n) for n in re.findall(r"<title>(\d+) forecast\(s\)</title>", sharpness)) == len(
+        OUTCOMES
+    )
     authors = table_rows(text, "breakdown-author")
     assert [r[0] for r in authors] == ["Dmitri Trenin"] and authors[0][1] == str(len(OUTCOMES))
     tags = {r[0]: int(r[1]) for r in table_rows(text, "breakdown-tag")}
@@ -65,7 +83,9 @@ def test_breakdowns_sort_on_the_server_by_header_links(seeded, client):
     # the sorted column says so and its link reverses it; other links keep this sort of the tag table
     assert re.search(r'aria-sort="descending"><a href="\?sort_tag=brier#by-tag">Brier', header)
     assert 'href="?sort_tag=name#by-tag"' in header
-    ascending = [r[0] for r in table_rows(client.get("/scorecard?sort_tag=name").text, "breakdown-tag")]
+    ascending = [
+        r[0] for r in table_rows(client.get("/scorecard?sort_tag=name").text, "breakdown-tag")
+    ]
     assert ascending == sorted(ascending)
     # filters survive in the sort links
     filtered = client.get("/scorecard", params={"tag": "nato", "sort_author": "brier"}).text
@@ -76,15 +96,21 @@ def test_breakdowns_sort_on_the_server_by_header_links(seeded, client):
 def test_filters_by_date_author_and_tag(seeded, client):
     resolve_some(seeded.engine)
     today = date.today().isoformat()
-    assert stat(client.get("/scorecard", params={"resolved_from": today, "resolved_to": today}).text,
-                "scored") == len(OUTCOMES)
+    assert stat(
+        client.get("/scorecard", params={"resolved_from": today, "resolved_to": today}).text,
+        "scored",
+    ) == len(OUTCOMES)
     assert stat(client.get("/scorecard", params={"resolved_to": "2022-12-31"}).text, "scored") == 0
     assert stat(client.get("/scorecard", params={"author": "mallory"}).text, "scored") == 0
     nato = client.get("/scorecard", params={"tag": "nato", "resolved_from": "", "author": ""}).text
     assert stat(nato, "scored") == 3
-    backwards = client.get("/scorecard", params={"resolved_from": "2024-01-02", "resolved_to": "2024-01-01"})
+    backwards = client.get(
+        "/scorecard", params={"resolved_from": "2024-01-02", "resolved_to": "2024-01-01"}
+    )
     assert backwards.status_code == 400 and "give the earlier date first" in backwards.text
-    api = client.get("/api/scorecard", params={"resolved_from": "2024-01-02", "resolved_to": "2024-01-01"})
+    api = client.get(
+        "/api/scorecard", params={"resolved_from": "2024-01-02", "resolved_to": "2024-01-01"}
+    )
     assert api.status_code == 400 and api.json()["error"] == "bad_request"
 
 
@@ -92,7 +118,9 @@ def test_api_scorecard_is_the_scorecard_json(seeded, client):
     resolve_some(seeded.engine)
     body = client.get("/api/scorecard", params={"tag": "nato", "resamples": "300"}).json()
     with session_scope(seeded.engine) as session:
-        card = compute_scorecard(session, ScorecardFilter(tag="nato", as_of=date.today(), resamples=300))
+        card = compute_scorecard(
+            session, ScorecardFilter(tag="nato", as_of=date.today(), resamples=300)
+        )
     assert body == {**card.to_json(), "generated_at": body["generated_at"]}
     assert body["schema_version"] == 1 and body["scores"]["bootstrap"]["resamples"] == 300
     assert client.get("/api/scorecard").json()["scores"]["bootstrap"]["resamples"] == 1000
@@ -107,35 +135,54 @@ def test_scorecard_is_cached_until_the_data_changes(seeded, client, web_app):
         assert stat(client.get("/scorecard").text, "scored") == first
     assert cache.computed == computed  # served from the cache
     token = make_token(seeded.engine)
-    resolved = client.post("/api/forecasts/closer-cooperation-china/resolve", json={"outcome": "no"},
-                           headers={"Authorization": f"Bearer {token}"})
+    resolved = client.post(
+        "/api/forecasts/closer-cooperation-china/resolve",
+        json={"outcome": "no"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resolved.status_code == 200
     assert stat(client.get("/scorecard").text, "scored") == first + 1  # a resolution shows at once
     assert cache.computed == computed + 1
-    client.post("/api/forecasts/closer-cooperation-china/reopen", json={"note": "too early"},
-                headers={"Authorization": f"Bearer {token}"})
+    client.post(
+        "/api/forecasts/closer-cooperation-china/reopen",
+        json={"note": "too early"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert stat(client.get("/scorecard").text, "scored") == first
 
 
-@pytest.mark.parametrize(("fmt", "media_type"), [
-    ("html", "text/html; charset=utf-8"), ("csv", "text/csv; charset=utf-8"), ("json", "application/json"),
-    ("png", "image/png"), ("md", "text/markdown; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "media_type"),
+    [
+        ("html", "text/html; charset=utf-8"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("json", "application/json"),
+        ("png", "image/png"),
+        ("md", "text/markdown; charset=utf-8"),
+    ],
+)
 def test_report_downloads_have_type_name_and_content(seeded, client, fmt, media_type):
     resolve_some(seeded.engine)
     response = client.get("/api/reports/calibration", params={"format": fmt, "tag": "nato"})
     assert response.status_code == 200
     assert response.headers["content-type"] == media_type
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="calibration-nato-{date.today().isoformat()}.{fmt}"')
+        f'attachment; filename="calibration-nato-{date.today().isoformat()}.{fmt}"'
+    )
     body = response.content
     if fmt == "png":
         assert body[:8] == b"\x89PNG\r\n\x1a\n" and len(body) > 20_000
     elif fmt == "json":
-        assert json.loads(body)["counts"]["scored"] == 3 and json.loads(body)["filters"]["tag"] == "nato"
+        assert (
+            json.loads(body)["counts"]["scored"] == 3
+            and json.loads(body)["filters"]["tag"] == "nato"
+        )
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(body.decode())))
-        assert rows[0] == ["Scores"] and ["Forecasts scored", "3", "", "", "resolved yes/no, close date passed"] in rows
+        assert (
+            rows[0] == ["Scores"]
+            and ["Forecasts scored", "3", "", "", "resolved yes/no, close date passed"] in rows
+        )
     elif fmt == "html":
         assert b'<svg class="diagram reliability"' in body and b"<script" not in body
     else:
@@ -154,6 +201,10 @@ def test_exports_page_links_every_format_for_the_filter(seeded, client):
 
 
 def test_untrusted_filter_text_stays_out_of_the_file_name(seeded, client):
-    response = client.get("/api/reports/calibration", params={"format": "md", "author": '"; x=<script>/../'})
+    response = client.get(
+        "/api/reports/calibration", params={"format": "md", "author": '"; x=<script>/../'}
+    )
     disposition = response.headers["content-disposition"]
-    assert re.fullmatch(r'attachment; filename="calibration-x-script-\d{4}-\d{2}-\d{2}\.md"', disposition)
+    assert re.fullmatch(
+        r'attachment; filename="calibration-x-script-\d{4}-\d{2}-\d{2}\.md"', disposition
+    )

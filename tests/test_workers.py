@@ -39,18 +39,31 @@ def test_real_worker_on_redis_polls_due_feeds(tmp_path, namespace):
 
     from workers.app import make_celery
 
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'w.db'}", broker_url=redis_url(),
-                        namespace=namespace, allow_private_feeds=True)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        broker_url=redis_url(),
+        namespace=namespace,
+        allow_private_feeds=True,
+    )
     engine = db.engine_for(settings)
     db.upgrade(engine)
     app = make_celery(settings)
     with FeedServer() as server:
         with session_scope(engine) as session:
-            good = add_feed(session, server.add("/good.xml", Static(rss(news_items("w", 7)))),
-                            interval=timedelta(minutes=15)).id
-            bad = add_feed(session, server.add("/bad.xml", Static(b'<!DOCTYPE x [<!ENTITY a "b">]><rss/>')),
-                           interval=timedelta(minutes=15)).id
-            missing = add_feed(session, server.url("/missing.xml"), interval=timedelta(minutes=15)).id
+            good = add_feed(
+                session,
+                server.add("/good.xml", Static(rss(news_items("w", 7)))),
+                interval=timedelta(minutes=15),
+            ).id
+            bad = add_feed(
+                session,
+                server.add("/bad.xml", Static(b'<!DOCTYPE x [<!ENTITY a "b">]><rss/>')),
+                interval=timedelta(minutes=15),
+            ).id
+            missing = add_feed(
+                session, server.url("/missing.xml"), interval=timedelta(minutes=15)
+            ).id
 
         def done() -> bool:
             with session_scope(engine) as session:
@@ -58,8 +71,14 @@ def test_real_worker_on_redis_polls_due_feeds(tmp_path, namespace):
                 kinds = [session.get(Feed, i).error_kind for i in (bad, missing)]
             return stored == 7 and kinds == ["parse", "http_status"]
 
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=20):
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=20,
+        ):
             app.send_task("tracker.poll_due_feeds", queue=namespace)
             wait_for(done, 30, "the worker to poll the three feeds")
             # a duplicate delivery is harmless: the feeds are no longer due
@@ -89,9 +108,14 @@ def test_redis_host_limit_is_shared_by_every_worker(namespace):
         handler.reply(200, rss(news_items("slow", 1)), {"Content-Type": "application/rss+xml"})
 
     limits = FetchLimits()
-    fetchers = [Fetcher(limits, AddressGuard(allow_private=True),
-                        RedisHostLimiter(redis.Redis.from_url(redis_url()), namespace, 2, ttl=60, wait=30))
-                for _ in range(2)]  # two "workers", each with its own client and connection pool
+    fetchers = [
+        Fetcher(
+            limits,
+            AddressGuard(allow_private=True),
+            RedisHostLimiter(redis.Redis.from_url(redis_url()), namespace, 2, ttl=60, wait=30),
+        )
+        for _ in range(2)
+    ]  # two "workers", each with its own client and connection pool
     with FeedServer() as server:
         url = server.add("/slow.xml", slow)
         threads = [threading.Thread(target=fetchers[i % 2].fetch, args=(url,)) for i in range(8)]
@@ -106,19 +130,32 @@ def test_redis_host_limit_is_shared_by_every_worker(namespace):
 
 
 def _beat(env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tracker", "beat"], env=env, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", "beat"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_only_one_beat_ticks_and_a_standby_takes_over(tmp_path, namespace):
-    env = {**os.environ, "TRACKER_BROKER_URL": redis_url(), "TRACKER_NAMESPACE": namespace,
-           "TRACKER_DATA_DIR": str(tmp_path), "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    env = {
+        **os.environ,
+        "TRACKER_BROKER_URL": redis_url(),
+        "TRACKER_NAMESPACE": namespace,
+        "TRACKER_DATA_DIR": str(tmp_path),
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}",
+    }
     db.upgrade(db.make_engine(env["TRACKER_DATABASE_URL"]))
     logs = [tmp_path / "beat1.log", tmp_path / "beat2.log"]
     beats = [_beat(env, logs[0]), _beat(env, logs[1])]
 
     def holders() -> list[int]:
-        return [i for i, log in enumerate(logs) if "beat: Acquired lock" in log.read_text(errors="replace")]
+        return [
+            i
+            for i, log in enumerate(logs)
+            if "beat: Acquired lock" in log.read_text(errors="replace")
+        ]
 
     try:
         wait_for(lambda: holders(), 30, "a beat to take the RedBeat lock")

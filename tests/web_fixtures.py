@@ -61,9 +61,12 @@ HOSTILE_FEED_ERROR = "<img src=x onerror=alert('error')> bad XML"
 HOSTILE_FEED_URL = "http://127.0.0.1:9/hostile-feed.xml"
 #: outcomes an analyst could have recorded for forecasts past their close date (for scorecard tests)
 OUTCOMES = {
-    "us-implements-russian-demands": Outcome.NO, "nato-moratorium": Outcome.NO,
-    "russia-military-measures": Outcome.YES, "closer-military-cooperation-belarus": Outcome.YES,
-    "congress-new-russia-sanctions": Outcome.YES, "bucharest-retraction-madrid": Outcome.NO,
+    "us-implements-russian-demands": Outcome.NO,
+    "nato-moratorium": Outcome.NO,
+    "russia-military-measures": Outcome.YES,
+    "closer-military-cooperation-belarus": Outcome.YES,
+    "congress-new-russia-sanctions": Outcome.YES,
+    "bucharest-retraction-madrid": Outcome.NO,
 }
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -89,43 +92,92 @@ def seed(engine: Engine, tmp_path: Path) -> Seeded:
 
 def _add_hostile_feed(session) -> None:  # noqa: ANN001
     """A failing feed as a hostile server leaves it: markup in its title and error, a javascript: site."""
-    feed = ingest.add_feed(session, HOSTILE_FEED_URL, interval=timedelta(minutes=30), title=HOSTILE_FEED_TITLE)
+    feed = ingest.add_feed(
+        session, HOSTILE_FEED_URL, interval=timedelta(minutes=30), title=HOSTILE_FEED_TITLE
+    )
     feed.site_url = "javascript:alert('site')"
     feed.consecutive_failures, feed.error_kind, feed.last_error = 2, "parse", HOSTILE_FEED_ERROR
     feed.error_since = feed.last_error_at = utcnow()
     session.add(feed)
 
 
-def resolve_some(engine: Engine, outcomes: dict[str, Outcome] | None = None, actor: str = "ana") -> None:
+def resolve_some(
+    engine: Engine, outcomes: dict[str, Outcome] | None = None, actor: str = "ana"
+) -> None:
     """Records outcomes (default :data:`OUTCOMES`) through the lifecycle, as an analyst would."""
     with session_scope(engine) as session:
         for forecast_id, outcome in (outcomes or OUTCOMES).items():
-            lifecycle.resolve(session, registry.get_forecast(session, forecast_id), outcome, actor=actor,
-                              note="test outcome")
+            lifecycle.resolve(
+                session,
+                registry.get_forecast(session, forecast_id),
+                outcome,
+                actor=actor,
+                note="test outcome",
+            )
 
 
 #: articles as feeds bring them: (feed site, url, title, summary, published day)
 ARTICLES = [
     # us-implements-russian-demands: two publishers report a "no" -> an evidence proposal (no)
-    ("https://www.wire-a.example/", "https://www.wire-a.example/1", "Washington answers Moscow",
-     "The United States rejects Russian demands on NATO, officials told Russia on Wednesday.", "2022-01-26"),
-    ("https://www.wire-b.example/", "https://www.wire-b.example/2", "Written reply delivered",
-     "Blinken said Washington rejected the Russian demands; Russia called the answer disappointing.", "2022-01-27"),
+    (
+        "https://www.wire-a.example/",
+        "https://www.wire-a.example/1",
+        "Washington answers Moscow",
+        "The United States rejects Russian demands on NATO, officials told Russia on Wednesday.",
+        "2022-01-26",
+    ),
+    (
+        "https://www.wire-b.example/",
+        "https://www.wire-b.example/2",
+        "Written reply delivered",
+        "Blinken said Washington rejected the Russian demands; Russia called the answer disappointing.",
+        "2022-01-27",
+    ),
     # nato-moratorium: one side each -> disputed; and a negated sentence, shown apart
-    ("https://www.wire-a.example/", "https://www.wire-a.example/3", "Alliance debate",
-     "NATO ministers agreed a moratorium on new members, a diplomat claimed.", "2022-03-01"),
-    ("https://www.wire-c.example/", "https://www.wire-c.example/4", "Finland",
-     "Finland formally joins NATO in a ceremony in Brussels.", "2022-03-02"),
-    ("https://www.wire-b.example/", "https://www.wire-b.example/5", "Denial",
-     "NATO will not announce a moratorium on new members, the secretary general said.", "2022-03-03"),
+    (
+        "https://www.wire-a.example/",
+        "https://www.wire-a.example/3",
+        "Alliance debate",
+        "NATO ministers agreed a moratorium on new members, a diplomat claimed.",
+        "2022-03-01",
+    ),
+    (
+        "https://www.wire-c.example/",
+        "https://www.wire-c.example/4",
+        "Finland",
+        "Finland formally joins NATO in a ceremony in Brussels.",
+        "2022-03-02",
+    ),
+    (
+        "https://www.wire-b.example/",
+        "https://www.wire-b.example/5",
+        "Denial",
+        "NATO will not announce a moratorium on new members, the secretary general said.",
+        "2022-03-03",
+    ),
 ]
 #: the hostile forecast's rule phrase, in articles whose title, text and link are hostile too
-HOSTILE_ARTICLE_TITLE = "<script>alert('article')</script> Breaking <img src=x onerror=alert('title')>"
-HOSTILE_SENTENCE = "Witnesses saw <svg onload=alert('rule')> next to <img src=x onerror=alert('sentence')> today."
+HOSTILE_ARTICLE_TITLE = (
+    "<script>alert('article')</script> Breaking <img src=x onerror=alert('title')>"
+)
+HOSTILE_SENTENCE = (
+    "Witnesses saw <svg onload=alert('rule')> next to <img src=x onerror=alert('sentence')> today."
+)
 HOSTILE_ARTICLES = [
-    ("https://www.evil-a.example/", "javascript:alert('link')", HOSTILE_ARTICLE_TITLE, HOSTILE_SENTENCE, "2022-02-10"),
-    ("https://www.evil-b.example/", "https://www.evil-b.example/x", HOSTILE_ARTICLE_TITLE, HOSTILE_SENTENCE,
-     "2022-02-11"),
+    (
+        "https://www.evil-a.example/",
+        "javascript:alert('link')",
+        HOSTILE_ARTICLE_TITLE,
+        HOSTILE_SENTENCE,
+        "2022-02-10",
+    ),
+    (
+        "https://www.evil-b.example/",
+        "https://www.evil-b.example/x",
+        HOSTILE_ARTICLE_TITLE,
+        HOSTILE_SENTENCE,
+        "2022-02-11",
+    ),
 ]
 #: the deadline check's day: bucharest-retraction-madrid and western-advisers-leave-ukraine are past closes
 DEADLINE_DAY = date(2022, 7, 1)
@@ -139,22 +191,32 @@ def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:  # noqa
     with session_scope(engine) as session:
         feeds: dict[str, int] = {}
         ids = []
-        for n, (site, url, title, summary, day) in enumerate(articles or ARTICLES + HOSTILE_ARTICLES):
+        for n, (site, url, title, summary, day) in enumerate(
+            articles or ARTICLES + HOSTILE_ARTICLES
+        ):
             if site not in feeds:
                 feed = Feed(url=site + "rss.xml", site_url=site, interval_s=3600)
                 session.add(feed)
                 session.flush()
                 feeds[site] = feed.id
-            article = Article(feed_id=feeds[site], identity=f"{n:064d}", url=url, title=title, summary=summary,
-                              published_at=datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc),
-                              content_hash=f"{n:064d}")
+            article = Article(
+                feed_id=feeds[site],
+                identity=f"{n:064d}",
+                url=url,
+                title=title,
+                summary=summary,
+                published_at=datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc),
+                content_hash=f"{n:064d}",
+            )
             session.add(article)
             session.flush()
             ids.append(article.id)
         resolution.match_articles(session, ids, resolution.RuleSet())
         resolution.check_deadlines(session, DEADLINE_DAY)
     with session_scope(engine) as session:
-        return {item.proposal.forecast_id: item.proposal for item in resolution.review_queue(session)}
+        return {
+            item.proposal.forecast_id: item.proposal for item in resolution.review_queue(session)
+        }
 
 
 @lru_cache(maxsize=1)
@@ -192,8 +254,11 @@ def sign_in(client: TestClient, name: str = "ana", password: str = PASSWORD, nex
     """Sign in through the form, as a browser does; returns the POST's response (not followed)."""
     page = client.get("/login")
     token = CSRF_INPUT.search(page.text).group(1)
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token,
-                                       "next": next_path}, follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf_token": token, "next": next_path},
+        follow_redirects=False,
+    )
 
 
 def csrf_token_of(client: TestClient, path: str) -> str:

@@ -45,4 +45,6 @@ def record(
 def _refuse_audit_rewrites(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
-            raise StorageError("the audit log is append-only: its entries cannot be changed or deleted")
+            raise StorageError(
+                "the audit log is append-only: its entries cannot be changed or deleted"
+            )

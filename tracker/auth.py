@@ -56,16 +56,22 @@ def _digest(secret: str) -> str:
 def _check_name(kind: str, name: str) -> str:
     name = name.strip()
     if not USER_NAME.match(name):
-        raise TrackerError(f"{kind} name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or '-', "
-                           "starting with a letter or digit")
+        raise TrackerError(
+            f"{kind} name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
     return name
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise TrackerError(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise TrackerError(
+            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise TrackerError(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters")
+        raise TrackerError(
+            f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters"
+        )
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -74,7 +80,9 @@ def check_password(password: str) -> None:
 def get_user(session: Session, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        raise NotFoundError("user", name, "see `tracker users list`, or create it with `tracker users add NAME`")
+        raise NotFoundError(
+            "user", name, "see `tracker users list`, or create it with `tracker users add NAME`"
+        )
     return user
 
 
@@ -96,7 +104,13 @@ def set_active(session: Session, name: str, active: bool, *, actor: str) -> User
     if user.active != active:
         user.active = active
         session.add(user)
-        audit.record(session, actor=actor, action="enable" if active else "disable", entity="user", entity_id=name)
+        audit.record(
+            session,
+            actor=actor,
+            action="enable" if active else "disable",
+            entity="user",
+            entity_id=name,
+        )
     return user
 
 
@@ -123,17 +137,28 @@ def authenticate(session: Session, name: str, password: str) -> User:
 # --- API tokens --------------------------------------------------------------------------------
 
 
-def create_token(session: Session, name: str, user_name: str, *, actor: str) -> tuple[ApiToken, str]:
+def create_token(
+    session: Session, name: str, user_name: str, *, actor: str
+) -> tuple[ApiToken, str]:
     """A new token for ``user_name``; returns the row and the secret, which is never stored."""
     name = _check_name("token", name)
     user = get_user(session, user_name)
     if session.exec(select(ApiToken.id).where(ApiToken.name == name)).first() is not None:
-        raise ConflictError("token", name, "choose another name, or revoke the old one (`tracker tokens revoke`)")
+        raise ConflictError(
+            "token", name, "choose another name, or revoke the old one (`tracker tokens revoke`)"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, user_id=user.id, token_hash=_digest(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="token", entity_id=name, detail={"user": user.name})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="token",
+        entity_id=name,
+        detail={"user": user.name},
+    )
     return token, secret
 
 
@@ -149,7 +174,10 @@ class TokenRow:
 
 def list_tokens(session: Session) -> list[TokenRow]:
     rows = session.exec(select(ApiToken, User.name).join(User).order_by(ApiToken.name))
-    return [TokenRow(t.name, user, t.prefix, t.created_at, t.last_used_at, t.revoked_at) for t, user in rows]
+    return [
+        TokenRow(t.name, user, t.prefix, t.created_at, t.last_used_at, t.revoked_at)
+        for t, user in rows
+    ]
 
 
 def revoke_token(session: Session, name: str, *, actor: str) -> ApiToken:
@@ -165,9 +193,13 @@ def revoke_token(session: Session, name: str, *, actor: str) -> ApiToken:
 
 def user_for_token(session: Session, secret: str, now: datetime) -> User:
     """The active user a bearer token acts for, or :class:`BadCredentialsError`."""
-    row = session.exec(select(ApiToken, User).join(User).where(ApiToken.token_hash == _digest(secret))).first()
+    row = session.exec(
+        select(ApiToken, User).join(User).where(ApiToken.token_hash == _digest(secret))
+    ).first()
     if row is None:
-        raise BadCredentialsError("unknown API token; create one with `tracker tokens create NAME --user USER`")
+        raise BadCredentialsError(
+            "unknown API token; create one with `tracker tokens create NAME --user USER`"
+        )
     token, user = row
     if token.revoked_at is not None:
         raise BadCredentialsError(f"the API token {token.name!r} was revoked; create a new one")
@@ -185,18 +217,28 @@ def user_for_token(session: Session, secret: str, now: datetime) -> User:
 def start_session(session: Session, user: User, *, lifetime: timedelta) -> tuple[str, WebSession]:
     """A new session for ``user`` (expired ones of that user are dropped); returns the cookie secret."""
     now = utcnow()
-    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id,
-                                          col(WebSession.expires_at) <= now))
+    session.exec(
+        delete(WebSession).where(
+            col(WebSession.user_id) == user.id, col(WebSession.expires_at) <= now
+        )
+    )
     secret = secrets.token_urlsafe(32)
-    row = WebSession(id_hash=_digest(secret), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                     created_at=now, expires_at=now + lifetime)
+    row = WebSession(
+        id_hash=_digest(secret),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
     session.add(row)
     return secret, row
 
 
 def session_user(session: Session, secret: str, now: datetime) -> tuple[User, WebSession] | None:
     """The user and session a cookie stands for; None when it is unknown, expired or the user disabled."""
-    row = session.exec(select(WebSession, User).join(User).where(WebSession.id_hash == _digest(secret))).first()
+    row = session.exec(
+        select(WebSession, User).join(User).where(WebSession.id_hash == _digest(secret))
+    ).first()
     if row is None:
         return None
     web_session, user = row
@@ -211,4 +253,6 @@ def end_session(session: Session, secret: str) -> None:
 
 def same_secret(given: str | None, expected: str) -> bool:
     """Constant-time comparison of a submitted token with the expected one."""
-    return given is not None and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    return given is not None and hmac.compare_digest(
+        given.encode("utf-8"), expected.encode("utf-8")
+    )

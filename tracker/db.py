@@ -30,7 +30,9 @@ def migrations_dir() -> Path:
     for candidate in (package.parent / "migrations", package / "_migrations"):
         if (candidate / "env.py").exists():
             return candidate
-    raise StorageError("the migrations folder is missing from this installation; reinstall the tracker")
+    raise StorageError(
+        "the migrations folder is missing from this installation; reinstall the tracker"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
@@ -38,7 +40,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt; no fsync per commit
+    cursor.execute(
+        "PRAGMA synchronous=NORMAL"
+    )  # WAL: durable at checkpoints, never corrupt; no fsync per commit
     cursor.close()
 
 

@@ -33,7 +33,16 @@ from sqlmodel import col, select
 from tracker import db, ingest, registry, resolution
 from tracker.db import session_scope
 from tracker.errors import ConfigError, ReportError, TrackerError
-from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, TaskRun, utcnow
+from tracker.models import (
+    Article,
+    Evidence,
+    Feed,
+    Forecast,
+    Proposal,
+    ProposalStatus,
+    TaskRun,
+    utcnow,
+)
 from tracker.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
 from tracker.settings import Settings
@@ -82,9 +91,13 @@ class CorpusServer(ThreadingHTTPServer):
     def __init__(self, folder: Path) -> None:
         self.files = {path.name: path.read_bytes() for path in sorted(folder.glob("*.xml"))}
         if not self.files:
-            raise ConfigError(f"{folder}: no *.xml feed files to serve; is this the replay corpus folder?")
+            raise ConfigError(
+                f"{folder}: no *.xml feed files to serve; is this the replay corpus folder?"
+            )
         super().__init__(("127.0.0.1", 0), _CorpusHandler)
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     def url(self, name: str) -> str:
         host, port = self.server_address[:2]
@@ -131,15 +144,26 @@ class DemoResult:
 def demo_settings(data_dir: Path) -> Settings:
     """The demo's own settings: everything in ``data_dir``, loopback feeds allowed (the corpus
     is served from 127.0.0.1).  Explicit values, so the user's TRACKER_* variables do not leak in."""
-    return Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'tracker.db'}", broker_url=None,
-                    namespace=DEMO_NAMESPACE, allow_private_feeds=True, worker_concurrency=2, scale_file=None)
+    return Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'tracker.db'}",
+        broker_url=None,
+        namespace=DEMO_NAMESPACE,
+        allow_private_feeds=True,
+        worker_concurrency=2,
+        scale_file=None,
+    )
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_DATA_DIR=str(settings.data_dir), TRACKER_DATABASE_URL=settings.resolved_database_url(),
-               TRACKER_NAMESPACE=settings.namespace, TRACKER_ALLOW_PRIVATE_FEEDS="1",
-               TRACKER_WORKER_CONCURRENCY=str(settings.worker_concurrency))
+    env.update(
+        TRACKER_DATA_DIR=str(settings.data_dir),
+        TRACKER_DATABASE_URL=settings.resolved_database_url(),
+        TRACKER_NAMESPACE=settings.namespace,
+        TRACKER_ALLOW_PRIVATE_FEEDS="1",
+        TRACKER_WORKER_CONCURRENCY=str(settings.worker_concurrency),
+    )
     return env
 
 
@@ -149,14 +173,26 @@ class _Worker:
     def __init__(self, settings: Settings) -> None:
         self.log_path = Path(settings.data_dir) / "worker.log"
         self._log = self.log_path.open("wb")
-        argv = [sys.executable, "-m", "tracker", "worker", "--loglevel", "WARNING",
-                "--concurrency", str(settings.worker_concurrency)]
-        self.process = subprocess.Popen(argv, env=_worker_env(settings), stdout=self._log, stderr=subprocess.STDOUT)
+        argv = [
+            sys.executable,
+            "-m",
+            "tracker",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            str(settings.worker_concurrency),
+        ]
+        self.process = subprocess.Popen(
+            argv, env=_worker_env(settings), stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     def check_alive(self) -> None:
         if self.process.poll() is not None:
-            raise TrackerError(f"the demo's worker exited (status {self.process.returncode}); its log: "
-                               f"{self.log_path}: {self.tail()}")
+            raise TrackerError(
+                f"the demo's worker exited (status {self.process.returncode}); its log: "
+                f"{self.log_path}: {self.tail()}"
+            )
 
     def tail(self, lines: int = 5) -> str:
         text = self.log_path.read_text(errors="replace").strip().splitlines()
@@ -177,21 +213,27 @@ def _count(session, query) -> int:  # noqa: ANN001
     return int(session.exec(query).one())
 
 
-def _wait(condition: Callable[[], bool], worker: _Worker, what: str, timeout: float = WAIT_S) -> None:
+def _wait(
+    condition: Callable[[], bool], worker: _Worker, what: str, timeout: float = WAIT_S
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         worker.check_alive()
         if time.monotonic() > deadline:
-            raise TrackerError(f"the demo timed out after {timeout:.0f} s waiting for {what}; worker log: "
-                               f"{worker.log_path}: {worker.tail()}")
+            raise TrackerError(
+                f"the demo timed out after {timeout:.0f} s waiting for {what}; worker log: "
+                f"{worker.log_path}: {worker.tail()}"
+            )
         time.sleep(0.2)
 
 
 def _setup(settings: Settings, forecasts_dir: Path, server: CorpusServer, today: date) -> int:
     engine = db.engine_for(settings)
     if Path(settings.resolved_database_url().split("///", 1)[-1]).exists():
-        raise ConfigError(f"{settings.data_dir} already holds a tracker database; the demo needs an empty or new "
-                          "folder (or none: it then uses a temporary one)")
+        raise ConfigError(
+            f"{settings.data_dir} already holds a tracker database; the demo needs an empty or new "
+            "folder (or none: it then uses a temporary one)"
+        )
     db.upgrade(engine)
     files = registry.load_files([forecasts_dir], EstimativeScale.builtin())
     with session_scope(engine) as session:
@@ -201,7 +243,9 @@ def _setup(settings: Settings, forecasts_dir: Path, server: CorpusServer, today:
     return len(server.files)
 
 
-def _ingest_and_match(settings: Settings, worker: _Worker, feeds: int, progress: ProgressCallback) -> None:
+def _ingest_and_match(
+    settings: Settings, worker: _Worker, feeds: int, progress: ProgressCallback
+) -> None:
     from workers.app import make_celery
 
     engine = db.engine_for(settings)
@@ -209,13 +253,22 @@ def _ingest_and_match(settings: Settings, worker: _Worker, feeds: int, progress:
 
     def polled() -> bool:
         with session_scope(engine) as session:
-            done = _count(session, select(func.count()).select_from(Feed).where(col(Feed.last_polled_at).is_not(None)))
+            done = _count(
+                session,
+                select(func.count()).select_from(Feed).where(col(Feed.last_polled_at).is_not(None)),
+            )
             articles = _count(session, select(func.count()).select_from(Article))
-            matched = _count(session, select(func.count()).select_from(Article)
-                             .where(col(Article.matched_at).is_not(None)))
+            matched = _count(
+                session,
+                select(func.count())
+                .select_from(Article)
+                .where(col(Article.matched_at).is_not(None)),
+            )
             failing = list(session.exec(select(Feed).where(Feed.consecutive_failures > 0)))
         if failing:
-            raise TrackerError(f"feed {failing[0].url} failed ({failing[0].error_kind}): {failing[0].last_error}")
+            raise TrackerError(
+                f"feed {failing[0].url} failed ({failing[0].error_kind}): {failing[0].last_error}"
+            )
         progress("polling feeds", done, feeds)
         progress("matching articles", matched, articles if done == feeds else None)
         return done == feeds and articles > 0 and matched == articles
@@ -223,13 +276,17 @@ def _ingest_and_match(settings: Settings, worker: _Worker, feeds: int, progress:
     _wait(polled, worker, "the worker to poll the feeds and match their articles")
 
 
-def _deadline_check(settings: Settings, worker: _Worker, as_of: date, progress: ProgressCallback) -> None:
+def _deadline_check(
+    settings: Settings, worker: _Worker, as_of: date, progress: ProgressCallback
+) -> None:
     from workers.app import make_celery
 
     engine = db.engine_for(settings)
     sent = utcnow()
     progress("deadline check", 0, 1)
-    make_celery(settings).send_task("tracker.check_deadlines", args=(as_of.isoformat(),), queue=settings.namespace)
+    make_celery(settings).send_task(
+        "tracker.check_deadlines", args=(as_of.isoformat(),), queue=settings.namespace
+    )
 
     def finished() -> bool:
         with session_scope(engine) as session:
@@ -247,18 +304,37 @@ def _deadline_check(settings: Settings, worker: _Worker, as_of: date, progress: 
 def _rows(session) -> list[DemoRow]:  # noqa: ANN001
     rows = []
     for forecast in session.exec(select(Forecast).order_by(Forecast.closes, Forecast.id)):
-        proposal = session.exec(select(Proposal).where(Proposal.forecast_id == forecast.id,
-                                                       Proposal.status == ProposalStatus.CONFIRMED.value)
-                                .order_by(col(Proposal.id).desc())).first()
-        rows.append(DemoRow(forecast.id, forecast.probability, forecast.status, forecast.outcome,
-                            proposal.kind if proposal else None, proposal.decisive_on if proposal else None,
-                            list(proposal.publishers) if proposal else []))
+        proposal = session.exec(
+            select(Proposal)
+            .where(
+                Proposal.forecast_id == forecast.id,
+                Proposal.status == ProposalStatus.CONFIRMED.value,
+            )
+            .order_by(col(Proposal.id).desc())
+        ).first()
+        rows.append(
+            DemoRow(
+                forecast.id,
+                forecast.probability,
+                forecast.status,
+                forecast.outcome,
+                proposal.kind if proposal else None,
+                proposal.decisive_on if proposal else None,
+                list(proposal.publishers) if proposal else [],
+            )
+        )
     return rows
 
 
-def run_demo(data_dir: Path, *, forecasts_dir: Path | None = None, as_of: date | None = None,
-             out: Path | None = None, progress: ProgressCallback | None = None,
-             today: date | None = None) -> DemoResult:
+def run_demo(
+    data_dir: Path,
+    *,
+    forecasts_dir: Path | None = None,
+    as_of: date | None = None,
+    out: Path | None = None,
+    progress: ProgressCallback | None = None,
+    today: date | None = None,
+) -> DemoResult:
     """Run the demo in ``data_dir`` (empty or new); see the module docstring."""
     from tracker.reports import render_report
 
@@ -266,8 +342,10 @@ def run_demo(data_dir: Path, *, forecasts_dir: Path | None = None, as_of: date |
     forecasts_dir = forecasts_dir or default_forecasts_dir()
     replay = forecasts_dir / "replay"
     if not replay.is_dir():
-        raise ConfigError(f"{replay}: the replay corpus is missing; run the demo from a checkout of the project "
-                          "or pass --forecasts pointing to its forecasts/ folder")
+        raise ConfigError(
+            f"{replay}: the replay corpus is missing; run the demo from a checkout of the project "
+            "or pass --forecasts pointing to its forecasts/ folder"
+        )
     today = today or utcnow().date()
     as_of = as_of or today
     settings = demo_settings(Path(data_dir))
@@ -303,9 +381,20 @@ def run_demo(data_dir: Path, *, forecasts_dir: Path | None = None, as_of: date |
             try:
                 path.write_bytes(render_report(card, fmt, resolver=stats))
             except OSError as exc:
-                raise ReportError(f"cannot write the report ({exc.strerror or exc}); choose another --out", path) from exc
+                raise ReportError(
+                    f"cannot write the report ({exc.strerror or exc}); choose another --out", path
+                ) from exc
             reports.append(path)
     progress("confirming proposals, scoring", 1, 1)
     seconds["total"] = time.monotonic() - started
-    return DemoResult(Path(data_dir), feeds, articles, evidence, rows, len(confirmed.left_for_review), card,
-                      reports, seconds)
+    return DemoResult(
+        Path(data_dir),
+        feeds,
+        articles,
+        evidence,
+        rows,
+        len(confirmed.left_for_review),
+        card,
+        reports,
+        seconds,
+    )

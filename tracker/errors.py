@@ -93,7 +93,9 @@ class LifecycleError(TrackerError):
 class ProposalStateError(LifecycleError):
     """A resolver proposal asked to be confirmed or rejected when it is no longer pending."""
 
-    def __init__(self, proposal_id: int, forecast_id: str, current: str, requested: str, reason: str = "") -> None:
+    def __init__(
+        self, proposal_id: int, forecast_id: str, current: str, requested: str, reason: str = ""
+    ) -> None:
         self.proposal_id = proposal_id
         self.forecast_id = forecast_id
         self.current = current
@@ -125,8 +127,10 @@ class NotSignedInError(AuthError):
 
     def __init__(self, action: str = "this") -> None:
         self.action = action
-        super().__init__(f"{action} needs a signed-in analyst; sign in, or send an API token "
-                         "(`tracker tokens create`) as 'Authorization: Bearer ...'")
+        super().__init__(
+            f"{action} needs a signed-in analyst; sign in, or send an API token "
+            "(`tracker tokens create`) as 'Authorization: Bearer ...'"
+        )
 
 
 class BadCredentialsError(AuthError):
@@ -137,7 +141,9 @@ class CsrfError(TrackerError):
     """A state-changing request made with a session cookie but without the session's CSRF token."""
 
     def __init__(self) -> None:
-        super().__init__("the form's security token is missing or stale; reload the page and submit it again")
+        super().__init__(
+            "the form's security token is missing or stale; reload the page and submit it again"
+        )
 
 
 class RuleError(TrackerError):
@@ -191,7 +197,11 @@ class ForecastImportError(ForecastFileError):
         self.problems = problems
         first = problems[0]
         super().__init__(
-            first.path, first.message, line=first.line, forecast_id=first.forecast_id, field=first.field
+            first.path,
+            first.message,
+            line=first.line,
+            forecast_id=first.forecast_id,
+            field=first.field,
         )
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         self.args = (f"{first}{more}; nothing was imported",)

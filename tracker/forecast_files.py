@@ -105,7 +105,9 @@ class EvidenceRules(BaseModel):
             if not text or text == "*":
                 raise ValueError("a phrase is empty")
             if "*" in text[:-1]:
-                raise ValueError(f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)")
+                raise ValueError(
+                    f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)"
+                )
         return [p.strip() for p in phrases]
 
     @model_validator(mode="after")
@@ -152,7 +154,9 @@ class ForecastSpec(BaseModel):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and '-', e.g. nato-moratorium)")
+            raise ValueError(
+                f"{value!r} is not a slug (lowercase letters, digits and '-', e.g. nato-moratorium)"
+            )
         return value
 
     @field_validator("probability", mode="before")
@@ -179,7 +183,9 @@ class SourceSpec(BaseModel):
     publisher: str | None = None
     url: str | None = None
     published: date | None = None
-    text: str | None = Field(default=None, description="path of the source text, relative to the file")
+    text: str | None = Field(
+        default=None, description="path of the source text, relative to the file"
+    )
 
 
 @dataclass
@@ -203,7 +209,11 @@ class ForecastFile:
 
 
 def _pydantic_problems(
-    path: Path, exc: ValidationError, container: Any, prefix: tuple[Any, ...], forecast_id: str | None
+    path: Path,
+    exc: ValidationError,
+    container: Any,
+    prefix: tuple[Any, ...],
+    forecast_id: str | None,
 ) -> list[ForecastFileError]:
     problems = []
     for error in exc.errors():
@@ -216,7 +226,13 @@ def _pydantic_problems(
             if "input" in error and not isinstance(error["input"], dict | list):
                 message += f" (got {error['input']!r})"
         problems.append(
-            ForecastFileError(path, message, line=_line_of(container, loc), forecast_id=forecast_id, field=field_name)
+            ForecastFileError(
+                path,
+                message,
+                line=_line_of(container, loc),
+                forecast_id=forecast_id,
+                field=field_name,
+            )
         )
     return problems
 
@@ -242,41 +258,64 @@ def _read_yaml(path: Path) -> tuple[Any, list[ForecastFileError]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [ForecastFileError(path, f"bad YAML: {problem}", line=mark.line + 1 if mark else None)]
+        return None, [
+            ForecastFileError(path, f"bad YAML: {problem}", line=mark.line + 1 if mark else None)
+        ]
     finally:
         loader.dispose()
     problems = [
-        ForecastFileError(path, f"duplicate key {key!r} (the later value would silently win)", line=line)
+        ForecastFileError(
+            path, f"duplicate key {key!r} (the later value would silently win)", line=line
+        )
         for key, line in loader.duplicate_keys
     ]
     return document, problems
 
 
-def load_forecast_file(path: Path, scale: EstimativeScale) -> tuple[ForecastFile | None, list[ForecastFileError]]:
+def load_forecast_file(
+    path: Path, scale: EstimativeScale
+) -> tuple[ForecastFile | None, list[ForecastFileError]]:
     """Parse and check one file; returns the file (None if unusable) and every problem found."""
     path = Path(path)
     document, problems = _read_yaml(path)
     if problems and document is None:
         return None, problems
     if not isinstance(document, LineDict):
-        return None, [ForecastFileError(path, "expected a mapping with 'source' and 'forecasts'", line=1)]
+        return None, [
+            ForecastFileError(path, "expected a mapping with 'source' and 'forecasts'", line=1)
+        ]
     source, source_problems = _check_source(path, document)
     problems += source_problems
     entries = document.get("forecasts")
     if not isinstance(entries, LineList) or not entries:
-        problems.append(ForecastFileError(path, "expected a non-empty list of forecasts",
-                                          line=document.key_lines.get("forecasts", 1), field="forecasts"))
+        problems.append(
+            ForecastFileError(
+                path,
+                "expected a non-empty list of forecasts",
+                line=document.key_lines.get("forecasts", 1),
+                field="forecasts",
+            )
+        )
         return None, problems
     source_text = _load_source_text(path, source, document, problems)
     result = ForecastFile(path=path, key=path.stem, source=source) if source else None
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        parsed = _check_forecast(path, entry, entries.item_lines[index], scale, source_text, problems)
+        parsed = _check_forecast(
+            path, entry, entries.item_lines[index], scale, source_text, problems
+        )
         if parsed is None:
             continue
         if parsed.spec.id in seen:
-            problems.append(ForecastFileError(path, f"duplicate id (first used on line {seen[parsed.spec.id]})",
-                                              line=parsed.line, forecast_id=parsed.spec.id, field="id"))
+            problems.append(
+                ForecastFileError(
+                    path,
+                    f"duplicate id (first used on line {seen[parsed.spec.id]})",
+                    line=parsed.line,
+                    forecast_id=parsed.spec.id,
+                    field="id",
+                )
+            )
             continue
         seen[parsed.spec.id] = parsed.line
         if result:
@@ -284,18 +323,28 @@ def load_forecast_file(path: Path, scale: EstimativeScale) -> tuple[ForecastFile
     return (None if problems else result), problems
 
 
-def _check_source(path: Path, document: LineDict) -> tuple[SourceSpec | None, list[ForecastFileError]]:
+def _check_source(
+    path: Path, document: LineDict
+) -> tuple[SourceSpec | None, list[ForecastFileError]]:
     raw = document.get("source")
     if not isinstance(raw, dict):
-        return None, [ForecastFileError(path, "missing or not a mapping (title, author, ...)",
-                                        line=document.key_lines.get("source", 1), field="source")]
+        return None, [
+            ForecastFileError(
+                path,
+                "missing or not a mapping (title, author, ...)",
+                line=document.key_lines.get("source", 1),
+                field="source",
+            )
+        ]
     try:
         return SourceSpec.model_validate(raw), []
     except ValidationError as exc:
         return None, _pydantic_problems(path, exc, raw, ("source",), None)
 
 
-def _load_source_text(path: Path, source: SourceSpec | None, document: LineDict, problems: list) -> tuple[str, str] | None:
+def _load_source_text(
+    path: Path, source: SourceSpec | None, document: LineDict, problems: list
+) -> tuple[str, str] | None:
     if source is None or not source.text:
         return None
     text_path = (path.parent / source.text).resolve()
@@ -303,16 +352,31 @@ def _load_source_text(path: Path, source: SourceSpec | None, document: LineDict,
         return _source_text_variants(text_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         line = _line_of(document, ("source", "text"))
-        problems.append(ForecastFileError(path, f"cannot read the source text {text_path}: {exc.__class__.__name__}",
-                                          line=line, field="source.text"))
+        problems.append(
+            ForecastFileError(
+                path,
+                f"cannot read the source text {text_path}: {exc.__class__.__name__}",
+                line=line,
+                field="source.text",
+            )
+        )
         return None
 
 
 def _check_forecast(
-    path: Path, entry: Any, line: int, scale: EstimativeScale, source_text: tuple[str, str] | None, problems: list
+    path: Path,
+    entry: Any,
+    line: int,
+    scale: EstimativeScale,
+    source_text: tuple[str, str] | None,
+    problems: list,
 ) -> ParsedForecast | None:
     if not isinstance(entry, LineDict):
-        problems.append(ForecastFileError(path, "a forecast must be a mapping with id, question, quote, ...", line=line))
+        problems.append(
+            ForecastFileError(
+                path, "a forecast must be a mapping with id, question, quote, ...", line=line
+            )
+        )
         return None
     forecast_id = entry.get("id") if isinstance(entry.get("id"), str) else None
     try:
@@ -322,22 +386,48 @@ def _check_forecast(
         return None
     here = {"forecast_id": spec.id}
     if spec.closes < spec.opens:
-        problems.append(ForecastFileError(path, f"closes {spec.closes} is before opens {spec.opens}",
-                                          line=_line_of(entry, ("closes",)), field="closes", **here))
+        problems.append(
+            ForecastFileError(
+                path,
+                f"closes {spec.closes} is before opens {spec.opens}",
+                line=_line_of(entry, ("closes",)),
+                field="closes",
+                **here,
+            )
+        )
     if source_text is not None and not _quote_in(spec.quote, source_text):
-        problems.append(ForecastFileError(path, "the quote is not in the source text (it must be verbatim)",
-                                          line=_line_of(entry, ("quote",)), field="quote", **here))
+        problems.append(
+            ForecastFileError(
+                path,
+                "the quote is not in the source text (it must be verbatim)",
+                line=_line_of(entry, ("quote",)),
+                field="quote",
+                **here,
+            )
+        )
     term = scale.find(spec.estimate)
     probability = spec.probability
     if probability is None:
         if term is None or term.probability is None:
-            problems.append(ForecastFileError(
-                path, f"unknown estimative term {spec.estimate!r} and no probability; add `probability:` "
-                "or use a term listed by `tracker scale`", line=_line_of(entry, ("estimate",)), field="estimate", **here))
+            problems.append(
+                ForecastFileError(
+                    path,
+                    f"unknown estimative term {spec.estimate!r} and no probability; add `probability:` "
+                    "or use a term listed by `tracker scale`",
+                    line=_line_of(entry, ("estimate",)),
+                    field="estimate",
+                    **here,
+                )
+            )
             return None
         probability = term.probability
-    return ParsedForecast(spec=spec, line=line, probability=probability,
-                          probability_from_scale=spec.probability is None, vague=bool(term and term.vague))
+    return ParsedForecast(
+        spec=spec,
+        line=line,
+        probability=probability,
+        probability_from_scale=spec.probability is None,
+        vague=bool(term and term.vague),
+    )
 
 
 def _quote_in(quote: str, source_text: tuple[str, str]) -> bool:

@@ -39,10 +39,14 @@ _HINTS = {
 }
 
 
-def _move(session: Session, forecast: Forecast, target: Status, actor: str, action: str, **detail) -> None:
+def _move(
+    session: Session, forecast: Forecast, target: Status, actor: str, action: str, **detail
+) -> None:
     current = Status(forecast.status)
     if target not in _ALLOWED[current]:
-        raise LifecycleError(forecast.id, current.value, target.value, _HINTS.get((current, target), ""))
+        raise LifecycleError(
+            forecast.id, current.value, target.value, _HINTS.get((current, target), "")
+        )
     forecast.status = target.value
     forecast.updated_at = utcnow()
     session.add(forecast)
@@ -64,7 +68,9 @@ def status_by_date(forecast: Forecast, today: date) -> Status:
 
 def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR) -> list[str]:
     """Close every open forecast whose close date is before ``today``; returns their ids."""
-    due = session.exec(select(Forecast).where(Forecast.status == Status.OPEN.value, Forecast.closes < today))
+    due = session.exec(
+        select(Forecast).where(Forecast.status == Status.OPEN.value, Forecast.closes < today)
+    )
     closed = []
     for forecast in due:
         _move(session, forecast, Status.CLOSED, actor, "close", closes=forecast.closes.isoformat())
@@ -91,8 +97,15 @@ def resolve(
     if not actor or not actor.strip():
         raise TrackerError("a resolution needs the name of who recorded it (--by)")
     target = Status.ANNULLED if outcome is Outcome.ANNULLED else Status.RESOLVED
-    _move(session, forecast, target, actor, "annul" if target is Status.ANNULLED else "resolve",
-          outcome=outcome.value, note=note)
+    _move(
+        session,
+        forecast,
+        target,
+        actor,
+        "annul" if target is Status.ANNULLED else "resolve",
+        outcome=outcome.value,
+        note=note,
+    )
     resolution = Resolution(
         forecast_id=forecast.id,
         outcome=outcome.value,
@@ -109,7 +122,12 @@ def resolve(
 def reopen(session: Session, forecast: Forecast, *, actor: str, note: str, today: date) -> Status:
     """Undo the active resolution (kept, marked inactive); the forecast goes back to open or closed."""
     if forecast.status not in (Status.RESOLVED.value, Status.ANNULLED.value):
-        raise LifecycleError(forecast.id, forecast.status, "reopened", "only a resolved or annulled forecast can be reopened")
+        raise LifecycleError(
+            forecast.id,
+            forecast.status,
+            "reopened",
+            "only a resolved or annulled forecast can be reopened",
+        )
     if not note or not note.strip():
         raise TrackerError(f"reopening forecast {forecast.id!r} needs a note saying why (--note)")
     target = status_by_date(forecast, today)

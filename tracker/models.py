@@ -15,7 +15,16 @@ import enum
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -68,7 +77,9 @@ class Source(SQLModel, table=True):
     __tablename__ = "source"
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, max_length=200, description="the forecast file's name without .yaml")
+    key: str = Field(
+        unique=True, max_length=200, description="the forecast file's name without .yaml"
+    )
     title: str
     author: str = Field(index=True)
     publisher: str | None = None
@@ -81,7 +92,9 @@ class Forecast(SQLModel, table=True):
     __tablename__ = "forecast"
     __table_args__ = (
         CheckConstraint("probability >= 0 AND probability <= 1", name="ck_forecast_probability"),
-        CheckConstraint("status IN ('open', 'closed', 'resolved', 'annulled')", name="ck_forecast_status"),
+        CheckConstraint(
+            "status IN ('open', 'closed', 'resolved', 'annulled')", name="ck_forecast_status"
+        ),
         CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_forecast_outcome"),
         CheckConstraint("closes >= opens", name="ck_forecast_window"),
     )
@@ -93,7 +106,9 @@ class Forecast(SQLModel, table=True):
     estimate: str = Field(description="the author's verbal term, as written")
     probability: float
     probability_from_scale: bool = False
-    vague: bool = Field(default=False, description="the estimate is a vague term (could, possible, ...)")
+    vague: bool = Field(
+        default=False, description="the estimate is a vague term (could, possible, ...)"
+    )
     opens: date
     closes: date = Field(index=True)
     status: str = Field(default=Status.OPEN.value, index=True, max_length=16)
@@ -198,8 +213,11 @@ class Feed(SQLModel, table=True):
     last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     disabled_reason: str | None = None
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
-                                         description="a poller holds this feed until then (per-feed lock)")
+    lease_until: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="a poller holds this feed until then (per-feed lock)",
+    )
     created_at: datetime = _ts()
 
 
@@ -234,7 +252,9 @@ class Article(SQLModel, table=True):
     title: str
     summary: str = ""
     published_at: datetime = _ts()
-    published_estimated: bool = Field(default=False, description="no usable date: fetched time used")
+    published_estimated: bool = Field(
+        default=False, description="no usable date: fetched time used"
+    )
     fetched_at: datetime = _ts()
     content_hash: str = Field(max_length=64)
     matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -248,7 +268,9 @@ class Evidence(SQLModel, table=True):
 
     __tablename__ = "evidence"
     __table_args__ = (
-        UniqueConstraint("forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"),
+        UniqueConstraint(
+            "forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"
+        ),
         CheckConstraint("side IN ('yes', 'no')", name="ck_evidence_side"),
         # a forecast's timeline, counting and negated rows apart, oldest first: read a page at a time
         # without sorting (the web's evidence pages, the review queue) and counted from the index alone
@@ -262,16 +284,22 @@ class Evidence(SQLModel, table=True):
     matched_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     sentence: str
     negated: bool = False
-    publisher: str = Field(max_length=255, description="registered domain of the article (else of its feed's site)")
-    published_at: datetime = Field(sa_type=UTCDateTime, description="the article's publication time")
+    publisher: str = Field(
+        max_length=255, description="registered domain of the article (else of its feed's site)"
+    )
+    published_at: datetime = Field(
+        sa_type=UTCDateTime, description="the article's publication time"
+    )
     created_at: datetime = _ts()
 
 
 class ProposalKind(str, enum.Enum):
-    EVIDENCE = "evidence"                      # >= min_sources publishers on one side, none on the other
-    DEFAULT_AT_CLOSE = "default_at_close"      # past closes, nothing decisive: the forecast's default
-    DISPUTED = "disputed"                      # counting evidence on both sides
-    NOT_YET_RESOLVABLE = "not_yet_resolvable"  # past closes, no default (none) or weak evidence against it
+    EVIDENCE = "evidence"  # >= min_sources publishers on one side, none on the other
+    DEFAULT_AT_CLOSE = "default_at_close"  # past closes, nothing decisive: the forecast's default
+    DISPUTED = "disputed"  # counting evidence on both sides
+    NOT_YET_RESOLVABLE = (
+        "not_yet_resolvable"  # past closes, no default (none) or weak evidence against it
+    )
 
 
 class ProposalStatus(str, enum.Enum):
@@ -292,24 +320,41 @@ class Proposal(SQLModel, table=True):
 
     __tablename__ = "proposal"
     __table_args__ = (
-        CheckConstraint("kind IN ('evidence', 'default_at_close', 'disputed', 'not_yet_resolvable')",
-                        name="ck_proposal_kind"),
+        CheckConstraint(
+            "kind IN ('evidence', 'default_at_close', 'disputed', 'not_yet_resolvable')",
+            name="ck_proposal_kind",
+        ),
         CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_proposal_outcome"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'rejected', 'superseded')", name="ck_proposal_status"),
-        CheckConstraint("final_outcome IS NULL OR final_outcome IN ('yes', 'no', 'annulled')",
-                        name="ck_proposal_final_outcome"),
-        Index("uq_proposal_one_pending", "forecast_id", unique=True,
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        CheckConstraint(
+            "status IN ('pending', 'confirmed', 'rejected', 'superseded')",
+            name="ck_proposal_status",
+        ),
+        CheckConstraint(
+            "final_outcome IS NULL OR final_outcome IN ('yes', 'no', 'annulled')",
+            name="ck_proposal_final_outcome",
+        ),
+        Index(
+            "uq_proposal_one_pending",
+            "forecast_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200)
+    forecast_id: str = Field(
+        foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200
+    )
     kind: str = Field(max_length=20)
     outcome: str | None = Field(default=None, max_length=8)
     evidence_count: int = Field(default=0, description="counting evidence rows behind it")
     publishers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    decisive_on: date | None = Field(default=None, description="the day the evidence reached min_sources "
-                                     "publishers, or the close date for a deadline proposal")
+    decisive_on: date | None = Field(
+        default=None,
+        description="the day the evidence reached min_sources "
+        "publishers, or the close date for a deadline proposal",
+    )
     reason: str = ""
     created_at: datetime = _ts(index=True)
     status: str = Field(default=ProposalStatus.PENDING.value, max_length=12, index=True)
@@ -317,7 +362,9 @@ class Proposal(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=100)
     decision_note: str | None = None
     final_outcome: str | None = Field(default=None, max_length=8)
-    auto_confirmed: bool = Field(default=False, description="confirmed by --auto-confirm, not by an analyst")
+    auto_confirmed: bool = Field(
+        default=False, description="confirmed by --auto-confirm, not by an analyst"
+    )
 
 
 class TaskRun(SQLModel, table=True):
@@ -339,7 +386,9 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=100)
-    password_hash: str = Field(description="argon2id hash in PHC format (salt and parameters included)")
+    password_hash: str = Field(
+        description="argon2id hash in PHC format (salt and parameters included)"
+    )
     active: bool = True
     created_at: datetime = _ts()
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -354,7 +403,9 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(unique=True, max_length=100)
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(unique=True, max_length=64)
-    prefix: str = Field(max_length=16, description="the token's first characters, to recognise it in lists")
+    prefix: str = Field(
+        max_length=16, description="the token's first characters, to recognise it in lists"
+    )
     created_at: datetime = _ts()
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -373,6 +424,24 @@ class WebSession(SQLModel, table=True):
 
 
 __all__ = [
-    "ApiToken", "Article", "AuditEntry", "Evidence", "Feed", "Forecast", "ForecastTag", "Outcome", "ProbabilityUpdate",
-    "Proposal", "ProposalKind", "ProposalStatus", "Resolution", "Source", "Status", "TaskRun", "User", "UTCDateTime", "WebSession", "utcnow",
+    "ApiToken",
+    "Article",
+    "AuditEntry",
+    "Evidence",
+    "Feed",
+    "Forecast",
+    "ForecastTag",
+    "Outcome",
+    "ProbabilityUpdate",
+    "Proposal",
+    "ProposalKind",
+    "ProposalStatus",
+    "Resolution",
+    "Source",
+    "Status",
+    "TaskRun",
+    "User",
+    "UTCDateTime",
+    "WebSession",
+    "utcnow",
 ]

@@ -23,7 +23,14 @@ from tracker import audit, lifecycle
 from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError, TrackerError
 from tracker.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
 from tracker.models import (
-    AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Resolution, Source, Status, utcnow,
+    AuditEntry,
+    Forecast,
+    ForecastTag,
+    ProbabilityUpdate,
+    Resolution,
+    Source,
+    Status,
+    utcnow,
 )
 from tracker.scale import EstimativeScale
 
@@ -55,7 +62,9 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
     owner: dict[str, tuple[Path, int]] = {}
     expanded = expand_paths(paths)
     if not expanded:
-        raise ForecastImportError([ForecastFileError(", ".join(map(str, paths)) or ".", "no forecast files found")])
+        raise ForecastImportError(
+            [ForecastFileError(", ".join(map(str, paths)) or ".", "no forecast files found")]
+        )
     for path in expanded:
         loaded, file_problems = load_forecast_file(path, scale)
         problems += file_problems
@@ -64,15 +73,24 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
         for parsed in loaded.forecasts:
             first = owner.setdefault(parsed.spec.id, (path, parsed.line))
             if first != (path, parsed.line):
-                problems.append(ForecastFileError(path, f"duplicate id (already used in {first[0]}:{first[1]})",
-                                                  line=parsed.line, forecast_id=parsed.spec.id, field="id"))
+                problems.append(
+                    ForecastFileError(
+                        path,
+                        f"duplicate id (already used in {first[0]}:{first[1]})",
+                        line=parsed.line,
+                        forecast_id=parsed.spec.id,
+                        field="id",
+                    )
+                )
         files.append(loaded)
     if problems:
         raise ForecastImportError(problems)
     return files
 
 
-def import_files(session: Session, files: Sequence[ForecastFile], *, today: date, actor: str) -> ImportReport:
+def import_files(
+    session: Session, files: Sequence[ForecastFile], *, today: date, actor: str
+) -> ImportReport:
     """Write validated files in the caller's transaction (see :func:`load_files`)."""
     _refuse_foreign_ids(session, files)
     report = ImportReport(files=len(files))
@@ -89,21 +107,34 @@ def _refuse_foreign_ids(session: Session, files: Sequence[ForecastFile]) -> None
     problems = []
     for forecast_file in files:
         ids = [p.spec.id for p in forecast_file.forecasts]
-        rows = session.exec(select(Forecast.id, Source.key).join(Source).where(Forecast.id.in_(ids))).all()
+        rows = session.exec(
+            select(Forecast.id, Source.key).join(Source).where(Forecast.id.in_(ids))
+        ).all()
         for forecast_id, key in rows:
             if key != forecast_file.key:
                 line = next(p.line for p in forecast_file.forecasts if p.spec.id == forecast_id)
-                problems.append(ForecastFileError(
-                    forecast_file.path, f"this id already belongs to source {key!r}; choose another id",
-                    line=line, forecast_id=forecast_id, field="id"))
+                problems.append(
+                    ForecastFileError(
+                        forecast_file.path,
+                        f"this id already belongs to source {key!r}; choose another id",
+                        line=line,
+                        forecast_id=forecast_id,
+                        field="id",
+                    )
+                )
     if problems:
         raise ForecastImportError(problems)
 
 
 def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) -> Source:
     spec = forecast_file.source
-    values = {"title": spec.title, "author": spec.author, "publisher": spec.publisher,
-              "url": spec.url, "published": spec.published}
+    values = {
+        "title": spec.title,
+        "author": spec.author,
+        "publisher": spec.publisher,
+        "url": spec.url,
+        "published": spec.published,
+    }
     source = session.exec(select(Source).where(Source.key == forecast_file.key)).first()
     if source is None:
         source = Source(key=forecast_file.key, **values)
@@ -115,8 +146,14 @@ def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) ->
     if changed:
         for key, value in changed.items():
             setattr(source, key, value)
-        audit.record(session, actor=actor, action="update", entity="source", entity_id=source.key,
-                     detail={"fields": sorted(changed)})
+        audit.record(
+            session,
+            actor=actor,
+            action="update",
+            entity="source",
+            entity_id=source.key,
+            detail={"fields": sorted(changed)},
+        )
     return source
 
 
@@ -153,7 +190,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def _upsert_forecast(
-    session: Session, source: Source, parsed: ParsedForecast, *, today: date, actor: str, report: ImportReport
+    session: Session,
+    source: Source,
+    parsed: ParsedForecast,
+    *,
+    today: date,
+    actor: str,
+    report: ImportReport,
 ) -> None:
     values = _forecast_values(parsed, source)
     forecast = session.get(Forecast, parsed.spec.id)
@@ -161,12 +204,25 @@ def _upsert_forecast(
         forecast = Forecast(id=parsed.spec.id, probability=parsed.probability, **values)
         session.add(forecast)
         session.flush()
-        session.add(ProbabilityUpdate(forecast_id=forecast.id, as_of=parsed.spec.opens,
-                                      probability=parsed.probability, estimate=parsed.spec.estimate,
-                                      note="initial"))
+        session.add(
+            ProbabilityUpdate(
+                forecast_id=forecast.id,
+                as_of=parsed.spec.opens,
+                probability=parsed.probability,
+                estimate=parsed.spec.estimate,
+                note="initial",
+            )
+        )
         _set_tags(session, forecast.id, parsed.spec.tags)
-        audit.record(session, actor=actor, action="create", entity="forecast", entity_id=forecast.id,
-                     to_status=forecast.status, detail={"probability": parsed.probability})
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="forecast",
+            entity_id=forecast.id,
+            to_status=forecast.status,
+            detail={"probability": parsed.probability},
+        )
         report.created.append(forecast.id)
         return
     changed = sorted(k for k, v in values.items() if getattr(forecast, k) != v)
@@ -182,8 +238,14 @@ def _upsert_forecast(
         report.unchanged.append(forecast.id)
         return
     forecast.updated_at = utcnow()
-    audit.record(session, actor=actor, action="update", entity="forecast", entity_id=forecast.id,
-                 detail={"fields": changed})
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="forecast",
+        entity_id=forecast.id,
+        detail={"fields": changed},
+    )
     if forecast.status == Status.CLOSED.value and forecast.closes >= today:
         lifecycle.extend(session, forecast, actor=actor)
     report.updated.append(forecast.id)
@@ -192,16 +254,31 @@ def _upsert_forecast(
 def _record_probability_change(
     session: Session, forecast: Forecast, parsed: ParsedForecast, *, today: date, actor: str
 ) -> None:
-    session.add(ProbabilityUpdate(forecast_id=forecast.id, as_of=max(today, forecast.opens),
-                                  probability=parsed.probability, estimate=parsed.spec.estimate))
-    audit.record(session, actor=actor, action="probability", entity="forecast", entity_id=forecast.id,
-                 detail={"from": forecast.probability, "to": parsed.probability})
+    session.add(
+        ProbabilityUpdate(
+            forecast_id=forecast.id,
+            as_of=max(today, forecast.opens),
+            probability=parsed.probability,
+            estimate=parsed.spec.estimate,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="probability",
+        entity="forecast",
+        entity_id=forecast.id,
+        detail={"from": forecast.probability, "to": parsed.probability},
+    )
     forecast.probability = parsed.probability
 
 
 def _set_tags(session: Session, forecast_id: str, tags: list[str]) -> bool:
     """Make the forecast's tags exactly ``tags``; True when something changed."""
-    current = {t.tag: t for t in session.exec(select(ForecastTag).where(ForecastTag.forecast_id == forecast_id))}
+    current = {
+        t.tag: t
+        for t in session.exec(select(ForecastTag).where(ForecastTag.forecast_id == forecast_id))
+    }
     wanted = set(tags)
     for tag in current.keys() - wanted:
         session.delete(current[tag])
@@ -273,14 +350,23 @@ class ForecastFilter:
 
     def apply(self, query: Any) -> Any:
         if self.text:
-            query = query.where(or_(Forecast.id.icontains(self.text, autoescape=True),
-                                    Forecast.question.icontains(self.text, autoescape=True),
-                                    Forecast.quote.icontains(self.text, autoescape=True)))
+            query = query.where(
+                or_(
+                    Forecast.id.icontains(self.text, autoescape=True),
+                    Forecast.question.icontains(self.text, autoescape=True),
+                    Forecast.quote.icontains(self.text, autoescape=True),
+                )
+            )
         if self.status:
             query = query.where(Forecast.status == self.status)
         if self.tag:
-            query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id)
-                                                .where(ForecastTag.tag == self.tag.strip().lower())))
+            query = query.where(
+                Forecast.id.in_(
+                    select(ForecastTag.forecast_id).where(
+                        ForecastTag.tag == self.tag.strip().lower()
+                    )
+                )
+            )
         if self.author:
             query = query.where(Source.author.icontains(self.author, autoescape=True))
         if self.source:
@@ -310,7 +396,8 @@ def list_forecasts(
 ) -> list[ForecastRow]:
     """Forecasts matching every filter given (author: case-insensitive substring), soonest close first."""
     query = ForecastFilter(status=status, tag=tag, author=author, source=source).apply(
-        select(Forecast, Source).join(Source))
+        select(Forecast, Source).join(Source)
+    )
     return _rows(session, session.exec(query.order_by(Forecast.closes, Forecast.id)).all())
 
 
@@ -325,10 +412,14 @@ def search_forecasts(
     """One page of the matching forecasts; filtering, ordering and paging all happen in SQL."""
     if page < 1 or per_page < 1:
         raise TrackerError(f"page and per_page start at 1 (got page={page}, per_page={per_page})")
-    total = session.exec(where.apply(select(func.count(Forecast.id)).select_from(Forecast).join(Source))).one()
+    total = session.exec(
+        where.apply(select(func.count(Forecast.id)).select_from(Forecast).join(Source))
+    ).one()
     query = where.apply(select(Forecast, Source).join(Source))
     query = query.order_by(*_ORDER[sort], Forecast.id).offset((page - 1) * per_page).limit(per_page)
-    return ForecastPage(rows=_rows(session, session.exec(query).all()), total=total, page=page, per_page=per_page)
+    return ForecastPage(
+        rows=_rows(session, session.exec(query).all()), total=total, page=page, per_page=per_page
+    )
 
 
 @dataclass
@@ -346,16 +437,29 @@ def filter_choices(session: Session) -> FilterChoices:
         statuses=[s.value for s in Status],
         tags=list(session.exec(select(ForecastTag.tag).distinct().order_by(ForecastTag.tag))),
         authors=list(session.exec(select(Source.author).distinct().order_by(Source.author))),
-        sources=[(k, t) for k, t in session.exec(select(Source.key, Source.title).order_by(Source.key))],
+        sources=[
+            (k, t) for k, t in session.exec(select(Source.key, Source.title).order_by(Source.key))
+        ],
     )
 
 
 def _rows(session: Session, pairs: Sequence[tuple[Forecast, Source]]) -> list[ForecastRow]:
     tags = _tags_of(session, [f.id for f, _ in pairs])
     return [
-        ForecastRow(id=f.id, status=f.status, outcome=f.outcome, probability=f.probability, estimate=f.estimate,
-                    vague=f.vague, opens=f.opens, closes=f.closes, tags=tags.get(f.id, []), author=s.author,
-                    source=s.key, question=f.question)
+        ForecastRow(
+            id=f.id,
+            status=f.status,
+            outcome=f.outcome,
+            probability=f.probability,
+            estimate=f.estimate,
+            vague=f.vague,
+            opens=f.opens,
+            closes=f.closes,
+            tags=tags.get(f.id, []),
+            author=s.author,
+            source=s.key,
+            question=f.question,
+        )
         for f, s in pairs
     ]
 
@@ -364,7 +468,11 @@ def _tags_of(session: Session, forecast_ids: list[str]) -> dict[str, list[str]]:
     tags: dict[str, list[str]] = {}
     if not forecast_ids:
         return tags
-    rows = session.exec(select(ForecastTag).where(ForecastTag.forecast_id.in_(forecast_ids)).order_by(ForecastTag.tag))
+    rows = session.exec(
+        select(ForecastTag)
+        .where(ForecastTag.forecast_id.in_(forecast_ids))
+        .order_by(ForecastTag.tag)
+    )
     for row in rows:
         tags.setdefault(row.forecast_id, []).append(row.tag)
     return tags
@@ -393,10 +501,25 @@ def forecast_detail(session: Session, forecast_id: str) -> ForecastDetail:
         forecast=forecast,
         source=session.get(Source, forecast.source_id),
         tags=_tags_of(session, [forecast_id]).get(forecast_id, []),
-        updates=list(session.exec(select(ProbabilityUpdate).where(ProbabilityUpdate.forecast_id == forecast_id)
-                                  .order_by(ProbabilityUpdate.as_of, ProbabilityUpdate.id))),
-        resolutions=list(session.exec(select(Resolution).where(Resolution.forecast_id == forecast_id)
-                                      .order_by(Resolution.id))),
-        audit=list(session.exec(select(AuditEntry).where(AuditEntry.entity_id == forecast_id,
-                                                         AuditEntry.entity == "forecast").order_by(AuditEntry.id))),
+        updates=list(
+            session.exec(
+                select(ProbabilityUpdate)
+                .where(ProbabilityUpdate.forecast_id == forecast_id)
+                .order_by(ProbabilityUpdate.as_of, ProbabilityUpdate.id)
+            )
+        ),
+        resolutions=list(
+            session.exec(
+                select(Resolution)
+                .where(Resolution.forecast_id == forecast_id)
+                .order_by(Resolution.id)
+            )
+        ),
+        audit=list(
+            session.exec(
+                select(AuditEntry)
+                .where(AuditEntry.entity_id == forecast_id, AuditEntry.entity == "forecast")
+                .order_by(AuditEntry.id)
+            )
+        ),
     )

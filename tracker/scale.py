@@ -61,7 +61,9 @@ class ScaleEntry:
 
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032`\u00b4", "'"))
 _DASHES = re.compile("[-\u2010-\u2015\u2212\ufe58\ufe63]+")
-_EDGE_CHARS = string.punctuation + string.whitespace + "\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2026"
+_EDGE_CHARS = (
+    string.punctuation + string.whitespace + "\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2026"
+)
 
 # (suffix, replacement) pairs tried on one word at a time, in this order.
 _INFLECTIONS = (
@@ -173,7 +175,9 @@ class EstimativeScale:
     def merged_with(self, other: EstimativeScale) -> EstimativeScale:
         """Our rows with ``other``'s on top: a row of the same scale and term replaces ours
         (in place), any other row is added."""
-        merged = {name: {normalize_term(e.term): e for e in rows} for name, rows in self._rows.items()}
+        merged = {
+            name: {normalize_term(e.term): e for e in rows} for name, rows in self._rows.items()
+        }
         for entry in other.entries():
             merged.setdefault(entry.scale, {})[normalize_term(entry.term)] = entry
         return EstimativeScale(e for rows in merged.values() for e in rows.values())
@@ -184,7 +188,9 @@ class EstimativeScale:
     def scale_names(self) -> list[str]:
         """Scale names in search order: the default, the fixed fallbacks, then any others."""
         fixed = [DEFAULT_SCALE, *FALLBACK_ORDER]
-        return [n for n in fixed if n in self._rows] + sorted(n for n in self._rows if n not in fixed)
+        return [n for n in fixed if n in self._rows] + sorted(
+            n for n in self._rows if n not in fixed
+        )
 
     def entries(self, scale: str | None = None) -> list[ScaleEntry]:
         """Every row (scales in search order, rows in file order), or one scale's rows."""
@@ -264,12 +270,16 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def _parse_document(data: Any, origin: str) -> list[ScaleEntry]:
     if data is None:
-        raise ConfigError(f"{origin}: the file is empty; expected a 'scales:' mapping at the top level")
+        raise ConfigError(
+            f"{origin}: the file is empty; expected a 'scales:' mapping at the top level"
+        )
     if not isinstance(data, dict) or not isinstance(data.get("scales"), dict):
         raise ConfigError(f"{origin}: expected a mapping with a 'scales:' mapping at the top level")
     extra = sorted(map(str, set(data) - {"version", "scales"}))
     if extra:
-        raise ConfigError(f"{origin}: unknown top-level key(s) {', '.join(extra)}; expected 'version', 'scales'")
+        raise ConfigError(
+            f"{origin}: unknown top-level key(s) {', '.join(extra)}; expected 'version', 'scales'"
+        )
     entries: list[ScaleEntry] = []
     for name, body in data["scales"].items():
         entries.extend(_parse_scale(str(name), body, origin))
@@ -302,7 +312,9 @@ def _where(origin: str, scale: str, number: int, term: object = None) -> str:
 def _parse_row(row: Any, scale: str, number: int, origin: str) -> ScaleEntry:
     where = _where(origin, scale, number, row.get("term") if isinstance(row, dict) else None)
     if not isinstance(row, dict):
-        raise ConfigError(f"{where}: a row must be a mapping with the fields {', '.join(_REQUIRED_FIELDS)}")
+        raise ConfigError(
+            f"{where}: a row must be a mapping with the fields {', '.join(_REQUIRED_FIELDS)}"
+        )
     _check_field_names(row, scale, where)
     check = _FieldChecker(row, where)
     entry = ScaleEntry(
@@ -333,7 +345,9 @@ def _check_field_names(row: dict, scale: str, where: str) -> None:
 
 def _check_consistency(entry: ScaleEntry, where: str) -> None:
     if entry.probability is None and not entry.vague:
-        raise ConfigError(f"{where}, field 'probability': null is allowed only for a vague term (vague: true)")
+        raise ConfigError(
+            f"{where}, field 'probability': null is allowed only for a vague term (vague: true)"
+        )
     if (entry.low is None) != (entry.high is None):
         raise ConfigError(f"{where}, field 'low'/'high': give both ends of the range or neither")
     if entry.low is None or entry.high is None:
@@ -367,7 +381,9 @@ class _FieldChecker:
 
     def text_list(self, name: str) -> tuple[str, ...]:
         value = self.row.get(name) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) and normalize_term(v) for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and normalize_term(v) for v in value
+        ):
             raise self.fail(name, f"expected a list of non-empty strings, got {value!r}")
         return tuple(value)
 
@@ -378,7 +394,9 @@ class _FieldChecker:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(name, f"expected a number between 0 and 1, got {value!r}")
         if not 0 <= value <= 1:
-            hint = f" (a fraction: write {value / 100:g}, not {value!r})" if 1 < value <= 100 else ""
+            hint = (
+                f" (a fraction: write {value / 100:g}, not {value!r})" if 1 < value <= 100 else ""
+            )
             raise self.fail(name, f"{value!r} is outside [0, 1]{hint}")
         return float(value)
 
@@ -402,7 +420,11 @@ def scale_table_rows(
 
 def _table_row(entry: ScaleEntry, with_aliases: bool) -> tuple[str, ...]:
     probability = "no number" if entry.probability is None else _percent(entry.probability)
-    span = "" if entry.low is None or entry.high is None else f"{_percent(entry.low)}-{_percent(entry.high)}"
+    span = (
+        ""
+        if entry.low is None or entry.high is None
+        else f"{_percent(entry.low)}-{_percent(entry.high)}"
+    )
     row = (entry.scale, entry.term, probability, span, "yes" if entry.vague else "", entry.source)
     return row + (", ".join(entry.aliases),) if with_aliases else row
 

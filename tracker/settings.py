@@ -114,7 +114,9 @@ def parse_interval(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not an interval; write it like 15m, 2h, 1d or 90s")
     seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
     if seconds < 60:
-        raise ValueError(f"{text!r} is shorter than one minute; feeds are polled at most once a minute")
+        raise ValueError(
+            f"{text!r} is shorter than one minute; feeds are polled at most once a minute"
+        )
     return timedelta(seconds=seconds)
 
 

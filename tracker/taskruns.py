@@ -28,8 +28,13 @@ def recorded_run(engine: Engine, name: str) -> Iterator[dict]:
     try:
         yield info
     except BaseException as exc:
-        _update(engine, name, last_finished=utcnow(), last_status="failed",
-                last_detail=f"{exc.__class__.__name__}: {exc}"[:500])
+        _update(
+            engine,
+            name,
+            last_finished=utcnow(),
+            last_status="failed",
+            last_detail=f"{exc.__class__.__name__}: {exc}"[:500],
+        )
         raise
     _update(engine, name, last_finished=utcnow(), last_status="ok", last_detail=info["detail"])
 

@@ -43,15 +43,21 @@ def _filesystem_options(settings: Settings) -> dict:
     folders = broker_folders(settings)
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
-    return {"data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
-            "control_folder": str(folders["control"]), "store_processed": False,
-            "polling_interval": FILE_BROKER_POLL_S}
+    return {
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "control_folder": str(folders["control"]),
+        "store_processed": False,
+        "polling_interval": FILE_BROKER_POLL_S,
+    }
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
     """A Celery app for ``settings`` with the tracker's tasks registered on it."""
     settings = settings or Settings()
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request is noise for operators
+    logging.getLogger("httpx").setLevel(
+        logging.WARNING
+    )  # one INFO line per request is noise for operators
     queue = settings.namespace
     app = Celery("tracker", broker=settings.resolved_broker_url(), set_as_current=False)
     app.conf.update(
@@ -65,18 +71,26 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_send_task_events=False,
         beat_schedule={
-            "poll-due-feeds": {"task": "tracker.poll_due_feeds", "schedule": BEAT_INTERVAL_S,
-                               "options": {"queue": queue, "expires": BEAT_INTERVAL_S}},
-            "check-deadlines": {"task": "tracker.check_deadlines", "schedule": DEADLINE_CHECK,
-                                "options": {"queue": queue}},
+            "poll-due-feeds": {
+                "task": "tracker.poll_due_feeds",
+                "schedule": BEAT_INTERVAL_S,
+                "options": {"queue": queue, "expires": BEAT_INTERVAL_S},
+            },
+            "check-deadlines": {
+                "task": "tracker.check_deadlines",
+                "schedule": DEADLINE_CHECK,
+                "options": {"queue": queue},
+            },
         },
         timezone="UTC",
         result_expires=None,  # no result backend, so no backend_cleanup beat entry
     )
     if settings.broker_is_redis():
         app.conf.update(
-            broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S,
-                                      "global_keyprefix": f"{settings.namespace}:"},
+            broker_transport_options={
+                "visibility_timeout": VISIBILITY_TIMEOUT_S,
+                "global_keyprefix": f"{settings.namespace}:",
+            },
             beat_scheduler="redbeat.RedBeatScheduler",
             redbeat_redis_url=settings.resolved_broker_url(),
             redbeat_key_prefix=f"{settings.namespace}:redbeat:",
@@ -103,7 +117,9 @@ def queue_depth(app: Celery) -> int | None:
     settings: Settings = app.tracker_settings  # type: ignore[attr-defined]
     if not settings.broker_is_redis():
         folder = broker_folders(settings)["queue"]
-        return sum(1 for path in folder.glob(f"*.{settings.namespace}.msg")) if folder.exists() else 0
+        return (
+            sum(1 for path in folder.glob(f"*.{settings.namespace}.msg")) if folder.exists() else 0
+        )
     import redis
 
     client = redis.Redis.from_url(settings.resolved_broker_url(), socket_connect_timeout=2)

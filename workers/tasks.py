@@ -36,7 +36,14 @@ from tracker import db, resolution
 from tracker.db import session_scope
 from tracker.errors import StorageError
 from tracker.ingest import (
-    FetchLimits, HostBusyError, LocalHostLimiter, Poller, RedisHostLimiter, due_feed_ids, make_fetcher, new_articles,
+    FetchLimits,
+    HostBusyError,
+    LocalHostLimiter,
+    Poller,
+    RedisHostLimiter,
+    due_feed_ids,
+    make_fetcher,
+    new_articles,
 )
 from tracker.models import utcnow
 from tracker.settings import Settings
@@ -64,7 +71,9 @@ class WorkerState:
             if self._poller is None or self._pid != os.getpid():  # fresh after a fork
                 self._pid = os.getpid()
                 engine = db.engine_for(self.settings)
-                fetcher = make_fetcher(self.settings, limits=self.limits, host_limiter=self._host_limiter())
+                fetcher = make_fetcher(
+                    self.settings, limits=self.limits, host_limiter=self._host_limiter()
+                )
                 self._poller = Poller(engine, fetcher)
             return self._poller
 
@@ -81,8 +90,13 @@ class WorkerState:
         if not self.settings.broker_is_redis():
             return LocalHostLimiter(self.limits.per_host)
         client = redis.Redis.from_url(self.settings.resolved_broker_url(), socket_timeout=10)
-        return RedisHostLimiter(client, self.settings.namespace, self.limits.per_host,
-                                ttl=self.limits.total_timeout + 30, wait=self.limits.host_wait)
+        return RedisHostLimiter(
+            client,
+            self.settings.namespace,
+            self.limits.per_host,
+            ttl=self.limits.total_timeout + 30,
+            wait=self.limits.host_wait,
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -96,9 +110,18 @@ def register_tasks(app: Celery) -> None:
     state = WorkerState(settings)
     app.tracker_state = state  # type: ignore[attr-defined]
 
-    @app.task(name="tracker.poll_due_feeds", shared=False, acks_late=True, soft_time_limit=50, time_limit=60,
-              autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=30, retry_jitter=True,
-              max_retries=3)
+    @app.task(
+        name="tracker.poll_due_feeds",
+        shared=False,
+        acks_late=True,
+        soft_time_limit=50,
+        time_limit=60,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=2,
+        retry_backoff_max=30,
+        retry_jitter=True,
+        max_retries=3,
+    )
     def poll_due_feeds() -> int:
         engine = db.engine_for(settings)
         with recorded_run(engine, "poll_due_feeds") as run:
@@ -109,15 +132,35 @@ def register_tasks(app: Celery) -> None:
             run["detail"] = f"{len(feed_ids)} feed(s) due, poll tasks queued"
         return len(feed_ids)
 
-    @app.task(name="tracker.poll_feed", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
-              retry_backoff_max=300, retry_jitter=True, max_retries=8)
+    @app.task(
+        name="tracker.poll_feed",
+        shared=False,
+        acks_late=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=5,
+        retry_backoff_max=300,
+        retry_jitter=True,
+        max_retries=8,
+    )
     def poll_feed(feed_id: int, force: bool = False) -> dict:
         result = state.poller().poll_feed(feed_id, force=force)
-        return {"feed_id": feed_id, "outcome": result.outcome.value, "new": len(result.new_article_ids),
-                "error_kind": result.error_kind}
+        return {
+            "feed_id": feed_id,
+            "outcome": result.outcome.value,
+            "new": len(result.new_article_ids),
+            "error_kind": result.error_kind,
+        }
 
-    @app.task(name="tracker.match_articles", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
-              retry_backoff=2, retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    @app.task(
+        name="tracker.match_articles",
+        shared=False,
+        acks_late=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=2,
+        retry_backoff_max=60,
+        retry_jitter=True,
+        max_retries=8,
+    )
     def match_articles(article_ids: list[int]) -> dict:
         engine = db.engine_for(settings)
         with recorded_run(engine, "match_articles") as run:
@@ -125,9 +168,18 @@ def register_tasks(app: Celery) -> None:
             run["detail"] = report.summary()
         return report.to_json()
 
-    @app.task(name="tracker.check_deadlines", shared=False, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
-              retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=5,
-              soft_time_limit=DEADLINE_SOFT_LIMIT_S, time_limit=DEADLINE_SOFT_LIMIT_S + 60)
+    @app.task(
+        name="tracker.check_deadlines",
+        shared=False,
+        acks_late=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=5,
+        retry_backoff_max=300,
+        retry_jitter=True,
+        max_retries=5,
+        soft_time_limit=DEADLINE_SOFT_LIMIT_S,
+        time_limit=DEADLINE_SOFT_LIMIT_S + 60,
+    )
     def check_deadlines(as_of: str | None = None) -> dict:
         engine = db.engine_for(settings)
         day = date.fromisoformat(as_of) if as_of else utcnow().date()
@@ -135,9 +187,15 @@ def register_tasks(app: Celery) -> None:
             caught_up = state.catch_up()
             with session_scope(engine) as session:
                 proposals = resolution.check_deadlines(session, day)
-            run["detail"] = (f"as of {day}: {len(proposals)} proposal(s) made; caught up on "
-                             f"{caught_up.articles} unmatched article(s)")
-        return {"as_of": day.isoformat(), "proposals": len(proposals), "caught_up": caught_up.articles}
+            run["detail"] = (
+                f"as of {day}: {len(proposals)} proposal(s) made; caught up on "
+                f"{caught_up.articles} unmatched article(s)"
+            )
+        return {
+            "as_of": day.isoformat(),
+            "proposals": len(proposals),
+            "caught_up": caught_up.articles,
+        }
 
     running: list[object] = []  # the WorkController of this app's worker, once it has started
 
@@ -149,7 +207,9 @@ def register_tasks(app: Celery) -> None:
             new_articles.disconnect(hand_off)
             return
         for start in range(0, len(article_ids), resolution.BATCH):
-            match_articles.apply_async((article_ids[start:start + resolution.BATCH],), queue=settings.namespace)
+            match_articles.apply_async(
+                (article_ids[start : start + resolution.BATCH],), queue=settings.namespace
+            )
 
     app.tracker_hand_off = hand_off  # type: ignore[attr-defined]
 
@@ -168,4 +228,3 @@ def register_tasks(app: Celery) -> None:
     worker_init.connect(_connect, weak=False)
     worker_process_shutdown.connect(_close, weak=False)
     worker_shutdown.connect(_close, weak=False)
-

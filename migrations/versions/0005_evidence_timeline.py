@@ -13,19 +13,21 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('evidence', schema=None) as batch_op:
-        batch_op.create_index('ix_evidence_timeline', ['forecast_id', 'negated', 'published_at', 'id'], unique=False)
-        batch_op.drop_index(batch_op.f('ix_evidence_forecast_id'))
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_evidence_timeline", ["forecast_id", "negated", "published_at", "id"], unique=False
+        )
+        batch_op.drop_index(batch_op.f("ix_evidence_forecast_id"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('evidence', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_evidence_forecast_id'), ['forecast_id'], unique=False)
-        batch_op.drop_index('ix_evidence_timeline')
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evidence_forecast_id"), ["forecast_id"], unique=False)
+        batch_op.drop_index("ix_evidence_timeline")

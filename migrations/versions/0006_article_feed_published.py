@@ -16,21 +16,23 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.create_index('ix_article_feed_published', ['feed_id', 'published_at'], unique=False)
-        batch_op.drop_index(batch_op.f('ix_article_published_at'))
-        batch_op.drop_index(batch_op.f('ix_article_feed_id'))
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_article_feed_published", ["feed_id", "published_at"], unique=False
+        )
+        batch_op.drop_index(batch_op.f("ix_article_published_at"))
+        batch_op.drop_index(batch_op.f("ix_article_feed_id"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_article_feed_id'), ['feed_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_article_published_at'), ['published_at'], unique=False)
-        batch_op.drop_index('ix_article_feed_published')
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_article_feed_id"), ["feed_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_article_published_at"), ["published_at"], unique=False)
+        batch_op.drop_index("ix_article_feed_published")

@@ -14,6 +14,7 @@ from typing import Any
 def _load_app() -> Any:
     """The Typer app with every command group registered."""
     from tracker.cli._app import app
+
     # Registered in this order, which is the order of `tracker --help`.
     from tracker.cli import forecasts as _forecasts  # noqa: F401
     from tracker.cli import scoring as _scoring  # noqa: F401

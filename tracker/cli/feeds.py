@@ -66,17 +66,23 @@ def _feed_json(feed: Feed) -> dict:
 
 # --- tracker feeds ------------------------------------------------------------------------
 
+
 @feeds_app.command("add")
 def feeds_add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="the feed's URL (RSS, Atom or JSON Feed)")],
-    interval: Annotated[Optional[str], typer.Option(help="poll interval, e.g. 15m, 1h (default: TRACKER_POLL_INTERVAL)")] = None,
+    interval: Annotated[
+        Optional[str],
+        typer.Option(help="poll interval, e.g. 15m, 1h (default: TRACKER_POLL_INTERVAL)"),
+    ] = None,
     title: Annotated[Optional[str], typer.Option(help="a title (default: the feed's own)")] = None,
 ) -> None:
     """Add a feed; it is polled at the next beat (or by `tracker poll`)."""
     st = state(ctx)
     with session_scope(st.ready_engine()) as session:
-        feed = ingest.add_feed(session, url, interval=_interval(interval) or st.settings.poll_interval, title=title)
+        feed = ingest.add_feed(
+            session, url, interval=_interval(interval) or st.settings.poll_interval, title=title
+        )
         feed_id = feed.id
     console.print(f"Added feed {feed_id}: {url}", markup=False)
 
@@ -84,22 +90,47 @@ def feeds_add(
 @feeds_app.command("list")
 def feeds_list(
     ctx: typer.Context,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.table,
 ) -> None:
     """List feeds, failing ones first (error kind and since when)."""
     with session_scope(state(ctx).ready_engine()) as session:
         feeds = ingest.list_feeds(session)
         counts = ingest.article_counts(session)
     if format is OutputFormat.json:
-        print(json.dumps([{**_feed_json(f), "articles": counts.get(f.id, 0)} for f in feeds], indent=2))
+        print(
+            json.dumps(
+                [{**_feed_json(f), "articles": counts.get(f.id, 0)} for f in feeds], indent=2
+            )
+        )
         return
-    table = Table("id", "state", "url", "title", "every", "next check", "last ok", "articles", "last error",
-                  title=f"{len(feeds)} feed(s)")
+    table = Table(
+        "id",
+        "state",
+        "url",
+        "title",
+        "every",
+        "next check",
+        "last ok",
+        "articles",
+        "last error",
+        title=f"{len(feeds)} feed(s)",
+    )
     for f in feeds:
         style = "red" if f.consecutive_failures else ("dim" if f.disabled_at else None)
-        table.add_row(str(f.id), _feed_state(f), f.url, f.title or "", _every(f.interval_s),
-                      "-" if f.disabled_at else _when(f.next_check_at), _when(f.last_success_at),
-                      str(counts.get(f.id, 0)), f.last_error or "", style=style)
+        table.add_row(
+            str(f.id),
+            _feed_state(f),
+            f.url,
+            f.title or "",
+            _every(f.interval_s),
+            "-" if f.disabled_at else _when(f.next_check_at),
+            _when(f.last_success_at),
+            str(counts.get(f.id, 0)),
+            f.last_error or "",
+            style=style,
+        )
     console.print(table)
 
 
@@ -122,7 +153,9 @@ def feeds_remove(ctx: typer.Context, feed_id: Annotated[int, typer.Argument(meta
 def feeds_disable(
     ctx: typer.Context,
     feed_id: Annotated[int, typer.Argument(metavar="ID")],
-    reason: Annotated[str, typer.Option(help="why (shown in `tracker feeds list`)")] = "disabled by the operator",
+    reason: Annotated[
+        str, typer.Option(help="why (shown in `tracker feeds list`)")
+    ] = "disabled by the operator",
 ) -> None:
     """Stop polling a feed (until `tracker feeds enable`)."""
     with session_scope(state(ctx).ready_engine()) as session:
@@ -151,16 +184,21 @@ def feeds_import_opml(
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
     with session_scope(st.ready_engine()) as session:
-        added, present = ingest.import_opml(session, data, str(path),
-                                            interval=_interval(interval) or st.settings.poll_interval)
+        added, present = ingest.import_opml(
+            session, data, str(path), interval=_interval(interval) or st.settings.poll_interval
+        )
         count = len(added)
-    console.print(f"Imported {count} new feed(s) from {path}; {len(present)} already present.", markup=False)
+    console.print(
+        f"Imported {count} new feed(s) from {path}; {len(present)} already present.", markup=False
+    )
 
 
 @feeds_app.command("export-opml")
 def feeds_export_opml(
     ctx: typer.Context,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file (default: stdout)")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="write to this file (default: stdout)")
+    ] = None,
 ) -> None:
     """Write every feed as OPML 2.0."""
     with session_scope(state(ctx).ready_engine()) as session:
@@ -174,11 +212,17 @@ def feeds_export_opml(
 
 # --- tracker poll -------------------------------------------------------------------------
 
+
 @app.command()
 def poll(
     ctx: typer.Context,
-    feed: Annotated[Optional[list[int]], typer.Option("--feed", help="poll this feed now, due or not; repeatable")] = None,
-    all_feeds: Annotated[bool, typer.Option("--all", help="poll every enabled feed now, due or not")] = False,
+    feed: Annotated[
+        Optional[list[int]],
+        typer.Option("--feed", help="poll this feed now, due or not; repeatable"),
+    ] = None,
+    all_feeds: Annotated[
+        bool, typer.Option("--all", help="poll every enabled feed now, due or not")
+    ] = False,
 ) -> None:
     """Poll the due feeds now, in this process (no worker needed), with a progress bar."""
     st = state(ctx)
@@ -195,8 +239,15 @@ def poll(
         return
     with ingest.make_fetcher(st.settings) as fetcher:
         poller = ingest.make_poller(st.settings, engine, fetcher=fetcher)
-        with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[new]} new"),
-                      TimeElapsedColumn(), console=console, transient=False) as progress:
+        with Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[new]} new"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
             task = progress.add_task("poll", total=len(feed_ids), new=0)
             new = 0
 
@@ -205,22 +256,31 @@ def poll(
                 new += len(result.new_article_ids)
                 progress.update(task, advance=1, new=new)
 
-            results = poller.poll_due(feed_ids=feed_ids, force=bool(feed or all_feeds),
-                                      concurrency=st.settings.worker_concurrency, progress=advance)
+            results = poller.poll_due(
+                feed_ids=feed_ids,
+                force=bool(feed or all_feeds),
+                concurrency=st.settings.worker_concurrency,
+                progress=advance,
+            )
     _print_poll_summary(results)
 
 
 def _print_poll_summary(results: list[ingest.PollResult]) -> None:
     outcomes = Counter(r.outcome.value for r in results)
     new = sum(len(r.new_article_ids) for r in results)
-    console.print(f"{len(results)} feed(s): {new} new article(s); "
-                  + ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items())))
+    console.print(
+        f"{len(results)} feed(s): {new} new article(s); "
+        + ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items()))
+    )
     for r in results:
         if r.error_kind:
-            error_console.print(f"  feed {r.feed_id} {r.error_kind}: {r.message}", markup=False, highlight=False)
+            error_console.print(
+                f"  feed {r.feed_id} {r.error_kind}: {r.message}", markup=False, highlight=False
+            )
 
 
 # --- tracker articles ---------------------------------------------------------------------
+
 
 def _print_articles(rows: list[Article], format: OutputFormat) -> None:
     if format is OutputFormat.json:
@@ -263,6 +323,7 @@ def articles_search(
 
 # --- tracker status -----------------------------------------------------------------------
 
+
 @app.command()
 def status(ctx: typer.Context) -> None:
     """Feeds due, failing feeds first, proposals waiting, the last run of each periodic task, queue depth."""
@@ -277,27 +338,44 @@ def status(ctx: typer.Context) -> None:
         waiting = resolution.counts_by_kind(session)
     failing = [f for f in feeds if f.consecutive_failures and not f.disabled_at]
     disabled = [f for f in feeds if f.disabled_at]
-    console.print(f"Feeds: {len(feeds)} ({due} due now, {len(failing)} failing, {len(disabled)} disabled)")
+    console.print(
+        f"Feeds: {len(feeds)} ({due} due now, {len(failing)} failing, {len(disabled)} disabled)"
+    )
     if failing or disabled:
         table = Table("id", "state", "url", "last error", title="Failing and disabled feeds")
         for f in failing + disabled:
-            table.add_row(str(f.id), _feed_state(f), f.url, f.last_error or "", style="red" if f in failing else "dim")
+            table.add_row(
+                str(f.id),
+                _feed_state(f),
+                f.url,
+                f.last_error or "",
+                style="red" if f in failing else "dim",
+            )
         console.print(table)
     console.print(f"Articles: {total} stored, {articles} not yet processed by the resolution stage")
     kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(waiting.items()))
-    console.print(f"Proposals waiting for review: {sum(waiting.values())}" + (f" ({kinds}); see `tracker review`"
-                                                                             if waiting else ""))
+    console.print(
+        f"Proposals waiting for review: {sum(waiting.values())}"
+        + (f" ({kinds}); see `tracker review`" if waiting else "")
+    )
     runs = all_runs(engine)
     table = Table("periodic task", "last run (UTC)", "status", "detail", title="Periodic tasks")
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for run in runs:
-        table.add_row(run.name, _short_when(run.last_started), run.last_status or "",
-                      run.last_detail or "")
-    console.print(table if runs else "Periodic tasks: none has run yet (is `tracker run` or `tracker beat` running?)")
+        table.add_row(
+            run.name, _short_when(run.last_started), run.last_status or "", run.last_detail or ""
+        )
+    console.print(
+        table
+        if runs
+        else "Periodic tasks: none has run yet (is `tracker run` or `tracker beat` running?)"
+    )
     depth = _queue_depth(st.settings)
     broker = "redis" if st.settings.broker_is_redis() else "embedded file broker"
-    console.print(f"Queue ({broker}, {st.settings.namespace!r}): "
-                  + (f"{depth} message(s) waiting" if depth is not None else "depth not measurable"))
+    console.print(
+        f"Queue ({broker}, {st.settings.namespace!r}): "
+        + (f"{depth} message(s) waiting" if depth is not None else "depth not measurable")
+    )
 
 
 def _article_total():  # noqa: ANN202 - a select
@@ -314,6 +392,7 @@ def _queue_depth(settings) -> int | None:  # noqa: ANN001
 
 
 # --- tracker run / worker / beat ----------------------------------------------------------
+
 
 def _tracker_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "tracker", *args]
@@ -335,21 +414,41 @@ def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> d
 @app.command()
 def run(
     ctx: typer.Context,
-    concurrency: Annotated[Optional[int], typer.Option(help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)")] = None,
-    host: Annotated[str, typer.Option(help="address of the web app (0.0.0.0: every interface)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port of the web app (0: any free port)")] = 8000,
-    no_web: Annotated[bool, typer.Option("--no-web", help="run only the worker and the beat")] = False,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option(help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)"),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="address of the web app (0.0.0.0: every interface)")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port of the web app (0: any free port)")
+    ] = 8000,
+    no_web: Annotated[
+        bool, typer.Option("--no-web", help="run only the worker and the beat")
+    ] = False,
 ) -> None:
     """Run everything on this machine: a worker, a beat and the web app (embedded file broker unless
     TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them cleanly."""
     st = state(ctx)
     db.upgrade(st.engine)
-    services = embedded_services(concurrency or st.settings.worker_concurrency, None if no_web else (host, port))
+    services = embedded_services(
+        concurrency or st.settings.worker_concurrency, None if no_web else (host, port)
+    )
     processes = {name: subprocess.Popen(argv) for name, argv in services.items()}
     _first_poll_now(st.settings)
-    web = "" if no_web else f"; web app on http://{host}:{port}/" if port else "; web app on a free port (see its log)"
-    console.print(f"Running {', '.join(f'{n} (pid {p.pid})' for n, p in processes.items())}; "
-                  f"broker {st.settings.resolved_broker_url()}{web}; Ctrl-C to stop.", markup=False)
+    web = (
+        ""
+        if no_web
+        else f"; web app on http://{host}:{port}/"
+        if port
+        else "; web app on a free port (see its log)"
+    )
+    console.print(
+        f"Running {', '.join(f'{n} (pid {p.pid})' for n, p in processes.items())}; "
+        f"broker {st.settings.resolved_broker_url()}{web}; Ctrl-C to stop.",
+        markup=False,
+    )
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -364,8 +463,10 @@ def run(
         failed = next((name for name, p in processes.items() if p.poll() is not None), None)
     _stop_all(processes)
     if failed:
-        error_console.print(f"Error: the {failed} process exited (status {processes[failed].returncode}); "
-                            "everything was stopped. See its output above.")
+        error_console.print(
+            f"Error: the {failed} process exited (status {processes[failed].returncode}); "
+            "everything was stopped. See its output above."
+        )
         raise typer.Exit(1)
     console.print("Stopped.")
 
@@ -399,7 +500,10 @@ _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 @app.command(context_settings=_PASSTHROUGH)
 def worker(
     ctx: typer.Context,
-    concurrency: Annotated[Optional[int], typer.Option(help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)")] = None,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option(help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)"),
+    ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
     """A Celery worker for the tracker's queue (extra arguments go to `celery worker`)."""
@@ -408,8 +512,18 @@ def worker(
     st = state(ctx)
     db.upgrade(st.engine)
     celery = make_celery(st.settings)
-    celery.worker_main(["worker", "--loglevel", loglevel, "--queues", st.settings.namespace,
-                        "--concurrency", str(concurrency or st.settings.worker_concurrency), *ctx.args])
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel",
+            loglevel,
+            "--queues",
+            st.settings.namespace,
+            "--concurrency",
+            str(concurrency or st.settings.worker_concurrency),
+            *ctx.args,
+        ]
+    )
 
 
 @app.command(context_settings=_PASSTHROUGH)

@@ -49,30 +49,66 @@ def import_(
 @forecasts_app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[Optional[Status], typer.Option(help="only forecasts with this status")] = None,
+    status: Annotated[
+        Optional[Status], typer.Option(help="only forecasts with this status")
+    ] = None,
     tag: Annotated[Optional[str], typer.Option(help="only forecasts with this tag")] = None,
     author: Annotated[Optional[str], typer.Option(help="author name, or part of it")] = None,
-    source: Annotated[Optional[str], typer.Option(help="source key (the forecast file's name)")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = OutputFormat.table,
+    source: Annotated[
+        Optional[str], typer.Option(help="source key (the forecast file's name)")
+    ] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.table,
 ) -> None:
     """List forecasts, soonest close date first."""
     with session_scope(state(ctx).ready_engine()) as session:
         lifecycle.close_expired(session, today())
-        rows = registry.list_forecasts(session, status=status.value if status else None, tag=tag,
-                                       author=author, source=source)
+        rows = registry.list_forecasts(
+            session, status=status.value if status else None, tag=tag, author=author, source=source
+        )
         found = resolution.summaries(session, [row.id for row in rows])
     if format is OutputFormat.json:
-        print(json.dumps([{**row.to_json(), "proposal": found[row.id].proposal_json(),
-                           "evidence": found[row.id].evidence, "evidence_negated": found[row.id].evidence_negated}
-                          for row in rows], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        **row.to_json(),
+                        "proposal": found[row.id].proposal_json(),
+                        "evidence": found[row.id].evidence,
+                        "evidence_negated": found[row.id].evidence_negated,
+                    }
+                    for row in rows
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
-    table = Table("id", "status", "p", "estimate", "closes", "tags", "proposal", "question",
-                  title=f"{len(rows)} forecast(s)")
+    table = Table(
+        "id",
+        "status",
+        "p",
+        "estimate",
+        "closes",
+        "tags",
+        "proposal",
+        "question",
+        title=f"{len(rows)} forecast(s)",
+    )
     for row in rows:
         status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
         estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
-        table.add_row(row.id, status_text, f"{row.probability:.0%}", estimate, row.closes.isoformat(),
-                      ", ".join(row.tags), _proposal_text(found[row.id]), row.question)
+        table.add_row(
+            row.id,
+            status_text,
+            f"{row.probability:.0%}",
+            estimate,
+            row.closes.isoformat(),
+            ", ".join(row.tags),
+            _proposal_text(found[row.id]),
+            row.question,
+        )
     console.print(table)
 
 
@@ -113,14 +149,22 @@ def _print_detail(detail: registry.ForecastDetail) -> None:
     console.print(f"[bold]{f.id}[/bold]  {f.status}" + (f" ({f.outcome})" if f.outcome else ""))
     console.print(f"{f.question}")
     console.print(f"“{f.quote}”", style="italic", markup=False)
-    console.print(f"— {s.author}, {s.title} ({s.publisher or 'unknown publisher'}, {s.published})", markup=False)
+    console.print(
+        f"— {s.author}, {s.title} ({s.publisher or 'unknown publisher'}, {s.published})",
+        markup=False,
+    )
     vague = " (a vague term)" if f.vague else ""
-    console.print(f"Estimate: {f.estimate!r}{vague} -> {f.probability:.0%};  open {f.opens} .. {f.closes}")
+    console.print(
+        f"Estimate: {f.estimate!r}{vague} -> {f.probability:.0%};  open {f.opens} .. {f.closes}"
+    )
     console.print(f"Tags: {', '.join(detail.tags) or '-'}", markup=False)
     if f.criteria:
         console.print(f"Criteria: {f.criteria}", markup=False)
-    console.print(f"Evidence rules: yes {f.yes_when}  no {f.no_when}  "
-                  f"min sources {f.min_sources}, default at close {f.default_at_close}", markup=False)
+    console.print(
+        f"Evidence rules: yes {f.yes_when}  no {f.no_when}  "
+        f"min sources {f.min_sources}, default at close {f.default_at_close}",
+        markup=False,
+    )
     history = Table("as of", "probability", "estimate", "note", title="Probability history")
     for u in detail.updates:
         history.add_row(u.as_of.isoformat(), f"{u.probability:.0%}", u.estimate, u.note or "")
@@ -128,13 +172,24 @@ def _print_detail(detail: registry.ForecastDetail) -> None:
     if detail.resolutions:
         resolutions = Table("outcome", "when", "by", "note", "active", title="Resolutions")
         for r in detail.resolutions:
-            resolutions.add_row(r.outcome, r.resolved_at.isoformat(timespec="seconds"), r.resolved_by,
-                                r.note or "", "yes" if r.active else f"reopened: {r.reopen_note}")
+            resolutions.add_row(
+                r.outcome,
+                r.resolved_at.isoformat(timespec="seconds"),
+                r.resolved_by,
+                r.note or "",
+                "yes" if r.active else f"reopened: {r.reopen_note}",
+            )
         console.print(resolutions)
     log = Table("when", "who", "action", "from", "to", "detail", title="Audit log")
     for a in detail.audit:
-        log.add_row(a.at.isoformat(timespec="seconds"), a.actor, a.action, a.from_status or "",
-                    a.to_status or "", json.dumps(a.detail) if a.detail else "")
+        log.add_row(
+            a.at.isoformat(timespec="seconds"),
+            a.actor,
+            a.action,
+            a.from_status or "",
+            a.to_status or "",
+            json.dumps(a.detail) if a.detail else "",
+        )
     console.print(log)
 
 
@@ -144,17 +199,30 @@ def resolve_manually(
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
     outcome: Annotated[Outcome, typer.Option(help="yes, no or annulled")],
     note: Annotated[str, typer.Option(help="why: what happened, where it was reported")] = "",
-    by: Annotated[Optional[str], typer.Option(help="who records it (default: your user name)")] = None,
-    evidence: Annotated[Optional[list[str]], typer.Option(help="a link to the evidence; repeatable")] = None,
+    by: Annotated[
+        Optional[str], typer.Option(help="who records it (default: your user name)")
+    ] = None,
+    evidence: Annotated[
+        Optional[list[str]], typer.Option(help="a link to the evidence; repeatable")
+    ] = None,
 ) -> None:
     """Record an outcome by hand (goes through the lifecycle rules and the audit log)."""
     with session_scope(state(ctx).ready_engine()) as session:
         lifecycle.close_expired(session, today())
         forecast = registry.get_forecast(session, forecast_id)
-        lifecycle.resolve(session, forecast, outcome, actor=by or current_user(), note=note or None,
-                          evidence_links=evidence or ())
+        lifecycle.resolve(
+            session,
+            forecast,
+            outcome,
+            actor=by or current_user(),
+            note=note or None,
+            evidence_links=evidence or (),
+        )
         status = forecast.status
-    console.print(f"{forecast_id}: {status}" + (f" ({outcome.value})" if outcome is not Outcome.ANNULLED else ""))
+    console.print(
+        f"{forecast_id}: {status}"
+        + (f" ({outcome.value})" if outcome is not Outcome.ANNULLED else "")
+    )
 
 
 @app.command()
@@ -162,12 +230,16 @@ def reopen(
     ctx: typer.Context,
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
     note: Annotated[str, typer.Option(help="why the resolution is undone")],
-    by: Annotated[Optional[str], typer.Option(help="who reopens it (default: your user name)")] = None,
+    by: Annotated[
+        Optional[str], typer.Option(help="who reopens it (default: your user name)")
+    ] = None,
 ) -> None:
     """Undo a forecast's resolution (kept in its history); it is open or closed again."""
     with session_scope(state(ctx).ready_engine()) as session:
         forecast = registry.get_forecast(session, forecast_id)
-        status = lifecycle.reopen(session, forecast, actor=by or current_user(), note=note, today=today())
+        status = lifecycle.reopen(
+            session, forecast, actor=by or current_user(), note=note, today=today()
+        )
     console.print(f"{forecast_id}: reopened, now {status.value}")
 
 

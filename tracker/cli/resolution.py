@@ -30,20 +30,44 @@ def _day(text: str | None, option: str) -> date | None:
 
 
 def _progress_bar(label: str) -> Progress:
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=error_console, transient=not error_console.is_terminal)
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=error_console,
+        transient=not error_console.is_terminal,
+    )
 
 
 @app.command()
 def resolve(
     ctx: typer.Context,
-    as_of: Annotated[Optional[str], typer.Option(help="the day the deadline check uses (YYYY-MM-DD; default "
-                                                       "today): replays use the replayed day")] = None,
-    auto_confirm: Annotated[bool, typer.Option("--auto-confirm", help="turn proposals with an outcome into "
-                                               "resolutions at once (demo, batch back-fills)")] = False,
-    rematch: Annotated[bool, typer.Option("--rematch", help="match every stored article again, not only new ones "
-                                          "(after adding forecasts; adds no duplicate evidence)")] = False,
-    by: Annotated[Optional[str], typer.Option(help="who auto-confirms (default: your user name)")] = None,
+    as_of: Annotated[
+        Optional[str],
+        typer.Option(
+            help="the day the deadline check uses (YYYY-MM-DD; default "
+            "today): replays use the replayed day"
+        ),
+    ] = None,
+    auto_confirm: Annotated[
+        bool,
+        typer.Option(
+            "--auto-confirm",
+            help="turn proposals with an outcome into resolutions at once (demo, batch back-fills)",
+        ),
+    ] = False,
+    rematch: Annotated[
+        bool,
+        typer.Option(
+            "--rematch",
+            help="match every stored article again, not only new ones "
+            "(after adding forecasts; adds no duplicate evidence)",
+        ),
+    ] = False,
+    by: Annotated[
+        Optional[str], typer.Option(help="who auto-confirms (default: your user name)")
+    ] = None,
 ) -> None:
     """Match unprocessed articles against the forecasts, then run the deadline check."""
     st = state(ctx)
@@ -53,21 +77,31 @@ def resolve(
         lifecycle.close_expired(session, today())
     with _progress_bar("matching articles") as bar:
         task = bar.add_task("match", total=None)
-        matched = resolution.catch_up(engine, resolution.RuleSet(), rematch=rematch,
-                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+        matched = resolution.catch_up(
+            engine,
+            resolution.RuleSet(),
+            rematch=rematch,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     with session_scope(engine) as session:
         deadline = resolution.check_deadlines(session, day)
-    console.print(f"Matched {matched.articles} article(s): {matched.evidence} new evidence row(s) "
-                  f"({matched.negated} negated, shown to reviewers only) for {len(matched.forecasts)} forecast(s).")
+    console.print(
+        f"Matched {matched.articles} article(s): {matched.evidence} new evidence row(s) "
+        f"({matched.negated} negated, shown to reviewers only) for {len(matched.forecasts)} forecast(s)."
+    )
     for problem in matched.rule_problems:
         error_console.print(f"  skipped: {problem}", markup=False, highlight=False)
     made = matched.proposals + deadline
-    console.print(f"Deadline check as of {day}: {len(deadline)} proposal(s); {len(made)} new proposal(s) in all.")
+    console.print(
+        f"Deadline check as of {day}: {len(deadline)} proposal(s); {len(made)} new proposal(s) in all."
+    )
     if auto_confirm:
         with session_scope(engine) as session:
             report = resolution.auto_confirm(session, actor=by or current_user())
-        console.print(f"Auto-confirmed {len(report.confirmed)} proposal(s); "
-                      f"{len(report.left_for_review)} need an analyst (disputed or not yet resolvable).")
+        console.print(
+            f"Auto-confirmed {len(report.confirmed)} proposal(s); "
+            f"{len(report.left_for_review)} need an analyst (disputed or not yet resolvable)."
+        )
     with session_scope(engine) as session:
         waiting = sum(resolution.counts_by_kind(session).values())
     if waiting:
@@ -77,32 +111,58 @@ def resolve(
 def _print_item(item: resolution.ReviewItem) -> None:
     p, f = item.proposal, item.forecast
     proposed = (p.outcome or "?").upper()
-    console.print(f"\n[bold]Proposal {p.id}[/bold]  {f.id}: [bold]{proposed}[/bold] ({p.kind.replace('_', ' ')}, "
-                  f"made {p.created_at:%Y-%m-%d})", highlight=False)
+    console.print(
+        f"\n[bold]Proposal {p.id}[/bold]  {f.id}: [bold]{proposed}[/bold] ({p.kind.replace('_', ' ')}, "
+        f"made {p.created_at:%Y-%m-%d})",
+        highlight=False,
+    )
     console.print(f"  {f.question}", markup=False, highlight=False)
     console.print(f"  {p.reason}", markup=False, highlight=False, style="dim")
     counting = [e for e in item.evidence if e.counts]
     negated = [e for e in item.evidence if e.negated]
     if counting:
-        table = Table("side", "published", "publisher", "sentence", "url", title="Evidence", title_justify="left")
+        table = Table(
+            "side",
+            "published",
+            "publisher",
+            "sentence",
+            "url",
+            title="Evidence",
+            title_justify="left",
+        )
         for e in counting:
-            table.add_row(e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.sentence, e.url or "")
+            table.add_row(
+                e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.sentence, e.url or ""
+            )
         console.print(table)
     if negated:
-        table = Table("side", "published", "publisher", "sentence", title="Negated (does not count)",
-                      title_justify="left", style="dim")
+        table = Table(
+            "side",
+            "published",
+            "publisher",
+            "sentence",
+            title="Negated (does not count)",
+            title_justify="left",
+            style="dim",
+        )
         for e in negated:
             table.add_row(e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.sentence)
         console.print(table)
     hint = "--outcome yes|no " if item.needs_outcome else ""
-    console.print(f"  `tracker confirm {p.id} {hint}` or `tracker reject {p.id} --note ...`", markup=False,
-                  highlight=False, style="dim")
+    console.print(
+        f"  `tracker confirm {p.id} {hint}` or `tracker reject {p.id} --note ...`",
+        markup=False,
+        highlight=False,
+        style="dim",
+    )
 
 
 @app.command()
 def review(
     ctx: typer.Context,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.table,
     limit: Annotated[Optional[int], typer.Option(min=1, help="at most this many proposals")] = None,
 ) -> None:
     """Proposals waiting for an analyst (disputed ones included), oldest first, with their evidence."""
@@ -122,15 +182,25 @@ def review(
 @app.command()
 def confirm(
     ctx: typer.Context,
-    proposal_id: Annotated[int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")],
-    outcome: Annotated[Optional[Outcome], typer.Option(help="decide another outcome than the proposed one "
-                                                            "(needed for disputed proposals)")] = None,
+    proposal_id: Annotated[
+        int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")
+    ],
+    outcome: Annotated[
+        Optional[Outcome],
+        typer.Option(
+            help="decide another outcome than the proposed one (needed for disputed proposals)"
+        ),
+    ] = None,
     note: Annotated[Optional[str], typer.Option(help="why, for the audit log")] = None,
-    by: Annotated[Optional[str], typer.Option(help="who confirms (default: your user name)")] = None,
+    by: Annotated[
+        Optional[str], typer.Option(help="who confirms (default: your user name)")
+    ] = None,
 ) -> None:
     """Confirm a proposal: its forecast is resolved (the evidence links are kept)."""
     with session_scope(state(ctx).ready_engine()) as session:
-        resolved = resolution.confirm(session, proposal_id, actor=by or current_user(), outcome=outcome, note=note)
+        resolved = resolution.confirm(
+            session, proposal_id, actor=by or current_user(), outcome=outcome, note=note
+        )
         forecast_id, final = resolved.forecast_id, resolved.outcome
     console.print(f"Proposal {proposal_id} confirmed: {forecast_id} resolved {final}.")
 
@@ -138,7 +208,9 @@ def confirm(
 @app.command()
 def reject(
     ctx: typer.Context,
-    proposal_id: Annotated[int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")],
+    proposal_id: Annotated[
+        int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")
+    ],
     note: Annotated[str, typer.Option(help="why the proposal is wrong (required)")],
     by: Annotated[Optional[str], typer.Option(help="who rejects (default: your user name)")] = None,
 ) -> None:
@@ -157,9 +229,13 @@ def _percent(value: float | None) -> str:
 @app.command("resolver-stats")
 def resolver_stats(
     ctx: typer.Context,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.table,
     author: Annotated[Optional[str], typer.Option(help="author name, or part of it")] = None,
-    source: Annotated[Optional[str], typer.Option(help="source key (the forecast file's name)")] = None,
+    source: Annotated[
+        Optional[str], typer.Option(help="source key (the forecast file's name)")
+    ] = None,
     tag: Annotated[Optional[str], typer.Option(help="only forecasts with this tag")] = None,
 ) -> None:
     """How good the resolver's proposals are: confusion matrix against analysts' outcomes,
@@ -178,15 +254,39 @@ def resolver_stats(
 
 @app.command()
 def demo(
-    out: Annotated[Optional[Path], typer.Option("--out", help="also write the calibration report here "
-                                                "(calibration.html and calibration.json)", file_okay=False)] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="keep the demo's database, broker and "
-                                                     "worker log in this empty or new folder (default: a temporary "
-                                                     "one, removed afterwards)", file_okay=False)] = None,
-    as_of: Annotated[Optional[str], typer.Option(help="the day of the deadline check (YYYY-MM-DD; default today, "
-                                                      "past every close date of the source article)")] = None,
-    forecasts: Annotated[Optional[Path], typer.Option("--forecasts", help="the forecasts/ folder with replay/ "
-                                                      "(default: the checkout's)", file_okay=False)] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out",
+            help="also write the calibration report here (calibration.html and calibration.json)",
+            file_okay=False,
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--data-dir",
+            help="keep the demo's database, broker and "
+            "worker log in this empty or new folder (default: a temporary "
+            "one, removed afterwards)",
+            file_okay=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],
+        typer.Option(
+            help="the day of the deadline check (YYYY-MM-DD; default today, "
+            "past every close date of the source article)"
+        ),
+    ] = None,
+    forecasts: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--forecasts",
+            help="the forecasts/ folder with replay/ (default: the checkout's)",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Replay 2022–2024 news as feeds on 127.0.0.1 and resolve the source article's forecasts
     through the real Celery tasks (embedded mode); prints the scorecard."""
@@ -197,8 +297,13 @@ def demo(
     day = _day(as_of, "--as-of")
     with tempfile.TemporaryDirectory(prefix="tracker-demo-") as scratch:
         folder = data_dir or Path(scratch)
-        with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=error_console) as bar:
+        with Progress(
+            TextColumn("{task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=error_console,
+        ) as bar:
             tasks: dict[str, int] = {}
 
             def progress(stage: str, done: int, total: int | None) -> None:
@@ -206,7 +311,9 @@ def demo(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            result = run_demo(folder, forecasts_dir=forecasts, as_of=day, out=out, progress=progress)
+            result = run_demo(
+                folder, forecasts_dir=forecasts, as_of=day, out=out, progress=progress
+            )
     _print_demo(result, kept=data_dir)
 
 
@@ -214,19 +321,37 @@ def _print_demo(result, kept: Path | None) -> None:  # noqa: ANN001 - a DemoResu
     from tracker.cli.scoring import _rich
     from tracker.reports._tables import summary_table
 
-    table = Table("forecast", "p", "outcome", "how", "decided on", "publishers",
-                  title=f"{len(result.rows)} forecast(s) resolved from {result.articles} articles of "
-                        f"{result.feeds} feeds ({result.evidence} evidence rows)")
+    table = Table(
+        "forecast",
+        "p",
+        "outcome",
+        "how",
+        "decided on",
+        "publishers",
+        title=f"{len(result.rows)} forecast(s) resolved from {result.articles} articles of "
+        f"{result.feeds} feeds ({result.evidence} evidence rows)",
+    )
     for row in result.rows:
         how = (row.proposal_kind or "-").replace("_", " ")
-        table.add_row(row.forecast_id, f"{row.probability:.0%}", row.outcome or row.status, how,
-                      row.decisive_on.isoformat() if row.decisive_on else "-", ", ".join(row.publishers))
+        table.add_row(
+            row.forecast_id,
+            f"{row.probability:.0%}",
+            row.outcome or row.status,
+            how,
+            row.decisive_on.isoformat() if row.decisive_on else "-",
+            ", ".join(row.publishers),
+        )
     console.print(table)
     console.print(_rich(summary_table(result.scorecard)))
     if result.left_for_review:
-        console.print(f"{result.left_for_review} proposal(s) were left for an analyst (disputed or not yet resolvable).")
+        console.print(
+            f"{result.left_for_review} proposal(s) were left for an analyst (disputed or not yet resolvable)."
+        )
     for path in result.reports:
         console.print(f"Wrote {path}", markup=False)
-    console.print(f"Demo finished in {result.seconds['total']:.1f} s"
-                  + (f"; its data is kept in {kept}" if kept else " (its temporary data dir was removed)") + ".",
-                  markup=False)
+    console.print(
+        f"Demo finished in {result.seconds['total']:.1f} s"
+        + (f"; its data is kept in {kept}" if kept else " (its temporary data dir was removed)")
+        + ".",
+        markup=False,
+    )

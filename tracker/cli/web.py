@@ -22,10 +22,19 @@ app.add_typer(tokens_app, name="tokens")
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="address to listen on (0.0.0.0: every interface)")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes sharing the port (about one "
-                                                             "per CPU core); each keeps its own scorecard cache")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="server processes sharing the port (about one "
+            "per CPU core); each keeps its own scorecard cache",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and JSON API (upgrades the database schema first)."""
     import uvicorn
@@ -36,14 +45,23 @@ def serve(
     if workers == 1:
         from tracker.web import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", proxy_headers=False
+        )
         return
     # Several processes: each builds its app from the same TRACKER_* environment this command read.
     # The schema is upgraded here, once, so the workers' own start-up upgrade finds nothing to do
     # and cannot race.
     db.upgrade(state(ctx).engine)
-    uvicorn.run("tracker.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)
+    uvicorn.run(
+        "tracker.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -58,10 +76,17 @@ def _read_password(from_stdin: bool) -> str:
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="the name the analyst signs in with (recorded in the audit log)")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin",
-                                                 help="read the password from the first line of standard input "
-                                                      "instead of prompting twice")] = False,
+    name: Annotated[
+        str, typer.Argument(help="the name the analyst signs in with (recorded in the audit log)")
+    ],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="read the password from the first line of standard input "
+            "instead of prompting twice",
+        ),
+    ] = False,
 ) -> None:
     """Create an analyst account; the password is asked twice (or read with --password-stdin)."""
     engine = state(ctx).ready_engine()
@@ -73,7 +98,9 @@ def users_add(
 
 
 @users_app.command("disable")
-def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]) -> None:
+def users_disable(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]
+) -> None:
     """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
     with session_scope(state(ctx).ready_engine()) as session:
         auth.set_active(session, name, False, actor=current_user())
@@ -81,7 +108,9 @@ def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="
 
 
 @users_app.command("enable")
-def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]) -> None:
+def users_enable(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]
+) -> None:
     """Enable a disabled account again."""
     with session_scope(state(ctx).ready_engine()) as session:
         auth.set_active(session, name, True, actor=current_user())
@@ -95,24 +124,38 @@ def users_list(ctx: typer.Context) -> None:
         users = auth.list_users(session)
     table = Table("name", "active", "created", "last sign-in", title=f"{len(users)} user(s)")
     for user in users:
-        table.add_row(user.name, "yes" if user.active else "no", user.created_at.isoformat(timespec="seconds"),
-                      user.last_sign_in_at.isoformat(timespec="seconds") if user.last_sign_in_at else "never")
+        table.add_row(
+            user.name,
+            "yes" if user.active else "no",
+            user.created_at.isoformat(timespec="seconds"),
+            user.last_sign_in_at.isoformat(timespec="seconds") if user.last_sign_in_at else "never",
+        )
     console.print(table)
 
 
 @tokens_app.command("create")
 def tokens_create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="a name for the token, e.g. where it is used (unique)")],
-    user: Annotated[Optional[str], typer.Option("--user", help="the analyst the token acts as "
-                                                               "(default: the user called NAME)")] = None,
+    name: Annotated[
+        str, typer.Argument(help="a name for the token, e.g. where it is used (unique)")
+    ],
+    user: Annotated[
+        Optional[str],
+        typer.Option(
+            "--user", help="the analyst the token acts as (default: the user called NAME)"
+        ),
+    ] = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
     with session_scope(state(ctx).ready_engine()) as session:
         token, secret = auth.create_token(session, name, user or name, actor=current_user())
         owner = user or name
-    error_console.print(f"Token {token.name!r} acts as {owner!r}. Store it now: it is not shown again. "
-                        "Send it as 'Authorization: Bearer <token>'.", markup=False, highlight=False)
+    error_console.print(
+        f"Token {token.name!r} acts as {owner!r}. Store it now: it is not shown again. "
+        "Send it as 'Authorization: Bearer <token>'.",
+        markup=False,
+        highlight=False,
+    )
     print(secret)
 
 
@@ -121,11 +164,18 @@ def tokens_list(ctx: typer.Context) -> None:
     """List API tokens (names and prefixes; the tokens themselves are not stored)."""
     with session_scope(state(ctx).ready_engine()) as session:
         tokens = auth.list_tokens(session)
-    table = Table("name", "user", "prefix", "created", "last used", "revoked", title=f"{len(tokens)} token(s)")
+    table = Table(
+        "name", "user", "prefix", "created", "last used", "revoked", title=f"{len(tokens)} token(s)"
+    )
     for t in tokens:
-        table.add_row(t.name, t.user, t.prefix + "…", t.created_at.isoformat(timespec="seconds"),
-                      t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
-                      t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "")
+        table.add_row(
+            t.name,
+            t.user,
+            t.prefix + "…",
+            t.created_at.isoformat(timespec="seconds"),
+            t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
+            t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
+        )
     console.print(table)
 
 

@@ -25,11 +25,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from tracker.ingest._fetch import Fetcher, FetchLimits, HostBusyError, HostLimiter, LocalHostLimiter, RedisHostLimiter
+    from tracker.ingest._fetch import (
+        Fetcher,
+        FetchLimits,
+        HostBusyError,
+        HostLimiter,
+        LocalHostLimiter,
+        RedisHostLimiter,
+    )
     from tracker.ingest._ssrf import AddressGuard
     from tracker.ingest.feeds import (
-        ErrorKind, Outcome, Poller, PollResult, add_feed, article_counts, disable_feed, due_feed_ids, enable_feed,
-        export_opml, get_feed, import_opml, list_articles, list_feeds, remove_feed, unmatched_article_ids,
+        ErrorKind,
+        Outcome,
+        Poller,
+        PollResult,
+        add_feed,
+        article_counts,
+        disable_feed,
+        due_feed_ids,
+        enable_feed,
+        export_opml,
+        get_feed,
+        import_opml,
+        list_articles,
+        list_feeds,
+        remove_feed,
+        unmatched_article_ids,
     )
     from tracker.ingest.hooks import new_articles
     from tracker.settings import Settings
@@ -38,12 +59,33 @@ if TYPE_CHECKING:
 # imports ``tracker.ingest._parsepool``, and with eager imports here it would load SQLAlchemy,
 # httpx and the models too, tripling its start-up time for nothing.
 _EXPORTS = {
-    "tracker.ingest._fetch": ("Fetcher", "FetchLimits", "HostBusyError", "HostLimiter", "LocalHostLimiter",
-                              "RedisHostLimiter"),
+    "tracker.ingest._fetch": (
+        "Fetcher",
+        "FetchLimits",
+        "HostBusyError",
+        "HostLimiter",
+        "LocalHostLimiter",
+        "RedisHostLimiter",
+    ),
     "tracker.ingest._ssrf": ("AddressGuard",),
-    "tracker.ingest.feeds": ("ErrorKind", "Outcome", "Poller", "PollResult", "add_feed", "article_counts",
-                             "disable_feed", "due_feed_ids", "enable_feed", "export_opml", "get_feed", "import_opml",
-                             "list_articles", "list_feeds", "remove_feed", "unmatched_article_ids"),
+    "tracker.ingest.feeds": (
+        "ErrorKind",
+        "Outcome",
+        "Poller",
+        "PollResult",
+        "add_feed",
+        "article_counts",
+        "disable_feed",
+        "due_feed_ids",
+        "enable_feed",
+        "export_opml",
+        "get_feed",
+        "import_opml",
+        "list_articles",
+        "list_feeds",
+        "remove_feed",
+        "unmatched_article_ids",
+    ),
     "tracker.ingest.hooks": ("new_articles",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -58,22 +100,40 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def make_fetcher(settings: Settings, *, limits: FetchLimits | None = None,
-                 host_limiter: HostLimiter | None = None, guard: AddressGuard | None = None) -> Fetcher:
+def make_fetcher(
+    settings: Settings,
+    *,
+    limits: FetchLimits | None = None,
+    host_limiter: HostLimiter | None = None,
+    guard: AddressGuard | None = None,
+) -> Fetcher:
     """The one HTTP client of a worker (or of `tracker poll`), configured from the settings."""
     from tracker.ingest._fetch import Fetcher, FetchLimits
     from tracker.ingest._ssrf import AddressGuard
 
-    return Fetcher(limits or FetchLimits(), guard or AddressGuard(allow_private=settings.allow_private_feeds),
-                   host_limiter)
+    return Fetcher(
+        limits or FetchLimits(),
+        guard or AddressGuard(allow_private=settings.allow_private_feeds),
+        host_limiter,
+    )
 
 
-def make_poller(settings: Settings, engine: Engine, *, fetcher: Fetcher | None = None,
-                lease: timedelta = timedelta(minutes=5)) -> Poller:
+def make_poller(
+    settings: Settings,
+    engine: Engine,
+    *,
+    fetcher: Fetcher | None = None,
+    lease: timedelta = timedelta(minutes=5),
+) -> Poller:
     """The poller of a worker or of `tracker poll`: fetcher, lease and parse processes from the settings."""
     from tracker.ingest.feeds import Poller
 
-    return Poller(engine, fetcher or make_fetcher(settings), lease=lease, parse_processes=settings.parse_processes)
+    return Poller(
+        engine,
+        fetcher or make_fetcher(settings),
+        lease=lease,
+        parse_processes=settings.parse_processes,
+    )
 
 
 __all__ = sorted([*_MODULE_OF, "make_fetcher", "make_poller"])

@@ -34,7 +34,9 @@ from tracker import __version__
 from tracker.errors import BlockedAddressError, FeedParseError, FetchError, TrackerError
 from tracker.ingest._ssrf import AddressGuard, GuardedBackend, check_url
 
-USER_AGENT = f"forecast-tracker/{__version__} (feed poller; polite: conditional GET, 2 requests per host)"
+USER_AGENT = (
+    f"forecast-tracker/{__version__} (feed poller; polite: conditional GET, 2 requests per host)"
+)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
@@ -53,8 +55,12 @@ class FetchLimits:
     user_agent: str = USER_AGENT
 
     def httpx_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout,
-                             write=self.read_timeout, pool=self.connect_timeout)
+        return httpx.Timeout(
+            connect=self.connect_timeout,
+            read=self.read_timeout,
+            write=self.read_timeout,
+            pool=self.connect_timeout,
+        )
 
 
 @dataclass
@@ -72,7 +78,9 @@ class HostBusyError(TrackerError):
 
     def __init__(self, host: str, waited: float) -> None:
         self.host = host
-        super().__init__(f"host {host!r} already has its maximum of requests in flight (waited {waited:.0f} s)")
+        super().__init__(
+            f"host {host!r} already has its maximum of requests in flight (waited {waited:.0f} s)"
+        )
 
 
 class HostLimiter(Protocol):
@@ -134,7 +142,9 @@ class RedisHostLimiter:
         token = uuid.uuid4().hex
         started = time.monotonic()
         delay = 0.01
-        while not self._acquire(keys=[self.key(host)], args=[time.time(), self.ttl, self.per_host, token]):
+        while not self._acquire(
+            keys=[self.key(host)], args=[time.time(), self.ttl, self.per_host, token]
+        ):
             waited = time.monotonic() - started
             if waited > self.wait:
                 raise HostBusyError(host, waited)
@@ -163,8 +173,12 @@ class _GuardedTransport(httpx.HTTPTransport):
 class Fetcher:
     """One shared HTTP client per worker.  Thread-safe; close it when the worker stops."""
 
-    def __init__(self, limits: FetchLimits | None = None, guard: AddressGuard | None = None,
-                 host_limiter: HostLimiter | None = None) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        guard: AddressGuard | None = None,
+        host_limiter: HostLimiter | None = None,
+    ) -> None:
         self.limits = limits or FetchLimits()
         self.guard = guard or AddressGuard()
         self.host_limiter = host_limiter or LocalHostLimiter(self.limits.per_host)
@@ -172,9 +186,12 @@ class Fetcher:
             transport=_GuardedTransport(self.guard),
             timeout=self.limits.httpx_timeout(),
             follow_redirects=False,
-            headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate",
-                     "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-                               "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
+            headers={
+                "User-Agent": self.limits.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            },
         )
 
     def close(self) -> None:
@@ -186,7 +203,9 @@ class Fetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
         """GET ``url`` conditionally, following at most ``max_redirects`` checked redirects."""
         deadline = time.monotonic() + self.limits.total_timeout
         headers = {}
@@ -205,7 +224,9 @@ class Fetcher:
             if target in seen:
                 raise FetchError("redirect", url, f"redirect loop: {current} -> {target}")
             if len(seen) > self.limits.max_redirects:
-                raise FetchError("redirect", url, f"more than {self.limits.max_redirects} redirects")
+                raise FetchError(
+                    "redirect", url, f"more than {self.limits.max_redirects} redirects"
+                )
             seen.append(target)
             current = target
 
@@ -213,12 +234,19 @@ class Fetcher:
         """The result, or the Location to follow."""
         host = urlsplit(url).hostname or ""
         try:
-            with self.host_limiter.slot(host), self.client.stream("GET", url, headers=headers) as response:
+            with (
+                self.host_limiter.slot(host),
+                self.client.stream("GET", url, headers=headers) as response,
+            ):
                 if response.status_code in REDIRECT_CODES:
                     location = response.headers.get("location")
                     if not location:
-                        raise FetchError("http_status", url, f"HTTP {response.status_code} without a Location",
-                                         status=response.status_code)
+                        raise FetchError(
+                            "http_status",
+                            url,
+                            f"HTTP {response.status_code} without a Location",
+                            status=response.status_code,
+                        )
                     return location
                 if response.status_code == 304:
                     return FetchResult(url, 304, response.headers, not_modified=True)
@@ -226,7 +254,9 @@ class Fetcher:
                 body = _read_capped(url, response, self.limits.max_body_bytes, deadline)
                 return FetchResult(url, response.status_code, response.headers, body)
         except httpx.TimeoutException as exc:
-            raise FetchError("timeout", url, f"no answer in time ({exc.__class__.__name__})") from exc
+            raise FetchError(
+                "timeout", url, f"no answer in time ({exc.__class__.__name__})"
+            ) from exc
         except httpx.ConnectError as exc:
             kind = "tls" if _is_tls(exc) else "connection"
             raise FetchError(kind, url, f"cannot connect: {exc}") from exc
@@ -254,16 +284,31 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
     if status < 400:
         return
     if status == 410:
-        raise FetchError("http_status", url, "HTTP 410 Gone: the publisher removed this feed",
-                         status=status, permanent=True)
-    if status in (403, 429, 503) and (response.headers.get("cf-mitigated", "").lower() == "challenge"
-                                      or "challenge" in response.headers.get("server-timing", "")):
-        raise FetchError("bot_challenge", url, f"HTTP {status}: a bot challenge (cf-mitigated) blocks polling",
-                         status=status)
-    retry_after = parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+        raise FetchError(
+            "http_status",
+            url,
+            "HTTP 410 Gone: the publisher removed this feed",
+            status=status,
+            permanent=True,
+        )
+    if status in (403, 429, 503) and (
+        response.headers.get("cf-mitigated", "").lower() == "challenge"
+        or "challenge" in response.headers.get("server-timing", "")
+    ):
+        raise FetchError(
+            "bot_challenge",
+            url,
+            f"HTTP {status}: a bot challenge (cf-mitigated) blocks polling",
+            status=status,
+        )
+    retry_after = (
+        parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+    )
     reason = response.reason_phrase or "error"
     hint = f"; the server asks to wait {retry_after:.0f} s" if retry_after else ""
-    raise FetchError("http_status", url, f"HTTP {status} {reason}{hint}", status=status, retry_after=retry_after)
+    raise FetchError(
+        "http_status", url, f"HTTP {status} {reason}{hint}", status=status, retry_after=retry_after
+    )
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -302,7 +347,9 @@ def _decoded_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
                 yield raw
                 continue
             if decoder == "deflate":
-                decoder = zlib.decompressobj(zlib.MAX_WBITS if raw[:1] == b"\x78" else -zlib.MAX_WBITS)
+                decoder = zlib.decompressobj(
+                    zlib.MAX_WBITS if raw[:1] == b"\x78" else -zlib.MAX_WBITS
+                )
             data = raw
             while data:
                 yield decoder.decompress(data, _CHUNK)
@@ -315,15 +362,24 @@ def _decoded_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
 
 def _read_capped(url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit and not response.headers.get("content-encoding"):
-        raise FetchError("too_large", url, f"the body is {int(declared):,} bytes; the limit is {limit:,}")
+    if (
+        declared.isdigit()
+        and int(declared) > limit
+        and not response.headers.get("content-encoding")
+    ):
+        raise FetchError(
+            "too_large", url, f"the body is {int(declared):,} bytes; the limit is {limit:,}"
+        )
     parts: list[bytes] = []
     size = 0
     for chunk in _decoded_chunks(url, response):
         size += len(chunk)
         if size > limit:
-            raise FetchError("too_large", url, f"the body is larger than the limit of {limit:,} bytes "
-                                               "(after decompression)")
+            raise FetchError(
+                "too_large",
+                url,
+                f"the body is larger than the limit of {limit:,} bytes (after decompression)",
+            )
         if time.monotonic() > deadline:
             raise FetchError("timeout", url, "the whole request took longer than its time limit")
         parts.append(chunk)

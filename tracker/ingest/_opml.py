@@ -37,7 +37,9 @@ def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
     return feeds
 
 
-def write_opml(feeds: list[tuple[str, str | None, str | None]], title: str = "forecast-tracker feeds") -> str:
+def write_opml(
+    feeds: list[tuple[str, str | None, str | None]], title: str = "forecast-tracker feeds"
+) -> str:
     """An OPML 2.0 document of (url, title, site url) rows."""
     opml = Element("opml", version="2.0")
     SubElement(SubElement(opml, "head"), "title").text = title

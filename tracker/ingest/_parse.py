@@ -59,12 +59,17 @@ class ParsedFeed:
 
 # --- 1. pre-parse hardening -------------------------------------------------------------
 
+
 def _to_utf8(body: bytes) -> bytes:
     """UTF-16/32 documents (by BOM) become UTF-8, so the prolog scan below sees ASCII."""
-    for bom, codec in ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-                       (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le")):
+    for bom, codec in (
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\xfe\xff", "utf-16-be"),
+        (b"\xff\xfe", "utf-16-le"),
+    ):
         if body.startswith(bom):
-            text = body[len(bom):].decode(codec, errors="replace").encode("utf-8")
+            text = body[len(bom) :].decode(codec, errors="replace").encode("utf-8")
             return _XML_DECL_ENCODING.sub(rb"\1\2utf-8\2", text, count=1)
     return body
 
@@ -73,14 +78,17 @@ def _doctype_end(body: bytes, start: int, url: str) -> int:
     """Index just past the DOCTYPE at ``start``; refuses one with an internal subset."""
     quote = None
     for index in range(start + 2, len(body)):
-        char = body[index:index + 1]
+        char = body[index : index + 1]
         if quote:
             quote = None if char == quote else quote
         elif char in (b'"', b"'"):
             quote = char
         elif char == b"[":
-            raise FeedParseError(url, "the document declares a DTD internal subset (ENTITY declarations); "
-                                      "refused: entity expansion is never performed")
+            raise FeedParseError(
+                url,
+                "the document declares a DTD internal subset (ENTITY declarations); "
+                "refused: entity expansion is never performed",
+            )
         elif char == b">":
             return index + 1
     raise FeedParseError(url, "unterminated DOCTYPE declaration")
@@ -93,7 +101,7 @@ def harden(body: bytes, url: str) -> bytes:
     while True:
         while pos < len(body) and body[pos] in b" \t\r\n":
             pos += 1
-        head = body[pos:pos + 9]
+        head = body[pos : pos + 9]
         if head.startswith(b"<?"):
             end = body.find(b"?>", pos)
             pos = len(body) if end < 0 else end + 2
@@ -112,7 +120,22 @@ def harden(body: bytes, url: str) -> bytes:
 # --- 2. text out of HTML ----------------------------------------------------------------
 
 _SKIP_TAGS = ("script", "style", "template", "noscript", "iframe", "object", "svg", "math")
-_BLOCK_TAGS = ("p", "br", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
+_BLOCK_TAGS = (
+    "p",
+    "br",
+    "div",
+    "li",
+    "tr",
+    "td",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+)
 # A space goes in front of every block tag (opening or closing) before parsing, so "<p>a</p><p>b</p>"
 # reads "a b"; inserting a space cannot create markup, and the parser still decides what is text.
 _BEFORE_BLOCK_TAG = re.compile(r"<(?=/?(?:%s)\b)" % "|".join(_BLOCK_TAGS), re.IGNORECASE)
@@ -124,12 +147,15 @@ def _html_parser() -> etree.HTMLParser:
     fragment), one per thread as lxml advises; no network, comments and PIs dropped."""
     parser = getattr(_parsers, "html", None)
     if parser is None:
-        parser = _parsers.html = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                                                  default_doctype=False)
+        parser = _parsers.html = etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+        )
     return parser
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")  # the parser drops or replaces these
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]"
+)  # the parser drops or replaces these
 
 
 def html_to_text(html: str) -> str:
@@ -158,21 +184,30 @@ def _parsed_text(html: str) -> str:
 
 # --- 3. parsing ---------------------------------------------------------------------------
 
+
 def parse_feed(body: bytes, url: str) -> ParsedFeed:
     """Entries of the feed ``body`` fetched from ``url``; raises FeedParseError."""
     if not body.strip():
         raise FeedParseError(url, "the body is empty")
     body = harden(body, url)
     try:
-        parsed, parser = fastfeedparser.parse(body, include_tags=False, include_media=False,
-                                              include_enclosures=False), "fastfeedparser"
+        parsed, parser = (
+            fastfeedparser.parse(
+                body, include_tags=False, include_media=False, include_enclosures=False
+            ),
+            "fastfeedparser",
+        )
     # Untrusted input meets a third-party parser here: whatever it raises means "not a feed
     # it can read", and the fallback parser gets its turn; the reason is kept for the message.
     except Exception as first:  # noqa: BLE001
         parsed, parser = _feedparser_fallback(body, url, first), "feedparser"
     site_url = _http_url(_text(parsed.feed.get("link")), url)
-    feed = ParsedFeed(title=_clean_title(parsed.feed.get("title")) or None, site_url=site_url,
-                      ttl_s=_ttl(body), parser=parser)
+    feed = ParsedFeed(
+        title=_clean_title(parsed.feed.get("title")) or None,
+        site_url=site_url,
+        ttl_s=_ttl(body),
+        parser=parser,
+    )
     base = site_url or url
     try:
         feed.entries = [_entry(item, base) for item in parsed.entries]
@@ -201,10 +236,20 @@ def _entry(item: Any, base: str) -> ParsedEntry:
     summary_html = _text(item.get("description") or item.get("summary")) or content_html
     summary = html_to_text(summary_html)
     content = summary if content_html == summary_html else html_to_text(content_html)
-    title = _clean_title(item.get("title")) or (summary[:80] + ("…" if len(summary) > 80 else "")) or "(untitled)"
+    title = (
+        _clean_title(item.get("title"))
+        or (summary[:80] + ("…" if len(summary) > 80 else ""))
+        or "(untitled)"
+    )
     digest = hashlib.sha256(f"{title}\n{content or summary}".encode("utf-8", "replace"))
-    return ParsedEntry(guid=guid, link=link, title=title, summary=summary[:MAX_SUMMARY],
-                       published=_date(item), content_hash=digest.hexdigest())
+    return ParsedEntry(
+        guid=guid,
+        link=link,
+        title=title,
+        summary=summary[:MAX_SUMMARY],
+        published=_date(item),
+        content_hash=digest.hexdigest(),
+    )
 
 
 def _text(value: Any) -> str:
@@ -224,7 +269,7 @@ def _content(item: Any) -> str:
 
 def _clean_title(value: Any) -> str:
     title = html_to_text(_text(value))
-    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1] + "…"
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
 _split_cached = functools.lru_cache(maxsize=4096)(urlsplit)
@@ -273,7 +318,11 @@ def _parse_date(raw: str) -> datetime | None:
             value = email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError):
             return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return (
+        value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(timezone.utc)
+    )
 
 
 def _ttl(body: bytes) -> int | None:

@@ -41,13 +41,20 @@ class Prepared:
     rows: list[dict] | DriverRows
 
 
-def prepare(feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False) -> Prepared:
+def prepare(
+    feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False
+) -> Prepared:
     """Parses ``body`` and makes its article rows (all the per-entry work), already in the
     driver's values ``for_sqlite``; raises FeedParseError."""
     parsed = parse_feed(body, url)
     rows = article_rows(feed_id, parsed.entries, fetched_at)
-    return Prepared(parsed.title, parsed.site_url, parsed.ttl_s, len(parsed.entries),
-                    driver_rows(rows) if for_sqlite else rows)
+    return Prepared(
+        parsed.title,
+        parsed.site_url,
+        parsed.ttl_s,
+        len(parsed.entries),
+        driver_rows(rows) if for_sqlite else rows,
+    )
 
 
 def cpu_count() -> int:
@@ -77,7 +84,9 @@ class ParsePool:
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=_context())
 
-    def prepare(self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False) -> Prepared:
+    def prepare(
+        self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False
+    ) -> Prepared:
         if not self.processes:
             return prepare(feed_id, body, url, fetched_at, for_sqlite=for_sqlite)
         for attempt in (1, 2):
@@ -87,11 +96,16 @@ class ParsePool:
             except BrokenProcessPool as exc:
                 self._discard(executor)
                 if attempt == 2:
-                    raise FeedParseError(url, "the parser process died twice while parsing this feed "
-                                              f"({exc}); it will be tried again at the next poll") from exc
+                    raise FeedParseError(
+                        url,
+                        "the parser process died twice while parsing this feed "
+                        f"({exc}); it will be tried again at the next poll",
+                    ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _submit(self, *args: object, **kwargs: object) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
+    def _submit(
+        self, *args: object, **kwargs: object
+    ) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
         with self._lock:

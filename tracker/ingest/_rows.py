@@ -18,10 +18,28 @@ from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from tracker.ingest._parse import ParsedEntry, split_url
 
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi",
-    "mkt_tok", "ocid", "cmpid", "at_medium", "at_campaign", "ns_mchannel", "ns_source", "ns_campaign",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ocid",
+        "cmpid",
+        "at_medium",
+        "at_campaign",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+    }
+)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
@@ -34,7 +52,9 @@ def canonical_url(url: str | None) -> str | None:
     netloc = parts.netloc
     if "@" in netloc or ":" in netloc or "[" in netloc:  # userinfo, port or IPv6: the general path
         host = (parts.hostname or "").lower()
-        if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        if parts.port and not (
+            (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
+        ):
             host = f"{host}:{parts.port}"
         if parts.username:
             host = f"{parts.username}@{host}"
@@ -66,7 +86,9 @@ def _canonical_query(query: str) -> str:
     return urlencode(pairs, doseq=True)
 
 
-def identities(entries: Sequence[ParsedEntry], urls: Sequence[str | None] | None = None) -> list[str]:
+def identities(
+    entries: Sequence[ParsedEntry], urls: Sequence[str | None] | None = None
+) -> list[str]:
     """The identity of each entry of one document (see the module docstring); ``urls`` are the
     entries' canonical URLs when the caller has them already."""
     guid_counts = Counter(entry.guid for entry in entries if entry.guid)
@@ -92,12 +114,22 @@ def article_rows(feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datet
     for identity, entry, url in zip(identities(entries, urls), entries, urls):
         published = entry.published
         estimated = published is None or published > fetched_at + FUTURE_TOLERANCE
-        rows.setdefault(identity, {
-            "feed_id": feed_id, "identity": identity, "guid": (entry.guid or None) and entry.guid[:2000],
-            "url": url if url and len(url) <= 2000 else None, "title": entry.title, "summary": entry.summary,
-            "published_at": fetched_at if estimated else published, "published_estimated": estimated,
-            "fetched_at": fetched_at, "content_hash": entry.content_hash, "matched_at": None,
-        })
+        rows.setdefault(
+            identity,
+            {
+                "feed_id": feed_id,
+                "identity": identity,
+                "guid": (entry.guid or None) and entry.guid[:2000],
+                "url": url if url and len(url) <= 2000 else None,
+                "title": entry.title,
+                "summary": entry.summary,
+                "published_at": fetched_at if estimated else published,
+                "published_estimated": estimated,
+                "fetched_at": fetched_at,
+                "content_hash": entry.content_hash,
+                "matched_at": None,
+            },
+        )
     return list(rows.values())
 
 
@@ -129,8 +161,14 @@ def _driver_column(values: list) -> list:
     sample = next((value for value in values if value is not None), None)
     if isinstance(sample, datetime):
         converted: dict[datetime, str] = {}
-        return [None if value is None else converted[value] if value in converted
-                else converted.setdefault(value, _sqlite_datetime(value)) for value in values]
+        return [
+            None
+            if value is None
+            else converted[value]
+            if value in converted
+            else converted.setdefault(value, _sqlite_datetime(value))
+            for value in values
+        ]
     if isinstance(sample, bool):
         return [None if value is None else int(value) for value in values]
     return values
@@ -142,4 +180,12 @@ def _sqlite_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     v = value.astimezone(timezone.utc)
-    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (
+        v.year,
+        v.month,
+        v.day,
+        v.hour,
+        v.minute,
+        v.second,
+        v.microsecond,
+    )

@@ -44,18 +44,30 @@ def _jittered(delay: timedelta, rng: random.Random) -> timedelta:
     return min(delay * (1 + rng.random() * JITTER), MAX_DELAY)
 
 
-def after_success(now: datetime, interval: timedelta, *, ttl: timedelta | None = None,
-                  fresh_for: timedelta | None = None, rng: random.Random | None = None) -> datetime:
+def after_success(
+    now: datetime,
+    interval: timedelta,
+    *,
+    ttl: timedelta | None = None,
+    fresh_for: timedelta | None = None,
+    rng: random.Random | None = None,
+) -> datetime:
     """The next check after a successful poll (200 or 304)."""
     delay = max([interval] + [d for d in (ttl, fresh_for) if d is not None])
     return now + _jittered(delay, rng or random.Random())
 
 
-def after_failure(now: datetime, interval: timedelta, failures: int, *, retry_after: timedelta | None = None,
-                  rng: random.Random | None = None) -> datetime:
+def after_failure(
+    now: datetime,
+    interval: timedelta,
+    failures: int,
+    *,
+    retry_after: timedelta | None = None,
+    rng: random.Random | None = None,
+) -> datetime:
     """The next check after the ``failures``-th consecutive failure (1 for the first)."""
     exponent = min(max(failures - 1, 0), 32)
-    delay = min(interval * (2 ** exponent), MAX_DELAY)
+    delay = min(interval * (2**exponent), MAX_DELAY)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return now + _jittered(delay, rng or random.Random())

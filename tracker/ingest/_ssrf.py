@@ -52,10 +52,16 @@ class AddressGuard:
             return f"{address} is the unspecified address"
         if self.allow_private:
             return None
-        for label, flag in (("loopback", address.is_loopback), ("link-local", address.is_link_local),
-                            ("private", address.is_private), ("reserved", address.is_reserved)):
+        for label, flag in (
+            ("loopback", address.is_loopback),
+            ("link-local", address.is_link_local),
+            ("private", address.is_private),
+            ("reserved", address.is_reserved),
+        ):
             if flag:
-                return f"{address} is a {label} address (set TRACKER_ALLOW_PRIVATE_FEEDS=1 to allow)"
+                return (
+                    f"{address} is a {label} address (set TRACKER_ALLOW_PRIVATE_FEEDS=1 to allow)"
+                )
         if not address.is_global:
             return f"{address} is not a public address (set TRACKER_ALLOW_PRIVATE_FEEDS=1 to allow)"
         return None
@@ -77,7 +83,9 @@ def check_url(url: str) -> None:
     except ValueError as exc:  # e.g. an unbalanced IPv6 bracket: "http://["
         raise BlockedAddressError(url, f"not a valid URL ({exc})") from exc
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise BlockedAddressError(url, f"only http and https URLs are fetched, not {parts.scheme or 'a relative URL'!r}")
+        raise BlockedAddressError(
+            url, f"only http and https URLs are fetched, not {parts.scheme or 'a relative URL'!r}"
+        )
     if not parts.hostname:
         raise BlockedAddressError(url, "the URL has no host")
 
@@ -106,13 +114,21 @@ class GuardedBackend(httpcore.SyncBackend):
     def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         addresses = self.guard.check(f"{host}:{port}", resolve(host, port))
         last: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(str(address), port, timeout, local_address, socket_options)
+                return super().connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
             except httpcore.ConnectError as exc:
                 last = exc
         assert last is not None

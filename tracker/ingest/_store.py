@@ -29,15 +29,25 @@ def insert_articles(session: Session, rows: list[dict] | DriverRows) -> list[int
     ``rows`` may come already converted for SQLite (:class:`~tracker.ingest._rows.DriverRows`)."""
     dialect = session.get_bind().dialect
     if dialect.name not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"exactly-once storage needs ON CONFLICT; {dialect.name} is not supported")
+        raise NotImplementedError(
+            f"exactly-once storage needs ON CONFLICT; {dialect.name} is not supported"
+        )
     if dialect.name == "sqlite":
-        return sorted(_insert_sqlite(session.connection(), rows if isinstance(rows, DriverRows) else driver_rows(rows)))
+        return sorted(
+            _insert_sqlite(
+                session.connection(), rows if isinstance(rows, DriverRows) else driver_rows(rows)
+            )
+        )
     if isinstance(rows, DriverRows):
         raise TypeError("rows converted for SQLite given to a PostgreSQL database")
     connection = session.connection()
     new_ids: list[int] = []
     for start in range(0, len(rows), _BATCH):
-        new_ids.extend(connection.execute(_insert_statement(dialect.name), rows[start:start + _BATCH]).scalars().all())
+        new_ids.extend(
+            connection.execute(_insert_statement(dialect.name), rows[start : start + _BATCH])
+            .scalars()
+            .all()
+        )
     return sorted(new_ids)
 
 
@@ -58,8 +68,11 @@ def _insert_sqlite(connection: Connection, rows: DriverRows) -> list[int]:
     cursor = connection.connection.dbapi_connection.cursor()  # inside the session's transaction
     try:
         for start in range(0, len(rows.values), _BATCH):
-            batch = rows.values[start:start + _BATCH]
-            cursor.execute(_sqlite_insert_sql(rows.columns, len(batch)), tuple(itertools.chain.from_iterable(batch)))
+            batch = rows.values[start : start + _BATCH]
+            cursor.execute(
+                _sqlite_insert_sql(rows.columns, len(batch)),
+                tuple(itertools.chain.from_iterable(batch)),
+            )
             new_ids.extend(row[0] for row in cursor.fetchall())
     finally:
         cursor.close()

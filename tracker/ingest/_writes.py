@@ -45,7 +45,7 @@ class WriteQueue:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.grouped = engine.dialect.name == "sqlite"
-        self._lock = threading.Lock()         # the one writer of this process
+        self._lock = threading.Lock()  # the one writer of this process
         self._pending_lock = threading.Lock()
         self._pending: list[Write] = []
 
@@ -83,7 +83,7 @@ class WriteQueue:
                 with session_scope(self.engine) as session:
                     values = [write.work(session) for write in group]
             except Exception:  # noqa: BLE001 - not hidden: each write runs again alone below,
-                pass           # and the one that failed raises in its own poll's thread
+                pass  # and the one that failed raises in its own poll's thread
             except BaseException as exc:  # interrupted: every waiting poll learns it
                 for write in group:
                     write.error = exc

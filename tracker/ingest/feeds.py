@@ -53,11 +53,11 @@ class ErrorKind(str, enum.Enum):
 
 
 class Outcome(str, enum.Enum):
-    NEW = "new"                    # fetched and parsed; new_article_ids may be empty
+    NEW = "new"  # fetched and parsed; new_article_ids may be empty
     NOT_MODIFIED = "not_modified"  # 304: nothing parsed
-    FAILED = "failed"              # error recorded on the feed, backoff scheduled
-    GONE = "gone"                  # 410: the feed was disabled
-    SKIPPED = "skipped"            # not due, disabled, removed, or another poller holds it
+    FAILED = "failed"  # error recorded on the feed, backoff scheduled
+    GONE = "gone"  # 410: the feed was disabled
+    SKIPPED = "skipped"  # not due, disabled, removed, or another poller holds it
 
 
 @dataclass
@@ -74,6 +74,7 @@ class PollResult:
 
 # --- managing feeds -----------------------------------------------------------------------
 
+
 def validate_feed_url(url: str) -> str:
     url = url.strip()
     try:
@@ -89,7 +90,9 @@ def add_feed(session: Session, url: str, *, interval: timedelta, title: str | No
     existing = session.exec(select(Feed).where(Feed.url == url)).first()
     if existing:
         raise FeedUrlError(url, f"already added as feed {existing.id}")
-    feed = Feed(url=url, title=title, interval_s=int(interval.total_seconds()), next_check_at=utcnow())
+    feed = Feed(
+        url=url, title=title, interval_s=int(interval.total_seconds()), next_check_at=utcnow()
+    )
     session.add(feed)
     session.flush()
     return feed
@@ -104,21 +107,30 @@ def get_feed(session: Session, feed_id: int) -> Feed:
 
 def list_feeds(session: Session) -> list[Feed]:
     """Failing feeds first (most failures first), then disabled ones, then the rest by id."""
-    group = case((Feed.consecutive_failures > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2)
-    return list(session.exec(select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), Feed.id)))
+    group = case(
+        (Feed.consecutive_failures > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2
+    )
+    return list(
+        session.exec(select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), Feed.id))
+    )
 
 
 def article_counts(session: Session) -> dict[int, int]:
     """How many stored articles each feed has (feeds without any are absent)."""
-    rows = session.exec(select(Article.feed_id, func.count()).where(col(Article.feed_id).is_not(None))
-                        .group_by(Article.feed_id))
+    rows = session.exec(
+        select(Article.feed_id, func.count())
+        .where(col(Article.feed_id).is_not(None))
+        .group_by(Article.feed_id)
+    )
     return {int(feed_id): int(count) for feed_id, count in rows}
 
 
 def remove_feed(session: Session, feed_id: int) -> int:
     """Removes a feed; its articles are kept (``feed_id`` becomes NULL).  Returns how many."""
     feed = get_feed(session, feed_id)
-    kept = session.exec(select(func.count()).select_from(Article).where(Article.feed_id == feed_id)).one()
+    kept = session.exec(
+        select(func.count()).select_from(Article).where(Article.feed_id == feed_id)
+    ).one()
     session.delete(feed)
     return int(kept)
 
@@ -138,7 +150,9 @@ def enable_feed(session: Session, feed_id: int) -> Feed:
     return feed
 
 
-def import_opml(session: Session, data: bytes, path: str, *, interval: timedelta) -> tuple[list[Feed], list[str]]:
+def import_opml(
+    session: Session, data: bytes, path: str, *, interval: timedelta
+) -> tuple[list[Feed], list[str]]:
     """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present)."""
     from tracker.errors import OpmlError
 
@@ -152,19 +166,29 @@ def import_opml(session: Session, data: bytes, path: str, *, interval: timedelta
     if problems:
         raise OpmlError(path, problems)
     present = set(session.exec(select(Feed.url).where(col(Feed.url).in_(list(wanted)))))
-    added = [add_feed(session, url, interval=interval, title=title)
-             for url, title in wanted.items() if url not in present]
+    added = [
+        add_feed(session, url, interval=interval, title=title)
+        for url, title in wanted.items()
+        if url not in present
+    ]
     return added, sorted(present)
 
 
 def export_opml(session: Session) -> str:
-    return write_opml([(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(Feed.id))])
+    return write_opml(
+        [(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(Feed.id))]
+    )
 
 
-def due_feed_ids(session: Session, now: datetime | None = None, limit: int | None = None) -> list[int]:
+def due_feed_ids(
+    session: Session, now: datetime | None = None, limit: int | None = None
+) -> list[int]:
     now = now or utcnow()
-    query = (select(Feed.id).where(Feed.disabled_at.is_(None), Feed.next_check_at <= now)
-             .order_by(Feed.next_check_at))
+    query = (
+        select(Feed.id)
+        .where(Feed.disabled_at.is_(None), Feed.next_check_at <= now)
+        .order_by(Feed.next_check_at)
+    )
     return list(session.exec(query.limit(limit) if limit else query))
 
 
@@ -173,8 +197,9 @@ def due_feed_ids(session: Session, now: datetime | None = None, limit: int | Non
 _NEWEST_FIRST = (col(Article.published_at).desc(), col(Article.id).desc())
 
 
-def list_articles(session: Session, *, feed_id: int | None = None, text: str | None = None,
-                  limit: int = 50) -> list[Article]:
+def list_articles(
+    session: Session, *, feed_id: int | None = None, text: str | None = None, limit: int = 50
+) -> list[Article]:
     """Newest first; ``text`` matches title or summary, case-insensitively (a scan).
 
     Dates are indexed per feed (see :class:`~tracker.models.Article`), so the newest of all
@@ -183,7 +208,9 @@ def list_articles(session: Session, *, feed_id: int | None = None, text: str | N
     query = select(Article)
     if text:
         pattern = f"%{text}%"
-        query = query.where(or_(col(Article.title).ilike(pattern), col(Article.summary).ilike(pattern)))
+        query = query.where(
+            or_(col(Article.title).ilike(pattern), col(Article.summary).ilike(pattern))
+        )
     elif feed_id is None:
         return _newest_of_every_feed(session, limit)
     if feed_id is not None:
@@ -195,19 +222,31 @@ def _newest_of_every_feed(session: Session, limit: int) -> list[Article]:
     feeds = [*session.exec(select(Feed.id)), None]  # None: articles of removed feeds
     newest: list[tuple[datetime, int]] = []
     for feed_id in feeds:
-        same_feed = Article.feed_id == feed_id if feed_id is not None else col(Article.feed_id).is_(None)
-        rows = session.exec(select(Article.published_at, Article.id).where(same_feed)
-                            .order_by(*_NEWEST_FIRST).limit(limit))
+        same_feed = (
+            Article.feed_id == feed_id if feed_id is not None else col(Article.feed_id).is_(None)
+        )
+        rows = session.exec(
+            select(Article.published_at, Article.id)
+            .where(same_feed)
+            .order_by(*_NEWEST_FIRST)
+            .limit(limit)
+        )
         newest = heapq.nlargest(limit, [*newest, *rows])
     if not newest:
         return []
     ids = [article_id for _, article_id in newest]
-    return list(session.exec(select(Article).where(col(Article.id).in_(ids)).order_by(*_NEWEST_FIRST)))
+    return list(
+        session.exec(select(Article).where(col(Article.id).in_(ids)).order_by(*_NEWEST_FIRST))
+    )
 
 
 def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
     """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest first."""
-    return list(session.exec(select(Article.id).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)))
+    return list(
+        session.exec(
+            select(Article.id).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)
+        )
+    )
 
 
 # --- polling ------------------------------------------------------------------------------
@@ -252,14 +291,26 @@ class Poller:
     many feeds (see ``_parsepool``); :meth:`poll_feed` always parses in the calling thread.
     """
 
-    def __init__(self, engine: Engine, fetcher: Fetcher, *, lease: timedelta = timedelta(minutes=5),
-                 rng: random.Random | None = None, parse_processes: int | None = 0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        fetcher: Fetcher,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        rng: random.Random | None = None,
+        parse_processes: int | None = 0,
+    ) -> None:
         self.engine = engine
         self.fetcher = fetcher
-        self.lease = max(lease, timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)))
+        self.lease = max(
+            lease,
+            timedelta(seconds=fetcher.limits.total_timeout * (fetcher.limits.max_redirects + 1)),
+        )
         self.rng = rng or random.Random()
         self.parse_processes = cpu_count() if parse_processes is None else parse_processes
-        self.for_sqlite = engine.dialect.name == "sqlite"  # rows made in the driver's values (see _rows)
+        self.for_sqlite = (
+            engine.dialect.name == "sqlite"
+        )  # rows made in the driver's values (see _rows)
         self.writes = WriteQueue(engine)  # group commit on SQLite (see _writes)
 
     def poll_feed(self, feed_id: int, *, force: bool = False) -> PollResult:
@@ -277,9 +328,14 @@ class Poller:
         new_articles.send(result.new_article_ids, engine=self.engine)
         return result
 
-    def poll_due(self, *, concurrency: int = 4, force: bool = False,
-                 feed_ids: list[int] | None = None,
-                 progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+    def poll_due(
+        self,
+        *,
+        concurrency: int = 4,
+        force: bool = False,
+        feed_ids: list[int] | None = None,
+        progress: Callable[[PollResult], None] | None = None,
+    ) -> list[PollResult]:
         """Polls every due feed (or ``feed_ids``) in-process: ``concurrency`` threads fetch,
         the parse processes parse, and this thread claims feeds a few at a time and stores what
         has arrived, several feeds to a transaction (each still all-or-nothing)."""
@@ -287,8 +343,13 @@ class Poller:
             with session_scope(self.engine) as session:
                 feed_ids = due_feed_ids(session)
         processes = self.parse_processes if len(feed_ids) >= MIN_FEEDS_FOR_PROCESSES else 0
-        with ParsePool(processes) as parser, ThreadPoolExecutor(max(1, concurrency), "poll") as fetchers:
-            return _Pipeline(self, parser, fetchers, force, progress).run(feed_ids, in_flight=2 * max(1, concurrency))
+        with (
+            ParsePool(processes) as parser,
+            ThreadPoolExecutor(max(1, concurrency), "poll") as fetchers,
+        ):
+            return _Pipeline(self, parser, fetchers, force, progress).run(
+                feed_ids, in_flight=2 * max(1, concurrency)
+            )
 
     # -- steps --
 
@@ -300,31 +361,67 @@ class Poller:
         one conditional ``UPDATE ... RETURNING`` (the claim and the read of what the fetch needs
         are one statement, one round trip); it returns their claims in the order of ``feed_ids``."""
         now = utcnow()
-        conditions = [_FEED.c.id.in_(feed_ids), _FEED.c.disabled_at.is_(None),
-                      or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now)]
+        conditions = [
+            _FEED.c.id.in_(feed_ids),
+            _FEED.c.disabled_at.is_(None),
+            or_(_FEED.c.lease_until.is_(None), _FEED.c.lease_until < now),
+        ]
         if not force:
             conditions.append(_FEED.c.next_check_at <= now)
-        statement = (update(_FEED).where(*conditions).values(lease_until=now + self.lease)
-                     .returning(_FEED.c.id, _FEED.c.url, _FEED.c.etag, _FEED.c.last_modified, _FEED.c.interval_s,
-                                _FEED.c.consecutive_failures))
+        statement = (
+            update(_FEED)
+            .where(*conditions)
+            .values(lease_until=now + self.lease)
+            .returning(
+                _FEED.c.id,
+                _FEED.c.url,
+                _FEED.c.etag,
+                _FEED.c.last_modified,
+                _FEED.c.interval_s,
+                _FEED.c.consecutive_failures,
+            )
+        )
 
         def claim(session: Session) -> list[_Claim]:
-            claims = {row.id: _Claim(row.id, row.url, row.etag, row.last_modified, timedelta(seconds=row.interval_s),
-                                     row.consecutive_failures) for row in session.connection().execute(statement)}
+            claims = {
+                row.id: _Claim(
+                    row.id,
+                    row.url,
+                    row.etag,
+                    row.last_modified,
+                    timedelta(seconds=row.interval_s),
+                    row.consecutive_failures,
+                )
+                for row in session.connection().execute(statement)
+            }
             return [claims[feed_id] for feed_id in feed_ids if feed_id in claims]
 
         return claim
 
     def _release(self, feed_ids: list[int]) -> None:
-        self.writes.run(lambda session: session.connection().execute(
-            update(_FEED).where(_FEED.c.id.in_(feed_ids)).values(lease_until=None)))
+        self.writes.run(
+            lambda session: session.connection().execute(
+                update(_FEED).where(_FEED.c.id.in_(feed_ids)).values(lease_until=None)
+            )
+        )
 
     def _fetch(self, claim: _Claim, parser: ParsePool) -> _Fetched:
         """Fetch and parse, no transaction open; a feed error is kept, not raised."""
         try:
-            response = self.fetcher.fetch(claim.url, etag=claim.etag, last_modified=claim.last_modified)
-            parsed = None if response.not_modified else parser.prepare(
-                claim.id, response.body, response.url, response.fetched_at, for_sqlite=self.for_sqlite)
+            response = self.fetcher.fetch(
+                claim.url, etag=claim.etag, last_modified=claim.last_modified
+            )
+            parsed = (
+                None
+                if response.not_modified
+                else parser.prepare(
+                    claim.id,
+                    response.body,
+                    response.url,
+                    response.fetched_at,
+                    for_sqlite=self.for_sqlite,
+                )
+            )
         except FeedError as error:
             return _Fetched(claim, error=error)
         return _Fetched(claim, response, parsed)
@@ -339,11 +436,24 @@ class Poller:
         now = response.fetched_at
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
-        next_check = _schedule.after_success(now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng)
-        values = dict(consecutive_failures=0, error_kind=None, last_error=None, error_since=None,
-                      last_success_at=now, last_polled_at=now, next_check_at=next_check, lease_until=None)
+        next_check = _schedule.after_success(
+            now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng
+        )
+        values = dict(
+            consecutive_failures=0,
+            error_kind=None,
+            last_error=None,
+            error_since=None,
+            last_success_at=now,
+            last_polled_at=now,
+            next_check_at=next_check,
+            lease_until=None,
+        )
         if parsed is not None:
-            values.update(etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
+            values.update(
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
             if parsed.title:  # the operator's title (or the first one seen) is kept
                 values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
             if parsed.site_url:
@@ -358,10 +468,18 @@ class Poller:
 
         def finish(new_ids: list[int] | None) -> PollResult:
             if new_ids is None:
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+                return PollResult(
+                    claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed"
+                )
             outcome = Outcome.NOT_MODIFIED if parsed is None else Outcome.NEW
-            return PollResult(claim.id, outcome, claim.url, new_ids, parsed.entries if parsed else 0,
-                              next_check_at=next_check)
+            return PollResult(
+                claim.id,
+                outcome,
+                claim.url,
+                new_ids,
+                parsed.entries if parsed else 0,
+                next_check_at=next_check,
+            )
 
         return _Outcome(store, finish)
 
@@ -369,20 +487,37 @@ class Poller:
         now = utcnow()
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
-        next_check = _schedule.after_failure(now, claim.interval, failures, retry_after=retry_after, rng=self.rng)
+        next_check = _schedule.after_failure(
+            now, claim.interval, failures, retry_after=retry_after, rng=self.rng
+        )
         first_failure = func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type))
-        values = dict(consecutive_failures=failures, error_kind=error.kind, last_error=error.message[:2000],
-                      last_error_at=now, error_since=first_failure, last_polled_at=now, next_check_at=next_check,
-                      lease_until=None)
+        values = dict(
+            consecutive_failures=failures,
+            error_kind=error.kind,
+            last_error=error.message[:2000],
+            last_error_at=now,
+            error_since=first_failure,
+            last_polled_at=now,
+            next_check_at=next_check,
+            lease_until=None,
+        )
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
 
         def finish(updated: bool) -> PollResult:
             if not updated:
-                return PollResult(claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed")
+                return PollResult(
+                    claim.id, Outcome.SKIPPED, claim.url, message="the feed was removed"
+                )
             outcome = Outcome.GONE if error.permanent else Outcome.FAILED
-            return PollResult(claim.id, outcome, claim.url, error_kind=error.kind, message=error.message,
-                              next_check_at=next_check)
+            return PollResult(
+                claim.id,
+                outcome,
+                claim.url,
+                error_kind=error.kind,
+                message=error.message,
+                next_check_at=next_check,
+            )
 
         return _Outcome(lambda session: self._update_feed(session, claim.id, values), finish)
 
@@ -397,7 +532,9 @@ _INLINE = ParsePool(0)
 
 
 def _skipped(feed_id: int) -> PollResult:
-    return PollResult(feed_id, Outcome.SKIPPED, message="not due, disabled, removed or being polled")
+    return PollResult(
+        feed_id, Outcome.SKIPPED, message="not due, disabled, removed or being polled"
+    )
 
 
 class _Pipeline:
@@ -409,8 +546,14 @@ class _Pipeline:
     ``_writes``).  If the run is interrupted, the leases of the feeds not stored are given back.
     """
 
-    def __init__(self, poller: Poller, parser: ParsePool, fetchers: ThreadPoolExecutor, force: bool,
-                 progress: Callable[[PollResult], None] | None) -> None:
+    def __init__(
+        self,
+        poller: Poller,
+        parser: ParsePool,
+        fetchers: ThreadPoolExecutor,
+        force: bool,
+        progress: Callable[[PollResult], None] | None,
+    ) -> None:
         self.poller, self.parser, self.fetchers = poller, parser, fetchers
         self.force, self.progress = force, progress
         self.results: list[PollResult] = []
@@ -446,7 +589,9 @@ class _Pipeline:
         taken = self._start(writes[-1].result()) if to_claim else set()
         results = []
         for item, outcome, write in zip(fetched, outcomes, writes):
-            results.append(outcome.finish(write.result()))  # a failed store raises; run() frees its lease
+            results.append(
+                outcome.finish(write.result())
+            )  # a failed store raises; run() frees its lease
             self.claimed.discard(item.claim.id)
         # The leases are all accounted for before anything else that may raise (a receiver, progress).
         for result in results:
@@ -457,7 +602,9 @@ class _Pipeline:
         """Fetches the claimed feeds; returns their ids."""
         taken = {claim.id for claim in claims}
         self.claimed |= taken
-        self.pending |= {self.fetchers.submit(self.poller._fetch, claim, self.parser) for claim in claims}
+        self.pending |= {
+            self.fetchers.submit(self.poller._fetch, claim, self.parser) for claim in claims
+        }
         return taken
 
     def _report(self, results: list[PollResult]) -> None:

@@ -58,7 +58,9 @@ class NewArticlesSignal:
             # A receiver belongs to a later stage; its failure must not undo or stop ingestion.
             # It is logged with its traceback, and the articles stay unmatched for the catch-up.
             except Exception:  # noqa: BLE001
-                log.exception("new_articles receiver %r failed for %d article(s)", receiver, len(article_ids))
+                log.exception(
+                    "new_articles receiver %r failed for %d article(s)", receiver, len(article_ids)
+                )
 
 
 new_articles = NewArticlesSignal()

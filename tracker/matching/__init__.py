@@ -12,7 +12,14 @@ The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
 ("Matching"); each module's docstring gives its part.
 """
 
-from tracker.matching.matcher import ArticleText, EvidenceHit, match_article, match_batch, published_day, scan
+from tracker.matching.matcher import (
+    ArticleText,
+    EvidenceHit,
+    match_article,
+    match_batch,
+    published_day,
+    scan,
+)
 from tracker.matching.negation import (
     CLAUSE_BOUNDARY_PUNCTUATION,
     CLAUSE_BOUNDARY_WORDS,
@@ -24,7 +31,15 @@ from tracker.matching.negation import (
     negated_at,
 )
 from tracker.matching.publisher import registered_domain
-from tracker.matching.rules import CompiledRules, ForecastRules, Phrase, RuleSet, Side, compile_rules, fingerprint
+from tracker.matching.rules import (
+    CompiledRules,
+    ForecastRules,
+    Phrase,
+    RuleSet,
+    Side,
+    compile_rules,
+    fingerprint,
+)
 from tracker.matching.text import PreparedText, Sentence, clean, normalise, split_sentences
 
 __all__ = [

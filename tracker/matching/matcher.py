@@ -77,7 +77,9 @@ class _Article:
 
     __slots__ = ("compiled", "text", "found", "_negated", "_sentences")
 
-    def __init__(self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]) -> None:
+    def __init__(
+        self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]
+    ) -> None:
         self.compiled = compiled
         self.text = text
         self.found = found  # trigger phrases (complete); other phrases added as looked up
@@ -89,7 +91,9 @@ class _Article:
         if starts is None:
             if phrase_id in self.compiled.triggers:
                 return []  # the scan found them all
-            starts = self.found[phrase_id] = self.compiled.phrases[phrase_id].occurrences(self.text.folded)
+            starts = self.found[phrase_id] = self.compiled.phrases[phrase_id].occurrences(
+                self.text.folded
+            )
         return starts
 
     def occurs(self, phrase_id: int) -> bool:
@@ -134,7 +138,9 @@ def _evaluate_any(article: _Article, rule: SideRule) -> EvidenceHit | None:
     labels = rule.labels
     phrases = [labels[p] for p in rule.all]
     phrases += [labels[p] for p in dict.fromkeys(p for _, p in shown)]
-    return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting)
+    return EvidenceHit(
+        rule.forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting
+    )
 
 
 def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
@@ -146,14 +152,20 @@ def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
         starts = article.occurrences(p)
         counting = [start for start in starts if not article.negated(start)]
         if counting:
-            first_counting = counting[0] if first_counting is None else min(first_counting, counting[0])
+            first_counting = (
+                counting[0] if first_counting is None else min(first_counting, counting[0])
+            )
         elif first_negated is None or starts[0] < first_negated:
             first_negated = starts[0]
     phrases = [rule.labels[p] for p in rule.all]
     if first_negated is not None:
-        return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True)
+        return EvidenceHit(
+            rule.forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True
+        )
     assert first_counting is not None
-    return EvidenceHit(rule.forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False)
+    return EvidenceHit(
+        rule.forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False
+    )
 
 
 def match_article(compiled: CompiledRules, article: ArticleText) -> list[EvidenceHit]:
@@ -166,7 +178,9 @@ def match_article(compiled: CompiledRules, article: ArticleText) -> list[Evidenc
     return match_batch(compiled, [article])[0]
 
 
-def match_batch(compiled: CompiledRules, articles: Sequence[ArticleText]) -> list[list[EvidenceHit]]:
+def match_batch(
+    compiled: CompiledRules, articles: Sequence[ArticleText]
+) -> list[list[EvidenceHit]]:
     """:func:`match_article` for each article, in order, done a stage at a time.
 
     Why in stages: with thousands of forecasts the automaton is megabytes, and a scan's time
@@ -176,12 +190,15 @@ def match_batch(compiled: CompiledRules, articles: Sequence[ArticleText]) -> lis
     """
     texts = [PreparedText.of_article(article.title, article.summary) for article in articles]
     found = [scan(compiled, text.folded) for text in texts]
-    return [_evidence(compiled, article, text, phrases) if phrases else []
-            for article, text, phrases in zip(articles, texts, found, strict=True)]
+    return [
+        _evidence(compiled, article, text, phrases) if phrases else []
+        for article, text, phrases in zip(articles, texts, found, strict=True)
+    ]
 
 
-def _evidence(compiled: CompiledRules, article: ArticleText, text: PreparedText,
-              found: dict[int, list[int]]) -> list[EvidenceHit]:
+def _evidence(
+    compiled: CompiledRules, article: ArticleText, text: PreparedText, found: dict[int, list[int]]
+) -> list[EvidenceHit]:
     if len(found) == 1:  # the common case: one trigger phrase (its rules are in order already)
         indexes: Sequence[int] = compiled.triggers[next(iter(found))]
     else:

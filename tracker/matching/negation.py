@@ -29,16 +29,38 @@ from tracker.matching.text import PreparedText, clean, normalise
 
 #: Negation cues, as normalised text.  Matched as whole words (see the module docstring).
 NEGATION_CUES: tuple[str, ...] = (
-    "not", "no", "never", "n't",
-    "denies", "denied", "deny",
-    "rules out", "ruled out", "rule out",
-    "rejects", "rejected", "refuses", "refused",
-    "fails to", "failed to", "won't", "has yet to", "have yet to",
+    "not",
+    "no",
+    "never",
+    "n't",
+    "denies",
+    "denied",
+    "deny",
+    "rules out",
+    "ruled out",
+    "rule out",
+    "rejects",
+    "rejected",
+    "refuses",
+    "refused",
+    "fails to",
+    "failed to",
+    "won't",
+    "has yet to",
+    "have yet to",
 )
 
 #: Words that end a clause: a cue before one of them does not govern a phrase after it.
 CLAUSE_BOUNDARY_WORDS: tuple[str, ...] = (
-    "but", "while", "whereas", "although", "though", "saying", "because", "after", "as",
+    "but",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "saying",
+    "because",
+    "after",
+    "as",
 )
 
 #: Punctuation that ends a clause: ``,`` ``;`` ``:`` (not between digits, as in "1,000" or
@@ -58,10 +80,17 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 # Without a lookbehind in front, ``re`` skips quickly to the possible first letters; the
 # whole-word check before a cue is done in Python on the few matches.
-_CUE = re.compile("(?:" + _alternatives(tuple(c for c in NEGATION_CUES if c != "n't")) + ")" + _EDGE_AFTER)
+_CUE = re.compile(
+    "(?:" + _alternatives(tuple(c for c in NEGATION_CUES if c != "n't")) + ")" + _EDGE_AFTER
+)
 _NT = re.compile("n't" + _EDGE_AFTER)
 _BOUNDARY = re.compile(
-    r"[;()]|\s-+\s|(?<!\d)[,:]|[,:](?!\d)|" + _EDGE_BEFORE + "(?:" + _alternatives(CLAUSE_BOUNDARY_WORDS) + ")" + _EDGE_AFTER
+    r"[;()]|\s-+\s|(?<!\d)[,:]|[,:](?!\d)|"
+    + _EDGE_BEFORE
+    + "(?:"
+    + _alternatives(CLAUSE_BOUNDARY_WORDS)
+    + ")"
+    + _EDGE_AFTER
 )
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
 
@@ -72,7 +101,17 @@ def _word_joined(char: str) -> bool:
 
 #: Every cue holds one of these: a text without any of them holds no cue, which one search
 #: for them tells faster than the cue search (most phrase occurrences have no cue before them).
-_CUE_SUBSTRINGS: tuple[str, ...] = ("no", "n't", "never", "den", "rule", "reject", "refus", "fail", "yet to")
+_CUE_SUBSTRINGS: tuple[str, ...] = (
+    "no",
+    "n't",
+    "never",
+    "den",
+    "rule",
+    "reject",
+    "refus",
+    "fail",
+    "yet to",
+)
 _CUE_HINT = re.compile("|".join(map(re.escape, _CUE_SUBSTRINGS)))
 
 
@@ -83,8 +122,11 @@ def find_cues(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         return []
     # Search one character past ``end`` so that the whole-word check sees the real next one.
     stop = min(end + 1, len(text))
-    cues = [m.span() for m in _CUE.finditer(text, start, stop)
-            if m.end() <= end and not (m.start() and _word_joined(text[m.start() - 1]))]
+    cues = [
+        m.span()
+        for m in _CUE.finditer(text, start, stop)
+        if m.end() <= end and not (m.start() and _word_joined(text[m.start() - 1]))
+    ]
     if "n't" in text[start:end]:
         for m in _NT.finditer(text, start, stop):
             word_start = m.start()
@@ -116,7 +158,9 @@ _MOST_CUE_WORDS = max(len(cue.split()) for cue in NEGATION_CUES)
 #: Matches where a text holds more than ``MAX_WORDS_BETWEEN + _MOST_CUE_WORDS`` words (as
 #: :data:`_WORD` counts them; the atomic group keeps a word from being split): quicker than
 #: counting them all.
-_TOO_MANY_WORDS_FOR_A_CUE = re.compile(r"(?:(?>%s)\W+){%d}\w" % (_WORD.pattern, MAX_WORDS_BETWEEN + _MOST_CUE_WORDS))
+_TOO_MANY_WORDS_FOR_A_CUE = re.compile(
+    r"(?:(?>%s)\W+){%d}\w" % (_WORD.pattern, MAX_WORDS_BETWEEN + _MOST_CUE_WORDS)
+)
 
 
 def negated_at(text: PreparedText, phrase_start: int) -> bool:
@@ -137,7 +181,9 @@ def negated_at(text: PreparedText, phrase_start: int) -> bool:
     if not cues:
         return False
     cue_end = cues[-1][1]
-    return governs(folded, cue_end, phrase_start) and not text.sentence_ends_between(cue_end, phrase_start)
+    return governs(folded, cue_end, phrase_start) and not text.sentence_ends_between(
+        cue_end, phrase_start
+    )
 
 
 def is_negated(text: str, phrase: str) -> bool:

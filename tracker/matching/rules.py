@@ -57,7 +57,9 @@ class ForecastRules:
     @classmethod
     def from_forecast(cls, forecast: Any) -> ForecastRules:
         """From a :class:`tracker.models.Forecast` (or anything with the same attributes)."""
-        return cls(forecast.id, forecast.opens, forecast.closes, forecast.yes_when, forecast.no_when)
+        return cls(
+            forecast.id, forecast.opens, forecast.closes, forecast.yes_when, forecast.no_when
+        )
 
     def side(self, side: Side) -> Mapping[str, Sequence[str]] | None:
         return self.yes_when if side == "yes" else self.no_when
@@ -84,7 +86,9 @@ class Phrase:
         prefix = text.endswith("*")
         key = text[:-1].rstrip() if prefix else text
         if "*" in key:
-            raise ValueError(f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)")
+            raise ValueError(
+                f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)"
+            )
         if not any(is_word_char(c) for c in key):
             raise ValueError(f"{phrase!r} has no letter or digit to match")
         return cls(key, prefix, is_word_char(key[0]), not prefix and is_word_char(key[-1]))
@@ -162,7 +166,9 @@ class CompiledRules:
     rules: list[SideRule]
     phrases: list[Phrase]  # by phrase id
     automaton: Any  # ahocorasick_rs.AhoCorasick over automaton_keys, or None without rules
-    automaton_phrases: list[tuple[tuple[int, Phrase], ...]]  # automaton pattern index → (trigger phrase id, phrase)
+    automaton_phrases: list[
+        tuple[tuple[int, Phrase], ...]
+    ]  # automaton pattern index → (trigger phrase id, phrase)
     triggers: dict[int, tuple[int, ...]]  # phrase id → indexes into ``rules`` it triggers
     fingerprint: str
     problems: list[RuleError] = field(default_factory=list)
@@ -194,7 +200,13 @@ def fingerprint(rules: Iterable[ForecastRules]) -> str:
     """A digest of rules and windows: equal digests compile to the same automaton."""
     digest = hashlib.sha256()
     for rule in sorted(rules, key=lambda r: r.forecast_id):
-        record = [rule.forecast_id, rule.opens.isoformat(), rule.closes.isoformat(), rule.yes_when, rule.no_when]
+        record = [
+            rule.forecast_id,
+            rule.opens.isoformat(),
+            rule.closes.isoformat(),
+            rule.yes_when,
+            rule.no_when,
+        ]
         digest.update(json.dumps(record, sort_keys=True, default=_jsonable).encode())
         digest.update(b"\n")
     return digest.hexdigest()
@@ -211,7 +223,9 @@ class _Builder:
 
     def phrase_id(self, forecast_id: str, field_name: str, phrase: object) -> int:
         if not isinstance(phrase, str):
-            raise RuleError(forecast_id, field_name, f"a phrase must be text, not {type(phrase).__name__}")
+            raise RuleError(
+                forecast_id, field_name, f"a phrase must be text, not {type(phrase).__name__}"
+            )
         try:
             parsed = Phrase.of(phrase)
         except ValueError as exc:
@@ -224,7 +238,9 @@ class _Builder:
         self.phrases.append(parsed)
         return len(self.phrases) - 1
 
-    def automaton(self, trigger_ids: Iterable[int]) -> tuple[Any, list[tuple[tuple[int, Phrase], ...]]]:
+    def automaton(
+        self, trigger_ids: Iterable[int]
+    ) -> tuple[Any, list[tuple[tuple[int, Phrase], ...]]]:
         by_key: dict[str, list[tuple[int, Phrase]]] = {}
         for phrase_id in sorted(trigger_ids):
             phrase = self.phrases[phrase_id]
@@ -257,10 +273,16 @@ def _compile_side(builder: _Builder, rules: ForecastRules, side: Side) -> SideRu
         return None
     name = f"{side}_when"
     if not isinstance(spec, Mapping):
-        raise RuleError(rules.forecast_id, name, "must be a mapping with all / any / none phrase lists")
+        raise RuleError(
+            rules.forecast_id, name, "must be a mapping with all / any / none phrase lists"
+        )
     unknown = set(spec) - set(ROLES)
     if unknown:
-        raise RuleError(rules.forecast_id, name, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use all, any, none")
+        raise RuleError(
+            rules.forecast_id,
+            name,
+            f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use all, any, none",
+        )
     labels: dict[int, str] = {}
     ids: dict[str, tuple[int, ...]] = {}
     for role in ROLES:
@@ -273,7 +295,16 @@ def _compile_side(builder: _Builder, rules: ForecastRules, side: Side) -> SideRu
         ids[role] = tuple(dict.fromkeys(role_ids))
     if not ids["all"] and not ids["any"]:
         raise RuleError(rules.forecast_id, name, "needs at least one phrase under 'all' or 'any'")
-    return SideRule(rules.forecast_id, rules.opens, rules.closes, side, ids["all"], ids["any"], ids["none"], labels)
+    return SideRule(
+        rules.forecast_id,
+        rules.opens,
+        rules.closes,
+        side,
+        ids["all"],
+        ids["any"],
+        ids["none"],
+        labels,
+    )
 
 
 def _trigger_phrases(rule: SideRule, phrases: list[Phrase]) -> tuple[int, ...]:
@@ -299,9 +330,15 @@ def compile_rules(rules: Iterable[ForecastRules], *, strict: bool = True) -> Com
     for forecast in rules:
         try:
             if forecast.forecast_id in seen:
-                raise RuleError(forecast.forecast_id, "id", "given twice; each forecast may be compiled once")
+                raise RuleError(
+                    forecast.forecast_id, "id", "given twice; each forecast may be compiled once"
+                )
             if forecast.closes < forecast.opens:
-                raise RuleError(forecast.forecast_id, "closes", f"{forecast.closes} is before opens {forecast.opens}")
+                raise RuleError(
+                    forecast.forecast_id,
+                    "closes",
+                    f"{forecast.closes} is before opens {forecast.opens}",
+                )
             sides = [_compile_side(builder, forecast, side) for side in SIDES]
         except RuleError as error:
             if strict:

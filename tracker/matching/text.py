@@ -25,7 +25,9 @@ _TRANSLATION = str.maketrans(
     {
         **dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc", "'"),
         **dict.fromkeys("\u201c\u201d\u201e\u201f", '"'),
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys(
+            "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d", "-"
+        ),
         **dict.fromkeys("\u00ad\u200b\u2060\ufeff", None),
     }
 )
@@ -148,8 +150,12 @@ def _last_end_before(text: str, offset: int) -> int:
     position = offset
     while True:
         dot = text.rfind(".", 0, position)  # the commonest end: the others are looked for after it
-        candidate = max(dot, text.rfind("\n", dot + 1, position),
-                        text.rfind("!", dot + 1, position), text.rfind("?", dot + 1, position))
+        candidate = max(
+            dot,
+            text.rfind("\n", dot + 1, position),
+            text.rfind("!", dot + 1, position),
+            text.rfind("?", dot + 1, position),
+        )
         if candidate < 0:
             return 0
         if text[candidate] != "\n":
@@ -231,7 +237,11 @@ class PreparedText:
 
     def sentence_ends_between(self, folded_start: int, folded_end: int) -> bool:
         """Whether a sentence ends between two folded offsets (see :func:`split_sentences`)."""
-        display, start, end = self.display, self.display_offset(folded_start), self.display_offset(folded_end)
+        display, start, end = (
+            self.display,
+            self.display_offset(folded_start),
+            self.display_offset(folded_end),
+        )
         if not any(char in display[start:end] for char in _END_CHARS):
             return False
         return any(_ends_sentence(display, m) for m in _SENTENCE_END.finditer(display, start, end))

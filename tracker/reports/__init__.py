@@ -14,5 +14,17 @@ from tracker.reports._render import ReportFormat, csv_safe, md_text, render_repo
 from tracker.reports._svg import corp_diagram, reliability_diagram, sharpness_histogram
 from tracker.reports._tables import Table, all_tables, breakdown_table, resolver_tables
 
-__all__ = ["ReportFormat", "Table", "all_tables", "breakdown_table", "corp_diagram", "csv_safe", "md_text",
-           "reliability_diagram", "render_report", "resolver_tables", "sharpness_histogram", "write_csv_table"]
+__all__ = [
+    "ReportFormat",
+    "Table",
+    "all_tables",
+    "breakdown_table",
+    "corp_diagram",
+    "csv_safe",
+    "md_text",
+    "reliability_diagram",
+    "render_report",
+    "resolver_tables",
+    "sharpness_histogram",
+    "write_csv_table",
+]

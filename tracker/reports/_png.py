@@ -45,11 +45,18 @@ def _reliability(ax, card: Scorecard) -> None:
     if rows:
         x = np.array([r.mean_forecast for r in rows])
         obs = np.array([r.observed for r in rows])
-        err = np.array([[o - r.wilson_low for o, r in zip(obs, rows)], [r.wilson_high - o for o, r in zip(obs, rows)]])
+        err = np.array(
+            [
+                [o - r.wilson_low for o, r in zip(obs, rows)],
+                [r.wilson_high - o for o, r in zip(obs, rows)],
+            ]
+        )
         err = np.maximum(err, 0.0)  # rounding must not make a bar negative
         ax.errorbar(x, obs, yerr=err, fmt="o", color="#1f5fa8", capsize=3, label="bin (Wilson 95%)")
         for xi, oi, r in zip(x, obs, rows):
-            ax.annotate(f"n={r.count}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8)
+            ax.annotate(
+                f"n={r.count}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8
+            )
     ax.set_title("Reliability diagram (binned)")
     ax.legend(loc="upper left", fontsize=8)
 
@@ -59,11 +66,21 @@ def _corp(ax, card: Scorecard) -> None:
     c = card.corp
     if len(c.x):
         if c.resamples:
-            ax.fill_between(c.x, c.band_low, c.band_high, step="post", color="#f4a261", alpha=0.35,
-                            label=f"{c.band_level:.0%} consistency band")
+            ax.fill_between(
+                c.x,
+                c.band_low,
+                c.band_high,
+                step="post",
+                color="#f4a261",
+                alpha=0.35,
+                label=f"{c.band_level:.0%} consistency band",
+            )
         ax.step(c.x, c.recalibrated, where="post", color="#c0392b", lw=2, label="CORP recalibrated")
-    ax.set_title(f"CORP: MCB {c.miscalibration:.4f}, DSC {c.discrimination:.4f}, UNC {c.uncertainty:.4f}"
-                 if len(c.x) else "CORP reliability diagram")
+    ax.set_title(
+        f"CORP: MCB {c.miscalibration:.4f}, DSC {c.discrimination:.4f}, UNC {c.uncertainty:.4f}"
+        if len(c.x)
+        else "CORP reliability diagram"
+    )
     ax.legend(loc="upper left", fontsize=8)
 
 

@@ -29,7 +29,9 @@ class ReportFormat(str, enum.Enum):
     md = "md"
 
 
-def render_report(card: Scorecard, fmt_: ReportFormat | str, *, resolver: ResolverStats | None = None) -> bytes:
+def render_report(
+    card: Scorecard, fmt_: ReportFormat | str, *, resolver: ResolverStats | None = None
+) -> bytes:
     """The calibration report of ``card`` in one format, as the bytes of a file; with
     ``resolver`` (:func:`tracker.resolution.resolver_stats`) it has a section on the resolver."""
     try:
@@ -44,15 +46,20 @@ def render_report(card: Scorecard, fmt_: ReportFormat | str, *, resolver: Resolv
 
 def _title(card: Scorecard) -> str:
     f = card.filters
-    scope = [f"author {f.author}" if f.author else "", f"source {f.source}" if f.source else "",
-             f"tag {f.tag}" if f.tag else ""]
+    scope = [
+        f"author {f.author}" if f.author else "",
+        f"source {f.source}" if f.source else "",
+        f"tag {f.tag}" if f.tag else "",
+    ]
     return "Calibration report" + (": " + ", ".join(s for s in scope if s) if any(scope) else "")
 
 
 def _scope(card: Scorecard) -> str:
     f = card.filters
     if f.resolved_between:
-        return f"resolved {f.resolved_between[0].isoformat()} to {f.resolved_between[1].isoformat()}"
+        return (
+            f"resolved {f.resolved_between[0].isoformat()} to {f.resolved_between[1].isoformat()}"
+        )
     return "all resolution dates"
 
 
@@ -66,15 +73,28 @@ _env = Environment(
 
 def render_html(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
     s = card.summary
-    headline = {"brier": fmt(s.brier, 3), "tetlock": fmt(s.brier_tetlock, 3),
-                "metaculus": fmt(s.metaculus_baseline, 1), "skill": fmt(s.skill_vs_base_rate, 3)}
+    headline = {
+        "brier": fmt(s.brier, 3),
+        "tetlock": fmt(s.brier_tetlock, 3),
+        "metaculus": fmt(s.metaculus_baseline, 1),
+        "skill": fmt(s.skill_vs_base_rate, 3),
+    }
     page = _env.get_template("calibration.html.j2").render(
-        title=_title(card), card=card, filters=card.filters.to_json(), tables=all_tables(card, resolver), fmt=fmt,
-        generated=card.generated_at.strftime("%Y-%m-%d %H:%M UTC"), scope=_scope(card),
+        title=_title(card),
+        card=card,
+        filters=card.filters.to_json(),
+        tables=all_tables(card, resolver),
+        fmt=fmt,
+        generated=card.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        scope=_scope(card),
         scale_text=f"re-read under the {card.scale_used!r} scale" if card.scale_used else RECORDED,
-        headline=headline, schema_version=SCHEMA_VERSION,
-        svg={"reliability": _svg.reliability_diagram(card), "corp": _svg.corp_diagram(card),
-             "sharpness": _svg.sharpness_histogram(card)},
+        headline=headline,
+        schema_version=SCHEMA_VERSION,
+        svg={
+            "reliability": _svg.reliability_diagram(card),
+            "corp": _svg.corp_diagram(card),
+            "sharpness": _svg.sharpness_histogram(card),
+        },
     )
     return page.encode("utf-8")
 
@@ -97,7 +117,9 @@ def write_csv_table(writer, table: Table, *, title_row: bool) -> None:  # noqa: 
         writer.writerow([csv_safe(table.title)])
     writer.writerow([csv_safe(c.label) for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else csv_safe(v)) for v in row])
+        writer.writerow(
+            ["" if v is None else (repr(v) if isinstance(v, float) else csv_safe(v)) for v in row]
+        )
 
 
 def render_csv(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
@@ -131,17 +153,32 @@ def md_text(value: str) -> str:
 
 
 def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
-    lines = [f"# {md_text(_title(card))}", "",
-             f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, as of {card.filters.day().isoformat()}, "
-             f"{md_text(_scope(card))}; probabilities "
-             + (f"re-read under the {md_text(card.scale_used)} scale." if card.scale_used else "as recorded."), ""]
+    lines = [
+        f"# {md_text(_title(card))}",
+        "",
+        f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, as of {card.filters.day().isoformat()}, "
+        f"{md_text(_scope(card))}; probabilities "
+        + (
+            f"re-read under the {md_text(card.scale_used)} scale."
+            if card.scale_used
+            else "as recorded."
+        ),
+        "",
+    ]
     for table in all_tables(card, resolver):
         lines += [f"## {md_text(table.title)}", ""]
         if table.rows:
             lines.append("| " + " | ".join(md_text(c.label) for c in table.columns) + " |")
-            lines.append("|" + "|".join("---:" if c.digits is not None else "---" for c in table.columns) + "|")
+            lines.append(
+                "|"
+                + "|".join("---:" if c.digits is not None else "---" for c in table.columns)
+                + "|"
+            )
             for row in table.rows:
-                cells = [fmt(v, c.digits) if not isinstance(v, str) else md_text(v) for v, c in zip(row, table.columns)]
+                cells = [
+                    fmt(v, c.digits) if not isinstance(v, str) else md_text(v)
+                    for v, c in zip(row, table.columns)
+                ]
                 lines.append("| " + " | ".join(cells) + " |")
         else:
             lines.append("Nothing to show.")

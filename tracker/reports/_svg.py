@@ -30,27 +30,43 @@ def _svg(label: str, body: Iterable[str], klass: str) -> Markup:
 
 
 def _axes(x_label: str, y_label: str, y_max: float = 1.0, y_fmt: str = "{:.1f}") -> list[str]:
-    parts = [f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
-             'fill="#fff" stroke="#888"/>']
+    parts = [
+        f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
+        'fill="#fff" stroke="#888"/>'
+    ]
     for i in range(11):
         v = i / 10
-        parts.append(f'<line x1="{_x(v):.1f}" y1="{H - BOTTOM}" x2="{_x(v):.1f}" y2="{H - BOTTOM + 4}" stroke="#444"/>')
+        parts.append(
+            f'<line x1="{_x(v):.1f}" y1="{H - BOTTOM}" x2="{_x(v):.1f}" y2="{H - BOTTOM + 4}" stroke="#444"/>'
+        )
         if i % 2 == 0:
-            parts.append(f'<text x="{_x(v):.1f}" y="{H - BOTTOM + 17}" text-anchor="middle" font-size="11">{v:.1f}</text>')
-        parts.append(f'<line x1="{LEFT - 4}" y1="{_y(v):.1f}" x2="{LEFT}" y2="{_y(v):.1f}" stroke="#444"/>')
+            parts.append(
+                f'<text x="{_x(v):.1f}" y="{H - BOTTOM + 17}" text-anchor="middle" font-size="11">{v:.1f}</text>'
+            )
+        parts.append(
+            f'<line x1="{LEFT - 4}" y1="{_y(v):.1f}" x2="{LEFT}" y2="{_y(v):.1f}" stroke="#444"/>'
+        )
         if i % 2 == 0:
-            parts.append(f'<text x="{LEFT - 7}" y="{_y(v) + 4:.1f}" text-anchor="end" font-size="11">'
-                         f"{escape(y_fmt.format(v * y_max))}</text>")
-    parts.append(f'<text x="{(LEFT + W - RIGHT) / 2}" y="{H - 10}" text-anchor="middle" font-size="12">'
-                 f"{escape(x_label)}</text>")
-    parts.append(f'<text transform="translate(14,{(TOP + H - BOTTOM) / 2}) rotate(-90)" text-anchor="middle" '
-                 f'font-size="12">{escape(y_label)}</text>')
+            parts.append(
+                f'<text x="{LEFT - 7}" y="{_y(v) + 4:.1f}" text-anchor="end" font-size="11">'
+                f"{escape(y_fmt.format(v * y_max))}</text>"
+            )
+    parts.append(
+        f'<text x="{(LEFT + W - RIGHT) / 2}" y="{H - 10}" text-anchor="middle" font-size="12">'
+        f"{escape(x_label)}</text>"
+    )
+    parts.append(
+        f'<text transform="translate(14,{(TOP + H - BOTTOM) / 2}) rotate(-90)" text-anchor="middle" '
+        f'font-size="12">{escape(y_label)}</text>'
+    )
     return parts
 
 
 def _diagonal() -> str:
-    return (f'<line x1="{_x(0)}" y1="{_y(0)}" x2="{_x(1)}" y2="{_y(1)}" stroke="#999" '
-            'stroke-dasharray="4 3"><title>perfect calibration</title></line>')
+    return (
+        f'<line x1="{_x(0)}" y1="{_y(0)}" x2="{_x(1)}" y2="{_y(1)}" stroke="#999" '
+        'stroke-dasharray="4 3"><title>perfect calibration</title></line>'
+    )
 
 
 def reliability_diagram(card: Scorecard) -> Markup:
@@ -62,17 +78,23 @@ def reliability_diagram(card: Scorecard) -> Markup:
         if not row.count:
             continue
         x, lo, hi = _x(row.mean_forecast), _y(row.wilson_low), _y(row.wilson_high)
-        tip = (f"{row.label}: {row.count} forecast(s), mean forecast {row.mean_forecast:.3f}, "
-               f"observed {row.observed:.3f} (Wilson 95% {row.wilson_low:.3f}-{row.wilson_high:.3f})")
-        parts.append(f'<g class="bin"><title>{escape(tip)}</title>'
-                     f'<line class="wilson" x1="{x:.1f}" y1="{lo:.1f}" x2="{x:.1f}" y2="{hi:.1f}" '
-                     'stroke="#1f5fa8" stroke-width="1.5"/>'
-                     f'<line x1="{x - 4:.1f}" y1="{lo:.1f}" x2="{x + 4:.1f}" y2="{lo:.1f}" stroke="#1f5fa8"/>'
-                     f'<line x1="{x - 4:.1f}" y1="{hi:.1f}" x2="{x + 4:.1f}" y2="{hi:.1f}" stroke="#1f5fa8"/>'
-                     f'<circle cx="{x:.1f}" cy="{_y(row.observed):.1f}" r="4.5" fill="#1f5fa8"/>'
-                     f'<text class="count" x="{x + 7:.1f}" y="{_y(row.observed) - 6:.1f}" font-size="11" '
-                     f'fill="#333">n={row.count}</text></g>')
-    return _svg("Reliability diagram (binned, Wilson 95% intervals, bin counts)", parts, "reliability")
+        tip = (
+            f"{row.label}: {row.count} forecast(s), mean forecast {row.mean_forecast:.3f}, "
+            f"observed {row.observed:.3f} (Wilson 95% {row.wilson_low:.3f}-{row.wilson_high:.3f})"
+        )
+        parts.append(
+            f'<g class="bin"><title>{escape(tip)}</title>'
+            f'<line class="wilson" x1="{x:.1f}" y1="{lo:.1f}" x2="{x:.1f}" y2="{hi:.1f}" '
+            'stroke="#1f5fa8" stroke-width="1.5"/>'
+            f'<line x1="{x - 4:.1f}" y1="{lo:.1f}" x2="{x + 4:.1f}" y2="{lo:.1f}" stroke="#1f5fa8"/>'
+            f'<line x1="{x - 4:.1f}" y1="{hi:.1f}" x2="{x + 4:.1f}" y2="{hi:.1f}" stroke="#1f5fa8"/>'
+            f'<circle cx="{x:.1f}" cy="{_y(row.observed):.1f}" r="4.5" fill="#1f5fa8"/>'
+            f'<text class="count" x="{x + 7:.1f}" y="{_y(row.observed) - 6:.1f}" font-size="11" '
+            f'fill="#333">n={row.count}</text></g>'
+        )
+    return _svg(
+        "Reliability diagram (binned, Wilson 95% intervals, bin counts)", parts, "reliability"
+    )
 
 
 def corp_diagram(card: Scorecard) -> Markup:
@@ -87,12 +109,16 @@ def corp_diagram(card: Scorecard) -> Markup:
             upper = _steps(c.x, c.band_high)
             lower = _steps(c.x, c.band_low)[::-1]
             points = " ".join(f"{_x(a):.1f},{_y(b):.1f}" for a, b in upper + lower)
-            parts.append(f'<polygon class="band" points="{points}" fill="#f4a261" fill-opacity="0.35" '
-                         f'stroke="none"><title>{int(c.band_level * 100)}% consistency band '
-                         f"({c.resamples} calibrated redraws)</title></polygon>")
+            parts.append(
+                f'<polygon class="band" points="{points}" fill="#f4a261" fill-opacity="0.35" '
+                f'stroke="none"><title>{int(c.band_level * 100)}% consistency band '
+                f"({c.resamples} calibrated redraws)</title></polygon>"
+            )
         curve = " ".join(f"{_x(a):.1f},{_y(b):.1f}" for a, b in _steps(c.x, c.recalibrated))
-        parts.append(f'<polyline class="corp" points="{curve}" fill="none" stroke="#c0392b" stroke-width="2">'
-                     "<title>CORP recalibrated forecast</title></polyline>")
+        parts.append(
+            f'<polyline class="corp" points="{curve}" fill="none" stroke="#c0392b" stroke-width="2">'
+            "<title>CORP recalibrated forecast</title></polyline>"
+        )
         for a, b in zip(c.x if len(c.x) <= 60 else [], c.recalibrated):
             parts.append(f'<circle cx="{_x(a):.1f}" cy="{_y(b):.1f}" r="3" fill="#c0392b"/>')
     return _svg("CORP reliability diagram with consistency band", parts, "corp")
@@ -117,9 +143,13 @@ def sharpness_histogram(card: Scorecard) -> Markup:
     for k, count in enumerate(counts):
         x0, x1 = _x(k * width), _x((k + 1) * width)
         y = _y(count / top)
-        parts.append(f'<rect class="bar" x="{x0 + 2:.1f}" y="{y:.1f}" width="{x1 - x0 - 4:.1f}" '
-                     f'height="{_y(0) - y:.1f}" fill="#2a9d8f"><title>{count} forecast(s)</title></rect>')
+        parts.append(
+            f'<rect class="bar" x="{x0 + 2:.1f}" y="{y:.1f}" width="{x1 - x0 - 4:.1f}" '
+            f'height="{_y(0) - y:.1f}" fill="#2a9d8f"><title>{count} forecast(s)</title></rect>'
+        )
         if count:
-            parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">'
-                         f"{count}</text>")
+            parts.append(
+                f'<text x="{(x0 + x1) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">'
+                f"{count}</text>"
+            )
     return _svg("Sharpness: histogram of forecasts", parts, "sharpness")

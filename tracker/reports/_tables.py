@@ -44,103 +44,258 @@ def summary_table(card: Scorecard) -> Table:
     s, c = card.summary, card.counts
     metaculus_ci: list[float | None] = [None, None]
     if card.log_loss_interval is not None and s.count:
-        metaculus_ci = [metaculus_baseline_from_loss(card.log_loss_interval.high),
-                        metaculus_baseline_from_loss(card.log_loss_interval.low)]
+        metaculus_ci = [
+            metaculus_baseline_from_loss(card.log_loss_interval.high),
+            metaculus_baseline_from_loss(card.log_loss_interval.low),
+        ]
     rows = [
         ["Forecasts scored", s.count, None, None, "resolved yes/no, close date passed"],
-        ["Resolved early (not yet scored)", c.get("resolved_early", 0), None, None,
-         "enter the scores after their close date, so early YES resolutions do not bias them"],
+        [
+            "Resolved early (not yet scored)",
+            c.get("resolved_early", 0),
+            None,
+            None,
+            "enter the scores after their close date, so early YES resolutions do not bias them",
+        ],
         ["Annulled (excluded)", c.get("annulled_excluded", 0), None, None, ""],
         ["Unresolved", c.get("unresolved", 0), None, None, "open, or closed awaiting an outcome"],
         ["Base rate (share YES)", s.base_rate, None, None, ""],
         ["Mean forecast", s.mean_forecast, None, None, ""],
-        ["Brier (0–1)", s.brier, *_interval(card.brier_interval), "lower is better; 0.25 = always 50%"],
-        [TETLOCK_LABEL, s.brier_tetlock, *_interval(card.brier_interval, 2.0), "twice the 0–1 score; 0.5 = always 50%"],
-        ["Log loss (nats)", s.log_loss, *_interval(card.log_loss_interval),
-         f"lower is better; probabilities clipped to [{LOG_CLIP}, {1 - LOG_CLIP}] ({s.log_clipped} clipped)"],
-        ["Metaculus baseline score", s.metaculus_baseline, *metaculus_ci, "100·(log2 p_outcome + 1); higher is better"],
+        [
+            "Brier (0–1)",
+            s.brier,
+            *_interval(card.brier_interval),
+            "lower is better; 0.25 = always 50%",
+        ],
+        [
+            TETLOCK_LABEL,
+            s.brier_tetlock,
+            *_interval(card.brier_interval, 2.0),
+            "twice the 0–1 score; 0.5 = always 50%",
+        ],
+        [
+            "Log loss (nats)",
+            s.log_loss,
+            *_interval(card.log_loss_interval),
+            f"lower is better; probabilities clipped to [{LOG_CLIP}, {1 - LOG_CLIP}] ({s.log_clipped} clipped)",
+        ],
+        [
+            "Metaculus baseline score",
+            s.metaculus_baseline,
+            *metaculus_ci,
+            "100·(log2 p_outcome + 1); higher is better",
+        ],
         ["Brier skill vs 50%", s.skill_vs_half, None, None, "1 − BS/0.25"],
         ["Brier skill vs base rate", s.skill_vs_base_rate, None, None, "1 − BS/(ō(1−ō))"],
-        ["Time-weighted Brier", card.time_weighted_brier, None, None,
-         f"each open day scored with the standing probability; {card.forecasts_with_updates} forecast(s) changed"],
-        ["Sharpness: standard deviation", card.sharpness.get("standard_deviation"), None, None, "spread of the forecasts"],
-        ["Sharpness: mean |p − 0.5|", card.sharpness.get("mean_distance_from_half"), None, None, ""],
+        [
+            "Time-weighted Brier",
+            card.time_weighted_brier,
+            None,
+            None,
+            f"each open day scored with the standing probability; {card.forecasts_with_updates} forecast(s) changed",
+        ],
+        [
+            "Sharpness: standard deviation",
+            card.sharpness.get("standard_deviation"),
+            None,
+            None,
+            "spread of the forecasts",
+        ],
+        [
+            "Sharpness: mean |p − 0.5|",
+            card.sharpness.get("mean_distance_from_half"),
+            None,
+            None,
+            "",
+        ],
     ]
-    return Table("summary", "Scores", [Column("measure"), Column("value", 4),
-                                      Column("95% interval low", 4), Column("95% interval high", 4), Column("note")], rows,
-                 note=f"Bootstrap: {card.bootstrap_resamples} resamples, percentile intervals.")
+    return Table(
+        "summary",
+        "Scores",
+        [
+            Column("measure"),
+            Column("value", 4),
+            Column("95% interval low", 4),
+            Column("95% interval high", 4),
+            Column("note"),
+        ],
+        rows,
+        note=f"Bootstrap: {card.bootstrap_resamples} resamples, percentile intervals.",
+    )
 
 
 def murphy_table(card: Scorecard) -> Table:
     d = card.murphy
     rows = [
-        ["Brier score (BS)", d.brier], ["Reliability (REL)", d.reliability], ["Resolution (RES)", d.resolution],
-        ["Within-bin variance (WBV)", d.within_bin_variance], ["Within-bin covariance (WBC)", d.within_bin_covariance],
+        ["Brier score (BS)", d.brier],
+        ["Reliability (REL)", d.reliability],
+        ["Resolution (RES)", d.resolution],
+        ["Within-bin variance (WBV)", d.within_bin_variance],
+        ["Within-bin covariance (WBC)", d.within_bin_covariance],
         ["Generalised resolution GRES = RES − WBV + 2·WBC", d.generalized_resolution],
-        ["Uncertainty (UNC)", d.uncertainty], ["BS − (REL − GRES + UNC)", d.residual()],
+        ["Uncertainty (UNC)", d.uncertainty],
+        ["BS − (REL − GRES + UNC)", d.residual()],
     ]
-    return Table("murphy", f"Murphy decomposition ({d.n_bins} bins, Stephenson et al. 2008)",
-                 [Column("term"), Column("value", 6)], rows,
-                 note="Bins are closed on the right: (0.2, 0.3] holds 0.3; the first bin also holds 0.")
+    return Table(
+        "murphy",
+        f"Murphy decomposition ({d.n_bins} bins, Stephenson et al. 2008)",
+        [Column("term"), Column("value", 6)],
+        rows,
+        note="Bins are closed on the right: (0.2, 0.3] holds 0.3; the first bin also holds 0.",
+    )
 
 
 def corp_table(card: Scorecard) -> Table:
     c = card.corp
-    rows = [["Brier score", c.brier], ["Miscalibration (MCB)", c.miscalibration],
-            ["Discrimination (DSC)", c.discrimination], ["Uncertainty (UNC)", c.uncertainty],
-            ["p-value of MCB under calibration", c.miscalibration_p_value]]
-    return Table("corp", "CORP decomposition (Dimitriadis, Gneiting & Jordan 2021)",
-                 [Column("term"), Column("value", 6)], rows,
-                 note="BS = MCB − DSC + UNC, from the isotonic (PAV) recalibration with tied forecasts pooled.")
+    rows = [
+        ["Brier score", c.brier],
+        ["Miscalibration (MCB)", c.miscalibration],
+        ["Discrimination (DSC)", c.discrimination],
+        ["Uncertainty (UNC)", c.uncertainty],
+        ["p-value of MCB under calibration", c.miscalibration_p_value],
+    ]
+    return Table(
+        "corp",
+        "CORP decomposition (Dimitriadis, Gneiting & Jordan 2021)",
+        [Column("term"), Column("value", 6)],
+        rows,
+        note="BS = MCB − DSC + UNC, from the isotonic (PAV) recalibration with tied forecasts pooled.",
+    )
 
 
 def calibration_table(card: Scorecard) -> Table:
-    rows = [[r.label, r.count, r.mean_forecast, r.observed, r.wilson_low, r.wilson_high] for r in card.calibration]
-    return Table("calibration", "Calibration by probability bin",
-                 [Column("bin"), Column("count"), Column("mean forecast", 3), Column("observed frequency", 3),
-                  Column("Wilson 95% low", 3), Column("Wilson 95% high", 3)], rows)
+    rows = [
+        [r.label, r.count, r.mean_forecast, r.observed, r.wilson_low, r.wilson_high]
+        for r in card.calibration
+    ]
+    return Table(
+        "calibration",
+        "Calibration by probability bin",
+        [
+            Column("bin"),
+            Column("count"),
+            Column("mean forecast", 3),
+            Column("observed frequency", 3),
+            Column("Wilson 95% low", 3),
+            Column("Wilson 95% high", 3),
+        ],
+        rows,
+    )
 
 
-_GROUP_COLUMNS = [Column("count"), Column("mean forecast", 3), Column("observed frequency", 3),
-                  Column("Wilson 95% low", 3), Column("Wilson 95% high", 3), Column("Brier (0–1)", 4),
-                  Column(TETLOCK_LABEL, 4), Column("log loss", 4), Column("Metaculus baseline", 2)]
+_GROUP_COLUMNS = [
+    Column("count"),
+    Column("mean forecast", 3),
+    Column("observed frequency", 3),
+    Column("Wilson 95% low", 3),
+    Column("Wilson 95% high", 3),
+    Column("Brier (0–1)", 4),
+    Column(TETLOCK_LABEL, 4),
+    Column("log loss", 4),
+    Column("Metaculus baseline", 2),
+]
 
 
 def _group_rows(rows: list[GroupRow]) -> list[list[Any]]:
-    return [[r.name, r.count, r.mean_forecast, r.observed, r.wilson_low, r.wilson_high, r.brier, r.brier_tetlock,
-             r.log_loss, r.metaculus_baseline] for r in rows]
+    return [
+        [
+            r.name,
+            r.count,
+            r.mean_forecast,
+            r.observed,
+            r.wilson_low,
+            r.wilson_high,
+            r.brier,
+            r.brier_tetlock,
+            r.log_loss,
+            r.metaculus_baseline,
+        ]
+        for r in rows
+    ]
 
 
 def terms_table(card: Scorecard) -> Table:
-    return Table("terms", "Calibration by verbal term", [Column("term"), *_GROUP_COLUMNS], _group_rows(card.terms))
+    return Table(
+        "terms",
+        "Calibration by verbal term",
+        [Column("term"), *_GROUP_COLUMNS],
+        _group_rows(card.terms),
+    )
 
 
 def breakdown_table(card: Scorecard, by: str) -> Table:
-    return Table(f"by_{by}", f"Breakdown by {by}", [Column(by), *_GROUP_COLUMNS],
-                 _group_rows(card.breakdowns.get(by, [])),
-                 note="A forecast with several tags counts under each." if by == "tag" else "")
+    return Table(
+        f"by_{by}",
+        f"Breakdown by {by}",
+        [Column(by), *_GROUP_COLUMNS],
+        _group_rows(card.breakdowns.get(by, [])),
+        note="A forecast with several tags counts under each." if by == "tag" else "",
+    )
 
 
 def sensitivity_table(card: Scorecard) -> Table:
-    rows = [[r.scale, r.re_read, r.mean_forecast, r.brier, r.brier_tetlock, r.log_loss, r.metaculus_baseline,
-             r.skill_vs_base_rate, r.reliability] for r in card.sensitivity]
-    return Table("sensitivity", "Sensitivity to the reading of words",
-                 [Column("scale"), Column("forecasts re-read"), Column("mean forecast", 3), Column("Brier (0–1)", 4),
-                  Column(TETLOCK_LABEL, 4), Column("log loss", 4), Column("Metaculus baseline", 2),
-                  Column("skill vs base rate", 3), Column("reliability (REL)", 4)], rows,
-                 note="Each scale re-reads the forecasts whose verbal term it has; the others keep their own "
-                      "probability (the count of re-read forecasts is shown).")
+    rows = [
+        [
+            r.scale,
+            r.re_read,
+            r.mean_forecast,
+            r.brier,
+            r.brier_tetlock,
+            r.log_loss,
+            r.metaculus_baseline,
+            r.skill_vs_base_rate,
+            r.reliability,
+        ]
+        for r in card.sensitivity
+    ]
+    return Table(
+        "sensitivity",
+        "Sensitivity to the reading of words",
+        [
+            Column("scale"),
+            Column("forecasts re-read"),
+            Column("mean forecast", 3),
+            Column("Brier (0–1)", 4),
+            Column(TETLOCK_LABEL, 4),
+            Column("log loss", 4),
+            Column("Metaculus baseline", 2),
+            Column("skill vs base rate", 3),
+            Column("reliability (REL)", 4),
+        ],
+        rows,
+        note="Each scale re-reads the forecasts whose verbal term it has; the others keep their own "
+        "probability (the count of re-read forecasts is shown).",
+    )
 
 
 def worst_table(card: Scorecard) -> Table:
-    rows = [[w.id, w.author, w.estimate, w.probability, w.outcome, w.brier, w.time_weighted_brier] for w in card.worst]
-    return Table("worst", "Costliest forecasts", [Column("forecast"), Column("author"), Column("term"),
-                                                  Column("probability", 3), Column("outcome"), Column("Brier", 4),
-                                                  Column("time-weighted Brier", 4)], rows)
+    rows = [
+        [w.id, w.author, w.estimate, w.probability, w.outcome, w.brier, w.time_weighted_brier]
+        for w in card.worst
+    ]
+    return Table(
+        "worst",
+        "Costliest forecasts",
+        [
+            Column("forecast"),
+            Column("author"),
+            Column("term"),
+            Column("probability", 3),
+            Column("outcome"),
+            Column("Brier", 4),
+            Column("time-weighted Brier", 4),
+        ],
+        rows,
+    )
 
 
-_RESOLVER_GROUP_COLUMNS = [Column("decided"), Column("scored"), Column("correct"), Column("wrong"),
-                           Column("precision", 3)]
+_RESOLVER_GROUP_COLUMNS = [
+    Column("decided"),
+    Column("scored"),
+    Column("correct"),
+    Column("wrong"),
+    Column("precision", 3),
+]
 
 
 def _resolver_group_rows(groups: list[GroupStats]) -> list[list[Any]]:
@@ -151,30 +306,55 @@ def resolver_tables(stats: ResolverStats) -> list[Table]:
     """The resolver section: its proposals against the analysts' (current) outcomes."""
     from tracker.resolution import FINAL, PROPOSED
 
-    matrix = Table("resolver_matrix", "Resolver: proposed vs final outcome",
-                   [Column("proposed ↓ / final →"), *(Column(final) for final in FINAL)],
-                   [[proposed, *(stats.matrix[proposed][final] for final in FINAL)] for proposed in PROPOSED],
-                   note="Decided proposals (confirmed or rejected) against the forecast's current outcome; "
-                        "'none' rows are disputed or not-yet-resolvable proposals.")
-    summary = Table("resolver_summary", "Resolver: fate of its proposals", [Column("measure"), Column("value", 3)], [
-        ["Proposals (all statuses)", sum(stats.by_status.values())],
-        *[[f"  {status}", count] for status, count in sorted(stats.by_status.items())],
-        ["Confirmed as proposed", stats.confirmed_as_proposed],
-        ["Confirmed with a changed outcome", stats.confirmed_changed],
-        ["Rejected", stats.rejected],
-        ["Auto-confirmed (no analyst review)", stats.auto_confirmed],
-        ["Precision of automatic proposals", stats.overall.precision],
-        ["Precision, analyst-reviewed proposals only", stats.reviewed.precision],
-    ], note="Precision: among decided proposals with an outcome whose forecast is now resolved yes or no, the "
-            "share whose final outcome is the proposed one.")
-    by = [Table(f"resolver_by_{name}", f"Resolver by {name}", [Column(name), *_RESOLVER_GROUP_COLUMNS],
-                _resolver_group_rows(groups))
-          for name, groups in (("kind", stats.by_kind), ("publisher", stats.by_publisher), ("tag", stats.by_tag))]
+    matrix = Table(
+        "resolver_matrix",
+        "Resolver: proposed vs final outcome",
+        [Column("proposed ↓ / final →"), *(Column(final) for final in FINAL)],
+        [[proposed, *(stats.matrix[proposed][final] for final in FINAL)] for proposed in PROPOSED],
+        note="Decided proposals (confirmed or rejected) against the forecast's current outcome; "
+        "'none' rows are disputed or not-yet-resolvable proposals.",
+    )
+    summary = Table(
+        "resolver_summary",
+        "Resolver: fate of its proposals",
+        [Column("measure"), Column("value", 3)],
+        [
+            ["Proposals (all statuses)", sum(stats.by_status.values())],
+            *[[f"  {status}", count] for status, count in sorted(stats.by_status.items())],
+            ["Confirmed as proposed", stats.confirmed_as_proposed],
+            ["Confirmed with a changed outcome", stats.confirmed_changed],
+            ["Rejected", stats.rejected],
+            ["Auto-confirmed (no analyst review)", stats.auto_confirmed],
+            ["Precision of automatic proposals", stats.overall.precision],
+            ["Precision, analyst-reviewed proposals only", stats.reviewed.precision],
+        ],
+        note="Precision: among decided proposals with an outcome whose forecast is now resolved yes or no, the "
+        "share whose final outcome is the proposed one.",
+    )
+    by = [
+        Table(
+            f"resolver_by_{name}",
+            f"Resolver by {name}",
+            [Column(name), *_RESOLVER_GROUP_COLUMNS],
+            _resolver_group_rows(groups),
+        )
+        for name, groups in (
+            ("kind", stats.by_kind),
+            ("publisher", stats.by_publisher),
+            ("tag", stats.by_tag),
+        )
+    ]
     return [summary, matrix, *by]
 
 
 def all_tables(card: Scorecard, resolver: ResolverStats | None = None) -> list[Table]:
-    tables = [summary_table(card), calibration_table(card), murphy_table(card), corp_table(card), terms_table(card)]
+    tables = [
+        summary_table(card),
+        calibration_table(card),
+        murphy_table(card),
+        corp_table(card),
+        terms_table(card),
+    ]
     tables += [breakdown_table(card, by) for by in ("author", "source", "tag")]
     if card.sensitivity:
         tables.append(sensitivity_table(card))

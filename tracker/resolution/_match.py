@@ -35,11 +35,13 @@ UNKNOWN_PUBLISHER = "unknown"
 @dataclass
 class MatchReport:
     articles: int = 0
-    evidence: int = 0            # new evidence rows
-    negated: int = 0             # ... of which negated (kept for reviewers, never counting)
+    evidence: int = 0  # new evidence rows
+    negated: int = 0  # ... of which negated (kept for reviewers, never counting)
     forecasts: list[str] = field(default_factory=list)  # forecasts that got new evidence
     proposals: list[Proposal] = field(default_factory=list)  # proposals created
-    rule_problems: list[str] = field(default_factory=list)  # forecasts left out: their rules do not compile
+    rule_problems: list[str] = field(
+        default_factory=list
+    )  # forecasts left out: their rules do not compile
 
     def add(self, other: MatchReport) -> None:
         self.articles += other.articles
@@ -50,20 +52,32 @@ class MatchReport:
         self.rule_problems = other.rule_problems or self.rule_problems
 
     def summary(self) -> str:
-        return (f"{self.articles} article(s) matched: {self.evidence} new evidence row(s) ({self.negated} negated) "
-                f"for {len(self.forecasts)} forecast(s); {len(self.proposals)} proposal(s) made")
+        return (
+            f"{self.articles} article(s) matched: {self.evidence} new evidence row(s) ({self.negated} negated) "
+            f"for {len(self.forecasts)} forecast(s); {len(self.proposals)} proposal(s) made"
+        )
 
     def to_json(self) -> dict:
-        return {"articles": self.articles, "evidence": self.evidence, "negated": self.negated,
-                "forecasts": self.forecasts, "rule_problems": self.rule_problems,
-                "proposals": [{"id": p.id, "forecast_id": p.forecast_id, "kind": p.kind, "outcome": p.outcome}
-                              for p in self.proposals]}
+        return {
+            "articles": self.articles,
+            "evidence": self.evidence,
+            "negated": self.negated,
+            "forecasts": self.forecasts,
+            "rule_problems": self.rule_problems,
+            "proposals": [
+                {"id": p.id, "forecast_id": p.forecast_id, "kind": p.kind, "outcome": p.outcome}
+                for p in self.proposals
+            ],
+        }
 
 
 def active_rules(session: Session) -> list[ForecastRules]:
     """The rules of every forecast that can still collect evidence."""
-    rows = session.exec(select(Forecast.id, Forecast.opens, Forecast.closes, Forecast.yes_when, Forecast.no_when)
-                        .where(col(Forecast.status).in_(UNRESOLVED)).order_by(Forecast.id))
+    rows = session.exec(
+        select(Forecast.id, Forecast.opens, Forecast.closes, Forecast.yes_when, Forecast.no_when)
+        .where(col(Forecast.status).in_(UNRESOLVED))
+        .order_by(Forecast.id)
+    )
     return [ForecastRules(*row) for row in rows]
 
 
@@ -81,40 +95,68 @@ def _insert_ignore(session: Session, rows: list[dict]) -> list[tuple[str, bool]]
     if insert is None:
         raise NotImplementedError(f"insert-or-ignore needs ON CONFLICT; {dialect} is not supported")
     table = Evidence.__table__
-    statement = (insert(table).on_conflict_do_nothing(index_elements=["forecast_id", "article_id", "side"])
-                 .returning(table.c.forecast_id, table.c.negated))
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["forecast_id", "article_id", "side"])
+        .returning(table.c.forecast_id, table.c.negated)
+    )
     return [tuple(row) for row in session.connection().execute(statement, rows).all()]
 
 
-def _match_batch(session: Session, article_ids: Sequence[int], rules: RuleSet, rematch: bool) -> MatchReport:
+def _match_batch(
+    session: Session, article_ids: Sequence[int], rules: RuleSet, rematch: bool
+) -> MatchReport:
     compiled = rules.update(active_rules(session))
-    query = (select(Article, Feed.site_url).join(Feed, Article.feed_id == Feed.id, isouter=True)
-             .where(col(Article.id).in_(list(article_ids))))
+    query = (
+        select(Article, Feed.site_url)
+        .join(Feed, Article.feed_id == Feed.id, isouter=True)
+        .where(col(Article.id).in_(list(article_ids)))
+    )
     if not rematch:
         query = query.where(col(Article.matched_at).is_(None))
     now = utcnow()
     rows, seen = [], []
     read = session.exec(query).all()
-    texts = [ArticleText(article.id, article.title, article.summary, article.published_at) for article, _ in read]
+    texts = [
+        ArticleText(article.id, article.title, article.summary, article.published_at)
+        for article, _ in read
+    ]
     for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):
         seen.append(article.id)
         if not hits:
             continue
         publisher = publisher_of(article.url, site_url)
-        rows += [{"forecast_id": hit.forecast_id, "article_id": article.id, "side": hit.side,
-                  "matched_phrases": list(hit.matched_phrases), "sentence": hit.sentence, "negated": hit.negated,
-                  "publisher": publisher, "published_at": article.published_at, "created_at": now} for hit in hits]
+        rows += [
+            {
+                "forecast_id": hit.forecast_id,
+                "article_id": article.id,
+                "side": hit.side,
+                "matched_phrases": list(hit.matched_phrases),
+                "sentence": hit.sentence,
+                "negated": hit.negated,
+                "publisher": publisher,
+                "published_at": article.published_at,
+                "created_at": now,
+            }
+            for hit in hits
+        ]
     new = _insert_ignore(session, rows)
     if seen:
         session.execute(update(Article).where(col(Article.id).in_(seen)).values(matched_at=now))
     touched = sorted({forecast_id for forecast_id, _ in new})
-    return MatchReport(articles=len(seen), evidence=len(new), negated=sum(1 for _, negated in new if negated),
-                       forecasts=touched, proposals=evaluate(session, touched),
-                       rule_problems=[str(problem) for problem in compiled.problems])
+    return MatchReport(
+        articles=len(seen),
+        evidence=len(new),
+        negated=sum(1 for _, negated in new if negated),
+        forecasts=touched,
+        proposals=evaluate(session, touched),
+        rule_problems=[str(problem) for problem in compiled.problems],
+    )
 
 
-def match_articles(session: Session, article_ids: Sequence[int], rules_cache: RuleSet, *,
-                   rematch: bool = False) -> MatchReport:
+def match_articles(
+    session: Session, article_ids: Sequence[int], rules_cache: RuleSet, *, rematch: bool = False
+) -> MatchReport:
     """Match these articles (those not processed yet, unless ``rematch``), store their evidence,
     mark them processed, and re-evaluate the policy for the forecasts that got new evidence.
 
@@ -125,7 +167,7 @@ def match_articles(session: Session, article_ids: Sequence[int], rules_cache: Ru
     report = MatchReport()
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), BATCH):
-        report.add(_match_batch(session, ids[start:start + BATCH], rules_cache, rematch))
+        report.add(_match_batch(session, ids[start : start + BATCH], rules_cache, rematch))
     return report
 
 
@@ -136,9 +178,13 @@ def unmatched_ids(session: Session, limit: int | None = None) -> list[int]:
 
 def supersede_resolved(session: Session) -> int:
     """Pending proposals of forecasts resolved or annulled meanwhile (by hand) are superseded."""
-    stale = session.exec(select(Proposal).join(Forecast, Proposal.forecast_id == Forecast.id)
-                         .where(Proposal.status == ProposalStatus.PENDING.value,
-                                col(Forecast.status).not_in(UNRESOLVED)))
+    stale = session.exec(
+        select(Proposal)
+        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        .where(
+            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).not_in(UNRESOLVED)
+        )
+    )
     count = 0
     for proposal in stale:
         supersede(session, proposal, "the forecast was resolved meanwhile")
@@ -155,16 +201,25 @@ def check_deadlines(session: Session, as_of: date) -> list[Proposal]:
     """
     lifecycle.close_expired(session, min(as_of, utcnow().date()))
     supersede_resolved(session)
-    due = list(session.exec(select(Forecast.id).where(col(Forecast.status).in_(UNRESOLVED),
-                                                      Forecast.closes < as_of)))
+    due = list(
+        session.exec(
+            select(Forecast.id).where(col(Forecast.status).in_(UNRESOLVED), Forecast.closes < as_of)
+        )
+    )
     return evaluate(session, due, as_of=as_of)
 
 
 ProgressCallback = Callable[[int, int], None]
 
 
-def catch_up(engine, rules_cache: RuleSet, *, rematch: bool = False,  # noqa: ANN001 - an Engine
-             progress: ProgressCallback | None = None, batch: int = BATCH) -> MatchReport:
+def catch_up(
+    engine,
+    rules_cache: RuleSet,
+    *,
+    rematch: bool = False,  # noqa: ANN001 - an Engine
+    progress: ProgressCallback | None = None,
+    batch: int = BATCH,
+) -> MatchReport:
     """Match every article not processed yet (every article with ``rematch``), one unit of work
     per batch; ``progress(done, total)`` after each."""
     from tracker.db import session_scope
@@ -179,7 +234,9 @@ def catch_up(engine, rules_cache: RuleSet, *, rematch: bool = False,  # noqa: AN
         progress(0, len(ids))
     for start in range(0, len(ids), batch):
         with session_scope(engine) as session:
-            report.add(match_articles(session, ids[start:start + batch], rules_cache, rematch=rematch))
+            report.add(
+                match_articles(session, ids[start : start + batch], rules_cache, rematch=rematch)
+            )
         if progress:
             progress(min(start + batch, len(ids)), len(ids))
     return report

@@ -20,7 +20,16 @@ from sqlmodel import Session, col, select
 from tracker import audit, lifecycle, registry
 from tracker.errors import NotFoundError, ProposalStateError, TrackerError
 from tracker.matching import published_day
-from tracker.models import Article, Evidence, Forecast, Outcome, Proposal, ProposalStatus, Resolution, utcnow
+from tracker.models import (
+    Article,
+    Evidence,
+    Forecast,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+    Resolution,
+    utcnow,
+)
 from tracker.resolution._policy import UNRESOLVED
 
 
@@ -47,15 +56,31 @@ class EvidenceView:
         return self.in_window and not self.negated
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "forecast_id": self.forecast_id, "side": self.side, "counts": self.counts,
-                "negated": self.negated, "in_window": self.in_window, "sentence": self.sentence,
-                "matched_phrases": self.matched_phrases, "publisher": self.publisher,
-                "published_at": self.published_at.isoformat(), "article_id": self.article_id,
-                "title": self.title, "url": self.url}
+        return {
+            "id": self.id,
+            "forecast_id": self.forecast_id,
+            "side": self.side,
+            "counts": self.counts,
+            "negated": self.negated,
+            "in_window": self.in_window,
+            "sentence": self.sentence,
+            "matched_phrases": self.matched_phrases,
+            "publisher": self.publisher,
+            "published_at": self.published_at.isoformat(),
+            "article_id": self.article_id,
+            "title": self.title,
+            "url": self.url,
+        }
 
 
-def _views(session: Session, forecasts: Sequence[Forecast], *, per_forecast: int | None = None,
-           negated: bool | None = None, offset: int = 0) -> dict[str, list[EvidenceView]]:
+def _views(
+    session: Session,
+    forecasts: Sequence[Forecast],
+    *,
+    per_forecast: int | None = None,
+    negated: bool | None = None,
+    offset: int = 0,
+) -> dict[str, list[EvidenceView]]:
     """The evidence of ``forecasts``, oldest article first; ``negated`` keeps one kind only;
     ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast, after
     skipping ``offset``: one small index range read per forecast and kind (``ix_evidence_timeline``),
@@ -66,34 +91,74 @@ def _views(session: Session, forecasts: Sequence[Forecast], *, per_forecast: int
     if not by_id:
         return views
     # columns, not ORM objects: a review page reads hundreds of rows and builds no entities for them
-    query = (select(Evidence.id, Evidence.forecast_id, Evidence.side, Evidence.negated, Evidence.sentence,
-                    Evidence.matched_phrases, Evidence.publisher, Evidence.published_at, Evidence.article_id,
-                    Article.title, Article.url)
-             .join(Article, Evidence.article_id == Article.id).order_by(Evidence.published_at, Evidence.id))
+    query = (
+        select(
+            Evidence.id,
+            Evidence.forecast_id,
+            Evidence.side,
+            Evidence.negated,
+            Evidence.sentence,
+            Evidence.matched_phrases,
+            Evidence.publisher,
+            Evidence.published_at,
+            Evidence.article_id,
+            Article.title,
+            Article.url,
+        )
+        .join(Article, Evidence.article_id == Article.id)
+        .order_by(Evidence.published_at, Evidence.id)
+    )
     if per_forecast is None:
         query = query.where(col(Evidence.forecast_id).in_(list(by_id)))
         if negated is not None:
             query = query.where(Evidence.negated == negated)
     else:
         kinds = [False, True] if negated is None else [negated]
-        firsts = [select(Evidence.id).where(Evidence.forecast_id == forecast_id, Evidence.negated == kind)
-                  .order_by(Evidence.published_at, Evidence.id).limit(per_forecast).offset(offset or None).subquery()
-                  for forecast_id in by_id for kind in kinds]
-        chosen = (union_all(*(select(first.c.id) for first in firsts)) if len(firsts) > 1
-                  else select(firsts[0].c.id)).subquery()
+        firsts = [
+            select(Evidence.id)
+            .where(Evidence.forecast_id == forecast_id, Evidence.negated == kind)
+            .order_by(Evidence.published_at, Evidence.id)
+            .limit(per_forecast)
+            .offset(offset or None)
+            .subquery()
+            for forecast_id in by_id
+            for kind in kinds
+        ]
+        chosen = (
+            union_all(*(select(first.c.id) for first in firsts))
+            if len(firsts) > 1
+            else select(firsts[0].c.id)
+        ).subquery()
         query = query.join(chosen, chosen.c.id == Evidence.id)
     for row in session.exec(query):
         forecast = by_id[row.forecast_id]
-        views[row.forecast_id].append(EvidenceView(
-            id=row.id, forecast_id=row.forecast_id, side=row.side, negated=row.negated,
-            in_window=forecast.opens <= published_day(row.published_at) <= forecast.closes, sentence=row.sentence,
-            matched_phrases=list(row.matched_phrases or []), publisher=row.publisher, published_at=row.published_at,
-            article_id=row.article_id, title=row.title, url=row.url))
+        views[row.forecast_id].append(
+            EvidenceView(
+                id=row.id,
+                forecast_id=row.forecast_id,
+                side=row.side,
+                negated=row.negated,
+                in_window=forecast.opens <= published_day(row.published_at) <= forecast.closes,
+                sentence=row.sentence,
+                matched_phrases=list(row.matched_phrases or []),
+                publisher=row.publisher,
+                published_at=row.published_at,
+                article_id=row.article_id,
+                title=row.title,
+                url=row.url,
+            )
+        )
     return views
 
 
-def evidence_for(session: Session, forecast_id: str, *, negated: bool | None = None, limit: int | None = None,
-                 offset: int = 0) -> list[EvidenceView]:
+def evidence_for(
+    session: Session,
+    forecast_id: str,
+    *,
+    negated: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[EvidenceView]:
     """The evidence rows of a forecast, oldest article first (negated ones included unless
     ``negated`` picks one kind: see ``EvidenceView.counts``); ``limit``/``offset`` page through
     them.  Raises NotFoundError for an unknown forecast."""
@@ -101,9 +166,12 @@ def evidence_for(session: Session, forecast_id: str, *, negated: bool | None = N
     if limit is None and not offset:
         return _views(session, [forecast], negated=negated)[forecast.id]
     if negated is None:
-        raise TrackerError("paging through evidence needs one kind at a time (negated=True or False)")
-    return _views(session, [forecast], negated=negated, per_forecast=limit or 1_000_000_000,
-                  offset=offset)[forecast.id]
+        raise TrackerError(
+            "paging through evidence needs one kind at a time (negated=True or False)"
+        )
+    return _views(
+        session, [forecast], negated=negated, per_forecast=limit or 1_000_000_000, offset=offset
+    )[forecast.id]
 
 
 @dataclass
@@ -123,30 +191,59 @@ class ReviewItem:
         p, f = self.proposal, self.forecast
         return {
             "proposal": proposal_json(p),
-            "forecast": {"id": f.id, "question": f.question, "status": f.status, "probability": f.probability,
-                         "estimate": f.estimate, "opens": f.opens.isoformat(), "closes": f.closes.isoformat(),
-                         "min_sources": f.min_sources, "default_at_close": f.default_at_close},
+            "forecast": {
+                "id": f.id,
+                "question": f.question,
+                "status": f.status,
+                "probability": f.probability,
+                "estimate": f.estimate,
+                "opens": f.opens.isoformat(),
+                "closes": f.closes.isoformat(),
+                "min_sources": f.min_sources,
+                "default_at_close": f.default_at_close,
+            },
             "evidence": [e.to_json() for e in self.evidence if not e.negated],
             "negated_evidence": [e.to_json() for e in self.evidence if e.negated],
         }
 
 
 def proposal_json(p: Proposal) -> dict[str, Any]:
-    return {"id": p.id, "forecast_id": p.forecast_id, "kind": p.kind, "outcome": p.outcome,
-            "evidence_count": p.evidence_count, "publishers": list(p.publishers or []),
-            "decisive_on": p.decisive_on.isoformat() if p.decisive_on else None, "reason": p.reason,
-            "created_at": p.created_at.isoformat(), "status": p.status,
-            "decided_at": p.decided_at.isoformat() if p.decided_at else None, "decided_by": p.decided_by,
-            "decision_note": p.decision_note, "final_outcome": p.final_outcome, "auto_confirmed": p.auto_confirmed}
+    return {
+        "id": p.id,
+        "forecast_id": p.forecast_id,
+        "kind": p.kind,
+        "outcome": p.outcome,
+        "evidence_count": p.evidence_count,
+        "publishers": list(p.publishers or []),
+        "decisive_on": p.decisive_on.isoformat() if p.decisive_on else None,
+        "reason": p.reason,
+        "created_at": p.created_at.isoformat(),
+        "status": p.status,
+        "decided_at": p.decided_at.isoformat() if p.decided_at else None,
+        "decided_by": p.decided_by,
+        "decision_note": p.decision_note,
+        "final_outcome": p.final_outcome,
+        "auto_confirmed": p.auto_confirmed,
+    }
 
 
 def _queue_query():  # noqa: ANN202 - a select
-    return (select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id)
-            .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)))
+    return (
+        select(Proposal, Forecast)
+        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        .where(
+            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)
+        )
+    )
 
 
-def review_queue(session: Session, *, limit: int | None = None, offset: int = 0,
-                 evidence_limit: int | None = None) -> list[ReviewItem]:
+def review_queue(
+    session: Session,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    evidence_limit: int | None = None,
+) -> list[ReviewItem]:
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
     its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
     rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
@@ -175,18 +272,37 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
 def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Proposal, Forecast]:
     proposal = get_proposal(session, proposal_id)
     if proposal.status != ProposalStatus.PENDING.value:
-        raise ProposalStateError(proposal.id, proposal.forecast_id, proposal.status, requested,
-                                 f"decided by {proposal.decided_by} on {proposal.decided_at:%Y-%m-%d}"
-                                 if proposal.decided_at else "")
+        raise ProposalStateError(
+            proposal.id,
+            proposal.forecast_id,
+            proposal.status,
+            requested,
+            f"decided by {proposal.decided_by} on {proposal.decided_at:%Y-%m-%d}"
+            if proposal.decided_at
+            else "",
+        )
     forecast = registry.get_forecast(session, proposal.forecast_id)
     if forecast.status not in UNRESOLVED:
-        raise ProposalStateError(proposal.id, forecast.id, "stale", requested,
-                                 f"the forecast is {forecast.status} already; reopen it first")
+        raise ProposalStateError(
+            proposal.id,
+            forecast.id,
+            "stale",
+            requested,
+            f"the forecast is {forecast.status} already; reopen it first",
+        )
     return proposal, forecast
 
 
-def _decide(session: Session, proposal: Proposal, status: ProposalStatus, *, actor: str, note: str | None,
-            final_outcome: str | None = None, auto: bool = False) -> None:
+def _decide(
+    session: Session,
+    proposal: Proposal,
+    status: ProposalStatus,
+    *,
+    actor: str,
+    note: str | None,
+    final_outcome: str | None = None,
+    auto: bool = False,
+) -> None:
     proposal.status = status.value
     proposal.decided_at = utcnow()
     proposal.decided_by = actor
@@ -196,8 +312,15 @@ def _decide(session: Session, proposal: Proposal, status: ProposalStatus, *, act
     session.add(proposal)
 
 
-def confirm(session: Session, proposal_id: int, *, actor: str, outcome: Outcome | str | None = None,
-            note: str | None = None, auto: bool = False) -> Resolution:
+def confirm(
+    session: Session,
+    proposal_id: int,
+    *,
+    actor: str,
+    outcome: Outcome | str | None = None,
+    note: str | None = None,
+    auto: bool = False,
+) -> Resolution:
     """Confirm a pending proposal: the forecast is resolved with the proposed outcome, or with
     ``outcome`` when the analyst decides otherwise (a changed outcome; needed for disputed and
     not-yet-resolvable proposals).  The evidence links of the deciding side are kept on the
@@ -205,28 +328,60 @@ def confirm(session: Session, proposal_id: int, *, actor: str, outcome: Outcome 
     if not actor or not actor.strip():
         raise TrackerError("confirming a proposal needs the name of who decides (--by)")
     proposal, forecast = _pending(session, proposal_id, "confirmed")
-    final = Outcome(outcome) if outcome is not None else (Outcome(proposal.outcome) if proposal.outcome else None)
+    final = (
+        Outcome(outcome)
+        if outcome is not None
+        else (Outcome(proposal.outcome) if proposal.outcome else None)
+    )
     if final is None:
-        raise TrackerError(f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no outcome; "
-                           "give one with --outcome yes|no")
+        raise TrackerError(
+            f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no outcome; "
+            "give one with --outcome yes|no"
+        )
     links = _evidence_links(session, forecast.id, final.value)
     text = note or f"confirmed resolver proposal {proposal.id} ({proposal.kind}): {proposal.reason}"
-    resolution = lifecycle.resolve(session, forecast, final, actor=actor, note=text, evidence_links=links)
-    _decide(session, proposal, ProposalStatus.CONFIRMED, actor=actor, note=note, final_outcome=final.value, auto=auto)
-    audit.record(session, actor=actor, action="confirm-proposal", entity="forecast", entity_id=forecast.id,
-                 detail={"proposal": proposal.id, "kind": proposal.kind, "proposed": proposal.outcome,
-                         "outcome": final.value, "changed": proposal.outcome != final.value, "auto": auto,
-                         "note": note})
+    resolution = lifecycle.resolve(
+        session, forecast, final, actor=actor, note=text, evidence_links=links
+    )
+    _decide(
+        session,
+        proposal,
+        ProposalStatus.CONFIRMED,
+        actor=actor,
+        note=note,
+        final_outcome=final.value,
+        auto=auto,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="confirm-proposal",
+        entity="forecast",
+        entity_id=forecast.id,
+        detail={
+            "proposal": proposal.id,
+            "kind": proposal.kind,
+            "proposed": proposal.outcome,
+            "outcome": final.value,
+            "changed": proposal.outcome != final.value,
+            "auto": auto,
+            "note": note,
+        },
+    )
     return resolution
 
 
 def _evidence_links(session: Session, forecast_id: str, side: str) -> list[str]:
     if side not in ("yes", "no"):
         return []
-    rows = session.exec(select(Article.url).join(Evidence, Evidence.article_id == Article.id)
-                        .where(Evidence.forecast_id == forecast_id, Evidence.side == side,
-                               Evidence.negated == False)  # noqa: E712
-                        .order_by(Evidence.published_at))
+    rows = session.exec(
+        select(Article.url)
+        .join(Evidence, Evidence.article_id == Article.id)
+        .where(
+            Evidence.forecast_id == forecast_id, Evidence.side == side, Evidence.negated == False
+        )  # noqa: E712
+        .order_by(Evidence.published_at)
+    )
     return [url for url in rows if url]
 
 
@@ -239,18 +394,31 @@ def reject(session: Session, proposal_id: int, *, actor: str, note: str) -> Prop
         raise TrackerError("rejecting a proposal needs the name of who decides (--by)")
     proposal, forecast = _pending(session, proposal_id, "rejected")
     _decide(session, proposal, ProposalStatus.REJECTED, actor=actor, note=note)
-    audit.record(session, actor=actor, action="reject-proposal", entity="forecast", entity_id=forecast.id,
-                 detail={"proposal": proposal.id, "kind": proposal.kind, "proposed": proposal.outcome, "note": note})
+    audit.record(
+        session,
+        actor=actor,
+        action="reject-proposal",
+        entity="forecast",
+        entity_id=forecast.id,
+        detail={
+            "proposal": proposal.id,
+            "kind": proposal.kind,
+            "proposed": proposal.outcome,
+            "note": note,
+        },
+    )
     return proposal
 
 
 @dataclass
 class AutoConfirmReport:
     confirmed: list[tuple[str, str]] = field(default_factory=list)  # (forecast id, outcome)
-    left_for_review: list[Proposal] = field(default_factory=list)   # disputed / not yet resolvable
+    left_for_review: list[Proposal] = field(default_factory=list)  # disputed / not yet resolvable
 
 
-def auto_confirm(session: Session, *, actor: str, note: str = "auto-confirmed") -> AutoConfirmReport:
+def auto_confirm(
+    session: Session, *, actor: str, note: str = "auto-confirmed"
+) -> AutoConfirmReport:
     """Confirm every pending proposal that has an outcome (demo, batch back-fills); disputed and
     not-yet-resolvable ones are left for an analyst."""
     report = AutoConfirmReport()
@@ -268,35 +436,61 @@ class ForecastResolutionSummary:
     """For forecast lists: the pending proposal (if any) and the evidence counts."""
 
     proposal: Proposal | None
-    evidence: int          # counting rows (not negated); the window was checked when they were matched
+    evidence: int  # counting rows (not negated); the window was checked when they were matched
     evidence_negated: int
 
     def proposal_json(self) -> dict[str, Any] | None:
         p = self.proposal
         if p is None:
             return None
-        return {"id": p.id, "kind": p.kind, "outcome": p.outcome, "evidence_count": p.evidence_count,
-                "publishers": list(p.publishers or []), "created_at": p.created_at.isoformat()}
+        return {
+            "id": p.id,
+            "kind": p.kind,
+            "outcome": p.outcome,
+            "evidence_count": p.evidence_count,
+            "publishers": list(p.publishers or []),
+            "created_at": p.created_at.isoformat(),
+        }
 
 
-def summaries(session: Session, forecast_ids: Sequence[str]) -> dict[str, ForecastResolutionSummary]:
+def summaries(
+    session: Session, forecast_ids: Sequence[str]
+) -> dict[str, ForecastResolutionSummary]:
     ids = list(forecast_ids)
     counts: dict[tuple[str, bool], int] = {}
     pending: dict[str, Proposal] = {}
     if ids:
-        rows = session.exec(select(Evidence.forecast_id, Evidence.negated, func.count())
-                            .where(col(Evidence.forecast_id).in_(ids))
-                            .group_by(Evidence.forecast_id, Evidence.negated))
+        rows = session.exec(
+            select(Evidence.forecast_id, Evidence.negated, func.count())
+            .where(col(Evidence.forecast_id).in_(ids))
+            .group_by(Evidence.forecast_id, Evidence.negated)
+        )
         counts = {(forecast_id, bool(negated)): n for forecast_id, negated, n in rows}
-        pending = {p.forecast_id: p for p in session.exec(
-            select(Proposal).where(col(Proposal.forecast_id).in_(ids), Proposal.status == ProposalStatus.PENDING.value))}
-    return {i: ForecastResolutionSummary(pending.get(i), counts.get((i, False), 0), counts.get((i, True), 0))
-            for i in ids}
+        pending = {
+            p.forecast_id: p
+            for p in session.exec(
+                select(Proposal).where(
+                    col(Proposal.forecast_id).in_(ids),
+                    Proposal.status == ProposalStatus.PENDING.value,
+                )
+            )
+        }
+    return {
+        i: ForecastResolutionSummary(
+            pending.get(i), counts.get((i, False), 0), counts.get((i, True), 0)
+        )
+        for i in ids
+    }
 
 
 def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
-    rows = session.exec(select(Proposal.kind, func.count()).join(Forecast, Proposal.forecast_id == Forecast.id)
-                        .where(Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED))
-                        .group_by(Proposal.kind))
+    rows = session.exec(
+        select(Proposal.kind, func.count())
+        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        .where(
+            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)
+        )
+        .group_by(Proposal.kind)
+    )
     return dict(rows.all())

@@ -34,7 +34,7 @@ class GroupStats:
 
     name: str
     decided: int = 0
-    scored: int = 0   # with an outcome, and the forecast now resolved yes/no
+    scored: int = 0  # with an outcome, and the forecast now resolved yes/no
     correct: int = 0
 
     @property
@@ -46,14 +46,22 @@ class GroupStats:
         return self.correct / self.scored if self.scored else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "decided": self.decided, "scored": self.scored, "correct": self.correct,
-                "wrong": self.wrong, "precision": self.precision}
+        return {
+            "name": self.name,
+            "decided": self.decided,
+            "scored": self.scored,
+            "correct": self.correct,
+            "wrong": self.wrong,
+            "precision": self.precision,
+        }
 
 
 @dataclass
 class ResolverStats:
     by_status: dict[str, int] = field(default_factory=dict)
-    matrix: dict[str, dict[str, int]] = field(default_factory=lambda: {p: dict.fromkeys(FINAL, 0) for p in PROPOSED})
+    matrix: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {p: dict.fromkeys(FINAL, 0) for p in PROPOSED}
+    )
     confirmed_as_proposed: int = 0
     confirmed_changed: int = 0
     rejected: int = 0
@@ -75,9 +83,17 @@ class ResolverStats:
     def to_json(self) -> dict[str, Any]:
         return {
             "proposals_by_status": self.by_status,
-            "confusion_matrix": {"rows": "proposed outcome", "columns": "final outcome", "matrix": self.matrix},
-            "fates": {"confirmed_as_proposed": self.confirmed_as_proposed, "confirmed_changed": self.confirmed_changed,
-                      "rejected": self.rejected, "auto_confirmed": self.auto_confirmed},
+            "confusion_matrix": {
+                "rows": "proposed outcome",
+                "columns": "final outcome",
+                "matrix": self.matrix,
+            },
+            "fates": {
+                "confirmed_as_proposed": self.confirmed_as_proposed,
+                "confirmed_changed": self.confirmed_changed,
+                "rejected": self.rejected,
+                "auto_confirmed": self.auto_confirmed,
+            },
             "precision": self.overall.precision,
             "precision_reviewed": self.reviewed.precision,
             "overall": self.overall.to_json(),
@@ -103,18 +119,28 @@ def _add(group: GroupStats, proposal: Proposal, final: str) -> None:
         group.correct += proposal.outcome == final
 
 
-def resolver_stats(session: Session, *, author: str | None = None, source: str | None = None,
-                   tag: str | None = None) -> ResolverStats:
+def resolver_stats(
+    session: Session,
+    *,
+    author: str | None = None,
+    source: str | None = None,
+    tag: str | None = None,
+) -> ResolverStats:
     """The resolver's record (module docstring), optionally for some forecasts only (author:
     case-insensitive substring; source key; tag)."""
-    query = select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id).join(Source)
+    query = (
+        select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id).join(Source)
+    )
     if author:
         query = query.where(col(Source.author).icontains(author, autoescape=True))
     if source:
         query = query.where(Source.key == source)
     if tag:
-        query = query.where(col(Forecast.id).in_(select(ForecastTag.forecast_id)
-                                                .where(ForecastTag.tag == tag.strip().lower())))
+        query = query.where(
+            col(Forecast.id).in_(
+                select(ForecastTag.forecast_id).where(ForecastTag.tag == tag.strip().lower())
+            )
+        )
     pairs = list(session.exec(query.order_by(Proposal.id)))
     tags: dict[str, list[str]] = defaultdict(list)
     ids = sorted({f.id for _, f in pairs})

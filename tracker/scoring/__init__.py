@@ -10,25 +10,75 @@ nothing is stored.  Modules: ``_metrics`` (Brier, log, skill, bootstrap), ``_mur
 database), ``_scorecard`` (putting it together).
 """
 
-from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_table, group_table, wilson
+from tracker.scoring._calibration import (
+    CalibrationRow,
+    GroupRow,
+    calibration_table,
+    group_table,
+    wilson,
+)
 from tracker.scoring._corp import CorpResult, Pooled, corp
 from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData
 from tracker.scoring._metrics import (
-    LOG_CLIP, BootstrapResult, Interval, bootstrap, brier, log_loss, metaculus_baseline_from_loss,
-    probability_of_outcome, skill,
+    LOG_CLIP,
+    BootstrapResult,
+    Interval,
+    bootstrap,
+    brier,
+    log_loss,
+    metaculus_baseline_from_loss,
+    probability_of_outcome,
+    skill,
 )
 from tracker.scoring._murphy import BinSums, MurphyDecomposition, bin_index, murphy
 from tracker.scoring._scorecard import (
-    RECORDED, SCHEMA_VERSION, CoreScores, Scorecard, SensitivityRow, Summary, compute_scorecard, core_scores,
-    reread, score_data,
+    RECORDED,
+    SCHEMA_VERSION,
+    CoreScores,
+    Scorecard,
+    SensitivityRow,
+    Summary,
+    compute_scorecard,
+    core_scores,
+    reread,
+    score_data,
 )
 from tracker.scoring._timeweighted import time_weighted_brier
 
 __all__ = [
-    "LOG_CLIP", "RECORDED", "SCHEMA_VERSION", "BinSums", "BootstrapResult", "CalibrationRow", "CoreScores",
-    "CorpResult", "GroupRow", "Interval", "MurphyDecomposition", "Pooled", "ProgressCallback", "Scorecard",
-    "ScorecardFilter", "ScoringData", "SensitivityRow", "Summary", "bin_index", "bootstrap", "brier",
-    "calibration_table", "compute_scorecard", "core_scores", "corp", "group_table", "log_loss",
-    "metaculus_baseline_from_loss", "murphy", "probability_of_outcome", "reread", "score_data", "skill",
-    "time_weighted_brier", "wilson",
+    "LOG_CLIP",
+    "RECORDED",
+    "SCHEMA_VERSION",
+    "BinSums",
+    "BootstrapResult",
+    "CalibrationRow",
+    "CoreScores",
+    "CorpResult",
+    "GroupRow",
+    "Interval",
+    "MurphyDecomposition",
+    "Pooled",
+    "ProgressCallback",
+    "Scorecard",
+    "ScorecardFilter",
+    "ScoringData",
+    "SensitivityRow",
+    "Summary",
+    "bin_index",
+    "bootstrap",
+    "brier",
+    "calibration_table",
+    "compute_scorecard",
+    "core_scores",
+    "corp",
+    "group_table",
+    "log_loss",
+    "metaculus_baseline_from_loss",
+    "murphy",
+    "probability_of_outcome",
+    "reread",
+    "score_data",
+    "skill",
+    "time_weighted_brier",
+    "wilson",
 ]

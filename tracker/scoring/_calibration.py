@@ -65,8 +65,18 @@ def calibration_table(sums: BinSums, n_bins: int) -> list[CalibrationRow]:
     for k in range(n_bins):
         lo_edge, hi_edge = float(edges[k]), float(edges[k + 1])
         label = f"{'[' if k == 0 else '('}{lo_edge:.0%}, {hi_edge:.0%}]"
-        rows.append(CalibrationRow(label, int(sums.count[k]), _num(mean_p[k]), _num(observed[k]),
-                                   _num(low[k]), _num(high[k]), lo_edge, hi_edge))
+        rows.append(
+            CalibrationRow(
+                label,
+                int(sums.count[k]),
+                _num(mean_p[k]),
+                _num(observed[k]),
+                _num(low[k]),
+                _num(high[k]),
+                lo_edge,
+                hi_edge,
+            )
+        )
     return rows
 
 
@@ -89,8 +99,14 @@ class GroupRow:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def group_table(codes: np.ndarray, names: list[str], p: np.ndarray, y: np.ndarray,
-                brier_each: np.ndarray, log_each: np.ndarray) -> list[GroupRow]:
+def group_table(
+    codes: np.ndarray,
+    names: list[str],
+    p: np.ndarray,
+    y: np.ndarray,
+    brier_each: np.ndarray,
+    log_each: np.ndarray,
+) -> list[GroupRow]:
     """Scores per group; ``codes[i]`` is the index in ``names`` of forecast i's group
     (a forecast in several groups, like a tagged one, appears once per group: the
     arrays then hold one entry per (forecast, group) pair).  Largest groups first."""
@@ -102,14 +118,30 @@ def group_table(codes: np.ndarray, names: list[str], p: np.ndarray, y: np.ndarra
     for g in np.flatnonzero(count):
         c = count[g]
         loss = -sums[3][g] / c
-        rows.append(GroupRow(
-            name=names[g], count=int(c), mean_forecast=float(sums[0][g] / c), observed=float(sums[1][g] / c),
-            wilson_low=float(low[g]), wilson_high=float(high[g]), brier=float(sums[2][g] / c),
-            brier_tetlock=float(2.0 * sums[2][g] / c), log_loss=float(loss),
-            metaculus_baseline=float(100.0 * (1.0 - loss / LN2)),
-        ))
+        rows.append(
+            GroupRow(
+                name=names[g],
+                count=int(c),
+                mean_forecast=float(sums[0][g] / c),
+                observed=float(sums[1][g] / c),
+                wilson_low=float(low[g]),
+                wilson_high=float(high[g]),
+                brier=float(sums[2][g] / c),
+                brier_tetlock=float(2.0 * sums[2][g] / c),
+                log_loss=float(loss),
+                metaculus_baseline=float(100.0 * (1.0 - loss / LN2)),
+            )
+        )
     rows.sort(key=lambda r: (-r.count, r.name))
     return rows
 
 
-__all__ = ["LOG_CLIP", "CalibrationRow", "GroupRow", "Z95", "calibration_table", "group_table", "wilson"]
+__all__ = [
+    "LOG_CLIP",
+    "CalibrationRow",
+    "GroupRow",
+    "Z95",
+    "calibration_table",
+    "group_table",
+    "wilson",
+]

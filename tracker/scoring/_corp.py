@@ -83,7 +83,12 @@ class CorpResult:
             "band_level": self.band_level,
             "resamples": self.resamples,
             "diagram": [
-                {"forecast": float(x), "recalibrated": float(c), "band_low": float(lo), "band_high": float(hi)}
+                {
+                    "forecast": float(x),
+                    "recalibrated": float(c),
+                    "band_low": float(lo),
+                    "band_high": float(hi),
+                }
                 for x, c, lo, hi in zip(self.x, self.recalibrated, self.band_low, self.band_high)
             ],
         }
@@ -131,7 +136,9 @@ def corp(
     return CorpResult(score, mcb, dsc, unc, x, calibrated[at], low, high, level, resamples, p_value)
 
 
-def _redraws(pooled: Pooled, at: np.ndarray, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _redraws(
+    pooled: Pooled, at: np.ndarray, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Recalibrated curves (at ``at``) and miscalibrations under calibrated redraws of the outcomes."""
     rng = np.random.default_rng(seed)
     curves = np.empty((resamples, len(at)))

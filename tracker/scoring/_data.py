@@ -52,10 +52,17 @@ class ScorecardFilter:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "author": self.author, "source": self.source, "tag": self.tag,
-            "resolved_between": [d.isoformat() for d in self.resolved_between] if self.resolved_between else None,
-            "as_of": self.day().isoformat(), "scale": self.scale, "n_bins": self.n_bins,
-            "resamples": self.resamples, "seed": self.seed,
+            "author": self.author,
+            "source": self.source,
+            "tag": self.tag,
+            "resolved_between": [d.isoformat() for d in self.resolved_between]
+            if self.resolved_between
+            else None,
+            "as_of": self.day().isoformat(),
+            "scale": self.scale,
+            "n_bins": self.n_bins,
+            "resamples": self.resamples,
+            "seed": self.seed,
         }
 
 
@@ -90,15 +97,29 @@ class ScoringData:
         """The forecasts where ``mask`` is true (tags and updates re-indexed)."""
         new_index = np.cumsum(mask) - 1
         keep_tags = mask[self.tag_forecast] if len(self.tag_forecast) else np.zeros(0, bool)
-        keep_updates = mask[self.update_forecast] if len(self.update_forecast) else np.zeros(0, bool)
+        keep_updates = (
+            mask[self.update_forecast] if len(self.update_forecast) else np.zeros(0, bool)
+        )
         return ScoringData(
-            ids=[i for i, m in zip(self.ids, mask) if m], p=self.p[mask], y=self.y[mask], opens=self.opens[mask],
-            closes=self.closes[mask], resolved=self.resolved[mask], from_scale=self.from_scale[mask],
-            term_codes=self.term_codes[mask], terms=self.terms, source_codes=self.source_codes[mask],
-            sources=self.sources, author_codes=self.author_codes[mask], authors=self.authors,
-            tag_forecast=new_index[self.tag_forecast[keep_tags]], tag_codes=self.tag_codes[keep_tags], tags=self.tags,
+            ids=[i for i, m in zip(self.ids, mask) if m],
+            p=self.p[mask],
+            y=self.y[mask],
+            opens=self.opens[mask],
+            closes=self.closes[mask],
+            resolved=self.resolved[mask],
+            from_scale=self.from_scale[mask],
+            term_codes=self.term_codes[mask],
+            terms=self.terms,
+            source_codes=self.source_codes[mask],
+            sources=self.sources,
+            author_codes=self.author_codes[mask],
+            authors=self.authors,
+            tag_forecast=new_index[self.tag_forecast[keep_tags]],
+            tag_codes=self.tag_codes[keep_tags],
+            tags=self.tags,
             update_forecast=new_index[self.update_forecast[keep_updates]],
-            update_day=self.update_day[keep_updates], update_p=self.update_p[keep_updates],
+            update_day=self.update_day[keep_updates],
+            update_p=self.update_p[keep_updates],
         )
 
 
@@ -118,7 +139,9 @@ def _filtered(query: Select, filters: ScorecardFilter) -> Select:
     if filters.source:
         query = query.where(Source.key == filters.source)
     if filters.tag:
-        tagged = select(ForecastTag.forecast_id).where(ForecastTag.tag == filters.tag.strip().lower())
+        tagged = select(ForecastTag.forecast_id).where(
+            ForecastTag.tag == filters.tag.strip().lower()
+        )
         query = query.where(Forecast.id.in_(tagged))
     return query
 
@@ -132,7 +155,8 @@ def _resolved(query: Select, filters: ScorecardFilter) -> Select:
         first, last = filters.resolved_between
         query = query.where(
             Forecast.resolved_at >= datetime.combine(first, time.min, timezone.utc),
-            Forecast.resolved_at < datetime.combine(last + timedelta(days=1), time.min, timezone.utc),
+            Forecast.resolved_at
+            < datetime.combine(last + timedelta(days=1), time.min, timezone.utc),
         )
     return query
 
@@ -150,11 +174,25 @@ class _Codes:
         return list(self.index)
 
 
-def load(session: Session, filters: ScorecardFilter, progress: ProgressCallback | None = None) -> ScoringData:
+def load(
+    session: Session, filters: ScorecardFilter, progress: ProgressCallback | None = None
+) -> ScoringData:
     """Every resolved forecast matching ``filters`` (early ones too; see :func:`split_scored`)."""
-    columns = (Forecast.id, Forecast.probability, Forecast.outcome, Forecast.opens, Forecast.closes,
-               Forecast.resolved_at, Forecast.probability_from_scale, Forecast.estimate, Source.key, Source.author)
-    total = session.execute(_resolved(select(func.count(Forecast.id)).select_from(Forecast), filters)).scalar_one()
+    columns = (
+        Forecast.id,
+        Forecast.probability,
+        Forecast.outcome,
+        Forecast.opens,
+        Forecast.closes,
+        Forecast.resolved_at,
+        Forecast.probability_from_scale,
+        Forecast.estimate,
+        Source.key,
+        Source.author,
+    )
+    total = session.execute(
+        _resolved(select(func.count(Forecast.id)).select_from(Forecast), filters)
+    ).scalar_one()
     query = _resolved(select(*columns).select_from(Forecast), filters).order_by(Forecast.id)
     raw: list[list[Any]] = [[] for _ in columns]
     result = session.execute(query.execution_options(yield_per=_PARTITION))
@@ -173,7 +211,9 @@ def load(session: Session, filters: ScorecardFilter, progress: ProgressCallback 
         y=np.fromiter((o == Outcome.YES.value for o in outcome), dtype=np.float64, count=len(ids)),
         opens=np.fromiter((d.toordinal() for d in opens), dtype=np.int64, count=len(ids)),
         closes=np.fromiter((d.toordinal() for d in closes), dtype=np.int64, count=len(ids)),
-        resolved=np.fromiter((d.date().toordinal() for d in resolved_at), dtype=np.int64, count=len(ids)),
+        resolved=np.fromiter(
+            (d.date().toordinal() for d in resolved_at), dtype=np.int64, count=len(ids)
+        ),
         from_scale=np.asarray(from_scale, dtype=bool),
         term_codes=np.fromiter(map(terms.code, estimate), dtype=np.int64, count=len(ids)),
         terms=[],
@@ -189,9 +229,15 @@ def load(session: Session, filters: ScorecardFilter, progress: ProgressCallback 
     return data
 
 
-def _load_tags(session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]) -> None:
-    query = _resolved(select(ForecastTag.forecast_id, ForecastTag.tag).select_from(ForecastTag)
-                      .join(Forecast, Forecast.id == ForecastTag.forecast_id), filters)
+def _load_tags(
+    session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]
+) -> None:
+    query = _resolved(
+        select(ForecastTag.forecast_id, ForecastTag.tag)
+        .select_from(ForecastTag)
+        .join(Forecast, Forecast.id == ForecastTag.forecast_id),
+        filters,
+    )
     rows = session.execute(query.order_by(ForecastTag.tag, ForecastTag.forecast_id)).all()
     codes = _Codes()
     data.tag_forecast = np.fromiter((position[r[0]] for r in rows), dtype=np.int64, count=len(rows))
@@ -199,18 +245,30 @@ def _load_tags(session: Session, filters: ScorecardFilter, data: ScoringData, po
     data.tags = codes.names()
 
 
-def _load_updates(session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]) -> None:
+def _load_updates(
+    session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]
+) -> None:
     """The probability history of forecasts whose probability changed (more than one row)."""
-    changed = (select(ProbabilityUpdate.forecast_id).group_by(ProbabilityUpdate.forecast_id)
-               .having(func.count(ProbabilityUpdate.id) > 1))
+    changed = (
+        select(ProbabilityUpdate.forecast_id)
+        .group_by(ProbabilityUpdate.forecast_id)
+        .having(func.count(ProbabilityUpdate.id) > 1)
+    )
     query = _resolved(
-        select(ProbabilityUpdate.forecast_id, ProbabilityUpdate.as_of, ProbabilityUpdate.id,
-               ProbabilityUpdate.probability)
-        .select_from(ProbabilityUpdate).join(Forecast, Forecast.id == ProbabilityUpdate.forecast_id),
+        select(
+            ProbabilityUpdate.forecast_id,
+            ProbabilityUpdate.as_of,
+            ProbabilityUpdate.id,
+            ProbabilityUpdate.probability,
+        )
+        .select_from(ProbabilityUpdate)
+        .join(Forecast, Forecast.id == ProbabilityUpdate.forecast_id),
         filters,
     ).where(ProbabilityUpdate.forecast_id.in_(changed))
     # Sorted here by (position, day, row id): ids collate differently in SQLite and PostgreSQL.
-    rows = sorted((position[f], d.toordinal(), row_id, p) for f, d, row_id, p in session.execute(query))
+    rows = sorted(
+        (position[f], d.toordinal(), row_id, p) for f, d, row_id, p in session.execute(query)
+    )
     data.update_forecast = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     data.update_day = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     data.update_p = np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows))
@@ -230,9 +288,10 @@ def split_scored(data: ScoringData, as_of: date) -> tuple[ScoringData, list[str]
 
 def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int]:
     """(annulled, unresolved) forecasts matching the filter."""
-    query = _filtered(select(Forecast.status, func.count(Forecast.id)).select_from(Forecast), filters)
+    query = _filtered(
+        select(Forecast.status, func.count(Forecast.id)).select_from(Forecast), filters
+    )
     by_status = dict(session.execute(query.group_by(Forecast.status)).all())
     annulled = by_status.get(Status.ANNULLED.value, 0)
     unresolved = by_status.get(Status.OPEN.value, 0) + by_status.get(Status.CLOSED.value, 0)
     return int(annulled), int(unresolved)
-

@@ -122,5 +122,10 @@ def bootstrap(
     qs = (tail, 100.0 - tail)
     b_lo, b_hi = np.percentile(brier_means, qs)
     l_lo, l_hi = np.percentile(log_means, qs)
-    return BootstrapResult(Interval(float(b_lo), float(b_hi)), Interval(float(l_lo), float(l_hi)),
-                           resamples, level, method)
+    return BootstrapResult(
+        Interval(float(b_lo), float(b_hi)),
+        Interval(float(l_lo), float(l_hi)),
+        resamples,
+        level,
+        method,
+    )

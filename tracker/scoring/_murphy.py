@@ -85,7 +85,9 @@ class MurphyDecomposition:
         return asdict(self)
 
 
-def murphy(p: np.ndarray, y: np.ndarray, n_bins: int = 10, sums: BinSums | None = None) -> MurphyDecomposition:
+def murphy(
+    p: np.ndarray, y: np.ndarray, n_bins: int = 10, sums: BinSums | None = None
+) -> MurphyDecomposition:
     """The generalised binned decomposition of the Brier score of ``p`` against ``y``."""
     n = len(p)
     if n == 0:

@@ -21,8 +21,14 @@ from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_t
 from tracker.scoring._corp import CorpResult, Pooled, corp
 from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData
 from tracker.scoring._metrics import (
-    LOG_CLIP, Interval, bootstrap, clipped_count, clipped_log, metaculus_baseline_from_loss,
-    probability_of_outcome, skill,
+    LOG_CLIP,
+    Interval,
+    bootstrap,
+    clipped_count,
+    clipped_log,
+    metaculus_baseline_from_loss,
+    probability_of_outcome,
+    skill,
 )
 from tracker.scoring._murphy import BinSums, MurphyDecomposition, murphy
 from tracker.scoring._timeweighted import time_weighted_brier
@@ -68,8 +74,9 @@ class CoreScores:
     sums: BinSums
 
 
-def core_scores(p: np.ndarray, y: np.ndarray, group_codes: np.ndarray, group_names: list[str],
-                n_bins: int = 10) -> CoreScores:
+def core_scores(
+    p: np.ndarray, y: np.ndarray, group_codes: np.ndarray, group_names: list[str], n_bins: int = 10
+) -> CoreScores:
     """Brier, log and skill scores, the generalised Murphy decomposition, the binned
     calibration table with Wilson intervals and a per-group (e.g. per-author) breakdown."""
     n = len(p)
@@ -82,15 +89,23 @@ def core_scores(p: np.ndarray, y: np.ndarray, group_codes: np.ndarray, group_nam
         brier = float(brier_each.mean())
         loss = float(-log_each.mean())
         summary = Summary(
-            count=n, base_rate=base_rate, mean_forecast=float(sums.sum_p.sum() / n), brier=brier,
-            brier_tetlock=2.0 * brier, log_loss=loss, log_clipped=clipped_count(p),
-            metaculus_baseline=metaculus_baseline_from_loss(loss), skill_vs_half=skill(brier, 0.25),
+            count=n,
+            base_rate=base_rate,
+            mean_forecast=float(sums.sum_p.sum() / n),
+            brier=brier,
+            brier_tetlock=2.0 * brier,
+            log_loss=loss,
+            log_clipped=clipped_count(p),
+            metaculus_baseline=metaculus_baseline_from_loss(loss),
+            skill_vs_half=skill(brier, 0.25),
             skill_vs_base_rate=skill(brier, base_rate * (1.0 - base_rate)),
         )
     else:
         summary = Summary(0, None, None, None, None, None, 0, None, None, None)
     groups = group_table(group_codes, group_names, p, y, brier_each, log_each)
-    return CoreScores(summary, decomposition, calibration_table(sums, n_bins), groups, brier_each, log_each, sums)
+    return CoreScores(
+        summary, decomposition, calibration_table(sums, n_bins), groups, brier_each, log_each, sums
+    )
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,9 @@ class SensitivityRow:
         return {k: _f(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
 
 
-def reread(data: ScoringData, scale: EstimativeScale, scale_name: str) -> tuple[np.ndarray, np.ndarray]:
+def reread(
+    data: ScoringData, scale: EstimativeScale, scale_name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities under ``scale_name``, and which forecasts were re-read.
 
     A forecast is re-read when the scale has a number for its verbal term (looked up as
@@ -136,11 +153,22 @@ def sensitivity(data: ScoringData, scale: EstimativeScale, n_bins: int) -> list[
     return rows
 
 
-def _sensitivity_row(name: str, p: np.ndarray, y: np.ndarray, re_read: int, n_bins: int) -> SensitivityRow:
+def _sensitivity_row(
+    name: str, p: np.ndarray, y: np.ndarray, re_read: int, n_bins: int
+) -> SensitivityRow:
     core = core_scores(p, y, np.zeros(len(p), np.int64), [""], n_bins)
     s = core.summary
-    return SensitivityRow(name, re_read, s.mean_forecast, s.brier, s.brier_tetlock, s.log_loss,
-                          s.metaculus_baseline, s.skill_vs_base_rate, _f(core.murphy.reliability))
+    return SensitivityRow(
+        name,
+        re_read,
+        s.mean_forecast,
+        s.brier,
+        s.brier_tetlock,
+        s.log_loss,
+        s.metaculus_baseline,
+        s.skill_vs_base_rate,
+        _f(core.murphy.reliability),
+    )
 
 
 @dataclass(frozen=True)
@@ -180,42 +208,64 @@ class Scorecard:
 
     def to_json(self) -> dict[str, Any]:
         s = self.summary
-        interval = (lambda i, k=1.0: None if i is None or math.isnan(i.low) else [i.low * k, i.high * k])
+        interval = lambda i, k=1.0: (
+            None if i is None or math.isnan(i.low) else [i.low * k, i.high * k]
+        )
         metaculus_ci = None
         if self.log_loss_interval is not None and not math.isnan(self.log_loss_interval.low):
-            metaculus_ci = [metaculus_baseline_from_loss(self.log_loss_interval.high),
-                            metaculus_baseline_from_loss(self.log_loss_interval.low)]
-        return _clean({
-            "schema_version": SCHEMA_VERSION,
-            "generated_at": self.generated_at.isoformat(timespec="seconds"),
-            "filters": self.filters.to_json(),
-            "scale": self.scale_used or RECORDED,
-            "counts": self.counts,
-            "scores": {
-                "count": s.count,
-                "base_rate": s.base_rate,
-                "mean_forecast": s.mean_forecast,
-                "brier": {"value": s.brier, "interval": interval(self.brier_interval)},
-                "brier_tetlock": {"value": s.brier_tetlock, "interval": interval(self.brier_interval, 2.0),
-                                  "label": "Brier (0–2, Tetlock)"},
-                "log_loss": {"value": s.log_loss, "interval": interval(self.log_loss_interval),
-                             "clip": LOG_CLIP, "clipped": s.log_clipped, "unit": "nats"},
-                "metaculus_baseline": {"value": s.metaculus_baseline, "interval": metaculus_ci},
-                "skill_vs_half": s.skill_vs_half,
-                "skill_vs_base_rate": s.skill_vs_base_rate,
-                "time_weighted_brier": {"value": self.time_weighted_brier,
-                                        "forecasts_with_updates": self.forecasts_with_updates},
-                "bootstrap": {"resamples": self.bootstrap_resamples, "level": 0.95, "method": "percentile"},
-            },
-            "murphy": self.murphy.to_json(),
-            "corp": self.corp.to_json(),
-            "calibration": [row.to_json() for row in self.calibration],
-            "terms": [row.to_json() for row in self.terms],
-            "breakdowns": {k: [row.to_json() for row in rows] for k, rows in self.breakdowns.items()},
-            "sensitivity": [row.to_json() for row in self.sensitivity],
-            "sharpness": self.sharpness,
-            "worst": [dict(f.__dict__) for f in self.worst],
-        })
+            metaculus_ci = [
+                metaculus_baseline_from_loss(self.log_loss_interval.high),
+                metaculus_baseline_from_loss(self.log_loss_interval.low),
+            ]
+        return _clean(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "generated_at": self.generated_at.isoformat(timespec="seconds"),
+                "filters": self.filters.to_json(),
+                "scale": self.scale_used or RECORDED,
+                "counts": self.counts,
+                "scores": {
+                    "count": s.count,
+                    "base_rate": s.base_rate,
+                    "mean_forecast": s.mean_forecast,
+                    "brier": {"value": s.brier, "interval": interval(self.brier_interval)},
+                    "brier_tetlock": {
+                        "value": s.brier_tetlock,
+                        "interval": interval(self.brier_interval, 2.0),
+                        "label": "Brier (0–2, Tetlock)",
+                    },
+                    "log_loss": {
+                        "value": s.log_loss,
+                        "interval": interval(self.log_loss_interval),
+                        "clip": LOG_CLIP,
+                        "clipped": s.log_clipped,
+                        "unit": "nats",
+                    },
+                    "metaculus_baseline": {"value": s.metaculus_baseline, "interval": metaculus_ci},
+                    "skill_vs_half": s.skill_vs_half,
+                    "skill_vs_base_rate": s.skill_vs_base_rate,
+                    "time_weighted_brier": {
+                        "value": self.time_weighted_brier,
+                        "forecasts_with_updates": self.forecasts_with_updates,
+                    },
+                    "bootstrap": {
+                        "resamples": self.bootstrap_resamples,
+                        "level": 0.95,
+                        "method": "percentile",
+                    },
+                },
+                "murphy": self.murphy.to_json(),
+                "corp": self.corp.to_json(),
+                "calibration": [row.to_json() for row in self.calibration],
+                "terms": [row.to_json() for row in self.terms],
+                "breakdowns": {
+                    k: [row.to_json() for row in rows] for k, rows in self.breakdowns.items()
+                },
+                "sensitivity": [row.to_json() for row in self.sensitivity],
+                "sharpness": self.sharpness,
+                "worst": [dict(f.__dict__) for f in self.worst],
+            }
+        )
 
 
 def _clean(value: Any) -> Any:
@@ -246,14 +296,28 @@ def compute_scorecard(
     loaded = _data.load(session, filters, progress)
     data, early = _data.split_scored(loaded, as_of)
     annulled, unresolved = _data.count_unscored(session, filters)
-    return score_data(data, filters, scale, progress=progress, counts={
-        "scored": len(data), "annulled_excluded": annulled, "unresolved": unresolved,
-        "resolved_early": len(early), "resolved_early_ids": early[:50],
-    })
+    return score_data(
+        data,
+        filters,
+        scale,
+        progress=progress,
+        counts={
+            "scored": len(data),
+            "annulled_excluded": annulled,
+            "unresolved": unresolved,
+            "resolved_early": len(early),
+            "resolved_early_ids": early[:50],
+        },
+    )
 
 
-def score_data(data: ScoringData, filters: ScorecardFilter, scale: EstimativeScale,
-               progress: ProgressCallback | None = None, counts: dict[str, Any] | None = None) -> Scorecard:
+def score_data(
+    data: ScoringData,
+    filters: ScorecardFilter,
+    scale: EstimativeScale,
+    progress: ProgressCallback | None = None,
+    counts: dict[str, Any] | None = None,
+) -> Scorecard:
     """The scorecard of forecasts already in arrays (all of them are scored)."""
     if filters.scale:
         data = dataclasses.replace(data, p=reread(data, scale, filters.scale)[0])
@@ -270,8 +334,14 @@ def score_data(data: ScoringData, filters: ScorecardFilter, scale: EstimativeSca
     corp_result = corp(data.p, data.y, resamples=band_resamples, seed=filters.seed, pooled=pooled)
     tw = _time_weighted(data)
     term_codes, term_names = _terms(data)
-    tags = group_table(data.tag_codes, data.tags, data.p[data.tag_forecast], data.y[data.tag_forecast],
-                       core.brier_each[data.tag_forecast], core.log_each[data.tag_forecast])
+    tags = group_table(
+        data.tag_codes,
+        data.tags,
+        data.p[data.tag_forecast],
+        data.y[data.tag_forecast],
+        core.brier_each[data.tag_forecast],
+        core.log_each[data.tag_forecast],
+    )
     if progress:
         progress("scale sensitivity", 0, 1)
     card = Scorecard(
@@ -290,7 +360,9 @@ def score_data(data: ScoringData, filters: ScorecardFilter, scale: EstimativeSca
         terms=group_table(term_codes, term_names, data.p, data.y, core.brier_each, core.log_each),
         breakdowns={
             "author": core.groups,
-            "source": group_table(data.source_codes, data.sources, data.p, data.y, core.brier_each, core.log_each),
+            "source": group_table(
+                data.source_codes, data.sources, data.p, data.y, core.brier_each, core.log_each
+            ),
             "tag": tags,
         },
         sensitivity=sensitivity(data, scale, filters.n_bins) if not filters.scale else [],
@@ -307,8 +379,15 @@ def _time_weighted(data: ScoringData) -> np.ndarray:
     """Per-forecast time-weighted Brier; forecasts whose probability never changed score
     their one probability every day, i.e. their plain Brier score."""
     last_day = np.minimum(data.closes, data.resolved)
-    tw = time_weighted_brier(len(data), data.y, data.opens, last_day, data.update_forecast,
-                             data.update_day, data.update_p)
+    tw = time_weighted_brier(
+        len(data),
+        data.y,
+        data.opens,
+        last_day,
+        data.update_forecast,
+        data.update_day,
+        data.update_p,
+    )
     return np.where(np.isnan(tw), np.square(data.p - data.y), tw)
 
 
@@ -336,12 +415,20 @@ def _sharpness(p: np.ndarray, sums: BinSums) -> dict[str, Any]:
     }
 
 
-def _worst(data: ScoringData, brier_each: np.ndarray, tw: np.ndarray, limit: int = 10) -> list[ForecastScore]:
+def _worst(
+    data: ScoringData, brier_each: np.ndarray, tw: np.ndarray, limit: int = 10
+) -> list[ForecastScore]:
     """The forecasts that cost the most (highest Brier), for the analyst to look at first."""
     order = np.argsort(-brier_each, kind="stable")[:limit]
     return [
-        ForecastScore(id=data.ids[i], author=data.authors[data.author_codes[i]], estimate=data.terms[data.term_codes[i]],
-                      probability=float(data.p[i]), outcome="yes" if data.y[i] else "no",
-                      brier=float(brier_each[i]), time_weighted_brier=_f(tw[i]))
+        ForecastScore(
+            id=data.ids[i],
+            author=data.authors[data.author_codes[i]],
+            estimate=data.terms[data.term_codes[i]],
+            probability=float(data.p[i]),
+            outcome="yes" if data.y[i] else "no",
+            brier=float(brier_each[i]),
+            time_weighted_brier=_f(tw[i]),
+        )
         for i in order
     ]

@@ -38,7 +38,9 @@ def time_weighted_brier(
     days = np.clip(end - start, 0, None).astype(np.float64)
     outcome = y[update_forecast]
     total_days = np.bincount(update_forecast, weights=days, minlength=n_forecasts)
-    weighted = np.bincount(update_forecast, weights=days * np.square(update_p - outcome), minlength=n_forecasts)
+    weighted = np.bincount(
+        update_forecast, weights=days * np.square(update_p - outcome), minlength=n_forecasts
+    )
     has_days = total_days > 0
     result[has_days] = weighted[has_days] / total_days[has_days]
     return result

@@ -18,8 +18,15 @@ from tracker.models import Feed, Forecast, Outcome, Proposal
 from tracker.settings import parse_interval
 
 
-def resolve(session: Session, forecast_id: str, outcome: Outcome, *, note: str | None, actor: str,
-            today: date) -> Forecast:
+def resolve(
+    session: Session,
+    forecast_id: str,
+    outcome: Outcome,
+    *,
+    note: str | None,
+    actor: str,
+    today: date,
+) -> Forecast:
     lifecycle.close_expired(session, today)
     forecast = registry.get_forecast(session, forecast_id)
     lifecycle.resolve(session, forecast, outcome, actor=actor, note=note or None)
@@ -37,18 +44,29 @@ def reopen(session: Session, forecast_id: str, *, note: str, actor: str, today: 
 MAX_INTERVAL = timedelta(days=30)
 
 
-def add_feed(session: Session, url: str, *, title: str | None, interval: str | None,
-             default_interval: timedelta) -> Feed:
+def add_feed(
+    session: Session,
+    url: str,
+    *,
+    title: str | None,
+    interval: str | None,
+    default_interval: timedelta,
+) -> Feed:
     """Adds a feed, due at once; ``interval`` as ``15m``/``1h``/``1d`` (default: the settings')."""
     try:
         every = parse_interval(interval) if interval else default_interval
     except ValueError as exc:
         raise FeedSettingError("interval", str(exc)) from exc
     except OverflowError as exc:  # timedelta's own limit
-        raise FeedSettingError("interval", f"{interval!r} is far too long; write it like 15m, 2h or 1d") from exc
+        raise FeedSettingError(
+            "interval", f"{interval!r} is far too long; write it like 15m, 2h or 1d"
+        ) from exc
     if every > MAX_INTERVAL:
-        raise FeedSettingError("interval", f"{interval!r} is longer than {MAX_INTERVAL.days} days; "
-                                           "a feed is worth checking at least monthly")
+        raise FeedSettingError(
+            "interval",
+            f"{interval!r} is longer than {MAX_INTERVAL.days} days; "
+            "a feed is worth checking at least monthly",
+        )
     return ingest.add_feed(session, url, interval=every, title=title or None)
 
 
@@ -66,8 +84,10 @@ def remove_feed(session: Session, feed_id: int) -> int:
 
 # --- proposals: tracker.resolution decides (pending only, the lifecycle's rules, the audit) -----
 
-def confirm_proposal(session: Session, proposal_id: int, *, actor: str, outcome: Outcome | None,
-                     note: str | None) -> Proposal:
+
+def confirm_proposal(
+    session: Session, proposal_id: int, *, actor: str, outcome: Outcome | None, note: str | None
+) -> Proposal:
     """Confirms a pending proposal (``outcome``: the analyst's, when it differs or none was proposed)."""
     resolution.confirm(session, proposal_id, actor=actor, outcome=outcome, note=note or None)
     return resolution.get_proposal(session, proposal_id)

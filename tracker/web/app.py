@@ -96,5 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _warn_without_users(engine) -> None:  # noqa: ANN001 - an Engine
     with session_scope(engine) as session:
         if session.exec(select(User.id)).first() is None:
-            log.warning("no analyst accounts yet: nobody can sign in to make changes; "
-                        "create one with `tracker users add NAME`")
+            log.warning(
+                "no analyst accounts yet: nobody can sign in to make changes; "
+                "create one with `tracker users add NAME`"
+            )

@@ -33,7 +33,9 @@ class StepChart:
     plot_right: int
 
 
-def probability_chart(updates: Sequence[ProbabilityUpdate], opens: date, closes: date) -> StepChart | None:
+def probability_chart(
+    updates: Sequence[ProbabilityUpdate], opens: date, closes: date
+) -> StepChart | None:
     """The probability history from ``opens`` to ``closes`` (or the last update, if later)."""
     if not updates:
         return None
@@ -48,15 +50,23 @@ def probability_chart(updates: Sequence[ProbabilityUpdate], opens: date, closes:
     def y_of(p: float) -> float:
         return round(TOP + plot_h * (1 - p), 1)
 
-    points = [ChartPoint(x_of(u.as_of), y_of(u.probability), f"{u.as_of.isoformat()}: {u.probability:.0%}")
-              for u in updates]
+    points = [
+        ChartPoint(
+            x_of(u.as_of), y_of(u.probability), f"{u.as_of.isoformat()}: {u.probability:.0%}"
+        )
+        for u in updates
+    ]
     path = f"M{points[0].x},{points[0].y}"
     for point in points[1:]:
         path += f" H{point.x} V{point.y}"
     path += f" H{x_of(end)}"
     return StepChart(
-        width=WIDTH, height=HEIGHT, path=path, points=points,
+        width=WIDTH,
+        height=HEIGHT,
+        path=path,
+        points=points,
         gridlines=[(y_of(p), f"{p:.0%}") for p in (0.0, 0.5, 1.0)],
         x_labels=[(x_of(start), start.isoformat()), (x_of(end), end.isoformat())],
-        plot_left=LEFT, plot_right=WIDTH - RIGHT,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
     )

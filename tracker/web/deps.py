@@ -105,7 +105,9 @@ def _from_cookie(request: Request, session: Session) -> Identity | None:
     if found is None:
         return None
     user, web_session = found
-    return Identity(name=user.name, user_id=user.id, via="session", csrf_token=web_session.csrf_token)
+    return Identity(
+        name=user.name, user_id=user.id, via="session", csrf_token=web_session.csrf_token
+    )
 
 
 CurrentIdentityDep = Annotated[Identity | None, Depends(current_identity)]
@@ -119,8 +121,11 @@ def require_reader(identity: CurrentIdentityDep, settings: SettingsDep) -> Ident
 
 
 #: declares the bearer scheme in the OpenAPI description of the routes that need an analyst
-bearer_scheme = HTTPBearer(auto_error=False, scheme_name="APIToken",
-                           description="an API token from `tracker tokens create NAME --user USER`")
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIToken",
+    description="an API token from `tracker tokens create NAME --user USER`",
+)
 
 
 async def require_analyst(

@@ -28,8 +28,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker.errors import (
-    BadCredentialsError, ConfigError, ConflictError, CsrfError, LifecycleError, NotFoundError, NotSignedInError,
-    StorageError, TrackerError,
+    BadCredentialsError,
+    ConfigError,
+    ConflictError,
+    CsrfError,
+    LifecycleError,
+    NotFoundError,
+    NotSignedInError,
+    StorageError,
+    TrackerError,
 )
 from tracker.urls import local_path
 from tracker.web.templating import render
@@ -48,10 +55,21 @@ STATUS_OF: tuple[tuple[type[TrackerError], int, str], ...] = (
     (ConfigError, 500, "config"),
     (TrackerError, 400, "bad_request"),
 )
-HIDDEN = {503: "the database is unavailable; try again shortly (details are in the server log)",
-          500: "the server is misconfigured (details are in the server log)"}
-TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-          409: "Not possible now", 422: "Invalid input", 500: "Server error", 503: "Service unavailable"}
+HIDDEN = {
+    503: "the database is unavailable; try again shortly (details are in the server log)",
+    500: "the server is misconfigured (details are in the server log)",
+}
+TITLES = {
+    400: "Bad request",
+    401: "Sign-in needed",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Not possible now",
+    422: "Invalid input",
+    500: "Server error",
+    503: "Service unavailable",
+}
 
 
 def is_api(request: Request) -> bool:
@@ -62,8 +80,9 @@ def classify(exc: TrackerError) -> tuple[int, str]:
     return next((status, kind) for cls, status, kind in STATUS_OF if isinstance(exc, cls))
 
 
-def error_response(request: Request, status: int, kind: str, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, kind: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     if is_api(request):
         return JSONResponse({"error": kind, "detail": message}, status_code=status, headers=headers)
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
@@ -96,14 +115,18 @@ def _sign_in_url(request: Request) -> str:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = "not_found" if exc.status_code == 404 else "http_error"
-    return error_response(request, exc.status_code, kind, str(exc.detail), getattr(exc, "headers", None))
+    return error_response(
+        request, exc.status_code, kind, str(exc.detail), getattr(exc, "headers", None)
+    )
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
         return await request_validation_exception_handler(request, exc)
-    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in exc.errors())
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in exc.errors()
+    )
     return error_response(request, 422, "invalid", problems)
 
 

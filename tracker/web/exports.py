@@ -50,5 +50,8 @@ def report_response(card: Scorecard, fmt: ReportFormat) -> Response:
             data = render_report(card, fmt)
     else:
         data = render_report(card, fmt)
-    return Response(data, headers={"Content-Disposition": f'attachment; filename="{file_name(card, fmt)}"'},
-                    media_type=MEDIA_TYPES[fmt])
+    return Response(
+        data,
+        headers={"Content-Disposition": f'attachment; filename="{file_name(card, fmt)}"'},
+        media_type=MEDIA_TYPES[fmt],
+    )

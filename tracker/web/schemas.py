@@ -18,14 +18,17 @@ PRINTABLE = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
 
 #: a short piece of text typed by a person (search box, filter, an analyst's note)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
-RequiredNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
-                                                pattern=PRINTABLE)]
+RequiredNote = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=PRINTABLE)
+]
 #: a forecast id as forecast files define them (a slug); anything else cannot exist
 FORECAST_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
 
 class ErrorOut(BaseModel):
-    error: str = Field(description="kind of error: not_found, not_signed_in, bad_credentials, csrf, lifecycle, ...")
+    error: str = Field(
+        description="kind of error: not_found, not_signed_in, bad_credentials, csrf, lifecycle, ..."
+    )
     detail: str = Field(description="one line saying what is wrong and what to do")
 
 
@@ -148,24 +151,55 @@ class ForecastDetailOut(BaseModel):
     resolutions: list[ResolutionOut]
     audit: list[AuditEntryOut]
     proposal: ProposalOut | None = Field(description="the resolver's pending proposal, if any")
-    evidence: EvidencePageOut = Field(description="counting evidence, oldest article first (the first page; "
-                                                  "the rest from /api/forecasts/{id}/evidence)")
-    negated_evidence: EvidencePageOut = Field(description="evidence whose phrases were all negated (shown to "
-                                                          "reviewers, never counted)")
+    evidence: EvidencePageOut = Field(
+        description="counting evidence, oldest article first (the first page; "
+        "the rest from /api/forecasts/{id}/evidence)"
+    )
+    negated_evidence: EvidencePageOut = Field(
+        description="evidence whose phrases were all negated (shown to reviewers, never counted)"
+    )
 
     @classmethod
-    def of(cls, detail: registry.ForecastDetail, *, proposal: Proposal | None, evidence: EvidencePageOut,
-           negated_evidence: EvidencePageOut) -> ForecastDetailOut:
+    def of(
+        cls,
+        detail: registry.ForecastDetail,
+        *,
+        proposal: Proposal | None,
+        evidence: EvidencePageOut,
+        negated_evidence: EvidencePageOut,
+    ) -> ForecastDetailOut:
         f = detail.forecast
-        source = SourceOut.model_validate(detail.source).model_copy(update={"url": safe_url(detail.source.url)})
+        source = SourceOut.model_validate(detail.source).model_copy(
+            update={"url": safe_url(detail.source.url)}
+        )
         resolutions = [
-            ResolutionOut.model_validate({**r.model_dump(), "evidence_links": _safe_links(r.evidence_links)})
+            ResolutionOut.model_validate(
+                {**r.model_dump(), "evidence_links": _safe_links(r.evidence_links)}
+            )
             for r in detail.resolutions
         ]
         return cls(
-            **f.model_dump(include={"id", "question", "quote", "estimate", "probability", "probability_from_scale",
-                                    "vague", "opens", "closes", "status", "outcome", "resolved_at", "criteria",
-                                    "yes_when", "no_when", "min_sources", "default_at_close"}),
+            **f.model_dump(
+                include={
+                    "id",
+                    "question",
+                    "quote",
+                    "estimate",
+                    "probability",
+                    "probability_from_scale",
+                    "vague",
+                    "opens",
+                    "closes",
+                    "status",
+                    "outcome",
+                    "resolved_at",
+                    "criteria",
+                    "yes_when",
+                    "no_when",
+                    "min_sources",
+                    "default_at_close",
+                }
+            ),
             tags=detail.tags,
             source=source,
             probability_history=[ProbabilityPointOut.model_validate(u) for u in detail.updates],
@@ -196,13 +230,16 @@ class ReopenIn(BaseModel):
 
 # --- evidence, proposals, the review queue -----------------------------------------------------
 
+
 class EvidenceOut(BaseModel):
     """One article bearing on one side of a forecast.  ``title``, ``sentence`` and ``publisher``
     come from a feed (untrusted: escape them); ``url`` is withheld unless it is an http(s) link."""
 
     id: int
     side: Literal["yes", "no"]
-    counts: bool = Field(description="counts toward a proposal: not negated and published inside the window")
+    counts: bool = Field(
+        description="counts toward a proposal: not negated and published inside the window"
+    )
     negated: bool
     in_window: bool
     sentence: str = Field(description="the sentence that matched, as the article wrote it")
@@ -215,10 +252,20 @@ class EvidenceOut(BaseModel):
 
     @classmethod
     def of(cls, view: EvidenceView) -> EvidenceOut:
-        return cls(id=view.id, side=view.side, counts=view.counts, negated=view.negated, in_window=view.in_window,
-                   sentence=view.sentence, matched_phrases=view.matched_phrases, publisher=view.publisher,
-                   published_at=view.published_at, article_id=view.article_id, title=view.title,
-                   url=safe_url(view.url))
+        return cls(
+            id=view.id,
+            side=view.side,
+            counts=view.counts,
+            negated=view.negated,
+            in_window=view.in_window,
+            sentence=view.sentence,
+            matched_phrases=view.matched_phrases,
+            publisher=view.publisher,
+            published_at=view.published_at,
+            article_id=view.article_id,
+            title=view.title,
+            url=safe_url(view.url),
+        )
 
 
 class EvidencePageOut(PageOut):
@@ -233,8 +280,10 @@ class ProposalOut(BaseModel):
     id: int
     forecast_id: str
     kind: ProposalKindOut
-    outcome: Literal["yes", "no"] | None = Field(description="the resolver's outcome; null for disputed and "
-                                                             "not_yet_resolvable (the analyst decides)")
+    outcome: Literal["yes", "no"] | None = Field(
+        description="the resolver's outcome; null for disputed and "
+        "not_yet_resolvable (the analyst decides)"
+    )
     evidence_count: int
     publishers: list[str]
     decisive_on: date | None
@@ -267,20 +316,27 @@ class ReviewForecastOut(BaseModel):
 class ReviewItemOut(BaseModel):
     proposal: ProposalOut
     forecast: ReviewForecastOut
-    evidence: list[EvidenceOut] = Field(description="counting and out-of-window rows, oldest first (at most "
-                                                    "`evidence_limit`)")
+    evidence: list[EvidenceOut] = Field(
+        description="counting and out-of-window rows, oldest first (at most `evidence_limit`)"
+    )
     evidence_total: int = Field(ge=0)
-    negated_evidence: list[EvidenceOut] = Field(description="negated rows, apart (at most `evidence_limit`)")
+    negated_evidence: list[EvidenceOut] = Field(
+        description="negated rows, apart (at most `evidence_limit`)"
+    )
     negated_evidence_total: int = Field(ge=0)
 
     @classmethod
     def of(cls, item: ReviewItem, totals: tuple[int, int]) -> ReviewItemOut:
         f = item.forecast
         forecast = ReviewForecastOut(**f.model_dump(include=set(ReviewForecastOut.model_fields)))
-        return cls(proposal=ProposalOut.of(item.proposal), forecast=forecast,
-                   evidence=[EvidenceOut.of(e) for e in item.evidence if not e.negated], evidence_total=totals[0],
-                   negated_evidence=[EvidenceOut.of(e) for e in item.evidence if e.negated],
-                   negated_evidence_total=totals[1])
+        return cls(
+            proposal=ProposalOut.of(item.proposal),
+            forecast=forecast,
+            evidence=[EvidenceOut.of(e) for e in item.evidence if not e.negated],
+            evidence_total=totals[0],
+            negated_evidence=[EvidenceOut.of(e) for e in item.evidence if e.negated],
+            negated_evidence_total=totals[1],
+        )
 
 
 class ReviewPageOut(PageOut):
@@ -291,17 +347,24 @@ class ReviewPageOut(PageOut):
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Outcome | None = Field(default=None, description="the analyst's outcome when it differs from the "
-                                                              "proposed one; required for disputed and "
-                                                              "not_yet_resolvable proposals")
-    note: Text | None = Field(default=None, description="why (kept on the resolution and in the audit log)")
+    outcome: Outcome | None = Field(
+        default=None,
+        description="the analyst's outcome when it differs from the "
+        "proposed one; required for disputed and "
+        "not_yet_resolvable proposals",
+    )
+    note: Text | None = Field(
+        default=None, description="why (kept on the resolution and in the audit log)"
+    )
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: RequiredNote = Field(description="why the proposal is wrong (the same proposal is not made again "
-                                           "until a new publisher reports)")
+    note: RequiredNote = Field(
+        description="why the proposal is wrong (the same proposal is not made again "
+        "until a new publisher reports)"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -313,10 +376,16 @@ class DecisionOut(BaseModel):
 
 PROPOSAL_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    400: {"model": ErrorOut, "description": "Bad input, e.g. a disputed proposal confirmed without an outcome"},
+    400: {
+        "model": ErrorOut,
+        "description": "Bad input, e.g. a disputed proposal confirmed without an outcome",
+    },
     403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
     404: {"model": ErrorOut, "description": "No such proposal"},
-    409: {"model": ErrorOut, "description": "The proposal is decided already, or its forecast is resolved"},
+    409: {
+        "model": ErrorOut,
+        "description": "The proposal is decided already, or its forecast is resolved",
+    },
 }
 
 
@@ -328,7 +397,9 @@ class IdentityOut(BaseModel):
 class ForecastListQuery(BaseModel):
     """The forecast list's search, filters, order and page (query string of the page and the API)."""
 
-    q: Text | None = Field(default=None, description="text in the id, question or quote (case-insensitive)")
+    q: Text | None = Field(
+        default=None, description="text in the id, question or quote (case-insensitive)"
+    )
     status: Status | None = None
     tag: Text | None = None
     author: Text | None = Field(default=None, description="author name, or part of it")
@@ -338,12 +409,18 @@ class ForecastListQuery(BaseModel):
     per_page: int = Field(default=50, ge=1, le=200)
 
     def filter(self) -> registry.ForecastFilter:
-        return registry.ForecastFilter(text=self.q or None, status=self.status.value if self.status else None,
-                                       tag=self.tag or None, author=self.author or None, source=self.source or None)
+        return registry.ForecastFilter(
+            text=self.q or None,
+            status=self.status.value if self.status else None,
+            tag=self.tag or None,
+            author=self.author or None,
+            source=self.source or None,
+        )
 
     def search(self, session: Any) -> registry.ForecastPage:
-        return registry.search_forecasts(session, self.filter(), sort=self.sort, page=self.page,
-                                         per_page=self.per_page)
+        return registry.search_forecasts(
+            session, self.filter(), sort=self.sort, page=self.page, per_page=self.per_page
+        )
 
 
 class BlankIsUnset(BaseModel):
@@ -405,19 +482,34 @@ class FeedOut(BaseModel):
     @classmethod
     def of(cls, feed: Feed, articles: int = 0) -> FeedOut:
         data = feed.model_dump(exclude={"etag", "last_modified", "lease_until"})
-        return cls(**{**data, "site_url": safe_url(feed.site_url), "state": feed_state(feed), "articles": articles,
-                      "next_check_at": None if feed.disabled_at else feed.next_check_at})
+        return cls(
+            **{
+                **data,
+                "site_url": safe_url(feed.site_url),
+                "state": feed_state(feed),
+                "articles": articles,
+                "next_check_at": None if feed.disabled_at else feed.next_check_at,
+            }
+        )
 
 
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=FEED_URL_PATTERN)] = Field(
-        description="an http(s) feed URL")
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PRINTABLE)] | None = None
-    interval: Annotated[str, StringConstraints(max_length=20, pattern=INTERVAL_PATTERN)] | None = Field(
-        default=None, description="poll interval: 15m, 2h, 1d or seconds (at least one minute); "
-                                  "default TRACKER_POLL_INTERVAL")
+    url: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=FEED_URL_PATTERN)
+    ] = Field(description="an http(s) feed URL")
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PRINTABLE)]
+        | None
+    ) = None
+    interval: Annotated[str, StringConstraints(max_length=20, pattern=INTERVAL_PATTERN)] | None = (
+        Field(
+            default=None,
+            description="poll interval: 15m, 2h, 1d or seconds (at least one minute); "
+            "default TRACKER_POLL_INTERVAL",
+        )
+    )
 
 
 class FeedDisableIn(BaseModel):

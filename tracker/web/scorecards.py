@@ -42,26 +42,44 @@ EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 30)
 class ScorecardQuery(BaseModel):
     """Which resolved forecasts the scorecard covers (query string of the page, the API, the exports)."""
 
-    author: Text | None = Field(default=None, description="author name, or part of it (case-insensitive)")
+    author: Text | None = Field(
+        default=None, description="author name, or part of it (case-insensitive)"
+    )
     source: Text | None = Field(default=None, description="source key (the forecast file's name)")
     tag: Text | None = Field(default=None, description="only forecasts with this tag")
-    resolved_from: date | None = Field(default=None, description="only forecasts resolved on or after this day")
-    resolved_to: date | None = Field(default=None, description="only forecasts resolved on or before this day")
+    resolved_from: date | None = Field(
+        default=None, description="only forecasts resolved on or after this day"
+    )
+    resolved_to: date | None = Field(
+        default=None, description="only forecasts resolved on or before this day"
+    )
 
     def scoring_filter(self, resamples: int) -> ScorecardFilter:
         if self.resolved_from and self.resolved_to and self.resolved_to < self.resolved_from:
-            raise ScoringError("resolved_from", f"{self.resolved_from} is after resolved_to {self.resolved_to}; "
-                                                "give the earlier date first")
+            raise ScoringError(
+                "resolved_from",
+                f"{self.resolved_from} is after resolved_to {self.resolved_to}; "
+                "give the earlier date first",
+            )
         between = None
         if self.resolved_from or self.resolved_to:
             between = (self.resolved_from or EARLIEST, self.resolved_to or LATEST)
-        return ScorecardFilter(author=self.author or None, source=self.source or None, tag=self.tag or None,
-                               resolved_between=between, as_of=today(), resamples=resamples)
+        return ScorecardFilter(
+            author=self.author or None,
+            source=self.source or None,
+            tag=self.tag or None,
+            resolved_between=between,
+            as_of=today(),
+            resamples=resamples,
+        )
 
     def params(self) -> dict[str, str]:
         """The filters set, as query parameters (for links that keep them)."""
-        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_defaults=True).items()
-                if v not in (None, "")}
+        return {
+            k: str(v)
+            for k, v in self.model_dump(mode="json", exclude_defaults=True).items()
+            if v not in (None, "")
+        }
 
 
 class ScorecardForm(BlankIsUnset, ScorecardQuery):
@@ -70,11 +88,13 @@ class ScorecardForm(BlankIsUnset, ScorecardQuery):
 
 def fingerprint(session: Session) -> tuple[int, int, int]:
     """(forecasts, resolutions, newest audit id): changes whenever anything scored changes."""
-    row = session.execute(select(
-        select(func.count()).select_from(Forecast).scalar_subquery(),
-        select(func.count()).select_from(Resolution).scalar_subquery(),
-        select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
-    )).one()
+    row = session.execute(
+        select(
+            select(func.count()).select_from(Forecast).scalar_subquery(),
+            select(func.count()).select_from(Resolution).scalar_subquery(),
+            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+        )
+    ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
 

@@ -119,14 +119,29 @@ def _context(request: Request) -> dict[str, Any]:
 def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
     """The template set: autoescape on for every template, undefined names are errors."""
     loader = jinja2.FileSystemLoader([*(extra_dirs or []), TEMPLATES_DIR])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_url=safe_url, percent=_percent, when=_when, num=_num, highlight=highlight)
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        safe_url=safe_url, percent=_percent, when=_when, num=_num, highlight=highlight
+    )
     return Jinja2Templates(env=env, context_processors=[_context])
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """Render ``template`` with the page context (identity, CSRF token, nav, ``path_for``)."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, context or {}, status_code=status_code, headers=headers)
+    return templates.TemplateResponse(
+        request, template, context or {}, status_code=status_code, headers=headers
+    )

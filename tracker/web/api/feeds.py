@@ -9,7 +9,15 @@ from fastapi import APIRouter, Path
 from tracker import ingest
 from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
-from tracker.web.schemas import MAX_ID, ERROR_RESPONSES, FEED_RESPONSES, FeedDisableIn, FeedIn, FeedOut, FeedRemovedOut
+from tracker.web.schemas import (
+    MAX_ID,
+    ERROR_RESPONSES,
+    FEED_RESPONSES,
+    FeedDisableIn,
+    FeedIn,
+    FeedOut,
+    FeedRemovedOut,
+)
 
 router = APIRouter(prefix="/api/feeds", tags=["feeds"])
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID, description="the feed's id")]
@@ -22,30 +30,47 @@ def list_feeds(session: SessionDep, _reader: ReaderDep) -> list[FeedOut]:
     return [FeedOut.of(feed, counts.get(feed.id, 0)) for feed in ingest.list_feeds(session)]
 
 
-@router.post("", name="api_feed_add", response_model=FeedOut, status_code=201, responses=FEED_RESPONSES)
-def add_feed(body: FeedIn, session: SessionDep, settings: SettingsDep, _analyst: AnalystDep) -> FeedOut:
+@router.post(
+    "", name="api_feed_add", response_model=FeedOut, status_code=201, responses=FEED_RESPONSES
+)
+def add_feed(
+    body: FeedIn, session: SessionDep, settings: SettingsDep, _analyst: AnalystDep
+) -> FeedOut:
     """Add a feed (http or https; it is polled at once).  The address is checked again at every poll:
     private, loopback and link-local addresses are refused unless TRACKER_ALLOW_PRIVATE_FEEDS is set."""
-    feed = actions.add_feed(session, body.url, title=body.title, interval=body.interval,
-                            default_interval=settings.poll_interval)
+    feed = actions.add_feed(
+        session,
+        body.url,
+        title=body.title,
+        interval=body.interval,
+        default_interval=settings.poll_interval,
+    )
     return FeedOut.of(feed)
 
 
-@router.post("/{feed_id}/enable", name="api_feed_enable", response_model=FeedOut, responses=FEED_RESPONSES)
+@router.post(
+    "/{feed_id}/enable", name="api_feed_enable", response_model=FeedOut, responses=FEED_RESPONSES
+)
 def enable_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedOut:
     """Resume polling (also after HTTP 410 Gone); the feed is due at once."""
     feed = actions.enable_feed(session, feed_id)
     return FeedOut.of(feed, ingest.article_counts(session).get(feed_id, 0))
 
 
-@router.post("/{feed_id}/disable", name="api_feed_disable", response_model=FeedOut, responses=FEED_RESPONSES)
-def disable_feed(feed_id: FeedId, body: FeedDisableIn, session: SessionDep, analyst: AnalystDep) -> FeedOut:
+@router.post(
+    "/{feed_id}/disable", name="api_feed_disable", response_model=FeedOut, responses=FEED_RESPONSES
+)
+def disable_feed(
+    feed_id: FeedId, body: FeedDisableIn, session: SessionDep, analyst: AnalystDep
+) -> FeedOut:
     """Stop polling a feed until it is enabled again."""
     feed = actions.disable_feed(session, feed_id, body.reason, analyst.name)
     return FeedOut.of(feed, ingest.article_counts(session).get(feed_id, 0))
 
 
-@router.delete("/{feed_id}", name="api_feed_remove", response_model=FeedRemovedOut, responses=FEED_RESPONSES)
+@router.delete(
+    "/{feed_id}", name="api_feed_remove", response_model=FeedRemovedOut, responses=FEED_RESPONSES
+)
 def remove_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedRemovedOut:
     """Remove a feed; its articles are kept."""
     return FeedRemovedOut(id=feed_id, articles_kept=actions.remove_feed(session, feed_id))

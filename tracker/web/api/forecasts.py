@@ -13,64 +13,115 @@ from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
 from tracker.web.review import EVIDENCE_PER_PAGE, evidence_page, forecast_evidence
 from tracker.web.schemas import (
-    ERROR_RESPONSES, FORECAST_ID_PATTERN, WRITE_RESPONSES, EvidencePageOut, ForecastDetailOut, ForecastListQuery,
-    ForecastPageOut, ForecastSummary, ReopenIn, ResolveIn,
+    ERROR_RESPONSES,
+    FORECAST_ID_PATTERN,
+    WRITE_RESPONSES,
+    EvidencePageOut,
+    ForecastDetailOut,
+    ForecastListQuery,
+    ForecastPageOut,
+    ForecastSummary,
+    ReopenIn,
+    ResolveIn,
 )
 from tracker.web.today import today
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
-ForecastId = Annotated[str, Path(pattern=FORECAST_ID_PATTERN, max_length=200, description="the forecast's id (slug)")]
+ForecastId = Annotated[
+    str, Path(pattern=FORECAST_ID_PATTERN, max_length=200, description="the forecast's id (slug)")
+]
 
 
 @router.get("", name="api_forecasts", response_model=ForecastPageOut, responses=ERROR_RESPONSES)
-def list_forecasts(session: SessionDep, _reader: ReaderDep,
-                   query: Annotated[ForecastListQuery, Query()]) -> ForecastPageOut:
+def list_forecasts(
+    session: SessionDep, _reader: ReaderDep, query: Annotated[ForecastListQuery, Query()]
+) -> ForecastPageOut:
     """Forecasts matching the filters, one page at a time."""
     found = query.search(session)
-    return ForecastPageOut(items=[ForecastSummary.of(row) for row in found.rows], total=found.total,
-                           page=found.page, per_page=found.per_page, pages=found.pages)
+    return ForecastPageOut(
+        items=[ForecastSummary.of(row) for row in found.rows],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+        pages=found.pages,
+    )
 
 
 def _detail(session: Session, forecast_id: str) -> ForecastDetailOut:
     detail = registry.forecast_detail(session, forecast_id)
     proposal, counting, negated = forecast_evidence(session, forecast_id)
-    return ForecastDetailOut.of(detail, proposal=proposal, evidence=counting, negated_evidence=negated)
+    return ForecastDetailOut.of(
+        detail, proposal=proposal, evidence=counting, negated_evidence=negated
+    )
 
 
-@router.get("/{forecast_id}", name="api_forecast", response_model=ForecastDetailOut, responses=ERROR_RESPONSES)
-def get_forecast(forecast_id: ForecastId, session: SessionDep, _reader: ReaderDep) -> ForecastDetailOut:
+@router.get(
+    "/{forecast_id}",
+    name="api_forecast",
+    response_model=ForecastDetailOut,
+    responses=ERROR_RESPONSES,
+)
+def get_forecast(
+    forecast_id: ForecastId, session: SessionDep, _reader: ReaderDep
+) -> ForecastDetailOut:
     """One forecast with its source, rules, probability history, resolutions, audit log, pending proposal and
     the first page of its evidence (counting and negated apart)."""
     return _detail(session, forecast_id)
 
 
 class EvidenceQuery(BaseModel):
-    negated: bool = Field(default=False, description="the negated rows instead of the counting ones")
+    negated: bool = Field(
+        default=False, description="the negated rows instead of the counting ones"
+    )
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=EVIDENCE_PER_PAGE, ge=1, le=200)
 
 
-@router.get("/{forecast_id}/evidence", name="api_forecast_evidence", response_model=EvidencePageOut,
-            responses=ERROR_RESPONSES)
-def get_evidence(forecast_id: ForecastId, session: SessionDep, _reader: ReaderDep,
-                 query: Annotated[EvidenceQuery, Query()]) -> EvidencePageOut:
+@router.get(
+    "/{forecast_id}/evidence",
+    name="api_forecast_evidence",
+    response_model=EvidencePageOut,
+    responses=ERROR_RESPONSES,
+)
+def get_evidence(
+    forecast_id: ForecastId,
+    session: SessionDep,
+    _reader: ReaderDep,
+    query: Annotated[EvidenceQuery, Query()],
+) -> EvidencePageOut:
     """A page of the forecast's evidence, oldest article first: the counting rows, or the negated ones."""
     registry.get_forecast(session, forecast_id)  # 404 for an unknown forecast
-    return evidence_page(session, forecast_id, negated=query.negated, page=query.page, per_page=query.per_page)
+    return evidence_page(
+        session, forecast_id, negated=query.negated, page=query.page, per_page=query.per_page
+    )
 
 
-@router.post("/{forecast_id}/resolve", name="api_resolve", response_model=ForecastDetailOut,
-             responses=WRITE_RESPONSES)
-def resolve(forecast_id: ForecastId, body: ResolveIn, session: SessionDep, analyst: AnalystDep) -> ForecastDetailOut:
+@router.post(
+    "/{forecast_id}/resolve",
+    name="api_resolve",
+    response_model=ForecastDetailOut,
+    responses=WRITE_RESPONSES,
+)
+def resolve(
+    forecast_id: ForecastId, body: ResolveIn, session: SessionDep, analyst: AnalystDep
+) -> ForecastDetailOut:
     """Record an outcome (yes, no or annulled); the signed-in analyst is recorded as who resolved it."""
-    actions.resolve(session, forecast_id, body.outcome, note=body.note, actor=analyst.name, today=today())
+    actions.resolve(
+        session, forecast_id, body.outcome, note=body.note, actor=analyst.name, today=today()
+    )
     session.flush()
     return _detail(session, forecast_id)
 
 
-@router.post("/{forecast_id}/reopen", name="api_reopen", response_model=ForecastDetailOut,
-             responses=WRITE_RESPONSES)
-def reopen(forecast_id: ForecastId, body: ReopenIn, session: SessionDep, analyst: AnalystDep) -> ForecastDetailOut:
+@router.post(
+    "/{forecast_id}/reopen",
+    name="api_reopen",
+    response_model=ForecastDetailOut,
+    responses=WRITE_RESPONSES,
+)
+def reopen(
+    forecast_id: ForecastId, body: ReopenIn, session: SessionDep, analyst: AnalystDep
+) -> ForecastDetailOut:
     """Undo the forecast's resolution (kept in its history); it is open or closed again, by its dates."""
     actions.reopen(session, forecast_id, note=body.note, actor=analyst.name, today=today())
     session.flush()

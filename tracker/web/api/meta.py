@@ -13,8 +13,13 @@ from tracker.web.schemas import ErrorOut, IdentityOut
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
-@router.get("/me", name="api_me", response_model=IdentityOut, dependencies=[Security(bearer_scheme)],
-            responses={401: {"model": ErrorOut, "description": "No or bad credentials"}})
+@router.get(
+    "/me",
+    name="api_me",
+    response_model=IdentityOut,
+    dependencies=[Security(bearer_scheme)],
+    responses={401: {"model": ErrorOut, "description": "No or bad credentials"}},
+)
 def me(identity: CurrentIdentityDep) -> IdentityOut:
     """The analyst the request's token or session cookie stands for."""
     if identity is None:
@@ -27,8 +32,12 @@ class HealthOut(BaseModel):
     schema_current: bool
 
 
-@router.get("/health", name="api_health", response_model=HealthOut,
-            responses={503: {"model": ErrorOut, "description": "The database cannot be reached"}})
+@router.get(
+    "/health",
+    name="api_health",
+    response_model=HealthOut,
+    responses={503: {"model": ErrorOut, "description": "The database cannot be reached"}},
+)
 def health(request: Request) -> HealthOut:
     """``ok`` when the database answers; ``schema_current`` says whether its schema is this version's."""
     return HealthOut(status="ok", schema_current=db.schema_is_current(get_engine(request)))

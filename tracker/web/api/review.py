@@ -12,47 +12,81 @@ from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
 from tracker.web.review import QUEUE_EVIDENCE, QUEUE_PER_PAGE, review_page
 from tracker.web.schemas import (
-    ERROR_RESPONSES, MAX_ID, PROPOSAL_RESPONSES, ConfirmIn, DecisionOut, ProposalOut, RejectIn, ReviewPageOut,
+    ERROR_RESPONSES,
+    MAX_ID,
+    PROPOSAL_RESPONSES,
+    ConfirmIn,
+    DecisionOut,
+    ProposalOut,
+    RejectIn,
+    ReviewPageOut,
 )
 
 router = APIRouter(prefix="/api", tags=["review"])
-ProposalId = Annotated[int, Path(ge=1, le=MAX_ID, description="the proposal's id (see /api/review)")]
+ProposalId = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="the proposal's id (see /api/review)")
+]
 
 
 class ReviewQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=QUEUE_PER_PAGE, ge=1, le=200)
-    evidence_limit: int = Field(default=QUEUE_EVIDENCE, ge=0, le=200,
-                                description="evidence rows of each kind (counting, negated) per proposal")
+    evidence_limit: int = Field(
+        default=QUEUE_EVIDENCE,
+        ge=0,
+        le=200,
+        description="evidence rows of each kind (counting, negated) per proposal",
+    )
 
 
 @router.get("/review", name="api_review", response_model=ReviewPageOut, responses=ERROR_RESPONSES)
-def review(session: SessionDep, _reader: ReaderDep, query: Annotated[ReviewQuery, Query()]) -> ReviewPageOut:
+def review(
+    session: SessionDep, _reader: ReaderDep, query: Annotated[ReviewQuery, Query()]
+) -> ReviewPageOut:
     """Proposals waiting for an analyst (evidence, default at close, disputed, not yet resolvable), oldest
     first, each with its forecast and its evidence; negated evidence apart."""
-    return review_page(session, page=query.page, per_page=query.per_page, evidence_limit=query.evidence_limit)
+    return review_page(
+        session, page=query.page, per_page=query.per_page, evidence_limit=query.evidence_limit
+    )
 
 
 def _decision(session, proposal) -> DecisionOut:  # noqa: ANN001
     session.flush()
     forecast = registry.get_forecast(session, proposal.forecast_id)
-    return DecisionOut(proposal=ProposalOut.of(proposal), forecast_id=forecast.id, forecast_status=forecast.status,
-                       forecast_outcome=forecast.outcome)
+    return DecisionOut(
+        proposal=ProposalOut.of(proposal),
+        forecast_id=forecast.id,
+        forecast_status=forecast.status,
+        forecast_outcome=forecast.outcome,
+    )
 
 
-@router.post("/proposals/{proposal_id}/confirm", name="api_confirm", response_model=DecisionOut,
-             responses=PROPOSAL_RESPONSES)
-def confirm(proposal_id: ProposalId, body: ConfirmIn, session: SessionDep, analyst: AnalystDep) -> DecisionOut:
+@router.post(
+    "/proposals/{proposal_id}/confirm",
+    name="api_confirm",
+    response_model=DecisionOut,
+    responses=PROPOSAL_RESPONSES,
+)
+def confirm(
+    proposal_id: ProposalId, body: ConfirmIn, session: SessionDep, analyst: AnalystDep
+) -> DecisionOut:
     """Confirm a pending proposal: its forecast is resolved with the proposed outcome, or with ``outcome``
     (required for disputed and not-yet-resolvable proposals).  The analyst is recorded as who resolved it."""
-    proposal = actions.confirm_proposal(session, proposal_id, actor=analyst.name, outcome=body.outcome,
-                                        note=body.note)
+    proposal = actions.confirm_proposal(
+        session, proposal_id, actor=analyst.name, outcome=body.outcome, note=body.note
+    )
     return _decision(session, proposal)
 
 
-@router.post("/proposals/{proposal_id}/reject", name="api_reject", response_model=DecisionOut,
-             responses=PROPOSAL_RESPONSES)
-def reject(proposal_id: ProposalId, body: RejectIn, session: SessionDep, analyst: AnalystDep) -> DecisionOut:
+@router.post(
+    "/proposals/{proposal_id}/reject",
+    name="api_reject",
+    response_model=DecisionOut,
+    responses=PROPOSAL_RESPONSES,
+)
+def reject(
+    proposal_id: ProposalId, body: RejectIn, session: SessionDep, analyst: AnalystDep
+) -> DecisionOut:
     """Reject a pending proposal (a note saying why is required); the forecast stays unresolved."""
     proposal = actions.reject_proposal(session, proposal_id, actor=analyst.name, note=body.note)
     return _decision(session, proposal)

@@ -18,29 +18,53 @@ router = APIRouter(prefix="/api", tags=["scorecard"])
 
 
 class ScorecardApiQuery(ScorecardQuery):
-    resamples: int = Field(default=REPORT_RESAMPLES, ge=0, le=REPORT_RESAMPLES,
-                           description="bootstrap resamples behind the intervals (0: none)")
+    resamples: int = Field(
+        default=REPORT_RESAMPLES,
+        ge=0,
+        le=REPORT_RESAMPLES,
+        description="bootstrap resamples behind the intervals (0: none)",
+    )
 
 
 class ReportQuery(ScorecardQuery):
     format: ReportFormat = Field(description="html, csv, json, png or md")
 
 
-@router.get("/scorecard", name="api_scorecard", response_model=dict[str, Any], responses=ERROR_RESPONSES)
-def scorecard(session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep,
-              query: Annotated[ScorecardApiQuery, Query()]) -> dict[str, Any]:
+@router.get(
+    "/scorecard", name="api_scorecard", response_model=dict[str, Any], responses=ERROR_RESPONSES
+)
+def scorecard(
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[ScorecardApiQuery, Query()],
+) -> dict[str, Any]:
     """The scorecard of the resolved forecasts past their close date that match the filters: scores with
     bootstrap intervals, counts, Murphy and CORP decompositions, calibration tables, breakdowns by author,
     source and tag.  The shape is versioned (``schema_version``) and described in docs/scorecard-json.md."""
     return scorecards.get(session, query.scoring_filter(query.resamples)).to_json()
 
 
-@router.get("/reports/calibration", name="api_report", response_class=Response,
-            responses={200: {"description": "The report file (Content-Disposition: attachment)",
-                             "content": {t.split(";")[0]: {} for t in MEDIA_TYPES.values()}},
-                       **ERROR_RESPONSES})
-def calibration_report(session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep,
-                       query: Annotated[ReportQuery, Query()]) -> Response:
+@router.get(
+    "/reports/calibration",
+    name="api_report",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report file (Content-Disposition: attachment)",
+            "content": {t.split(";")[0]: {} for t in MEDIA_TYPES.values()},
+        },
+        **ERROR_RESPONSES,
+    },
+)
+def calibration_report(
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[ReportQuery, Query()],
+) -> Response:
     """The calibration report for the filters, as a file: what `tracker report calibration` writes
     (bootstrap with 1,000 resamples)."""
-    return report_response(scorecards.get(session, query.scoring_filter(REPORT_RESAMPLES)), query.format)
+    return report_response(
+        scorecards.get(session, query.scoring_filter(REPORT_RESAMPLES)), query.format
+    )

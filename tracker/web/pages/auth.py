@@ -32,49 +32,93 @@ class SignInForm(BaseModel):
     csrf_token: str = Field(default="", max_length=200)
 
 
-def _sign_in_page(request: Request, settings_secure: bool, *, next_path: str, error: str | None = None,
-                  status_code: int = 200) -> Response:
+def _sign_in_page(
+    request: Request,
+    settings_secure: bool,
+    *,
+    next_path: str,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     token = request.cookies.get(SIGN_IN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = render(request, "login.html", {"next": next_path, "signin_token": token, "error": error},
-                      status_code=status_code)
-    response.set_cookie(SIGN_IN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
-                        secure=settings_secure, path="/login")
+    response = render(
+        request,
+        "login.html",
+        {"next": next_path, "signin_token": token, "error": error},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        SIGN_IN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings_secure,
+        path="/login",
+    )
     return response
 
 
 @router.get("/login", name="sign_in")
-def sign_in_page(request: Request, identity: CurrentIdentityDep, settings: SettingsDep,
-                 next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
+def sign_in_page(
+    request: Request,
+    identity: CurrentIdentityDep,
+    settings: SettingsDep,
+    next: Annotated[str, Query(max_length=2000)] = "/",
+) -> Response:
     if identity is not None:
         return RedirectResponse(local_path(next), status_code=303)
     return _sign_in_page(request, settings.web_secure_cookies, next_path=local_path(next))
 
 
 @router.post("/login", name="sign_in_submit")
-def sign_in(request: Request, form: Annotated[SignInForm, Form()], session: SessionDep,
-            settings: SettingsDep) -> Response:
+def sign_in(
+    request: Request,
+    form: Annotated[SignInForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
     if not auth.same_secret(form.csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE) or "\0"):
         raise CsrfError()
     next_path = local_path(form.next)
     try:
         user = auth.authenticate(session, form.name, form.password)
     except BadCredentialsError as exc:  # not an error page: the form again, with the message
-        return _sign_in_page(request, settings.web_secure_cookies, next_path=next_path, error=str(exc),
-                             status_code=401)
-    secret, _ = auth.start_session(session, user, lifetime=timedelta(hours=settings.web_session_hours))
-    response = RedirectResponse(next_path if next_path != "/" else home_path(request), status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, max_age=settings.web_session_hours * 3600, httponly=True,
-                        samesite="lax", secure=settings.web_secure_cookies, path="/")
+        return _sign_in_page(
+            request,
+            settings.web_secure_cookies,
+            next_path=next_path,
+            error=str(exc),
+            status_code=401,
+        )
+    secret, _ = auth.start_session(
+        session, user, lifetime=timedelta(hours=settings.web_session_hours)
+    )
+    response = RedirectResponse(
+        next_path if next_path != "/" else home_path(request), status_code=303
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.web_session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.web_secure_cookies,
+        path="/",
+    )
     response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout", name="sign_out")
-def sign_out(request: Request, session: SessionDep, _analyst: AnalystDep, settings: SettingsDep) -> Response:
+def sign_out(
+    request: Request, session: SessionDep, _analyst: AnalystDep, settings: SettingsDep
+) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         auth.end_session(session, secret)
     response = RedirectResponse(home_path(request), status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=settings.web_secure_cookies)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.web_secure_cookies
+    )
     return response

@@ -20,16 +20,32 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/exports", name="exports")
-def exports_page(request: Request, session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep,
-                 query: Annotated[ScorecardForm, Query()]) -> Response:
+def exports_page(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[ScorecardForm, Query()],
+) -> Response:
     card = scorecards.get(session, query.scoring_filter(PAGE_RESAMPLES))
     base = request.app.url_path_for("api_report")
     downloads = [
-        {"format": fmt.value, "href": f"{base}?{urlencode({**query.params(), 'format': fmt.value})}",
-         "file": file_name(card, fmt), "what": DESCRIPTIONS[fmt]}
+        {
+            "format": fmt.value,
+            "href": f"{base}?{urlencode({**query.params(), 'format': fmt.value})}",
+            "file": file_name(card, fmt),
+            "what": DESCRIPTIONS[fmt],
+        }
         for fmt in ReportFormat
     ]
-    return render(request, "exports/page.html", {
-        "card": card, "query": query, "filters": query.params(), "choices": registry.filter_choices(session),
-        "downloads": downloads,
-    })
+    return render(
+        request,
+        "exports/page.html",
+        {
+            "card": card,
+            "query": query,
+            "filters": query.params(),
+            "choices": registry.filter_choices(session),
+            "downloads": downloads,
+        },
+    )

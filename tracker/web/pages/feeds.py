@@ -21,8 +21,12 @@ from tracker.web.templating import render
 router = APIRouter(include_in_schema=False)
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Done = Literal["added", "enabled", "disabled", "removed"]
-NOTICES = {"added": "The feed is added; it will be polled shortly.", "enabled": "The feed is enabled; it is due now.",
-           "disabled": "The feed is disabled.", "removed": "The feed is removed; its articles are kept."}
+NOTICES = {
+    "added": "The feed is added; it will be polled shortly.",
+    "enabled": "The feed is enabled; it is due now.",
+    "disabled": "The feed is disabled.",
+    "removed": "The feed is removed; its articles are kept.",
+}
 
 
 class AddFeedForm(BaseModel):
@@ -39,20 +43,42 @@ class DisableFeedForm(BaseModel):
     reason: str = Field(default="", max_length=2000, pattern=PRINTABLE)
 
 
-def _page(request: Request, session, settings, *, notice: str | None = None, error: str | None = None,  # noqa: ANN001
-          form: AddFeedForm | None = None, status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    session,
+    settings,
+    *,
+    notice: str | None = None,
+    error: str | None = None,  # noqa: ANN001
+    form: AddFeedForm | None = None,
+    status_code: int = 200,
+) -> Response:
     counts = ingest.article_counts(session)
     feeds = [FeedOut.of(feed, counts.get(feed.id, 0)) for feed in ingest.list_feeds(session)]
-    return render(request, "feeds/page.html", {
-        "feeds": feeds, "notice": notice, "error": error, "form": form,
-        "default_interval": int(settings.poll_interval.total_seconds()),
-        "failing": sum(f.state == "failing" for f in feeds), "disabled": sum(f.state == "disabled" for f in feeds),
-    }, status_code=status_code)
+    return render(
+        request,
+        "feeds/page.html",
+        {
+            "feeds": feeds,
+            "notice": notice,
+            "error": error,
+            "form": form,
+            "default_interval": int(settings.poll_interval.total_seconds()),
+            "failing": sum(f.state == "failing" for f in feeds),
+            "disabled": sum(f.state == "disabled" for f in feeds),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/feeds", name="feeds")
-def feeds_page(request: Request, session: SessionDep, settings: SettingsDep, _reader: ReaderDep,
-               done: Annotated[Done | None, Query()] = None) -> Response:
+def feeds_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    done: Annotated[Done | None, Query()] = None,
+) -> Response:
     return _page(request, session, settings, notice=NOTICES.get(done or ""))
 
 
@@ -61,30 +87,52 @@ def _back(request: Request, done: str) -> Response:
 
 
 @router.post("/feeds", name="feed_add")
-def add_feed(request: Request, form: Annotated[AddFeedForm, Form()], session: SessionDep, settings: SettingsDep,
-             _analyst: AnalystDep) -> Response:
+def add_feed(
+    request: Request,
+    form: Annotated[AddFeedForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    _analyst: AnalystDep,
+) -> Response:
     try:
-        actions.add_feed(session, form.url.strip(), title=form.title.strip() or None,
-                         interval=form.interval.strip() or None, default_interval=settings.poll_interval)
-    except (FeedUrlError, FeedSettingError) as exc:  # not an error page: the form again, with the message
+        actions.add_feed(
+            session,
+            form.url.strip(),
+            title=form.title.strip() or None,
+            interval=form.interval.strip() or None,
+            default_interval=settings.poll_interval,
+        )
+    except (
+        FeedUrlError,
+        FeedSettingError,
+    ) as exc:  # not an error page: the form again, with the message
         return _page(request, session, settings, error=str(exc), form=form, status_code=400)
     return _back(request, "added")
 
 
 @router.post("/feeds/{feed_id}/enable", name="feed_enable")
-def enable_feed(request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> Response:
+def enable_feed(
+    request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
+) -> Response:
     actions.enable_feed(session, feed_id)
     return _back(request, "enabled")
 
 
 @router.post("/feeds/{feed_id}/disable", name="feed_disable")
-def disable_feed(request: Request, feed_id: FeedId, form: Annotated[DisableFeedForm, Form()], session: SessionDep,
-                 analyst: AnalystDep) -> Response:
+def disable_feed(
+    request: Request,
+    feed_id: FeedId,
+    form: Annotated[DisableFeedForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
     actions.disable_feed(session, feed_id, form.reason.strip() or None, analyst.name)
     return _back(request, "disabled")
 
 
 @router.post("/feeds/{feed_id}/remove", name="feed_remove")
-def remove_feed(request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> Response:
+def remove_feed(
+    request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
+) -> Response:
     actions.remove_feed(session, feed_id)
     return _back(request, "removed")

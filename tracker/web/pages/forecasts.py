@@ -22,9 +22,12 @@ from tracker.web.today import today
 
 router = APIRouter(include_in_schema=False)
 
-NOTICES = {"resolved": "The outcome is recorded.", "reopened": "The forecast is reopened.",
-           "confirmed": "The proposal is confirmed: the outcome is recorded.",
-           "rejected": "The proposal is rejected: the forecast stays unresolved."}
+NOTICES = {
+    "resolved": "The outcome is recorded.",
+    "reopened": "The forecast is reopened.",
+    "confirmed": "The proposal is confirmed: the outcome is recorded.",
+    "rejected": "The proposal is rejected: the forecast stays unresolved.",
+}
 Done = Literal["resolved", "reopened", "confirmed", "rejected"]
 SORT_LABELS = {
     registry.ForecastSort.CLOSES: "close date, soonest first",
@@ -49,7 +52,9 @@ class ReopenForm(ReopenIn):
 
 def _checked_id(forecast_id: str) -> str:
     if len(forecast_id) > 200 or not re.match(FORECAST_ID_PATTERN, forecast_id):
-        raise NotFoundError("forecast", forecast_id, "forecast ids are slugs such as nato-moratorium")
+        raise NotFoundError(
+            "forecast", forecast_id, "forecast ids are slugs such as nato-moratorium"
+        )
     return forecast_id
 
 
@@ -59,48 +64,93 @@ def home(request: Request) -> Response:
 
 
 @router.get("/forecasts", name="forecasts")
-def forecasts_page(request: Request, session: SessionDep, _reader: ReaderDep,
-                   query: Annotated[ForecastListForm, Query()]) -> Response:
+def forecasts_page(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    query: Annotated[ForecastListForm, Query()],
+) -> Response:
     found = query.search(session)
     base = query.model_dump(mode="json", exclude={"page"}, exclude_defaults=True)
-    return render(request, "forecasts/list.html", {
-        "query": query, "found": found, "choices": registry.filter_choices(session),
-        "sort_labels": SORT_LABELS, "page_params": base, "today": today(),
-    })
+    return render(
+        request,
+        "forecasts/list.html",
+        {
+            "query": query,
+            "found": found,
+            "choices": registry.filter_choices(session),
+            "sort_labels": SORT_LABELS,
+            "page_params": base,
+            "today": today(),
+        },
+    )
 
 
 @router.get("/forecasts/{forecast_id}", name="forecast")
-def forecast_page(request: Request, forecast_id: str, session: SessionDep, _reader: ReaderDep,
-                  done: Annotated[Done | None, Query()] = None,
-                  evidence_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-                  negated_page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+def forecast_page(
+    request: Request,
+    forecast_id: str,
+    session: SessionDep,
+    _reader: ReaderDep,
+    done: Annotated[Done | None, Query()] = None,
+    evidence_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    negated_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
     detail = registry.forecast_detail(session, _checked_id(forecast_id))
     forecast = detail.forecast
-    proposal, evidence, negated = forecast_evidence(session, forecast.id, page=evidence_page,
-                                                    negated_page=negated_page)
-    return render(request, "forecasts/detail.html", {
-        "d": detail, "f": forecast, "s": detail.source, "today": today(),
-        "chart": probability_chart(detail.updates, forecast.opens, forecast.closes),
-        "can_resolve": forecast.status in (Status.OPEN.value, Status.CLOSED.value),
-        "can_reopen": forecast.status in (Status.RESOLVED.value, Status.ANNULLED.value),
-        "notice": NOTICES.get(done or ""),
-        "proposal": proposal, "evidence": evidence, "negated": negated,
-        "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},
-    })
+    proposal, evidence, negated = forecast_evidence(
+        session, forecast.id, page=evidence_page, negated_page=negated_page
+    )
+    return render(
+        request,
+        "forecasts/detail.html",
+        {
+            "d": detail,
+            "f": forecast,
+            "s": detail.source,
+            "today": today(),
+            "chart": probability_chart(detail.updates, forecast.opens, forecast.closes),
+            "can_resolve": forecast.status in (Status.OPEN.value, Status.CLOSED.value),
+            "can_reopen": forecast.status in (Status.RESOLVED.value, Status.ANNULLED.value),
+            "notice": NOTICES.get(done or ""),
+            "proposal": proposal,
+            "evidence": evidence,
+            "negated": negated,
+            "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},
+        },
+    )
 
 
 @router.post("/forecasts/{forecast_id}/resolve", name="resolve")
-def resolve(request: Request, forecast_id: str, form: Annotated[ResolveForm, Form()], session: SessionDep,
-            analyst: AnalystDep) -> Response:
-    actions.resolve(session, _checked_id(forecast_id), form.outcome, note=form.note, actor=analyst.name,
-                    today=today())
+def resolve(
+    request: Request,
+    forecast_id: str,
+    form: Annotated[ResolveForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    actions.resolve(
+        session,
+        _checked_id(forecast_id),
+        form.outcome,
+        note=form.note,
+        actor=analyst.name,
+        today=today(),
+    )
     url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=resolved"
     return RedirectResponse(url, status_code=303)
 
 
 @router.post("/forecasts/{forecast_id}/reopen", name="reopen")
-def reopen(request: Request, forecast_id: str, form: Annotated[ReopenForm, Form()], session: SessionDep,
-           analyst: AnalystDep) -> Response:
-    actions.reopen(session, _checked_id(forecast_id), note=form.note, actor=analyst.name, today=today())
+def reopen(
+    request: Request,
+    forecast_id: str,
+    form: Annotated[ReopenForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    actions.reopen(
+        session, _checked_id(forecast_id), note=form.note, actor=analyst.name, today=today()
+    )
     url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=reopened"
     return RedirectResponse(url, status_code=303)

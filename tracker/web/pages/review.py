@@ -22,8 +22,10 @@ from tracker.web.templating import render
 router = APIRouter(include_in_schema=False)
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Done = Literal["confirmed", "rejected"]
-NOTICES = {"confirmed": "The proposal is confirmed: the forecast is resolved.",
-           "rejected": "The proposal is rejected: the forecast stays unresolved."}
+NOTICES = {
+    "confirmed": "The proposal is confirmed: the forecast is resolved.",
+    "rejected": "The proposal is rejected: the forecast stays unresolved.",
+}
 
 
 class DecisionForm(BaseModel):
@@ -47,11 +49,18 @@ class RejectForm(DecisionForm):
 
 
 @router.get("/review", name="review")
-def review(request: Request, session: SessionDep, _reader: ReaderDep,
-           page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-           done: Annotated[Done | None, Query()] = None) -> Response:
-    return render(request, "review/page.html", {"queue": review_page(session, page=page),
-                                                "notice": NOTICES.get(done or "")})
+def review(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    done: Annotated[Done | None, Query()] = None,
+) -> Response:
+    return render(
+        request,
+        "review/page.html",
+        {"queue": review_page(session, page=page), "notice": NOTICES.get(done or "")},
+    )
 
 
 def _back(request: Request, back: str, forecast_id: str, done: str) -> Response:
@@ -63,15 +72,26 @@ def _back(request: Request, back: str, forecast_id: str, done: str) -> Response:
 
 
 @router.post("/review/{proposal_id}/confirm", name="proposal_confirm")
-def confirm(request: Request, proposal_id: ProposalId, form: Annotated[ConfirmForm, Form()], session: SessionDep,
-            analyst: AnalystDep) -> Response:
-    proposal = actions.confirm_proposal(session, proposal_id, actor=analyst.name, outcome=form.outcome,
-                                        note=form.note)
+def confirm(
+    request: Request,
+    proposal_id: ProposalId,
+    form: Annotated[ConfirmForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    proposal = actions.confirm_proposal(
+        session, proposal_id, actor=analyst.name, outcome=form.outcome, note=form.note
+    )
     return _back(request, form.back, proposal.forecast_id, "confirmed")
 
 
 @router.post("/review/{proposal_id}/reject", name="proposal_reject")
-def reject(request: Request, proposal_id: ProposalId, form: Annotated[RejectForm, Form()], session: SessionDep,
-           analyst: AnalystDep) -> Response:
+def reject(
+    request: Request,
+    proposal_id: ProposalId,
+    form: Annotated[RejectForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
     proposal = actions.reject_proposal(session, proposal_id, actor=analyst.name, note=form.note)
     return _back(request, form.back, proposal.forecast_id, "rejected")

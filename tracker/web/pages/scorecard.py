@@ -23,12 +23,30 @@ router = APIRouter(include_in_schema=False)
 
 #: (key, header, numeric) of the breakdown tables' columns
 COLUMNS: list[tuple[str, str, bool]] = [
-    ("name", "", False), ("count", "forecasts", True), ("mean_forecast", "mean forecast", True),
-    ("observed", "observed", True), ("brier", "Brier (0–1)", True), ("log_loss", "log loss", True),
+    ("name", "", False),
+    ("count", "forecasts", True),
+    ("mean_forecast", "mean forecast", True),
+    ("observed", "observed", True),
+    ("brier", "Brier (0–1)", True),
+    ("log_loss", "log loss", True),
     ("metaculus_baseline", "Metaculus baseline", True),
 ]
-SortKey = Literal["name", "-name", "count", "-count", "mean_forecast", "-mean_forecast", "observed", "-observed",
-                  "brier", "-brier", "log_loss", "-log_loss", "metaculus_baseline", "-metaculus_baseline"]
+SortKey = Literal[
+    "name",
+    "-name",
+    "count",
+    "-count",
+    "mean_forecast",
+    "-mean_forecast",
+    "observed",
+    "-observed",
+    "brier",
+    "-brier",
+    "log_loss",
+    "-log_loss",
+    "metaculus_baseline",
+    "-metaculus_baseline",
+]
 BREAKDOWNS = ("author", "source", "tag")
 
 
@@ -57,11 +75,16 @@ def sort_rows(rows: list[GroupRow], key: str) -> list[GroupRow]:
     """Rows by ``key`` (``-`` first: descending); ties by name, so the order is stable."""
     field = key.lstrip("-")
     by_name = sorted(rows, key=lambda r: r.name.casefold())
-    return sorted(by_name, key=lambda r: getattr(r, field) if field != "name" else r.name.casefold(),
-                  reverse=key.startswith("-"))
+    return sorted(
+        by_name,
+        key=lambda r: getattr(r, field) if field != "name" else r.name.casefold(),
+        reverse=key.startswith("-"),
+    )
 
 
-def breakdown(by: str, rows: list[GroupRow], query: ScorecardPageQuery, params: dict[str, str]) -> Breakdown:
+def breakdown(
+    by: str, rows: list[GroupRow], query: ScorecardPageQuery, params: dict[str, str]
+) -> Breakdown:
     current = getattr(query, f"sort_{by}")
     headers = []
     for key, label, numeric in COLUMNS:
@@ -76,14 +99,33 @@ def breakdown(by: str, rows: list[GroupRow], query: ScorecardPageQuery, params: 
 
 
 @router.get("/scorecard", name="scorecard")
-def scorecard_page(request: Request, session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep,
-                   query: Annotated[ScorecardPageQuery, Query()]) -> Response:
+def scorecard_page(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[ScorecardPageQuery, Query()],
+) -> Response:
     card = scorecards.get(session, query.scoring_filter(PAGE_RESAMPLES))
     params = query.params()  # filters and sort orders, kept by every link
-    filters = ScorecardForm.model_validate(query.model_dump(include=set(ScorecardForm.model_fields))).params()
-    return render(request, "scorecard/page.html", {
-        "card": card, "query": query, "filters": filters, "choices": registry.filter_choices(session),
-        "breakdowns": [breakdown(by, card.breakdowns.get(by, []), query, params) for by in BREAKDOWNS],
-        "diagrams": {"reliability": reliability_diagram(card), "sharpness": sharpness_histogram(card),
-                     "corp": corp_diagram(card)},
-    })
+    filters = ScorecardForm.model_validate(
+        query.model_dump(include=set(ScorecardForm.model_fields))
+    ).params()
+    return render(
+        request,
+        "scorecard/page.html",
+        {
+            "card": card,
+            "query": query,
+            "filters": filters,
+            "choices": registry.filter_choices(session),
+            "breakdowns": [
+                breakdown(by, card.breakdowns.get(by, []), query, params) for by in BREAKDOWNS
+            ],
+            "diagrams": {
+                "reliability": reliability_diagram(card),
+                "sharpness": sharpness_histogram(card),
+                "corp": corp_diagram(card),
+            },
+        },
+    )

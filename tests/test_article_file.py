@@ -7,9 +7,9 @@ import re
 import yaml
 
 from tests.conftest import ARTICLE_FILE, FORECASTS
-from tracker import registry
-from tracker.forecast_files import normalise_whitespace
-from tracker.scale import EstimativeScale
+from tracker.domain import registry
+from tracker.domain.forecast_files import normalise_whitespace
+from tracker.domain.scale import EstimativeScale
 
 ARTICLE_TEXT = (FORECASTS / "sources" / "trenin-2022-01-21.txt").read_text(encoding="utf-8")
 

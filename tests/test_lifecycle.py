@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests.test_registry import do_import
-from tracker import lifecycle, registry
+from tracker.domain import lifecycle, registry
 from tracker.db import session_scope
 from tracker.errors import LifecycleError, StorageError, TrackerError
 from tracker.models import AuditEntry, Outcome, Resolution

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ARTICLE_FILE
-from tracker import registry
+from tracker.domain import registry
 from tracker.errors import RuleError
 from tracker.matching import (
     ArticleText,
@@ -25,7 +25,7 @@ from tracker.matching import (
 )
 from tracker.matching import negation
 from tracker.matching.text import PreparedText, clean
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 
 OPENS, CLOSES = date(2022, 1, 21), date(2022, 12, 31)
 IN_WINDOW = datetime(2022, 6, 1, 12, tzinfo=UTC)

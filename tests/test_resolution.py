@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from tracker import db, registry, resolution
+from tracker import db, resolution
+from tracker.domain import registry
 from tracker.db import session_scope
 from tracker.errors import ProposalStateError, TrackerError
 from tracker.models import Article, AuditEntry, Evidence, Feed, Forecast, Proposal
 from tracker.resolution import EvidenceFact, decide
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 
 FORECAST_FILE = """\
 source:

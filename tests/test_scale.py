@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ConfigError, NotFoundError, UnknownTermError
-from tracker.scale import (
+from tracker.domain.scale import (
     SCALE_TABLE_COLUMNS,
     EstimativeScale,
     ScaleEntry,

@@ -17,7 +17,7 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
     web_app,
     web_settings,
 )
-from tracker import auth
+from tracker.domain import auth
 from tracker.db import session_scope
 from tracker.models import ApiToken
 from tracker.web import create_app

@@ -23,10 +23,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import ARTICLE_FILE
-from tracker import auth, ingest, lifecycle, registry, resolution
+from tracker import ingest, resolution
+from tracker.domain import auth, lifecycle, registry
 from tracker.db import session_scope
 from tracker.models import Article, Feed, Outcome, Proposal, User, utcnow
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import create_app
 

@@ -30,7 +30,8 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from tracker import db, ingest, registry, resolution
+from tracker import db, ingest, resolution
+from tracker.domain import registry
 from tracker.db import session_scope
 from tracker.errors import ConfigError, ReportError, TrackerError
 from tracker.models import (
@@ -43,7 +44,7 @@ from tracker.models import (
     TaskRun,
     utcnow,
 )
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
 from tracker.settings import Settings
 

@@ -6,7 +6,7 @@ Design notes:
   a dated :class:`ProbabilityUpdate` row (time-weighted scoring reads them).
 - A resolution is never edited or deleted: reopening marks it inactive and a new
   one may follow.  At most one resolution of a forecast is active.
-- :class:`AuditEntry` rows are append-only (``tracker.audit`` refuses updates and deletes).
+- :class:`AuditEntry` rows are append-only (``tracker.domain.audit`` refuses updates and deletes).
 """
 
 from __future__ import annotations

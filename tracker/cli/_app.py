@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from tracker import db
 from tracker.errors import StorageError, TrackerError
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
 
 console = Console()

@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracker import lifecycle, resolution
+from tracker import resolution
+from tracker.domain import lifecycle
 from tracker.cli._app import app, console, current_user, error_console, state, today
 from tracker.cli.forecasts import OutputFormat
 from tracker.db import session_scope

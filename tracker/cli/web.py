@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tracker import auth, db
+from tracker import db
+from tracker.domain import auth
 from tracker.cli._app import app, console, current_user, error_console, state
 from tracker.db import session_scope
 from tracker.errors import TrackerError

@@ -4,7 +4,7 @@
     report = match_articles(session, article_ids, rules) # evidence rows, matched_at, policy re-evaluated
     check_deadlines(session, as_of=date.today())         # default_at_close / not_yet_resolvable past closes
     for item in review_queue(session): ...               # pending proposals, oldest first, with evidence
-    confirm(session, proposal_id, actor="ana")           # resolves through tracker.lifecycle
+    confirm(session, proposal_id, actor="ana")           # resolves through tracker.domain.lifecycle
     reject(session, proposal_id, actor="ana", note="...")
     evidence_for(session, forecast_id)                   # a forecast's evidence, negated rows included
     resolver_stats(session)                              # the resolver's confusion matrix and precision

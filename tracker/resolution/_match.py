@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from tracker import lifecycle
+from tracker.domain import lifecycle
 from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
 from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, utcnow
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede

@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from tracker import audit
+from tracker.domain import audit
 from tracker.matching import published_day
 from tracker.models import (
     Evidence,

@@ -2,7 +2,7 @@
 
 These functions take the caller's session (one unit of work) and the analyst's name, so the CLI
 and the web app call them the same way.  A confirmation resolves the forecast through
-:func:`tracker.lifecycle.resolve` (the only code that changes a status), with the links of the
+:func:`tracker.domain.lifecycle.resolve` (the only code that changes a status), with the links of the
 evidence that decided it; the proposal keeps its fate (confirmed as proposed, confirmed with a
 changed outcome, rejected) for :func:`tracker.resolution.resolver_stats`.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, union_all
 from sqlmodel import Session, col, select
 
-from tracker import audit, lifecycle, registry
+from tracker.domain import audit, lifecycle, registry
 from tracker.errors import NotFoundError, ProposalStateError, TrackerError
 from tracker.matching import published_day
 from tracker.models import (

@@ -1,7 +1,7 @@
 """Loading resolved forecasts from the database into numpy arrays.
 
 Scores are never stored: they are computed from ``Forecast.outcome`` (the mirror of the
-active :class:`~tracker.models.Resolution`, kept in step by :mod:`tracker.lifecycle` in the
+active :class:`~tracker.models.Resolution`, kept in step by :mod:`tracker.domain.lifecycle` in the
 same transaction) and the :class:`~tracker.models.ProbabilityUpdate` history at query
 time, so a re-resolution or a reopening changes the scores at once.  Rows are read with
 plain SQL selects, column-wise, in partitions (no ORM object per forecast).

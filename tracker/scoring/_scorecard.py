@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session
 
-from tracker.scale import EstimativeScale, normalize_term
+from tracker.domain.scale import EstimativeScale, normalize_term
 from tracker.scoring import _data
 from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_table, group_table
 from tracker.scoring._corp import CorpResult, Pooled, corp

@@ -1,6 +1,6 @@
 """The writes the web app offers, shared by the HTML forms and the JSON API.
 
-Thin: each looks the forecast up and calls :mod:`tracker.lifecycle` (the only code that
+Thin: each looks the forecast up and calls :mod:`tracker.domain.lifecycle` (the only code that
 changes a status) with the signed-in analyst as the actor, in the request's transaction;
 feed changes call :mod:`tracker.ingest` (the same checks as `tracker feeds add`); proposals are
 confirmed and rejected by :mod:`tracker.resolution` (as `tracker confirm` / `tracker reject` do).
@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from tracker import ingest, lifecycle, registry, resolution
+from tracker import ingest, resolution
+from tracker.domain import lifecycle, registry
 from tracker.errors import FeedSettingError
 from tracker.models import Feed, Forecast, Outcome, Proposal
 from tracker.settings import parse_interval

@@ -22,7 +22,7 @@ from tracker import db
 from tracker.db import session_scope
 from tracker.models import User
 from tracker.settings import Settings
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta

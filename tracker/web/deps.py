@@ -26,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from tracker import auth
+from tracker.domain import auth
 from tracker.db import session_scope
 from tracker.errors import BadCredentialsError, CsrfError, NotSignedInError
 from tracker.models import utcnow

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.models import Feed, Outcome, Proposal, Status
 from tracker.resolution import EvidenceView, ReviewItem
 from tracker.urls import safe_url

@@ -5,7 +5,7 @@ in SQL and numpy.  Most of that time is the bootstrap and the CORP band, and not
 changes until the data does, so a computed :class:`~tracker.scoring.Scorecard` is kept per
 filter together with a *fingerprint* of the database read with one cheap query: the number of
 forecasts, of resolutions and the newest audit entry's id.  Every status change, resolution,
-reopening and import writes an audit entry (:mod:`tracker.lifecycle`, :mod:`tracker.registry`),
+reopening and import writes an audit entry (:mod:`tracker.domain.lifecycle`, :mod:`tracker.domain.registry`),
 so a changed fingerprint means the card may be stale and it is computed again.  The day is part
 of the key too (only forecasts past their close date *as of today* are scored).
 
@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from tracker.errors import ScoringError
 from tracker.models import AuditEntry, Forecast, Resolution
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
 from tracker.web.schemas import BlankIsUnset, Text
 from tracker.web.today import today

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
 from tracker.web.review import EVIDENCE_PER_PAGE, evidence_page, forecast_evidence

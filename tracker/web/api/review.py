@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
 from tracker.web.review import QUEUE_EVIDENCE, QUEUE_PER_PAGE, review_page

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tracker import auth
+from tracker.domain import auth
 from tracker.errors import BadCredentialsError, CsrfError
 from tracker.urls import local_path
 from tracker.web.deps import SESSION_COOKIE, AnalystDep, CurrentIdentityDep, SessionDep, SettingsDep

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.reports import ReportFormat
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.exports import DESCRIPTIONS, file_name

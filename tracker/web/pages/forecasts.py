@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ConfigDict
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.errors import NotFoundError
 from tracker.models import Status
 from tracker.web import actions

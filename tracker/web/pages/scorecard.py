@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tracker import registry
+from tracker.domain import registry
 from tracker.reports import corp_diagram, reliability_diagram, sharpness_histogram
 from tracker.scoring import GroupRow
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep

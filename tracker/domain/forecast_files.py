@@ -3,7 +3,7 @@
 Every problem becomes a :class:`~tracker.errors.ForecastFileError` naming the file,
 the line, the forecast id and the field.  :func:`load_forecast_file` collects all the
 problems of a file rather than stopping at the first, so a user fixes them in one pass.
-Nothing here touches the database: see :mod:`tracker.registry` for the import.
+Nothing here touches the database: see :mod:`tracker.domain.registry` for the import.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tracker.errors import ForecastFileError
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 

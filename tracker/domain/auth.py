@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, select
 
-from tracker import audit
+from tracker.domain import audit
 from tracker.errors import BadCredentialsError, ConflictError, NotFoundError, TrackerError
 from tracker.models import ApiToken, User, WebSession, utcnow
 

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from tracker import audit, lifecycle
+from tracker.domain import audit, lifecycle
 from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError, TrackerError
-from tracker.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
+from tracker.domain.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
 from tracker.models import (
     AuditEntry,
     Forecast,
@@ -32,7 +32,7 @@ from tracker.models import (
     Status,
     utcnow,
 )
-from tracker.scale import EstimativeScale
+from tracker.domain.scale import EstimativeScale
 
 
 @dataclass

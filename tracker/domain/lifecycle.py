@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from tracker import audit
+from tracker.domain import audit
 from tracker.errors import LifecycleError, TrackerError
 from tracker.models import Forecast, Outcome, Resolution, Status, utcnow
 

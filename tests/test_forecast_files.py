@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from tracker.domain import registry
 from tracker.db import session_scope
+from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastImportError
 from tracker.models import Forecast, ProbabilityUpdate
-from tracker.domain.scale import EstimativeScale
 
 SOURCE_TEXT = """The chances of the treaty being signed are non-existent.
 NATO could announce a long-

@@ -18,9 +18,10 @@ from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db
+from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, FetchLimits, Poller, add_feed
-from tracker.models import Article, Feed, utcnow
+from tracker.models import Article, Feed
 
 MiB = 1024 * 1024
 LIMITS = FetchLimits(read_timeout=1.0, total_timeout=1.5)  # short, so the trickle test is quick

@@ -8,8 +8,8 @@ import pickle
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlmodel import select

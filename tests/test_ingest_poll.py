@@ -11,12 +11,13 @@ from sqlmodel import select
 
 from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db
+from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
+from tracker.ingest._parse import parse_feed
 from tracker.ingest._rows import article_rows
 from tracker.ingest._store import insert_articles
-from tracker.ingest._parse import parse_feed
-from tracker.models import Article, Feed, utcnow
+from tracker.models import Article, Feed
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ def test_two_sessions_inserting_the_same_entries_store_them_once(engine):
     with session_scope(engine) as session:
         feed_id = add_feed(session, "https://race.example/feed", interval=timedelta(hours=1)).id
     entries = parse_feed(rss(news_items("race", 50)), "https://race.example/feed").entries
-    from tracker.models import utcnow
+    from tracker.clock import utcnow
 
     rows = article_rows(feed_id, entries, utcnow())
     barrier = threading.Barrier(2)

@@ -7,9 +7,9 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from lxml import etree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from tracker.errors import BlockedAddressError, FeedParseError
 from tracker.ingest import AddressGuard
@@ -22,9 +22,9 @@ from tracker.ingest._parse import (
     html_to_text,
     parse_feed,
 )
+from tracker.ingest._rows import article_rows, canonical_url, identities
 from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, server_wish
 from tracker.ingest._ssrf import check_url
-from tracker.ingest._rows import article_rows, canonical_url, identities
 from tracker.settings import parse_interval
 
 NOW = datetime(2022, 1, 21, 12, tzinfo=timezone.utc)

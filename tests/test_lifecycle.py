@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from tests.test_registry import do_import
-from tracker.domain import lifecycle, registry
 from tracker.db import session_scope
+from tracker.domain import lifecycle, registry
 from tracker.errors import LifecycleError, StorageError, TrackerError
 from tracker.models import AuditEntry, Outcome, Resolution
 

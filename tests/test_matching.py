@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ARTICLE_FILE
 from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.errors import RuleError
 from tracker.matching import (
     ArticleText,
@@ -21,11 +22,10 @@ from tracker.matching import (
     match_article,
     match_batch,
     negated_at,
+    negation,
     normalise,
 )
-from tracker.matching import negation
 from tracker.matching.text import PreparedText, clean
-from tracker.domain.scale import EstimativeScale
 
 OPENS, CLOSES = date(2022, 1, 21), date(2022, 12, 31)
 IN_WINDOW = datetime(2022, 6, 1, 12, tzinfo=UTC)

@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import func, select
 
 from tests.conftest import ARTICLE_FILE
-from tracker.domain import registry
 from tracker.db import session_scope
-from tracker.models import AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Source
+from tracker.domain import registry
 from tracker.domain.scale import EstimativeScale
+from tracker.models import AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Source
 
 SCALE = EstimativeScale.builtin()
 BEFORE_ANY_CLOSE = date(2022, 2, 1)

@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import ARTICLE_FILE
 from tests.test_scorecard import AS_OF, OUTCOMES
-from tracker.reports import csv_safe, md_text, render_report
 from tracker.domain.scale import EstimativeScale
+from tracker.reports import csv_safe, md_text, render_report
 from tracker.scoring import ScorecardFilter, ScoringData, score_data
 
 HOSTILE_AUTHOR = '=HYPERLINK("http://127.0.0.1/x","y") <script>alert(1)</script>'

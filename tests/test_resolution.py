@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from tracker import db, resolution
-from tracker.domain import registry
 from tracker.db import session_scope
+from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.errors import ProposalStateError, TrackerError
 from tracker.models import Article, AuditEntry, Evidence, Feed, Forecast, Proposal
 from tracker.resolution import EvidenceFact, decide
-from tracker.domain.scale import EstimativeScale
 
 FORECAST_FILE = """\
 source:

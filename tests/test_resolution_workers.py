@@ -16,11 +16,11 @@ from tests.feedserver import FeedServer, Static, rss
 from tests.services import redis_namespace, redis_url, wait_for
 from tests.test_resolution import FORECAST_FILE
 from tracker import db
-from tracker.domain import registry
 from tracker.db import session_scope
+from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.ingest import add_feed, new_articles
 from tracker.models import Article, Evidence, Proposal, TaskRun
-from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
 
 pytestmark = pytest.mark.redis

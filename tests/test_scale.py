@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tracker.errors import ConfigError, NotFoundError, UnknownTermError
 from tracker.domain.scale import (
     SCALE_TABLE_COLUMNS,
     EstimativeScale,
@@ -15,6 +14,7 @@ from tracker.domain.scale import (
     normalize_term,
     scale_table_rows,
 )
+from tracker.errors import ConfigError, NotFoundError, UnknownTermError
 
 
 @pytest.fixture(scope="module")

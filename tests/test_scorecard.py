@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import ARTICLE_FILE
-from tracker.domain import lifecycle, registry
 from tracker.db import session_scope
+from tracker.domain import lifecycle, registry
+from tracker.domain.scale import EstimativeScale
 from tracker.models import Forecast, Outcome, ProbabilityUpdate
 from tracker.reports import render_report
-from tracker.domain.scale import EstimativeScale
 from tracker.scoring import SCHEMA_VERSION, ScorecardFilter, compute_scorecard
 
 #: Outcomes recorded by hand for the article's forecasts (what happened by the close dates).

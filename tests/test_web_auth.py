@@ -17,8 +17,8 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
     web_app,
     web_settings,
 )
-from tracker.domain import auth
 from tracker.db import session_scope
+from tracker.domain import auth
 from tracker.models import ApiToken
 from tracker.web import create_app
 from tracker.web.deps import SESSION_COOKIE

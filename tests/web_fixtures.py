@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,11 @@ from sqlalchemy import Engine
 
 from tests.conftest import ARTICLE_FILE
 from tracker import ingest, resolution
-from tracker.domain import auth, lifecycle, registry
+from tracker.clock import utcnow
 from tracker.db import session_scope
-from tracker.models import Article, Feed, Outcome, Proposal, User, utcnow
+from tracker.domain import auth, lifecycle, registry
 from tracker.domain.scale import EstimativeScale
+from tracker.models import Article, Feed, Outcome, Proposal, User
 from tracker.settings import Settings
 from tracker.web import create_app
 

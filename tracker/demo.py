@@ -31,8 +31,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from tracker import db, ingest, resolution
-from tracker.domain import registry
 from tracker.db import session_scope
+from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.errors import ConfigError, ReportError, TrackerError
 from tracker.models import (
     Article,
@@ -44,7 +45,6 @@ from tracker.models import (
     TaskRun,
     utcnow,
 )
-from tracker.domain.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
 from tracker.settings import Settings
 

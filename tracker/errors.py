@@ -20,10 +20,11 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── CsrfError                    a form post without the session's CSRF token
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
     │   └── ForecastImportError      the whole import was refused: carries every problem found
+    ├── InvalidInputError            a value a person typed that a use case cannot take; ``field`` names it
+    │   ├── FeedUrlError             a feed URL that cannot be added (scheme, duplicate, syntax)
+    │   └── FeedSettingError         a feed setting that cannot be used (an interval under 1 minute ...)
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
     ├── ReportError                  a report cannot be made or written (format, output file)
-    ├── FeedUrlError                 a feed URL that cannot be added (scheme, duplicate, syntax)
-    ├── FeedSettingError             a feed setting that cannot be used (e.g. an interval under 1 minute)
     ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
     └── FeedError                    one poll of one feed failed; ``kind`` is an ErrorKind
         ├── FetchError               timeout, dns, tls, connection, http_status, bot_challenge,
@@ -226,22 +227,29 @@ class ScoringError(TrackerError):
         super().__init__(f"{option}: {message}")
 
 
-class FeedUrlError(TrackerError):
-    """A feed URL that cannot be used."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        self.reason = reason
-        super().__init__(f"feed URL {url!r}: {reason}")
-
-
-class FeedSettingError(TrackerError):
-    """A feed setting given by a person (web form, API) that cannot be used; ``field`` names it."""
+class InvalidInputError(TrackerError):
+    """A value given by a person (an option, a form field, a JSON field) that the use case cannot
+    take.  ``field`` names it and ``reason`` says what is allowed; the message is the same from
+    the CLI and the API: ``"<field>: <reason>"``."""
 
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}")
+
+
+class FeedUrlError(InvalidInputError):
+    """A feed URL that cannot be used."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.field = "url"
+        self.reason = reason
+        TrackerError.__init__(self, f"feed URL {url!r}: {reason}")
+
+
+class FeedSettingError(InvalidInputError):
+    """A feed setting that cannot be used (the poll interval)."""
 
 
 class OpmlError(TrackerError):

@@ -27,9 +27,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from tracker.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator):
@@ -443,5 +441,4 @@ __all__ = [
     "User",
     "UTCDateTime",
     "WebSession",
-    "utcnow",
 ]

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     def _parse_interval(cls, value: object) -> object:
         return parse_interval(value) if isinstance(value, str) else value
 
+    @field_validator("poll_interval")
+    @classmethod
+    def _check_interval(cls, value: timedelta) -> timedelta:
+        return check_interval(value)
+
     def resolved_broker_url(self) -> str:
         return self.broker_url or "filesystem://"
 
@@ -104,20 +109,48 @@ class Settings(BaseSettings):
 
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+#: the poll intervals a feed may have: at most once a minute, at least once a month
+MIN_INTERVAL = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(days=30)
 
 
 def parse_interval(text: str) -> timedelta:
-    """``"15m"``, ``"1h"``, ``"90s"``, ``"1d"`` or bare seconds as a timedelta (at least one minute)."""
+    """``"15m"``, ``"1h"``, ``"90s"``, ``"1d"`` or bare seconds as a timedelta between
+    :data:`MIN_INTERVAL` and :data:`MAX_INTERVAL`; a ``ValueError`` says what is allowed."""
     match = _INTERVAL.match(text)
     if not match:
         raise ValueError(f"{text!r} is not an interval; write it like 15m, 2h, 1d or 90s")
     seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
-    if seconds < 60:
-        raise ValueError(
-            f"{text!r} is shorter than one minute; feeds are polled at most once a minute"
-        )
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    _check_seconds(seconds, shown)  # before timedelta(), which overflows on huge values
     return timedelta(seconds=seconds)
+
+
+def check_interval(interval: timedelta) -> timedelta:
+    """``interval`` when a feed may be polled that often (see :func:`parse_interval`)."""
+    _check_seconds(interval.total_seconds(), format_interval(interval))
+    return interval
+
+
+def _check_seconds(seconds: float, shown: str) -> None:
+    if seconds < MIN_INTERVAL.total_seconds():
+        raise ValueError(
+            f"{shown} is shorter than one minute; feeds are polled at most once a minute"
+        )
+    if seconds > MAX_INTERVAL.total_seconds():
+        raise ValueError(
+            f"{shown} is longer than {MAX_INTERVAL.days} days; "
+            "a feed is worth checking at least monthly (write it like 15m, 2h or 1d)"
+        )
+
+
+def format_interval(interval: timedelta) -> str:
+    """An interval as written in the options: ``15m``, ``2h``, ``1d``, else seconds (``90s``)."""
+    seconds = int(interval.total_seconds())
+    return next(
+        f"{seconds // size}{unit}" for unit, size in _UNIT_SECONDS.items() if seconds % size == 0
+    )
 
 
 def settings_help() -> list[tuple[str, str, str]]:

@@ -33,6 +33,7 @@ from celery.bootsteps import RUN
 from celery.signals import worker_init, worker_process_shutdown, worker_shutdown
 
 from tracker import db, resolution
+from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import StorageError
 from tracker.ingest import (
@@ -45,7 +46,6 @@ from tracker.ingest import (
     make_fetcher,
     new_articles,
 )
-from tracker.models import utcnow
 from tracker.settings import Settings
 from tracker.taskruns import recorded_run
 

@@ -13,14 +13,14 @@ from typing import Any
 
 def _load_app() -> Any:
     """The Typer app with every command group registered."""
-    from tracker.cli._app import app
+    from tracker.cli import feeds as _feeds  # noqa: F401
 
     # Registered in this order, which is the order of `tracker --help`.
     from tracker.cli import forecasts as _forecasts  # noqa: F401
-    from tracker.cli import scoring as _scoring  # noqa: F401
-    from tracker.cli import feeds as _feeds  # noqa: F401
-    from tracker.cli import web as _web  # noqa: F401
     from tracker.cli import resolution as _resolution  # noqa: F401
+    from tracker.cli import scoring as _scoring  # noqa: F401
+    from tracker.cli import web as _web  # noqa: F401
+    from tracker.cli._app import app
 
     return app
 

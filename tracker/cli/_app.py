@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from tracker import db
-from tracker.errors import StorageError, TrackerError
 from tracker.domain.scale import EstimativeScale
+from tracker.errors import StorageError, TrackerError
 from tracker.settings import Settings
 
 console = Console()

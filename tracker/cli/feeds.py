@@ -20,9 +20,10 @@ from rich.table import Table
 from tracker import db, ingest, resolution
 from tracker.cli._app import app, console, error_console, state
 from tracker.cli.forecasts import OutputFormat
+from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ConfigError
-from tracker.models import Article, Feed, utcnow
+from tracker.models import Article, Feed
 from tracker.settings import parse_interval
 from tracker.taskruns import all_runs
 

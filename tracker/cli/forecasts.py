@@ -12,11 +12,11 @@ import typer
 from rich.table import Table
 
 from tracker import resolution
-from tracker.domain import lifecycle, registry
 from tracker.cli._app import app, console, current_user, state, today
 from tracker.db import session_scope
-from tracker.models import Outcome, Status
+from tracker.domain import lifecycle, registry
 from tracker.domain.scale import SCALE_TABLE_COLUMNS, scale_table_rows
+from tracker.models import Outcome, Status
 
 forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
 app.add_typer(forecasts_app, name="forecasts")

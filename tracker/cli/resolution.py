@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tracker import resolution
-from tracker.domain import lifecycle
 from tracker.cli._app import app, console, current_user, error_console, state, today
 from tracker.cli.forecasts import OutputFormat
 from tracker.db import session_scope
+from tracker.domain import lifecycle
 from tracker.errors import TrackerError
 from tracker.models import Outcome
 

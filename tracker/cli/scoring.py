@@ -16,9 +16,9 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from tracker.domain import lifecycle
 from tracker.cli._app import app, console, error_console, state, today
 from tracker.db import session_scope
+from tracker.domain import lifecycle
 from tracker.errors import ReportError, ScoringError
 from tracker.reports import (
     ReportFormat,

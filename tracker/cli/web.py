@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from tracker import db
-from tracker.domain import auth
 from tracker.cli._app import app, console, current_user, error_console, state
 from tracker.db import session_scope
+from tracker.domain import auth
 from tracker.errors import TrackerError
 
 users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")

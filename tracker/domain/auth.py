@@ -27,9 +27,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, select
 
+from tracker.clock import utcnow
 from tracker.domain import audit
 from tracker.errors import BadCredentialsError, ConflictError, NotFoundError, TrackerError
-from tracker.models import ApiToken, User, WebSession, utcnow
+from tracker.models import ApiToken, User, WebSession
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 TOKEN_PREFIX = "trk_"

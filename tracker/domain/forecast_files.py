@@ -17,8 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tracker.errors import ForecastFileError
 from tracker.domain.scale import EstimativeScale
+from tracker.errors import ForecastFileError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 

@@ -1,4 +1,5 @@
-"""The forecast lifecycle and the one place that changes a forecast's status.
+"""The forecast lifecycle: the one place that changes a forecast's status, and the one place
+that says which status a forecast has on a given day.
 
     open ──(past closes)──> closed
     open | closed ──resolve yes/no──> resolved
@@ -9,6 +10,13 @@
 Resolving an open forecast early is allowed (a YES can happen before the close
 date); scoring decides separately which forecasts enter calibration.
 Every transition writes an audit entry in the caller's transaction.
+
+"Closed" is derived, not waited for: an open forecast is closed from the UTC day after its close
+date, whether or not a sweep (:func:`close_expired`, run daily by the deadline check) has
+recorded it yet.  :func:`status_on` says so for one forecast and :func:`status_is` for a query,
+so every surface lists, filters and shows the same status at any moment.  A transition first
+records a close that is due (a ``close`` entry by the system), so the audit log reads as the
+forecast lived: open, closed, then resolved.
 """
 
 from __future__ import annotations
@@ -16,11 +24,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, case, or_
+from sqlmodel import Session, col, select
 
+from tracker.clock import today as utc_today
+from tracker.clock import utcnow
 from tracker.domain import audit
-from tracker.errors import LifecycleError, TrackerError
-from tracker.models import Forecast, Outcome, Resolution, Status, utcnow
+from tracker.errors import InvalidInputError, LifecycleError
+from tracker.models import Forecast, Outcome, Resolution, Status
 
 _ALLOWED = {
     Status.OPEN: {Status.CLOSED, Status.RESOLVED, Status.ANNULLED},
@@ -39,8 +50,37 @@ _HINTS = {
 }
 
 
+def status_on(forecast: Forecast, today: date) -> Status:
+    """The status ``forecast`` has on ``today``: an open one past its close date is closed."""
+    if forecast.status == Status.OPEN.value and forecast.closes < today:
+        return Status.CLOSED
+    return Status(forecast.status)
+
+
+def status_is(status: Status, today: date) -> ColumnElement[bool]:
+    """A query condition: the forecast's status on ``today`` is ``status`` (see :func:`status_on`).
+    Written on the stored status and the close date, so the indexes on both can serve it."""
+    stored, closes = col(Forecast.status), col(Forecast.closes)
+    if status is Status.OPEN:
+        return and_(stored == Status.OPEN.value, closes >= today)
+    if status is Status.CLOSED:
+        return or_(stored == Status.CLOSED.value, and_(stored == Status.OPEN.value, closes < today))
+    return stored == status.value
+
+
+def status_column(today: date) -> ColumnElement[str]:
+    """The status on ``today`` as a column (for ordering by status)."""
+    overdue = and_(col(Forecast.status) == Status.OPEN.value, col(Forecast.closes) < today)
+    return case((overdue, Status.CLOSED.value), else_=col(Forecast.status))
+
+
 def _move(
-    session: Session, forecast: Forecast, target: Status, actor: str, action: str, **detail
+    session: Session,
+    forecast: Forecast,
+    target: Status,
+    actor: str,
+    action: str,
+    **detail: str | None,
 ) -> None:
     current = Status(forecast.status)
     if target not in _ALLOWED[current]:
@@ -63,7 +103,19 @@ def _move(
 
 
 def status_by_date(forecast: Forecast, today: date) -> Status:
+    """Open or closed, by the dates alone (where a reopened forecast goes back to)."""
     return Status.CLOSED if today > forecast.closes else Status.OPEN
+
+
+def _record_due_close(session: Session, forecast: Forecast, today: date) -> None:
+    """An open forecast past its close date is recorded closed (by the system) before anything
+    else happens to it, as the daily sweep would have."""
+    if status_on(forecast, today) is not Status(forecast.status):
+        _close(session, forecast, audit.SYSTEM_ACTOR)
+
+
+def _close(session: Session, forecast: Forecast, actor: str) -> None:
+    _move(session, forecast, Status.CLOSED, actor, "close", closes=forecast.closes.isoformat())
 
 
 def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR) -> list[str]:
@@ -73,14 +125,16 @@ def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR
     )
     closed = []
     for forecast in due:
-        _move(session, forecast, Status.CLOSED, actor, "close", closes=forecast.closes.isoformat())
+        _close(session, forecast, actor)
         closed.append(forecast.id)
     return closed
 
 
 def active_resolution(session: Session, forecast_id: str) -> Resolution | None:
     return session.exec(
-        select(Resolution).where(Resolution.forecast_id == forecast_id, Resolution.active == True)  # noqa: E712
+        select(Resolution).where(
+            Resolution.forecast_id == forecast_id, col(Resolution.active).is_(True)
+        )
     ).first()
 
 
@@ -92,10 +146,12 @@ def resolve(
     actor: str,
     note: str | None = None,
     evidence_links: Sequence[str] = (),
+    today: date | None = None,
 ) -> Resolution:
     """Record ``outcome`` (yes, no or annulled) for ``forecast``."""
     if not actor or not actor.strip():
-        raise TrackerError("a resolution needs the name of who recorded it (--by)")
+        raise InvalidInputError("by", "a resolution needs the name of who records it")
+    _record_due_close(session, forecast, today or utc_today())
     target = Status.ANNULLED if outcome is Outcome.ANNULLED else Status.RESOLVED
     _move(
         session,
@@ -119,17 +175,21 @@ def resolve(
     return resolution
 
 
-def reopen(session: Session, forecast: Forecast, *, actor: str, note: str, today: date) -> Status:
+def reopen(
+    session: Session, forecast: Forecast, *, actor: str, note: str | None, today: date
+) -> Status:
     """Undo the active resolution (kept, marked inactive); the forecast goes back to open or closed."""
     if forecast.status not in (Status.RESOLVED.value, Status.ANNULLED.value):
         raise LifecycleError(
             forecast.id,
-            forecast.status,
+            status_on(forecast, today).value,
             "reopened",
             "only a resolved or annulled forecast can be reopened",
         )
     if not note or not note.strip():
-        raise TrackerError(f"reopening forecast {forecast.id!r} needs a note saying why (--note)")
+        raise InvalidInputError(
+            "note", f"reopening forecast {forecast.id!r} needs a note saying why"
+        )
     target = status_by_date(forecast, today)
     _move(session, forecast, target, actor, "reopen", note=note)
     resolution = active_resolution(session, forecast.id)

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tracker.clock import today as utc_today
 from tracker.domain import audit, lifecycle
-from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError, TrackerError
 from tracker.domain.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
+from tracker.domain.scale import EstimativeScale
+from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError
 from tracker.models import (
     AuditEntry,
     Forecast,
@@ -32,7 +34,7 @@ from tracker.models import (
     Status,
     utcnow,
 )
-from tracker.domain.scale import EstimativeScale
+from tracker.paging import Page, offset_of
 
 
 @dataclass
@@ -325,28 +327,36 @@ class ForecastSort(str, Enum):
     STATUS = "status"
 
 
-_ORDER: dict[ForecastSort, tuple[Any, ...]] = {
-    ForecastSort.CLOSES: (Forecast.closes,),
-    ForecastSort.CLOSES_DESC: (Forecast.closes.desc(),),
-    ForecastSort.OPENS: (Forecast.opens,),
-    ForecastSort.OPENS_DESC: (Forecast.opens.desc(),),
-    ForecastSort.PROBABILITY: (Forecast.probability,),
-    ForecastSort.PROBABILITY_DESC: (Forecast.probability.desc(),),
-    ForecastSort.ID: (),
-    ForecastSort.AUTHOR: (Source.author, Forecast.closes),
-    ForecastSort.STATUS: (Forecast.status, Forecast.closes),
-}
+def _order(sort: ForecastSort, today: date) -> tuple[Any, ...]:
+    """The ``ORDER BY`` of ``sort`` (the forecast's id breaks ties after it)."""
+    return {
+        ForecastSort.CLOSES: (Forecast.closes,),
+        ForecastSort.CLOSES_DESC: (col(Forecast.closes).desc(),),
+        ForecastSort.OPENS: (Forecast.opens,),
+        ForecastSort.OPENS_DESC: (col(Forecast.opens).desc(),),
+        ForecastSort.PROBABILITY: (Forecast.probability,),
+        ForecastSort.PROBABILITY_DESC: (col(Forecast.probability).desc(),),
+        ForecastSort.ID: (),
+        ForecastSort.AUTHOR: (Source.author, Forecast.closes),
+        ForecastSort.STATUS: (lifecycle.status_column(today), Forecast.closes),
+    }[sort]
 
 
 @dataclass(frozen=True)
 class ForecastFilter:
-    """Which forecasts to list.  ``text`` matches the id, question or quote (case-insensitive)."""
+    """Which forecasts to list.  ``text`` matches the id, question or quote (case-insensitive);
+    ``status`` is the status on ``today`` (default: today, UTC; see
+    :func:`tracker.domain.lifecycle.status_on`)."""
 
     text: str | None = None
-    status: str | None = None
+    status: Status | None = None
     tag: str | None = None
     author: str | None = None
     source: str | None = None
+    today: date | None = None
+
+    def day(self) -> date:
+        return self.today or utc_today()
 
     def apply(self, query: Any) -> Any:
         if self.text:
@@ -358,7 +368,7 @@ class ForecastFilter:
                 )
             )
         if self.status:
-            query = query.where(Forecast.status == self.status)
+            query = query.where(lifecycle.status_is(Status(self.status), self.day()))
         if self.tag:
             query = query.where(
                 Forecast.id.in_(
@@ -374,31 +384,15 @@ class ForecastFilter:
         return query
 
 
-@dataclass
-class ForecastPage:
-    rows: list[ForecastRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+#: one page of a forecast list
+ForecastPage = Page[ForecastRow]
 
 
-def list_forecasts(
-    session: Session,
-    *,
-    status: str | None = None,
-    tag: str | None = None,
-    author: str | None = None,
-    source: str | None = None,
-) -> list[ForecastRow]:
-    """Forecasts matching every filter given (author: case-insensitive substring), soonest close first."""
-    query = ForecastFilter(status=status, tag=tag, author=author, source=source).apply(
-        select(Forecast, Source).join(Source)
-    )
-    return _rows(session, session.exec(query.order_by(Forecast.closes, Forecast.id)).all())
+def list_forecasts(session: Session, where: ForecastFilter) -> list[ForecastRow]:
+    """Every forecast matching ``where`` (author: case-insensitive substring), soonest close first."""
+    query = where.apply(select(Forecast, Source).join(Source))
+    pairs = session.exec(query.order_by(Forecast.closes, Forecast.id)).all()
+    return _rows(session, pairs, where.day())
 
 
 def search_forecasts(
@@ -410,16 +404,15 @@ def search_forecasts(
     per_page: int = 50,
 ) -> ForecastPage:
     """One page of the matching forecasts; filtering, ordering and paging all happen in SQL."""
-    if page < 1 or per_page < 1:
-        raise TrackerError(f"page and per_page start at 1 (got page={page}, per_page={per_page})")
+    skip = offset_of(page, per_page)
     total = session.exec(
         where.apply(select(func.count(Forecast.id)).select_from(Forecast).join(Source))
     ).one()
     query = where.apply(select(Forecast, Source).join(Source))
-    query = query.order_by(*_ORDER[sort], Forecast.id).offset((page - 1) * per_page).limit(per_page)
-    return ForecastPage(
-        rows=_rows(session, session.exec(query).all()), total=total, page=page, per_page=per_page
-    )
+    order = _order(sort, where.day())
+    query = query.order_by(*order, Forecast.id).offset(skip).limit(per_page)
+    rows = _rows(session, session.exec(query).all(), where.day())
+    return Page(rows, total, page, per_page)
 
 
 @dataclass
@@ -443,12 +436,14 @@ def filter_choices(session: Session) -> FilterChoices:
     )
 
 
-def _rows(session: Session, pairs: Sequence[tuple[Forecast, Source]]) -> list[ForecastRow]:
+def _rows(
+    session: Session, pairs: Sequence[tuple[Forecast, Source]], today: date
+) -> list[ForecastRow]:
     tags = _tags_of(session, [f.id for f, _ in pairs])
     return [
         ForecastRow(
             id=f.id,
-            status=f.status,
+            status=lifecycle.status_on(f, today).value,
             outcome=f.outcome,
             probability=f.probability,
             estimate=f.estimate,
@@ -487,7 +482,11 @@ def get_forecast(session: Session, forecast_id: str) -> Forecast:
 
 @dataclass
 class ForecastDetail:
+    """A forecast with everything about it.  ``status`` is its status on the day it was read
+    (see :func:`tracker.domain.lifecycle.status_on`); show it rather than ``forecast.status``."""
+
     forecast: Forecast
+    status: Status
     source: Source
     tags: list[str]
     updates: list[ProbabilityUpdate]
@@ -495,11 +494,16 @@ class ForecastDetail:
     audit: list[AuditEntry]
 
 
-def forecast_detail(session: Session, forecast_id: str) -> ForecastDetail:
+def forecast_detail(
+    session: Session, forecast_id: str, today: date | None = None
+) -> ForecastDetail:
     forecast = get_forecast(session, forecast_id)
+    source = session.get(Source, forecast.source_id)
+    assert source is not None  # a foreign key
     return ForecastDetail(
         forecast=forecast,
-        source=session.get(Source, forecast.source_id),
+        status=lifecycle.status_on(forecast, today or utc_today()),
+        source=source,
         tags=_tags_of(session, [forecast_id]).get(forecast_id, []),
         updates=list(
             session.exec(

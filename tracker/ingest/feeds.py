@@ -16,13 +16,14 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
+from tracker.clock import utcnow
 from tracker.db import session_scope
-from tracker.errors import FeedError, FeedUrlError, NotFoundError
+from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundError, OpmlError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
 from tracker.ingest._opml import read_opml, write_opml
@@ -31,8 +32,8 @@ from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import insert_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
-from tracker.models import Article, Feed, utcnow
-
+from tracker.models import Article, Feed
+from tracker.settings import check_interval, parse_interval
 
 _FEED = Feed.__table__
 
@@ -84,9 +85,22 @@ def validate_feed_url(url: str) -> str:
     return url
 
 
-def add_feed(session: Session, url: str, *, interval: timedelta, title: str | None = None) -> Feed:
-    """Adds a feed, due at once.  A URL already present is refused with the existing id."""
+def feed_interval(interval: timedelta | str) -> timedelta:
+    """A feed's poll interval (``15m``, ``2h``, ``1d`` or a timedelta), checked against the bounds
+    every feed shares (:data:`tracker.settings.MIN_INTERVAL` .. :data:`~tracker.settings.MAX_INTERVAL`)."""
+    try:
+        return parse_interval(interval) if isinstance(interval, str) else check_interval(interval)
+    except ValueError as exc:
+        raise FeedSettingError("interval", str(exc)) from exc
+
+
+def add_feed(
+    session: Session, url: str, *, interval: timedelta | str, title: str | None = None
+) -> Feed:
+    """Adds a feed, due at once.  A URL already present is refused with the existing id;
+    an interval out of bounds with what is allowed."""
     url = validate_feed_url(url)
+    interval = feed_interval(interval)
     existing = session.exec(select(Feed).where(Feed.url == url)).first()
     if existing:
         raise FeedUrlError(url, f"already added as feed {existing.id}")
@@ -103,6 +117,19 @@ def get_feed(session: Session, feed_id: int) -> Feed:
     if feed is None:
         raise NotFoundError("feed", feed_id, "see `tracker feeds list`")
     return feed
+
+
+FeedState = Literal["new", "ok", "failing", "disabled"]
+
+
+def feed_state(feed: Feed) -> FeedState:
+    """A feed's health in one word: disabled, failing (its last poll failed), ok, or new (never
+    polled successfully)."""
+    if feed.disabled_at:
+        return "disabled"
+    if feed.consecutive_failures:
+        return "failing"
+    return "ok" if feed.last_success_at else "new"
 
 
 def list_feeds(session: Session) -> list[Feed]:
@@ -151,11 +178,10 @@ def enable_feed(session: Session, feed_id: int) -> Feed:
 
 
 def import_opml(
-    session: Session, data: bytes, path: str, *, interval: timedelta
+    session: Session, data: bytes, path: str, *, interval: timedelta | str
 ) -> tuple[list[Feed], list[str]]:
     """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present)."""
-    from tracker.errors import OpmlError
-
+    interval = feed_interval(interval)
     entries = read_opml(data, path)
     problems, wanted = [], {}
     for entry in entries:
@@ -240,7 +266,21 @@ def _newest_of_every_feed(session: Session, limit: int) -> list[Article]:
     )
 
 
-def unmatched_article_ids(session: Session, limit: int = 1000) -> list[int]:
+def count_unmatched(session: Session) -> int:
+    """How many articles the resolution stage has not processed yet (one ``count(*)``)."""
+    return int(
+        session.exec(
+            select(func.count()).select_from(Article).where(col(Article.matched_at).is_(None))
+        ).one()
+    )
+
+
+def count_articles(session: Session) -> int:
+    """How many articles are stored."""
+    return int(session.exec(select(func.count()).select_from(Article)).one())
+
+
+def unmatched_article_ids(session: Session, limit: int | None = None) -> list[int]:
     """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest first."""
     return list(
         session.exec(

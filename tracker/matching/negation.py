@@ -25,6 +25,7 @@ hyphen, not as a clause boundary.
 from __future__ import annotations
 
 import re
+
 from tracker.matching.text import PreparedText, clean, normalise
 
 #: Negation cues, as normalised text.  Matched as whole words (see the module docstring).

@@ -27,7 +27,6 @@ from tracker.resolution._match import (
     match_articles,
     publisher_of,
     supersede_resolved,
-    unmatched_ids,
 )
 from tracker.resolution._policy import (
     RESOLVER_ACTOR,
@@ -91,5 +90,4 @@ __all__ = [
     "review_queue",
     "summaries",
     "supersede_resolved",
-    "unmatched_ids",
 ]

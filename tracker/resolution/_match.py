@@ -16,13 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from tracker.clock import today, utcnow
+from tracker.db import session_scope
 from tracker.domain import lifecycle
+from tracker.ingest import unmatched_article_ids
 from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
-from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, utcnow
+from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede
 
 #: Articles read and matched per round trip.  Large enough that scanning them one after another
@@ -171,11 +174,6 @@ def match_articles(
     return report
 
 
-def unmatched_ids(session: Session, limit: int | None = None) -> list[int]:
-    query = select(Article.id).where(col(Article.matched_at).is_(None)).order_by(Article.id)
-    return list(session.exec(query.limit(limit) if limit else query))
-
-
 def supersede_resolved(session: Session) -> int:
     """Pending proposals of forecasts resolved or annulled meanwhile (by hand) are superseded."""
     stale = session.exec(
@@ -199,7 +197,7 @@ def check_deadlines(session: Session, as_of: date) -> list[Proposal]:
 
     Forecasts past their close date as of ``as_of`` (and not after today) are also closed.
     """
-    lifecycle.close_expired(session, min(as_of, utcnow().date()))
+    lifecycle.close_expired(session, min(as_of, today()))
     supersede_resolved(session)
     due = list(
         session.exec(
@@ -213,22 +211,20 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def catch_up(
-    engine,
+    engine: Engine,
     rules_cache: RuleSet,
     *,
-    rematch: bool = False,  # noqa: ANN001 - an Engine
+    rematch: bool = False,
     progress: ProgressCallback | None = None,
     batch: int = BATCH,
 ) -> MatchReport:
     """Match every article not processed yet (every article with ``rematch``), one unit of work
     per batch; ``progress(done, total)`` after each."""
-    from tracker.db import session_scope
-
     with session_scope(engine) as session:
         if rematch:
             ids = list(session.exec(select(Article.id).order_by(Article.id)))
         else:
-            ids = unmatched_ids(session)
+            ids = unmatched_article_ids(session)
     report = MatchReport()
     if progress:
         progress(0, len(ids))

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, union_all
 from sqlmodel import Session, col, select
 
 from tracker.domain import audit, lifecycle, registry
-from tracker.errors import NotFoundError, ProposalStateError, TrackerError
+from tracker.errors import InvalidInputError, NotFoundError, ProposalStateError, TrackerError
 from tracker.matching import published_day
 from tracker.models import (
     Article,
@@ -320,13 +320,14 @@ def confirm(
     outcome: Outcome | str | None = None,
     note: str | None = None,
     auto: bool = False,
+    today: date | None = None,
 ) -> Resolution:
     """Confirm a pending proposal: the forecast is resolved with the proposed outcome, or with
     ``outcome`` when the analyst decides otherwise (a changed outcome; needed for disputed and
     not-yet-resolvable proposals).  The evidence links of the deciding side are kept on the
     resolution.  ``auto`` marks a batch confirmation (``--auto-confirm``)."""
     if not actor or not actor.strip():
-        raise TrackerError("confirming a proposal needs the name of who decides (--by)")
+        raise InvalidInputError("by", "confirming a proposal needs the name of who decides")
     proposal, forecast = _pending(session, proposal_id, "confirmed")
     final = (
         Outcome(outcome)
@@ -334,14 +335,15 @@ def confirm(
         else (Outcome(proposal.outcome) if proposal.outcome else None)
     )
     if final is None:
-        raise TrackerError(
-            f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no outcome; "
-            "give one with --outcome yes|no"
+        raise InvalidInputError(
+            "outcome",
+            f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no "
+            "outcome; give yes, no or annulled",
         )
     links = _evidence_links(session, forecast.id, final.value)
     text = note or f"confirmed resolver proposal {proposal.id} ({proposal.kind}): {proposal.reason}"
     resolution = lifecycle.resolve(
-        session, forecast, final, actor=actor, note=text, evidence_links=links
+        session, forecast, final, actor=actor, note=text, evidence_links=links, today=today
     )
     _decide(
         session,
@@ -378,20 +380,22 @@ def _evidence_links(session: Session, forecast_id: str, side: str) -> list[str]:
         select(Article.url)
         .join(Evidence, Evidence.article_id == Article.id)
         .where(
-            Evidence.forecast_id == forecast_id, Evidence.side == side, Evidence.negated == False
-        )  # noqa: E712
-        .order_by(Evidence.published_at)
+            Evidence.forecast_id == forecast_id,
+            Evidence.side == side,
+            col(Evidence.negated).is_(False),
+        )
+        .order_by(col(Evidence.published_at))
     )
     return [url for url in rows if url]
 
 
-def reject(session: Session, proposal_id: int, *, actor: str, note: str) -> Proposal:
+def reject(session: Session, proposal_id: int, *, actor: str, note: str | None) -> Proposal:
     """Reject a pending proposal (the forecast stays unresolved).  The same proposal is not made
     again unless a new publisher reports; a note saying why is required."""
     if not note or not note.strip():
-        raise TrackerError(f"rejecting proposal {proposal_id} needs a note saying why (--note)")
+        raise InvalidInputError("note", f"rejecting proposal {proposal_id} needs a note saying why")
     if not actor or not actor.strip():
-        raise TrackerError("rejecting a proposal needs the name of who decides (--by)")
+        raise InvalidInputError("by", "rejecting a proposal needs the name of who decides")
     proposal, forecast = _pending(session, proposal_id, "rejected")
     _decide(session, proposal, ProposalStatus.REJECTED, actor=actor, note=note)
     audit.record(

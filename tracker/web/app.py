@@ -20,9 +20,9 @@ from sqlmodel import select
 import tracker
 from tracker import db
 from tracker.db import session_scope
+from tracker.domain.scale import EstimativeScale
 from tracker.models import User
 from tracker.settings import Settings
-from tracker.domain.scale import EstimativeScale
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta

@@ -26,10 +26,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from tracker.domain import auth
+from tracker.clock import utcnow
 from tracker.db import session_scope
+from tracker.domain import auth
 from tracker.errors import BadCredentialsError, CsrfError, NotSignedInError
-from tracker.models import utcnow
 from tracker.settings import Settings
 from tracker.web.scorecards import ScorecardCache
 

@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from tracker.domain.scale import EstimativeScale
 from tracker.errors import ScoringError
 from tracker.models import AuditEntry, Forecast, Resolution
-from tracker.domain.scale import EstimativeScale
 from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
 from tracker.web.schemas import BlankIsUnset, Text
 from tracker.web.today import today

@@ -10,9 +10,9 @@ from tracker import ingest
 from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
 from tracker.web.schemas import (
-    MAX_ID,
     ERROR_RESPONSES,
     FEED_RESPONSES,
+    MAX_ID,
     FeedDisableIn,
     FeedIn,
     FeedOut,

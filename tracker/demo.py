@@ -27,25 +27,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session
 
-from tracker import db, ingest, resolution
-from tracker.db import session_scope
-from tracker.domain import registry
+from tracker import service
+from tracker.clock import today as utc_today
+from tracker.clock import utcnow
 from tracker.domain.scale import EstimativeScale
-from tracker.errors import ConfigError, ReportError, TrackerError
-from tracker.models import (
-    Article,
-    Evidence,
-    Feed,
-    Forecast,
-    Proposal,
-    ProposalStatus,
-    TaskRun,
-    utcnow,
-)
-from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
+from tracker.errors import ConfigError, TrackerError
+from tracker.scoring import Scorecard, ScorecardFilter
+from tracker.service import ForecastOutcome
 from tracker.settings import Settings
 
 DEMO_NAMESPACE = "tracker-demo"
@@ -116,17 +106,8 @@ class CorpusServer(ThreadingHTTPServer):
 # --- the run -----------------------------------------------------------------------------
 
 
-@dataclass
-class DemoRow:
-    """One forecast at the end of the demo."""
-
-    forecast_id: str
-    probability: float
-    status: str
-    outcome: str | None
-    proposal_kind: str | None
-    decisive_on: date | None
-    publishers: list[str]
+#: one forecast at the end of the demo
+DemoRow = ForecastOutcome
 
 
 @dataclass
@@ -210,10 +191,6 @@ class _Worker:
         self._log.close()
 
 
-def _count(session, query) -> int:  # noqa: ANN001
-    return int(session.exec(query).one())
-
-
 def _wait(
     condition: Callable[[], bool], worker: _Worker, what: str, timeout: float = WAIT_S
 ) -> None:
@@ -229,50 +206,43 @@ def _wait(
 
 
 def _setup(settings: Settings, forecasts_dir: Path, server: CorpusServer, today: date) -> int:
-    engine = db.engine_for(settings)
     if Path(settings.resolved_database_url().split("///", 1)[-1]).exists():
         raise ConfigError(
             f"{settings.data_dir} already holds a tracker database; the demo needs an empty or new "
             "folder (or none: it then uses a temporary one)"
         )
-    db.upgrade(engine)
-    files = registry.load_files([forecasts_dir], EstimativeScale.builtin())
-    with session_scope(engine) as session:
-        registry.import_files(session, files, today=today, actor=DEMO_ACTOR)
+    engine = service.init_database(settings)
+    with service.unit_of_work(engine) as session:
+        service.import_forecasts(
+            session, [forecasts_dir], EstimativeScale.builtin(), actor=DEMO_ACTOR, today=today
+        )
         for name in server.files:
-            ingest.add_feed(session, server.url(name), interval=timedelta(days=1), title=name)
+            service.add_feed(
+                session,
+                server.url(name),
+                interval="1d",
+                title=name,
+                default_interval=timedelta(days=1),
+            )
     return len(server.files)
 
 
 def _ingest_and_match(
     settings: Settings, worker: _Worker, feeds: int, progress: ProgressCallback
 ) -> None:
-    from workers.app import make_celery
-
-    engine = db.engine_for(settings)
-    make_celery(settings).send_task("tracker.poll_due_feeds", queue=settings.namespace)
+    engine = service.database(settings)
+    service.queue_task(settings, service.POLL_DUE_FEEDS)
 
     def polled() -> bool:
-        with session_scope(engine) as session:
-            done = _count(
-                session,
-                select(func.count()).select_from(Feed).where(col(Feed.last_polled_at).is_not(None)),
-            )
-            articles = _count(session, select(func.count()).select_from(Article))
-            matched = _count(
-                session,
-                select(func.count())
-                .select_from(Article)
-                .where(col(Article.matched_at).is_not(None)),
-            )
-            failing = list(session.exec(select(Feed).where(Feed.consecutive_failures > 0)))
-        if failing:
-            raise TrackerError(
-                f"feed {failing[0].url} failed ({failing[0].error_kind}): {failing[0].last_error}"
-            )
+        with service.unit_of_work(engine) as session:
+            now = service.pipeline_progress(session)
+        if now.failing:
+            feed = now.failing[0].feed
+            raise TrackerError(f"feed {feed.url} failed ({feed.error_kind}): {feed.last_error}")
+        done = now.feeds_polled
         progress("polling feeds", done, feeds)
-        progress("matching articles", matched, articles if done == feeds else None)
-        return done == feeds and articles > 0 and matched == articles
+        progress("matching articles", now.matched, now.articles if done == feeds else None)
+        return done == feeds and now.articles > 0 and now.matched == now.articles
 
     _wait(polled, worker, "the worker to poll the feeds and match their articles")
 
@@ -280,18 +250,14 @@ def _ingest_and_match(
 def _deadline_check(
     settings: Settings, worker: _Worker, as_of: date, progress: ProgressCallback
 ) -> None:
-    from workers.app import make_celery
-
-    engine = db.engine_for(settings)
+    engine = service.database(settings)
     sent = utcnow()
     progress("deadline check", 0, 1)
-    make_celery(settings).send_task(
-        "tracker.check_deadlines", args=(as_of.isoformat(),), queue=settings.namespace
-    )
+    service.queue_task(settings, service.CHECK_DEADLINES, as_of.isoformat())
 
     def finished() -> bool:
-        with session_scope(engine) as session:
-            run = session.get(TaskRun, "check_deadlines")
+        with service.unit_of_work(engine) as session:
+            run = service.task_run(session, service.CHECK_DEADLINES)
         if run is None or run.last_finished is None or run.last_finished < sent:
             return False
         if run.last_status != "ok":
@@ -300,31 +266,6 @@ def _deadline_check(
 
     _wait(finished, worker, "the deadline check")
     progress("deadline check", 1, 1)
-
-
-def _rows(session) -> list[DemoRow]:  # noqa: ANN001
-    rows = []
-    for forecast in session.exec(select(Forecast).order_by(Forecast.closes, Forecast.id)):
-        proposal = session.exec(
-            select(Proposal)
-            .where(
-                Proposal.forecast_id == forecast.id,
-                Proposal.status == ProposalStatus.CONFIRMED.value,
-            )
-            .order_by(col(Proposal.id).desc())
-        ).first()
-        rows.append(
-            DemoRow(
-                forecast.id,
-                forecast.probability,
-                forecast.status,
-                forecast.outcome,
-                proposal.kind if proposal else None,
-                proposal.decisive_on if proposal else None,
-                list(proposal.publishers) if proposal else [],
-            )
-        )
-    return rows
 
 
 def run_demo(
@@ -337,8 +278,6 @@ def run_demo(
     today: date | None = None,
 ) -> DemoResult:
     """Run the demo in ``data_dir`` (empty or new); see the module docstring."""
-    from tracker.reports import render_report
-
     progress = progress or (lambda stage, done, total: None)
     forecasts_dir = forecasts_dir or default_forecasts_dir()
     replay = forecasts_dir / "replay"
@@ -347,8 +286,7 @@ def run_demo(
             f"{replay}: the replay corpus is missing; run the demo from a checkout of the project "
             "or pass --forecasts pointing to its forecasts/ folder"
         )
-    today = today or utcnow().date()
-    as_of = as_of or today
+    today = today or utc_today()
     settings = demo_settings(Path(data_dir))
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
@@ -361,41 +299,42 @@ def run_demo(
         try:
             _ingest_and_match(settings, worker, feeds, progress)
             seconds["ingest_and_match"] = time.monotonic() - started
-            _deadline_check(settings, worker, as_of, progress)
+            _deadline_check(settings, worker, as_of or today, progress)
         finally:
             worker.stop()
-    engine = db.engine_for(settings)
     progress("confirming proposals, scoring", 0, 1)
-    with session_scope(engine) as session:
-        confirmed = resolution.auto_confirm(session, actor=DEMO_ACTOR)
-    with session_scope(engine) as session:
-        card = compute_scorecard(session, ScorecardFilter(as_of=today), EstimativeScale.builtin())
-        stats = resolution.resolver_stats(session)
-        rows = _rows(session)
-        articles = _count(session, select(func.count()).select_from(Article))
-        evidence = _count(session, select(func.count()).select_from(Evidence))
-    reports = []
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        for fmt in ("html", "json"):
-            path = out / f"calibration.{fmt}"
-            try:
-                path.write_bytes(render_report(card, fmt, resolver=stats))
-            except OSError as exc:
-                raise ReportError(
-                    f"cannot write the report ({exc.strerror or exc}); choose another --out", path
-                ) from exc
-            reports.append(path)
+    result = _conclude(settings, feeds, today, out)
     progress("confirming proposals, scoring", 1, 1)
     seconds["total"] = time.monotonic() - started
+    result.seconds = seconds
+    return result
+
+
+def _conclude(settings: Settings, feeds: int, today: date, out: Path | None) -> DemoResult:
+    """Confirm what the resolver proposed, score it, and write the report if asked to."""
+    engine = service.database(settings)
+    with service.unit_of_work(engine) as session:
+        confirmed = service.confirm_all(session, actor=DEMO_ACTOR)
+    with service.unit_of_work(engine) as session:
+        card = service.scorecard(session, ScorecardFilter(as_of=today), EstimativeScale.builtin())
+        progress_now = service.pipeline_progress(session)
+        rows = service.forecast_outcomes(session, today)
+        reports = _write_reports(session, card, out) if out is not None else []
     return DemoResult(
-        Path(data_dir),
+        Path(settings.data_dir),
         feeds,
-        articles,
-        evidence,
+        progress_now.articles,
+        progress_now.evidence,
         rows,
         len(confirmed.left_for_review),
         card,
         reports,
-        seconds,
     )
+
+
+def _write_reports(session: Session, card: Scorecard, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        service.write_report(session, card, fmt, out / f"calibration.{fmt}").path
+        for fmt in ("html", "json")
+    ]

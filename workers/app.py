@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import redis
 from celery import Celery
 from celery.schedules import crontab
 
 from tracker.settings import Settings
+from workers.tasks import register_tasks
 
 BEAT_INTERVAL_S = 60.0
 #: The daily deadline check (UTC): just after midnight, so yesterday's close dates are past.
@@ -105,9 +107,6 @@ def make_celery(settings: Settings | None = None) -> Celery:
             beat_max_loop_interval=5,
         )
     app.tracker_settings = settings  # type: ignore[attr-defined]
-
-    from workers.tasks import register_tasks
-
     register_tasks(app)
     return app
 
@@ -120,8 +119,6 @@ def queue_depth(app: Celery) -> int | None:
         return (
             sum(1 for path in folder.glob(f"*.{settings.namespace}.msg")) if folder.exists() else 0
         )
-    import redis
-
     client = redis.Redis.from_url(settings.resolved_broker_url(), socket_connect_timeout=2)
     try:
         return int(client.llen(f"{settings.namespace}:{settings.namespace}"))

@@ -8,20 +8,19 @@ would load the whole CLI, SQLAlchemy and the web app (over a second) before pars
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+#: the command modules, in the order of `tracker --help`
+COMMAND_MODULES = ("forecasts", "scoring", "feeds", "operate", "web", "resolution", "demo")
 
 
 def _load_app() -> Any:
     """The Typer app with every command group registered."""
-    from tracker.cli import feeds as _feeds  # noqa: F401
-
-    # Registered in this order, which is the order of `tracker --help`.
-    from tracker.cli import forecasts as _forecasts  # noqa: F401
-    from tracker.cli import resolution as _resolution  # noqa: F401
-    from tracker.cli import scoring as _scoring  # noqa: F401
-    from tracker.cli import web as _web  # noqa: F401
     from tracker.cli._app import app
 
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tracker.cli.{name}")
     return app
 
 

@@ -1,20 +1,28 @@
-"""The root Typer app, its shared state, and the one place that turns errors into messages."""
+"""The root Typer app, its shared state, and the one place that turns errors into messages.
+
+Every command parses its options, calls one use case of :mod:`tracker.service` inside one unit
+of work, and prints the result; a :class:`~tracker.errors.TrackerError` from anywhere becomes
+one ``Error: ...`` line on stderr and exit status 1 (:class:`TrackerGroup`).
+"""
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
+from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import typer
+from click import Context
 from rich.console import Console
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
-from tracker import db
+from tracker import service
 from tracker.domain.scale import EstimativeScale
-from tracker.errors import StorageError, TrackerError
+from tracker.errors import InvalidInputError, TrackerError
 from tracker.settings import Settings
 
 console = Console()
@@ -24,7 +32,7 @@ error_console = Console(stderr=True, soft_wrap=True)
 class TrackerGroup(TyperGroup):
     """Turns every :class:`TrackerError` into a one-line ``Error: ...`` and exit status 1."""
 
-    def invoke(self, ctx):  # noqa: ANN001, ANN201 - the Click context and result
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
@@ -40,35 +48,44 @@ class State:
 
     @cached_property
     def engine(self) -> Engine:
-        return db.engine_for(self.settings)
+        """The database, whatever state its schema is in (`tracker init` makes it current)."""
+        return service.database(self.settings)
 
     def ready_engine(self) -> Engine:
-        """The engine, after checking that ``tracker init`` has brought the schema up to date."""
-        if not db.schema_is_current(self.engine):
-            raise StorageError(
-                f"the database {self.engine.url.render_as_string(hide_password=True)} is not initialised "
-                "or is older than this version; run `tracker init`"
-            )
-        return self.engine
+        """The database, after checking that ``tracker init`` has brought the schema up to date."""
+        return service.ready_database(self.settings)
 
     @cached_property
     def scale(self) -> EstimativeScale:
         return EstimativeScale.for_project(self.settings.scale_file)
 
 
-def today() -> date:
-    return datetime.now(timezone.utc).date()
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
 
 
 def current_user() -> str:
+    """Who runs the command, recorded as the actor when ``--by`` is not given."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "analyst"
 
 
+def parse_day(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option as a date (None when not given)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInputError(option, f"{text!r} is not a date; write it as YYYY-MM-DD") from exc
+
+
 def state(ctx: typer.Context) -> State:
-    return ctx.find_root().obj
+    root: State = ctx.find_root().obj
+    return root
 
 
 app = typer.Typer(
@@ -88,8 +105,7 @@ def _root(ctx: typer.Context) -> None:
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    engine = state(ctx).engine
-    db.upgrade(engine)
+    engine = service.init_database(state(ctx).settings)
     console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
 
 

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from tracker import resolution
-from tracker.cli._app import app, console, current_user, state, today
-from tracker.db import session_scope
-from tracker.domain import lifecycle, registry
-from tracker.domain.scale import SCALE_TABLE_COLUMNS, scale_table_rows
+from tracker import service
+from tracker.cli._app import OutputFormat, app, console, current_user, state
+from tracker.domain.registry import ForecastDetail, ForecastFilter
 from tracker.models import Outcome, Status
+from tracker.resolution import ForecastResolutionSummary
 
 forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
 app.add_typer(forecasts_app, name="forecasts")
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @forecasts_app.command("import")
@@ -34,9 +27,8 @@ def import_(
 ) -> None:
     """Validate and import forecast files, all or nothing; re-importing is safe."""
     st = state(ctx)
-    files = registry.load_files(paths, st.scale)
-    with session_scope(st.ready_engine()) as session:
-        report = registry.import_files(session, files, today=today(), actor=current_user())
+    with service.unit_of_work(st.ready_engine()) as session:
+        report = service.import_forecasts(session, paths, st.scale, actor=current_user())
     console.print(
         f"Imported {report.files} file(s): {len(report.created)} new, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged forecast(s)."
@@ -62,29 +54,13 @@ def list_(
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
 ) -> None:
-    """List forecasts, soonest close date first."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        lifecycle.close_expired(session, today())
-        rows = registry.list_forecasts(
-            session, status=status.value if status else None, tag=tag, author=author, source=source
-        )
-        found = resolution.summaries(session, [row.id for row in rows])
+    """List forecasts, soonest close date first (the status is today's: a forecast past its
+    close date is closed)."""
+    where = ForecastFilter(status=status, tag=tag, author=author, source=source)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        listed = service.list_forecasts(session, where)
     if format is OutputFormat.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        **row.to_json(),
-                        "proposal": found[row.id].proposal_json(),
-                        "evidence": found[row.id].evidence,
-                        "evidence_negated": found[row.id].evidence_negated,
-                    }
-                    for row in rows
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        print(json.dumps([item.to_json() for item in listed], indent=2, ensure_ascii=False))
         return
     table = Table(
         "id",
@@ -95,9 +71,10 @@ def list_(
         "tags",
         "proposal",
         "question",
-        title=f"{len(rows)} forecast(s)",
+        title=f"{len(listed)} forecast(s)",
     )
-    for row in rows:
+    for item in listed:
+        row = item.row
         status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
         estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
         table.add_row(
@@ -107,13 +84,13 @@ def list_(
             estimate,
             row.closes.isoformat(),
             ", ".join(row.tags),
-            _proposal_text(found[row.id]),
+            _proposal_text(item.resolution),
             row.question,
         )
     console.print(table)
 
 
-def _proposal_text(summary: resolution.ForecastResolutionSummary) -> str:
+def _proposal_text(summary: ForecastResolutionSummary) -> str:
     p = summary.proposal
     if p is None:
         return f"- ({summary.evidence} evidence)" if summary.evidence else "-"
@@ -127,16 +104,17 @@ def show(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """One forecast with its quote, rules, probability history, resolutions and audit log."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        detail = registry.forecast_detail(session, forecast_id)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        detail = service.forecast_detail(session, forecast_id)
     if format is OutputFormat.json:
         print(json.dumps(_detail_json(detail), indent=2, ensure_ascii=False, default=str))
         return
     _print_detail(detail)
 
 
-def _detail_json(detail: registry.ForecastDetail) -> dict:
+def _detail_json(detail: ForecastDetail) -> dict[str, Any]:
     data = detail.forecast.model_dump(mode="json")
+    data["status"] = detail.status.value
     data["tags"] = detail.tags
     data["source"] = detail.source.model_dump(mode="json")
     data["probability_history"] = [u.model_dump(mode="json") for u in detail.updates]
@@ -145,9 +123,10 @@ def _detail_json(detail: registry.ForecastDetail) -> dict:
     return data
 
 
-def _print_detail(detail: registry.ForecastDetail) -> None:
+def _print_detail(detail: ForecastDetail) -> None:
     f, s = detail.forecast, detail.source
-    console.print(f"[bold]{f.id}[/bold]  {f.status}" + (f" ({f.outcome})" if f.outcome else ""))
+    outcome = f" ({f.outcome})" if f.outcome else ""
+    console.print(f"[bold]{f.id}[/bold]  {detail.status.value}{outcome}")
     console.print(f"{f.question}")
     console.print(f"“{f.quote}”", style="italic", markup=False)
     console.print(
@@ -208,12 +187,10 @@ def resolve_manually(
     ] = None,
 ) -> None:
     """Record an outcome by hand (goes through the lifecycle rules and the audit log)."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        lifecycle.close_expired(session, today())
-        forecast = registry.get_forecast(session, forecast_id)
-        lifecycle.resolve(
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        forecast = service.resolve_forecast(
             session,
-            forecast,
+            forecast_id,
             outcome,
             actor=by or current_user(),
             note=note or None,
@@ -236,12 +213,12 @@ def reopen(
     ] = None,
 ) -> None:
     """Undo a forecast's resolution (kept in its history); it is open or closed again."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        forecast = registry.get_forecast(session, forecast_id)
-        status = lifecycle.reopen(
-            session, forecast, actor=by or current_user(), note=note, today=today()
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        forecast = service.reopen_forecast(
+            session, forecast_id, actor=by or current_user(), note=note
         )
-    console.print(f"{forecast_id}: reopened, now {status.value}")
+        status = forecast.status
+    console.print(f"{forecast_id}: reopened, now {status}")
 
 
 @app.command()
@@ -253,10 +230,10 @@ def scale(
     """Print the estimative-language table: verbal terms and the probabilities they map to."""
     st = state(ctx)
     if format is OutputFormat.json:
-        entries = [dataclasses.asdict(entry) for entry in st.scale.entries(name)]
+        entries = [dataclasses.asdict(entry) for entry in service.scale_entries(st.scale, name)]
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return
-    table = Table(*SCALE_TABLE_COLUMNS, title="Estimative scale")
-    for row in scale_table_rows(st.scale, name):
+    table = Table(*service.SCALE_COLUMNS, title="Estimative scale")
+    for row in service.scale_table(st.scale, name):
         table.add_row(*row)
     console.print(table)

@@ -16,21 +16,18 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from tracker.cli._app import app, console, error_console, state, today
-from tracker.db import session_scope
-from tracker.domain import lifecycle
-from tracker.errors import ReportError, ScoringError
+from tracker import service
+from tracker.cli._app import app, console, error_console, parse_day, state
 from tracker.reports import (
     ReportFormat,
     Table,
-    all_tables,
     breakdown_table,
-    render_report,
+    fmt,
+    sensitivity_table,
+    summary_table,
     write_csv_table,
 )
-from tracker.reports._tables import fmt, sensitivity_table, summary_table
-from tracker.resolution import resolver_stats
-from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter, compute_scorecard
+from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
 app.add_typer(report_app, name="report")
@@ -48,21 +45,11 @@ class ScorecardFormat(str, Enum):
     csv = "csv"
 
 
-def _parse_day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ScoringError(option, f"{text!r} is not a date; write it as YYYY-MM-DD") from exc
-
-
 def _between(values: tuple[str, str] | None) -> tuple[date, date] | None:
     if not values or values[0] is None:
         return None
-    first, last = (_parse_day(v, "--resolved-between") for v in values)
-    if last < first:
-        raise ScoringError(
-            "--resolved-between", f"{first} is after {last}; give the earlier date first"
-        )
+    first, last = (parse_day(v, "--resolved-between") for v in values)
+    assert first is not None and last is not None
     return first, last
 
 
@@ -113,23 +100,27 @@ ResamplesOpt = Annotated[
 
 def _scorecard(ctx: typer.Context, filters: ScorecardFilter) -> Scorecard:
     st = state(ctx)
-    if filters.scale:
-        st.scale.entries(filters.scale)  # an unknown scale fails now, with the list of known ones
-    with session_scope(st.ready_engine()) as session, _progress() as progress:
-        lifecycle.close_expired(session, today())
-        return compute_scorecard(session, filters, st.scale, progress)
+    with service.unit_of_work(st.ready_engine()) as session, _progress() as progress:
+        return service.scorecard(session, filters, st.scale, progress)
 
 
 def _filters(
-    author, source, tag, resolved_between, scale, as_of, resamples, bins=10
-) -> ScorecardFilter:  # noqa: ANN001
+    author: str | None,
+    source: str | None,
+    tag: str | None,
+    resolved_between: tuple[str, str] | None,
+    scale: str | None,
+    as_of: str | None,
+    resamples: int,
+    bins: int = 10,
+) -> ScorecardFilter:
     return ScorecardFilter(
         author=author,
         source=source,
         tag=tag,
         resolved_between=_between(resolved_between),
         scale=scale,
-        as_of=_parse_day(as_of, "--as-of") if as_of else today(),
+        as_of=parse_day(as_of, "--as-of"),
         resamples=resamples,
         n_bins=bins,
     )
@@ -168,14 +159,15 @@ def scorecard(
         if card.sensitivity:
             tables.append(sensitivity_table(card))
         for table in tables:
-            console.print(_rich(table))
+            console.print(rich_table(table))
         if not card.summary.count:
             console.print(
                 "No forecast is both resolved and past its close date yet: nothing to score."
             )
 
 
-def _rich(table: Table) -> RichTable:
+def rich_table(table: Table) -> RichTable:
+    """A report table (:mod:`tracker.reports`) as a rich table for the terminal."""
     out = RichTable(
         *(c.label for c in table.columns), title=table.title, caption=table.note or None
     )
@@ -197,18 +189,13 @@ def calibration(
     as_of: AsOfOpt = None,
     resamples: ResamplesOpt = 1000,
 ) -> None:
-    """Write the calibration report: reliability and CORP diagrams, tables, decomposition, breakdowns."""
-    card = _scorecard(ctx, _filters(author, source, tag, resolved_between, scale, as_of, resamples))
-    with session_scope(state(ctx).ready_engine()) as session:
-        resolver = resolver_stats(session, author=author, source=source, tag=tag)
-    data = render_report(card, format, resolver=resolver)
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write the report ({exc.strerror or exc}); choose another --out", out
-        ) from exc
+    """Write the calibration report: reliability and CORP diagrams, tables, decomposition,
+    breakdowns, and the resolver's record for the same forecasts."""
+    filters = _filters(author, source, tag, resolved_between, scale, as_of, resamples)
+    card = _scorecard(ctx, filters)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        written = service.write_report(session, card, format, out)
     console.print(
-        f"Wrote {out} ({format.value}, {len(data):,} bytes): {card.summary.count} forecast(s) scored, "
-        f"{len(all_tables(card, resolver))} tables."
+        f"Wrote {out} ({format.value}, {written.size:,} bytes): "
+        f"{card.summary.count} forecast(s) scored, {written.tables} tables."
     )

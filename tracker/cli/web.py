@@ -8,11 +8,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tracker import db
+from tracker import service
 from tracker.cli._app import app, console, current_user, error_console, state
-from tracker.db import session_scope
-from tracker.domain import auth
-from tracker.errors import TrackerError
+from tracker.errors import InvalidInputError
 
 users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")
 tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")
@@ -53,7 +51,7 @@ def serve(
     # Several processes: each builds its app from the same TRACKER_* environment this command read.
     # The schema is upgraded here, once, so the workers' own start-up upgrade finds nothing to do
     # and cannot race.
-    db.upgrade(state(ctx).engine)
+    service.init_database(settings)
     uvicorn.run(
         "tracker.web.app:create_app",
         factory=True,
@@ -69,7 +67,7 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise TrackerError("--password-stdin: nothing was given on standard input")
+            raise InvalidInputError("password", "nothing was given on standard input")
         return line.rstrip("\r\n")
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
@@ -92,9 +90,8 @@ def users_add(
     """Create an analyst account; the password is asked twice (or read with --password-stdin)."""
     engine = state(ctx).ready_engine()
     password = _read_password(password_stdin)
-    auth.check_password(password)
-    with session_scope(engine) as session:
-        user = auth.add_user(session, name, password, actor=current_user())
+    with service.unit_of_work(engine) as session:
+        user = service.add_user(session, name, password, actor=current_user())
     console.print(f"User {user.name!r} created; they can sign in to the web app now.", markup=False)
 
 
@@ -103,8 +100,8 @@ def users_disable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]
 ) -> None:
     """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        auth.set_active(session, name, False, actor=current_user())
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        service.set_user_active(session, name, False, actor=current_user())
     console.print(f"User {name!r} disabled.", markup=False)
 
 
@@ -113,16 +110,16 @@ def users_enable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]
 ) -> None:
     """Enable a disabled account again."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        auth.set_active(session, name, True, actor=current_user())
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        service.set_user_active(session, name, True, actor=current_user())
     console.print(f"User {name!r} enabled.", markup=False)
 
 
 @users_app.command("list")
 def users_list(ctx: typer.Context) -> None:
     """List analysts' accounts."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        users = auth.list_users(session)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        users = service.list_users(session)
     table = Table("name", "active", "created", "last sign-in", title=f"{len(users)} user(s)")
     for user in users:
         table.add_row(
@@ -148,8 +145,8 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        token, secret = auth.create_token(session, name, user or name, actor=current_user())
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        token, secret = service.create_token(session, name, user=user, actor=current_user())
         owner = user or name
     error_console.print(
         f"Token {token.name!r} acts as {owner!r}. Store it now: it is not shown again. "
@@ -163,8 +160,8 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list(ctx: typer.Context) -> None:
     """List API tokens (names and prefixes; the tokens themselves are not stored)."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        tokens = auth.list_tokens(session)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        tokens = service.list_tokens(session)
     table = Table(
         "name", "user", "prefix", "created", "last used", "revoked", title=f"{len(tokens)} token(s)"
     )
@@ -186,6 +183,6 @@ def tokens_revoke(
     name: Annotated[str, typer.Argument(help="the token's name (see `tracker tokens list`)")],
 ) -> None:
     """Revoke an API token: requests carrying it are refused from now on."""
-    with session_scope(state(ctx).ready_engine()) as session:
-        auth.revoke_token(session, name, actor=current_user())
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        service.revoke_token(session, name, actor=current_user())
     console.print(f"Token {name!r} revoked.", markup=False)

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, delete, select
 
 from tracker.clock import utcnow
 from tracker.domain import audit
-from tracker.errors import BadCredentialsError, ConflictError, NotFoundError, TrackerError
+from tracker.errors import BadCredentialsError, ConflictError, InvalidInputError, NotFoundError
 from tracker.models import ApiToken, User, WebSession
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
@@ -57,21 +57,22 @@ def _digest(secret: str) -> str:
 def _check_name(kind: str, name: str) -> str:
     name = name.strip()
     if not USER_NAME.match(name):
-        raise TrackerError(
+        raise InvalidInputError(
+            "name",
             f"{kind} name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
         )
     return name
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise TrackerError(
-            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        raise InvalidInputError(
+            "password", f"too short: use at least {MIN_PASSWORD_LENGTH} characters"
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise TrackerError(
-            f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters"
+        raise InvalidInputError(
+            "password", f"too long: use at most {MAX_PASSWORD_LENGTH} characters"
         )
 
 

@@ -33,26 +33,36 @@ if TYPE_CHECKING:
         LocalHostLimiter,
         RedisHostLimiter,
     )
-    from tracker.ingest._ssrf import AddressGuard
+    from tracker.ingest._ssrf import (
+        AddressGuard,
+    )
     from tracker.ingest.feeds import (
-        ErrorKind,
-        Outcome,
-        Poller,
-        PollResult,
         add_feed,
         article_counts,
+        count_articles,
+        count_due_feeds,
+        count_unmatched,
         disable_feed,
         due_feed_ids,
         enable_feed,
+        ErrorKind,
         export_opml,
+        feed_interval,
+        feed_state,
+        FeedState,
         get_feed,
         import_opml,
         list_articles,
         list_feeds,
+        Outcome,
+        Poller,
+        PollResult,
         remove_feed,
         unmatched_article_ids,
     )
-    from tracker.ingest.hooks import new_articles
+    from tracker.ingest.hooks import (
+        new_articles,
+    )
     from tracker.settings import Settings
 
 # The public names are imported on first use (PEP 562): a parse worker process (``_parsepool``)
@@ -69,20 +79,26 @@ _EXPORTS = {
     ),
     "tracker.ingest._ssrf": ("AddressGuard",),
     "tracker.ingest.feeds": (
-        "ErrorKind",
-        "Outcome",
-        "Poller",
-        "PollResult",
         "add_feed",
         "article_counts",
+        "count_articles",
+        "count_due_feeds",
+        "count_unmatched",
         "disable_feed",
         "due_feed_ids",
         "enable_feed",
+        "ErrorKind",
         "export_opml",
+        "feed_interval",
+        "feed_state",
+        "FeedState",
         "get_feed",
         "import_opml",
         "list_articles",
         "list_feeds",
+        "Outcome",
+        "Poller",
+        "PollResult",
         "remove_feed",
         "unmatched_article_ids",
     ),
@@ -136,4 +152,37 @@ def make_poller(
     )
 
 
-__all__ = sorted([*_MODULE_OF, "make_fetcher", "make_poller"])
+__all__ = [
+    "add_feed",
+    "AddressGuard",
+    "article_counts",
+    "count_articles",
+    "count_due_feeds",
+    "count_unmatched",
+    "disable_feed",
+    "due_feed_ids",
+    "enable_feed",
+    "ErrorKind",
+    "export_opml",
+    "feed_interval",
+    "feed_state",
+    "FeedState",
+    "Fetcher",
+    "FetchLimits",
+    "get_feed",
+    "HostBusyError",
+    "HostLimiter",
+    "import_opml",
+    "list_articles",
+    "list_feeds",
+    "LocalHostLimiter",
+    "make_fetcher",
+    "make_poller",
+    "new_articles",
+    "Outcome",
+    "Poller",
+    "PollResult",
+    "RedisHostLimiter",
+    "remove_feed",
+    "unmatched_article_ids",
+]

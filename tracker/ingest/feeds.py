@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import heapq
 import random
+import re
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -76,8 +77,17 @@ class PollResult:
 # --- managing feeds -----------------------------------------------------------------------
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
 def validate_feed_url(url: str) -> str:
+    """``url`` trimmed, when it can be a feed's: http or https, a host that parses, no spaces or
+    control characters inside (write them percent-encoded)."""
     url = url.strip()
+    if _SPACE_OR_CONTROL.search(url):
+        raise FeedUrlError(
+            url, "a URL cannot hold spaces or control characters; percent-encode them"
+        )
     try:
         check_url(url)
     except FeedError as exc:
@@ -206,15 +216,20 @@ def export_opml(session: Session) -> str:
     )
 
 
+def _due(now: datetime) -> Any:
+    return col(Feed.disabled_at).is_(None), col(Feed.next_check_at) <= now
+
+
+def count_due_feeds(session: Session, now: datetime | None = None) -> int:
+    """How many enabled feeds are due now (one ``count(*)``)."""
+    query = select(func.count()).select_from(Feed).where(*_due(now or utcnow()))
+    return int(session.exec(query).one())
+
+
 def due_feed_ids(
     session: Session, now: datetime | None = None, limit: int | None = None
 ) -> list[int]:
-    now = now or utcnow()
-    query = (
-        select(Feed.id)
-        .where(Feed.disabled_at.is_(None), Feed.next_check_at <= now)
-        .order_by(Feed.next_check_at)
-    )
+    query = select(Feed.id).where(*_due(now or utcnow())).order_by(col(Feed.next_check_at))
     return list(session.exec(query.limit(limit) if limit else query))
 
 

@@ -7,24 +7,38 @@ HTML is one self-contained file (inline SVG diagrams, no script, autoescaped Jin
 template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json()``
 (documented in docs/scorecard-json.md); PNG is drawn by matplotlib's Agg backend.
 The inline SVG diagrams (:func:`reliability_diagram`, :func:`corp_diagram`,
-:func:`sharpness_histogram`) are also what the web app's scorecard page shows: one implementation.
+:func:`sharpness_histogram`) are also what the web app's scorecard page shows, and the
+:class:`Table` builders what the CLI prints: one implementation of each.
 """
 
 from tracker.reports._render import ReportFormat, csv_safe, md_text, render_report, write_csv_table
 from tracker.reports._svg import corp_diagram, reliability_diagram, sharpness_histogram
-from tracker.reports._tables import Table, all_tables, breakdown_table, resolver_tables
+from tracker.reports._tables import (
+    Column,
+    Table,
+    all_tables,
+    breakdown_table,
+    fmt,
+    resolver_tables,
+    sensitivity_table,
+    summary_table,
+)
 
 __all__ = [
+    "Column",
     "ReportFormat",
     "Table",
     "all_tables",
     "breakdown_table",
     "corp_diagram",
     "csv_safe",
+    "fmt",
     "md_text",
     "reliability_diagram",
     "render_report",
     "resolver_tables",
+    "sensitivity_table",
     "sharpness_histogram",
+    "summary_table",
     "write_csv_table",
 ]

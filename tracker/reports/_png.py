@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import matplotlib
 
@@ -16,7 +17,17 @@ from tracker.reports._tables import TETLOCK_LABEL  # noqa: E402
 from tracker.scoring import Scorecard  # noqa: E402
 
 
+#: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
+#: drawing: one PNG at a time per process (the web app's threads draw them on request)
+_DRAWING = threading.Lock()
+
+
 def render_png(card: Scorecard) -> bytes:
+    with _DRAWING:
+        return _draw(card)
+
+
+def _draw(card: Scorecard) -> bytes:
     fig = Figure(figsize=(12, 10), dpi=100, layout="constrained")
     (rel, corp), (sharp, sens) = fig.subplots(2, 2)
     _reliability(rel, card)

@@ -487,6 +487,22 @@ def summaries(
     }
 
 
+def confirmed_proposals(session: Session) -> dict[str, Proposal]:
+    """The confirmed proposal that decided each forecast's outcome (the latest, if it was
+    reopened and confirmed again), by forecast id."""
+    rows = session.exec(
+        select(Proposal)
+        .where(Proposal.status == ProposalStatus.CONFIRMED.value)
+        .order_by(col(Proposal.id))
+    )
+    return {proposal.forecast_id: proposal for proposal in rows}
+
+
+def count_evidence(session: Session) -> int:
+    """How many evidence rows there are (negated ones included)."""
+    return int(session.exec(select(func.count()).select_from(Evidence)).one())
+
+
 def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
     rows = session.exec(

@@ -18,6 +18,8 @@ import numpy as np
 from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
+from tracker.clock import today
+from tracker.errors import ScoringError
 from tracker.models import Forecast, ForecastTag, Outcome, ProbabilityUpdate, Source, Status
 
 #: ``progress(step, done, total)``: called as long work advances (the CLI draws a bar).
@@ -47,8 +49,15 @@ class ScorecardFilter:
     resamples: int = 1000
     seed: int = 20220121
 
+    def __post_init__(self) -> None:
+        if self.resolved_between and self.resolved_between[1] < self.resolved_between[0]:
+            first, last = self.resolved_between
+            raise ScoringError(
+                "resolved between", f"{first} is after {last}; give the earlier date first"
+            )
+
     def day(self) -> date:
-        return self.as_of or datetime.now(timezone.utc).date()
+        return self.as_of or today()
 
     def to_json(self) -> dict[str, Any]:
         return {

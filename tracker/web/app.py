@@ -15,13 +15,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlmodel import select
+from sqlalchemy import Engine
 
 import tracker
-from tracker import db
-from tracker.db import session_scope
+from tracker import service
 from tracker.domain.scale import EstimativeScale
-from tracker.models import User
 from tracker.settings import Settings
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
@@ -61,11 +59,11 @@ ROUTERS: list[APIRouter] = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web app for ``settings``; the schema is brought up to date when it starts."""
     settings = settings or Settings()
-    engine = db.engine_for(settings)
+    engine = service.database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        db.upgrade(engine)
+        service.init_database(settings)
         _warn_without_users(engine)
         yield
         engine.dispose()
@@ -93,9 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _warn_without_users(engine) -> None:  # noqa: ANN001 - an Engine
-    with session_scope(engine) as session:
-        if session.exec(select(User.id)).first() is None:
+def _warn_without_users(engine: Engine) -> None:
+    with service.unit_of_work(engine) as session:
+        if not service.list_users(session):
             log.warning(
                 "no analyst accounts yet: nobody can sign in to make changes; "
                 "create one with `tracker users add NAME`"

@@ -26,9 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from tracker.clock import utcnow
-from tracker.db import session_scope
-from tracker.domain import auth
+from tracker import service
 from tracker.errors import BadCredentialsError, CsrfError, NotSignedInError
 from tracker.settings import Settings
 from tracker.web.scorecards import ScorecardCache
@@ -49,7 +47,7 @@ def get_engine(request: Request) -> Engine:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back when it raises."""
-    with session_scope(get_engine(request)) as session:
+    with service.unit_of_work(get_engine(request)) as session:
         yield session
 
 
@@ -95,13 +93,13 @@ def _from_bearer(request: Request, session: Session) -> Identity | None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise BadCredentialsError("the Authorization header must be 'Bearer <token>'")
-    user = auth.user_for_token(session, secret.strip(), utcnow())
+    user = service.token_user(session, secret.strip())
     return Identity(name=user.name, user_id=user.id, via="token")
 
 
 def _from_cookie(request: Request, session: Session) -> Identity | None:
     secret = request.cookies.get(SESSION_COOKIE)
-    found = auth.session_user(session, secret, utcnow()) if secret else None
+    found = service.session_user(session, secret) if secret else None
     if found is None:
         return None
     user, web_session = found
@@ -141,7 +139,7 @@ async def require_analyst(
         if submitted is None and _is_form(request):
             value = (await request.form()).get(CSRF_FIELD)
             submitted = value if isinstance(value, str) else None
-        if not auth.same_secret(submitted, identity.csrf_token or ""):
+        if not service.same_secret(submitted, identity.csrf_token or ""):
             raise CsrfError()
     return identity
 

@@ -1,17 +1,16 @@
-"""Calibration report downloads: one function turns a scorecard into a file response.
+"""Calibration report downloads: one function turns a report into a file response.
 
-The bytes come from :func:`tracker.reports.render_report` (the same files `tracker report
-calibration` writes); here they get their media type and a ``Content-Disposition: attachment``
-with a file name made only of safe characters (the filter values are untrusted text)."""
+The bytes come from :func:`tracker.service.report` (the same files `tracker report calibration`
+writes); here they get their media type and a ``Content-Disposition: attachment`` with a file
+name made only of safe characters (the filter values are untrusted text)."""
 
 from __future__ import annotations
 
 import re
-import threading
 
 from fastapi.responses import Response
 
-from tracker.reports import ReportFormat, render_report
+from tracker.reports import ReportFormat
 from tracker.scoring import Scorecard
 
 MEDIA_TYPES: dict[ReportFormat, str] = {
@@ -29,8 +28,6 @@ DESCRIPTIONS: dict[ReportFormat, str] = {
     ReportFormat.png: "the diagrams as one image",
     ReportFormat.md: "the tables in Markdown",
 }
-# matplotlib's state is not made for concurrent drawing: one PNG at a time
-_PNG_LOCK = threading.Lock()
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
@@ -44,14 +41,7 @@ def file_name(card: Scorecard, fmt: ReportFormat) -> str:
     return "-".join(parts) + f".{fmt.value}"
 
 
-def report_response(card: Scorecard, fmt: ReportFormat) -> Response:
-    if fmt is ReportFormat.png:
-        with _PNG_LOCK:
-            data = render_report(card, fmt)
-    else:
-        data = render_report(card, fmt)
-    return Response(
-        data,
-        headers={"Content-Disposition": f'attachment; filename="{file_name(card, fmt)}"'},
-        media_type=MEDIA_TYPES[fmt],
-    )
+def report_response(card: Scorecard, fmt: ReportFormat, data: bytes) -> Response:
+    """``data`` (the report of ``card`` in ``fmt``) as a download."""
+    disposition = f'attachment; filename="{file_name(card, fmt)}"'
+    return Response(data, headers={"Content-Disposition": disposition}, media_type=MEDIA_TYPES[fmt])

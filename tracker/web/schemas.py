@@ -8,9 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from tracker.domain import registry
-from tracker.models import Feed, Outcome, Proposal, Status
-from tracker.resolution import EvidenceView, ReviewItem
+from tracker.clock import today
+from tracker.domain.registry import ForecastFilter, ForecastRow, ForecastSort
+from tracker.ingest import FeedState
+from tracker.models import Outcome, Proposal, Status
+from tracker.resolution import EvidenceView
+from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
 from tracker.urls import safe_url
 
 #: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
@@ -18,9 +21,6 @@ PRINTABLE = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
 
 #: a short piece of text typed by a person (search box, filter, an analyst's note)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=PRINTABLE)]
-RequiredNote = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=PRINTABLE)
-]
 #: a forecast id as forecast files define them (a slug); anything else cannot exist
 FORECAST_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
@@ -59,7 +59,7 @@ class ForecastSummary(BaseModel):
     question: str
 
     @classmethod
-    def of(cls, row: registry.ForecastRow) -> ForecastSummary:
+    def of(cls, row: ForecastRow) -> ForecastSummary:
         return cls.model_validate(row, from_attributes=True)
 
 
@@ -160,15 +160,8 @@ class ForecastDetailOut(BaseModel):
     )
 
     @classmethod
-    def of(
-        cls,
-        detail: registry.ForecastDetail,
-        *,
-        proposal: Proposal | None,
-        evidence: EvidencePageOut,
-        negated_evidence: EvidencePageOut,
-    ) -> ForecastDetailOut:
-        f = detail.forecast
+    def of(cls, view: ForecastView) -> ForecastDetailOut:
+        detail, f = view.detail, view.detail.forecast
         source = SourceOut.model_validate(detail.source).model_copy(
             update={"url": safe_url(detail.source.url)}
         )
@@ -178,36 +171,35 @@ class ForecastDetailOut(BaseModel):
             )
             for r in detail.resolutions
         ]
+        fields = {
+            "id",
+            "question",
+            "quote",
+            "estimate",
+            "probability",
+            "probability_from_scale",
+            "vague",
+            "opens",
+            "closes",
+            "outcome",
+            "resolved_at",
+            "criteria",
+            "yes_when",
+            "no_when",
+            "min_sources",
+            "default_at_close",
+        }
         return cls(
-            **f.model_dump(
-                include={
-                    "id",
-                    "question",
-                    "quote",
-                    "estimate",
-                    "probability",
-                    "probability_from_scale",
-                    "vague",
-                    "opens",
-                    "closes",
-                    "status",
-                    "outcome",
-                    "resolved_at",
-                    "criteria",
-                    "yes_when",
-                    "no_when",
-                    "min_sources",
-                    "default_at_close",
-                }
-            ),
+            **f.model_dump(include=fields),
+            status=detail.status,
             tags=detail.tags,
             source=source,
             probability_history=[ProbabilityPointOut.model_validate(u) for u in detail.updates],
             resolutions=resolutions,
             audit=[AuditEntryOut.model_validate(a) for a in detail.audit],
-            proposal=ProposalOut.of(proposal) if proposal else None,
-            evidence=evidence,
-            negated_evidence=negated_evidence,
+            proposal=ProposalOut.of(view.proposal) if view.proposal else None,
+            evidence=EvidencePageOut.of(view.evidence),
+            negated_evidence=EvidencePageOut.of(view.negated),
         )
 
 
@@ -225,7 +217,9 @@ class ResolveIn(BaseModel):
 class ReopenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: RequiredNote = Field(description="why the resolution is undone")
+    note: Text | None = Field(
+        default=None, description="why the resolution is undone (required: a 400 without one)"
+    )
 
 
 # --- evidence, proposals, the review queue -----------------------------------------------------
@@ -271,6 +265,16 @@ class EvidenceOut(BaseModel):
 class EvidencePageOut(PageOut):
     items: list[EvidenceOut]
     total: int = Field(ge=0, description="rows of this kind, on all pages")
+
+    @classmethod
+    def of(cls, page: EvidencePage) -> EvidencePageOut:
+        return cls(
+            items=[EvidenceOut.of(v) for v in page.items],
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+            pages=page.pages,
+        )
 
 
 ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_resolvable"]
@@ -326,22 +330,35 @@ class ReviewItemOut(BaseModel):
     negated_evidence_total: int = Field(ge=0)
 
     @classmethod
-    def of(cls, item: ReviewItem, totals: tuple[int, int]) -> ReviewItemOut:
-        f = item.forecast
-        forecast = ReviewForecastOut(**f.model_dump(include=set(ReviewForecastOut.model_fields)))
+    def of(cls, entry: ReviewEntry) -> ReviewItemOut:
+        item = entry.item
+        fields = set(ReviewForecastOut.model_fields) - {"status"}
+        forecast = ReviewForecastOut(
+            **item.forecast.model_dump(include=fields), status=entry.forecast_status
+        )
         return cls(
             proposal=ProposalOut.of(item.proposal),
             forecast=forecast,
             evidence=[EvidenceOut.of(e) for e in item.evidence if not e.negated],
-            evidence_total=totals[0],
+            evidence_total=entry.evidence_total,
             negated_evidence=[EvidenceOut.of(e) for e in item.evidence if e.negated],
-            negated_evidence_total=totals[1],
+            negated_evidence_total=entry.negated_total,
         )
 
 
 class ReviewPageOut(PageOut):
     items: list[ReviewItemOut]
     total: int = Field(ge=0, description="proposals waiting for review, on all pages")
+
+    @classmethod
+    def of(cls, page: ReviewPage) -> ReviewPageOut:
+        return cls(
+            items=[ReviewItemOut.of(entry) for entry in page.items],
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+            pages=page.pages,
+        )
 
 
 class ConfirmIn(BaseModel):
@@ -361,9 +378,10 @@ class ConfirmIn(BaseModel):
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: RequiredNote = Field(
+    note: Text | None = Field(
+        default=None,
         description="why the proposal is wrong (the same proposal is not made again "
-        "until a new publisher reports)"
+        "until a new publisher reports)",
     )
 
 
@@ -404,22 +422,19 @@ class ForecastListQuery(BaseModel):
     tag: Text | None = None
     author: Text | None = Field(default=None, description="author name, or part of it")
     source: Text | None = Field(default=None, description="source key (the forecast file's name)")
-    sort: registry.ForecastSort = registry.ForecastSort.CLOSES
+    sort: ForecastSort = ForecastSort.CLOSES
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
-    def filter(self) -> registry.ForecastFilter:
-        return registry.ForecastFilter(
+    def filter(self) -> ForecastFilter:
+        """The list's filter; the status is the one forecasts have today."""
+        return ForecastFilter(
             text=self.q or None,
-            status=self.status.value if self.status else None,
+            status=self.status,
             tag=self.tag or None,
             author=self.author or None,
             source=self.source or None,
-        )
-
-    def search(self, session: Any) -> registry.ForecastPage:
-        return registry.search_forecasts(
-            session, self.filter(), sort=self.sort, page=self.page, per_page=self.per_page
+            today=today(),
         )
 
 
@@ -443,17 +458,6 @@ class ForecastListForm(BlankIsUnset, ForecastListQuery):
 
 #: feed ids are database integers (PostgreSQL's ``integer``): larger ones cannot exist
 MAX_ID = 2_147_483_647
-FEED_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\x00-\x20\x7f]+$"
-INTERVAL_PATTERN = r"^\s*\d+(\.\d+)?\s*[smhdSMHD]?\s*$"
-FeedState = Literal["new", "ok", "failing", "disabled"]
-
-
-def feed_state(feed: Feed) -> FeedState:
-    if feed.disabled_at:
-        return "disabled"
-    if feed.consecutive_failures:
-        return "failing"
-    return "ok" if feed.last_success_at else "new"
 
 
 class FeedOut(BaseModel):
@@ -480,33 +484,37 @@ class FeedOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, feed: Feed, articles: int = 0) -> FeedOut:
+    def of(cls, health: FeedHealth) -> FeedOut:
+        feed = health.feed
         data = feed.model_dump(exclude={"etag", "last_modified", "lease_until"})
         return cls(
             **{
                 **data,
                 "site_url": safe_url(feed.site_url),
-                "state": feed_state(feed),
-                "articles": articles,
+                "state": health.state,
+                "articles": health.articles,
                 "next_check_at": None if feed.disabled_at else feed.next_check_at,
             }
         )
 
 
 class FeedIn(BaseModel):
+    """A feed to add.  The URL and the interval are checked by the tracker itself (the same
+    rules and messages as `tracker feeds add`): a 400 says what is allowed."""
+
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=FEED_URL_PATTERN)
-    ] = Field(description="an http(s) feed URL")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        description="an http(s) feed URL, without spaces or control characters"
+    )
     title: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PRINTABLE)]
         | None
     ) = None
-    interval: Annotated[str, StringConstraints(max_length=20, pattern=INTERVAL_PATTERN)] | None = (
+    interval: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
         Field(
             default=None,
-            description="poll interval: 15m, 2h, 1d or seconds (at least one minute); "
+            description="poll interval from one minute to 30 days: 15m, 2h, 1d or seconds; "
             "default TRACKER_POLL_INTERVAL",
         )
     )

@@ -1,12 +1,12 @@
 """The scorecard as the web app serves it: filters from the query string, and a cache.
 
-Scores are computed at query time (nothing is stored), by :func:`tracker.scoring.compute_scorecard`
+Scores are computed at query time (nothing is stored), by :func:`tracker.service.scorecard`
 in SQL and numpy.  Most of that time is the bootstrap and the CORP band, and nothing in them
 changes until the data does, so a computed :class:`~tracker.scoring.Scorecard` is kept per
-filter together with a *fingerprint* of the database read with one cheap query: the number of
-forecasts, of resolutions and the newest audit entry's id.  Every status change, resolution,
-reopening and import writes an audit entry (:mod:`tracker.domain.lifecycle`, :mod:`tracker.domain.registry`),
-so a changed fingerprint means the card may be stale and it is computed again.  The day is part
+filter together with a *fingerprint* of the database (:func:`tracker.service.scores_fingerprint`):
+the number of forecasts, of resolutions and the newest audit entry's id.  Every status change,
+resolution, reopening and import writes an audit entry, so a changed fingerprint means the card
+may be stale and it is computed again.  The day is part
 of the key too (only forecasts past their close date *as of today* are scored).
 
 Concurrent requests for the same filter wait for the first one's computation instead of all
@@ -21,15 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlmodel import Session
 
+from tracker import service
+from tracker.clock import today
 from tracker.domain.scale import EstimativeScale
-from tracker.errors import ScoringError
-from tracker.models import AuditEntry, Forecast, Resolution
-from tracker.scoring import Scorecard, ScorecardFilter, compute_scorecard
+from tracker.scoring import Scorecard, ScorecardFilter
 from tracker.web.schemas import BlankIsUnset, Text
-from tracker.web.today import today
 
 #: bootstrap resamples behind the page's intervals (the CLI and the downloads use 1,000): enough
 #: for intervals to two decimals, and a fifth of the cost when the cache is cold
@@ -55,12 +53,8 @@ class ScorecardQuery(BaseModel):
     )
 
     def scoring_filter(self, resamples: int) -> ScorecardFilter:
-        if self.resolved_from and self.resolved_to and self.resolved_to < self.resolved_from:
-            raise ScoringError(
-                "resolved_from",
-                f"{self.resolved_from} is after resolved_to {self.resolved_to}; "
-                "give the earlier date first",
-            )
+        """The filter of today's scorecard (the day is part of the cache key: forecasts become
+        scorable at midnight); a range given backwards is a ScoringError (400)."""
         between = None
         if self.resolved_from or self.resolved_to:
             between = (self.resolved_from or EARLIEST, self.resolved_to or LATEST)
@@ -86,18 +80,6 @@ class ScorecardForm(BlankIsUnset, ScorecardQuery):
     """The same, as the page's filter form sends it: an empty field means "any"."""
 
 
-def fingerprint(session: Session) -> tuple[int, int, int]:
-    """(forecasts, resolutions, newest audit id): changes whenever anything scored changes."""
-    row = session.execute(
-        select(
-            select(func.count()).select_from(Forecast).scalar_subquery(),
-            select(func.count()).select_from(Resolution).scalar_subquery(),
-            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
-        )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
 @dataclass
 class _Entry:
     fingerprint: tuple[int, int, int]
@@ -117,14 +99,14 @@ class ScorecardCache:
 
     def get(self, session: Session, filters: ScorecardFilter) -> Scorecard:
         """The scorecard for ``filters``: from the cache while the fingerprint holds, else computed."""
-        print_ = fingerprint(session)
+        print_ = service.scores_fingerprint(session)
         with self._lock_for(filters):
             with self._guard:
                 entry = self._entries.get(filters)
                 if entry is not None and entry.fingerprint == print_:
                     self._entries.move_to_end(filters)
                     return entry.card
-            card = compute_scorecard(session, filters, self.scale)
+            card = service.scorecard(session, filters, self.scale)
             with self._guard:
                 self.computed += 1
                 self._entries[filters] = _Entry(print_, card)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from tracker import ingest
-from tracker.web import actions
+from tracker import service
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
 from tracker.web.schemas import (
     ERROR_RESPONSES,
@@ -26,8 +25,7 @@ FeedId = Annotated[int, Path(ge=1, le=MAX_ID, description="the feed's id")]
 @router.get("", name="api_feeds", response_model=list[FeedOut], responses=ERROR_RESPONSES)
 def list_feeds(session: SessionDep, _reader: ReaderDep) -> list[FeedOut]:
     """Every feed, failing ones first (most failures first), then disabled ones, then the rest."""
-    counts = ingest.article_counts(session)
-    return [FeedOut.of(feed, counts.get(feed.id, 0)) for feed in ingest.list_feeds(session)]
+    return [FeedOut.of(health) for health in service.list_feeds(session)]
 
 
 @router.post(
@@ -36,16 +34,17 @@ def list_feeds(session: SessionDep, _reader: ReaderDep) -> list[FeedOut]:
 def add_feed(
     body: FeedIn, session: SessionDep, settings: SettingsDep, _analyst: AnalystDep
 ) -> FeedOut:
-    """Add a feed (http or https; it is polled at once).  The address is checked again at every poll:
-    private, loopback and link-local addresses are refused unless TRACKER_ALLOW_PRIVATE_FEEDS is set."""
-    feed = actions.add_feed(
+    """Add a feed (http or https; it is polled at once).  The address is checked again at every
+    poll: private, loopback and link-local addresses are refused unless
+    TRACKER_ALLOW_PRIVATE_FEEDS is set."""
+    added = service.add_feed(
         session,
         body.url,
-        title=body.title,
         interval=body.interval,
+        title=body.title,
         default_interval=settings.poll_interval,
     )
-    return FeedOut.of(feed)
+    return FeedOut.of(added)
 
 
 @router.post(
@@ -53,19 +52,22 @@ def add_feed(
 )
 def enable_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedOut:
     """Resume polling (also after HTTP 410 Gone); the feed is due at once."""
-    feed = actions.enable_feed(session, feed_id)
-    return FeedOut.of(feed, ingest.article_counts(session).get(feed_id, 0))
+    return FeedOut.of(service.enable_feed(session, feed_id))
 
 
 @router.post(
-    "/{feed_id}/disable", name="api_feed_disable", response_model=FeedOut, responses=FEED_RESPONSES
+    "/{feed_id}/disable",
+    name="api_feed_disable",
+    response_model=FeedOut,
+    responses=FEED_RESPONSES,
 )
 def disable_feed(
     feed_id: FeedId, body: FeedDisableIn, session: SessionDep, analyst: AnalystDep
 ) -> FeedOut:
     """Stop polling a feed until it is enabled again."""
-    feed = actions.disable_feed(session, feed_id, body.reason, analyst.name)
-    return FeedOut.of(feed, ingest.article_counts(session).get(feed_id, 0))
+    return FeedOut.of(
+        service.disable_feed(session, feed_id, reason=body.reason, actor=analyst.name)
+    )
 
 
 @router.delete(
@@ -73,4 +75,4 @@ def disable_feed(
 )
 def remove_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedRemovedOut:
     """Remove a feed; its articles are kept."""
-    return FeedRemovedOut(id=feed_id, articles_kept=actions.remove_feed(session, feed_id))
+    return FeedRemovedOut(id=feed_id, articles_kept=service.remove_feed(session, feed_id))

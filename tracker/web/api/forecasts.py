@@ -8,10 +8,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from tracker.domain import registry
-from tracker.web import actions
+from tracker import service
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.review import EVIDENCE_PER_PAGE, evidence_page, forecast_evidence
 from tracker.web.schemas import (
     ERROR_RESPONSES,
     FORECAST_ID_PATTERN,
@@ -24,7 +22,6 @@ from tracker.web.schemas import (
     ReopenIn,
     ResolveIn,
 )
-from tracker.web.today import today
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
 ForecastId = Annotated[
@@ -36,10 +33,13 @@ ForecastId = Annotated[
 def list_forecasts(
     session: SessionDep, _reader: ReaderDep, query: Annotated[ForecastListQuery, Query()]
 ) -> ForecastPageOut:
-    """Forecasts matching the filters, one page at a time."""
-    found = query.search(session)
+    """Forecasts matching the filters, one page at a time (the status is the one each forecast
+    has today: past its close date, an unresolved forecast is closed)."""
+    found = service.search_forecasts(
+        session, query.filter(), sort=query.sort, page=query.page, per_page=query.per_page
+    )
     return ForecastPageOut(
-        items=[ForecastSummary.of(row) for row in found.rows],
+        items=[ForecastSummary.of(row) for row in found.items],
         total=found.total,
         page=found.page,
         per_page=found.per_page,
@@ -48,11 +48,7 @@ def list_forecasts(
 
 
 def _detail(session: Session, forecast_id: str) -> ForecastDetailOut:
-    detail = registry.forecast_detail(session, forecast_id)
-    proposal, counting, negated = forecast_evidence(session, forecast_id)
-    return ForecastDetailOut.of(
-        detail, proposal=proposal, evidence=counting, negated_evidence=negated
-    )
+    return ForecastDetailOut.of(service.forecast_view(session, forecast_id))
 
 
 @router.get(
@@ -64,8 +60,8 @@ def _detail(session: Session, forecast_id: str) -> ForecastDetailOut:
 def get_forecast(
     forecast_id: ForecastId, session: SessionDep, _reader: ReaderDep
 ) -> ForecastDetailOut:
-    """One forecast with its source, rules, probability history, resolutions, audit log, pending proposal and
-    the first page of its evidence (counting and negated apart)."""
+    """One forecast with its source, rules, probability history, resolutions, audit log, pending
+    proposal and the first page of its evidence (counting and negated apart)."""
     return _detail(session, forecast_id)
 
 
@@ -74,7 +70,7 @@ class EvidenceQuery(BaseModel):
         default=False, description="the negated rows instead of the counting ones"
     )
     page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=EVIDENCE_PER_PAGE, ge=1, le=200)
+    per_page: int = Field(default=service.EVIDENCE_PER_PAGE, ge=1, le=200)
 
 
 @router.get(
@@ -89,11 +85,12 @@ def get_evidence(
     _reader: ReaderDep,
     query: Annotated[EvidenceQuery, Query()],
 ) -> EvidencePageOut:
-    """A page of the forecast's evidence, oldest article first: the counting rows, or the negated ones."""
-    registry.get_forecast(session, forecast_id)  # 404 for an unknown forecast
-    return evidence_page(
+    """A page of the forecast's evidence, oldest article first: the counting rows, or the
+    negated ones."""
+    page = service.evidence_page(
         session, forecast_id, negated=query.negated, page=query.page, per_page=query.per_page
     )
+    return EvidencePageOut.of(page)
 
 
 @router.post(
@@ -105,10 +102,9 @@ def get_evidence(
 def resolve(
     forecast_id: ForecastId, body: ResolveIn, session: SessionDep, analyst: AnalystDep
 ) -> ForecastDetailOut:
-    """Record an outcome (yes, no or annulled); the signed-in analyst is recorded as who resolved it."""
-    actions.resolve(
-        session, forecast_id, body.outcome, note=body.note, actor=analyst.name, today=today()
-    )
+    """Record an outcome (yes, no or annulled); the signed-in analyst is recorded as who
+    resolved it."""
+    service.resolve_forecast(session, forecast_id, body.outcome, actor=analyst.name, note=body.note)
     session.flush()
     return _detail(session, forecast_id)
 
@@ -122,7 +118,8 @@ def resolve(
 def reopen(
     forecast_id: ForecastId, body: ReopenIn, session: SessionDep, analyst: AnalystDep
 ) -> ForecastDetailOut:
-    """Undo the forecast's resolution (kept in its history); it is open or closed again, by its dates."""
-    actions.reopen(session, forecast_id, note=body.note, actor=analyst.name, today=today())
+    """Undo the forecast's resolution (kept in its history); it is open or closed again, by its
+    dates.  A note saying why is required."""
+    service.reopen_forecast(session, forecast_id, actor=analyst.name, note=body.note)
     session.flush()
     return _detail(session, forecast_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Security
 from pydantic import BaseModel
 
-from tracker import db
+from tracker import service
 from tracker.errors import NotSignedInError
 from tracker.web.deps import CurrentIdentityDep, bearer_scheme, get_engine
 from tracker.web.schemas import ErrorOut, IdentityOut
@@ -40,4 +40,4 @@ class HealthOut(BaseModel):
 )
 def health(request: Request) -> HealthOut:
     """``ok`` when the database answers; ``schema_current`` says whether its schema is this version's."""
-    return HealthOut(status="ok", schema_current=db.schema_is_current(get_engine(request)))
+    return HealthOut(status="ok", schema_current=service.schema_is_current(get_engine(request)))

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from tracker.domain import registry
-from tracker.web import actions
+from tracker import service
+from tracker.service import ProposalDecision
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.review import QUEUE_EVIDENCE, QUEUE_PER_PAGE, review_page
 from tracker.web.schemas import (
     ERROR_RESPONSES,
     MAX_ID,
@@ -30,9 +29,9 @@ ProposalId = Annotated[
 
 class ReviewQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=QUEUE_PER_PAGE, ge=1, le=200)
+    per_page: int = Field(default=service.QUEUE_PER_PAGE, ge=1, le=200)
     evidence_limit: int = Field(
-        default=QUEUE_EVIDENCE,
+        default=service.QUEUE_EVIDENCE,
         ge=0,
         le=200,
         description="evidence rows of each kind (counting, negated) per proposal",
@@ -43,21 +42,20 @@ class ReviewQuery(BaseModel):
 def review(
     session: SessionDep, _reader: ReaderDep, query: Annotated[ReviewQuery, Query()]
 ) -> ReviewPageOut:
-    """Proposals waiting for an analyst (evidence, default at close, disputed, not yet resolvable), oldest
-    first, each with its forecast and its evidence; negated evidence apart."""
-    return review_page(
+    """Proposals waiting for an analyst (evidence, default at close, disputed, not yet
+    resolvable), oldest first, each with its forecast and its evidence; negated evidence apart."""
+    page = service.review_page(
         session, page=query.page, per_page=query.per_page, evidence_limit=query.evidence_limit
     )
+    return ReviewPageOut.of(page)
 
 
-def _decision(session, proposal) -> DecisionOut:  # noqa: ANN001
-    session.flush()
-    forecast = registry.get_forecast(session, proposal.forecast_id)
+def _decision(decided: ProposalDecision) -> DecisionOut:
     return DecisionOut(
-        proposal=ProposalOut.of(proposal),
-        forecast_id=forecast.id,
-        forecast_status=forecast.status,
-        forecast_outcome=forecast.outcome,
+        proposal=ProposalOut.of(decided.proposal),
+        forecast_id=decided.forecast_id,
+        forecast_status=decided.forecast_status,
+        forecast_outcome=decided.forecast_outcome,
     )
 
 
@@ -70,12 +68,13 @@ def _decision(session, proposal) -> DecisionOut:  # noqa: ANN001
 def confirm(
     proposal_id: ProposalId, body: ConfirmIn, session: SessionDep, analyst: AnalystDep
 ) -> DecisionOut:
-    """Confirm a pending proposal: its forecast is resolved with the proposed outcome, or with ``outcome``
-    (required for disputed and not-yet-resolvable proposals).  The analyst is recorded as who resolved it."""
-    proposal = actions.confirm_proposal(
+    """Confirm a pending proposal: its forecast is resolved with the proposed outcome, or with
+    ``outcome`` (required for disputed and not-yet-resolvable proposals).  The analyst is
+    recorded as who resolved it."""
+    decided = service.confirm_proposal(
         session, proposal_id, actor=analyst.name, outcome=body.outcome, note=body.note
     )
-    return _decision(session, proposal)
+    return _decision(decided)
 
 
 @router.post(
@@ -88,5 +87,5 @@ def reject(
     proposal_id: ProposalId, body: RejectIn, session: SessionDep, analyst: AnalystDep
 ) -> DecisionOut:
     """Reject a pending proposal (a note saying why is required); the forecast stays unresolved."""
-    proposal = actions.reject_proposal(session, proposal_id, actor=analyst.name, note=body.note)
-    return _decision(session, proposal)
+    decided = service.reject_proposal(session, proposal_id, actor=analyst.name, note=body.note)
+    return _decision(decided)

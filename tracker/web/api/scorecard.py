@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field
 
+from tracker import service
 from tracker.reports import ReportFormat
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.exports import MEDIA_TYPES, report_response
@@ -65,6 +66,5 @@ def calibration_report(
 ) -> Response:
     """The calibration report for the filters, as a file: what `tracker report calibration` writes
     (bootstrap with 1,000 resamples)."""
-    return report_response(
-        scorecards.get(session, query.scoring_filter(REPORT_RESAMPLES)), query.format
-    )
+    card = scorecards.get(session, query.scoring_filter(REPORT_RESAMPLES))
+    return report_response(card, query.format, service.report(session, card, query.format))

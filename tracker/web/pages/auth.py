@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tracker.domain import auth
+from tracker import service
+from tracker.domain.auth import MAX_PASSWORD_LENGTH
 from tracker.errors import BadCredentialsError, CsrfError
 from tracker.urls import local_path
 from tracker.web.deps import SESSION_COOKIE, AnalystDep, CurrentIdentityDep, SessionDep, SettingsDep
@@ -27,7 +28,7 @@ SIGN_IN_CSRF_COOKIE = "tracker_signin_csrf"
 
 class SignInForm(BaseModel):
     name: str = Field(default="", max_length=100)
-    password: str = Field(default="", max_length=auth.MAX_PASSWORD_LENGTH)
+    password: str = Field(default="", max_length=MAX_PASSWORD_LENGTH)
     next: str = Field(default="/", max_length=2000)
     csrf_token: str = Field(default="", max_length=200)
 
@@ -78,11 +79,12 @@ def sign_in(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    if not auth.same_secret(form.csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE) or "\0"):
+    if not service.same_secret(form.csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE) or "\0"):
         raise CsrfError()
     next_path = local_path(form.next)
+    lifetime = timedelta(hours=settings.web_session_hours)
     try:
-        user = auth.authenticate(session, form.name, form.password)
+        signed_in = service.sign_in(session, form.name, form.password, lifetime=lifetime)
     except BadCredentialsError as exc:  # not an error page: the form again, with the message
         return _sign_in_page(
             request,
@@ -91,15 +93,12 @@ def sign_in(
             error=str(exc),
             status_code=401,
         )
-    secret, _ = auth.start_session(
-        session, user, lifetime=timedelta(hours=settings.web_session_hours)
-    )
     response = RedirectResponse(
         next_path if next_path != "/" else home_path(request), status_code=303
     )
     response.set_cookie(
         SESSION_COOKIE,
-        secret,
+        signed_in.secret,
         max_age=settings.web_session_hours * 3600,
         httponly=True,
         samesite="lax",
@@ -116,7 +115,7 @@ def sign_out(
 ) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        auth.end_session(session, secret)
+        service.sign_out(session, secret)
     response = RedirectResponse(home_path(request), status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.web_secure_cookies

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tracker.domain import registry
+from tracker import service
 from tracker.reports import ReportFormat
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.exports import DESCRIPTIONS, file_name
@@ -45,7 +45,7 @@ def exports_page(
             "card": card,
             "query": query,
             "filters": query.params(),
-            "choices": registry.filter_choices(session),
+            "choices": service.filter_choices(session),
             "downloads": downloads,
         },
     )

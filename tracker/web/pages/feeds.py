@@ -10,10 +10,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
-from tracker import ingest
-from tracker.errors import FeedSettingError, FeedUrlError
-from tracker.web import actions
+from tracker import service
+from tracker.errors import InvalidInputError
+from tracker.settings import Settings
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
 from tracker.web.schemas import MAX_ID, PRINTABLE, FeedOut
 from tracker.web.templating import render
@@ -45,16 +46,15 @@ class DisableFeedForm(BaseModel):
 
 def _page(
     request: Request,
-    session,
-    settings,
+    session: Session,
+    settings: Settings,
     *,
     notice: str | None = None,
-    error: str | None = None,  # noqa: ANN001
+    error: str | None = None,
     form: AddFeedForm | None = None,
     status_code: int = 200,
 ) -> Response:
-    counts = ingest.article_counts(session)
-    feeds = [FeedOut.of(feed, counts.get(feed.id, 0)) for feed in ingest.list_feeds(session)]
+    feeds = [FeedOut.of(health) for health in service.list_feeds(session)]
     return render(
         request,
         "feeds/page.html",
@@ -95,17 +95,14 @@ def add_feed(
     _analyst: AnalystDep,
 ) -> Response:
     try:
-        actions.add_feed(
+        service.add_feed(
             session,
-            form.url.strip(),
+            form.url,
             title=form.title.strip() or None,
             interval=form.interval.strip() or None,
             default_interval=settings.poll_interval,
         )
-    except (
-        FeedUrlError,
-        FeedSettingError,
-    ) as exc:  # not an error page: the form again, with the message
+    except InvalidInputError as exc:  # not an error page: the form again, with the message
         return _page(request, session, settings, error=str(exc), form=form, status_code=400)
     return _back(request, "added")
 
@@ -114,7 +111,7 @@ def add_feed(
 def enable_feed(
     request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
 ) -> Response:
-    actions.enable_feed(session, feed_id)
+    service.enable_feed(session, feed_id)
     return _back(request, "enabled")
 
 
@@ -126,7 +123,7 @@ def disable_feed(
     session: SessionDep,
     analyst: AnalystDep,
 ) -> Response:
-    actions.disable_feed(session, feed_id, form.reason.strip() or None, analyst.name)
+    service.disable_feed(session, feed_id, reason=form.reason.strip() or None, actor=analyst.name)
     return _back(request, "disabled")
 
 
@@ -134,5 +131,5 @@ def disable_feed(
 def remove_feed(
     request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
 ) -> Response:
-    actions.remove_feed(session, feed_id)
+    service.remove_feed(session, feed_id)
     return _back(request, "removed")

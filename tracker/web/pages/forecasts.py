@@ -9,16 +9,20 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ConfigDict
 
-from tracker.domain import registry
+from tracker import service
+from tracker.domain.registry import ForecastSort
 from tracker.errors import NotFoundError
 from tracker.models import Status
-from tracker.web import actions
 from tracker.web.charts import probability_chart
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.review import forecast_evidence
-from tracker.web.schemas import FORECAST_ID_PATTERN, ForecastListForm, ReopenIn, ResolveIn
+from tracker.web.schemas import (
+    FORECAST_ID_PATTERN,
+    EvidencePageOut,
+    ForecastListForm,
+    ReopenIn,
+    ResolveIn,
+)
 from tracker.web.templating import home_path, render
-from tracker.web.today import today
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,15 +34,15 @@ NOTICES = {
 }
 Done = Literal["resolved", "reopened", "confirmed", "rejected"]
 SORT_LABELS = {
-    registry.ForecastSort.CLOSES: "close date, soonest first",
-    registry.ForecastSort.CLOSES_DESC: "close date, latest first",
-    registry.ForecastSort.OPENS: "open date, earliest first",
-    registry.ForecastSort.OPENS_DESC: "open date, latest first",
-    registry.ForecastSort.PROBABILITY: "probability, lowest first",
-    registry.ForecastSort.PROBABILITY_DESC: "probability, highest first",
-    registry.ForecastSort.ID: "id",
-    registry.ForecastSort.AUTHOR: "author",
-    registry.ForecastSort.STATUS: "status",
+    ForecastSort.CLOSES: "close date, soonest first",
+    ForecastSort.CLOSES_DESC: "close date, latest first",
+    ForecastSort.OPENS: "open date, earliest first",
+    ForecastSort.OPENS_DESC: "open date, latest first",
+    ForecastSort.PROBABILITY: "probability, lowest first",
+    ForecastSort.PROBABILITY_DESC: "probability, highest first",
+    ForecastSort.ID: "id",
+    ForecastSort.AUTHOR: "author",
+    ForecastSort.STATUS: "status",
 }
 
 
@@ -70,7 +74,9 @@ def forecasts_page(
     _reader: ReaderDep,
     query: Annotated[ForecastListForm, Query()],
 ) -> Response:
-    found = query.search(session)
+    found = service.search_forecasts(
+        session, query.filter(), sort=query.sort, page=query.page, per_page=query.per_page
+    )
     base = query.model_dump(mode="json", exclude={"page"}, exclude_defaults=True)
     return render(
         request,
@@ -78,10 +84,9 @@ def forecasts_page(
         {
             "query": query,
             "found": found,
-            "choices": registry.filter_choices(session),
+            "choices": service.filter_choices(session),
             "sort_labels": SORT_LABELS,
             "page_params": base,
-            "today": today(),
         },
     )
 
@@ -96,11 +101,10 @@ def forecast_page(
     evidence_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     negated_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    detail = registry.forecast_detail(session, _checked_id(forecast_id))
-    forecast = detail.forecast
-    proposal, evidence, negated = forecast_evidence(
-        session, forecast.id, page=evidence_page, negated_page=negated_page
+    view = service.forecast_view(
+        session, _checked_id(forecast_id), evidence_page=evidence_page, negated_page=negated_page
     )
+    detail, forecast = view.detail, view.detail.forecast
     return render(
         request,
         "forecasts/detail.html",
@@ -108,14 +112,14 @@ def forecast_page(
             "d": detail,
             "f": forecast,
             "s": detail.source,
-            "today": today(),
+            "status": detail.status.value,
             "chart": probability_chart(detail.updates, forecast.opens, forecast.closes),
-            "can_resolve": forecast.status in (Status.OPEN.value, Status.CLOSED.value),
-            "can_reopen": forecast.status in (Status.RESOLVED.value, Status.ANNULLED.value),
+            "can_resolve": detail.status in (Status.OPEN, Status.CLOSED),
+            "can_reopen": detail.status in (Status.RESOLVED, Status.ANNULLED),
             "notice": NOTICES.get(done or ""),
-            "proposal": proposal,
-            "evidence": evidence,
-            "negated": negated,
+            "proposal": view.proposal,
+            "evidence": EvidencePageOut.of(view.evidence),
+            "negated": EvidencePageOut.of(view.negated),
             "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},
         },
     )
@@ -129,13 +133,8 @@ def resolve(
     session: SessionDep,
     analyst: AnalystDep,
 ) -> Response:
-    actions.resolve(
-        session,
-        _checked_id(forecast_id),
-        form.outcome,
-        note=form.note,
-        actor=analyst.name,
-        today=today(),
+    service.resolve_forecast(
+        session, _checked_id(forecast_id), form.outcome, actor=analyst.name, note=form.note
     )
     url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=resolved"
     return RedirectResponse(url, status_code=303)
@@ -149,8 +148,6 @@ def reopen(
     session: SessionDep,
     analyst: AnalystDep,
 ) -> Response:
-    actions.reopen(
-        session, _checked_id(forecast_id), note=form.note, actor=analyst.name, today=today()
-    )
+    service.reopen_forecast(session, _checked_id(forecast_id), actor=analyst.name, note=form.note)
     url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=reopened"
     return RedirectResponse(url, status_code=303)

@@ -1,8 +1,8 @@
 """The review queue page and the confirm / reject forms (also used from a forecast's page).
 
 The forms post here and go back where they came from (``back``: the queue or the forecast's
-page; never a URL from the form).  The decisions themselves are :mod:`tracker.resolution`'s,
-through :mod:`tracker.web.actions`, with the signed-in analyst as the actor."""
+page; never a URL from the form).  The decisions are :mod:`tracker.service`'s, with the
+signed-in analyst as the actor."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from tracker import service
 from tracker.models import Outcome
-from tracker.web import actions
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.review import review_page
-from tracker.web.schemas import MAX_ID, RequiredNote, Text
+from tracker.web.schemas import MAX_ID, ReviewPageOut, Text
 from tracker.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +44,7 @@ class ConfirmForm(DecisionForm):
 
 
 class RejectForm(DecisionForm):
-    note: RequiredNote
+    note: Text | None = None  # required: the use case says so, with the same message as the CLI
 
 
 @router.get("/review", name="review")
@@ -59,7 +58,10 @@ def review(
     return render(
         request,
         "review/page.html",
-        {"queue": review_page(session, page=page), "notice": NOTICES.get(done or "")},
+        {
+            "queue": ReviewPageOut.of(service.review_page(session, page=page)),
+            "notice": NOTICES.get(done or ""),
+        },
     )
 
 
@@ -79,10 +81,10 @@ def confirm(
     session: SessionDep,
     analyst: AnalystDep,
 ) -> Response:
-    proposal = actions.confirm_proposal(
+    decided = service.confirm_proposal(
         session, proposal_id, actor=analyst.name, outcome=form.outcome, note=form.note
     )
-    return _back(request, form.back, proposal.forecast_id, "confirmed")
+    return _back(request, form.back, decided.forecast_id, "confirmed")
 
 
 @router.post("/review/{proposal_id}/reject", name="proposal_reject")
@@ -93,5 +95,5 @@ def reject(
     session: SessionDep,
     analyst: AnalystDep,
 ) -> Response:
-    proposal = actions.reject_proposal(session, proposal_id, actor=analyst.name, note=form.note)
-    return _back(request, form.back, proposal.forecast_id, "rejected")
+    decided = service.reject_proposal(session, proposal_id, actor=analyst.name, note=form.note)
+    return _back(request, form.back, decided.forecast_id, "rejected")

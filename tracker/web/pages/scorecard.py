@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tracker.domain import registry
+from tracker import service
 from tracker.reports import corp_diagram, reliability_diagram, sharpness_histogram
 from tracker.scoring import GroupRow
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
@@ -118,7 +118,7 @@ def scorecard_page(
             "card": card,
             "query": query,
             "filters": filters,
-            "choices": registry.filter_choices(session),
+            "choices": service.filter_choices(session),
             "breakdowns": [
                 breakdown(by, card.breakdowns.get(by, []), query, params) for by in BREAKDOWNS
             ],

@@ -1,0 +1,205 @@
+"""``tracker status``, ``tracker run``, ``tracker worker`` and ``tracker beat``: running the
+pipeline and seeing where it stands.
+
+The Celery side is reached through :mod:`tracker.service` (an entry point, never an import of
+``workers``); `tracker run` supervises a worker, a beat and the web app as processes of their
+own, each started as ``python -m tracker <command>``.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from tracker import service
+from tracker.cli._app import app, console, error_console, state
+from tracker.cli.feeds import state_text
+
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+ConcurrencyOpt = Annotated[
+    Optional[int],
+    typer.Option(min=1, max=256, help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)"),
+]
+
+
+def _short_when(value: datetime | None) -> str:
+    """A UTC time that fits a narrow column (the column header says UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Feeds due, failing feeds first, proposals waiting, the last run of each periodic task,
+    queue depth."""
+    st = state(ctx)
+    with service.unit_of_work(st.ready_engine()) as session:
+        summary = service.status_summary(session, st.settings)
+    console.print(
+        f"Feeds: {summary.feeds} ({summary.due} due now, {len(summary.failing)} failing, "
+        f"{len(summary.disabled)} disabled)"
+    )
+    if summary.failing or summary.disabled:
+        table = Table("id", "state", "url", "last error", title="Failing and disabled feeds")
+        for health in summary.failing + summary.disabled:
+            f = health.feed
+            style = "red" if health.state == "failing" else "dim"
+            table.add_row(str(f.id), state_text(health), f.url, f.last_error or "", style=style)
+        console.print(table)
+    console.print(
+        f"Articles: {summary.articles} stored, {summary.unmatched} not yet processed by the "
+        "resolution stage"
+    )
+    waiting = summary.waiting
+    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(waiting.items()))
+    console.print(
+        f"Proposals waiting for review: {sum(waiting.values())}"
+        + (f" ({kinds}); see `tracker review`" if waiting else "")
+    )
+    _print_runs(summary)
+    queue = summary.queue
+    depth = "depth not measurable" if queue.depth is None else f"{queue.depth} message(s) waiting"
+    console.print(f"Queue ({queue.broker}, {queue.namespace!r}): {depth}")
+
+
+def _print_runs(summary: service.StatusSummary) -> None:
+    if not summary.runs:
+        console.print(
+            "Periodic tasks: none has run yet (is `tracker run` or `tracker beat` running?)"
+        )
+        return
+    table = Table("periodic task", "last run (UTC)", "status", "detail", title="Periodic tasks")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for run in summary.runs:
+        table.add_row(
+            run.name, _short_when(run.last_started), run.last_status or "", run.last_detail or ""
+        )
+    console.print(table)
+
+
+# --- tracker run / worker / beat ----------------------------------------------------------
+
+
+def _tracker_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tracker", *args]
+
+
+def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> dict[str, list[str]]:
+    """The processes `tracker run` starts and supervises, by name; ``web`` is (host, port) of
+    the web app (`tracker serve` in its own process), None for none."""
+    services = {
+        "worker": _tracker_argv("worker", "--concurrency", str(concurrency)),
+        "beat": _tracker_argv("beat"),
+    }
+    if web is not None:
+        host, port = web
+        services["web"] = _tracker_argv("serve", "--host", host, "--port", str(port))
+    return services
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    concurrency: ConcurrencyOpt = None,
+    host: Annotated[
+        str, typer.Option(help="address of the web app (0.0.0.0: every interface)")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port of the web app (0: any free port)")
+    ] = 8000,
+    no_web: Annotated[
+        bool, typer.Option("--no-web", help="run only the worker and the beat")
+    ] = False,
+) -> None:
+    """Run everything on this machine: a worker, a beat and the web app (embedded file broker
+    unless TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them cleanly."""
+    st = state(ctx)
+    service.init_database(st.settings)
+    services = embedded_services(
+        concurrency or st.settings.worker_concurrency, None if no_web else (host, port)
+    )
+    processes = {name: subprocess.Popen(argv) for name, argv in services.items()}
+    service.queue_startup_tasks(st.settings)
+    web = (
+        ""
+        if no_web
+        else f"; web app on http://{host}:{port}/"
+        if port
+        else "; web app on a free port (see its log)"
+    )
+    started = ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items())
+    console.print(
+        f"Running {started}; broker {st.settings.resolved_broker_url()}{web}; Ctrl-C to stop.",
+        markup=False,
+    )
+    failed = _supervise(processes)
+    _stop_all(processes)
+    if failed:
+        error_console.print(
+            f"Error: the {failed} process exited (status {processes[failed].returncode}); "
+            "everything was stopped. See its output above."
+        )
+        raise typer.Exit(1)
+    console.print("Stopped.")
+
+
+def _supervise(processes: dict[str, subprocess.Popen[bytes]]) -> str | None:
+    """Wait until Ctrl-C (or SIGTERM), or until a process exits; returns the name of that one."""
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    failed = None
+    while not stopping and failed is None:
+        time.sleep(0.3)
+        failed = next((name for name, p in processes.items() if p.poll() is not None), None)
+    return failed
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]], grace: float = 30.0) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # Celery's warm shutdown: finish the tasks in hand
+    deadline = time.monotonic() + grace
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@app.command(context_settings=PASSTHROUGH)
+def worker(
+    ctx: typer.Context,
+    concurrency: ConcurrencyOpt = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """A Celery worker for the tracker's queue (extra arguments go to `celery worker`)."""
+    st = state(ctx)
+    service.run_worker(
+        st.settings,
+        concurrency=concurrency or st.settings.worker_concurrency,
+        loglevel=loglevel,
+        extra=list(ctx.args),
+    )
+
+
+@app.command(context_settings=PASSTHROUGH)
+def beat(
+    ctx: typer.Context,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """The Celery beat that schedules `poll_due_feeds` every minute and `check_deadlines` daily
+    (RedBeat with its Redis lock in the distributed mode: start several, exactly one ticks)."""
+    service.run_beat(state(ctx).settings, loglevel=loglevel, extra=list(ctx.args))

@@ -1,0 +1,245 @@
+"""The use-case layer: one function for each thing a user does.
+
+The CLI (``tracker/cli``), the web app and its JSON API (``tracker/web``), the Celery tasks
+(``workers/``) and the demo (``tracker/demo.py``) parse their input, call one of these, and
+present the result; none of them composes the domain or the pipeline's stages itself.  Each
+function takes a session (one unit of work, opened by the front end with :func:`unit_of_work`)
+or, for work made of several units (polling, the resolution pass), an engine; and plain
+arguments.  It enforces every rule once, writes the audit log, and raises the project's own
+errors (:mod:`tracker.errors`), whose one-line messages the front ends show as they are.
+
+    with unit_of_work(ready_database(settings)) as session:
+        resolve_forecast(session, "nato-moratorium", "no", actor="ana", note="...")
+
+By area:
+
+- the database: :func:`database`, :func:`init_database`, :func:`ready_database`,
+  :func:`schema_is_current`, :func:`unit_of_work`;
+- forecasts: :func:`import_forecasts`, :func:`list_forecasts`, :func:`search_forecasts`,
+  :func:`filter_choices`, :func:`forecast_detail`, :func:`forecast_view`,
+  :func:`resolve_forecast`, :func:`reopen_forecast`, :func:`scale_entries`, :func:`scale_table`;
+- evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
+  :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
+- the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
+  :func:`match_new_articles`, :func:`resolver_stats`, :func:`forecast_outcomes`;
+- feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feed_health`,
+  :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
+  :func:`export_opml`, :func:`feeds_to_poll`, :func:`poll_feeds`, :func:`list_articles`;
+- scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
+  :func:`scores_fingerprint`;
+- operating: :func:`status_summary`, :func:`pipeline_progress`, :func:`task_run`, the task
+  bodies (:class:`WorkerResources`, :func:`poll_due_feeds`, :func:`poll_feed`,
+  :func:`match_articles`, :func:`check_deadlines`), and the Celery side reached through an
+  entry point (:func:`queue_task`, :func:`queue_startup_tasks`, :func:`run_worker`,
+  :func:`run_beat`);
+- accounts: :func:`add_user`, :func:`set_user_active`, :func:`list_users`,
+  :func:`create_token`, :func:`list_tokens`, :func:`revoke_token`, :func:`sign_in`,
+  :func:`sign_out`, :func:`token_user`, :func:`session_user`, :func:`same_secret`.
+"""
+
+from tracker.domain.auth import same_secret
+from tracker.ingest import new_articles
+from tracker.service._accounts import (
+    SignedIn,
+    add_user,
+    create_token,
+    list_tokens,
+    list_users,
+    revoke_token,
+    session_user,
+    set_user_active,
+    sign_in,
+    sign_out,
+    token_user,
+)
+from tracker.service._evidence import (
+    EVIDENCE_PER_PAGE,
+    QUEUE_EVIDENCE,
+    QUEUE_PER_PAGE,
+    EvidencePage,
+    ReviewEntry,
+    ReviewPage,
+    evidence_page,
+    pending_reviews,
+    review_page,
+)
+from tracker.service._feeds import (
+    FeedHealth,
+    OpmlImport,
+    add_feed,
+    disable_feed,
+    enable_feed,
+    export_opml,
+    feed_health,
+    feeds_to_poll,
+    import_opml,
+    list_articles,
+    list_feeds,
+    poll_feeds,
+    remove_feed,
+)
+from tracker.service._forecasts import (
+    SCALE_COLUMNS,
+    ForecastView,
+    ListedForecast,
+    filter_choices,
+    forecast_detail,
+    forecast_view,
+    import_forecasts,
+    list_forecasts,
+    reopen_forecast,
+    resolve_forecast,
+    scale_entries,
+    scale_table,
+    search_forecasts,
+)
+from tracker.service._periodic import (
+    CHECK_DEADLINES,
+    HAND_OFF_BATCH,
+    MATCH_ARTICLES,
+    POLL_DUE_FEEDS,
+    WorkerResources,
+    check_deadlines,
+    match_articles,
+    poll_due_feeds,
+    poll_feed,
+)
+from tracker.service._resolution import (
+    DeadlineCheck,
+    ForecastOutcome,
+    ProposalDecision,
+    ResolutionPass,
+    confirm_all,
+    confirm_proposal,
+    deadline_check,
+    forecast_outcomes,
+    match_new_articles,
+    reject_proposal,
+    resolution_pass,
+    resolver_stats,
+    waiting_proposals,
+)
+from tracker.service._scoring import (
+    WrittenReport,
+    report,
+    scorecard,
+    scores_fingerprint,
+    write_report,
+)
+from tracker.service._status import (
+    PipelineProgress,
+    QueueInfo,
+    StatusSummary,
+    pipeline_progress,
+    status_summary,
+)
+from tracker.service._taskruns import task_run, task_runs
+from tracker.service._unit import (
+    database,
+    init_database,
+    ready_database,
+    schema_is_current,
+    unit_of_work,
+)
+from tracker.service._workers import (
+    queue_depth,
+    queue_startup_tasks,
+    queue_task,
+    run_beat,
+    run_worker,
+)
+
+__all__ = [
+    "CHECK_DEADLINES",
+    "EVIDENCE_PER_PAGE",
+    "HAND_OFF_BATCH",
+    "MATCH_ARTICLES",
+    "POLL_DUE_FEEDS",
+    "QUEUE_EVIDENCE",
+    "QUEUE_PER_PAGE",
+    "SCALE_COLUMNS",
+    "DeadlineCheck",
+    "EvidencePage",
+    "FeedHealth",
+    "ForecastOutcome",
+    "ForecastView",
+    "ListedForecast",
+    "OpmlImport",
+    "PipelineProgress",
+    "ProposalDecision",
+    "QueueInfo",
+    "ResolutionPass",
+    "ReviewEntry",
+    "ReviewPage",
+    "SignedIn",
+    "StatusSummary",
+    "WorkerResources",
+    "WrittenReport",
+    "add_feed",
+    "add_user",
+    "check_deadlines",
+    "confirm_all",
+    "confirm_proposal",
+    "create_token",
+    "database",
+    "deadline_check",
+    "disable_feed",
+    "enable_feed",
+    "evidence_page",
+    "export_opml",
+    "feed_health",
+    "feeds_to_poll",
+    "filter_choices",
+    "forecast_detail",
+    "forecast_outcomes",
+    "forecast_view",
+    "import_forecasts",
+    "import_opml",
+    "init_database",
+    "list_articles",
+    "list_feeds",
+    "list_forecasts",
+    "list_tokens",
+    "list_users",
+    "match_articles",
+    "match_new_articles",
+    "new_articles",
+    "pending_reviews",
+    "pipeline_progress",
+    "poll_due_feeds",
+    "poll_feed",
+    "poll_feeds",
+    "queue_depth",
+    "queue_startup_tasks",
+    "queue_task",
+    "ready_database",
+    "reject_proposal",
+    "remove_feed",
+    "reopen_forecast",
+    "report",
+    "resolution_pass",
+    "resolve_forecast",
+    "resolver_stats",
+    "review_page",
+    "revoke_token",
+    "run_beat",
+    "run_worker",
+    "same_secret",
+    "scale_entries",
+    "scale_table",
+    "schema_is_current",
+    "scorecard",
+    "scores_fingerprint",
+    "search_forecasts",
+    "session_user",
+    "set_user_active",
+    "sign_in",
+    "sign_out",
+    "status_summary",
+    "task_run",
+    "task_runs",
+    "token_user",
+    "unit_of_work",
+    "waiting_proposals",
+    "write_report",
+]

@@ -1,0 +1,124 @@
+"""Reading evidence and the review queue a page at a time (the web pages, the API, the CLI).
+
+A forecast may gather thousands of evidence rows, so evidence is always read a page at a time,
+counting and negated rows apart, with totals from one grouped count (``resolution.summaries``).
+Read-only: safe for a GET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from tracker.clock import today as utc_today
+from tracker.domain import lifecycle, registry
+from tracker.models import Proposal, Status
+from tracker.paging import Page, offset_of
+from tracker.resolution import EvidenceView, ReviewItem, evidence_for, review_count, review_queue
+from tracker.resolution import summaries as resolution_summaries
+
+#: evidence rows per page on a forecast's page; proposals per page of the review queue, and the
+#: evidence rows of each kind (counting, negated) shown with each (all of them: the forecast's page)
+EVIDENCE_PER_PAGE = 50
+QUEUE_PER_PAGE = 10
+QUEUE_EVIDENCE = 5
+
+EvidencePage = Page[EvidenceView]
+
+
+def _evidence_page(
+    session: Session, forecast_id: str, *, negated: bool, page: int, per_page: int, total: int
+) -> EvidencePage:
+    skip = offset_of(page, per_page)
+    rows = (
+        evidence_for(session, forecast_id, negated=negated, limit=per_page, offset=skip)
+        if total
+        else []
+    )
+    return Page(rows, total, page, per_page)
+
+
+def evidence_page(
+    session: Session,
+    forecast_id: str,
+    *,
+    negated: bool = False,
+    page: int = 1,
+    per_page: int = EVIDENCE_PER_PAGE,
+) -> EvidencePage:
+    """One page of a forecast's counting (or negated) evidence, oldest article first."""
+    registry.get_forecast(session, forecast_id)  # an unknown forecast is a NotFoundError
+    summary = resolution_summaries(session, [forecast_id])[forecast_id]
+    total = summary.evidence_negated if negated else summary.evidence
+    return _evidence_page(
+        session, forecast_id, negated=negated, page=page, per_page=per_page, total=total
+    )
+
+
+def evidence_pages(
+    session: Session,
+    forecast_id: str,
+    *,
+    page: int = 1,
+    negated_page: int = 1,
+    per_page: int = EVIDENCE_PER_PAGE,
+) -> tuple[Proposal | None, EvidencePage, EvidencePage]:
+    """A forecast's pending proposal and the requested pages of its counting and negated evidence."""
+    summary = resolution_summaries(session, [forecast_id])[forecast_id]
+    counting = _evidence_page(
+        session, forecast_id, negated=False, page=page, per_page=per_page, total=summary.evidence
+    )
+    negated = _evidence_page(
+        session,
+        forecast_id,
+        negated=True,
+        page=negated_page,
+        per_page=per_page,
+        total=summary.evidence_negated,
+    )
+    return summary.proposal, counting, negated
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """A proposal waiting for review, with the first evidence rows of each kind and their totals."""
+
+    item: ReviewItem
+    forecast_status: Status  # the status the forecast has today (open, or closed past its date)
+    evidence_total: int
+    negated_total: int
+
+
+ReviewPage = Page[ReviewEntry]
+
+
+def review_page(
+    session: Session,
+    *,
+    page: int = 1,
+    per_page: int = QUEUE_PER_PAGE,
+    evidence_limit: int = QUEUE_EVIDENCE,
+) -> ReviewPage:
+    """One page of the review queue, oldest proposal first, each with its first evidence rows."""
+    skip = offset_of(page, per_page)
+    total = review_count(session)
+    items = review_queue(session, limit=per_page, offset=skip, evidence_limit=evidence_limit)
+    counts = resolution_summaries(session, [item.forecast.id for item in items])
+    day = utc_today()
+    entries = [
+        ReviewEntry(
+            item,
+            lifecycle.status_on(item.forecast, day),
+            counts[item.forecast.id].evidence,
+            counts[item.forecast.id].evidence_negated,
+        )
+        for item in items
+    ]
+    return Page(entries, total, page, per_page)
+
+
+def pending_reviews(session: Session, *, limit: int | None = None) -> list[ReviewItem]:
+    """Every proposal waiting for review (at most ``limit``), oldest first, with all its evidence
+    (`tracker review`)."""
+    return review_queue(session, limit=limit)

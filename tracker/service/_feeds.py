@@ -1,0 +1,145 @@
+"""Use cases on feeds: add, list, enable, disable and remove them, OPML in and out, poll them
+now, and read the stored articles.
+
+Every rule on a feed is :mod:`tracker.ingest`'s and is checked there once, whoever asks: the
+URL (http or https, a host that parses, not added yet), the poll interval (one minute to 30
+days, see :func:`tracker.ingest.feed_interval`), and the SSRF guard at every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tracker import ingest
+from tracker.ingest import FeedState, PollResult
+from tracker.models import Article, Feed
+from tracker.settings import Settings
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A feed, its health in one word (new, ok, failing, disabled) and its stored articles."""
+
+    feed: Feed
+    state: FeedState
+    articles: int
+
+
+def _health(feed: Feed, articles: int) -> FeedHealth:
+    return FeedHealth(feed, ingest.feed_state(feed), articles)
+
+
+def list_feeds(session: Session) -> list[FeedHealth]:
+    """Every feed and its health: failing ones first (most failures first), then disabled ones."""
+    counts = ingest.article_counts(session)
+    return [_health(feed, counts.get(feed.id or 0, 0)) for feed in ingest.list_feeds(session)]
+
+
+def feed_health(session: Session, feed_id: int) -> FeedHealth:
+    """One feed and its health (a NotFoundError for an unknown id)."""
+    feed = ingest.get_feed(session, feed_id)
+    return _health(feed, ingest.article_counts(session).get(feed_id, 0))
+
+
+def add_feed(
+    session: Session,
+    url: str,
+    *,
+    interval: timedelta | str | None = None,
+    title: str | None = None,
+    default_interval: timedelta,
+) -> FeedHealth:
+    """Add a feed, due at once.  ``interval`` as ``15m``/``2h``/``1d`` (default: the settings'
+    ``poll_interval``); ``title`` (default: the feed's own, once polled)."""
+    feed = ingest.add_feed(session, url, interval=interval or default_interval, title=title or None)
+    return _health(feed, 0)
+
+
+def enable_feed(session: Session, feed_id: int) -> FeedHealth:
+    """Resume polling a feed (also one disabled by HTTP 410 Gone); it is due at once."""
+    ingest.enable_feed(session, feed_id)
+    return feed_health(session, feed_id)
+
+
+def disable_feed(
+    session: Session, feed_id: int, *, reason: str | None = None, actor: str
+) -> FeedHealth:
+    """Stop polling a feed until it is enabled again; ``reason`` is shown in the feed lists."""
+    ingest.disable_feed(session, feed_id, reason or f"disabled by {actor}")
+    return feed_health(session, feed_id)
+
+
+def remove_feed(session: Session, feed_id: int) -> int:
+    """Remove a feed; its articles are kept (they may be evidence).  Returns how many."""
+    return ingest.remove_feed(session, feed_id)
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    added: list[Feed]
+    already_present: list[str]
+
+
+def import_opml(
+    session: Session,
+    data: bytes,
+    origin: str,
+    *,
+    interval: timedelta | str | None = None,
+    default_interval: timedelta,
+) -> OpmlImport:
+    """Add every feed of an OPML document, all or nothing (``origin`` names it in errors); feeds
+    already present are left alone.  The interval is checked as for one feed."""
+    added, present = ingest.import_opml(
+        session, data, origin, interval=interval or default_interval
+    )
+    return OpmlImport(added, present)
+
+
+def export_opml(session: Session) -> str:
+    """Every feed as an OPML 2.0 document."""
+    return ingest.export_opml(session)
+
+
+def list_articles(
+    session: Session, *, feed_id: int | None = None, text: str | None = None, limit: int = 50
+) -> list[Article]:
+    """The newest articles (of one feed; whose title or summary holds ``text``)."""
+    return ingest.list_articles(session, feed_id=feed_id, text=text, limit=limit)
+
+
+def feeds_to_poll(
+    session: Session, *, feed_ids: Sequence[int] = (), all_feeds: bool = False
+) -> list[int]:
+    """The feeds `tracker poll` polls: those named (checked to exist), every enabled one, or the
+    due ones."""
+    if feed_ids:
+        return [ingest.get_feed(session, feed_id).id or feed_id for feed_id in feed_ids]
+    if all_feeds:
+        return [f.id for f in ingest.list_feeds(session) if f.id is not None and not f.disabled_at]
+    return ingest.due_feed_ids(session)
+
+
+def poll_feeds(
+    settings: Settings,
+    engine: Engine,
+    feed_ids: list[int],
+    *,
+    force: bool,
+    progress: Callable[[PollResult], None] | None = None,
+) -> list[PollResult]:
+    """Poll ``feed_ids`` now, in this process (``force``: due or not), ``worker_concurrency`` at a
+    time with parse processes (the settings'); ``progress(result)`` after each feed."""
+    with ingest.make_fetcher(settings) as fetcher:
+        poller = ingest.make_poller(settings, engine, fetcher=fetcher)
+        return poller.poll_due(
+            feed_ids=feed_ids,
+            force=force,
+            concurrency=settings.worker_concurrency,
+            progress=progress,
+        )

@@ -1,0 +1,182 @@
+"""Use cases on forecasts: import them, list and read them, resolve and reopen them by hand,
+and read the estimative scale their words are scored with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from tracker.clock import today as utc_today
+from tracker.domain import lifecycle, registry
+from tracker.domain.registry import (
+    FilterChoices,
+    ForecastDetail,
+    ForecastFilter,
+    ForecastPage,
+    ForecastRow,
+    ForecastSort,
+    ImportReport,
+)
+from tracker.domain.scale import SCALE_TABLE_COLUMNS, EstimativeScale, ScaleEntry, scale_table_rows
+from tracker.errors import InvalidInputError
+from tracker.models import Forecast, Outcome, Proposal
+from tracker.resolution import ForecastResolutionSummary, summaries
+from tracker.service._evidence import EVIDENCE_PER_PAGE, EvidencePage, evidence_pages
+
+
+def import_forecasts(
+    session: Session,
+    paths: Iterable[Path],
+    scale: EstimativeScale,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> ImportReport:
+    """Validate forecast files (or folders of them) and import them, all or nothing: one
+    :class:`~tracker.errors.ForecastImportError` lists every problem and nothing is written.
+    Re-importing is idempotent; a changed probability becomes a dated update."""
+    files = registry.load_files(paths, scale)
+    return registry.import_files(session, files, today=today or utc_today(), actor=actor)
+
+
+@dataclass(frozen=True)
+class ListedForecast:
+    """A row of the forecast list with where its resolution stands."""
+
+    row: ForecastRow
+    resolution: ForecastResolutionSummary
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.row.to_json(),
+            "proposal": self.resolution.proposal_json(),
+            "evidence": self.resolution.evidence,
+            "evidence_negated": self.resolution.evidence_negated,
+        }
+
+
+def list_forecasts(session: Session, where: ForecastFilter) -> list[ListedForecast]:
+    """Every forecast matching ``where``, soonest close first, each with its pending proposal and
+    evidence counts.  The status is the one each forecast has today, swept or not."""
+    rows = registry.list_forecasts(session, where)
+    found = summaries(session, [row.id for row in rows])
+    return [ListedForecast(row, found[row.id]) for row in rows]
+
+
+def search_forecasts(
+    session: Session,
+    where: ForecastFilter,
+    *,
+    sort: ForecastSort = ForecastSort.CLOSES,
+    page: int = 1,
+    per_page: int = 50,
+) -> ForecastPage:
+    """One page of the forecasts matching ``where`` (the web's list and ``GET /api/forecasts``)."""
+    return registry.search_forecasts(session, where, sort=sort, page=page, per_page=per_page)
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """The statuses, tags, authors and sources a list can be filtered by."""
+    return registry.filter_choices(session)
+
+
+def forecast_detail(
+    session: Session, forecast_id: str, today: date | None = None
+) -> ForecastDetail:
+    """A forecast with its source, tags, probability history, resolutions and audit log."""
+    return registry.forecast_detail(session, forecast_id, today)
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """A forecast's page: its detail, its pending proposal, and one page of each kind of evidence."""
+
+    detail: ForecastDetail
+    proposal: Proposal | None
+    evidence: EvidencePage
+    negated: EvidencePage
+
+
+def forecast_view(
+    session: Session,
+    forecast_id: str,
+    *,
+    evidence_page: int = 1,
+    negated_page: int = 1,
+    per_page: int = EVIDENCE_PER_PAGE,
+    today: date | None = None,
+) -> ForecastView:
+    """What a forecast's page shows (the web page and ``GET /api/forecasts/{id}``)."""
+    detail = registry.forecast_detail(session, forecast_id, today)
+    proposal, counting, negated = evidence_pages(
+        session, forecast_id, page=evidence_page, negated_page=negated_page, per_page=per_page
+    )
+    return ForecastView(detail, proposal, counting, negated)
+
+
+def _outcome(value: Outcome | str) -> Outcome:
+    try:
+        return Outcome(value)
+    except ValueError as exc:
+        raise InvalidInputError(
+            "outcome", f"{value!r} is not an outcome; give yes, no or annulled"
+        ) from exc
+
+
+def resolve_forecast(
+    session: Session,
+    forecast_id: str,
+    outcome: Outcome | str,
+    *,
+    actor: str,
+    note: str | None = None,
+    evidence_links: Sequence[str] = (),
+    today: date | None = None,
+) -> Forecast:
+    """Record an outcome by hand (yes, no or annulled), through the lifecycle's rules; an open
+    forecast may be resolved early.  ``actor`` is recorded as who resolved it."""
+    forecast = registry.get_forecast(session, forecast_id)
+    lifecycle.resolve(
+        session,
+        forecast,
+        _outcome(outcome),
+        actor=actor,
+        note=note or None,
+        evidence_links=evidence_links,
+        today=today or utc_today(),
+    )
+    return forecast
+
+
+def reopen_forecast(
+    session: Session,
+    forecast_id: str,
+    *,
+    actor: str,
+    note: str | None,
+    today: date | None = None,
+) -> Forecast:
+    """Undo a forecast's resolution (kept in its history, with the note saying why); it is open
+    or closed again by its dates."""
+    forecast = registry.get_forecast(session, forecast_id)
+    lifecycle.reopen(session, forecast, actor=actor, note=note, today=today or utc_today())
+    return forecast
+
+
+def scale_entries(scale: EstimativeScale, name: str | None = None) -> list[ScaleEntry]:
+    """The terms of the estimative scale (of one of its scales), for `tracker scale`."""
+    return scale.entries(name)
+
+
+#: the columns of :func:`scale_table`
+SCALE_COLUMNS = SCALE_TABLE_COLUMNS
+
+
+def scale_table(scale: EstimativeScale, name: str | None = None) -> list[tuple[str, ...]]:
+    """The scale as table rows (columns :data:`SCALE_COLUMNS`)."""
+    return list(scale_table_rows(scale, name))

@@ -1,0 +1,116 @@
+"""What the Celery tasks do, as use cases: each opens its own units of work, records its run for
+`tracker status`, and is idempotent, so a task (``workers/tasks.py``) is one call.
+
+:class:`WorkerResources` holds what a worker process keeps between tasks: the engine, the one
+shared HTTP client (with the per-host limit: a Redis semaphore shared by every worker in the
+distributed mode, a local one otherwise) and the compiled rules of the forecasts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import redis
+from sqlalchemy import Engine
+
+from tracker import ingest, resolution
+from tracker.ingest import FetchLimits, HostLimiter, Poller, PollResult
+from tracker.resolution import MatchReport, RuleSet
+from tracker.service._resolution import DeadlineCheck, deadline_check
+from tracker.service._taskruns import recorded_run
+from tracker.service._unit import database, unit_of_work
+from tracker.settings import Settings
+
+#: the names the runs are recorded under (and the tasks' names, after ``tracker.``)
+POLL_DUE_FEEDS = "poll_due_feeds"
+MATCH_ARTICLES = "match_articles"
+CHECK_DEADLINES = "check_deadlines"
+#: articles handed to one ``match_articles`` task at most (the resolution stage's batch)
+HAND_OFF_BATCH = resolution.BATCH
+
+
+class WorkerResources:
+    """Per-process resources of a worker, built on first use and again after a fork."""
+
+    def __init__(self, settings: Settings, limits: FetchLimits | None = None) -> None:
+        self.settings = settings
+        self.limits = limits or FetchLimits()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._poller: Poller | None = None
+        self.rules = RuleSet()
+        #: one matching at a time per process: the compiled rules are rebuilt in place
+        self.rules_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        return database(self.settings)
+
+    def poller(self) -> Poller:
+        with self._lock:
+            if self._poller is None or self._pid != os.getpid():  # fresh after a fork
+                self._pid = os.getpid()
+                fetcher = ingest.make_fetcher(
+                    self.settings, limits=self.limits, host_limiter=self._host_limiter()
+                )
+                self._poller = Poller(self.engine, fetcher)
+            return self._poller
+
+    def _host_limiter(self) -> HostLimiter:
+        if not self.settings.broker_is_redis():
+            return ingest.LocalHostLimiter(self.limits.per_host)
+        client = redis.Redis.from_url(self.settings.resolved_broker_url(), socket_timeout=10)
+        return ingest.RedisHostLimiter(
+            client,
+            self.settings.namespace,
+            self.limits.per_host,
+            ttl=self.limits.total_timeout + 30,
+            wait=self.limits.host_wait,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._poller is not None and self._pid == os.getpid():
+                self._poller.fetcher.close()
+            self._poller = None
+
+
+def poll_due_feeds(resources: WorkerResources, enqueue: Callable[[int], object]) -> int:
+    """Find the feeds due now and ``enqueue(feed_id)`` a poll of each; returns how many."""
+    engine = resources.engine
+    with recorded_run(engine, POLL_DUE_FEEDS) as run:
+        with unit_of_work(engine) as session:
+            feed_ids = ingest.due_feed_ids(session)
+        for feed_id in feed_ids:
+            enqueue(feed_id)
+        run.detail = f"{len(feed_ids)} feed(s) due, poll tasks queued"
+    return len(feed_ids)
+
+
+def poll_feed(resources: WorkerResources, feed_id: int, *, force: bool = False) -> PollResult:
+    """One poll of one feed.  Idempotent: a feed not due (unless ``force``), disabled, removed or
+    held by another poller is skipped; a feed error is recorded on the feed, not raised."""
+    return resources.poller().poll_feed(feed_id, force=force)
+
+
+def match_articles(resources: WorkerResources, article_ids: list[int]) -> MatchReport:
+    """The resolution stage for the articles a poll handed off (one unit of work)."""
+    engine = resources.engine
+    with recorded_run(engine, MATCH_ARTICLES) as run:
+        with resources.rules_lock, unit_of_work(engine) as session:
+            report = resolution.match_articles(session, article_ids, resources.rules)
+        run.detail = report.summary()
+    return report
+
+
+def check_deadlines(resources: WorkerResources, as_of: date | None = None) -> DeadlineCheck:
+    """The daily deadline check (see :func:`tracker.service.deadline_check`)."""
+    engine = resources.engine
+    with recorded_run(engine, CHECK_DEADLINES) as run:
+        with resources.rules_lock:
+            check = deadline_check(engine, resources.rules, as_of=as_of)
+        run.detail = check.summary()
+    return check

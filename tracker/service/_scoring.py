@@ -1,0 +1,83 @@
+"""Use cases of scoring and reporting: the scorecard, and the calibration report as a file.
+
+Scores are computed at query time from the active resolutions and the probability history
+(nothing is stored).  A report carries the resolver's record for the same forecasts (author,
+source, tag), so the CLI's file, the web's download and the demo's are the same document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from tracker.domain.scale import EstimativeScale
+from tracker.errors import ReportError
+from tracker.models import AuditEntry, Forecast, Resolution
+from tracker.reports import ReportFormat, all_tables, render_report
+from tracker.resolution import ResolverStats, resolver_stats
+from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter, compute_scorecard
+
+
+def scorecard(
+    session: Session,
+    filters: ScorecardFilter,
+    scale: EstimativeScale,
+    progress: ProgressCallback | None = None,
+) -> Scorecard:
+    """Proper scores with bootstrap intervals, decompositions, calibration tables, breakdowns and
+    the scale-sensitivity table of the resolved forecasts past their close date that match
+    ``filters``.  An unknown ``filters.scale`` is refused with the list of known scales."""
+    if filters.scale:
+        scale.entries(filters.scale)
+    return compute_scorecard(session, filters, scale, progress)
+
+
+def _resolver_of(session: Session, card: Scorecard) -> ResolverStats:
+    f = card.filters
+    return resolver_stats(session, author=f.author, source=f.source, tag=f.tag)
+
+
+def report(session: Session, card: Scorecard, fmt: ReportFormat | str) -> bytes:
+    """The calibration report of ``card`` as the bytes of a file (html, csv, json, png or md),
+    with the resolver's record for the same forecasts."""
+    return render_report(card, fmt, resolver=_resolver_of(session, card))
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    path: Path
+    size: int
+    tables: int
+
+
+def write_report(
+    session: Session, card: Scorecard, fmt: ReportFormat | str, out: Path
+) -> WrittenReport:
+    """Write the calibration report of ``card`` to ``out``; a file that cannot be written is a
+    :class:`~tracker.errors.ReportError` naming it."""
+    stats = _resolver_of(session, card)
+    data = render_report(card, fmt, resolver=stats)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write the report ({exc.strerror or exc}); choose another output file", out
+        ) from exc
+    return WrittenReport(out, len(data), len(all_tables(card, stats)))
+
+
+def scores_fingerprint(session: Session) -> tuple[int, int, int]:
+    """(forecasts, resolutions, newest audit id): changes whenever anything scored changes, since
+    every status change, resolution, reopening and import writes an audit entry in the same
+    transaction.  One cheap query; the web app's scorecard cache is keyed on it."""
+    row = session.execute(
+        select(
+            select(func.count()).select_from(Forecast).scalar_subquery(),
+            select(func.count()).select_from(Resolution).scalar_subquery(),
+            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

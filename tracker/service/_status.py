@@ -1,0 +1,88 @@
+"""`tracker status`: where the pipeline stands, read with counts (never lists loaded to be
+measured): feeds due, failing and disabled, articles stored and not yet matched, proposals
+waiting for review, the last run of each periodic task, and the depth of the task queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from tracker import ingest
+from tracker.clock import utcnow
+from tracker.models import TaskRun
+from tracker.resolution import count_evidence
+from tracker.service._feeds import FeedHealth, list_feeds
+from tracker.service._resolution import waiting_proposals
+from tracker.service._taskruns import task_runs
+from tracker.service._workers import queue_depth
+from tracker.settings import Settings
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    broker: str  # "redis" or "embedded file broker"
+    namespace: str
+    depth: int | None  # None: the broker cannot say
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    feeds: int
+    due: int
+    failing: list[FeedHealth]
+    disabled: list[FeedHealth]
+    articles: int
+    unmatched: int
+    waiting: dict[str, int]  # proposals waiting for review, by kind
+    runs: list[TaskRun]
+    queue: QueueInfo
+
+
+def queue_info(settings: Settings) -> QueueInfo:
+    broker = "redis" if settings.broker_is_redis() else "embedded file broker"
+    return QueueInfo(broker, settings.namespace, queue_depth(settings))
+
+
+def status_summary(
+    session: Session, settings: Settings, now: datetime | None = None
+) -> StatusSummary:
+    """Where the pipeline stands now (see the module docstring)."""
+    feeds = list_feeds(session)
+    return StatusSummary(
+        feeds=len(feeds),
+        due=ingest.count_due_feeds(session, now or utcnow()),
+        failing=[f for f in feeds if f.state == "failing"],
+        disabled=[f for f in feeds if f.state == "disabled"],
+        articles=ingest.count_articles(session),
+        unmatched=ingest.count_unmatched(session),
+        waiting=waiting_proposals(session),
+        runs=task_runs(session),
+        queue=queue_info(settings),
+    )
+
+
+@dataclass(frozen=True)
+class PipelineProgress:
+    """How far ingestion and matching have got (what the demo waits on)."""
+
+    feeds: int
+    feeds_polled: int
+    failing: list[FeedHealth]
+    articles: int
+    matched: int
+    evidence: int
+
+
+def pipeline_progress(session: Session) -> PipelineProgress:
+    feeds = list_feeds(session)
+    articles = ingest.count_articles(session)
+    return PipelineProgress(
+        feeds=len(feeds),
+        feeds_polled=sum(1 for f in feeds if f.feed.last_polled_at is not None),
+        failing=[f for f in feeds if f.feed.consecutive_failures],
+        articles=articles,
+        matched=articles - ingest.count_unmatched(session),
+        evidence=count_evidence(session),
+    )

@@ -1,0 +1,80 @@
+"""Reaching the Celery side (``workers/``) from the tracker, through an entry point.
+
+``workers`` imports ``tracker`` (its tasks call this use-case layer); the tracker never imports
+``workers``.  What the CLI and the demo need of it (a Celery app to start a worker or a beat, to
+queue a task, to measure the queue) is found at run time through the ``tracker.workers`` entry
+point named ``celery`` (``pyproject.toml``), which names the module that builds the app
+(``workers.app``).  So the dependency between the two packages goes one way at import time, and
+another wiring can be installed in its place.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any, Protocol, cast
+
+from tracker.errors import ConfigError
+from tracker.service._periodic import CHECK_DEADLINES, POLL_DUE_FEEDS
+from tracker.service._unit import init_database
+from tracker.settings import Settings
+
+ENTRY_POINT_GROUP = "tracker.workers"
+ENTRY_POINT_NAME = "celery"
+#: every task's name is this prefix and the name of its use case
+TASK_PREFIX = "tracker."
+
+
+class CeleryWiring(Protocol):
+    """What the tracker needs of the module the entry point names."""
+
+    def make_celery(self, settings: Settings | None = None) -> Any: ...
+
+    def queue_depth(self, app: Any) -> int | None: ...
+
+
+@cache
+def wiring() -> CeleryWiring:
+    """The Celery wiring module, found through the ``tracker.workers`` entry point."""
+    found = entry_points(group=ENTRY_POINT_GROUP, name=ENTRY_POINT_NAME)
+    if not found:
+        raise ConfigError(
+            f"no Celery wiring is installed (entry point {ENTRY_POINT_GROUP}:{ENTRY_POINT_NAME}); "
+            "install the tracker with its workers package (`pip install -e .`)"
+        )
+    return cast(CeleryWiring, next(iter(found)).load())
+
+
+def celery_app(settings: Settings) -> Any:
+    """A Celery app for ``settings``, with the tracker's tasks registered on it."""
+    return wiring().make_celery(settings)
+
+
+def queue_task(settings: Settings, name: str, *args: object) -> None:
+    """Queue the task ``tracker.<name>`` with ``args`` on the tracker's queue."""
+    celery_app(settings).send_task(TASK_PREFIX + name, args=args, queue=settings.namespace)
+
+
+def queue_startup_tasks(settings: Settings) -> None:
+    """Queue one poll of the due feeds and one deadline check, so that nobody waits for the
+    first beat (a minute for polls, the next midnight for the deadline check)."""
+    queue_task(settings, POLL_DUE_FEEDS)
+    queue_task(settings, CHECK_DEADLINES)
+
+
+def queue_depth(settings: Settings) -> int | None:
+    """Messages waiting in the tracker's queue, when the broker lets us count them."""
+    return wiring().queue_depth(celery_app(settings))
+
+
+def run_worker(settings: Settings, *, concurrency: int, loglevel: str, extra: list[str]) -> None:
+    """Run a Celery worker for the tracker's queue (after bringing the schema up to date)."""
+    init_database(settings)
+    argv = ["worker", "--loglevel", loglevel, "--queues", settings.namespace]
+    celery_app(settings).worker_main([*argv, "--concurrency", str(concurrency), *extra])
+
+
+def run_beat(settings: Settings, *, loglevel: str, extra: list[str]) -> None:
+    """Run the Celery beat (after bringing the schema up to date)."""
+    init_database(settings)
+    celery_app(settings).start(["beat", "--loglevel", loglevel, *extra])

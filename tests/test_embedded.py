@@ -53,7 +53,7 @@ def _web_url(log_path, deadline: float) -> str:
 
 
 def test_run_starts_the_web_app_unless_told_not_to():
-    from tracker.cli.feeds import embedded_services
+    from tracker.cli.operate import embedded_services
 
     with_web = embedded_services(2, ("127.0.0.1", 8123))
     assert with_web["web"][-5:] == ["serve", "--host", "127.0.0.1", "--port", "8123"]

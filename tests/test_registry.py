@@ -11,7 +11,7 @@ from tests.conftest import ARTICLE_FILE
 from tracker.db import session_scope
 from tracker.domain import registry
 from tracker.domain.scale import EstimativeScale
-from tracker.models import AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Source
+from tracker.models import AuditEntry, Forecast, ForecastTag, ProbabilityUpdate, Source, Status
 
 SCALE = EstimativeScale.builtin()
 BEFORE_ANY_CLOSE = date(2022, 2, 1)
@@ -100,12 +100,16 @@ def test_import_after_close_dates_closes_forecasts(engine):
 def test_list_filters(engine):
     do_import(engine)
     with session_scope(engine) as session:
-        everything = registry.list_forecasts(session)
-        nato = registry.list_forecasts(session, tag="nato")
-        by_author = registry.list_forecasts(session, author="trenin")
-        nobody = registry.list_forecasts(session, author="nobody-of-that-name")
-        by_source = registry.list_forecasts(session, source="trenin-2022-01-21")
-        resolved = registry.list_forecasts(session, status="resolved")
+
+        def listed(**where: object) -> list[registry.ForecastRow]:
+            return registry.list_forecasts(session, registry.ForecastFilter(**where))
+
+        everything = listed()
+        nato = listed(tag="nato")
+        by_author = listed(author="trenin")
+        nobody = listed(author="nobody-of-that-name")
+        by_source = listed(source="trenin-2022-01-21")
+        resolved = listed(status=Status.RESOLVED)
     assert nato and len(nato) < len(everything) and all("nato" in row.tags for row in nato)
     assert len(by_author) == len(everything) == len(by_source)
     assert nobody == [] and resolved == []

@@ -352,7 +352,7 @@ def test_default_at_close_and_none_left_to_the_analyst(corpus):
     with session_scope(
         corpus.engine
     ) as session:  # the none-default one needs the analyst's outcome
-        with pytest.raises(TrackerError, match="--outcome"):
+        with pytest.raises(TrackerError, match="^outcome: .* proposes no outcome; give yes, no"):
             resolution.confirm(session, queue[0].proposal.id, actor="ana")
 
 
@@ -564,7 +564,7 @@ def test_reject_and_confirm_with_another_outcome_from_the_cli(cli_corpus):
     assert missing_note.exit_code != 0
     cli("reject", queue["treaty-signed"], "--note", "a mock-up story", "--by", "bo")
     needs = cli("confirm", queue["summit-held"], "--by", "bo", ok=False)
-    assert needs.exit_code == 1 and "--outcome" in needs.output
+    assert needs.exit_code == 1 and "outcome: " in needs.output and "give yes, no" in needs.output
     cli(
         "confirm",
         queue["summit-held"],

@@ -42,7 +42,8 @@ def test_reading_is_open_but_writing_needs_an_analyst(client):
     )
     assert form.status_code == 303
     assert form.headers["location"] == f"/login?next=%2Fforecasts%2F{FORECAST_ID}"
-    assert client.get(f"/api/forecasts/{FORECAST_ID}").json()["status"] == "open"
+    # unchanged: unresolved, and closed since its close date (2022-12-31) passed
+    assert client.get(f"/api/forecasts/{FORECAST_ID}").json()["status"] == "closed"
 
 
 def test_sign_in_sets_a_protected_cookie_and_records_the_analyst(client):
@@ -155,12 +156,15 @@ def test_bearer_token_writes_as_its_user(client, seeded):
     no_note = client.post(
         f"/api/forecasts/{FORECAST_ID}/reopen", json={"note": "  "}, headers=headers
     )
-    assert no_note.status_code == 422
+    assert no_note.status_code == 400
+    assert no_note.json()["detail"] == (
+        f"note: reopening forecast {FORECAST_ID!r} needs a note saying why"
+    )
     reopened = client.post(
         f"/api/forecasts/{FORECAST_ID}/reopen", json={"note": "clarified"}, headers=headers
     )
-    assert reopened.status_code == 200 and reopened.json()["status"] in {"open", "closed"}
-    assert [a["action"] for a in reopened.json()["audit"]][-2:] == ["annul", "reopen"]
+    assert reopened.status_code == 200 and reopened.json()["status"] == "closed"  # by its dates
+    assert [a["action"] for a in reopened.json()["audit"]][-3:] == ["close", "annul", "reopen"]
 
 
 def test_revoked_unknown_and_malformed_tokens_are_refused(client, seeded):
@@ -176,7 +180,8 @@ def test_revoked_unknown_and_malformed_tokens_are_refused(client, seeded):
         assert refused.status_code == 401 and message in refused.json()["detail"], header
         # bad credentials are refused even for reads: the client wants to know
         assert client.get("/api/forecasts", headers={"Authorization": header}).status_code == 401
-    assert client.get(f"/api/forecasts/{FORECAST_ID}").json()["status"] == "open"
+    # unchanged: unresolved, and closed since its close date (2022-12-31) passed
+    assert client.get(f"/api/forecasts/{FORECAST_ID}").json()["status"] == "closed"
 
 
 def test_reading_can_require_signing_in(seeded, tmp_path):

@@ -237,7 +237,7 @@ def test_signed_in_analyst_sees_the_actions_and_can_reopen(client):
         'id="reopen-form"' in page and 'id="resolve-form"' not in page and "resolved (yes)" in page
     )
     empty = client.post(f"/forecasts/{FORECAST_ID}/reopen", data={"note": " ", "csrf_token": token})
-    assert empty.status_code == 422 and "note" in empty.text
+    assert empty.status_code == 400 and "note: reopening forecast" in empty.text
     done = client.post(
         f"/forecasts/{FORECAST_ID}/reopen",
         data={"note": "<b>wrong</b> source", "csrf_token": token},

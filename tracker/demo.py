@@ -205,7 +205,13 @@ def _wait(
         time.sleep(0.2)
 
 
-def _setup(settings: Settings, forecasts_dir: Path, server: CorpusServer, today: date) -> int:
+def _setup(
+    settings: Settings,
+    forecasts_dir: Path,
+    server: CorpusServer,
+    today: date,
+    scale: EstimativeScale,
+) -> int:
     if Path(settings.resolved_database_url().split("///", 1)[-1]).exists():
         raise ConfigError(
             f"{settings.data_dir} already holds a tracker database; the demo needs an empty or new "
@@ -213,9 +219,7 @@ def _setup(settings: Settings, forecasts_dir: Path, server: CorpusServer, today:
         )
     engine = service.init_database(settings)
     with service.unit_of_work(engine) as session:
-        service.import_forecasts(
-            session, [forecasts_dir], EstimativeScale.builtin(), actor=DEMO_ACTOR, today=today
-        )
+        service.import_forecasts(session, [forecasts_dir], scale, actor=DEMO_ACTOR, today=today)
         for name in server.files:
             service.add_feed(
                 session,
@@ -287,13 +291,14 @@ def run_demo(
             "or pass --forecasts pointing to its forecasts/ folder"
         )
     today = today or utc_today()
+    scale = EstimativeScale.builtin()
     settings = demo_settings(Path(data_dir))
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     started = time.monotonic()
     with CorpusServer(replay) as server:
         progress("importing forecasts, adding feeds", 0, 1)
-        feeds = _setup(settings, forecasts_dir, server, today)
+        feeds = _setup(settings, forecasts_dir, server, today, scale)
         progress("importing forecasts, adding feeds", 1, 1)
         worker = _Worker(settings)
         try:
@@ -303,20 +308,22 @@ def run_demo(
         finally:
             worker.stop()
     progress("confirming proposals, scoring", 0, 1)
-    result = _conclude(settings, feeds, today, out)
+    result = _conclude(settings, feeds, today, scale, out)
     progress("confirming proposals, scoring", 1, 1)
     seconds["total"] = time.monotonic() - started
     result.seconds = seconds
     return result
 
 
-def _conclude(settings: Settings, feeds: int, today: date, out: Path | None) -> DemoResult:
+def _conclude(
+    settings: Settings, feeds: int, today: date, scale: EstimativeScale, out: Path | None
+) -> DemoResult:
     """Confirm what the resolver proposed, score it, and write the report if asked to."""
     engine = service.database(settings)
     with service.unit_of_work(engine) as session:
         confirmed = service.confirm_all(session, actor=DEMO_ACTOR)
     with service.unit_of_work(engine) as session:
-        card = service.scorecard(session, ScorecardFilter(as_of=today), EstimativeScale.builtin())
+        card = service.scorecard(session, ScorecardFilter(as_of=today), scale)
         progress_now = service.pipeline_progress(session)
         rows = service.forecast_outcomes(session, today)
         reports = _write_reports(session, card, out) if out is not None else []

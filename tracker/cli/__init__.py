@@ -9,17 +9,20 @@ would load the whole CLI, SQLAlchemy and the web app (over a second) before pars
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import typing
+
+if typing.TYPE_CHECKING:
+    import typer
 
 #: the command modules, in the order of `tracker --help`
-COMMAND_MODULES = ("forecasts", "scoring", "feeds", "operate", "web", "resolution", "demo")
+_COMMAND_MODULES = ("forecasts", "scoring", "feeds", "operate", "web", "resolution", "demo")
 
 
-def _load_app() -> Any:
+def _load_app() -> typer.Typer:
     """The Typer app with every command group registered."""
     from tracker.cli._app import app
 
-    for name in COMMAND_MODULES:
+    for name in _COMMAND_MODULES:
         importlib.import_module(f"tracker.cli.{name}")
     return app
 
@@ -28,7 +31,7 @@ def main() -> None:
     _load_app()()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typer.Typer:
     if name == "app":
         return _load_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ Public API (``tracker.ingest``):
   :func:`enable_feed`, :func:`disable_feed`, :func:`article_counts`, :func:`import_opml`, :func:`export_opml`,
   :func:`due_feed_ids`;
 - polling: :func:`make_poller` (the factory wiring settings, fetcher, SSRF guard and host
-  limiter) -> :class:`Poller` with ``poll_feed(feed_id)`` and ``poll_due()``;
+  limiter, in ``_factory``) -> :class:`Poller` with ``poll_feed(feed_id)`` and ``poll_due()``;
 - articles: :func:`list_articles`, :func:`unmatched_article_ids`;
 - the hand-off to the next stage: :data:`new_articles` (see :mod:`tracker.ingest.hooks`).
 
@@ -19,12 +19,13 @@ in worker processes), ``_schedule`` (next-check times), ``_store``
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+import typing
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+if typing.TYPE_CHECKING:
+    from tracker.ingest._factory import (
+        make_fetcher,
+        make_poller,
+    )
     from tracker.ingest._fetch import (
         Fetcher,
         FetchLimits,
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
         AddressGuard,
     )
     from tracker.ingest.feeds import (
+        ErrorKind,
+        FeedState,
+        Outcome,
+        Poller,
+        PollResult,
         add_feed,
         article_counts,
         count_articles,
@@ -45,30 +51,28 @@ if TYPE_CHECKING:
         disable_feed,
         due_feed_ids,
         enable_feed,
-        ErrorKind,
         export_opml,
         feed_interval,
         feed_state,
-        FeedState,
         get_feed,
         import_opml,
         list_articles,
         list_feeds,
-        Outcome,
-        Poller,
-        PollResult,
         remove_feed,
         unmatched_article_ids,
     )
     from tracker.ingest.hooks import (
         new_articles,
     )
-    from tracker.settings import Settings
 
 # The public names are imported on first use (PEP 562): a parse worker process (``_parsepool``)
 # imports ``tracker.ingest._parsepool``, and with eager imports here it would load SQLAlchemy,
 # httpx and the models too, tripling its start-up time for nothing.
 _EXPORTS = {
+    "tracker.ingest._factory": (
+        "make_fetcher",
+        "make_poller",
+    ),
     "tracker.ingest._fetch": (
         "Fetcher",
         "FetchLimits",
@@ -79,6 +83,11 @@ _EXPORTS = {
     ),
     "tracker.ingest._ssrf": ("AddressGuard",),
     "tracker.ingest.feeds": (
+        "ErrorKind",
+        "FeedState",
+        "Outcome",
+        "Poller",
+        "PollResult",
         "add_feed",
         "article_counts",
         "count_articles",
@@ -87,18 +96,13 @@ _EXPORTS = {
         "disable_feed",
         "due_feed_ids",
         "enable_feed",
-        "ErrorKind",
         "export_opml",
         "feed_interval",
         "feed_state",
-        "FeedState",
         "get_feed",
         "import_opml",
         "list_articles",
         "list_feeds",
-        "Outcome",
-        "Poller",
-        "PollResult",
         "remove_feed",
         "unmatched_article_ids",
     ),
@@ -107,7 +111,7 @@ _EXPORTS = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -116,45 +120,20 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def make_fetcher(
-    settings: Settings,
-    *,
-    limits: FetchLimits | None = None,
-    host_limiter: HostLimiter | None = None,
-    guard: AddressGuard | None = None,
-) -> Fetcher:
-    """The one HTTP client of a worker (or of `tracker poll`), configured from the settings."""
-    from tracker.ingest._fetch import Fetcher, FetchLimits
-    from tracker.ingest._ssrf import AddressGuard
-
-    return Fetcher(
-        limits or FetchLimits(),
-        guard or AddressGuard(allow_private=settings.allow_private_feeds),
-        host_limiter,
-    )
-
-
-def make_poller(
-    settings: Settings,
-    engine: Engine,
-    *,
-    fetcher: Fetcher | None = None,
-    lease: timedelta = timedelta(minutes=5),
-) -> Poller:
-    """The poller of a worker or of `tracker poll`: fetcher, lease and parse processes from the settings."""
-    from tracker.ingest.feeds import Poller
-
-    return Poller(
-        engine,
-        fetcher or make_fetcher(settings),
-        lease=lease,
-        parse_processes=settings.parse_processes,
-    )
-
-
 __all__ = [
-    "add_feed",
     "AddressGuard",
+    "ErrorKind",
+    "FeedState",
+    "FetchLimits",
+    "Fetcher",
+    "HostBusyError",
+    "HostLimiter",
+    "LocalHostLimiter",
+    "Outcome",
+    "PollResult",
+    "Poller",
+    "RedisHostLimiter",
+    "add_feed",
     "article_counts",
     "count_articles",
     "count_due_feeds",
@@ -162,27 +141,16 @@ __all__ = [
     "disable_feed",
     "due_feed_ids",
     "enable_feed",
-    "ErrorKind",
     "export_opml",
     "feed_interval",
     "feed_state",
-    "FeedState",
-    "Fetcher",
-    "FetchLimits",
     "get_feed",
-    "HostBusyError",
-    "HostLimiter",
     "import_opml",
     "list_articles",
     "list_feeds",
-    "LocalHostLimiter",
     "make_fetcher",
     "make_poller",
     "new_articles",
-    "Outcome",
-    "Poller",
-    "PollResult",
-    "RedisHostLimiter",
     "remove_feed",
     "unmatched_article_ids",
 ]

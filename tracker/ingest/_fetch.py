@@ -31,6 +31,7 @@ import httpcore
 import httpx
 
 from tracker import __version__
+from tracker.clock import utcnow
 from tracker.errors import BlockedAddressError, FeedParseError, FetchError, TrackerError
 from tracker.ingest._ssrf import AddressGuard, GuardedBackend, check_url
 
@@ -70,7 +71,7 @@ class FetchResult:
     headers: httpx.Headers
     body: bytes = b""
     not_modified: bool = False
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=utcnow)
 
 
 class HostBusyError(TrackerError):
@@ -324,7 +325,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
 def _decoder(url: str, encoding: str):  # noqa: ANN202 - a zlib decompressor or None

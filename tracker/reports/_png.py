@@ -16,7 +16,6 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from tracker.reports._tables import TETLOCK_LABEL  # noqa: E402
 from tracker.scoring import Scorecard  # noqa: E402
 
-
 #: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
 #: drawing: one PNG at a time per process (the web app's threads draw them on request)
 _DRAWING = threading.Lock()

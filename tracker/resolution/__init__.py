@@ -2,7 +2,7 @@
 
     rules = RuleSet()                                    # keep one per process: recompiles on change only
     report = match_articles(session, article_ids, rules) # evidence rows, matched_at, policy re-evaluated
-    check_deadlines(session, as_of=date.today())         # default_at_close / not_yet_resolvable past closes
+    check_deadlines(session, as_of=today())         # default_at_close / not_yet_resolvable past closes
     for item in review_queue(session): ...               # pending proposals, oldest first, with evidence
     confirm(session, proposal_id, actor="ana")           # resolves through tracker.domain.lifecycle
     reject(session, proposal_id, actor="ana", note="...")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlmodel import Session
 
+from tracker.clock import utcnow
 from tracker.domain.scale import EstimativeScale, normalize_term
 from tracker.scoring import _data
 from tracker.scoring._calibration import CalibrationRow, GroupRow, calibration_table, group_table
@@ -345,7 +346,7 @@ def score_data(
     if progress:
         progress("scale sensitivity", 0, 1)
     card = Scorecard(
-        generated_at=datetime.now(timezone.utc),
+        generated_at=utcnow(),
         filters=filters,
         scale_used=filters.scale,
         summary=core.summary,

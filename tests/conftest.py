@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 from tests.services import postgres_admin_dsn
 from tracker import db
 
+#: fixtures shared by many modules: the real browser (Chromium) and the seeded web app
+pytest_plugins = ["tests.browser", "tests.web_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FORECASTS = ROOT / "forecasts"
 ARTICLE_FILE = FORECASTS / "trenin-2022-01-21.yaml"
@@ -79,6 +82,3 @@ class Cli:
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path) -> Cli:
     return Cli(database_url, tmp_path / "data")
-
-
-from tests.browser import _chromium, browser, browser_page  # noqa: E402,F401  (the real-browser fixtures)

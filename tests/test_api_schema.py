@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tests.web_fixtures import add_proposals, make_token, seeded, web_app, web_settings  # noqa: F401  (fixtures)
+from tests.web_fixtures import add_proposals, make_token
 from tracker.settings import Settings
 from tracker.web import create_app
 

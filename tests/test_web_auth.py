@@ -5,17 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     FORECAST_ID,
     PASSWORD,
-    client,
     csrf_token_of,
     make_token,
-    seeded,
     settings_for,
     sign_in,
-    web_app,
-    web_settings,
 )
 from tracker.db import session_scope
 from tracker.domain import auth

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import re
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     HOSTILE_FEED_TITLE,
     HOSTILE_FEED_URL,
-    client,
     csrf_token_of,
     make_token,
-    seeded,
     sign_in,
-    web_app,
-    web_settings,
 )
 
 

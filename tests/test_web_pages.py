@@ -6,14 +6,10 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     FORECAST_ID,
     HOSTILE_ID,
-    client,
-    seeded,
     sign_in,
-    web_app,
-    web_settings,
 )
 from tracker.errors import (
     BadCredentialsError,

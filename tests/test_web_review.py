@@ -12,18 +12,14 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     HOSTILE_ARTICLE_TITLE,
     HOSTILE_ID,
     HOSTILE_SENTENCE,
     add_proposals,
-    client,
     csrf_token_of,
     make_token,
-    seeded,
     sign_in,
-    web_app,
-    web_settings,
 )
 from tracker.db import session_scope
 from tracker.models import AuditEntry, Forecast, Proposal, Resolution

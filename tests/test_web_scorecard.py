@@ -10,14 +10,10 @@ from datetime import date
 
 import pytest
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     OUTCOMES,
-    client,
     make_token,
     resolve_some,
-    seeded,
-    web_app,
-    web_settings,
 )
 from tracker.db import session_scope
 from tracker.scoring import ScorecardFilter, compute_scorecard

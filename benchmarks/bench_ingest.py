@@ -1,6 +1,7 @@
 """Ingestion benchmark: our pipeline vs the `reader` library on the same loopback feed farm.
 
-    .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/bench_ingest.py [--feeds 200] [--entries 200] [--rounds 3]
+    .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/bench_ingest.py [--feeds 200]
+    [--entries 200] [--rounds 3]
 
 The farm (FEEDS feeds x ENTRIES entries, RSS 2.0 with ETags) runs in its own process so the
 server does not compete with the pipeline for the GIL.  Measured in one run, on the same feeds:
@@ -152,11 +153,13 @@ def main() -> None:
     print(f"ours   : median {ours_rate:9.0f} entries/s")
     print(f"reader : median {theirs_rate:9.0f} entries/s")
     print(
-        f"ratio  : {ours_rate / theirs_rate:.1f}x reader (medians; rounds {min(ratios):.1f}x to {max(ratios):.1f}x; "
+        f"ratio  : {ours_rate / theirs_rate:.1f}x reader (medians; rounds {min(ratios):.1f}x to "
+        f"{max(ratios):.1f}x; "
         "goal >= 10x)"
     )
     print(
-        f"re-poll: {args.feeds} unchanged feeds (all 304) in at most {max(r[2] for r in rounds):.3f} s "
+        f"re-poll: {args.feeds} unchanged feeds (all 304) in at most "
+        f"{max(r[2] for r in rounds):.3f} s "
         "(goal < 1 s)"
     )
 

@@ -219,9 +219,12 @@ def compare_pyahocorasick(compiled_big, compiled_small, articles, repeat: int) -
     )
     per = 1e6 / len(texts)
     print(
-        f"D. scan only, {len(texts):,} articles, us/article at {len(compiled_big):,} / {len(compiled_small):,} "
-        f"forecasts: ahocorasick-rs {best['rs-big'][0] * per:.1f} / {best['rs-small'][0] * per:.1f} "
-        f"({best['rs-big'][0] / best['rs-small'][0]:.2f}x), pyahocorasick {best['py-big'][0] * per:.1f} / "
+        f"D. scan only, {len(texts):,} articles, us/article at {len(compiled_big):,} / "
+        f"{len(compiled_small):,} "
+        f"forecasts: ahocorasick-rs {best['rs-big'][0] * per:.1f} / "
+        f"{best['rs-small'][0] * per:.1f} "
+        f"({best['rs-big'][0] / best['rs-small'][0]:.2f}x), pyahocorasick "
+        f"{best['py-big'][0] * per:.1f} / "
         f"{best['py-small'][0] * per:.1f} ({best['py-big'][0] / best['py-small'][0]:.2f}x)"
     )
 
@@ -322,8 +325,10 @@ def main() -> None:
         for r in ("all", "any", "none")
     )
     print(
-        f"generated {len(forecasts):,} forecasts ({phrases:,} phrases) and {len(articles):,} articles "
-        f"of ~150 words in {time.perf_counter() - started:.1f}s (seed {args.seed}, {args.phrase_words} phrase words)",
+        f"generated {len(forecasts):,} forecasts ({phrases:,} phrases) and {len(articles):,} "
+        "articles "
+        f"of ~150 words in {time.perf_counter() - started:.1f}s (seed {args.seed}, "
+        f"{args.phrase_words} phrase words)",
         flush=True,
     )
 
@@ -336,12 +341,14 @@ def main() -> None:
         )
     (big, big_hits), (small, small_hits) = best["A"], best["B"]
     print(
-        f"A. automaton, {len(forecasts):,} forecasts: {big:.2f}s, {len(articles) / big:,.0f} articles/s, "
+        f"A. automaton, {len(forecasts):,} forecasts: {big:.2f}s, {len(articles) / big:,.0f} "
+        "articles/s, "
         f"{big_hits:,} evidence hits (compiled in {big_compile:.2f}s; best of {args.repeat})",
         flush=True,
     )
     print(
-        f"B. automaton, {args.small:,} forecasts: {small:.2f}s, {len(articles) / small:,.0f} articles/s, "
+        f"B. automaton, {args.small:,} forecasts: {small:.2f}s, {len(articles) / small:,.0f} "
+        "articles/s, "
         f"{small_hits:,} evidence hits (compiled in {small_compile:.2f}s; best of {args.repeat})",
         flush=True,
     )
@@ -353,8 +360,10 @@ def main() -> None:
     regex_subset = time.perf_counter() - started
     regex_total = regex_subset * len(articles) / len(subset)
     print(
-        f"C. regex loop, {len(forecasts):,} forecasts: {regex_subset:.2f}s on the first {len(subset):,} articles "
-        f"({len(subset) / regex_subset:,.1f} articles/s); extrapolated linearly to {len(articles):,} articles: "
+        f"C. regex loop, {len(forecasts):,} forecasts: {regex_subset:.2f}s on the first "
+        f"{len(subset):,} articles "
+        f"({len(subset) / regex_subset:,.1f} articles/s); extrapolated linearly to "
+        f"{len(articles):,} articles: "
         f"{regex_total:,.0f}s",
         flush=True,
     )
@@ -364,14 +373,16 @@ def main() -> None:
         for article, expected in zip(subset, regex_found, strict=True)
     )
     print(
-        f"automaton and regex loop find the same (forecast, side) pairs on the subset: {'yes' if agree else 'NO'}"
+        "automaton and regex loop find the same (forecast, side) pairs on the subset: "
+        f"{'yes' if agree else 'NO'}"
     )
 
     compare_pyahocorasick(big_compiled, small_compiled, articles[: args.scan_articles], args.repeat)
 
     scale_ratio, speedup = big / small, regex_total / big
     print(
-        f"ratio A/B (time at {len(forecasts):,} / time at {args.small:,} forecasts): {scale_ratio:.2f}x "
+        f"ratio A/B (time at {len(forecasts):,} / time at {args.small:,} forecasts): "
+        f"{scale_ratio:.2f}x "
         f"(goal <= 1.5x: {'met' if scale_ratio <= 1.5 else 'MISSED'})"
     )
     print(

@@ -82,7 +82,8 @@ def main() -> None:
     assert abs(ours.discrimination - ref["discrimination"]) < 1e-12
     print(f"CORP decomposition (tracker):                {t_corp * 1000:9.1f} ms")
     print(
-        f"CORP decomposition (model-diagnostics):      {t_md * 1000:9.1f} ms   ratio {t_corp / t_md:.2f}"
+        f"CORP decomposition (model-diagnostics):      {t_md * 1000:9.1f} ms   ratio "
+        f"{t_corp / t_md:.2f}"
     )
 
     t_boot, interval = best_of(1, lambda: bootstrap(p, y, resamples=args.resamples))
@@ -105,7 +106,8 @@ def main() -> None:
     )
     print(
         f"bootstrap, {args.resamples} resamples (scipy.stats, Brier):    {t_sp:7.2f} s   "
-        f"[{sp.confidence_interval.low:.5f}, {sp.confidence_interval.high:.5f}]   ratio {t_boot / t_sp:.2f}"
+        f"[{sp.confidence_interval.low:.5f}, {sp.confidence_interval.high:.5f}]   ratio "
+        f"{t_boot / t_sp:.2f}"
     )
 
 

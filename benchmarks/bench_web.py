@@ -198,8 +198,10 @@ PENDING = 300  # proposals waiting for review
 
 def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: random.Random) -> int:
     """``count`` evidence rows over :data:`ARTICLES` articles and :data:`PENDING` pending proposals,
-    if the schema has the ``evidence`` table.  The evidence is made by one ``INSERT ... SELECT`` over
-    a generated series (a recursive CTE on SQLite, ``generate_series`` on PostgreSQL): row ``n`` gets
+    if the schema has the ``evidence`` table.  The evidence is made by one ``INSERT ... SELECT``
+    over
+    a generated series (a recursive CTE on SQLite, ``generate_series`` on PostgreSQL): row ``n``
+    gets
     a forecast and an article by arithmetic that keeps (forecast, article, side) unique; the first
     :data:`HOT_EVIDENCE` rows all go to :data:`HOT_FORECAST`."""
     if not inspect(engine).has_table("evidence"):
@@ -232,17 +234,20 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
     )
     phrases = '\'["agreement", "signed"]\'' + ("::json" if dialect == "postgresql" else "")
     # row n: the hot forecast's article n (n < HOT), else forecast 1 + m % others and article
-    # (k * 997 + r) % ARTICLES with m = n - HOT, r = m % others, k = m / others: distinct per forecast
+    # (k * 997 + r) % ARTICLES with m = n - HOT, r = m % others, k = m / others: distinct per
+    # forecast
     statement = f"""{series}
-        INSERT INTO evidence (forecast_id, article_id, side, matched_phrases, sentence, negated, publisher,
-                              published_at, created_at)
+        INSERT INTO evidence (forecast_id, article_id, side, matched_phrases, sentence, negated,
+                              publisher, published_at, created_at)
         SELECT f.id, a.id, CASE WHEN s.n % 3 = 0 THEN 'no' ELSE 'yes' END, {phrases},
                'Officials said the agreement was signed on day ' || s.n || '.', s.n % 7 = 0,
                'publisher' || (s.n % 5) || '.example', a.published_at, a.published_at
         FROM (SELECT n,
                      CASE WHEN n < :hot THEN 0 ELSE 1 + (n - :hot) % :others END AS f_index,
                      CASE WHEN n < :hot THEN n + 1
-                          ELSE 1 + (((n - :hot) / :others) * 997 + (n - :hot) % :others) % :articles END AS a_id
+                          ELSE 1 + (((n - :hot) / :others) * 997 + (n - :hot) % :others)
+                                   % :articles
+                     END AS a_id
               FROM seq) AS s
         JOIN forecast AS f ON f.id = 'bench-' || substr('0000' || s.f_index, -5)
         JOIN article AS a ON a.id = s.a_id"""
@@ -263,7 +268,8 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
 
 
 def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
-    """:data:`PENDING` pending proposals on unresolved forecasts (the hot one first), oldest first."""
+    """:data:`PENDING` pending proposals on unresolved forecasts (the hot one first), oldest
+    first."""
     unresolved = [
         row[0]
         for row in conn.execute(
@@ -303,7 +309,8 @@ def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
 
 
 def serve(database_url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str, Path]:
-    """`tracker serve --workers N` on 127.0.0.1, a port the OS picks; returns the process, its URL, its log."""
+    """`tracker serve --workers N` on 127.0.0.1, a port the OS picks; returns the process, its URL,
+    its log."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
         "TRACKER_DATABASE_URL": database_url,
@@ -409,7 +416,8 @@ PAGES = [
 
 
 def cold_costs(engine: Engine) -> None:
-    """What the cache saves: computing the card from scratch, at the page's and the reports' resamples."""
+    """What the cache saves: computing the card from scratch, at the page's and the reports'
+    resamples."""
     from sqlmodel import Session
 
     from tracker.web.scorecards import PAGE_RESAMPLES, REPORT_RESAMPLES
@@ -454,14 +462,16 @@ def main() -> None:
         start = time.perf_counter()
         counts = build(engine, args.forecasts, args.authors, args.evidence)
         print(
-            f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in {time.perf_counter() - start:.1f} s"
+            f"database ({engine.url.get_backend_name()}): {json.dumps(counts)} in "
+            f"{time.perf_counter() - start:.1f} s"
         )
         cold_costs(engine)
         engine.dispose()
         process, base, log = serve(url, Path(tmp), args.server_workers)
         try:
             print(
-                f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} concurrent clients, {args.requests} requests per page"
+                f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} "
+                f"concurrent clients, {args.requests} requests per page"
             )
             print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
             peer = None

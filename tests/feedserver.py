@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 (ephemeral port) that serves feeds to the tests and the benchmark.
+"""A real HTTP server on 127.0.0.1 (ephemeral port) that serves feeds to the tests and the
+benchmark.
 
 Static routes honour ``If-None-Match`` (304) like a well-behaved publisher; handler routes get
 the raw request handler, for the hostile cases (trickling bytes, lying headers, bombs).
@@ -114,8 +115,11 @@ def rss(
 ) -> bytes:
     """An RSS 2.0 document; each item dict may have title, link, guid, description, pubDate."""
     parts = [
-        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
-        f"<link>{link}</link>{extra_channel}"
+        (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<rss version="2.0"><channel><title>{title}</title>'
+            f"<link>{link}</link>{extra_channel}"
+        )
     ]
     for item in items:
         parts.append("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>")
@@ -130,7 +134,10 @@ def news_items(prefix: str, count: int, *, site: str = "https://news.example") -
             "title": f"{prefix} story {i}: NATO and Russia talks",
             "link": f"{site}/{prefix}/{i}?utm_source=rss&amp;utm_medium=feed",
             "guid": f"{site}/{prefix}/{i}",
-            "description": f"&lt;p&gt;Body of {prefix} story {i} about &lt;b&gt;security&lt;/b&gt; guarantees.&lt;/p&gt;",
+            "description": (
+                f"&lt;p&gt;Body of {prefix} story {i} about "
+                "&lt;b&gt;security&lt;/b&gt; guarantees.&lt;/p&gt;"
+            ),
             "pubDate": (start + timedelta(hours=i)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
         }
         for i in range(count)

@@ -40,7 +40,8 @@ def live_app(sqlite_url, tmp_path):
 
 @pytest.fixture
 def live_review_app(sqlite_url, tmp_path):
-    """The app with proposals waiting: articles matched and the deadline check run by the real core."""
+    """The app with proposals waiting: articles matched and the deadline check run by the real
+    core."""
     engine = db.make_engine(sqlite_url)
     db.upgrade(engine)
     seed(engine, tmp_path)
@@ -87,7 +88,8 @@ def test_confirm_a_proposal_from_the_review_queue_and_the_scorecard_changes(
     expect(page.locator(f"#proposal-{proposals[FORECAST_ID].id}")).to_have_count(0)
     expect(page.locator("#review-count")).to_contain_text(f"{len(proposals) - 1} proposals waiting")
 
-    # a disputed proposal cannot be confirmed without the analyst's outcome: the browser asks for one
+    # a disputed proposal cannot be confirmed without the analyst's outcome: the browser asks for
+    # one
     disputed = page.locator(f"#proposal-{proposals['nato-moratorium'].id} form.confirm-form")
     disputed.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(f"{base_url}/review?done=confirmed")  # not submitted

@@ -99,7 +99,8 @@ def test_token_create_use_list_revoke(cli, database_url, tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_runs_the_web_app(tmp_path, workers):
     """``tracker serve`` in a subprocess on an ephemeral loopback port, on a fresh SQLite database;
-    with ``--workers 2`` two server processes share the port (the schema is upgraded once, first)."""
+    with ``--workers 2`` two server processes share the port (the schema is upgraded once,
+    first)."""
     script = os.path.join(os.path.dirname(sys.executable), "tracker")
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
     env.pop("TRACKER_DATABASE_URL", None)

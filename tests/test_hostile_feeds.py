@@ -86,7 +86,8 @@ BILLION_LAUGHS = (
 )
 XXE = (
     b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    b'<rss version="2.0"><channel><title>x</title><item><title>&xxe;</title><guid>1</guid></item></channel></rss>'
+    b'<rss version="2.0"><channel><title>x</title>'
+    b"<item><title>&xxe;</title><guid>1</guid></item></channel></rss>"
 )
 XXE_PARAMETER = (
     b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "file:///etc/passwd" [<!ENTITY % p SYSTEM '

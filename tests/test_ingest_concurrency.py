@@ -1,4 +1,5 @@
-"""Two real pollers racing on one PostgreSQL database: every feed polled once, every story stored once."""
+"""Two real pollers racing on one PostgreSQL database: every feed polled once, every story stored
+once."""
 
 from __future__ import annotations
 

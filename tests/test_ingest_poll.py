@@ -147,7 +147,10 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
             session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
         )
         assert insert_articles(session, fast_rows) == []  # conflicts return no id
-    columns = "identity, guid, title, summary, published_at, published_estimated, fetched_at, content_hash, matched_at"
+    columns = (
+        "identity, guid, title, summary, published_at, published_estimated, fetched_at, "
+        "content_hash, matched_at"
+    )
     with engine.connect() as connection:
 
         def stored(ids):
@@ -268,7 +271,8 @@ def test_opml_import_is_all_or_nothing(cli, tmp_path):
 
 def test_grouped_sqlite_writes_commit_together_and_a_failing_one_fails_alone(sqlite_url):
     """Writes waiting for the SQLite writer run as one transaction (group commit); when one of
-    them fails, each runs again alone: the failing one raises in its own thread, the others commit."""
+    them fails, each runs again alone: the failing one raises in its own thread, the others
+    commit."""
     import time
 
     from tracker.errors import StorageError

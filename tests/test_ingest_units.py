@@ -158,8 +158,10 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/
 <link href="https://atom.example/"/><id>urn:a</id><updated>2022-01-21T00:00:00Z</updated>
 <entry><title type="html">&lt;b&gt;Talks&lt;/b&gt; fail</title><id>urn:a:1</id><link href="/1"/>
 <updated>2022-01-21T10:00:00Z</updated><summary>Geneva</summary></entry></feed>"""
-JSONFEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "JSON", "home_page_url": "https://json.example/",
-"items": [{"id": "j1", "url": "https://json.example/1", "title": "J one", "content_html": "<p>Hi</p>",
+JSONFEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "JSON",
+"home_page_url": "https://json.example/",
+"items": [{"id": "j1", "url": "https://json.example/1", "title": "J one",
+"content_html": "<p>Hi</p>",
 "date_published": "2022-01-21T08:00:00Z"}]}"""
 
 
@@ -178,7 +180,10 @@ def test_every_feed_format_parses(body, title, link):
 
 
 def test_ttl_is_read():
-    body = b"<rss version='2.0'><channel><title>t</title><ttl>90</ttl><item><title>x</title></item></channel></rss>"
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><ttl>90</ttl>"
+        b"<item><title>x</title></item></channel></rss>"
+    )
     assert parse_feed(body, "https://f.example/").ttl_s == 90 * 60
 
 
@@ -187,7 +192,8 @@ def test_internal_subset_refused_before_any_parser_sees_it(tmp_path):
     secret.write_text("TOP-SECRET")
     xxe = (
         f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
-        '<rss version="2.0"><channel><title>&x;</title><item><title>&x;</title></item></channel></rss>'
+        '<rss version="2.0"><channel><title>&x;</title>'
+        "<item><title>&x;</title></item></channel></rss>"
     ).encode()
     with pytest.raises(FeedParseError, match="internal subset"):
         harden(xxe, "https://f.example/")
@@ -272,7 +278,8 @@ def _text_always_stripping(html: str) -> str:
 )
 def test_html_to_text_strips_only_when_a_skipped_element_can_exist(pieces):
     """Stripping is skipped where no skipped element's name occurs in the source, and the text
-    without markup is not parsed at all: the text must be what always parsing and stripping gives."""
+    without markup is not parsed at all: the text must be what always parsing and stripping
+    gives."""
     html = "".join(pieces)
     text = html_to_text(html)
     assert text == _text_always_stripping(html)

@@ -167,7 +167,8 @@ def test_matched_phrases_and_sentence():
     hits = match(
         forecast,
         "War in Europe",
-        "Tanks crossed at dawn. Russia calls it a special military operation. It is a full-scale invasion.",
+        "Tanks crossed at dawn. Russia calls it a special military operation. It is a full-scale "
+        "invasion.",
     )
     [hit] = hits
     assert hit.matched_phrases == ["Russia", "special military operation", "full-scale invasion"]

@@ -41,7 +41,8 @@ class Item:
 
 
 def registered_domain(url: str) -> str:
-    """``www.northwire.example`` -> ``northwire.example`` (the corpus uses only the reserved TLD ``.example``,
+    """``www.northwire.example`` -> ``northwire.example`` (the corpus uses only the reserved TLD
+    ``.example``,
     for which the public-suffix default rule makes the last label the suffix)."""
     host = urlsplit(url).hostname or ""
     return ".".join(host.split(".")[-2:])

@@ -201,7 +201,8 @@ def test_decide_deadline_rules():
     assert decide(**weak, default_at_close="no", as_of=None) is None  # the matching path waits
 
 
-# --- matching and the policy, in the database -------------------------------------------------------
+# --- matching and the policy, in the database
+# -------------------------------------------------------
 
 
 def test_syndicated_story_counts_once_then_a_second_publisher_makes_a_proposal(corpus):

@@ -362,7 +362,8 @@ def test_override_of_kent_possible_can_give_it_a_number(scale, tmp_path):
 scales:
   kent:
     terms:
-      - {term: possible, probability: 0.4, vague: true, source: "our reading", reasoning: needed a number}
+      - {term: possible, probability: 0.4, vague: true, source: "our reading",
+         reasoning: needed a number}
 """
     merged = scale.merged_with(EstimativeScale.from_file(write(tmp_path, text)))
     assert merged.probability("possible", "kent") == 0.4
@@ -375,56 +376,102 @@ BAD_FILES = {
     "tab_yaml": ("scales:\n\ttracker: {}\n", "not valid YAML"),
     "not_a_mapping": ("- just\n- a list\n", "'scales:'"),
     "missing_field": (
-        "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 0.7, vague: false, reasoning: why}\n",
+        (
+            "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 0.7, vague: "
+            "false, "
+            "reasoning: why}\n"
+        ),
         "missing field(s) source",
     ),
     "missing_reasoning_in_tracker": (
-        "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 0.7, vague: false, source: s}\n",
+        (
+            "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 0.7, vague: "
+            "false, "
+            "source: s}\n"
+        ),
         "missing field(s) reasoning",
     ),
     "probability_above_one": (
-        "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 70, vague: false, source: s, reasoning: r}\n",
+        (
+            "scales:\n  tracker:\n    terms:\n      - {term: likely, probability: 70, vague: "
+            "false, "
+            "source: s, reasoning: r}\n"
+        ),
         "field 'probability': 70 is outside [0, 1] (a fraction: write 0.7, not 70)",
     ),
     "probability_negative": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: -0.1, vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: -0.1, vague: false, "
+            "source: s}\n"
+        ),
         "field 'probability'",
     ),
     "probability_not_a_number": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: 'ten percent', vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: 'ten percent', vague: "
+            "false, source: s}\n"
+        ),
         "field 'probability'",
     ),
     "low_above_high": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.3, low: 0.4, high: 0.2, vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.3, low: 0.4, high: "
+            "0.2, "
+            "vague: false, source: s}\n"
+        ),
         "low 0.4 is above high 0.2",
     ),
     "point_outside_range": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.9, low: 0.1, high: 0.2, vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.9, low: 0.1, high: "
+            "0.2, "
+            "vague: false, source: s}\n"
+        ),
         "outside the row's range",
     ),
     "duplicate_term": (
-        f"scales:\n  tracker:\n    terms:\n      - {{{ROW}}}\n      - {{{ROW.replace('likely', 'Likely.')}}}\n",
+        (
+            f"scales:\n  tracker:\n    terms:\n      - {{{ROW}}}\n      - "
+            f"{{{ROW.replace('likely', 'Likely.')}}}\n"
+        ),
         "duplicate term 'likely'",
     ),
     "duplicate_via_alias": (
-        f"scales:\n  tracker:\n    terms:\n      - {{{ROW}}}\n"
-        "      - {term: probable, aliases: [LIKELY], probability: 0.7, vague: false, source: s, reasoning: r}\n",
+        (
+            f"scales:\n  tracker:\n    terms:\n      - {{{ROW}}}\n"
+            "      - {term: probable, aliases: [LIKELY], probability: 0.7, vague: false, source: "
+            "s, "
+            "reasoning: r}\n"
+        ),
         "duplicate term 'likely'",
     ),
     "null_probability_not_vague": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: null, vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: null, vague: false, "
+            "source: s}\n"
+        ),
         "null is allowed only for a vague term",
     ),
     "vague_not_boolean": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.1, vague: 'yes', source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.1, vague: 'yes', "
+            "source: s}\n"
+        ),
         "field 'vague'",
     ),
     "empty_source": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.1, vague: false, source: ''}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probability: 0.1, vague: false, "
+            "source: ''}\n"
+        ),
         "field 'source'",
     ),
     "misspelt_field": (
-        "scales:\n  house:\n    terms:\n      - {term: nah, probabilty: 0.1, vague: false, source: s}\n",
+        (
+            "scales:\n  house:\n    terms:\n      - {term: nah, probabilty: 0.1, vague: false, "
+            "source: "
+            "s}\n"
+        ),
         "unknown field(s) probabilty",
     ),
     "terms_not_a_list": ("scales:\n  house: {terms: likely}\n", "'terms:' list"),
@@ -453,7 +500,10 @@ def test_row_errors_name_the_scale_row_and_term(tmp_path):
 
 
 def test_yaml_error_gives_the_line(tmp_path):
-    text = "scales:\n  house:\n    terms:\n      - {term: a, probability: 0.1, vague: false, source: s}\n   bad: [\n"
+    text = (
+        "scales:\n  house:\n    terms:\n"
+        "      - {term: a, probability: 0.1, vague: false, source: s}\n   bad: [\n"
+    )
     with pytest.raises(ConfigError, match=r"line \d+"):
         EstimativeScale.from_file(write(tmp_path, text))
 

@@ -1,4 +1,5 @@
-"""The scoring core against reference implementations (test-only oracles) and hand-computed cases."""
+"""The scoring core against reference implementations (test-only oracles) and hand-computed
+cases."""
 
 from __future__ import annotations
 

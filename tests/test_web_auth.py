@@ -1,4 +1,5 @@
-"""Who may change things in the web app: sign-in, sessions, CSRF, API tokens, open or closed reading."""
+"""Who may change things in the web app: sign-in, sessions, CSRF, API tokens, open or closed
+reading."""
 
 from __future__ import annotations
 

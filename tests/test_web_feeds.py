@@ -1,4 +1,5 @@
-"""The feeds page and /api/feeds: health at a glance, hostile text inert, changes by analysts only."""
+"""The feeds page and /api/feeds: health at a glance, hostile text inert, changes by analysts
+only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The pages and the JSON API as an analyst reads them: lists, detail, escaping, headers, errors, nav."""
+"""The pages and the JSON API as an analyst reads them: lists, detail, escaping, headers, errors,
+nav."""
 
 from __future__ import annotations
 
@@ -202,7 +203,8 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
     ]
     assert re.findall(r'aria-current="page">(\w+)<', nav) == ["Forecasts"]
     assert client.get("/", follow_redirects=False).headers["location"] == "/scorecard"
-    # a section appears by registering a route under its nav name: without the review router, no Review
+    # a section appears by registering a route under its nav name: without the review router, no
+    # Review
     from tracker.web.pages import review as review_pages
 
     index = ROUTERS.index(review_pages.router)

@@ -52,7 +52,8 @@ def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, clie
         re.search(r"Brier \(0–1\)</td><td class=\"num\"><strong>([\d.]+)<", text).group(1)
     )
     assert brier == pytest.approx(expected_brier(client, list(OUTCOMES)), abs=5e-4)
-    # the report's own SVG diagrams, inline: reliability with Wilson bars per non-empty bin, sharpness bars
+    # the report's own SVG diagrams, inline: reliability with Wilson bars per non-empty bin,
+    # sharpness bars
     reliability = re.search(r'<svg class="diagram reliability".*?</svg>', text, re.S).group(0)
     assert (
         reliability.count('class="wilson"') == len(re.findall(r'<g class="bin">', reliability)) >= 2
@@ -76,7 +77,8 @@ def test_breakdowns_sort_on_the_server_by_header_links(seeded, client):
     briers = [float(r[4]) for r in rows]
     assert briers == sorted(briers, reverse=True) and len(rows) > 3
     header = re.search(r'<table[^>]*id="breakdown-tag".*?</thead>', page, re.S).group(0)
-    # the sorted column says so and its link reverses it; other links keep this sort of the tag table
+    # the sorted column says so and its link reverses it; other links keep this sort of the tag
+    # table
     assert re.search(r'aria-sort="descending"><a href="\?sort_tag=brier#by-tag">Brier', header)
     assert 'href="?sort_tag=name#by-tag"' in header
     ascending = [

@@ -5,7 +5,8 @@ holds the Trenin article's forecasts plus one hostile forecast file (markup in e
 field, a ``javascript:`` source link), one hostile failing feed (markup in its title and
 error, a ``javascript:`` site link) and one analyst, ``ana``.  Nothing is resolved:
 :func:`resolve_some` records outcomes for the scorecard's tests, and :func:`add_proposals` stores
-articles (hostile ones included) and runs the real resolution stage so that proposals wait for review.
+articles (hostile ones included) and runs the real resolution stage so that proposals wait for
+review.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def seed(engine: Engine, tmp_path: Path) -> Seeded:
 
 
 def _add_hostile_feed(session) -> None:  # noqa: ANN001
-    """A failing feed as a hostile server leaves it: markup in its title and error, a javascript: site."""
+    """A failing feed as a hostile server leaves it: markup in its title and error, a javascript:
+    site."""
     feed = ingest.add_feed(
         session, HOSTILE_FEED_URL, interval=timedelta(minutes=30), title=HOSTILE_FEED_TITLE
     )
@@ -132,7 +134,10 @@ ARTICLES = [
         "https://www.wire-b.example/",
         "https://www.wire-b.example/2",
         "Written reply delivered",
-        "Blinken said Washington rejected the Russian demands; Russia called the answer disappointing.",
+        (
+            "Blinken said Washington rejected the Russian demands; Russia called the answer "
+            "disappointing."
+        ),
         "2022-01-27",
     ),
     # nato-moratorium: one side each -> disputed; and a negated sentence, shown apart
@@ -181,13 +186,15 @@ HOSTILE_ARTICLES = [
         "2022-02-11",
     ),
 ]
-#: the deadline check's day: bucharest-retraction-madrid and western-advisers-leave-ukraine are past closes
+# : the deadline check's day: bucharest-retraction-madrid and western-advisers-leave-ukraine are
+# past closes
 DEADLINE_DAY = date(2022, 7, 1)
 
 
 def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:  # noqa: ANN001
     """Stores the articles (default: :data:`ARTICLES` and :data:`HOSTILE_ARTICLES`) of feeds, runs
-    ``match_articles`` and ``check_deadlines`` as the workers do; returns the pending proposals by forecast."""
+    ``match_articles`` and ``check_deadlines`` as the workers do; returns the pending proposals by
+    forecast."""
     from datetime import datetime, timezone
 
     with session_scope(engine) as session:

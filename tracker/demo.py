@@ -125,7 +125,8 @@ class DemoResult:
 
 def demo_settings(data_dir: Path) -> Settings:
     """The demo's own settings: everything in ``data_dir``, loopback feeds allowed (the corpus
-    is served from 127.0.0.1).  Explicit values, so the user's TRACKER_* variables do not leak in."""
+    is served from 127.0.0.1).  Explicit values, so the user's TRACKER_* variables do not leak
+    in."""
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'tracker.db'}",

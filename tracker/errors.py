@@ -20,9 +20,11 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── CsrfError                    a form post without the session's CSRF token
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
     │   └── ForecastImportError      the whole import was refused: carries every problem found
-    ├── InvalidInputError            a value a person typed that a use case cannot take; ``field`` names it
+    ├── InvalidInputError            a value a person typed that a use case cannot take; ``field``
+    names it
     │   ├── FeedUrlError             a feed URL that cannot be added (scheme, duplicate, syntax)
-    │   └── FeedSettingError         a feed setting that cannot be used (an interval under 1 minute ...)
+    │   └── FeedSettingError         a feed setting that cannot be used (an interval under 1 minute
+    ...)
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
     ├── ReportError                  a report cannot be made or written (format, output file)
     ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
@@ -101,7 +103,10 @@ class ProposalStateError(LifecycleError):
         self.forecast_id = forecast_id
         self.current = current
         self.requested = requested
-        message = f"proposal {proposal_id} (forecast {forecast_id!r}) is {current}; it cannot be {requested}"
+        message = (
+            f"proposal {proposal_id} (forecast {forecast_id!r}) is {current}; "
+            f"it cannot be {requested}"
+        )
         if reason:
             message += f" ({reason})"
         TrackerError.__init__(self, message)
@@ -159,7 +164,8 @@ class RuleError(TrackerError):
         self.field = field
         self.message = message
         super().__init__(
-            f"forecast {forecast_id!r}, field {field!r}: {message}; fix the forecast file and import it again"
+            f"forecast {forecast_id!r}, field {field!r}: {message}; fix the forecast file and "
+            "import it again"
         )
 
 
@@ -288,7 +294,8 @@ class FeedError(TrackerError):
         super().__init__(f"{kind}: {message} ({url})")
 
     def __reduce__(self) -> tuple:
-        """Pickled with its fields: a parse error crosses from a parse worker process (``_parsepool``),
+        """Pickled with its fields: a parse error crosses from a parse worker process
+        (``_parsepool``),
         and the subclasses' own ``__init__`` signatures would not take ``args`` back."""
         return _rebuild_error, (type(self), self.args, self.__dict__.copy())
 

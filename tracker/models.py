@@ -270,8 +270,10 @@ class Evidence(SQLModel, table=True):
             "forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"
         ),
         CheckConstraint("side IN ('yes', 'no')", name="ck_evidence_side"),
-        # a forecast's timeline, counting and negated rows apart, oldest first: read a page at a time
-        # without sorting (the web's evidence pages, the review queue) and counted from the index alone
+        # a forecast's timeline, counting and negated rows apart, oldest first: read a page at a
+        # time
+        # without sorting (the web's evidence pages, the review queue) and counted from the index
+        # alone
         Index("ix_evidence_timeline", "forecast_id", "negated", "published_at", "id"),
     )
 
@@ -378,7 +380,8 @@ class TaskRun(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """An analyst who may sign in to the web app; the name is what resolutions and the audit log record."""
+    """An analyst who may sign in to the web app; the name is what resolutions and the audit log
+    record."""
 
     __tablename__ = "app_user"
 
@@ -410,7 +413,8 @@ class ApiToken(SQLModel, table=True):
 
 
 class WebSession(SQLModel, table=True):
-    """A signed-in browser: the cookie holds a random secret, the row its SHA-256 and the CSRF token."""
+    """A signed-in browser: the cookie holds a random secret, the row its SHA-256 and the CSRF
+    token."""
 
     __tablename__ = "web_session"
 

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of the database; default: SQLite file tracker.db in the data dir. "
+        description="SQLAlchemy URL of the database; default: SQLite file tracker.db in the data "
+        "dir. "
         "PostgreSQL in production: postgresql+psycopg://user@host/db.",
     )
     scale_file: Path | None = Field(
@@ -38,12 +39,14 @@ class Settings(BaseSettings):
     )
     web_public_read: bool = Field(
         default=True,
-        description="Let anyone who can reach the web app read its pages and GET /api/ without signing in; "
+        description="Let anyone who can reach the web app read its pages and GET /api/ without "
+        "signing in; "
         "false: reading needs a signed-in analyst or an API token too. Writes always need one.",
     )
     web_secure_cookies: bool = Field(
         default=False,
-        description="Mark the session cookie Secure (sent over HTTPS only); set true when the app is served "
+        description="Mark the session cookie Secure (sent over HTTPS only); set true when the app "
+        "is served "
         "behind TLS.",
     )
     web_session_hours: int = Field(
@@ -55,12 +58,14 @@ class Settings(BaseSettings):
 
     broker_url: str | None = Field(
         default=None,
-        description="Celery broker. Default: the embedded file broker (filesystem://) in the data dir, "
+        description="Celery broker. Default: the embedded file broker (filesystem://) in the data "
+        "dir, "
         "for `tracker run` on one machine; redis://host:6379/0 for many workers on many machines.",
     )
     namespace: str = Field(
         default="tracker",
-        description="Name of the Celery queue and prefix of every Redis key (RedBeat, host limits), "
+        description="Name of the Celery queue and prefix of every Redis key (RedBeat, host "
+        "limits), "
         "so several trackers can share one Redis.",
     )
     allow_private_feeds: bool = Field(
@@ -70,20 +75,24 @@ class Settings(BaseSettings):
     )
     poll_interval: timedelta = Field(
         default=timedelta(minutes=30),
-        description="Default poll interval of a new feed (e.g. 15m, 1h); `tracker feeds add --interval` "
+        description="Default poll interval of a new feed (e.g. 15m, 1h); `tracker feeds add "
+        "--interval` "
         "overrides it per feed.",
     )
     worker_concurrency: int = Field(
         default=4,
         ge=1,
-        description="Poll tasks a worker (and `tracker poll`) runs at the same time; per-host politeness "
+        description="Poll tasks a worker (and `tracker poll`) runs at the same time; per-host "
+        "politeness "
         "still allows at most 2 requests in flight per host.",
     )
     parse_processes: int | None = Field(
         default=None,
         ge=0,
-        description="Worker processes that parse feeds while `tracker poll` polls many at once (unset: one "
-        "per CPU core; 0: parse in the polling threads).  Celery workers parse in their own process.",
+        description="Worker processes that parse feeds while `tracker poll` polls many at once "
+        "(unset: one "
+        "per CPU core; 0: parse in the polling threads).  Celery workers parse in their own "
+        "process.",
     )
 
     @field_validator("poll_interval", mode="before")

@@ -1,4 +1,5 @@
-"""evidence and proposals (the resolution engine): one evidence row per (forecast, article, side); at most one pending proposal per forecast (partial unique index)
+"""evidence and proposals (the resolution engine): one evidence row per (forecast, article, side);
+at most one pending proposal per forecast (partial unique index)
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,5 @@
-"""evidence timeline index: (forecast_id, negated, published_at, id) replaces the single-column forecast_id index
+"""evidence timeline index: (forecast_id, negated, published_at, id) replaces the single-column
+forecast_id index
 
 A forecast's evidence is read a page at a time, counting and negated rows apart, oldest first (the
 web app's forecast page and review queue); with this index those reads need no sort and the counts

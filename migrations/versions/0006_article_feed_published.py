@@ -1,4 +1,5 @@
-"""article dates indexed per feed: (feed_id, published_at) replaces the feed_id and published_at indexes
+"""article dates indexed per feed: (feed_id, published_at) replaces the feed_id and published_at
+indexes
 
 A single index on published_at takes each poll's rows all over its length (a feed's entries span
 weeks, like every other feed's), so every commit rewrote most of its pages: about half of what

@@ -1,4 +1,5 @@
-"""``tracker forecasts ...``, ``tracker resolve-manually``, ``tracker reopen`` and ``tracker scale``."""
+"""``tracker forecasts ...``, ``tracker resolve-manually``, ``tracker reopen`` and ``tracker
+scale``."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def import_(
     with service.unit_of_work(st.ready_engine()) as session:
         report = service.import_forecasts(session, paths, st.scale, actor=current_user())
     console.print(
-        f"Imported {report.files} file(s): {len(report.created)} new, {len(report.updated)} updated, "
+        f"Imported {report.files} file(s): {len(report.created)} new, {len(report.updated)} "
+        "updated, "
         f"{len(report.unchanged)} unchanged forecast(s)."
     )
     for forecast_id, old, new in report.probability_changes:

@@ -109,7 +109,8 @@ def _print_item(item: ReviewItem) -> None:
     p, f = item.proposal, item.forecast
     proposed = (p.outcome or "?").upper()
     console.print(
-        f"\n[bold]Proposal {p.id}[/bold]  {f.id}: [bold]{proposed}[/bold] ({p.kind.replace('_', ' ')}, "
+        f"\n[bold]Proposal {p.id}[/bold]  {f.id}: [bold]{proposed}[/bold] "
+        f"({p.kind.replace('_', ' ')}, "
         f"made {p.created_at:%Y-%m-%d})",
         highlight=False,
     )
@@ -162,7 +163,8 @@ def review(
     ] = OutputFormat.table,
     limit: Annotated[Optional[int], typer.Option(min=1, help="at most this many proposals")] = None,
 ) -> None:
-    """Proposals waiting for an analyst (disputed ones included), oldest first, with their evidence."""
+    """Proposals waiting for an analyst (disputed ones included), oldest first, with their
+    evidence."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         items = service.pending_reviews(session, limit=limit)
     if format is OutputFormat.json:

@@ -146,7 +146,8 @@ def scorecard(
     ] = 10,
     resamples: ResamplesOpt = 1000,
 ) -> None:
-    """Proper scores, their uncertainty and decomposition, of resolved forecasts past their close date."""
+    """Proper scores, their uncertainty and decomposition, of resolved forecasts past their close
+    date."""
     card = _scorecard(
         ctx, _filters(author, source, tag, resolved_between, scale, as_of, resamples, bins)
     )

@@ -1,4 +1,5 @@
-"""``tracker serve``, ``tracker users ...`` and ``tracker tokens ...``: the web app and who may write."""
+"""``tracker serve``, ``tracker users ...`` and ``tracker tokens ...``: the web app and who may
+write."""
 
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ def _check_name(kind: str, name: str) -> str:
     if not USER_NAME.match(name):
         raise InvalidInputError(
             "name",
-            f"{kind} name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or '-', "
+            f"{kind} name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or "
+            "'-', "
             "starting with a letter or digit",
         )
     return name
@@ -217,7 +218,8 @@ def user_for_token(session: Session, secret: str, now: datetime) -> User:
 
 
 def start_session(session: Session, user: User, *, lifetime: timedelta) -> tuple[str, WebSession]:
-    """A new session for ``user`` (expired ones of that user are dropped); returns the cookie secret."""
+    """A new session for ``user`` (expired ones of that user are dropped); returns the cookie
+    secret."""
     now = utcnow()
     session.exec(
         delete(WebSession).where(
@@ -237,7 +239,8 @@ def start_session(session: Session, user: User, *, lifetime: timedelta) -> tuple
 
 
 def session_user(session: Session, secret: str, now: datetime) -> tuple[User, WebSession] | None:
-    """The user and session a cookie stands for; None when it is unknown, expired or the user disabled."""
+    """The user and session a cookie stands for; None when it is unknown, expired or the user
+    disabled."""
     row = session.exec(
         select(WebSession, User).join(User).where(WebSession.id_hash == _digest(secret))
     ).first()

@@ -412,7 +412,8 @@ def _check_forecast(
             problems.append(
                 ForecastFileError(
                     path,
-                    f"unknown estimative term {spec.estimate!r} and no probability; add `probability:` "
+                    f"unknown estimative term {spec.estimate!r} and no probability; add "
+                    "`probability:` "
                     "or use a term listed by `tracker scale`",
                     line=_line_of(entry, ("estimate",)),
                     field="estimate",

@@ -178,7 +178,8 @@ def resolve(
 def reopen(
     session: Session, forecast: Forecast, *, actor: str, note: str | None, today: date
 ) -> Status:
-    """Undo the active resolution (kept, marked inactive); the forecast goes back to open or closed."""
+    """Undo the active resolution (kept, marked inactive); the forecast goes back to open or
+    closed."""
     if forecast.status not in (Status.RESOLVED.value, Status.ANNULLED.value):
         raise LifecycleError(
             forecast.id,

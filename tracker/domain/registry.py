@@ -389,7 +389,8 @@ ForecastPage = Page[ForecastRow]
 
 
 def list_forecasts(session: Session, where: ForecastFilter) -> list[ForecastRow]:
-    """Every forecast matching ``where`` (author: case-insensitive substring), soonest close first."""
+    """Every forecast matching ``where`` (author: case-insensitive substring), soonest close
+    first."""
     query = where.apply(select(Forecast, Source).join(Source))
     pairs = session.exec(query.order_by(Forecast.closes, Forecast.id)).all()
     return _rows(session, pairs, where.day())

@@ -148,7 +148,8 @@ class EstimativeScale:
 
     @classmethod
     def for_project(cls, scale_file: Path | str | None) -> EstimativeScale:
-        """The built-in table, overridden and extended by ``scale_file`` (``TRACKER_SCALE_FILE``) if set."""
+        """The built-in table, overridden and extended by ``scale_file`` (``TRACKER_SCALE_FILE``) if
+        set."""
         scale = cls.builtin()
         return scale.merged_with(cls.from_file(scale_file)) if scale_file else scale
 

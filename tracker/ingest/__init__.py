@@ -3,7 +3,8 @@
 Public API (``tracker.ingest``):
 
 - managing feeds: :func:`add_feed`, :func:`list_feeds`, :func:`get_feed`, :func:`remove_feed`,
-  :func:`enable_feed`, :func:`disable_feed`, :func:`article_counts`, :func:`import_opml`, :func:`export_opml`,
+  :func:`enable_feed`, :func:`disable_feed`, :func:`article_counts`, :func:`import_opml`,
+  :func:`export_opml`,
   :func:`due_feed_ids`;
 - polling: :func:`make_poller` (the factory wiring settings, fetcher, SSRF guard and host
   limiter, in ``_factory``) -> :class:`Poller` with ``poll_feed(feed_id)`` and ``poll_due()``;

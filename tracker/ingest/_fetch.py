@@ -105,7 +105,8 @@ class LocalHostLimiter:
 
 
 _ACQUIRE = """
-local key, now, ttl, limit, token = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local key, token = KEYS[1], ARGV[4]
+local now, ttl, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - ttl)
 if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, token)

@@ -136,7 +136,8 @@ _BLOCK_TAGS = (
     "blockquote",
     "pre",
 )
-# A space goes in front of every block tag (opening or closing) before parsing, so "<p>a</p><p>b</p>"
+# A space goes in front of every block tag (opening or closing) before parsing, so
+# "<p>a</p><p>b</p>"
 # reads "a b"; inserting a space cannot create markup, and the parser still decides what is text.
 _BEFORE_BLOCK_TAG = re.compile(r"<(?=/?(?:%s)\b)" % "|".join(_BLOCK_TAGS), re.IGNORECASE)
 _parsers = threading.local()

@@ -67,7 +67,8 @@ class AddressGuard:
         return None
 
     def check(self, url: str, addresses: Iterable[IPAddress]) -> list[IPAddress]:
-        """The addresses of ``url``'s host, all of which must be allowed (else the URL is refused)."""
+        """The addresses of ``url``'s host, all of which must be allowed (else the URL is
+        refused)."""
         checked = list(addresses)
         for address in checked:
             reason = self.refusal(address)

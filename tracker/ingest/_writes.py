@@ -1,4 +1,5 @@
-"""The pollers' writes to the database: one transaction per unit of work, or one per group on SQLite.
+"""The pollers' writes to the database: one transaction per unit of work, or one per group on
+SQLite.
 
 SQLite has one writer at a time.  A writer that finds the database locked sleeps in growing
 steps (``busy_timeout``) and may sleep past the moment it is free, and every commit writes

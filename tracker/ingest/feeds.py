@@ -97,7 +97,8 @@ def validate_feed_url(url: str) -> str:
 
 def feed_interval(interval: timedelta | str) -> timedelta:
     """A feed's poll interval (``15m``, ``2h``, ``1d`` or a timedelta), checked against the bounds
-    every feed shares (:data:`tracker.settings.MIN_INTERVAL` .. :data:`~tracker.settings.MAX_INTERVAL`)."""
+    every feed shares (:data:`tracker.settings.MIN_INTERVAL` ..
+    :data:`~tracker.settings.MAX_INTERVAL`)."""
     try:
         return parse_interval(interval) if isinstance(interval, str) else check_interval(interval)
     except ValueError as exc:
@@ -296,7 +297,8 @@ def count_articles(session: Session) -> int:
 
 
 def unmatched_article_ids(session: Session, limit: int | None = None) -> list[int]:
-    """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest first."""
+    """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest
+    first."""
     return list(
         session.exec(
             select(Article.id).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)
@@ -648,7 +650,8 @@ class _Pipeline:
                 outcome.finish(write.result())
             )  # a failed store raises; run() frees its lease
             self.claimed.discard(item.claim.id)
-        # The leases are all accounted for before anything else that may raise (a receiver, progress).
+        # The leases are all accounted for before anything else that may raise (a receiver,
+        # progress).
         for result in results:
             new_articles.send(result.new_article_ids, engine=self.poller.engine)
         self._report(results + [_skipped(feed_id) for feed_id in to_claim if feed_id not in taken])

@@ -4,9 +4,11 @@ Typical use, by the resolution stage::
 
     compiled = compile_rules(ForecastRules.from_forecast(f) for f in forecasts)   # or RuleSet
     texts = [ArticleText(a.id, a.title, a.summary, a.published) for a in articles]
-    for article, hits in zip(articles, match_batch(compiled, texts)):   # or match_article(compiled, text)
+    for article, hits in zip(articles, match_batch(compiled, texts)):   # or match_article(compiled,
+    text)
         for hit in hits:
-            ...  # store an evidence row; publisher = registered_domain(a.url) or registered_domain(site)
+            ...  # store an evidence row; publisher = registered_domain(a.url) or
+            registered_domain(site)
 
 The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
 ("Matching"); each module's docstring gives its part.

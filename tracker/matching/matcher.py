@@ -1,7 +1,8 @@
 """Matching one article against every compiled forecast rule.
 
 An article's text is scanned once by the automaton; the trigger phrases found decide which
-rules to look at (see :mod:`tracker.matching.rules`).  For each such rule, in order: the article must be
+rules to look at (see :mod:`tracker.matching.rules`).  For each such rule, in order: the article
+must be
 published inside the forecast's window, every ``all`` phrase must occur somewhere, no ``none``
 phrase may occur, and an ``any`` phrase must occur not negated.  Sentences and negation cues
 are only worked out for articles that get that far.

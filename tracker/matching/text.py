@@ -44,7 +44,8 @@ def clean(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """The matching form of ``text``: NFKC, quotes, dashes, casefold, one space per whitespace run."""
+    """The matching form of ``text``: NFKC, quotes, dashes, casefold, one space per whitespace
+    run."""
     return " ".join(unicodedata.normalize("NFKC", text).translate(_TRANSLATION).casefold().split())
 
 

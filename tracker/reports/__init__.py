@@ -1,7 +1,8 @@
 """Calibration reports of a :class:`~tracker.scoring.Scorecard`.
 
     data = render_report(card, "html")   # or csv, json, png, md
-    data = render_report(card, "html", resolver=resolver_stats(session))  # with the resolver section
+    data = render_report(card, "html", resolver=resolver_stats(session))  # with the resolver
+    section
 
 HTML is one self-contained file (inline SVG diagrams, no script, autoescaped Jinja2
 template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json()``

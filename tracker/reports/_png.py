@@ -36,7 +36,10 @@ def _draw(card: Scorecard) -> bytes:
     s = card.summary
     title = f"Calibration report: {s.count} forecast(s) scored"
     if s.count:
-        title += f" · Brier {s.brier:.3f} · {TETLOCK_LABEL} {s.brier_tetlock:.3f} · Metaculus {s.metaculus_baseline:.1f}"
+        title += (
+            f" · Brier {s.brier:.3f} · {TETLOCK_LABEL} {s.brier_tetlock:.3f}"
+            f" · Metaculus {s.metaculus_baseline:.1f}"
+        )
     fig.suptitle(title)
     out = io.BytesIO()
     fig.savefig(out, format="png")

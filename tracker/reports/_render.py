@@ -156,7 +156,8 @@ def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> b
     lines = [
         f"# {md_text(_title(card))}",
         "",
-        f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, as of {card.filters.day().isoformat()}, "
+        f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"as of {card.filters.day().isoformat()}, "
         f"{md_text(_scope(card))}; probabilities "
         + (
             f"re-read under the {md_text(card.scale_used)} scale."

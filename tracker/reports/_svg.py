@@ -23,7 +23,8 @@ def _y(v: float) -> float:
 
 def _svg(label: str, body: Iterable[str], klass: str) -> Markup:
     return Markup(
-        f'<svg class="diagram {klass}" role="img" aria-label="{escape(label)}" viewBox="0 0 {W} {H}" '
+        f'<svg class="diagram {klass}" role="img" aria-label="{escape(label)}" viewBox="0 0 {W} '
+        f'{H}" '
         f'width="{W}" height="{H}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
@@ -31,17 +32,21 @@ def _svg(label: str, body: Iterable[str], klass: str) -> Markup:
 
 def _axes(x_label: str, y_label: str, y_max: float = 1.0, y_fmt: str = "{:.1f}") -> list[str]:
     parts = [
-        f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
-        'fill="#fff" stroke="#888"/>'
+        (
+            f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
+            'fill="#fff" stroke="#888"/>'
+        )
     ]
     for i in range(11):
         v = i / 10
         parts.append(
-            f'<line x1="{_x(v):.1f}" y1="{H - BOTTOM}" x2="{_x(v):.1f}" y2="{H - BOTTOM + 4}" stroke="#444"/>'
+            f'<line x1="{_x(v):.1f}" y1="{H - BOTTOM}" x2="{_x(v):.1f}" y2="{H - BOTTOM + 4}" '
+            'stroke="#444"/>'
         )
         if i % 2 == 0:
             parts.append(
-                f'<text x="{_x(v):.1f}" y="{H - BOTTOM + 17}" text-anchor="middle" font-size="11">{v:.1f}</text>'
+                f'<text x="{_x(v):.1f}" y="{H - BOTTOM + 17}" text-anchor="middle" '
+                f'font-size="11">{v:.1f}</text>'
             )
         parts.append(
             f'<line x1="{LEFT - 4}" y1="{_y(v):.1f}" x2="{LEFT}" y2="{_y(v):.1f}" stroke="#444"/>'
@@ -56,7 +61,8 @@ def _axes(x_label: str, y_label: str, y_max: float = 1.0, y_fmt: str = "{:.1f}")
         f"{escape(x_label)}</text>"
     )
     parts.append(
-        f'<text transform="translate(14,{(TOP + H - BOTTOM) / 2}) rotate(-90)" text-anchor="middle" '
+        f'<text transform="translate(14,{(TOP + H - BOTTOM) / 2}) rotate(-90)" '
+        'text-anchor="middle" '
         f'font-size="12">{escape(y_label)}</text>'
     )
     return parts
@@ -86,8 +92,10 @@ def reliability_diagram(card: Scorecard) -> Markup:
             f'<g class="bin"><title>{escape(tip)}</title>'
             f'<line class="wilson" x1="{x:.1f}" y1="{lo:.1f}" x2="{x:.1f}" y2="{hi:.1f}" '
             'stroke="#1f5fa8" stroke-width="1.5"/>'
-            f'<line x1="{x - 4:.1f}" y1="{lo:.1f}" x2="{x + 4:.1f}" y2="{lo:.1f}" stroke="#1f5fa8"/>'
-            f'<line x1="{x - 4:.1f}" y1="{hi:.1f}" x2="{x + 4:.1f}" y2="{hi:.1f}" stroke="#1f5fa8"/>'
+            f'<line x1="{x - 4:.1f}" y1="{lo:.1f}" x2="{x + 4:.1f}" y2="{lo:.1f}" '
+            'stroke="#1f5fa8"/>'
+            f'<line x1="{x - 4:.1f}" y1="{hi:.1f}" x2="{x + 4:.1f}" y2="{hi:.1f}" '
+            'stroke="#1f5fa8"/>'
             f'<circle cx="{x:.1f}" cy="{_y(row.observed):.1f}" r="4.5" fill="#1f5fa8"/>'
             f'<text class="count" x="{x + 7:.1f}" y="{_y(row.observed) - 6:.1f}" font-size="11" '
             f'fill="#333">n={row.count}</text></g>'
@@ -116,7 +124,8 @@ def corp_diagram(card: Scorecard) -> Markup:
             )
         curve = " ".join(f"{_x(a):.1f},{_y(b):.1f}" for a, b in _steps(c.x, c.recalibrated))
         parts.append(
-            f'<polyline class="corp" points="{curve}" fill="none" stroke="#c0392b" stroke-width="2">'
+            f'<polyline class="corp" points="{curve}" fill="none" stroke="#c0392b" '
+            'stroke-width="2">'
             "<title>CORP recalibrated forecast</title></polyline>"
         )
         for a, b in zip(c.x if len(c.x) <= 60 else [], c.recalibrated):
@@ -149,7 +158,8 @@ def sharpness_histogram(card: Scorecard) -> Markup:
         )
         if count:
             parts.append(
-                f'<text x="{(x0 + x1) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">'
+                f'<text x="{(x0 + x1) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                'font-size="11">'
                 f"{count}</text>"
             )
     return _svg("Sharpness: histogram of forecasts", parts, "sharpness")

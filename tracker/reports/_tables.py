@@ -77,7 +77,10 @@ def summary_table(card: Scorecard) -> Table:
             "Log loss (nats)",
             s.log_loss,
             *_interval(card.log_loss_interval),
-            f"lower is better; probabilities clipped to [{LOG_CLIP}, {1 - LOG_CLIP}] ({s.log_clipped} clipped)",
+            (
+                f"lower is better; probabilities clipped to [{LOG_CLIP}, {1 - LOG_CLIP}] "
+                f"({s.log_clipped} clipped)"
+            ),
         ],
         [
             "Metaculus baseline score",
@@ -92,7 +95,10 @@ def summary_table(card: Scorecard) -> Table:
             card.time_weighted_brier,
             None,
             None,
-            f"each open day scored with the standing probability; {card.forecasts_with_updates} forecast(s) changed",
+            (
+                "each open day scored with the standing probability; "
+                f"{card.forecasts_with_updates} forecast(s) changed"
+            ),
         ],
         [
             "Sharpness: standard deviation",
@@ -159,7 +165,8 @@ def corp_table(card: Scorecard) -> Table:
         "CORP decomposition (Dimitriadis, Gneiting & Jordan 2021)",
         [Column("term"), Column("value", 6)],
         rows,
-        note="BS = MCB − DSC + UNC, from the isotonic (PAV) recalibration with tied forecasts pooled.",
+        note="BS = MCB − DSC + UNC, from the isotonic (PAV) recalibration with tied forecasts "
+        "pooled.",
     )
 
 
@@ -263,7 +270,8 @@ def sensitivity_table(card: Scorecard) -> Table:
             Column("reliability (REL)", 4),
         ],
         rows,
-        note="Each scale re-reads the forecasts whose verbal term it has; the others keep their own "
+        note="Each scale re-reads the forecasts whose verbal term it has; the others keep their "
+        "own "
         "probability (the count of re-read forecasts is shown).",
     )
 
@@ -328,7 +336,8 @@ def resolver_tables(stats: ResolverStats) -> list[Table]:
             ["Precision of automatic proposals", stats.overall.precision],
             ["Precision, analyst-reviewed proposals only", stats.reviewed.precision],
         ],
-        note="Precision: among decided proposals with an outcome whose forecast is now resolved yes or no, the "
+        note="Precision: among decided proposals with an outcome whose forecast is now resolved "
+        "yes or no, the "
         "share whose final outcome is the proposed one.",
     )
     by = [

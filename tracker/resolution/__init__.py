@@ -1,13 +1,19 @@
 """The resolution stage: articles → evidence → proposals → resolutions.  No Celery needed.
 
-    rules = RuleSet()                                    # keep one per process: recompiles on change only
-    report = match_articles(session, article_ids, rules) # evidence rows, matched_at, policy re-evaluated
-    check_deadlines(session, as_of=today())         # default_at_close / not_yet_resolvable past closes
-    for item in review_queue(session): ...               # pending proposals, oldest first, with evidence
+    rules = RuleSet()                                    # keep one per process: recompiles on
+    change only
+    report = match_articles(session, article_ids, rules) # evidence rows, matched_at, policy
+    re-evaluated
+    check_deadlines(session, as_of=today())         # default_at_close / not_yet_resolvable past
+    closes
+    for item in review_queue(session): ...               # pending proposals, oldest first, with
+    evidence
     confirm(session, proposal_id, actor="ana")           # resolves through tracker.domain.lifecycle
     reject(session, proposal_id, actor="ana", note="...")
-    evidence_for(session, forecast_id)                   # a forecast's evidence, negated rows included
-    resolver_stats(session)                              # the resolver's confusion matrix and precision
+    evidence_for(session, forecast_id)                   # a forecast's evidence, negated rows
+    included
+    resolver_stats(session)                              # the resolver's confusion matrix and
+    precision
 
 Modules: ``_match`` (matching stored articles, the deadline check, catch-up), ``_policy`` (the
 policy, pure, and applying it to proposals), ``_review`` (queue, evidence, confirm/reject),

@@ -56,7 +56,8 @@ class MatchReport:
 
     def summary(self) -> str:
         return (
-            f"{self.articles} article(s) matched: {self.evidence} new evidence row(s) ({self.negated} negated) "
+            f"{self.articles} article(s) matched: {self.evidence} new evidence row(s) "
+            f"({self.negated} negated) "
             f"for {len(self.forecasts)} forecast(s); {len(self.proposals)} proposal(s) made"
         )
 

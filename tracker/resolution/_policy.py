@@ -80,7 +80,8 @@ def _publishers(facts: Sequence[EvidenceFact]) -> tuple[str, ...]:
 
 
 def _day_reaching(facts: Sequence[EvidenceFact], needed: int) -> date | None:
-    """The publication day on which ``needed`` distinct publishers had reported (facts sorted by day)."""
+    """The publication day on which ``needed`` distinct publishers had reported (facts sorted by
+    day)."""
     seen: set[str] = set()
     for fact in facts:
         seen.add(fact.publisher)
@@ -98,7 +99,8 @@ def decide(
     evidence: Iterable[EvidenceFact],
     as_of: date | None,
 ) -> Decision | None:
-    """The proposal the policy (module docstring) asks for, or None when there is nothing to propose.
+    """The proposal the policy (module docstring) asks for, or None when there is nothing to
+    propose.
 
     ``as_of`` None means "evidence only": the deadline rules (4) are not applied.
     """
@@ -144,11 +146,15 @@ def decide(
             f"{default.upper()}",
         )
     if default is None:
-        reason = f"past its close date {closes} with no decisive evidence and no default at close: an analyst decides"
+        reason = (
+            f"past its close date {closes} with no decisive evidence and no default at close: "
+            "an analyst decides"
+        )
     else:
         reason = (
             f"past its close date {closes}: weak evidence for {against[0].side.upper()} "
-            f"({', '.join(_publishers(against))}; {needed} publishers needed) goes against the default "
+            f"({', '.join(_publishers(against))}; {needed} publishers needed) goes against the "
+            "default "
             f"{default.upper()}: an analyst decides"
         )
     return Decision(
@@ -242,7 +248,8 @@ def _create(session: Session, forecast_id: str, decision: Decision) -> Proposal:
         reason=decision.reason,
     )
     session.add(proposal)
-    session.flush()  # the id, for the audit entry; the partial unique index checks "one pending" here
+    # the id, for the audit entry; the partial unique index checks "one pending" here
+    session.flush()
     audit.record(
         session,
         actor=RESOLVER_ACTOR,

@@ -2,7 +2,8 @@
 
 These functions take the caller's session (one unit of work) and the analyst's name, so the CLI
 and the web app call them the same way.  A confirmation resolves the forecast through
-:func:`tracker.domain.lifecycle.resolve` (the only code that changes a status), with the links of the
+:func:`tracker.domain.lifecycle.resolve` (the only code that changes a status), with the links of
+the
 evidence that decided it; the proposal keeps its fate (confirmed as proposed, confirmed with a
 changed outcome, rejected) for :func:`tracker.resolution.resolver_stats`.
 """
@@ -83,8 +84,10 @@ def _views(
 ) -> dict[str, list[EvidenceView]]:
     """The evidence of ``forecasts``, oldest article first; ``negated`` keeps one kind only;
     ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast, after
-    skipping ``offset``: one small index range read per forecast and kind (``ix_evidence_timeline``),
-    joined by UNION ALL into one query, so a forecast with thousands of rows costs no more than others.
+    skipping ``offset``: one small index range read per forecast and kind
+    (``ix_evidence_timeline``),
+    joined by UNION ALL into one query, so a forecast with thousands of rows costs no more than
+    others.
     """
     by_id = {f.id: f for f in forecasts}
     views: dict[str, list[EvidenceView]] = {f.id: [] for f in forecasts}

@@ -139,7 +139,8 @@ def corp(
 def _redraws(
     pooled: Pooled, at: np.ndarray, resamples: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Recalibrated curves (at ``at``) and miscalibrations under calibrated redraws of the outcomes."""
+    """Recalibrated curves (at ``at``) and miscalibrations under calibrated redraws of the
+    outcomes."""
     rng = np.random.default_rng(seed)
     curves = np.empty((resamples, len(at)))
     mcb = np.empty(resamples)

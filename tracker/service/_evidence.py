@@ -64,7 +64,8 @@ def evidence_pages(
     negated_page: int = 1,
     per_page: int = EVIDENCE_PER_PAGE,
 ) -> tuple[Proposal | None, EvidencePage, EvidencePage]:
-    """A forecast's pending proposal and the requested pages of its counting and negated evidence."""
+    """A forecast's pending proposal and the requested pages of its counting and negated
+    evidence."""
     summary = resolution_summaries(session, [forecast_id])[forecast_id]
     counting = _evidence_page(
         session, forecast_id, negated=False, page=page, per_page=per_page, total=summary.evidence

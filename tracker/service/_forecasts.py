@@ -94,7 +94,8 @@ def forecast_detail(
 
 @dataclass(frozen=True)
 class ForecastView:
-    """A forecast's page: its detail, its pending proposal, and one page of each kind of evidence."""
+    """A forecast's page: its detail, its pending proposal, and one page of each kind of
+    evidence."""
 
     detail: ForecastDetail
     proposal: Proposal | None

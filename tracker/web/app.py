@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "(create one with `tracker tokens create NAME --user USER`).",
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: no internet here, and the CSP forbids it
+        # Swagger UI and ReDoc load scripts from a CDN: no internet here, and the CSP forbids it
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings

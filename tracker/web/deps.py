@@ -3,10 +3,12 @@
 Use them through the ``Annotated`` aliases in routes::
 
     @router.get("/things")
-    def things(session: SessionDep, reader: ReaderDep): ...          # a read (open or not, per settings)
+    def things(session: SessionDep, reader: ReaderDep): ...          # a read (open or not, per
+    settings)
 
     @router.post("/things/{id}/do")
-    def do(session: SessionDep, analyst: AnalystDep): ...            # a write: signed-in analyst + CSRF
+    def do(session: SessionDep, analyst: AnalystDep): ...            # a write: signed-in analyst +
+    CSRF
 
 Identity comes from a bearer token (``Authorization: Bearer trk_...``, for the API) or the
 session cookie (for browsers).  The CSRF rule lives in one place, :func:`require_analyst`:
@@ -131,7 +133,8 @@ async def require_analyst(
     identity: CurrentIdentityDep,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Identity:
-    """A signed-in analyst; for cookie sessions, also the session's CSRF token (see the module doc)."""
+    """A signed-in analyst; for cookie sessions, also the session's CSRF token (see the module
+    doc)."""
     if identity is None:
         raise NotSignedInError("this change")
     if identity.via == "session" and request.method not in SAFE_METHODS:

@@ -103,7 +103,8 @@ async def tracker_error(request: Request, exc: Exception) -> Response:
 
 
 def _sign_in_url(request: Request) -> str:
-    """The sign-in page, with where to come back: this page, or for a form post the page it was on."""
+    """The sign-in page, with where to come back: this page, or for a form post the page it was
+    on."""
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         referer = urlsplit(request.headers.get("referer", ""))

@@ -22,7 +22,9 @@ MEDIA_TYPES: dict[ReportFormat, str] = {
 }
 #: what each format holds, for the exports page
 DESCRIPTIONS: dict[ReportFormat, str] = {
-    ReportFormat.html: "one self-contained page: diagrams and every table (opens offline, no script)",
+    ReportFormat.html: (
+        "one self-contained page: diagrams and every table (opens offline, no script)"
+    ),
     ReportFormat.csv: "every table in turn, for a spreadsheet (formula-safe)",
     ReportFormat.json: "the full scorecard, versioned shape (docs/scorecard-json.md)",
     ReportFormat.png: "the diagrams as one image",

@@ -27,7 +27,8 @@ def _phrase(text: str) -> Phrase | None:
 
 
 def spans(sentence: str, phrases: Iterable[str]) -> list[tuple[int, int]]:
-    """(start, end) offsets in ``sentence`` of each matched phrase's occurrences, merged and sorted."""
+    """(start, end) offsets in ``sentence`` of each matched phrase's occurrences, merged and
+    sorted."""
     prepared = PreparedText(sentence)
     found: list[tuple[int, int]] = []
     for text in dict.fromkeys(phrases):

@@ -64,7 +64,8 @@ class ForecastSummary(BaseModel):
 
 
 class PageOut(BaseModel):
-    """One page of a paginated list; subclasses add ``items`` and ``total`` (described for their list)."""
+    """One page of a paginated list; subclasses add ``items`` and ``total`` (described for their
+    list)."""
 
     page: int = Field(ge=1)
     per_page: int = Field(ge=1)
@@ -413,7 +414,8 @@ class IdentityOut(BaseModel):
 
 
 class ForecastListQuery(BaseModel):
-    """The forecast list's search, filters, order and page (query string of the page and the API)."""
+    """The forecast list's search, filters, order and page (query string of the page and the
+    API)."""
 
     q: Text | None = Field(
         default=None, description="text in the id, question or quote (case-insensitive)"
@@ -451,7 +453,8 @@ class BlankIsUnset(BaseModel):
 
 
 class ForecastListForm(BlankIsUnset, ForecastListQuery):
-    """The same, as the list page's filter form sends it: an empty field (``status=``) means "any"."""
+    """The same, as the list page's filter form sends it: an empty field (``status=``) means
+    "any"."""
 
 
 # --- feeds -----------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 30)
 
 
 class ScorecardQuery(BaseModel):
-    """Which resolved forecasts the scorecard covers (query string of the page, the API, the exports)."""
+    """Which resolved forecasts the scorecard covers (query string of the page, the API, the
+    exports)."""
 
     author: Text | None = Field(
         default=None, description="author name, or part of it (case-insensitive)"
@@ -98,7 +99,8 @@ class ScorecardCache:
         self.computed = 0  # how many cards were computed (the tests and the benchmark read it)
 
     def get(self, session: Session, filters: ScorecardFilter) -> Scorecard:
-        """The scorecard for ``filters``: from the cache while the fingerprint holds, else computed."""
+        """The scorecard for ``filters``: from the cache while the fingerprint holds, else
+        computed."""
         print_ = service.scores_fingerprint(session)
         with self._lock_for(filters):
             with self._guard:

@@ -1,4 +1,5 @@
-"""``/api/forecasts``: list (filters, search, order, pages), detail, evidence pages, resolve, reopen."""
+"""``/api/forecasts``: list (filters, search, order, pages), detail, evidence pages, resolve,
+reopen."""
 
 from __future__ import annotations
 

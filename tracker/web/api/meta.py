@@ -39,5 +39,6 @@ class HealthOut(BaseModel):
     responses={503: {"model": ErrorOut, "description": "The database cannot be reached"}},
 )
 def health(request: Request) -> HealthOut:
-    """``ok`` when the database answers; ``schema_current`` says whether its schema is this version's."""
+    """``ok`` when the database answers; ``schema_current`` says whether its schema is this
+    version's."""
     return HealthOut(status="ok", schema_current=service.schema_is_current(get_engine(request)))

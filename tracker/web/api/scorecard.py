@@ -1,4 +1,5 @@
-"""``/api/scorecard`` (the scorecard as JSON) and ``/api/reports/calibration`` (report downloads)."""
+"""``/api/scorecard`` (the scorecard as JSON) and ``/api/reports/calibration`` (report
+downloads)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,12 @@ def scorecard(
     scorecards: ScorecardsDep,
     query: Annotated[ScorecardApiQuery, Query()],
 ) -> dict[str, Any]:
-    """The scorecard of the resolved forecasts past their close date that match the filters: scores with
-    bootstrap intervals, counts, Murphy and CORP decompositions, calibration tables, breakdowns by author,
-    source and tag.  The shape is versioned (``schema_version``) and described in docs/scorecard-json.md."""
+    """The scorecard of the resolved forecasts past their close date that match the filters: scores
+    with
+    bootstrap intervals, counts, Murphy and CORP decompositions, calibration tables, breakdowns by
+    author,
+    source and tag.  The shape is versioned (``schema_version``) and described in
+    docs/scorecard-json.md."""
     return scorecards.get(session, query.scoring_filter(query.resamples)).to_json()
 
 

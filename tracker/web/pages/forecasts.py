@@ -1,4 +1,5 @@
-"""The forecasts pages: the list (search, filters, order, pages) and one forecast with its actions."""
+"""The forecasts pages: the list (search, filters, order, pages) and one forecast with its
+actions."""
 
 from __future__ import annotations
 

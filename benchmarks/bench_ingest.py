@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _serve(feeds: int, entries: int, ready, stop) -> None:  # noqa: ANN001 - multiprocessing primitives
+def _serve(feeds: int, entries: int, ready, stop) -> None:
     from tests.feedserver import FeedServer, Static, news_items, rss
 
     with FeedServer() as server:

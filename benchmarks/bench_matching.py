@@ -48,9 +48,9 @@ from tracker.matching import (
     match_article,
     match_batch,
     normalise,
-)  # noqa: E402
-from tracker.resolution import BATCH  # noqa: E402
-from tracker.matching.matcher import published_day  # noqa: E402
+)
+from tracker.matching.matcher import published_day
+from tracker.resolution import BATCH
 
 CONTEXT_WORDS = ["russia", "nato", "ukraine", "senate", "belarus", "kremlin", "treaty", "missiles"]
 CUES = ["did not", "denied that", "will not", "has yet to"]

@@ -35,7 +35,7 @@ def synthetic(n: int, seed: int = 1) -> dict[str, np.ndarray]:
     }
 
 
-def best_of(repeat: int, fn) -> tuple[float, object]:  # noqa: ANN001
+def best_of(repeat: int, fn) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()

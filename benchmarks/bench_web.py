@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -56,14 +56,14 @@ TERMS = [
 ]
 TAGS = [f"topic-{k:02d}" for k in range(30)]
 CHUNK = 20_000
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
-def _insert(conn, table: Table, rows: list[dict]) -> None:  # noqa: ANN001
+def _insert(conn, table: Table, rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
         conn.execute(insert(table), rows[start : start + CHUNK])
 
@@ -99,12 +99,12 @@ def build(
         if closes < today and rng.random() < 0.85:
             if rng.random() < 0.04:
                 status = "annulled"
-                resolved_at = datetime.combine(closes, datetime.min.time(), timezone.utc)
+                resolved_at = datetime.combine(closes, datetime.min.time(), UTC)
             else:
                 status, outcome = "resolved", ("yes" if rng.random() < p else "no")
-                resolved_at = datetime.combine(
-                    closes, datetime.min.time(), timezone.utc
-                ) + timedelta(days=rng.randrange(0, 20))
+                resolved_at = datetime.combine(closes, datetime.min.time(), UTC) + timedelta(
+                    days=rng.randrange(0, 20)
+                )
         elif closes < today:
             status = "closed"
         rows.append(
@@ -267,7 +267,7 @@ def build_evidence(engine: Engine, forecast_ids: list[str], count: int, rng: ran
     return count
 
 
-def _proposals(conn, rng: random.Random) -> list[dict]:  # noqa: ANN001
+def _proposals(conn, rng: random.Random) -> list[dict]:
     """:data:`PENDING` pending proposals on unresolved forecasts (the hot one first), oldest
     first."""
     unresolved = [
@@ -467,7 +467,7 @@ def main() -> None:
         )
         cold_costs(engine)
         engine.dispose()
-        process, base, log = serve(url, Path(tmp), args.server_workers)
+        process, base, _log = serve(url, Path(tmp), args.server_workers)
         try:
             print(
                 f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} "

@@ -53,7 +53,7 @@ def _chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser(_chromium) -> Iterator[object]:  # noqa: ANN001
+def browser(_chromium) -> Iterator[object]:
     """A fresh browser context per test, closed afterwards."""
     context = _chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -63,7 +63,7 @@ def browser(_chromium) -> Iterator[object]:  # noqa: ANN001
 
 
 @pytest.fixture
-def browser_page(browser) -> Iterator["Page"]:  # noqa: ANN001, F821 - playwright's Page
+def browser_page(browser) -> Iterator[Page]:  # noqa: F821 - playwright's Page
     """A page that may only reach loopback; any dialog (alert, confirm, prompt) fails the test.
     ``page.dialogs`` lists the dialogs seen."""
     dialogs: list[str] = []
@@ -71,7 +71,7 @@ def browser_page(browser) -> Iterator["Page"]:  # noqa: ANN001, F821 - playwrigh
     page = browser.new_page()
     page.set_default_timeout(15_000)
 
-    def on_dialog(dialog) -> None:  # noqa: ANN001
+    def on_dialog(dialog) -> None:
         dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
@@ -81,7 +81,7 @@ def browser_page(browser) -> Iterator["Page"]:  # noqa: ANN001, F821 - playwrigh
     assert dialogs == [], f"a JavaScript dialog opened: {dialogs}"
 
 
-def _loopback_only(route) -> None:  # noqa: ANN001 - a playwright Route
+def _loopback_only(route) -> None:
     """Tests talk to 127.0.0.1 only: any other request is aborted, never sent."""
     if urlsplit(route.request.url).hostname in LOOPBACK:
         route.continue_()
@@ -90,7 +90,7 @@ def _loopback_only(route) -> None:  # noqa: ANN001 - a playwright Route
 
 
 @contextmanager
-def serve_in_thread(app) -> Iterator[str]:  # noqa: ANN001 - an ASGI app
+def serve_in_thread(app) -> Iterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1, port chosen by the OS; yields the base URL."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -33,7 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         self.server.owner.hits[path] += 1
         self.server.owner.request_headers[path] = dict(self.headers)
@@ -121,14 +121,15 @@ def rss(
             f"<link>{link}</link>{extra_channel}"
         )
     ]
-    for item in items:
-        parts.append("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>")
+    parts.extend(
+        "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>" for item in items
+    )
     parts.append("</channel></rss>")
     return "".join(parts).encode("utf-8")
 
 
 def news_items(prefix: str, count: int, *, site: str = "https://news.example") -> list[dict]:
-    start = datetime(2022, 1, 21, tzinfo=timezone.utc)
+    start = datetime(2022, 1, 21, tzinfo=UTC)
     return [
         {
             "title": f"{prefix} story {i}: NATO and Russia talks",

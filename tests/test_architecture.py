@@ -46,9 +46,8 @@ FRONT_END_FILES = [ROOT / "tracker" / "demo.py"]
 def packages() -> list[ModuleType]:
     found = [tracker, workers]
     for package in (tracker, workers):
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.ispkg:
-                found.append(importlib.import_module(info.name))
+        infos = pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+        found.extend(importlib.import_module(info.name) for info in infos if info.ispkg)
     return found
 
 
@@ -223,7 +222,6 @@ def test_time_enters_through_the_clock():
         if path.name == "clock.py":
             continue
         source = path.read_text(encoding="utf-8")
-        for needle in ("datetime.now(", "date.today(", "datetime.utcnow("):
-            if needle in source:
-                offending.append(f"{path.relative_to(ROOT)}: {needle}")
+        needles = ("datetime.now(", "date.today(", "datetime.utcnow(")
+        offending.extend(f"{path.relative_to(ROOT)}: {n}" for n in needles if n in source)
     assert not offending, offending

@@ -51,7 +51,7 @@ def live_review_app(sqlite_url, tmp_path):
     engine.dispose()
 
 
-def sign_in_at(page, base_url: str, next_path: str) -> None:  # noqa: ANN001
+def sign_in_at(page, base_url: str, next_path: str) -> None:
     page.goto(f"{base_url}/login?next={next_path}")
     page.get_by_label("User name").fill("ana")
     page.get_by_label("Password").fill(PASSWORD)
@@ -105,7 +105,7 @@ def test_confirm_a_proposal_from_the_review_queue_and_the_scorecard_changes(
 
 
 def test_hostile_evidence_text_does_not_run(browser_page, live_review_app):
-    base_url, proposals = live_review_app
+    base_url, _proposals = live_review_app
     page = browser_page
     csp_violations: list[str] = []
     page.on(

@@ -99,7 +99,7 @@ def test_bad_import_is_one_line_and_imports_nothing(cli, tmp_path):
     )
     result = cli("forecasts", "import", bad, ok=False)
     assert result.exit_code == 1
-    error_lines = [l for l in result.output.splitlines() if l.strip()]
+    error_lines = [line for line in result.output.splitlines() if line.strip()]
     assert (
         len(error_lines) == 1
         and "bad.yaml:" in error_lines[0]

@@ -202,11 +202,11 @@ def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal
     }
     other = "no" if proposal.outcome == "yes" else "yes"
     assert counting[other] == [], f"{forecast.id}: counting evidence for {other}"
-    for evidence, article in rows:  # every row, counting or not, lies inside the window
+    for _evidence, article in rows:  # every row, counting or not, lies inside the window
         assert forecast.opens <= published_day(article.published_at) <= forecast.closes, forecast.id
     resolved = session.exec(
-        select(Resolution).where(Resolution.forecast_id == forecast.id, Resolution.active == True)
-    ).one()  # noqa: E712
+        select(Resolution).where(Resolution.forecast_id == forecast.id, Resolution.active)
+    ).one()
     if proposal.kind == "default_at_close":
         assert counting[proposal.outcome] == [] and proposal.publishers == [], forecast.id
         return

@@ -99,9 +99,9 @@ def test_bad_yaml_names_the_line(tmp_path):
 @pytest.mark.parametrize("field_name", ["question", "quote", "opens", "closes", "id"])
 def test_missing_field(tmp_path, field_name):
     lines = [
-        l
-        for l in GOOD.splitlines(keepends=True)
-        if not l.startswith(f"  - {field_name}:") and not l.startswith(f"    {field_name}:")
+        line
+        for line in GOOD.splitlines(keepends=True)
+        if not line.startswith((f"  - {field_name}:", f"    {field_name}:"))
     ]
     body = "".join(lines)
     if field_name == "id":

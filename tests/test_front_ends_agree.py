@@ -218,7 +218,7 @@ def test_status_counts_articles_with_counts_not_lists(seeded, cli, database_url)
     engine = service.database(Settings(database_url=database_url))  # the CLI's engine
 
     @event.listens_for(engine, "before_cursor_execute")
-    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def record(_conn, _cursor, statement, *_args) -> None:
         statements.append(" ".join(statement.split()).lower())
 
     try:

@@ -9,9 +9,9 @@ import ipaddress
 import json
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from sqlmodel import select
@@ -78,7 +78,7 @@ def _reset(h):
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     + b"".join(
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10}">'.encode()
+        f'<!ENTITY lol{i} "{(f"&lol{i - 1};" if i > 1 else "&lol;") * 10}">'.encode()
         for i in range(1, 10)
     )
     + b']><rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item>'

@@ -8,7 +8,7 @@ import pickle
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from sqlmodel import select
 from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db
 from tracker.db import session_scope
-from tracker.errors import BlockedAddressError, FeedParseError, FetchError
+from tracker.errors import BlockedAddressError, FeedParseError, FetchError, StorageError
 from tracker.ingest import (
     AddressGuard,
     Fetcher,
@@ -133,9 +133,11 @@ def test_an_interrupted_poll_gives_back_the_leases_it_holds(server, engine):
         seen.append(result.feed_id)
         raise KeyboardInterrupt  # Ctrl-C in `tracker poll` after the first stored feed
 
-    with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-        with pytest.raises(KeyboardInterrupt):
-            Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2, progress=interrupt)
+    with (
+        Fetcher(guard=AddressGuard(allow_private=True)) as fetcher,
+        pytest.raises(KeyboardInterrupt),
+    ):
+        Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2, progress=interrupt)
     assert len(seen) == 1
     assert all(state[3] is None for state in _feed_states(engine).values())  # no feed stays leased
     with session_scope(
@@ -162,9 +164,11 @@ def test_a_database_error_while_storing_leaves_no_feed_leased(server, sqlite_url
             "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.title LIKE 'f2 story%' "
             "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
         )
-    with Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-        with pytest.raises(Exception, match="disk full"):
-            Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2)
+    with (
+        Fetcher(guard=AddressGuard(allow_private=True)) as fetcher,
+        pytest.raises(StorageError, match="disk full"),
+    ):
+        Poller(engine, fetcher, parse_processes=0).poll_due(concurrency=2)
     states = _feed_states(engine)
     assert all(state[3] is None for state in states.values())
     assert not any(row[0] == feed_ids[2] for row in _stored(engine))
@@ -172,7 +176,7 @@ def test_a_database_error_while_storing_leaves_no_feed_leased(server, sqlite_url
 
 def test_the_parse_pool_starts_again_after_a_worker_dies():
     body = rss(news_items("crash", 3))
-    fetched_at = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    fetched_at = datetime(2026, 11, 25, tzinfo=UTC)
     with ParsePool(1) as pool:
         first = pool.prepare(1, body, "https://news.example/feed", fetched_at)
         for pid in list(pool._executor._processes):  # the OOM killer, or a crash in a C parser
@@ -204,7 +208,7 @@ def test_feed_errors_keep_their_fields_through_pickle():
 
 
 def test_articles_list_newest_first_across_feeds_and_removed_feeds(engine):
-    start = datetime(2022, 1, 21, tzinfo=timezone.utc)
+    start = datetime(2022, 1, 21, tzinfo=UTC)
     with session_scope(engine) as session:
         feeds = [
             add_feed(session, f"https://feed{i}.example/rss", interval=timedelta(hours=1)).id

@@ -129,7 +129,7 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
     with session_scope(engine) as session:
         fast_feed = add_feed(session, "https://fast.example/feed", interval=timedelta(hours=1)).id
         orm_feed = add_feed(session, "https://orm.example/feed", interval=timedelta(hours=1)).id
-    items = news_items("same", 3) + [{"title": "undated", "guid": "u1"}]
+    items = [*news_items("same", 3), {"title": "undated", "guid": "u1"}]
     entries = parse_feed(rss(items), "https://x.example/feed").entries
     fetched = utcnow().replace(microsecond=0)  # the format must hold for a zero microsecond too
     fast_rows = article_rows(fast_feed, entries, fetched)
@@ -199,13 +199,13 @@ def test_feed_commands(cli, server, tmp_path):
         "/cli.xml",
         Static(
             rss(
-                news_items("cli", 4)
-                + [
+                [
+                    *news_items("cli", 4),
                     {
                         "title": "Moratorium on INF missiles",
                         "guid": "inf",
                         "link": "https://news.example/inf",
-                    }
+                    },
                 ]
             )
         ),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +28,7 @@ from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, se
 from tracker.ingest._ssrf import check_url
 from tracker.settings import parse_interval
 
-NOW = datetime(2022, 1, 21, 12, tzinfo=timezone.utc)
+NOW = datetime(2022, 1, 21, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
@@ -63,7 +64,7 @@ def test_failures_back_off_exponentially_capped_at_a_day_and_respect_retry_after
         and delays[1] >= timedelta(minutes=30)
         and delays[2] >= HOUR
     )
-    assert all(later >= earlier * 1.5 for earlier, later in zip(delays[:5], delays[1:6]))
+    assert all(later >= earlier * 1.5 for earlier, later in itertools.pairwise(delays[:6]))
     assert max(delays) <= MAX_DELAY and delays[-1] == MAX_DELAY  # never dropped: at most a day
     assert (
         after_failure(NOW, timedelta(minutes=15), 1, retry_after=3 * HOUR, rng=rng) - NOW

@@ -31,13 +31,15 @@ def test_resolve_then_refuse_second_resolution(engine, forecast_id):
             note="reported by two papers",
             evidence_links=["https://news.example/a"],
         )
-    with pytest.raises(
-        LifecycleError, match="is resolved; it cannot become resolved .*reopen it first"
+    with (
+        pytest.raises(
+            LifecycleError, match=r"is resolved; it cannot become resolved .*reopen it first"
+        ),
+        session_scope(engine) as session,
     ):
-        with session_scope(engine) as session:
-            lifecycle.resolve(
-                session, registry.get_forecast(session, forecast_id), Outcome.NO, actor="ana"
-            )
+        lifecycle.resolve(
+            session, registry.get_forecast(session, forecast_id), Outcome.NO, actor="ana"
+        )
     with session_scope(engine) as session:
         forecast = registry.get_forecast(session, forecast_id)
         assert (forecast.status, forecast.outcome) == ("resolved", "yes")

@@ -621,7 +621,7 @@ side_rules = st.fixed_dictionaries(
     }
 )
 texts = st.lists(
-    st.sampled_from(WORDS + ["and", "the", "natos", "ratification", ",", "."]), max_size=40
+    st.sampled_from([*WORDS, "and", "the", "natos", "ratification", ",", "."]), max_size=40
 ).map(" ".join)
 
 

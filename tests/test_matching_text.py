@@ -20,7 +20,10 @@ from tracker.matching.text import ABBREVIATIONS, _is_abbreviation, sentence_arou
         ("U.S.–Russia talks — again", "u.s.-russia talks - again"),
         ("non‑alignment ‐ ‒ ― −5", "non-alignment - - - -5"),
         ("  several\t\tspaces\u00a0and\nlines  ", "several spaces and lines"),
-        ("ﬁnal ＮＡＴＯ summit", "final nato summit"),  # NFKC: ligature and full-width letters
+        (
+            "\ufb01nal \uff2e\uff21\uff34\uff2f summit",
+            "final nato summit",
+        ),  # NFKC: fi ligature, full-width
         ("Straße", "strasse"),  # casefold, not lower()
         ("soft\u00adhyphen zero\u200bwidth", "softhyphen zerowidth"),
     ],

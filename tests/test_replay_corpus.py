@@ -190,7 +190,7 @@ def test_guids_are_unique_per_feed_and_links_unique_overall(items):
     by_feed = defaultdict(list)
     for item in items:
         by_feed[item.feed].append(item.guid)
-    for feed, guids in by_feed.items():
+    for guids in by_feed.values():
         assert len(guids) == len(set(guids)), [g for g, n in Counter(guids).items() if n > 1]
     links = Counter(item.link for item in items)
     assert all(n == 1 for n in links.values()), [link for link, n in links.items() if n > 1]

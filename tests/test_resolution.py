@@ -148,7 +148,7 @@ WINDOW = {"opens": date(2022, 1, 1), "closes": date(2022, 6, 30), "min_sources":
 def test_decide_needs_min_sources_distinct_publishers_and_dates_the_decision():
     one = [fact("yes", "alpha.example", "2022-02-01"), fact("yes", "alpha.example", "2022-02-03")]
     assert decide(**WINDOW, default_at_close="no", evidence=one, as_of=None) is None
-    two = one + [fact("yes", "beta.example", "2022-02-05")]
+    two = [*one, fact("yes", "beta.example", "2022-02-05")]
     decision = decide(**WINDOW, default_at_close="no", evidence=two, as_of=None)
     assert (decision.kind.value, decision.outcome, decision.evidence_count) == (
         "evidence",
@@ -170,7 +170,7 @@ def test_decide_conflict_is_disputed_and_ignores_negated_and_out_of_window_facts
         decide(**WINDOW, default_at_close="no", evidence=base + ignored, as_of=None).outcome
         == "yes"
     )
-    conflict = base + [fact("no", "gamma.example", "2022-03-01")]
+    conflict = [*base, fact("no", "gamma.example", "2022-03-01")]
     decision = decide(**WINDOW, default_at_close="no", evidence=conflict, as_of=None)
     assert (decision.kind.value, decision.outcome) == ("disputed", None)
     assert "gamma.example" in decision.reason
@@ -350,11 +350,12 @@ def test_default_at_close_and_none_left_to_the_analyst(corpus):
         ("summit-held", True),
         ("treaty-signed", False),
     ]
-    with session_scope(
-        corpus.engine
-    ) as session:  # the none-default one needs the analyst's outcome
-        with pytest.raises(TrackerError, match="^outcome: .* proposes no outcome; give yes, no"):
-            resolution.confirm(session, queue[0].proposal.id, actor="ana")
+    # the none-default one needs the analyst's outcome
+    with (
+        session_scope(corpus.engine) as session,
+        pytest.raises(TrackerError, match=r"^outcome: .* proposes no outcome; give yes, no"),
+    ):
+        resolution.confirm(session, queue[0].proposal.id, actor="ana")
 
 
 def test_late_evidence_replaces_a_pending_default(corpus):
@@ -380,7 +381,7 @@ def test_matching_and_the_deadline_check_are_idempotent(corpus):
         corpus.add(
             "Treaty",
             "Leaders signed the treaty.",
-            "2022-02-0%d" % n,
+            f"2022-02-0{n}",
             url=f"https://www.s{n}.example/x",
             site=f"https://www.s{n}.example/",
         )
@@ -619,7 +620,7 @@ def test_reject_and_confirm_with_another_outcome_from_the_cli(cli_corpus):
 
 
 def test_auto_confirm_and_the_report_has_a_resolver_section(cli_corpus, tmp_path):
-    cli, engine = cli_corpus
+    cli, _engine = cli_corpus
     out = cli("resolve", "--as-of", "2022-07-01", "--auto-confirm", "--by", "batch").output
     assert "Auto-confirmed 1 proposal(s); 1 need an analyst" in out
     assert "Proposals waiting for review: 1 (1 not yet resolvable)" in cli("status").output

@@ -510,7 +510,7 @@ def test_yaml_error_gives_the_line(tmp_path):
 
 def test_missing_override_file_is_a_config_error(tmp_path):
     path = tmp_path / "nope.yaml"
-    with pytest.raises(ConfigError, match="nope.yaml"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml"):
         EstimativeScale.from_file(path)
 
 

@@ -251,9 +251,12 @@ def test_filters_author_tag_and_resolution_dates(cli):
     cli("forecasts", "import", ARTICLE_FILE)
     for forecast_id in ("russia-military-measures", "nato-moratorium"):
         cli("resolve-manually", forecast_id, "--outcome", "yes", "--note", "x", "--by", "ana")
-    run = lambda *a: json.loads(
-        cli("scorecard", "--format", "json", "--as-of", AS_OF, "--resamples", "20", *a).stdout
-    )
+
+    def run(*a: str) -> dict:
+        return json.loads(
+            cli("scorecard", "--format", "json", "--as-of", AS_OF, "--resamples", "20", *a).stdout
+        )
+
     assert run("--tag", "nato")["counts"]["scored"] == 1
     assert run("--author", "trenin")["counts"]["scored"] == 2
     assert run("--author", "nobody")["counts"]["scored"] == 0

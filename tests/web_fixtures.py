@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,7 +93,7 @@ def seed(engine: Engine, tmp_path: Path) -> Seeded:
     return Seeded(engine, sorted(report.created))
 
 
-def _add_hostile_feed(session) -> None:  # noqa: ANN001
+def _add_hostile_feed(session) -> None:
     """A failing feed as a hostile server leaves it: markup in its title and error, a javascript:
     site."""
     feed = ingest.add_feed(
@@ -191,11 +191,11 @@ HOSTILE_ARTICLES = [
 DEADLINE_DAY = date(2022, 7, 1)
 
 
-def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:  # noqa: ANN001
+def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:
     """Stores the articles (default: :data:`ARTICLES` and :data:`HOSTILE_ARTICLES`) of feeds, runs
     ``match_articles`` and ``check_deadlines`` as the workers do; returns the pending proposals by
     forecast."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     with session_scope(engine) as session:
         feeds: dict[str, int] = {}
@@ -214,7 +214,7 @@ def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:  # noqa
                 url=url,
                 title=title,
                 summary=summary,
-                published_at=datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc),
+                published_at=datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC),
                 content_hash=f"{n:064d}",
             )
             session.add(article)

@@ -58,7 +58,7 @@ def default_forecasts_dir() -> Path:
 class _CorpusHandler(BaseHTTPRequestHandler):
     server: CorpusServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         name = unquote(urlsplit(self.path).path).lstrip("/")
         body = self.server.files.get(name)
         if body is None:

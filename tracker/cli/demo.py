@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,7 +19,7 @@ from tracker.reports import summary_table
 @app.command()
 def demo(
     out: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--out",
             help="also write the calibration report here (calibration.html and calibration.json)",
@@ -27,7 +27,7 @@ def demo(
         ),
     ] = None,
     data_dir: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--data-dir",
             help="keep the demo's database, broker and "
@@ -37,14 +37,14 @@ def demo(
         ),
     ] = None,
     as_of: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="the day of the deadline check (YYYY-MM-DD; default today, "
             "past every close date of the source article)"
         ),
     ] = None,
     forecasts: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--forecasts",
             help="the forecasts/ folder with replay/ (default: the checkout's)",

@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,7 +27,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(articles_app, name="articles")
 
 IntervalOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(help="poll interval, 1m to 30d, e.g. 15m, 1h (default: TRACKER_POLL_INTERVAL)"),
 ]
 
@@ -63,7 +63,7 @@ def feeds_add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="the feed's URL (RSS, Atom or JSON Feed)")],
     interval: IntervalOpt = None,
-    title: Annotated[Optional[str], typer.Option(help="a title (default: the feed's own)")] = None,
+    title: Annotated[str | None, typer.Option(help="a title (default: the feed's own)")] = None,
 ) -> None:
     """Add a feed; it is polled at the next beat (or by `tracker poll`)."""
     st = state(ctx)
@@ -135,7 +135,7 @@ def feeds_disable(
     ctx: typer.Context,
     feed_id: Annotated[int, typer.Argument(metavar="ID")],
     reason: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="why (shown in `tracker feeds list`; default: disabled by you)"),
     ] = None,
 ) -> None:
@@ -181,7 +181,7 @@ def feeds_import_opml(
 def feeds_export_opml(
     ctx: typer.Context,
     output: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--output", "-o", help="write to this file (default: stdout)"),
     ] = None,
 ) -> None:
@@ -202,7 +202,7 @@ def feeds_export_opml(
 def poll(
     ctx: typer.Context,
     feed: Annotated[
-        Optional[list[int]],
+        list[int] | None,
         typer.Option("--feed", help="poll this feed now, due or not; repeatable"),
     ] = None,
     all_feeds: Annotated[
@@ -276,7 +276,7 @@ LimitOpt = Annotated[int, typer.Option(min=1, max=10_000, help="at most this man
 @articles_app.command("list")
 def articles_list(
     ctx: typer.Context,
-    feed: Annotated[Optional[int], typer.Option("--feed", help="only this feed's articles")] = None,
+    feed: Annotated[int | None, typer.Option("--feed", help="only this feed's articles")] = None,
     limit: LimitOpt = 50,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -44,13 +44,11 @@ def import_(
 @forecasts_app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[
-        Optional[Status], typer.Option(help="only forecasts with this status")
-    ] = None,
-    tag: Annotated[Optional[str], typer.Option(help="only forecasts with this tag")] = None,
-    author: Annotated[Optional[str], typer.Option(help="author name, or part of it")] = None,
+    status: Annotated[Status | None, typer.Option(help="only forecasts with this status")] = None,
+    tag: Annotated[str | None, typer.Option(help="only forecasts with this tag")] = None,
+    author: Annotated[str | None, typer.Option(help="author name, or part of it")] = None,
     source: Annotated[
-        Optional[str], typer.Option(help="source key (the forecast file's name)")
+        str | None, typer.Option(help="source key (the forecast file's name)")
     ] = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
@@ -181,11 +179,9 @@ def resolve_manually(
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
     outcome: Annotated[Outcome, typer.Option(help="yes, no or annulled")],
     note: Annotated[str, typer.Option(help="why: what happened, where it was reported")] = "",
-    by: Annotated[
-        Optional[str], typer.Option(help="who records it (default: your user name)")
-    ] = None,
+    by: Annotated[str | None, typer.Option(help="who records it (default: your user name)")] = None,
     evidence: Annotated[
-        Optional[list[str]], typer.Option(help="a link to the evidence; repeatable")
+        list[str] | None, typer.Option(help="a link to the evidence; repeatable")
     ] = None,
 ) -> None:
     """Record an outcome by hand (goes through the lifecycle rules and the audit log)."""
@@ -210,9 +206,7 @@ def reopen(
     ctx: typer.Context,
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
     note: Annotated[str, typer.Option(help="why the resolution is undone")],
-    by: Annotated[
-        Optional[str], typer.Option(help="who reopens it (default: your user name)")
-    ] = None,
+    by: Annotated[str | None, typer.Option(help="who reopens it (default: your user name)")] = None,
 ) -> None:
     """Undo a forecast's resolution (kept in its history); it is open or closed again."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
@@ -226,7 +220,7 @@ def reopen(
 @app.command()
 def scale(
     ctx: typer.Context,
-    name: Annotated[Optional[str], typer.Option("--scale", help="only this scale")] = None,
+    name: Annotated[str | None, typer.Option("--scale", help="only this scale")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Print the estimative-language table: verbal terms and the probabilities they map to."""

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -24,7 +24,7 @@ from tracker.cli.feeds import state_text
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 ConcurrencyOpt = Annotated[
-    Optional[int],
+    int | None,
     typer.Option(min=1, max=256, help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)"),
 ]
 

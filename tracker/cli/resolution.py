@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -41,7 +41,7 @@ def _progress_bar(label: str) -> Progress:
 def resolve(
     ctx: typer.Context,
     as_of: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="the day the deadline check uses (YYYY-MM-DD; default "
             "today): replays use the replayed day"
@@ -63,7 +63,7 @@ def resolve(
         ),
     ] = False,
     by: Annotated[
-        Optional[str], typer.Option(help="who auto-confirms (default: your user name)")
+        str | None, typer.Option(help="who auto-confirms (default: your user name)")
     ] = None,
 ) -> None:
     """Match unprocessed articles against the forecasts, then run the deadline check."""
@@ -161,7 +161,7 @@ def review(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="at most this many proposals")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many proposals")] = None,
 ) -> None:
     """Proposals waiting for an analyst (disputed ones included), oldest first, with their
     evidence."""
@@ -185,15 +185,13 @@ def confirm(
         int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")
     ],
     outcome: Annotated[
-        Optional[Outcome],
+        Outcome | None,
         typer.Option(
             help="decide another outcome than the proposed one (needed for disputed proposals)"
         ),
     ] = None,
-    note: Annotated[Optional[str], typer.Option(help="why, for the audit log")] = None,
-    by: Annotated[
-        Optional[str], typer.Option(help="who confirms (default: your user name)")
-    ] = None,
+    note: Annotated[str | None, typer.Option(help="why, for the audit log")] = None,
+    by: Annotated[str | None, typer.Option(help="who confirms (default: your user name)")] = None,
 ) -> None:
     """Confirm a proposal: its forecast is resolved (the evidence links are kept)."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
@@ -211,7 +209,7 @@ def reject(
         int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")
     ],
     note: Annotated[str, typer.Option(help="why the proposal is wrong (required)")],
-    by: Annotated[Optional[str], typer.Option(help="who rejects (default: your user name)")] = None,
+    by: Annotated[str | None, typer.Option(help="who rejects (default: your user name)")] = None,
 ) -> None:
     """Reject a proposal; the forecast stays unresolved, and the same proposal is not made again
     unless a new publisher reports."""
@@ -228,11 +226,11 @@ def resolver_stats(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
-    author: Annotated[Optional[str], typer.Option(help="author name, or part of it")] = None,
+    author: Annotated[str | None, typer.Option(help="author name, or part of it")] = None,
     source: Annotated[
-        Optional[str], typer.Option(help="source key (the forecast file's name)")
+        str | None, typer.Option(help="source key (the forecast file's name)")
     ] = None,
-    tag: Annotated[Optional[str], typer.Option(help="only forecasts with this tag")] = None,
+    tag: Annotated[str | None, typer.Option(help="only forecasts with this tag")] = None,
 ) -> None:
     """How good the resolver's proposals are: confusion matrix against analysts' outcomes,
     fates, precision by kind, publisher and tag."""

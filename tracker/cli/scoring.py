@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -76,22 +76,22 @@ def _progress() -> Iterator[ProgressCallback | None]:
 
 
 ResolvedBetween = Annotated[
-    Optional[tuple[str, str]],
+    tuple[str, str] | None,
     typer.Option(
         metavar="A B", help="only forecasts resolved between these dates (YYYY-MM-DD, inclusive)"
     ),
 ]
-AuthorOpt = Annotated[Optional[str], typer.Option(help="author name, or part of it")]
-SourceOpt = Annotated[Optional[str], typer.Option(help="source key (the forecast file's name)")]
-TagOpt = Annotated[Optional[str], typer.Option(help="only forecasts with this tag")]
+AuthorOpt = Annotated[str | None, typer.Option(help="author name, or part of it")]
+SourceOpt = Annotated[str | None, typer.Option(help="source key (the forecast file's name)")]
+TagOpt = Annotated[str | None, typer.Option(help="only forecasts with this tag")]
 ScaleOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--scale", help="re-read the verbal estimates under this scale (see `tracker scale`)"
     ),
 ]
 AsOfOpt = Annotated[
-    Optional[str], typer.Option(help="score as of this day (YYYY-MM-DD; default today)")
+    str | None, typer.Option(help="score as of this day (YYYY-MM-DD; default today)")
 ]
 ResamplesOpt = Annotated[
     int, typer.Option(min=0, max=100_000, help="bootstrap and consistency-band resamples")
@@ -130,7 +130,7 @@ def _filters(
 def scorecard(
     ctx: typer.Context,
     by: Annotated[
-        Optional[By], typer.Option(help="break the scores down by author, source or tag")
+        By | None, typer.Option(help="break the scores down by author, source or tag")
     ] = None,
     scale: ScaleOpt = None,
     resolved_between: ResolvedBetween = None,
@@ -173,7 +173,7 @@ def rich_table(table: Table) -> RichTable:
         *(c.label for c in table.columns), title=table.title, caption=table.note or None
     )
     for row in table.rows:
-        out.add_row(*(fmt(v, c.digits) for v, c in zip(row, table.columns)))
+        out.add_row(*(fmt(v, c.digits) for v, c in zip(row, table.columns, strict=True)))
     return out
 
 

@@ -4,7 +4,7 @@ write."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -139,7 +139,7 @@ def tokens_create(
         str, typer.Argument(help="a name for the token, e.g. where it is used (unique)")
     ],
     user: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--user", help="the analyst the token acts as (default: the user called NAME)"
         ),

@@ -427,7 +427,7 @@ def _table_row(entry: ScaleEntry, with_aliases: bool) -> tuple[str, ...]:
         else f"{_percent(entry.low)}-{_percent(entry.high)}"
     )
     row = (entry.scale, entry.term, probability, span, "yes" if entry.vague else "", entry.source)
-    return row + (", ".join(entry.aliases),) if with_aliases else row
+    return (*row, ", ".join(entry.aliases)) if with_aliases else row
 
 
 def _percent(value: float) -> str:

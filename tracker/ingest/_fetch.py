@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -125,7 +125,7 @@ class RedisHostLimiter:
     block a host for ever.
     """
 
-    def __init__(self, client, prefix: str, per_host: int, *, ttl: float, wait: float) -> None:  # noqa: ANN001
+    def __init__(self, client, prefix: str, per_host: int, *, ttl: float, wait: float) -> None:
         self.client = client
         self.prefix = prefix
         self.per_host = per_host
@@ -325,11 +325,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
-def _decoder(url: str, encoding: str):  # noqa: ANN202 - a zlib decompressor or None
+def _decoder(url: str, encoding: str):
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None

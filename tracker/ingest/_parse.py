@@ -22,7 +22,7 @@ import io
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
@@ -139,7 +139,7 @@ _BLOCK_TAGS = (
 # A space goes in front of every block tag (opening or closing) before parsing, so
 # "<p>a</p><p>b</p>"
 # reads "a b"; inserting a space cannot create markup, and the parser still decides what is text.
-_BEFORE_BLOCK_TAG = re.compile(r"<(?=/?(?:%s)\b)" % "|".join(_BLOCK_TAGS), re.IGNORECASE)
+_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})\b)", re.IGNORECASE)
 _parsers = threading.local()
 
 
@@ -220,7 +220,7 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
 def _feedparser_fallback(body: bytes, url: str, first: Exception) -> Any:
     try:
         parsed = feedparser.parse(io.BytesIO(body))
-    except Exception as exc:  # noqa: BLE001 - same boundary as above
+    except Exception as exc:
         raise FeedParseError(url, f"not a feed: {first}; feedparser: {exc}") from exc
     if parsed.get("version") or parsed.entries or parsed.feed.get("title"):
         return parsed
@@ -307,7 +307,7 @@ def _date(item: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         value = item.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=timezone.utc)
+            return datetime(*value[:6], tzinfo=UTC)
     return None
 
 
@@ -319,11 +319,7 @@ def _parse_date(raw: str) -> datetime | None:
             value = email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError):
             return None
-    return (
-        value.replace(tzinfo=timezone.utc)
-        if value.tzinfo is None
-        else value.astimezone(timezone.utc)
-    )
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _ttl(body: bytes) -> int | None:

@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from tracker.ingest._parse import ParsedEntry, split_url
@@ -94,7 +94,7 @@ def identities(
     guid_counts = Counter(entry.guid for entry in entries if entry.guid)
     urls = urls if urls is not None else [canonical_url(entry.link) for entry in entries]
     keys = []
-    for entry, url in zip(entries, urls):
+    for entry, url in zip(entries, urls, strict=True):
         if entry.guid and guid_counts[entry.guid] > 1:
             key = f"guid+link:{entry.guid}\n{url or entry.content_hash}"
         elif entry.guid:
@@ -111,7 +111,7 @@ def article_rows(feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datet
     """Rows for the article table; each identity once, dates checked (missing/future -> fetched)."""
     rows: dict[str, dict] = {}
     urls = [canonical_url(entry.link) for entry in entries]
-    for identity, entry, url in zip(identities(entries, urls), entries, urls):
+    for identity, entry, url in zip(identities(entries, urls), entries, urls, strict=True):
         published = entry.published
         estimated = published is None or published > fetched_at + FUTURE_TOLERANCE
         rows.setdefault(
@@ -152,7 +152,7 @@ def driver_rows(rows: list[dict]) -> DriverRows:
         return DriverRows((), [])
     columns = tuple(rows[0])
     table = [_driver_column([row[name] for row in rows]) for name in columns]
-    return DriverRows(columns, list(zip(*table)))
+    return DriverRows(columns, list(zip(*table, strict=True)))
 
 
 def _driver_column(values: list) -> list:
@@ -179,13 +179,8 @@ def _sqlite_datetime(value: datetime) -> str:
     microseconds (the storage format every stored datetime of this database has)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    v = value.astimezone(timezone.utc)
-    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (
-        v.year,
-        v.month,
-        v.day,
-        v.hour,
-        v.minute,
-        v.second,
-        v.microsecond,
+    v = value.astimezone(UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
     )

@@ -13,7 +13,7 @@ import email.utils
 import random
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MAX_DELAY = timedelta(hours=24)
 JITTER = 0.10
@@ -35,7 +35,7 @@ def server_wish(headers: Mapping[str, str], now: datetime) -> timedelta | None:
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return max(timedelta(0), when - now)
     return None
 

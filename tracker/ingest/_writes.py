@@ -90,7 +90,7 @@ class WriteQueue:
                     write.error = exc
                 raise
             else:
-                for write, value in zip(group, values):
+                for write, value in zip(group, values, strict=True):
                     write.value = value
                 return
         for write in group:

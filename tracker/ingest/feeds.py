@@ -496,16 +496,16 @@ class Poller:
         next_check = _schedule.after_success(
             now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng
         )
-        values = dict(
-            consecutive_failures=0,
-            error_kind=None,
-            last_error=None,
-            error_since=None,
-            last_success_at=now,
-            last_polled_at=now,
-            next_check_at=next_check,
-            lease_until=None,
-        )
+        values = {
+            "consecutive_failures": 0,
+            "error_kind": None,
+            "last_error": None,
+            "error_since": None,
+            "last_success_at": now,
+            "last_polled_at": now,
+            "next_check_at": next_check,
+            "lease_until": None,
+        }
         if parsed is not None:
             values.update(
                 etag=response.headers.get("etag"),
@@ -548,16 +548,16 @@ class Poller:
             now, claim.interval, failures, retry_after=retry_after, rng=self.rng
         )
         first_failure = func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type))
-        values = dict(
-            consecutive_failures=failures,
-            error_kind=error.kind,
-            last_error=error.message[:2000],
-            last_error_at=now,
-            error_since=first_failure,
-            last_polled_at=now,
-            next_check_at=next_check,
-            lease_until=None,
-        )
+        values = {
+            "consecutive_failures": failures,
+            "error_kind": error.kind,
+            "last_error": error.message[:2000],
+            "last_error_at": now,
+            "error_since": first_failure,
+            "last_polled_at": now,
+            "next_check_at": next_check,
+            "lease_until": None,
+        }
         if error.permanent:
             values.update(disabled_at=now, disabled_reason=error.message)
 
@@ -645,7 +645,7 @@ class _Pipeline:
         writes = self.poller.writes.run_all(works)
         taken = self._start(writes[-1].result()) if to_claim else set()
         results = []
-        for item, outcome, write in zip(fetched, outcomes, writes):
+        for item, outcome, write in zip(fetched, outcomes, writes, strict=False):
             results.append(
                 outcome.finish(write.result())
             )  # a failed store raises; run() frees its lease

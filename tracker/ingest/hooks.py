@@ -57,7 +57,7 @@ class NewArticlesSignal:
                 receiver(list(article_ids), engine=engine)
             # A receiver belongs to a later stage; its failure must not undo or stop ingestion.
             # It is logged with its traceback, and the articles stay unmatched for the catch-up.
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception(
                     "new_articles receiver %r failed for %d article(s)", receiver, len(article_ids)
                 )

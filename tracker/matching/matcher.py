@@ -76,7 +76,7 @@ def scan(compiled: CompiledRules, folded: str) -> dict[int, list[int]]:
 class _Article:
     """One article's text and phrase occurrences; sentences and negation worked out on demand."""
 
-    __slots__ = ("compiled", "text", "found", "_negated", "_sentences")
+    __slots__ = ("_negated", "_sentences", "compiled", "found", "text")
 
     def __init__(
         self, compiled: CompiledRules, text: PreparedText, found: dict[int, list[int]]

@@ -160,7 +160,7 @@ _MOST_CUE_WORDS = max(len(cue.split()) for cue in NEGATION_CUES)
 #: :data:`_WORD` counts them; the atomic group keeps a word from being split): quicker than
 #: counting them all.
 _TOO_MANY_WORDS_FOR_A_CUE = re.compile(
-    r"(?:(?>%s)\W+){%d}\w" % (_WORD.pattern, MAX_WORDS_BETWEEN + _MOST_CUE_WORDS)
+    rf"(?:(?>{_WORD.pattern})\W+){{{MAX_WORDS_BETWEEN + _MOST_CUE_WORDS}}}\w"
 )
 
 

@@ -74,7 +74,28 @@ _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*[\"')\]]*(?=\s))")  # start
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 #: Abbreviations after which a ``.`` does not end a sentence ("Gen. Milley", "St. Petersburg").
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen lt col maj capt sgt adm sen rep gov pres st jr sr vs".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "adm",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+    ]
 )
 #: A ``.`` right after more letters than this is told apart at once (see :func:`_is_abbreviation`).
 _LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
@@ -205,7 +226,7 @@ class PreparedText:
     not, offsets are the same in both forms and no map is built.
     """
 
-    __slots__ = ("display", "folded", "_starts")
+    __slots__ = ("_starts", "display", "folded")
 
     def __init__(self, display: str) -> None:
         self.display = display

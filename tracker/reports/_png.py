@@ -8,13 +8,13 @@ import threading
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: never look for a display
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from tracker.reports._tables import TETLOCK_LABEL  # noqa: E402
-from tracker.scoring import Scorecard  # noqa: E402
+from tracker.reports._tables import TETLOCK_LABEL
+from tracker.scoring import Scorecard
 
 #: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
 #: drawing: one PNG at a time per process (the web app's threads draw them on request)
@@ -60,13 +60,13 @@ def _reliability(ax, card: Scorecard) -> None:
         obs = np.array([r.observed for r in rows])
         err = np.array(
             [
-                [o - r.wilson_low for o, r in zip(obs, rows)],
-                [r.wilson_high - o for o, r in zip(obs, rows)],
+                [o - r.wilson_low for o, r in zip(obs, rows, strict=True)],
+                [r.wilson_high - o for o, r in zip(obs, rows, strict=True)],
             ]
         )
         err = np.maximum(err, 0.0)  # rounding must not make a bar negative
         ax.errorbar(x, obs, yerr=err, fmt="o", color="#1f5fa8", capsize=3, label="bin (Wilson 95%)")
-        for xi, oi, r in zip(x, obs, rows):
+        for xi, oi, r in zip(x, obs, rows, strict=True):
             ax.annotate(
                 f"n={r.count}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8
             )

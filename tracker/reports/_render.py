@@ -112,7 +112,7 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def write_csv_table(writer, table: Table, *, title_row: bool) -> None:  # noqa: ANN001 - csv writer
+def write_csv_table(writer, table: Table, *, title_row: bool) -> None:
     if title_row:
         writer.writerow([csv_safe(table.title)])
     writer.writerow([csv_safe(c.label) for c in table.columns])
@@ -178,7 +178,7 @@ def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> b
             for row in table.rows:
                 cells = [
                     fmt(v, c.digits) if not isinstance(v, str) else md_text(v)
-                    for v, c in zip(row, table.columns)
+                    for v, c in zip(row, table.columns, strict=True)
                 ]
                 lines.append("| " + " | ".join(cells) + " |")
         else:

@@ -128,7 +128,7 @@ def corp_diagram(card: Scorecard) -> Markup:
             'stroke-width="2">'
             "<title>CORP recalibrated forecast</title></polyline>"
         )
-        for a, b in zip(c.x if len(c.x) <= 60 else [], c.recalibrated):
+        for a, b in zip(c.x if len(c.x) <= 60 else [], c.recalibrated, strict=False):
             parts.append(f'<circle cx="{_x(a):.1f}" cy="{_y(b):.1f}" r="3" fill="#c0392b"/>')
     return _svg("CORP reliability diagram with consistency band", parts, "corp")
 
@@ -136,7 +136,7 @@ def corp_diagram(card: Scorecard) -> Markup:
 def _steps(x, v) -> list[tuple[float, float]]:
     """A right-continuous step function through (x_i, v_i), drawn to the last x."""
     points: list[tuple[float, float]] = []
-    for i, (a, b) in enumerate(zip(x, v)):
+    for i, (a, b) in enumerate(zip(x, v, strict=True)):
         if i:
             points.append((float(a), float(v[i - 1])))
         points.append((float(a), float(b)))

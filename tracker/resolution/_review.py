@@ -230,7 +230,7 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _queue_query():  # noqa: ANN202 - a select
+def _queue_query():
     return (
         select(Proposal, Forecast)
         .join(Forecast, Proposal.forecast_id == Forecast.id)

@@ -138,9 +138,9 @@ def group_table(
 
 __all__ = [
     "LOG_CLIP",
+    "Z95",
     "CalibrationRow",
     "GroupRow",
-    "Z95",
     "calibration_table",
     "group_table",
     "wilson",

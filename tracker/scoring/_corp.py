@@ -89,7 +89,9 @@ class CorpResult:
                     "band_low": float(lo),
                     "band_high": float(hi),
                 }
-                for x, c, lo, hi in zip(self.x, self.recalibrated, self.band_low, self.band_high)
+                for x, c, lo, hi in zip(
+                    self.x, self.recalibrated, self.band_low, self.band_high, strict=True
+                )
             ],
         }
 

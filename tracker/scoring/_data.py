@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -110,7 +110,7 @@ class ScoringData:
             mask[self.update_forecast] if len(self.update_forecast) else np.zeros(0, bool)
         )
         return ScoringData(
-            ids=[i for i, m in zip(self.ids, mask) if m],
+            ids=[i for i, m in zip(self.ids, mask, strict=True) if m],
             p=self.p[mask],
             y=self.y[mask],
             opens=self.opens[mask],
@@ -163,9 +163,8 @@ def _resolved(query: Select, filters: ScorecardFilter) -> Select:
     if filters.resolved_between:
         first, last = filters.resolved_between
         query = query.where(
-            Forecast.resolved_at >= datetime.combine(first, time.min, timezone.utc),
-            Forecast.resolved_at
-            < datetime.combine(last + timedelta(days=1), time.min, timezone.utc),
+            Forecast.resolved_at >= datetime.combine(first, time.min, UTC),
+            Forecast.resolved_at < datetime.combine(last + timedelta(days=1), time.min, UTC),
         )
     return query
 
@@ -207,7 +206,7 @@ def load(
     result = session.execute(query.execution_options(yield_per=_PARTITION))
     done = 0
     for part in result.partitions(_PARTITION):
-        for column, values in zip(raw, zip(*part)):
+        for column, values in zip(raw, zip(*part, strict=True), strict=True):
             column.extend(values)
         done += len(part)
         if progress:
@@ -291,7 +290,7 @@ def split_scored(data: ScoringData, as_of: date) -> tuple[ScoringData, list[str]
     date, and calibration would lean towards YES.
     """
     past = data.closes < as_of.toordinal()
-    early = [i for i, m in zip(data.ids, past) if not m]
+    early = [i for i, m in zip(data.ids, past, strict=True) if not m]
     return (data if past.all() else data.subset(past)), early
 
 

@@ -209,9 +209,10 @@ class Scorecard:
 
     def to_json(self) -> dict[str, Any]:
         s = self.summary
-        interval = lambda i, k=1.0: (
-            None if i is None or math.isnan(i.low) else [i.low * k, i.high * k]
-        )
+
+        def interval(i: Interval | None, k: float = 1.0) -> list[float] | None:
+            return None if i is None or math.isnan(i.low) else [i.low * k, i.high * k]
+
         metaculus_ci = None
         if self.log_loss_interval is not None and not math.isnan(self.log_loss_interval.low):
             metaculus_ci = [
@@ -354,7 +355,7 @@ def score_data(
         log_loss_interval=boot.log_loss if boot else None,
         bootstrap_resamples=filters.resamples,
         time_weighted_brier=_f(np.nanmean(tw)) if len(data) else None,
-        forecasts_with_updates=int(len(np.unique(data.update_forecast))),
+        forecasts_with_updates=len(np.unique(data.update_forecast)),
         murphy=core.murphy,
         corp=corp_result,
         calibration=core.calibration,

@@ -92,7 +92,7 @@ class CorpusServer(ThreadingHTTPServer):
 
     def url(self, name: str) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/{name}"
+        return f"http://{host!s}:{port}/{name}"  # host is the str "127.0.0.1" here
 
     def __enter__(self) -> CorpusServer:
         self._thread.start()

@@ -41,6 +41,7 @@ it is never raised out of a worker.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class TrackerError(Exception):
@@ -214,7 +215,7 @@ class ForecastImportError(ForecastFileError):
         self.args = (f"{first}{more}; nothing was imported",)
 
     def __str__(self) -> str:
-        return self.args[0]
+        return str(self.args[0])
 
 
 class ReportError(TrackerError):
@@ -293,14 +294,16 @@ class FeedError(TrackerError):
         self.permanent = permanent
         super().__init__(f"{kind}: {message} ({url})")
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its fields: a parse error crosses from a parse worker process
         (``_parsepool``),
         and the subclasses' own ``__init__`` signatures would not take ``args`` back."""
         return _rebuild_error, (type(self), self.args, self.__dict__.copy())
 
 
-def _rebuild_error(cls: type[FeedError], args: tuple, fields: dict) -> FeedError:
+def _rebuild_error(
+    cls: type[FeedError], args: tuple[object, ...], fields: dict[str, object]
+) -> FeedError:
     error = cls.__new__(cls)
     Exception.__init__(error, *args)
     error.__dict__.update(fields)

@@ -21,8 +21,10 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Table,
     TypeDecorator,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -30,7 +32,7 @@ from sqlmodel import Field, SQLModel
 from tracker.clock import utcnow
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
@@ -425,6 +427,14 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements built on columns rather than the ORM
+    (SQLModel does not declare ``__table__`` to type checkers)."""
+    found = inspect(model).local_table
+    assert isinstance(found, Table)
+    return found
+
+
 __all__ = [
     "ApiToken",
     "Article",
@@ -445,4 +455,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WebSession",
+    "table_of",
 ]

@@ -41,7 +41,7 @@ def broker_folders(settings: Settings) -> dict[str, Path]:
     return {"queue": root / "queue", "control": root / "control"}
 
 
-def _filesystem_options(settings: Settings) -> dict:
+def _filesystem_options(settings: Settings) -> dict[str, object]:
     folders = broker_folders(settings)
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
@@ -106,14 +106,14 @@ def make_celery(settings: Settings | None = None) -> Celery:
             beat_schedule_filename=str(Path(settings.data_dir) / "celerybeat-schedule"),
             beat_max_loop_interval=5,
         )
-    app.tracker_settings = settings  # type: ignore[attr-defined]
+    app.tracker_settings = settings
     register_tasks(app)
     return app
 
 
 def queue_depth(app: Celery) -> int | None:
     """Messages waiting in the tracker's queue, when the broker lets us count them."""
-    settings: Settings = app.tracker_settings  # type: ignore[attr-defined]
+    settings: Settings = app.tracker_settings
     if not settings.broker_is_redis():
         folder = broker_folders(settings)["queue"]
         return (
@@ -132,7 +132,6 @@ def __getattr__(name: str) -> Celery:
     """``workers.app.app`` (what ``celery -A workers.app`` loads), built on first access from the
     environment's settings, so importing this module has no side effects."""
     if name == "app":
-        global app
-        app = make_celery()
-        return app
+        built = globals()["app"] = make_celery()
+        return built
     raise AttributeError(name)

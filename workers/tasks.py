@@ -19,6 +19,7 @@ HTTP client, the compiled rules) in a :class:`tracker.service.WorkerResources`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -38,13 +39,21 @@ TRANSIENT_ERRORS = (StorageError, HostBusyError, redis.ConnectionError, redis.Ti
 RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_jitter": True, "acks_late": True}
 
 
+def _task(app: Celery, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``app.task(**options)``: turns a typed body into a Celery task (Celery ships no type
+    information, so the task itself is ``Any``)."""
+    decorator: Callable[[Callable[..., Any]], Any] = app.task(**options)
+    return decorator
+
+
 def register_tasks(app: Celery) -> None:
-    settings: Settings = app.tracker_settings  # type: ignore[attr-defined]
+    settings: Settings = app.tracker_settings
     resources = service.WorkerResources(settings)
-    app.tracker_state = resources  # type: ignore[attr-defined]
+    app.tracker_state = resources
     queue = settings.namespace
 
-    @app.task(
+    @_task(
+        app,
         name="tracker.poll_due_feeds",
         shared=False,
         soft_time_limit=50,
@@ -59,7 +68,8 @@ def register_tasks(app: Celery) -> None:
             resources, lambda feed_id: poll_feed.apply_async((feed_id,), queue=queue)
         )
 
-    @app.task(
+    @_task(
+        app,
         name="tracker.poll_feed",
         shared=False,
         retry_backoff=5,
@@ -76,7 +86,8 @@ def register_tasks(app: Celery) -> None:
             "error_kind": result.error_kind,
         }
 
-    @app.task(
+    @_task(
+        app,
         name="tracker.match_articles",
         shared=False,
         retry_backoff=2,
@@ -87,7 +98,8 @@ def register_tasks(app: Celery) -> None:
     def match_articles(article_ids: list[int]) -> dict[str, Any]:
         return service.match_articles(resources, article_ids).to_json()
 
-    @app.task(
+    @_task(
+        app,
         name="tracker.check_deadlines",
         shared=False,
         retry_backoff=5,
@@ -126,7 +138,7 @@ def _connect_hand_off(app: Celery, resources: service.WorkerResources, match: An
                 (article_ids[start : start + batch],), queue=app.conf.task_default_queue
             )
 
-    app.tracker_hand_off = hand_off  # type: ignore[attr-defined]
+    app.tracker_hand_off = hand_off
 
     def _connect(sender: object = None, **_kwargs: object) -> None:
         if getattr(sender, "app", None) is app:

@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any
 
 import typer
-from click import Context
 from rich.console import Console
 from sqlalchemy import Engine
 from typer.core import TyperGroup
@@ -32,7 +31,7 @@ error_console = Console(stderr=True, soft_wrap=True)
 class TrackerGroup(TyperGroup):
     """Turns every :class:`TrackerError` into a one-line ``Error: ...`` and exit status 1."""
 
-    def invoke(self, ctx: Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's (vendored, private) click Context
         try:
             return super().invoke(ctx)
         except TrackerError as exc:

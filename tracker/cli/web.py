@@ -70,7 +70,8 @@ def _read_password(from_stdin: bool) -> str:
         if not line:
             raise InvalidInputError("password", "nothing was given on standard input")
         return line.rstrip("\r\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @users_app.command("add")

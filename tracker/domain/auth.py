@@ -81,7 +81,7 @@ def check_password(password: str) -> None:
 
 
 def get_user(session: Session, name: str) -> User:
-    user = session.exec(select(User).where(User.name == name)).first()
+    user = session.exec(select(User).where(col(User.name) == name)).first()
     if user is None:
         raise NotFoundError(
             "user", name, "see `tracker users list`, or create it with `tracker users add NAME`"
@@ -92,7 +92,7 @@ def get_user(session: Session, name: str) -> User:
 def add_user(session: Session, name: str, password: str, *, actor: str) -> User:
     name = _check_name("user", name)
     check_password(password)
-    if session.exec(select(User.id).where(User.name == name)).first() is not None:
+    if session.exec(select(col(User.id)).where(col(User.name) == name)).first() is not None:
         raise ConflictError("user", name, "choose another name")
     user = User(name=name, password_hash=hash_password(password))
     session.add(user)
@@ -118,12 +118,12 @@ def set_active(session: Session, name: str, active: bool, *, actor: str) -> User
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.name)))
+    return list(session.exec(select(User).order_by(col(User.name))))
 
 
 def authenticate(session: Session, name: str, password: str) -> User:
     """The active user with this name and password, or :class:`BadCredentialsError`."""
-    user = session.exec(select(User).where(User.name == name.strip())).first()
+    user = session.exec(select(User).where(col(User.name) == name.strip())).first()
     try:
         _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
@@ -146,11 +146,12 @@ def create_token(
     """A new token for ``user_name``; returns the row and the secret, which is never stored."""
     name = _check_name("token", name)
     user = get_user(session, user_name)
-    if session.exec(select(ApiToken.id).where(ApiToken.name == name)).first() is not None:
+    if session.exec(select(col(ApiToken.id)).where(col(ApiToken.name) == name)).first() is not None:
         raise ConflictError(
             "token", name, "choose another name, or revoke the old one (`tracker tokens revoke`)"
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    assert user.id is not None  # a stored row
     token = ApiToken(name=name, user_id=user.id, token_hash=_digest(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
@@ -176,7 +177,7 @@ class TokenRow:
 
 
 def list_tokens(session: Session) -> list[TokenRow]:
-    rows = session.exec(select(ApiToken, User.name).join(User).order_by(ApiToken.name))
+    rows = session.exec(select(ApiToken, col(User.name)).join(User).order_by(col(ApiToken.name)))
     return [
         TokenRow(t.name, user, t.prefix, t.created_at, t.last_used_at, t.revoked_at)
         for t, user in rows
@@ -184,7 +185,7 @@ def list_tokens(session: Session) -> list[TokenRow]:
 
 
 def revoke_token(session: Session, name: str, *, actor: str) -> ApiToken:
-    token = session.exec(select(ApiToken).where(ApiToken.name == name)).first()
+    token = session.exec(select(ApiToken).where(col(ApiToken.name) == name)).first()
     if token is None:
         raise NotFoundError("token", name, "see `tracker tokens list`")
     if token.revoked_at is None:
@@ -197,7 +198,7 @@ def revoke_token(session: Session, name: str, *, actor: str) -> ApiToken:
 def user_for_token(session: Session, secret: str, now: datetime) -> User:
     """The active user a bearer token acts for, or :class:`BadCredentialsError`."""
     row = session.exec(
-        select(ApiToken, User).join(User).where(ApiToken.token_hash == _digest(secret))
+        select(ApiToken, User).join(User).where(col(ApiToken.token_hash) == _digest(secret))
     ).first()
     if row is None:
         raise BadCredentialsError(
@@ -227,6 +228,7 @@ def start_session(session: Session, user: User, *, lifetime: timedelta) -> tuple
         )
     )
     secret = secrets.token_urlsafe(32)
+    assert user.id is not None  # a stored row
     row = WebSession(
         id_hash=_digest(secret),
         user_id=user.id,
@@ -242,7 +244,7 @@ def session_user(session: Session, secret: str, now: datetime) -> tuple[User, We
     """The user and session a cookie stands for; None when it is unknown, expired or the user
     disabled."""
     row = session.exec(
-        select(WebSession, User).join(User).where(WebSession.id_hash == _digest(secret))
+        select(WebSession, User).join(User).where(col(WebSession.id_hash) == _digest(secret))
     ).first()
     if row is None:
         return None

@@ -26,14 +26,14 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # --- YAML with line numbers -------------------------------------------------------------
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int = 0
     key_lines: dict[Any, int]
 
 
-class LineList(list):
+class LineList(list[Any]):
     line: int = 0
     item_lines: list[int]
 
@@ -223,7 +223,7 @@ def _pydantic_problems(
             message = "missing required field"
         else:
             message = error["msg"].removeprefix("Value error, ")
-            if "input" in error and not isinstance(error["input"], dict | list):
+            if not isinstance(error["input"], dict | list):  # pydantic always gives the input
                 message += f" (got {error['input']!r})"
         problems.append(
             ForecastFileError(
@@ -343,7 +343,7 @@ def _check_source(
 
 
 def _load_source_text(
-    path: Path, source: SourceSpec | None, document: LineDict, problems: list
+    path: Path, source: SourceSpec | None, document: LineDict, problems: list[ForecastFileError]
 ) -> tuple[str, str] | None:
     if source is None or not source.text:
         return None
@@ -369,7 +369,7 @@ def _check_forecast(
     line: int,
     scale: EstimativeScale,
     source_text: tuple[str, str] | None,
-    problems: list,
+    problems: list[ForecastFileError],
 ) -> ParsedForecast | None:
     if not isinstance(entry, LineDict):
         problems.append(

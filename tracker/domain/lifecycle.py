@@ -65,7 +65,8 @@ def status_is(status: Status, today: date) -> ColumnElement[bool]:
         return and_(stored == Status.OPEN.value, closes >= today)
     if status is Status.CLOSED:
         return or_(stored == Status.CLOSED.value, and_(stored == Status.OPEN.value, closes < today))
-    return stored == status.value
+    same: ColumnElement[bool] = stored == status.value  # resolved, annulled: as stored
+    return same
 
 
 def status_column(today: date) -> ColumnElement[str]:
@@ -121,7 +122,9 @@ def _close(session: Session, forecast: Forecast, actor: str) -> None:
 def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR) -> list[str]:
     """Close every open forecast whose close date is before ``today``; returns their ids."""
     due = session.exec(
-        select(Forecast).where(Forecast.status == Status.OPEN.value, Forecast.closes < today)
+        select(Forecast).where(
+            col(Forecast.status) == Status.OPEN.value, col(Forecast.closes) < today
+        )
     )
     closed = []
     for forecast in due:
@@ -133,7 +136,7 @@ def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR
 def active_resolution(session: Session, forecast_id: str) -> Resolution | None:
     return session.exec(
         select(Resolution).where(
-            Resolution.forecast_id == forecast_id, col(Resolution.active).is_(True)
+            col(Resolution.forecast_id) == forecast_id, col(Resolution.active).is_(True)
         )
     ).first()
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from tracker.clock import today as utc_today
+from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle
 from tracker.domain.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
 from tracker.domain.scale import EstimativeScale
@@ -32,7 +33,6 @@ from tracker.models import (
     Resolution,
     Source,
     Status,
-    utcnow,
 )
 from tracker.paging import Page, offset_of
 
@@ -110,7 +110,7 @@ def _refuse_foreign_ids(session: Session, files: Sequence[ForecastFile]) -> None
     for forecast_file in files:
         ids = [p.spec.id for p in forecast_file.forecasts]
         rows = session.exec(
-            select(Forecast.id, Source.key).join(Source).where(Forecast.id.in_(ids))
+            select(col(Forecast.id), col(Source.key)).join(Source).where(col(Forecast.id).in_(ids))
         ).all()
         for forecast_id, key in rows:
             if key != forecast_file.key:
@@ -130,14 +130,14 @@ def _refuse_foreign_ids(session: Session, files: Sequence[ForecastFile]) -> None
 
 def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) -> Source:
     spec = forecast_file.source
-    values = {
+    values: dict[str, Any] = {
         "title": spec.title,
         "author": spec.author,
         "publisher": spec.publisher,
         "url": spec.url,
         "published": spec.published,
     }
-    source = session.exec(select(Source).where(Source.key == forecast_file.key)).first()
+    source = session.exec(select(Source).where(col(Source.key) == forecast_file.key)).first()
     if source is None:
         source = Source(key=forecast_file.key, **values)
         session.add(source)
@@ -279,7 +279,9 @@ def _set_tags(session: Session, forecast_id: str, tags: list[str]) -> bool:
     """Make the forecast's tags exactly ``tags``; True when something changed."""
     current = {
         t.tag: t
-        for t in session.exec(select(ForecastTag).where(ForecastTag.forecast_id == forecast_id))
+        for t in session.exec(
+            select(ForecastTag).where(col(ForecastTag.forecast_id) == forecast_id)
+        )
     }
     wanted = set(tags)
     for tag in current.keys() - wanted:
@@ -330,15 +332,15 @@ class ForecastSort(str, Enum):
 def _order(sort: ForecastSort, today: date) -> tuple[Any, ...]:
     """The ``ORDER BY`` of ``sort`` (the forecast's id breaks ties after it)."""
     return {
-        ForecastSort.CLOSES: (Forecast.closes,),
+        ForecastSort.CLOSES: (col(Forecast.closes),),
         ForecastSort.CLOSES_DESC: (col(Forecast.closes).desc(),),
-        ForecastSort.OPENS: (Forecast.opens,),
+        ForecastSort.OPENS: (col(Forecast.opens),),
         ForecastSort.OPENS_DESC: (col(Forecast.opens).desc(),),
-        ForecastSort.PROBABILITY: (Forecast.probability,),
+        ForecastSort.PROBABILITY: (col(Forecast.probability),),
         ForecastSort.PROBABILITY_DESC: (col(Forecast.probability).desc(),),
         ForecastSort.ID: (),
-        ForecastSort.AUTHOR: (Source.author, Forecast.closes),
-        ForecastSort.STATUS: (lifecycle.status_column(today), Forecast.closes),
+        ForecastSort.AUTHOR: (col(Source.author), col(Forecast.closes)),
+        ForecastSort.STATUS: (lifecycle.status_column(today), col(Forecast.closes)),
     }[sort]
 
 
@@ -362,25 +364,25 @@ class ForecastFilter:
         if self.text:
             query = query.where(
                 or_(
-                    Forecast.id.icontains(self.text, autoescape=True),
-                    Forecast.question.icontains(self.text, autoescape=True),
-                    Forecast.quote.icontains(self.text, autoescape=True),
+                    col(Forecast.id).icontains(self.text, autoescape=True),
+                    col(Forecast.question).icontains(self.text, autoescape=True),
+                    col(Forecast.quote).icontains(self.text, autoescape=True),
                 )
             )
         if self.status:
             query = query.where(lifecycle.status_is(Status(self.status), self.day()))
         if self.tag:
             query = query.where(
-                Forecast.id.in_(
-                    select(ForecastTag.forecast_id).where(
-                        ForecastTag.tag == self.tag.strip().lower()
+                col(Forecast.id).in_(
+                    select(col(ForecastTag.forecast_id)).where(
+                        col(ForecastTag.tag) == self.tag.strip().lower()
                     )
                 )
             )
         if self.author:
-            query = query.where(Source.author.icontains(self.author, autoescape=True))
+            query = query.where(col(Source.author).icontains(self.author, autoescape=True))
         if self.source:
-            query = query.where(Source.key == self.source)
+            query = query.where(col(Source.key) == self.source)
         return query
 
 
@@ -392,7 +394,7 @@ def list_forecasts(session: Session, where: ForecastFilter) -> list[ForecastRow]
     """Every forecast matching ``where`` (author: case-insensitive substring), soonest close
     first."""
     query = where.apply(select(Forecast, Source).join(Source))
-    pairs = session.exec(query.order_by(Forecast.closes, Forecast.id)).all()
+    pairs = session.exec(query.order_by(col(Forecast.closes), col(Forecast.id))).all()
     return _rows(session, pairs, where.day())
 
 
@@ -407,11 +409,11 @@ def search_forecasts(
     """One page of the matching forecasts; filtering, ordering and paging all happen in SQL."""
     skip = offset_of(page, per_page)
     total = session.exec(
-        where.apply(select(func.count(Forecast.id)).select_from(Forecast).join(Source))
+        where.apply(select(func.count(col(Forecast.id))).select_from(Forecast).join(Source))
     ).one()
     query = where.apply(select(Forecast, Source).join(Source))
     order = _order(sort, where.day())
-    query = query.order_by(*order, Forecast.id).offset(skip).limit(per_page)
+    query = query.order_by(*order, col(Forecast.id)).offset(skip).limit(per_page)
     rows = _rows(session, session.exec(query).all(), where.day())
     return Page(rows, total, page, per_page)
 
@@ -429,10 +431,17 @@ class FilterChoices:
 def filter_choices(session: Session) -> FilterChoices:
     return FilterChoices(
         statuses=[s.value for s in Status],
-        tags=list(session.exec(select(ForecastTag.tag).distinct().order_by(ForecastTag.tag))),
-        authors=list(session.exec(select(Source.author).distinct().order_by(Source.author))),
+        tags=list(
+            session.exec(select(col(ForecastTag.tag)).distinct().order_by(col(ForecastTag.tag)))
+        ),
+        authors=list(
+            session.exec(select(col(Source.author)).distinct().order_by(col(Source.author)))
+        ),
         sources=[
-            (k, t) for k, t in session.exec(select(Source.key, Source.title).order_by(Source.key))
+            (k, t)
+            for k, t in session.exec(
+                select(col(Source.key), col(Source.title)).order_by(col(Source.key))
+            )
         ],
     )
 
@@ -466,8 +475,8 @@ def _tags_of(session: Session, forecast_ids: list[str]) -> dict[str, list[str]]:
         return tags
     rows = session.exec(
         select(ForecastTag)
-        .where(ForecastTag.forecast_id.in_(forecast_ids))
-        .order_by(ForecastTag.tag)
+        .where(col(ForecastTag.forecast_id).in_(forecast_ids))
+        .order_by(col(ForecastTag.tag))
     )
     for row in rows:
         tags.setdefault(row.forecast_id, []).append(row.tag)
@@ -509,22 +518,24 @@ def forecast_detail(
         updates=list(
             session.exec(
                 select(ProbabilityUpdate)
-                .where(ProbabilityUpdate.forecast_id == forecast_id)
-                .order_by(ProbabilityUpdate.as_of, ProbabilityUpdate.id)
+                .where(col(ProbabilityUpdate.forecast_id) == forecast_id)
+                .order_by(col(ProbabilityUpdate.as_of), col(ProbabilityUpdate.id))
             )
         ),
         resolutions=list(
             session.exec(
                 select(Resolution)
-                .where(Resolution.forecast_id == forecast_id)
-                .order_by(Resolution.id)
+                .where(col(Resolution.forecast_id) == forecast_id)
+                .order_by(col(Resolution.id))
             )
         ),
         audit=list(
             session.exec(
                 select(AuditEntry)
-                .where(AuditEntry.entity_id == forecast_id, AuditEntry.entity == "forecast")
-                .order_by(AuditEntry.id)
+                .where(
+                    col(AuditEntry.entity_id) == forecast_id, col(AuditEntry.entity) == "forecast"
+                )
+                .order_by(col(AuditEntry.id))
             )
         ),
     )

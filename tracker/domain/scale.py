@@ -333,7 +333,7 @@ def _parse_row(row: Any, scale: str, number: int, origin: str) -> ScaleEntry:
     return entry
 
 
-def _check_field_names(row: dict, scale: str, where: str) -> None:
+def _check_field_names(row: dict[str, Any], scale: str, where: str) -> None:
     unknown = sorted(map(str, set(row) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS)))
     if unknown:
         allowed = ", ".join(_REQUIRED_FIELDS + _OPTIONAL_FIELDS)
@@ -365,7 +365,7 @@ def _check_consistency(entry: ScaleEntry, where: str) -> None:
 class _FieldChecker:
     """Reads typed fields out of one row, raising ConfigError that names the row and field."""
 
-    def __init__(self, row: dict, where: str) -> None:
+    def __init__(self, row: dict[str, Any], where: str) -> None:
         self.row = row
         self.where = where
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -34,6 +34,9 @@ from tracker import __version__
 from tracker.clock import utcnow
 from tracker.errors import BlockedAddressError, FeedParseError, FetchError, TrackerError
 from tracker.ingest._ssrf import AddressGuard, GuardedBackend, check_url
+
+if TYPE_CHECKING:
+    import redis
 
 USER_AGENT = (
     f"forecast-tracker/{__version__} (feed poller; polite: conditional GET, 2 requests per host)"
@@ -125,7 +128,9 @@ class RedisHostLimiter:
     block a host for ever.
     """
 
-    def __init__(self, client, prefix: str, per_host: int, *, ttl: float, wait: float) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, per_host: int, *, ttl: float, wait: float
+    ) -> None:
         self.client = client
         self.prefix = prefix
         self.per_host = per_host
@@ -241,7 +246,7 @@ class Fetcher:
                 self.client.stream("GET", url, headers=headers) as response,
             ):
                 if response.status_code in REDIRECT_CODES:
-                    location = response.headers.get("location")
+                    location: str | None = response.headers.get("location")
                     if not location:
                         raise FetchError(
                             "http_status",
@@ -329,7 +334,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
-def _decoder(url: str, encoding: str):
+def _decoder(url: str, encoding: str) -> zlib._Decompress | str | None:
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
@@ -348,7 +353,7 @@ def _decoded_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
             if decoder is None:
                 yield raw
                 continue
-            if decoder == "deflate":
+            if isinstance(decoder, str):  # "deflate": zlib-wrapped or raw, said the first bytes
                 decoder = zlib.decompressobj(
                     zlib.MAX_WBITS if raw[:1] == b"\x78" else -zlib.MAX_WBITS
                 )
@@ -356,7 +361,7 @@ def _decoded_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
             while data:
                 yield decoder.decompress(data, _CHUNK)
                 data = decoder.unconsumed_tail
-        if decoder is not None and decoder != "deflate":
+        if decoder is not None and not isinstance(decoder, str):
             yield decoder.flush()
     except zlib.error as exc:
         raise FeedParseError(url, f"the compressed body is corrupt: {exc}") from exc

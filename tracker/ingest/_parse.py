@@ -148,7 +148,7 @@ def _html_parser() -> etree.HTMLParser:
     fragment), one per thread as lxml advises; no network, comments and PIs dropped."""
     parser = getattr(_parsers, "html", None)
     if parser is None:
-        parser = _parsers.html = etree.HTMLParser(
+        parser = _parsers.html = etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs lag lxml
             remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
         )
     return parser
@@ -168,11 +168,17 @@ def html_to_text(html: str) -> str:
     return _parsed_text(html)
 
 
-def _parsed_text(html: str) -> str:
+def _html_root(html: str) -> etree._Element | None:
+    """The parsed fragment; None when libxml2 finds nothing in it (lxml's stubs say it never
+    does), or cannot parse it."""
     try:
-        root = etree.HTML(_BEFORE_BLOCK_TAG.sub(" <", html), _html_parser())
+        return etree.HTML(_BEFORE_BLOCK_TAG.sub(" <", html), _html_parser())
     except (etree.ParserError, ValueError):
-        return ""
+        return None
+
+
+def _parsed_text(html: str) -> str:
+    root = _html_root(html)
     if root is None:
         return ""
     # An element can only come from its name in the source: where none of the skipped names
@@ -307,7 +313,8 @@ def _date(item: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         value = item.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=UTC)
+            year, month, day, hour, minute, second = value[:6]
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return None
 
 

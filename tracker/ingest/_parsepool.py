@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tracker.errors import FeedParseError
 from tracker.ingest._parse import parse_feed
@@ -38,7 +39,7 @@ class Prepared:
     site_url: str | None
     ttl_s: int | None
     entries: int
-    rows: list[dict] | DriverRows
+    rows: list[dict[str, Any]] | DriverRows
 
 
 def prepare(
@@ -104,7 +105,7 @@ class ParsePool:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _submit(
-        self, *args: object, **kwargs: object
+        self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool
     ) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
@@ -112,11 +113,15 @@ class ParsePool:
             if self._executor is None:
                 self._executor = self._start()
             try:
-                return self._executor, self._executor.submit(prepare, *args, **kwargs)
+                return self._executor, self._executor.submit(
+                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite
+                )
             except BrokenProcessPool:  # broke since the last result was read
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
-                return self._executor, self._executor.submit(prepare, *args, **kwargs)
+                return self._executor, self._executor.submit(
+                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite
+                )
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from tracker.ingest._parse import ParsedEntry, split_url
@@ -107,9 +108,11 @@ def identities(
     return keys
 
 
-def article_rows(feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime) -> list[dict]:
+def article_rows(
+    feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime
+) -> list[dict[str, Any]]:
     """Rows for the article table; each identity once, dates checked (missing/future -> fetched)."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     urls = [canonical_url(entry.link) for entry in entries]
     for identity, entry, url in zip(identities(entries, urls), entries, urls, strict=True):
         published = entry.published
@@ -144,10 +147,10 @@ class DriverRows:
     """
 
     columns: tuple[str, ...]
-    values: list[tuple]
+    values: list[tuple[Any, ...]]
 
 
-def driver_rows(rows: list[dict]) -> DriverRows:
+def driver_rows(rows: list[dict[str, Any]]) -> DriverRows:
     if not rows:
         return DriverRows((), [])
     columns = tuple(rows[0])
@@ -155,7 +158,7 @@ def driver_rows(rows: list[dict]) -> DriverRows:
     return DriverRows(columns, list(zip(*table, strict=True)))
 
 
-def _driver_column(values: list) -> list:
+def _driver_column(values: list[Any]) -> list[Any]:
     """One column's driver values; each distinct datetime converted once (a poll's rows share
     their fetched time)."""
     sample = next((value for value in values if value is not None), None)

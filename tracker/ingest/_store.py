@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,12 +20,12 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from tracker.ingest._rows import DriverRows, driver_rows
-from tracker.models import Article
+from tracker.models import Article, table_of
 
 _BATCH = 500
 
 
-def insert_articles(session: Session, rows: list[dict] | DriverRows) -> list[int]:
+def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -> list[int]:
     """Inserts the rows that are new; returns their ids (the others conflict and are skipped).
     ``rows`` may come already converted for SQLite (:class:`~tracker.ingest._rows.DriverRows`)."""
     dialect = session.get_bind().dialect
@@ -56,7 +57,7 @@ def _insert_statement(dialect_name: str) -> Insert:
     """One cached ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, executed for many rows
     (SQLAlchemy batches them as multi-row statements: "insertmanyvalues")."""
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    table = Article.__table__
+    table = table_of(Article)
     return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
@@ -65,7 +66,9 @@ def _insert_sqlite(connection: Connection, rows: DriverRows) -> list[int]:
     through the driver's cursor with the values already converted (see ``DriverRows``), without
     SQLAlchemy's per-row bookkeeping, which was most of the insert's CPU time."""
     new_ids: list[int] = []
-    cursor = connection.connection.dbapi_connection.cursor()  # inside the session's transaction
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # an open connection
+    cursor = driver.cursor()  # inside the session's transaction
     try:
         for start in range(0, len(rows.values), _BATCH):
             batch = rows.values[start : start + _BATCH]

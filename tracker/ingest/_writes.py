@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -48,7 +48,7 @@ class WriteQueue:
         self.grouped = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()  # the one writer of this process
         self._pending_lock = threading.Lock()
-        self._pending: list[Write] = []
+        self._pending: list[Write[Any]] = []
 
     def run(self, work: Callable[[Session], T]) -> T:
         """The value of ``work``, after its transaction (maybe shared with others) committed."""
@@ -78,7 +78,7 @@ class WriteQueue:
                 self._run_group(group)
         return writes
 
-    def _run_group(self, group: list[Write]) -> None:
+    def _run_group(self, group: list[Write[Any]]) -> None:
         if len(group) > 1:
             try:
                 with session_scope(self.engine) as session:

@@ -13,11 +13,11 @@ import enum
 import heapq
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
@@ -33,10 +33,12 @@ from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import insert_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
-from tracker.models import Article, Feed
+from tracker.models import Article, Feed, table_of
 from tracker.settings import check_interval, parse_interval
 
-_FEED = Feed.__table__
+_FEED = table_of(Feed)
+#: what one feed's store returns: new article ids (None: the feed is gone), or the update's success
+_Stored = TypeVar("_Stored")
 
 
 class ErrorKind(str, enum.Enum):
@@ -112,7 +114,7 @@ def add_feed(
     an interval out of bounds with what is allowed."""
     url = validate_feed_url(url)
     interval = feed_interval(interval)
-    existing = session.exec(select(Feed).where(Feed.url == url)).first()
+    existing = session.exec(select(Feed).where(col(Feed.url) == url)).first()
     if existing:
         raise FeedUrlError(url, f"already added as feed {existing.id}")
     feed = Feed(
@@ -146,28 +148,30 @@ def feed_state(feed: Feed) -> FeedState:
 def list_feeds(session: Session) -> list[Feed]:
     """Failing feeds first (most failures first), then disabled ones, then the rest by id."""
     group = case(
-        (Feed.consecutive_failures > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2
+        (col(Feed.consecutive_failures) > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2
     )
     return list(
-        session.exec(select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), Feed.id))
+        session.exec(
+            select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), col(Feed.id))
+        )
     )
 
 
 def article_counts(session: Session) -> dict[int, int]:
     """How many stored articles each feed has (feeds without any are absent)."""
     rows = session.exec(
-        select(Article.feed_id, func.count())
+        select(col(Article.feed_id), func.count())
         .where(col(Article.feed_id).is_not(None))
-        .group_by(Article.feed_id)
+        .group_by(col(Article.feed_id))
     )
-    return {int(feed_id): int(count) for feed_id, count in rows}
+    return {int(feed_id): int(count) for feed_id, count in rows if feed_id is not None}
 
 
 def remove_feed(session: Session, feed_id: int) -> int:
     """Removes a feed; its articles are kept (``feed_id`` becomes NULL).  Returns how many."""
     feed = get_feed(session, feed_id)
     kept = session.exec(
-        select(func.count()).select_from(Article).where(Article.feed_id == feed_id)
+        select(func.count()).select_from(Article).where(col(Article.feed_id) == feed_id)
     ).one()
     session.delete(feed)
     return int(kept)
@@ -194,7 +198,8 @@ def import_opml(
     """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present)."""
     interval = feed_interval(interval)
     entries = read_opml(data, path)
-    problems, wanted = [], {}
+    problems: list[str] = []
+    wanted: dict[str, str | None] = {}
     for entry in entries:
         try:
             wanted.setdefault(validate_feed_url(entry.url), entry.title)
@@ -202,7 +207,7 @@ def import_opml(
             problems.append(str(exc))
     if problems:
         raise OpmlError(path, problems)
-    present = set(session.exec(select(Feed.url).where(col(Feed.url).in_(list(wanted)))))
+    present = set(session.exec(select(col(Feed.url)).where(col(Feed.url).in_(list(wanted)))))
     added = [
         add_feed(session, url, interval=interval, title=title)
         for url, title in wanted.items()
@@ -213,7 +218,7 @@ def import_opml(
 
 def export_opml(session: Session) -> str:
     return write_opml(
-        [(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(Feed.id))]
+        [(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(col(Feed.id)))]
     )
 
 
@@ -230,8 +235,13 @@ def count_due_feeds(session: Session, now: datetime | None = None) -> int:
 def due_feed_ids(
     session: Session, now: datetime | None = None, limit: int | None = None
 ) -> list[int]:
-    query = select(Feed.id).where(*_due(now or utcnow())).order_by(col(Feed.next_check_at))
-    return list(session.exec(query.limit(limit) if limit else query))
+    query = select(col(Feed.id)).where(*_due(now or utcnow())).order_by(col(Feed.next_check_at))
+    return _ids(session.exec(query.limit(limit) if limit else query))
+
+
+def _ids(found: Iterable[int | None]) -> list[int]:
+    """Primary keys read from the database (never None there, whatever the model says)."""
+    return [row_id for row_id in found if row_id is not None]
 
 
 # --- articles -----------------------------------------------------------------------------
@@ -256,19 +266,21 @@ def list_articles(
     elif feed_id is None:
         return _newest_of_every_feed(session, limit)
     if feed_id is not None:
-        query = query.where(Article.feed_id == feed_id)
+        query = query.where(col(Article.feed_id) == feed_id)
     return list(session.exec(query.order_by(*_NEWEST_FIRST).limit(limit)))
 
 
 def _newest_of_every_feed(session: Session, limit: int) -> list[Article]:
-    feeds = [*session.exec(select(Feed.id)), None]  # None: articles of removed feeds
+    feeds = [*session.exec(select(col(Feed.id))), None]  # None: articles of removed feeds
     newest: list[tuple[datetime, int]] = []
     for feed_id in feeds:
         same_feed = (
-            Article.feed_id == feed_id if feed_id is not None else col(Article.feed_id).is_(None)
+            col(Article.feed_id) == feed_id
+            if feed_id is not None
+            else col(Article.feed_id).is_(None)
         )
         rows = session.exec(
-            select(Article.published_at, Article.id)
+            select(col(Article.published_at), col(Article.id))
             .where(same_feed)
             .order_by(*_NEWEST_FIRST)
             .limit(limit)
@@ -296,12 +308,20 @@ def count_articles(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Article)).one())
 
 
+def all_article_ids(session: Session) -> list[int]:
+    """Every stored article, oldest first (matching them all again: `tracker resolve --rematch`)."""
+    return _ids(session.exec(select(col(Article.id)).order_by(col(Article.id))))
+
+
 def unmatched_article_ids(session: Session, limit: int | None = None) -> list[int]:
     """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest
     first."""
-    return list(
+    return _ids(
         session.exec(
-            select(Article.id).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)
+            select(col(Article.id))
+            .where(col(Article.matched_at).is_(None))
+            .order_by(col(Article.id))
+            .limit(limit)
         )
     )
 
@@ -334,11 +354,11 @@ class _Fetched:
 
 
 @dataclass
-class _Outcome:
+class _Outcome(Generic[_Stored]):
     """What storing one fetched feed takes: the unit of work, and the result it leads to."""
 
-    work: Callable[[Session], list[int] | bool | None]
-    finish: Callable[[list[int] | bool | None], PollResult]
+    work: Callable[[Session], _Stored]
+    finish: Callable[[_Stored], PollResult]
 
 
 class Poller:
@@ -483,20 +503,22 @@ class Poller:
             return _Fetched(claim, error=error)
         return _Fetched(claim, response, parsed)
 
-    def _outcome(self, fetched: _Fetched) -> _Outcome:
+    def _outcome(self, fetched: _Fetched) -> _Outcome[Any]:
         if fetched.error is not None:
             return self._failure(fetched.claim, fetched.error)
         assert fetched.response is not None
         return self._success(fetched.claim, fetched.response, fetched.parsed)
 
-    def _success(self, claim: _Claim, response: FetchResult, parsed: Prepared | None) -> _Outcome:
+    def _success(
+        self, claim: _Claim, response: FetchResult, parsed: Prepared | None
+    ) -> _Outcome[list[int] | None]:
         now = response.fetched_at
         fresh_for = _schedule.server_wish(response.headers, now)
         ttl = timedelta(seconds=parsed.ttl_s) if parsed and parsed.ttl_s else None
         next_check = _schedule.after_success(
             now, claim.interval, ttl=ttl, fresh_for=fresh_for, rng=self.rng
         )
-        values = {
+        values: dict[str, Any] = {
             "consecutive_failures": 0,
             "error_kind": None,
             "last_error": None,
@@ -540,7 +562,7 @@ class Poller:
 
         return _Outcome(store, finish)
 
-    def _failure(self, claim: _Claim, error: FeedError) -> _Outcome:
+    def _failure(self, claim: _Claim, error: FeedError) -> _Outcome[bool]:
         now = utcnow()
         failures = claim.failures + 1
         retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
@@ -548,7 +570,7 @@ class Poller:
             now, claim.interval, failures, retry_after=retry_after, rng=self.rng
         )
         first_failure = func.coalesce(_FEED.c.error_since, literal(now, _FEED.c.error_since.type))
-        values = {
+        values: dict[str, Any] = {
             "consecutive_failures": failures,
             "error_kind": error.kind,
             "last_error": error.message[:2000],
@@ -579,7 +601,7 @@ class Poller:
         return _Outcome(lambda session: self._update_feed(session, claim.id, values), finish)
 
     @staticmethod
-    def _update_feed(session: Session, feed_id: int, values: dict) -> bool:
+    def _update_feed(session: Session, feed_id: int, values: dict[str, Any]) -> bool:
         """One ``UPDATE`` of the feed row (no ORM object loaded); False when the feed is gone."""
         statement = update(_FEED).where(_FEED.c.id == feed_id).values(**values)
         return bool(session.connection().execute(statement).rowcount)

@@ -290,7 +290,7 @@ def _compile_side(builder: _Builder, rules: ForecastRules, side: Side) -> SideRu
         role_ids = []
         for phrase in _phrase_list(rules.forecast_id, field_name, spec.get(role)):
             phrase_id = builder.phrase_id(rules.forecast_id, field_name, phrase)
-            labels.setdefault(phrase_id, phrase.strip())
+            labels.setdefault(phrase_id, str(phrase).strip())  # a str: phrase_id checked it
             role_ids.append(phrase_id)
         ids[role] = tuple(dict.fromkeys(role_ids))
     if not ids["all"] and not ids["any"]:

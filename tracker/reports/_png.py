@@ -10,11 +10,12 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: never look for a display
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from tracker.reports._tables import TETLOCK_LABEL
-from tracker.scoring import Scorecard
+from tracker.scoring import CalibrationRow, Scorecard
 
 #: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
 #: drawing: one PNG at a time per process (the web app's threads draw them on request)
@@ -47,34 +48,34 @@ def _draw(card: Scorecard) -> bytes:
     return out.getvalue()
 
 
-def _square(ax, xlabel: str, ylabel: str) -> None:
+def _square(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.plot([0, 1], [0, 1], ls="--", color="#999", lw=1, label="perfect calibration")
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.08), xlabel=xlabel, ylabel=ylabel)
 
 
-def _reliability(ax, card: Scorecard) -> None:
+def _reliability(ax: Axes, card: Scorecard) -> None:
     _square(ax, "mean forecast in bin", "observed frequency")
-    rows = [r for r in card.calibration if r.count]
+    rows = [point for point in map(CalibrationRow.point, card.calibration) if point is not None]
     if rows:
         x = np.array([r.mean_forecast for r in rows])
         obs = np.array([r.observed for r in rows])
         err = np.array(
             [
-                [o - r.wilson_low for o, r in zip(obs, rows, strict=True)],
-                [r.wilson_high - o for o, r in zip(obs, rows, strict=True)],
+                [r.observed - r.wilson_low for r in rows],
+                [r.wilson_high - r.observed for r in rows],
             ]
         )
         err = np.maximum(err, 0.0)  # rounding must not make a bar negative
         ax.errorbar(x, obs, yerr=err, fmt="o", color="#1f5fa8", capsize=3, label="bin (Wilson 95%)")
         for xi, oi, r in zip(x, obs, rows, strict=True):
             ax.annotate(
-                f"n={r.count}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8
+                f"n={r.forecasts}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8
             )
     ax.set_title("Reliability diagram (binned)")
     ax.legend(loc="upper left", fontsize=8)
 
 
-def _corp(ax, card: Scorecard) -> None:
+def _corp(ax: Axes, card: Scorecard) -> None:
     _square(ax, "forecast", "recalibrated probability (PAV)")
     c = card.corp
     if len(c.x):
@@ -97,7 +98,7 @@ def _corp(ax, card: Scorecard) -> None:
     ax.legend(loc="upper left", fontsize=8)
 
 
-def _sharpness(ax, card: Scorecard) -> None:
+def _sharpness(ax: Axes, card: Scorecard) -> None:
     counts = card.sharpness["histogram"]
     width = 1 / len(counts)
     ax.bar(np.arange(len(counts)) * width, counts, width=width * 0.9, align="edge", color="#2a9d8f")
@@ -105,7 +106,7 @@ def _sharpness(ax, card: Scorecard) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _sensitivity(ax, card: Scorecard) -> None:
+def _sensitivity(ax: Axes, card: Scorecard) -> None:
     rows = [r for r in card.sensitivity if r.brier is not None]
     ax.set_title("Brier score under each reading of the words")
     if not rows:
@@ -113,6 +114,6 @@ def _sensitivity(ax, card: Scorecard) -> None:
         ax.set_axis_off()
         return
     names = [f"{r.scale} ({r.re_read})" if r.re_read else r.scale for r in rows]
-    ax.barh(names, [r.brier for r in rows], color="#6c5ce7")
+    ax.barh(names, [r.brier or 0.0 for r in rows], color="#6c5ce7")  # None was filtered out
     ax.invert_yaxis()
     ax.set_xlabel("Brier (0–1); in brackets: forecasts re-read")

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,6 +19,8 @@ from tracker.reports._tables import Table, all_tables, fmt
 from tracker.scoring import RECORDED, SCHEMA_VERSION, Scorecard
 
 if TYPE_CHECKING:
+    from _csv import Writer as CsvWriter
+
     from tracker.resolution import ResolverStats
 
 
@@ -112,7 +115,7 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def write_csv_table(writer, table: Table, *, title_row: bool) -> None:
+def write_csv_table(writer: CsvWriter, table: Table, *, title_row: bool) -> None:
     if title_row:
         writer.writerow([csv_safe(table.title)])
     writer.writerow([csv_safe(c.label) for c in table.columns])
@@ -195,10 +198,9 @@ def render_png(card: Scorecard) -> bytes:
     return png(card)
 
 
-_RENDERERS = {
+_RENDERERS: dict[ReportFormat, Callable[[Scorecard, ResolverStats | None], bytes]] = {
     ReportFormat.html: render_html,
     ReportFormat.csv: render_csv,
     ReportFormat.json: render_json,
-    ReportFormat.png: render_png,
     ReportFormat.md: render_markdown,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 from markupsafe import Markup, escape
 
 from tracker.scoring import Scorecard
@@ -81,12 +82,14 @@ def reliability_diagram(card: Scorecard) -> Markup:
     parts = _axes("mean forecast in bin", "observed frequency")
     parts.append(_diagonal())
     for row in card.calibration:
-        if not row.count:
+        point = row.point()
+        if point is None:
             continue
-        x, lo, hi = _x(row.mean_forecast), _y(row.wilson_low), _y(row.wilson_high)
+        x, lo, hi = _x(point.mean_forecast), _y(point.wilson_low), _y(point.wilson_high)
         tip = (
-            f"{row.label}: {row.count} forecast(s), mean forecast {row.mean_forecast:.3f}, "
-            f"observed {row.observed:.3f} (Wilson 95% {row.wilson_low:.3f}-{row.wilson_high:.3f})"
+            f"{row.label}: {row.count} forecast(s), mean forecast {point.mean_forecast:.3f}, "
+            f"observed {point.observed:.3f} "
+            f"(Wilson 95% {point.wilson_low:.3f}-{point.wilson_high:.3f})"
         )
         parts.append(
             f'<g class="bin"><title>{escape(tip)}</title>'
@@ -96,8 +99,8 @@ def reliability_diagram(card: Scorecard) -> Markup:
             'stroke="#1f5fa8"/>'
             f'<line x1="{x - 4:.1f}" y1="{hi:.1f}" x2="{x + 4:.1f}" y2="{hi:.1f}" '
             'stroke="#1f5fa8"/>'
-            f'<circle cx="{x:.1f}" cy="{_y(row.observed):.1f}" r="4.5" fill="#1f5fa8"/>'
-            f'<text class="count" x="{x + 7:.1f}" y="{_y(row.observed) - 6:.1f}" font-size="11" '
+            f'<circle cx="{x:.1f}" cy="{_y(point.observed):.1f}" r="4.5" fill="#1f5fa8"/>'
+            f'<text class="count" x="{x + 7:.1f}" y="{_y(point.observed) - 6:.1f}" font-size="11" '
             f'fill="#333">n={row.count}</text></g>'
         )
     return _svg(
@@ -133,7 +136,7 @@ def corp_diagram(card: Scorecard) -> Markup:
     return _svg("CORP reliability diagram with consistency band", parts, "corp")
 
 
-def _steps(x, v) -> list[tuple[float, float]]:
+def _steps(x: np.ndarray, v: np.ndarray) -> list[tuple[float, float]]:
     """A right-continuous step function through (x_i, v_i), drawn to the last x."""
     points: list[tuple[float, float]] = []
     for i, (a, b) in enumerate(zip(x, v, strict=True)):

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tracker.scoring import LOG_CLIP, GroupRow, Scorecard, metaculus_baseline_from_loss
+from tracker.scoring import (
+    LOG_CLIP,
+    GroupRow,
+    Interval,
+    Scorecard,
+    metaculus_baseline_from_loss,
+)
 
 if TYPE_CHECKING:
     from tracker.resolution import GroupStats, ResolverStats
@@ -36,7 +42,7 @@ def fmt(value: Any, digits: int | None, missing: str = "—") -> str:
     return str(value)
 
 
-def _interval(i, scale: float = 1.0) -> list[float | None]:
+def _interval(i: Interval | None, scale: float = 1.0) -> list[float | None]:
     return [None, None] if i is None else [i.low * scale, i.high * scale]
 
 
@@ -153,7 +159,7 @@ def murphy_table(card: Scorecard) -> Table:
 
 def corp_table(card: Scorecard) -> Table:
     c = card.corp
-    rows = [
+    rows: list[list[Any]] = [
         ["Brier score", c.brier],
         ["Miscalibration (MCB)", c.miscalibration],
         ["Discrimination (DSC)", c.discrimination],

@@ -15,17 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from tracker.clock import today, utcnow
 from tracker.db import session_scope
 from tracker.domain import lifecycle
-from tracker.ingest import unmatched_article_ids
+from tracker.ingest import all_article_ids, unmatched_article_ids
 from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
-from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus
+from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, table_of
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede
 
 #: Articles read and matched per round trip.  Large enough that scanning them one after another
@@ -61,7 +64,7 @@ class MatchReport:
             f"for {len(self.forecasts)} forecast(s); {len(self.proposals)} proposal(s) made"
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "articles": self.articles,
             "evidence": self.evidence,
@@ -77,10 +80,16 @@ class MatchReport:
 
 def active_rules(session: Session) -> list[ForecastRules]:
     """The rules of every forecast that can still collect evidence."""
-    rows = session.exec(
-        select(Forecast.id, Forecast.opens, Forecast.closes, Forecast.yes_when, Forecast.no_when)
+    rows = session.execute(
+        sa_select(
+            col(Forecast.id),
+            col(Forecast.opens),
+            col(Forecast.closes),
+            col(Forecast.yes_when),
+            col(Forecast.no_when),
+        )
         .where(col(Forecast.status).in_(UNRESOLVED))
-        .order_by(Forecast.id)
+        .order_by(col(Forecast.id))
     )
     return [ForecastRules(*row) for row in rows]
 
@@ -90,21 +99,29 @@ def publisher_of(article_url: str | None, feed_site_url: str | None) -> str:
     return registered_domain(article_url) or registered_domain(feed_site_url) or UNKNOWN_PUBLISHER
 
 
-def _insert_ignore(session: Session, rows: list[dict]) -> list[tuple[str, bool]]:
+def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     """Inserts the evidence rows that are new; returns (forecast_id, negated) of those."""
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    table = table_of(Evidence)
+    unique = ["forecast_id", "article_id", "side"]
+    statement: ReturningInsert[Any]
+    if dialect == "postgresql":
+        statement = (
+            postgresql.insert(table)
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(table.c.forecast_id, table.c.negated)
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite.insert(table)
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(table.c.forecast_id, table.c.negated)
+        )
+    else:
         raise NotImplementedError(f"insert-or-ignore needs ON CONFLICT; {dialect} is not supported")
-    table = Evidence.__table__
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["forecast_id", "article_id", "side"])
-        .returning(table.c.forecast_id, table.c.negated)
-    )
-    return [tuple(row) for row in session.connection().execute(statement, rows).all()]
+    return [(row[0], row[1]) for row in session.connection().execute(statement, rows).all()]
 
 
 def _match_batch(
@@ -112,20 +129,22 @@ def _match_batch(
 ) -> MatchReport:
     compiled = rules.update(active_rules(session))
     query = (
-        select(Article, Feed.site_url)
-        .join(Feed, Article.feed_id == Feed.id, isouter=True)
+        select(Article, col(Feed.site_url))
+        .join(Feed, col(Article.feed_id) == col(Feed.id), isouter=True)
         .where(col(Article.id).in_(list(article_ids)))
     )
     if not rematch:
         query = query.where(col(Article.matched_at).is_(None))
     now = utcnow()
-    rows, seen = [], []
+    rows: list[dict[str, Any]] = []
+    seen: list[int] = []
     read = session.exec(query).all()
     texts = [
         ArticleText(article.id, article.title, article.summary, article.published_at)
         for article, _ in read
     ]
     for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):
+        assert article.id is not None  # a stored row
         seen.append(article.id)
         if not hits:
             continue
@@ -179,9 +198,10 @@ def supersede_resolved(session: Session) -> int:
     """Pending proposals of forecasts resolved or annulled meanwhile (by hand) are superseded."""
     stale = session.exec(
         select(Proposal)
-        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
         .where(
-            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).not_in(UNRESOLVED)
+            col(Proposal.status) == ProposalStatus.PENDING.value,
+            col(Forecast.status).not_in(UNRESOLVED),
         )
     )
     count = 0
@@ -202,7 +222,9 @@ def check_deadlines(session: Session, as_of: date) -> list[Proposal]:
     supersede_resolved(session)
     due = list(
         session.exec(
-            select(Forecast.id).where(col(Forecast.status).in_(UNRESOLVED), Forecast.closes < as_of)
+            select(col(Forecast.id)).where(
+                col(Forecast.status).in_(UNRESOLVED), col(Forecast.closes) < as_of
+            )
         )
     )
     return evaluate(session, due, as_of=as_of)
@@ -222,10 +244,7 @@ def catch_up(
     """Match every article not processed yet (every article with ``rematch``), one unit of work
     per batch; ``progress(done, total)`` after each."""
     with session_scope(engine) as session:
-        if rematch:
-            ids = list(session.exec(select(Article.id).order_by(Article.id)))
-        else:
-            ids = unmatched_article_ids(session)
+        ids = all_article_ids(session) if rematch else unmatched_article_ids(session)
     report = MatchReport()
     if progress:
         progress(0, len(ids))

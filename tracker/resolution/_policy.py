@@ -26,8 +26,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from tracker.clock import utcnow
 from tracker.domain import audit
 from tracker.matching import published_day
 from tracker.models import (
@@ -37,7 +39,6 @@ from tracker.models import (
     ProposalKind,
     ProposalStatus,
     Status,
-    utcnow,
 )
 
 #: The actor of everything the resolver does by itself (proposals, superseding them).
@@ -169,13 +170,13 @@ def facts_of(session: Session, forecast_ids: Sequence[str]) -> dict[str, list[Ev
     facts: dict[str, list[EvidenceFact]] = {}
     if not forecast_ids:
         return facts
-    rows = session.exec(
-        select(
-            Evidence.forecast_id,
-            Evidence.side,
-            Evidence.publisher,
-            Evidence.published_at,
-            Evidence.negated,
+    rows = session.execute(
+        sa_select(
+            col(Evidence.forecast_id),
+            col(Evidence.side),
+            col(Evidence.publisher),
+            col(Evidence.published_at),
+            col(Evidence.negated),
         ).where(col(Evidence.forecast_id).in_(list(forecast_ids)))
     )
     for forecast_id, side, publisher, published_at, negated in rows:
@@ -195,7 +196,7 @@ def _proposals(
             col(Proposal.forecast_id).in_(list(forecast_ids)),
             col(Proposal.status).in_(list(statuses)),
         )
-        .order_by(Proposal.id)
+        .order_by(col(Proposal.id))
     )
     for proposal in rows:
         found.setdefault(proposal.forecast_id, []).append(proposal)

@@ -16,8 +16,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
+from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, registry
 from tracker.errors import InvalidInputError, NotFoundError, ProposalStateError, TrackerError
 from tracker.matching import published_day
@@ -29,7 +32,6 @@ from tracker.models import (
     Proposal,
     ProposalStatus,
     Resolution,
-    utcnow,
 )
 from tracker.resolution._policy import UNRESOLVED
 
@@ -95,32 +97,32 @@ def _views(
         return views
     # columns, not ORM objects: a review page reads hundreds of rows and builds no entities for them
     query = (
-        select(
-            Evidence.id,
-            Evidence.forecast_id,
-            Evidence.side,
-            Evidence.negated,
-            Evidence.sentence,
-            Evidence.matched_phrases,
-            Evidence.publisher,
-            Evidence.published_at,
-            Evidence.article_id,
-            Article.title,
-            Article.url,
+        sa_select(
+            col(Evidence.id),
+            col(Evidence.forecast_id),
+            col(Evidence.side),
+            col(Evidence.negated),
+            col(Evidence.sentence),
+            col(Evidence.matched_phrases),
+            col(Evidence.publisher),
+            col(Evidence.published_at),
+            col(Evidence.article_id),
+            col(Article.title),
+            col(Article.url),
         )
-        .join(Article, Evidence.article_id == Article.id)
-        .order_by(Evidence.published_at, Evidence.id)
+        .join(Article, col(Evidence.article_id) == col(Article.id))
+        .order_by(col(Evidence.published_at), col(Evidence.id))
     )
     if per_forecast is None:
         query = query.where(col(Evidence.forecast_id).in_(list(by_id)))
         if negated is not None:
-            query = query.where(Evidence.negated == negated)
+            query = query.where(col(Evidence.negated) == negated)
     else:
         kinds = [False, True] if negated is None else [negated]
         firsts = [
-            select(Evidence.id)
-            .where(Evidence.forecast_id == forecast_id, Evidence.negated == kind)
-            .order_by(Evidence.published_at, Evidence.id)
+            select(col(Evidence.id))
+            .where(col(Evidence.forecast_id) == forecast_id, col(Evidence.negated) == kind)
+            .order_by(col(Evidence.published_at), col(Evidence.id))
             .limit(per_forecast)
             .offset(offset or None)
             .subquery()
@@ -132,8 +134,8 @@ def _views(
             if len(firsts) > 1
             else select(firsts[0].c.id)
         ).subquery()
-        query = query.join(chosen, chosen.c.id == Evidence.id)
-    for row in session.exec(query):
+        query = query.join(chosen, chosen.c.id == col(Evidence.id))
+    for row in session.execute(query):
         forecast = by_id[row.forecast_id]
         views[row.forecast_id].append(
             EvidenceView(
@@ -230,12 +232,13 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _queue_query():
+def _queue_query() -> Select[Proposal, Forecast]:
     return (
         select(Proposal, Forecast)
-        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
         .where(
-            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)
+            col(Proposal.status) == ProposalStatus.PENDING.value,
+            col(Forecast.status).in_(UNRESOLVED),
         )
     )
 
@@ -250,7 +253,7 @@ def review_queue(
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
     its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
     rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
-    query = _queue_query().order_by(Proposal.created_at, Proposal.id)
+    query = _queue_query().order_by(col(Proposal.created_at), col(Proposal.id))
     if limit:
         query = query.limit(limit)
     if offset:
@@ -276,7 +279,7 @@ def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Propos
     proposal = get_proposal(session, proposal_id)
     if proposal.status != ProposalStatus.PENDING.value:
         raise ProposalStateError(
-            proposal.id,
+            proposal_id,
             proposal.forecast_id,
             proposal.status,
             requested,
@@ -287,7 +290,7 @@ def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Propos
     forecast = registry.get_forecast(session, proposal.forecast_id)
     if forecast.status not in UNRESOLVED:
         raise ProposalStateError(
-            proposal.id,
+            proposal_id,
             forecast.id,
             "stale",
             requested,
@@ -380,11 +383,11 @@ def _evidence_links(session: Session, forecast_id: str, side: str) -> list[str]:
     if side not in ("yes", "no"):
         return []
     rows = session.exec(
-        select(Article.url)
-        .join(Evidence, Evidence.article_id == Article.id)
+        select(col(Article.url))
+        .join(Evidence, col(Evidence.article_id) == col(Article.id))
         .where(
-            Evidence.forecast_id == forecast_id,
-            Evidence.side == side,
+            col(Evidence.forecast_id) == forecast_id,
+            col(Evidence.side) == side,
             col(Evidence.negated).is_(False),
         )
         .order_by(col(Evidence.published_at))
@@ -430,11 +433,12 @@ def auto_confirm(
     not-yet-resolvable ones are left for an analyst."""
     report = AutoConfirmReport()
     for item in review_queue(session):
-        if item.needs_outcome:
-            report.left_for_review.append(item.proposal)
+        proposal = item.proposal
+        if proposal.outcome is None or proposal.id is None:  # disputed / not yet resolvable
+            report.left_for_review.append(proposal)
             continue
-        confirm(session, item.proposal.id, actor=actor, note=note, auto=True)
-        report.confirmed.append((item.forecast.id, item.proposal.outcome))
+        confirm(session, proposal.id, actor=actor, note=note, auto=True)
+        report.confirmed.append((item.forecast.id, proposal.outcome))
     return report
 
 
@@ -468,9 +472,9 @@ def summaries(
     pending: dict[str, Proposal] = {}
     if ids:
         rows = session.exec(
-            select(Evidence.forecast_id, Evidence.negated, func.count())
+            select(col(Evidence.forecast_id), col(Evidence.negated), func.count())
             .where(col(Evidence.forecast_id).in_(ids))
-            .group_by(Evidence.forecast_id, Evidence.negated)
+            .group_by(col(Evidence.forecast_id), col(Evidence.negated))
         )
         counts = {(forecast_id, bool(negated)): n for forecast_id, negated, n in rows}
         pending = {
@@ -478,7 +482,7 @@ def summaries(
             for p in session.exec(
                 select(Proposal).where(
                     col(Proposal.forecast_id).in_(ids),
-                    Proposal.status == ProposalStatus.PENDING.value,
+                    col(Proposal.status) == ProposalStatus.PENDING.value,
                 )
             )
         }
@@ -495,7 +499,7 @@ def confirmed_proposals(session: Session) -> dict[str, Proposal]:
     reopened and confirmed again), by forecast id."""
     rows = session.exec(
         select(Proposal)
-        .where(Proposal.status == ProposalStatus.CONFIRMED.value)
+        .where(col(Proposal.status) == ProposalStatus.CONFIRMED.value)
         .order_by(col(Proposal.id))
     )
     return {proposal.forecast_id: proposal for proposal in rows}
@@ -509,11 +513,12 @@ def count_evidence(session: Session) -> int:
 def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
     rows = session.exec(
-        select(Proposal.kind, func.count())
-        .join(Forecast, Proposal.forecast_id == Forecast.id)
+        select(col(Proposal.kind), func.count())
+        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
         .where(
-            Proposal.status == ProposalStatus.PENDING.value, col(Forecast.status).in_(UNRESOLVED)
+            col(Proposal.status) == ProposalStatus.PENDING.value,
+            col(Forecast.status).in_(UNRESOLVED),
         )
-        .group_by(Proposal.kind)
+        .group_by(col(Proposal.kind))
     )
     return dict(rows.all())

@@ -129,19 +129,23 @@ def resolver_stats(
     """The resolver's record (module docstring), optionally for some forecasts only (author:
     case-insensitive substring; source key; tag)."""
     query = (
-        select(Proposal, Forecast).join(Forecast, Proposal.forecast_id == Forecast.id).join(Source)
+        select(Proposal, Forecast)
+        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
+        .join(Source)
     )
     if author:
         query = query.where(col(Source.author).icontains(author, autoescape=True))
     if source:
-        query = query.where(Source.key == source)
+        query = query.where(col(Source.key) == source)
     if tag:
         query = query.where(
             col(Forecast.id).in_(
-                select(ForecastTag.forecast_id).where(ForecastTag.tag == tag.strip().lower())
+                select(col(ForecastTag.forecast_id)).where(
+                    col(ForecastTag.tag) == tag.strip().lower()
+                )
             )
         )
-    pairs = list(session.exec(query.order_by(Proposal.id)))
+    pairs = list(session.exec(query.order_by(col(Proposal.id))))
     tags: dict[str, list[str]] = defaultdict(list)
     ids = sorted({f.id for _, f in pairs})
     if ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +38,16 @@ def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.nda
     return low, high
 
 
+class BinPoint(NamedTuple):
+    """A non-empty bin as a diagram draws it."""
+
+    mean_forecast: float
+    observed: float
+    wilson_low: float
+    wilson_high: float
+    forecasts: int
+
+
 @dataclass(frozen=True)
 class CalibrationRow:
     label: str
@@ -48,12 +59,19 @@ class CalibrationRow:
     low: float | None = None  # bin edges, for bin rows
     high: float | None = None
 
-    def to_json(self) -> dict:
+    def point(self) -> BinPoint | None:
+        """The bin's point and Wilson interval, for a diagram; None for an empty bin."""
+        m, o, low, high = self.mean_forecast, self.observed, self.wilson_low, self.wilson_high
+        if not self.count or m is None or o is None or low is None or high is None:
+            return None
+        return BinPoint(m, o, low, high, self.count)
+
+    def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def _num(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
+    return None if math.isnan(value) else float(value)
 
 
 def calibration_table(sums: BinSums, n_bins: int) -> list[CalibrationRow]:
@@ -95,7 +113,7 @@ class GroupRow:
     log_loss: float
     metaculus_baseline: float
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 

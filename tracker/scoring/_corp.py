@@ -20,6 +20,7 @@ count per value), which is exact and costs O(distinct values), not O(forecasts).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import isotonic_regression
@@ -46,12 +47,18 @@ class Pooled:
     def recalibrate(self, yes: np.ndarray | None = None) -> np.ndarray:
         """PAV fit of the observed frequency on the forecast value, weighted by count."""
         yes = self.yes if yes is None else yes
-        return isotonic_regression(yes / self.count, weights=self.count, increasing=True).x
+        fit: np.ndarray = isotonic_regression(
+            yes / self.count, weights=self.count, increasing=True
+        ).x
+        return fit
 
     def brier_of(self, forecast: np.ndarray, yes: np.ndarray) -> np.ndarray:
         """Brier score of per-value ``forecast`` against ``yes`` counts (broadcasts over rows)."""
         n = self.count.sum()
-        return (self.count * np.square(forecast) - 2.0 * forecast * yes + yes).sum(axis=-1) / n
+        scores: np.ndarray = (self.count * np.square(forecast) - 2.0 * forecast * yes + yes).sum(
+            axis=-1
+        ) / n
+        return scores
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class CorpResult:
     def residual(self) -> float:
         return self.brier - (self.miscalibration - self.discrimination + self.uncertainty)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "brier": self.brier,
             "miscalibration": self.miscalibration,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Select, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.clock import today
 from tracker.errors import ScoringError
@@ -26,6 +26,8 @@ from tracker.models import Forecast, ForecastTag, Outcome, ProbabilityUpdate, So
 ProgressCallback = Callable[[str, int, int], None]
 
 _PARTITION = 50_000
+#: any select statement (the filters add conditions and joins, not columns)
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -141,30 +143,30 @@ class Counts:
     resolved_early: list[str]  # resolved, close date not yet passed: scored after it
 
 
-def _filtered(query: Select, filters: ScorecardFilter) -> Select:
-    query = query.join(Source, Source.id == Forecast.source_id)
+def _filtered(query: _Query, filters: ScorecardFilter) -> _Query:
+    query = query.join(Source, col(Source.id) == col(Forecast.source_id))
     if filters.author:
-        query = query.where(Source.author.ilike(f"%{filters.author}%"))
+        query = query.where(col(Source.author).ilike(f"%{filters.author}%"))
     if filters.source:
-        query = query.where(Source.key == filters.source)
+        query = query.where(col(Source.key) == filters.source)
     if filters.tag:
-        tagged = select(ForecastTag.forecast_id).where(
-            ForecastTag.tag == filters.tag.strip().lower()
+        tagged = select(col(ForecastTag.forecast_id)).where(
+            col(ForecastTag.tag) == filters.tag.strip().lower()
         )
-        query = query.where(Forecast.id.in_(tagged))
+        query = query.where(col(Forecast.id).in_(tagged))
     return query
 
 
-def _resolved(query: Select, filters: ScorecardFilter) -> Select:
+def _resolved(query: _Query, filters: ScorecardFilter) -> _Query:
     query = _filtered(query, filters).where(
-        Forecast.status == Status.RESOLVED.value,
-        Forecast.outcome.in_([Outcome.YES.value, Outcome.NO.value]),
+        col(Forecast.status) == Status.RESOLVED.value,
+        col(Forecast.outcome).in_([Outcome.YES.value, Outcome.NO.value]),
     )
     if filters.resolved_between:
         first, last = filters.resolved_between
         query = query.where(
-            Forecast.resolved_at >= datetime.combine(first, time.min, UTC),
-            Forecast.resolved_at < datetime.combine(last + timedelta(days=1), time.min, UTC),
+            col(Forecast.resolved_at) >= datetime.combine(first, time.min, UTC),
+            col(Forecast.resolved_at) < datetime.combine(last + timedelta(days=1), time.min, UTC),
         )
     return query
 
@@ -187,21 +189,21 @@ def load(
 ) -> ScoringData:
     """Every resolved forecast matching ``filters`` (early ones too; see :func:`split_scored`)."""
     columns = (
-        Forecast.id,
-        Forecast.probability,
-        Forecast.outcome,
-        Forecast.opens,
-        Forecast.closes,
-        Forecast.resolved_at,
-        Forecast.probability_from_scale,
-        Forecast.estimate,
-        Source.key,
-        Source.author,
+        col(Forecast.id),
+        col(Forecast.probability),
+        col(Forecast.outcome),
+        col(Forecast.opens),
+        col(Forecast.closes),
+        col(Forecast.resolved_at),
+        col(Forecast.probability_from_scale),
+        col(Forecast.estimate),
+        col(Source.key),
+        col(Source.author),
     )
     total = session.execute(
-        _resolved(select(func.count(Forecast.id)).select_from(Forecast), filters)
+        _resolved(select(func.count(col(Forecast.id))).select_from(Forecast), filters)
     ).scalar_one()
-    query = _resolved(select(*columns).select_from(Forecast), filters).order_by(Forecast.id)
+    query = _resolved(select(*columns).select_from(Forecast), filters).order_by(col(Forecast.id))
     raw: list[list[Any]] = [[] for _ in columns]
     result = session.execute(query.execution_options(yield_per=_PARTITION))
     done = 0
@@ -241,12 +243,12 @@ def _load_tags(
     session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]
 ) -> None:
     query = _resolved(
-        select(ForecastTag.forecast_id, ForecastTag.tag)
+        select(col(ForecastTag.forecast_id), col(ForecastTag.tag))
         .select_from(ForecastTag)
-        .join(Forecast, Forecast.id == ForecastTag.forecast_id),
+        .join(Forecast, col(Forecast.id) == col(ForecastTag.forecast_id)),
         filters,
     )
-    rows = session.execute(query.order_by(ForecastTag.tag, ForecastTag.forecast_id)).all()
+    rows = session.execute(query.order_by(col(ForecastTag.tag), col(ForecastTag.forecast_id))).all()
     codes = _Codes()
     data.tag_forecast = np.fromiter((position[r[0]] for r in rows), dtype=np.int64, count=len(rows))
     data.tag_codes = np.fromiter((codes.code(r[1]) for r in rows), dtype=np.int64, count=len(rows))
@@ -258,21 +260,21 @@ def _load_updates(
 ) -> None:
     """The probability history of forecasts whose probability changed (more than one row)."""
     changed = (
-        select(ProbabilityUpdate.forecast_id)
-        .group_by(ProbabilityUpdate.forecast_id)
-        .having(func.count(ProbabilityUpdate.id) > 1)
+        select(col(ProbabilityUpdate.forecast_id))
+        .group_by(col(ProbabilityUpdate.forecast_id))
+        .having(func.count(col(ProbabilityUpdate.id)) > 1)
     )
     query = _resolved(
         select(
-            ProbabilityUpdate.forecast_id,
-            ProbabilityUpdate.as_of,
-            ProbabilityUpdate.id,
-            ProbabilityUpdate.probability,
+            col(ProbabilityUpdate.forecast_id),
+            col(ProbabilityUpdate.as_of),
+            col(ProbabilityUpdate.id),
+            col(ProbabilityUpdate.probability),
         )
         .select_from(ProbabilityUpdate)
-        .join(Forecast, Forecast.id == ProbabilityUpdate.forecast_id),
+        .join(Forecast, col(Forecast.id) == col(ProbabilityUpdate.forecast_id)),
         filters,
-    ).where(ProbabilityUpdate.forecast_id.in_(changed))
+    ).where(col(ProbabilityUpdate.forecast_id).in_(changed))
     # Sorted here by (position, day, row id): ids collate differently in SQLite and PostgreSQL.
     rows = sorted(
         (position[f], d.toordinal(), row_id, p) for f, d, row_id, p in session.execute(query)
@@ -297,9 +299,9 @@ def split_scored(data: ScoringData, as_of: date) -> tuple[ScoringData, list[str]
 def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int]:
     """(annulled, unresolved) forecasts matching the filter."""
     query = _filtered(
-        select(Forecast.status, func.count(Forecast.id)).select_from(Forecast), filters
+        select(col(Forecast.status), func.count(col(Forecast.id))).select_from(Forecast), filters
     )
-    by_status = dict(session.execute(query.group_by(Forecast.status)).all())
+    by_status = dict(session.execute(query.group_by(col(Forecast.status))).all())
     annulled = by_status.get(Status.ANNULLED.value, 0)
     unresolved = by_status.get(Status.OPEN.value, 0) + by_status.get(Status.CLOSED.value, 0)
     return int(annulled), int(unresolved)

@@ -36,7 +36,8 @@ def brier(p: np.ndarray, y: np.ndarray) -> float:
 
 def clipped_log(p_outcome: np.ndarray) -> np.ndarray:
     """Natural log of the probability of the outcome, after the clipping policy."""
-    return np.log(np.clip(p_outcome, LOG_CLIP, 1.0 - LOG_CLIP))
+    logs: np.ndarray = np.log(np.clip(p_outcome, LOG_CLIP, 1.0 - LOG_CLIP))
+    return logs
 
 
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:

@@ -25,6 +25,7 @@ when every forecast in a bin is the same).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class MurphyDecomposition:
         """``BS - (REL - GRES + UNC)``: zero up to rounding."""
         return self.brier - (self.reliability - self.generalized_resolution + self.uncertainty)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 

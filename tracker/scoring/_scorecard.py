@@ -40,7 +40,7 @@ BAND_BUDGET = 20_000_000
 RECORDED = "as recorded"
 
 
-def _f(value: float | None) -> float | None:
+def _f(value: float | np.floating[Any] | None) -> float | None:
     """A JSON-safe float: NaN and infinities become None."""
     if value is None:
         return None
@@ -123,7 +123,7 @@ class SensitivityRow:
     skill_vs_base_rate: float | None
     reliability: float | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: _f(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
 
 
@@ -219,7 +219,7 @@ class Scorecard:
                 metaculus_baseline_from_loss(self.log_loss_interval.high),
                 metaculus_baseline_from_loss(self.log_loss_interval.low),
             ]
-        return _clean(
+        data: dict[str, Any] = _clean(
             {
                 "schema_version": SCHEMA_VERSION,
                 "generated_at": self.generated_at.isoformat(timespec="seconds"),
@@ -268,6 +268,7 @@ class Scorecard:
                 "worst": [dict(f.__dict__) for f in self.worst],
             }
         )
+        return data
 
 
 def _clean(value: Any) -> Any:

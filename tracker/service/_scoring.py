@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ReportError
@@ -77,7 +77,7 @@ def scores_fingerprint(session: Session) -> tuple[int, int, int]:
         select(
             select(func.count()).select_from(Forecast).scalar_subquery(),
             select(func.count()).select_from(Resolution).scalar_subquery(),
-            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(col(AuditEntry.id)), 0)).scalar_subquery(),
         )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])

@@ -40,11 +40,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -57,7 +59,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_scorecards(request: Request) -> ScorecardCache:
-    return request.app.state.scorecards
+    cache: ScorecardCache = request.app.state.scorecards
+    return cache
 
 
 #: the app's scorecard cache (see :mod:`tracker.web.scorecards`)
@@ -96,6 +99,7 @@ def _from_bearer(request: Request, session: Session) -> Identity | None:
     if scheme.lower() != "bearer" or not secret.strip():
         raise BadCredentialsError("the Authorization header must be 'Bearer <token>'")
     user = service.token_user(session, secret.strip())
+    assert user.id is not None  # a stored row
     return Identity(name=user.name, user_id=user.id, via="token")
 
 
@@ -105,6 +109,7 @@ def _from_cookie(request: Request, session: Session) -> Identity | None:
     if found is None:
         return None
     user, web_session = found
+    assert user.id is not None  # a stored row
     return Identity(
         name=user.name, user_id=user.id, via="session", csrf_token=web_session.csrf_token
     )

@@ -110,7 +110,8 @@ def _sign_in_url(request: Request) -> str:
         referer = urlsplit(request.headers.get("referer", ""))
         same_site = referer.netloc == request.url.netloc
         back = (referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else "/"
-    return request.app.url_path_for("sign_in") + "?" + urlencode({"next": local_path(back)})
+    sign_in: str = request.app.url_path_for("sign_in")
+    return sign_in + "?" + urlencode({"next": local_path(back)})
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -86,7 +86,7 @@ def _when(value: datetime | date | None) -> str:
 PATH_CACHE_SIZE = 50_000
 
 
-def _path_cache(app: Any) -> dict[tuple, str]:
+def _path_cache(app: Any) -> dict[tuple[Any, ...], str]:
     cache = getattr(app.state, "path_cache", None)
     if cache is None:
         cache = app.state.path_cache = {}

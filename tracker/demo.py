@@ -228,6 +228,7 @@ def _setup(
                 interval="1d",
                 title=name,
                 default_interval=timedelta(days=1),
+                actor=DEMO_ACTOR,
             )
     return len(server.files)
 

@@ -74,6 +74,7 @@ def feeds_add(
             interval=interval,
             title=title,
             default_interval=st.settings.poll_interval,
+            actor=current_user(),
         )
         feed_id = added.feed.id
     console.print(f"Added feed {feed_id}: {url.strip()}", markup=False)
@@ -126,7 +127,7 @@ def feeds_list(
 def feeds_remove(ctx: typer.Context, feed_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Remove a feed (its articles are kept)."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        kept = service.remove_feed(session, feed_id)
+        kept = service.remove_feed(session, feed_id, actor=current_user())
     console.print(f"Removed feed {feed_id}; its {kept} article(s) are kept.")
 
 
@@ -149,7 +150,7 @@ def feeds_disable(
 def feeds_enable(ctx: typer.Context, feed_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Resume polling a feed (also one disabled by HTTP 410 Gone); it is due at once."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        service.enable_feed(session, feed_id)
+        service.enable_feed(session, feed_id, actor=current_user())
     console.print(f"Feed {feed_id} enabled; it is due now.")
 
 
@@ -167,7 +168,12 @@ def feeds_import_opml(
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
     with service.unit_of_work(st.ready_engine()) as session:
         imported = service.import_opml(
-            session, data, str(path), interval=interval, default_interval=st.settings.poll_interval
+            session,
+            data,
+            str(path),
+            interval=interval,
+            default_interval=st.settings.poll_interval,
+            actor=current_user(),
         )
         count = len(imported.added)
     console.print(

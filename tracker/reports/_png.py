@@ -14,8 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from tracker.reports._tables import TETLOCK_LABEL
-from tracker.scoring import CalibrationRow, Scorecard
+from tracker.scoring import TETLOCK_LABEL, CalibrationRow, Scorecard
 
 #: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
 #: drawing: one PNG at a time per process (the web app's threads draw them on request)

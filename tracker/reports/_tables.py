@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracker.scoring import (
+    GROUP_COLUMNS,
     LOG_CLIP,
+    TETLOCK_LABEL,
     GroupRow,
     Interval,
     Scorecard,
@@ -15,8 +17,6 @@ from tracker.scoring import (
 
 if TYPE_CHECKING:
     from tracker.resolution import GroupStats, ResolverStats
-
-TETLOCK_LABEL = "Brier (0–2, Tetlock)"
 
 
 @dataclass(frozen=True)
@@ -196,35 +196,11 @@ def calibration_table(card: Scorecard) -> Table:
     )
 
 
-_GROUP_COLUMNS = [
-    Column("count"),
-    Column("mean forecast", 3),
-    Column("observed frequency", 3),
-    Column("Wilson 95% low", 3),
-    Column("Wilson 95% high", 3),
-    Column("Brier (0–1)", 4),
-    Column(TETLOCK_LABEL, 4),
-    Column("log loss", 4),
-    Column("Metaculus baseline", 2),
-]
+_GROUP_COLUMNS = [Column(c.label, c.digits) for c in GROUP_COLUMNS]
 
 
 def _group_rows(rows: list[GroupRow]) -> list[list[Any]]:
-    return [
-        [
-            r.name,
-            r.count,
-            r.mean_forecast,
-            r.observed,
-            r.wilson_low,
-            r.wilson_high,
-            r.brier,
-            r.brier_tetlock,
-            r.log_loss,
-            r.metaculus_baseline,
-        ]
-        for r in rows
-    ]
+    return [[r.name, *(getattr(r, c.key) for c in GROUP_COLUMNS)] for r in rows]
 
 
 def terms_table(card: Scorecard) -> Table:

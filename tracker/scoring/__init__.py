@@ -11,8 +11,12 @@ database), ``_scorecard`` (putting it together).
 """
 
 from tracker.scoring._calibration import (
+    GROUP_COLUMNS,
+    TETLOCK_LABEL,
+    BinPoint,
     CalibrationRow,
     GroupRow,
+    ScoreColumn,
     calibration_table,
     group_table,
     wilson,
@@ -46,9 +50,12 @@ from tracker.scoring._scorecard import (
 from tracker.scoring._timeweighted import time_weighted_brier
 
 __all__ = [
+    "GROUP_COLUMNS",
     "LOG_CLIP",
     "RECORDED",
     "SCHEMA_VERSION",
+    "TETLOCK_LABEL",
+    "BinPoint",
     "BinSums",
     "BootstrapResult",
     "CalibrationRow",
@@ -59,6 +66,7 @@ __all__ = [
     "MurphyDecomposition",
     "Pooled",
     "ProgressCallback",
+    "ScoreColumn",
     "Scorecard",
     "ScorecardFilter",
     "ScoringData",

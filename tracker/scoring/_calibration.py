@@ -117,6 +117,35 @@ class GroupRow:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+#: the label of the Brier score on Tetlock's 0-2 scale (what the literature on pundits reports)
+TETLOCK_LABEL = "Brier (0–2, Tetlock)"
+
+
+@dataclass(frozen=True)
+class ScoreColumn:
+    """One measure of a :class:`GroupRow`, as every table of groups shows it."""
+
+    key: str  # the GroupRow field
+    label: str
+    digits: int | None  # decimals; None for a count
+    brief: bool = True  # shown in compact tables (the web's sortable breakdowns)
+
+
+#: the measures of a group of forecasts, in display order: the report tables, the CLI and the
+#: web's sortable breakdowns all read this list
+GROUP_COLUMNS: tuple[ScoreColumn, ...] = (
+    ScoreColumn("count", "count", None),
+    ScoreColumn("mean_forecast", "mean forecast", 3),
+    ScoreColumn("observed", "observed frequency", 3),
+    ScoreColumn("wilson_low", "Wilson 95% low", 3, brief=False),
+    ScoreColumn("wilson_high", "Wilson 95% high", 3, brief=False),
+    ScoreColumn("brier", "Brier (0–1)", 4),
+    ScoreColumn("brier_tetlock", TETLOCK_LABEL, 4, brief=False),
+    ScoreColumn("log_loss", "log loss", 4),
+    ScoreColumn("metaculus_baseline", "Metaculus baseline", 2),
+)
+
+
 def group_table(
     codes: np.ndarray,
     names: list[str],

@@ -4,6 +4,8 @@ now, and read the stored articles.
 Every rule on a feed is :mod:`tracker.ingest`'s and is checked there once, whoever asks: the
 URL (http or https, a host that parses, not added yet), the poll interval (one minute to 30
 days, see :func:`tracker.ingest.feed_interval`), and the SSRF guard at every connection.
+Every change an operator makes to the feeds is in the audit log (entity ``feed``, with the
+actor), like every change to forecasts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tracker import ingest
+from tracker.domain import audit
 from tracker.ingest import FeedState, PollResult
 from tracker.models import Article, Feed
 from tracker.settings import Settings
@@ -46,6 +49,17 @@ def feed_health(session: Session, feed_id: int) -> FeedHealth:
     return _health(feed, ingest.article_counts(session).get(feed_id, 0))
 
 
+def _record(session: Session, feed: Feed, action: str, actor: str, **detail: object) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="feed",
+        entity_id=str(feed.id),
+        detail={"url": feed.url, **detail},
+    )
+
+
 def add_feed(
     session: Session,
     url: str,
@@ -53,16 +67,19 @@ def add_feed(
     interval: timedelta | str | None = None,
     title: str | None = None,
     default_interval: timedelta,
+    actor: str,
 ) -> FeedHealth:
     """Add a feed, due at once.  ``interval`` as ``15m``/``2h``/``1d`` (default: the settings'
     ``poll_interval``); ``title`` (default: the feed's own, once polled)."""
     feed = ingest.add_feed(session, url, interval=interval or default_interval, title=title or None)
+    _record(session, feed, "create", actor, interval_s=feed.interval_s)
     return _health(feed, 0)
 
 
-def enable_feed(session: Session, feed_id: int) -> FeedHealth:
+def enable_feed(session: Session, feed_id: int, *, actor: str) -> FeedHealth:
     """Resume polling a feed (also one disabled by HTTP 410 Gone); it is due at once."""
-    ingest.enable_feed(session, feed_id)
+    feed = ingest.enable_feed(session, feed_id)
+    _record(session, feed, "enable", actor)
     return feed_health(session, feed_id)
 
 
@@ -70,12 +87,15 @@ def disable_feed(
     session: Session, feed_id: int, *, reason: str | None = None, actor: str
 ) -> FeedHealth:
     """Stop polling a feed until it is enabled again; ``reason`` is shown in the feed lists."""
-    ingest.disable_feed(session, feed_id, reason or f"disabled by {actor}")
+    feed = ingest.disable_feed(session, feed_id, reason or f"disabled by {actor}")
+    _record(session, feed, "disable", actor, reason=feed.disabled_reason)
     return feed_health(session, feed_id)
 
 
-def remove_feed(session: Session, feed_id: int) -> int:
+def remove_feed(session: Session, feed_id: int, *, actor: str) -> int:
     """Remove a feed; its articles are kept (they may be evidence).  Returns how many."""
+    feed = ingest.get_feed(session, feed_id)
+    _record(session, feed, "remove", actor)
     return ingest.remove_feed(session, feed_id)
 
 
@@ -92,12 +112,15 @@ def import_opml(
     *,
     interval: timedelta | str | None = None,
     default_interval: timedelta,
+    actor: str,
 ) -> OpmlImport:
     """Add every feed of an OPML document, all or nothing (``origin`` names it in errors); feeds
     already present are left alone.  The interval is checked as for one feed."""
     added, present = ingest.import_opml(
         session, data, origin, interval=interval or default_interval
     )
+    for feed in added:
+        _record(session, feed, "create", actor, interval_s=feed.interval_s, opml=origin)
     return OpmlImport(added, present)
 
 

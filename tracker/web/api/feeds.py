@@ -32,7 +32,7 @@ def list_feeds(session: SessionDep, _reader: ReaderDep) -> list[FeedOut]:
     "", name="api_feed_add", response_model=FeedOut, status_code=201, responses=FEED_RESPONSES
 )
 def add_feed(
-    body: FeedIn, session: SessionDep, settings: SettingsDep, _analyst: AnalystDep
+    body: FeedIn, session: SessionDep, settings: SettingsDep, analyst: AnalystDep
 ) -> FeedOut:
     """Add a feed (http or https; it is polled at once).  The address is checked again at every
     poll: private, loopback and link-local addresses are refused unless
@@ -43,6 +43,7 @@ def add_feed(
         interval=body.interval,
         title=body.title,
         default_interval=settings.poll_interval,
+        actor=analyst.name,
     )
     return FeedOut.of(added)
 
@@ -50,9 +51,9 @@ def add_feed(
 @router.post(
     "/{feed_id}/enable", name="api_feed_enable", response_model=FeedOut, responses=FEED_RESPONSES
 )
-def enable_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedOut:
+def enable_feed(feed_id: FeedId, session: SessionDep, analyst: AnalystDep) -> FeedOut:
     """Resume polling (also after HTTP 410 Gone); the feed is due at once."""
-    return FeedOut.of(service.enable_feed(session, feed_id))
+    return FeedOut.of(service.enable_feed(session, feed_id, actor=analyst.name))
 
 
 @router.post(
@@ -73,6 +74,7 @@ def disable_feed(
 @router.delete(
     "/{feed_id}", name="api_feed_remove", response_model=FeedRemovedOut, responses=FEED_RESPONSES
 )
-def remove_feed(feed_id: FeedId, session: SessionDep, _analyst: AnalystDep) -> FeedRemovedOut:
+def remove_feed(feed_id: FeedId, session: SessionDep, analyst: AnalystDep) -> FeedRemovedOut:
     """Remove a feed; its articles are kept."""
-    return FeedRemovedOut(id=feed_id, articles_kept=service.remove_feed(session, feed_id))
+    kept = service.remove_feed(session, feed_id, actor=analyst.name)
+    return FeedRemovedOut(id=feed_id, articles_kept=kept)

@@ -92,7 +92,7 @@ def add_feed(
     form: Annotated[AddFeedForm, Form()],
     session: SessionDep,
     settings: SettingsDep,
-    _analyst: AnalystDep,
+    analyst: AnalystDep,
 ) -> Response:
     try:
         service.add_feed(
@@ -101,6 +101,7 @@ def add_feed(
             title=form.title.strip() or None,
             interval=form.interval.strip() or None,
             default_interval=settings.poll_interval,
+            actor=analyst.name,
         )
     except InvalidInputError as exc:  # not an error page: the form again, with the message
         return _page(request, session, settings, error=str(exc), form=form, status_code=400)
@@ -109,9 +110,9 @@ def add_feed(
 
 @router.post("/feeds/{feed_id}/enable", name="feed_enable")
 def enable_feed(
-    request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
+    request: Request, feed_id: FeedId, session: SessionDep, analyst: AnalystDep
 ) -> Response:
-    service.enable_feed(session, feed_id)
+    service.enable_feed(session, feed_id, actor=analyst.name)
     return _back(request, "enabled")
 
 
@@ -129,7 +130,7 @@ def disable_feed(
 
 @router.post("/feeds/{feed_id}/remove", name="feed_remove")
 def remove_feed(
-    request: Request, feed_id: FeedId, session: SessionDep, _analyst: AnalystDep
+    request: Request, feed_id: FeedId, session: SessionDep, analyst: AnalystDep
 ) -> Response:
-    service.remove_feed(session, feed_id)
+    service.remove_feed(session, feed_id, actor=analyst.name)
     return _back(request, "removed")

@@ -6,47 +6,38 @@ in the table headers: no script needed (the CSP allows none inline anyway)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import AfterValidator
 
 from tracker import service
 from tracker.reports import corp_diagram, reliability_diagram, sharpness_histogram
-from tracker.scoring import GroupRow
+from tracker.scoring import GROUP_COLUMNS, GroupRow, ScoreColumn
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardForm
 from tracker.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-#: (key, header, numeric) of the breakdown tables' columns
-COLUMNS: list[tuple[str, str, bool]] = [
-    ("name", "", False),
-    ("count", "forecasts", True),
-    ("mean_forecast", "mean forecast", True),
-    ("observed", "observed", True),
-    ("brier", "Brier (0–1)", True),
-    ("log_loss", "log loss", True),
-    ("metaculus_baseline", "Metaculus baseline", True),
+#: the measures the breakdown tables show (the brief ones of :data:`tracker.scoring.GROUP_COLUMNS`)
+BRIEF: tuple[ScoreColumn, ...] = tuple(c for c in GROUP_COLUMNS if c.brief)
+#: (key, header, numeric) of the breakdown tables' columns: the group's name, then the measures
+COLUMNS: list[tuple[str, str, bool]] = [("name", "", False)] + [
+    (c.key, c.label, True) for c in BRIEF
 ]
-SortKey = Literal[
-    "name",
-    "-name",
-    "count",
-    "-count",
-    "mean_forecast",
-    "-mean_forecast",
-    "observed",
-    "-observed",
-    "brier",
-    "-brier",
-    "log_loss",
-    "-log_loss",
-    "metaculus_baseline",
-    "-metaculus_baseline",
-]
+SORT_KEYS = frozenset(key for column, _, _ in COLUMNS for key in (column, f"-{column}"))
+
+
+def _sort_key(value: str) -> str:
+    if value not in SORT_KEYS:
+        raise ValueError(f"sort by one of: {', '.join(sorted(SORT_KEYS))}")
+    return value
+
+
+SortKey = Annotated[str, AfterValidator(_sort_key)]
 BREAKDOWNS = ("author", "source", "tag")
 
 
@@ -69,6 +60,7 @@ class Breakdown:
     by: str
     headers: list[Header]
     rows: list[GroupRow]
+    columns: tuple[ScoreColumn, ...] = BRIEF
 
 
 def sort_rows(rows: list[GroupRow], key: str) -> list[GroupRow]:

@@ -9,14 +9,16 @@ on the web until a sweep ran, two readings of a feed's state.
 
 from __future__ import annotations
 
+import getpass
 import json
 
 import pytest
 from sqlalchemy import event, text
+from sqlmodel import col, select
 
 from tests.web_fixtures import HOSTILE_ID, add_proposals, make_token
 from tracker import service
-from tracker.models import Status
+from tracker.models import AuditEntry, Status
 from tracker.settings import Settings
 
 #: forecasts of the seeded article, imported as of 2022-02-01 (so stored as "open") and past their
@@ -205,6 +207,18 @@ def test_feed_state_reads_the_same_from_both(seeded, cli, api):
     assert sorted(f["state"] for f in from_api.values()) == ["disabled", "failing"]
     assert from_cli[added["id"]]["disabled_reason"] == from_api[added["id"]]["disabled_reason"]
     assert from_cli[added["id"]]["interval_s"] == from_api[added["id"]]["interval_s"] == 3600
+    # both front ends write the change, and who made it, to the audit log
+    with service.unit_of_work(seeded.engine) as session:
+        entries = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "feed", AuditEntry.entity_id == str(added["id"]))
+            .order_by(col(AuditEntry.id))
+        ).all()
+    assert [(e.action, e.actor) for e in entries] == [
+        ("create", "ana"),
+        ("disable", getpass.getuser()),
+    ]
+    assert entries[1].detail == {"url": url, "reason": "paused"}
 
 
 # --- tracker status ------------------------------------------------------------------------

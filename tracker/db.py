@@ -78,12 +78,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
-        raise StorageError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+        raise database_error(exc) from exc
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def database_error(exc: BaseException) -> StorageError:
+    """The :class:`StorageError` for a database's error (SQLAlchemy's, or a driver's raised through
+    a raw cursor): its kind and first line."""
+    return StorageError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
+from tracker.db import database_error
 from tracker.ingest._rows import DriverRows, driver_rows
 from tracker.models import Article, table_of
 
@@ -77,6 +79,8 @@ def _insert_sqlite(connection: Connection, rows: DriverRows) -> list[int]:
                 tuple(itertools.chain.from_iterable(batch)),
             )
             new_ids.extend(row[0] for row in cursor.fetchall())
+    except sqlite3.Error as exc:  # the driver's own: SQLAlchemy is not in the way to wrap it
+        raise database_error(exc) from exc
     finally:
         cursor.close()
     return new_ids

@@ -12,6 +12,7 @@ from tracker.clock import today
 from tracker.domain.registry import ForecastFilter, ForecastRow, ForecastSort
 from tracker.ingest import FeedState
 from tracker.models import Outcome, Proposal, Status
+from tracker.paging import Page
 from tracker.resolution import EvidenceView
 from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
 from tracker.urls import safe_url
@@ -71,10 +72,24 @@ class PageOut(BaseModel):
     per_page: int = Field(ge=1)
     pages: int = Field(ge=1)
 
+    @staticmethod
+    def paging(found: Page[Any]) -> dict[str, int]:
+        """The paging fields of one page of a list (everything but its items)."""
+        return {
+            "total": found.total,
+            "page": found.page,
+            "per_page": found.per_page,
+            "pages": found.pages,
+        }
+
 
 class ForecastPageOut(PageOut):
     items: list[ForecastSummary]
     total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
+
+    @classmethod
+    def of(cls, found: Page[ForecastRow]) -> ForecastPageOut:
+        return cls(items=[ForecastSummary.of(row) for row in found.items], **cls.paging(found))
 
 
 class SourceOut(BaseModel):
@@ -269,13 +284,7 @@ class EvidencePageOut(PageOut):
 
     @classmethod
     def of(cls, page: EvidencePage) -> EvidencePageOut:
-        return cls(
-            items=[EvidenceOut.of(v) for v in page.items],
-            total=page.total,
-            page=page.page,
-            per_page=page.per_page,
-            pages=page.pages,
-        )
+        return cls(items=[EvidenceOut.of(v) for v in page.items], **cls.paging(page))
 
 
 ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_resolvable"]
@@ -353,13 +362,7 @@ class ReviewPageOut(PageOut):
 
     @classmethod
     def of(cls, page: ReviewPage) -> ReviewPageOut:
-        return cls(
-            items=[ReviewItemOut.of(entry) for entry in page.items],
-            total=page.total,
-            page=page.page,
-            per_page=page.per_page,
-            pages=page.pages,
-        )
+        return cls(items=[ReviewItemOut.of(entry) for entry in page.items], **cls.paging(page))
 
 
 class ConfirmIn(BaseModel):

@@ -19,7 +19,6 @@ from tracker.web.schemas import (
     ForecastDetailOut,
     ForecastListQuery,
     ForecastPageOut,
-    ForecastSummary,
     ReopenIn,
     ResolveIn,
 )
@@ -39,13 +38,7 @@ def list_forecasts(
     found = service.search_forecasts(
         session, query.filter(), sort=query.sort, page=query.page, per_page=query.per_page
     )
-    return ForecastPageOut(
-        items=[ForecastSummary.of(row) for row in found.items],
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-        pages=found.pages,
-    )
+    return ForecastPageOut.of(found)
 
 
 def _detail(session: Session, forecast_id: str) -> ForecastDetailOut:

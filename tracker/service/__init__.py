@@ -21,7 +21,7 @@ By area:
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
-  :func:`match_new_articles`, :func:`resolver_stats`, :func:`forecast_outcomes`;
+  :func:`resolver_stats`, :func:`forecast_outcomes`;
 - feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feed_health`,
   :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
   :func:`export_opml`, :func:`feeds_to_poll`, :func:`poll_feeds`, :func:`list_articles`;
@@ -113,7 +113,6 @@ from tracker.service._resolution import (
     confirm_proposal,
     deadline_check,
     forecast_outcomes,
-    match_new_articles,
     reject_proposal,
     resolution_pass,
     resolver_stats,
@@ -202,7 +201,6 @@ __all__ = [
     "list_tokens",
     "list_users",
     "match_articles",
-    "match_new_articles",
     "new_articles",
     "pending_reviews",
     "pipeline_progress",

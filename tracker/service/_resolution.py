@@ -11,7 +11,7 @@ matching for the articles a poll handed off, and its daily ``check_deadlines`` t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine
@@ -47,11 +47,19 @@ class DeadlineCheck:
 class ResolutionPass:
     """What `tracker resolve` did."""
 
-    matched: MatchReport
     deadline: DeadlineCheck
     confirmed: AutoConfirmReport | None = None
-    waiting: int = 0
-    made: list[Proposal] = field(default_factory=list)
+    waiting: int = 0  # proposals waiting for review at the end
+
+    @property
+    def matched(self) -> MatchReport:
+        """The matching of the articles not processed yet (the deadline check's catch-up)."""
+        return self.deadline.caught_up
+
+    @property
+    def made(self) -> list[Proposal]:
+        """Every proposal the pass made: from new evidence, then from the deadline check."""
+        return self.matched.proposals + self.deadline.proposals
 
 
 def deadline_check(
@@ -86,18 +94,12 @@ def resolution_pass(
     unprocessed articles first, every article with ``rematch``), then, with ``confirm_as``, every
     proposal with an outcome confirmed in that name (disputed ones are left for an analyst)."""
     check = deadline_check(engine, rules, as_of=as_of, rematch=rematch, progress=progress)
-    done = ResolutionPass(check.caught_up, check, made=check.caught_up.proposals + check.proposals)
+    done = ResolutionPass(check)
     with unit_of_work(engine) as session:
         if confirm_as is not None:
             done.confirmed = resolution.auto_confirm(session, actor=confirm_as)
         done.waiting = resolution.review_count(session)
     return done
-
-
-def match_new_articles(session: Session, article_ids: list[int], rules: RuleSet) -> MatchReport:
-    """Match these articles (the ones a poll handed off) against the forecasts: evidence rows,
-    the articles marked processed, the policy re-evaluated.  Idempotent."""
-    return resolution.match_articles(session, article_ids, rules)
 
 
 @dataclass(frozen=True)

@@ -145,16 +145,24 @@ def feed_state(feed: Feed) -> FeedState:
     return "ok" if feed.last_success_at else "new"
 
 
-def list_feeds(session: Session) -> list[Feed]:
-    """Failing feeds first (most failures first), then disabled ones, then the rest by id."""
-    group = case(
-        (col(Feed.consecutive_failures) > 0, 0), (col(Feed.disabled_at).is_not(None), 1), else_=2
+def list_feeds(session: Session, *, troubled_only: bool = False) -> list[Feed]:
+    """Failing feeds first (most failures first), then disabled ones, then the rest by id;
+    ``troubled_only``: the failing and disabled ones alone."""
+    failing, disabled = col(Feed.consecutive_failures) > 0, col(Feed.disabled_at).is_not(None)
+    query = select(Feed).order_by(
+        case((failing, 0), (disabled, 1), else_=2),
+        col(Feed.consecutive_failures).desc(),
+        col(Feed.id),
     )
-    return list(
-        session.exec(
-            select(Feed).order_by(group, col(Feed.consecutive_failures).desc(), col(Feed.id))
-        )
-    )
+    return list(session.exec(query.where(or_(failing, disabled)) if troubled_only else query))
+
+
+def count_feeds(session: Session, *, polled: bool = False) -> int:
+    """How many feeds there are (``polled``: that have been polled at least once)."""
+    query = select(func.count()).select_from(Feed)
+    if polled:
+        query = query.where(col(Feed.last_polled_at).is_not(None))
+    return int(session.exec(query).one())
 
 
 def article_counts(session: Session) -> dict[int, int]:

@@ -37,10 +37,12 @@ def _health(feed: Feed, articles: int) -> FeedHealth:
     return FeedHealth(feed, ingest.feed_state(feed), articles)
 
 
-def list_feeds(session: Session) -> list[FeedHealth]:
-    """Every feed and its health: failing ones first (most failures first), then disabled ones."""
+def list_feeds(session: Session, *, troubled_only: bool = False) -> list[FeedHealth]:
+    """Every feed and its health: failing ones first (most failures first), then disabled ones
+    (``troubled_only``: those alone)."""
     counts = ingest.article_counts(session)
-    return [_health(feed, counts.get(feed.id or 0, 0)) for feed in ingest.list_feeds(session)]
+    feeds = ingest.list_feeds(session, troubled_only=troubled_only)
+    return [_health(feed, counts.get(feed.id or 0, 0)) for feed in feeds]
 
 
 def feed_health(session: Session, feed_id: int) -> FeedHealth:

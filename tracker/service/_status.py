@@ -49,12 +49,12 @@ def status_summary(
     session: Session, settings: Settings, now: datetime | None = None
 ) -> StatusSummary:
     """Where the pipeline stands now (see the module docstring)."""
-    feeds = list_feeds(session)
+    troubled = list_feeds(session, troubled_only=True)
     return StatusSummary(
-        feeds=len(feeds),
+        feeds=ingest.count_feeds(session),
         due=ingest.count_due_feeds(session, now or utcnow()),
-        failing=[f for f in feeds if f.state == "failing"],
-        disabled=[f for f in feeds if f.state == "disabled"],
+        failing=[f for f in troubled if f.state == "failing"],
+        disabled=[f for f in troubled if f.state == "disabled"],
         articles=ingest.count_articles(session),
         unmatched=ingest.count_unmatched(session),
         waiting=waiting_proposals(session),
@@ -76,12 +76,11 @@ class PipelineProgress:
 
 
 def pipeline_progress(session: Session) -> PipelineProgress:
-    feeds = list_feeds(session)
     articles = ingest.count_articles(session)
     return PipelineProgress(
-        feeds=len(feeds),
-        feeds_polled=sum(1 for f in feeds if f.feed.last_polled_at is not None),
-        failing=[f for f in feeds if f.feed.consecutive_failures],
+        feeds=ingest.count_feeds(session),
+        feeds_polled=ingest.count_feeds(session, polled=True),
+        failing=[f for f in list_feeds(session, troubled_only=True) if f.feed.consecutive_failures],
         articles=articles,
         matched=articles - ingest.count_unmatched(session),
         evidence=count_evidence(session),

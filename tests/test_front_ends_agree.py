@@ -101,10 +101,12 @@ def test_refused_resolutions_are_the_same_error_from_both(seeded, cli, api):
     )
     assert not_resolved.startswith(f"forecast '{OTHER}' is closed")
 
-    unknown = cli_error(cli("reopen", "no-such-forecast", "--note", "why", ok=False))
-    assert unknown == api_error(
-        api.post("/api/forecasts/no-such-forecast/reopen", json={"note": "why"}), 404
-    )
+    for missing in ("no-such-forecast", "No Such Forecast"):
+        unknown = cli_error(cli("reopen", missing, "--note", "why", ok=False))
+        assert unknown == api_error(
+            api.post(f"/api/forecasts/{missing}/reopen", json={"note": "why"}), 404
+        )
+        assert unknown.startswith(f"no forecast {missing!r}")
     assert audit_actions(seeded.engine, PAST_CLOSE)[-1] == "resolve"  # nothing else was written
 
 

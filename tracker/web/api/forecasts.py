@@ -13,7 +13,7 @@ from tracker import service
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
 from tracker.web.schemas import (
     ERROR_RESPONSES,
-    FORECAST_ID_PATTERN,
+    PRINTABLE,
     WRITE_RESPONSES,
     EvidencePageOut,
     ForecastDetailOut,
@@ -25,7 +25,9 @@ from tracker.web.schemas import (
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
 ForecastId = Annotated[
-    str, Path(pattern=FORECAST_ID_PATTERN, max_length=200, description="the forecast's id (slug)")
+    str,
+    # Any printable text reaches the tracker, which says "no forecast ..." as the CLI does.
+    Path(pattern=PRINTABLE, max_length=200, description="the forecast's id (a slug)"),
 ]
 
 

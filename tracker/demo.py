@@ -243,7 +243,7 @@ def _ingest_and_match(
         with service.unit_of_work(engine) as session:
             now = service.pipeline_progress(session)
         if now.failing:
-            feed = now.failing[0].feed
+            feed = now.failing[0]
             raise TrackerError(f"feed {feed.url} failed ({feed.error_kind}): {feed.last_error}")
         done = now.feeds_polled
         progress("polling feeds", done, feeds)

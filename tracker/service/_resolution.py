@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from tracker import resolution
 from tracker.clock import today as utc_today
-from tracker.domain import registry
+from tracker.domain import lifecycle, registry
 from tracker.models import Outcome, Proposal
 from tracker.resolution import AutoConfirmReport, MatchReport, ResolverStats, RuleSet
 from tracker.service._unit import unit_of_work
@@ -114,10 +114,9 @@ class ProposalDecision:
 
 def _decision(session: Session, proposal: Proposal, today: date) -> ProposalDecision:
     session.flush()
-    detail = registry.forecast_detail(session, proposal.forecast_id, today)
-    return ProposalDecision(
-        proposal, detail.forecast.id, detail.status.value, detail.forecast.outcome
-    )
+    forecast = registry.get_forecast(session, proposal.forecast_id)
+    status = lifecycle.status_on(forecast, today)
+    return ProposalDecision(proposal, forecast.id, status.value, forecast.outcome)
 
 
 def confirm_proposal(

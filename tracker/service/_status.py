@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from tracker import ingest
 from tracker.clock import utcnow
-from tracker.models import TaskRun
+from tracker.models import Feed, TaskRun
 from tracker.resolution import count_evidence
 from tracker.service._feeds import FeedHealth, list_feeds
 from tracker.service._resolution import waiting_proposals
@@ -69,18 +69,19 @@ class PipelineProgress:
 
     feeds: int
     feeds_polled: int
-    failing: list[FeedHealth]
+    failing: list[Feed]  # feeds whose last poll failed
     articles: int
     matched: int
     evidence: int
 
 
 def pipeline_progress(session: Session) -> PipelineProgress:
+    troubled = ingest.list_feeds(session, troubled_only=True)
     articles = ingest.count_articles(session)
     return PipelineProgress(
         feeds=ingest.count_feeds(session),
         feeds_polled=ingest.count_feeds(session, polled=True),
-        failing=[f for f in list_feeds(session, troubled_only=True) if f.feed.consecutive_failures],
+        failing=[feed for feed in troubled if feed.consecutive_failures],
         articles=articles,
         matched=articles - ingest.count_unmatched(session),
         evidence=count_evidence(session),

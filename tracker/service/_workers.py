@@ -52,14 +52,19 @@ def celery_app(settings: Settings) -> Any:
 
 def queue_task(settings: Settings, name: str, *args: object) -> None:
     """Queue the task ``tracker.<name>`` with ``args`` on the tracker's queue."""
-    celery_app(settings).send_task(TASK_PREFIX + name, args=args, queue=settings.namespace)
+    _send(celery_app(settings), settings, name, *args)
 
 
 def queue_startup_tasks(settings: Settings) -> None:
     """Queue one poll of the due feeds and one deadline check, so that nobody waits for the
     first beat (a minute for polls, the next midnight for the deadline check)."""
-    queue_task(settings, POLL_DUE_FEEDS)
-    queue_task(settings, CHECK_DEADLINES)
+    app = celery_app(settings)
+    _send(app, settings, POLL_DUE_FEEDS)
+    _send(app, settings, CHECK_DEADLINES)
+
+
+def _send(app: Any, settings: Settings, name: str, *args: object) -> None:
+    app.send_task(TASK_PREFIX + name, args=args, queue=settings.namespace)
 
 
 def queue_depth(settings: Settings) -> int | None:

@@ -190,7 +190,8 @@ class Feed(SQLModel, table=True):
     """A news feed we poll.  Its schedule is its own (``next_check_at``), as in Miniflux.
 
     A failing feed keeps being polled with exponential backoff (capped at 24 h); only HTTP 410
-    Gone or an operator sets ``disabled_at``.  ``error_since`` is the first failure of the
+    Gone or an operator sets ``disabled_at``.  ``fetch_articles`` feeds (teasers only) get each
+    new article's page fetched and its main text stored as the article's body.  ``error_since`` is the first failure of the
     current run of failures, so `tracker feeds list` can say "failing since ...".
     """
 
@@ -201,6 +202,9 @@ class Feed(SQLModel, table=True):
     title: str | None = None
     site_url: str | None = Field(default=None, max_length=2000, description="the feed's own <link>")
     interval_s: int = Field(description="the operator's poll interval, seconds")
+    fetch_articles: bool = Field(
+        default=False, description="fetch each new article's page for its full text"
+    )
     next_check_at: datetime = _ts(index=True)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)
@@ -222,13 +226,23 @@ class Feed(SQLModel, table=True):
 
 
 class Article(SQLModel, table=True):
-    """One entry of a feed, stored exactly once.
+    """One story, stored exactly once.
 
-    ``identity`` is the sha256 of the entry's identity within its feed (guid, else link, else
-    title+content; guid+link when a document repeats a guid); ``url`` is the canonical article
-    URL (tracking parameters removed), unique across feeds.  Both are database constraints, so
-    racing pollers cannot store a story twice.  ``feed_id`` becomes NULL when the feed is removed:
-    articles are kept (they may be evidence).  ``matched_at`` is set by the resolution stage.
+    ``identity`` is the sha256 of the entry's identity within its feed (guid, else canonical
+    link plus title, else title+content; guid+link when a document repeats a guid): two
+    entries with different guids are two articles whatever their links.  ``story`` is the
+    sha256 of canonical URL plus title, unique across feeds: a syndicated copy of a story on
+    another feed is not stored again but linked to that feed (:class:`ArticleFeed`).  Both are
+    database constraints, so racing pollers cannot store a story twice.  ``url`` is the
+    canonical URL (tracking parameters and fragment removed), ``original_url`` the link as the
+    feed gave it.  ``feed_id`` becomes NULL when the feed is removed: articles are kept (they
+    may be evidence).  ``matched_at`` is set by the resolution stage.
+
+    Text comes in three fields, all matched: ``title``, ``summary`` (the feed's teaser) and
+    ``body`` (the feed's full content, or the article page's main text: ``body_source``), each
+    bounded (:data:`tracker.ingest.MAX_BODY`); ``text_truncated`` says one was cut.  ``page_*``
+    is the article-page fetch of feeds that ask for it (``Feed.fetch_articles``): its state, the
+    last failure's kind, message and time, and when to try again.
 
     Dates are indexed per feed, ``(feed_id, published_at)``, not across feeds: a poll's rows
     then land in one feed's stretch of the index, where a single date index spreads them over
@@ -242,15 +256,25 @@ class Article(SQLModel, table=True):
         UniqueConstraint("feed_id", "identity", name="uq_article_feed_identity"),
         Index("ix_article_unmatched", "matched_at", "id"),
         Index("ix_article_feed_published", "feed_id", "published_at"),
+        Index("ix_article_page_due", "page_state", "page_next_try_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     feed_id: int | None = Field(default=None, foreign_key="feed.id", ondelete="SET NULL")
     identity: str = Field(max_length=64)
+    story: str | None = Field(
+        default=None, unique=True, max_length=64, description="sha256 of canonical URL + title"
+    )
     guid: str | None = Field(default=None, max_length=2000)
-    url: str | None = Field(default=None, unique=True, max_length=2000)
+    url: str | None = Field(default=None, index=True, max_length=2000)
+    original_url: str | None = Field(default=None, max_length=2000)
     title: str
     summary: str = ""
+    body: str = ""
+    body_source: str | None = Field(default=None, max_length=8, description="feed or page")
+    text_truncated: bool = Field(default=False, description="a text field was cut at its limit")
+    author: str | None = Field(default=None, max_length=500)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     published_at: datetime = _ts()
     published_estimated: bool = Field(
         default=False, description="no usable date: fetched time used"
@@ -258,6 +282,25 @@ class Article(SQLModel, table=True):
     fetched_at: datetime = _ts()
     content_hash: str = Field(max_length=64)
     matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    page_state: str | None = Field(
+        default=None, max_length=10, description="pending, fetched, failed or refused"
+    )
+    page_error_kind: str | None = Field(default=None, max_length=20)
+    page_error: str | None = Field(default=None)
+    page_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    page_attempts: int = Field(default=0)
+    page_next_try_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ArticleFeed(SQLModel, table=True):
+    """Another feed that carried a stored story (a syndicated copy): the article is stored once,
+    under its first feed, and linked here to the others."""
+
+    __tablename__ = "article_feed"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    feed_id: int = Field(foreign_key="feed.id", primary_key=True, index=True, ondelete="CASCADE")
+    seen_at: datetime = _ts()
 
 
 class Evidence(SQLModel, table=True):
@@ -285,6 +328,9 @@ class Evidence(SQLModel, table=True):
     side: str = Field(max_length=3)
     matched_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     sentence: str
+    field: str | None = Field(
+        default=None, max_length=8, description="title, summary or body: where the sentence is"
+    )
     negated: bool = False
     publisher: str = Field(
         max_length=255, description="registered domain of the article (else of its feed's site)"

@@ -34,18 +34,29 @@ from tracker.errors import FeedParseError
 
 MAX_TITLE = 500
 MAX_SUMMARY = 10_000
+MAX_BODY = 100_000  # characters of text: a long feature is about 60,000; the rest is cut, flagged
 _TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.IGNORECASE)
 _XML_DECL_ENCODING = re.compile(rb"^(<\?xml[^>]*?encoding=)([\"'])[^\"']*\2")
 
 
 @dataclass
 class ParsedEntry:
+    """One entry as text.  ``link`` is absolute (fragment kept); ``summary`` is the feed's teaser
+    (description/summary) and ``body`` its full content (``content:encoded``, Atom ``content``,
+    JSON Feed ``content_html``/``content_text``), each HTML turned into text and bounded
+    (``MAX_SUMMARY``, ``MAX_BODY``; ``truncated`` says one was cut).  ``body`` is empty when the
+    feed has no content distinct from the summary."""
+
     guid: str | None
     link: str | None
     title: str
     summary: str
     published: datetime | None
     content_hash: str
+    body: str = ""
+    author: str | None = None
+    categories: list[str] = field(default_factory=list)
+    truncated: bool = False
 
 
 @dataclass

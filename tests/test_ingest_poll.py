@@ -15,7 +15,7 @@ from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
 from tracker.ingest._parse import parse_feed
-from tracker.ingest._rows import article_rows
+from tracker.ingest._rows import article_rows, story_key
 from tracker.ingest._store import insert_articles
 from tracker.models import Article, Feed
 
@@ -133,14 +133,12 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
     entries = parse_feed(rss(items), "https://x.example/feed").entries
     fetched = utcnow().replace(microsecond=0)  # the format must hold for a zero microsecond too
     fast_rows = article_rows(fast_feed, entries, fetched)
-    orm_rows = [
-        {
-            **row,
-            "feed_id": orm_feed,
-            "url": row["url"] and row["url"].replace("news.example", "orm.example"),
-        }
-        for row in article_rows(orm_feed, entries, fetched)
-    ]
+    orm_rows = []
+    for row in article_rows(orm_feed, entries, fetched):
+        url = row["url"] and row["url"].replace("news.example", "orm.example")
+        orm_rows.append(
+            {**row, "feed_id": orm_feed, "url": url, "story": story_key(url, row["title"])}
+        )
     with session_scope(engine) as session:
         fast_ids = insert_articles(session, fast_rows)
         orm_ids = (
@@ -148,8 +146,8 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
         )
         assert insert_articles(session, fast_rows) == []  # conflicts return no id
     columns = (
-        "identity, guid, title, summary, published_at, published_estimated, fetched_at, "
-        "content_hash, matched_at"
+        "identity, guid, title, summary, body, body_source, text_truncated, author, categories, "
+        "published_at, published_estimated, fetched_at, content_hash, matched_at"
     )
     with engine.connect() as connection:
 

@@ -190,9 +190,10 @@ class Feed(SQLModel, table=True):
     """A news feed we poll.  Its schedule is its own (``next_check_at``), as in Miniflux.
 
     A failing feed keeps being polled with exponential backoff (capped at 24 h); only HTTP 410
-    Gone or an operator sets ``disabled_at``.  ``fetch_articles`` feeds (teasers only) get each
-    new article's page fetched and its main text stored as the article's body.  ``error_since`` is the first failure of the
+    Gone or an operator sets ``disabled_at``.  ``error_since`` is the first failure of the
     current run of failures, so `tracker feeds list` can say "failing since ...".
+    ``fetch_articles`` feeds (teasers only) get each new article's page fetched and its main
+    text stored as the article's body.
     """
 
     __tablename__ = "feed"

@@ -1,15 +1,24 @@
-"""Article rows from parsed entries: identity, canonical URL, dates (no database imports).
+"""Article rows from parsed entries: identity, story, canonical URL, dates (no database imports).
 
-An entry's identity within its feed is its guid, else its link, else a hash of title and
-content; a guid repeated inside one document (a known publisher bug) becomes guid+link so
-distinct items are not collapsed.  The canonical URL drops the fragment, the default port and
-tracking parameters (utm_*, fbclid, ...).  This module imports no database code, so the parse
-worker processes (``_parsepool``) start quickly; ``_store`` puts the rows in the database.
+An entry's identity within its feed is its guid, else its canonical link plus title, else a
+hash of title and content; a guid repeated inside one document (a known publisher bug) becomes
+guid+link so distinct items are not collapsed.  Two entries with different guids are two
+articles whatever their links (a comments feed's items all link to one page).
+
+Across feeds a story is its canonical URL plus title (:func:`story_key`): a syndicated copy is
+stored once and linked to every feed that carried it (``_store``).  Inside one document a
+story key that repeats under another identity is left out (None), so the second item is kept.
+
+The canonical URL drops the fragment, the default port and tracking parameters (utm_*,
+fbclid, ...); the link as the feed gave it is kept beside it (``original_url``).  This module
+imports no database code, so the parse worker processes (``_parsepool``) start quickly;
+``_store`` puts the rows in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +51,8 @@ TRACKING_PARAMS = frozenset(
     }
 )
 FUTURE_TOLERANCE = timedelta(days=1)
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)  # before the web's news feeds: a bad date
+MAX_URL = 2000
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -100,39 +111,72 @@ def identities(
             key = f"guid+link:{entry.guid}\n{url or entry.content_hash}"
         elif entry.guid:
             key = f"guid:{entry.guid}"
-        elif entry.link:
-            key = f"link:{url}"
+        elif url:
+            key = f"link+title:{url}\n{_title_key(entry.title)}"
         else:
             key = f"hash:{entry.content_hash}"
         keys.append(hashlib.sha256(key.encode("utf-8", "replace")).hexdigest())
     return keys
 
 
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def story_key(url: str | None, title: str) -> str | None:
+    """The cross-feed key of a story: sha256 of its canonical URL and its title (whitespace
+    collapsed, case folded); None without a URL.  Migration 0007 holds a frozen copy."""
+    if not url:
+        return None
+    return hashlib.sha256(f"{url}\n{_title_key(title)}".encode("utf-8", "replace")).hexdigest()
+
+
+def plausible_date(published: datetime | None, fetched_at: datetime) -> datetime | None:
+    """The publication time, or None when there is none or it cannot be right: before 1990 (a
+    year read from a stray number) or more than a day after it was fetched."""
+    if published is None or published < EARLIEST_PUBLISHED:
+        return None
+    return None if published > fetched_at + FUTURE_TOLERANCE else published
+
+
 def article_rows(
     feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime
 ) -> list[dict[str, Any]]:
-    """Rows for the article table; each identity once, dates checked (missing/future -> fetched)."""
+    """Rows for the article table; each identity once, each story once, dates checked
+    (missing, before 1990 or in the future: the fetch time, flagged estimated)."""
     rows: dict[str, dict[str, Any]] = {}
+    stories: set[str] = set()
     urls = [canonical_url(entry.link) for entry in entries]
     for identity, entry, url in zip(identities(entries, urls), entries, urls, strict=True):
-        published = entry.published
-        estimated = published is None or published > fetched_at + FUTURE_TOLERANCE
-        rows.setdefault(
-            identity,
-            {
-                "feed_id": feed_id,
-                "identity": identity,
-                "guid": (entry.guid or None) and entry.guid[:2000],
-                "url": url if url and len(url) <= 2000 else None,
-                "title": entry.title,
-                "summary": entry.summary,
-                "published_at": fetched_at if estimated else published,
-                "published_estimated": estimated,
-                "fetched_at": fetched_at,
-                "content_hash": entry.content_hash,
-                "matched_at": None,
-            },
-        )
+        if identity in rows:
+            continue
+        url = url if url and len(url) <= MAX_URL else None
+        story = story_key(url, entry.title)
+        if story in stories:
+            story = None  # a distinct item (another identity) of the same story in this document
+        elif story:
+            stories.add(story)
+        published = plausible_date(entry.published, fetched_at)
+        rows[identity] = {
+            "feed_id": feed_id,
+            "identity": identity,
+            "story": story,
+            "guid": (entry.guid or None) and entry.guid[:MAX_URL],
+            "url": url,
+            "original_url": entry.link if entry.link and len(entry.link) <= MAX_URL else None,
+            "title": entry.title,
+            "summary": entry.summary,
+            "body": entry.body,
+            "body_source": "feed" if entry.body else None,
+            "text_truncated": entry.truncated,
+            "author": entry.author[:500] if entry.author else None,
+            "categories": entry.categories,
+            "published_at": published or fetched_at,
+            "published_estimated": published is None,
+            "fetched_at": fetched_at,
+            "content_hash": entry.content_hash,
+            "matched_at": None,
+        }
     return list(rows.values())
 
 
@@ -174,6 +218,8 @@ def _driver_column(values: list[Any]) -> list[Any]:
         ]
     if isinstance(sample, bool):
         return [None if value is None else int(value) for value in values]
+    if isinstance(sample, list):  # a JSON column: SQLAlchemy's default serializer, json.dumps
+        return [None if value is None else json.dumps(value) for value in values]
     return values
 
 

@@ -22,12 +22,13 @@ from tracker.matching.text import PreparedText
 
 @dataclass(frozen=True, slots=True)
 class ArticleText:
-    """What the matcher reads of an article (HTML already stripped from the summary)."""
+    """What the matcher reads of an article: its title, teaser and full text (as text)."""
 
     article_id: object
     title: str | None
     summary: str | None
     published: datetime
+    body: str | None = None
 
 
 class EvidenceHit(NamedTuple):
@@ -36,7 +37,7 @@ class EvidenceHit(NamedTuple):
     ``matched_phrases`` are the ``all`` phrases and then the ``any`` phrases found, as written
     in the rules.  ``sentence`` is the sentence of the first counting ``any`` occurrence, or of
     the first negated one when all are negated (``negated=True``: shown to reviewers, never
-    counted toward a proposal).
+    counted toward a proposal); ``field`` is the article field it comes from.
 
     A named tuple rather than a frozen dataclass: one is made for every (article, forecast,
     side) that matches, and a frozen dataclass takes twice as long to make.
@@ -47,6 +48,7 @@ class EvidenceHit(NamedTuple):
     matched_phrases: list[str]
     sentence: str
     negated: bool
+    field: str = "summary"  # where the sentence is: title, summary or body
 
     @property
     def counts(self) -> bool:
@@ -110,6 +112,17 @@ class _Article:
             known = self._negated[start] = negated_at(self.text, start)
         return known
 
+    def hit(self, rule: SideRule, phrases: list[str], start: int, *, negated: bool) -> EvidenceHit:
+        """The evidence of ``rule`` shown by the occurrence at folded offset ``start``."""
+        return EvidenceHit(
+            rule.forecast_id,
+            rule.side,
+            phrases,
+            self.sentence(start),
+            negated,
+            self.text.field_at(start),
+        )
+
     def sentence(self, start: int) -> str:
         """The sentence, as displayed, that holds the occurrence at folded offset ``start``."""
         known = self._sentences.get(start)
@@ -139,9 +152,7 @@ def _evaluate_any(article: _Article, rule: SideRule) -> EvidenceHit | None:
     labels = rule.labels
     phrases = [labels[p] for p in rule.all]
     phrases += [labels[p] for p in dict.fromkeys(p for _, p in shown)]
-    return EvidenceHit(
-        rule.forecast_id, rule.side, phrases, article.sentence(shown[0][0]), negated=not counting
-    )
+    return article.hit(rule, phrases, shown[0][0], negated=not counting)
 
 
 def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
@@ -160,13 +171,9 @@ def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
             first_negated = starts[0]
     phrases = [rule.labels[p] for p in rule.all]
     if first_negated is not None:
-        return EvidenceHit(
-            rule.forecast_id, rule.side, phrases, article.sentence(first_negated), negated=True
-        )
+        return article.hit(rule, phrases, first_negated, negated=True)
     assert first_counting is not None
-    return EvidenceHit(
-        rule.forecast_id, rule.side, phrases, article.sentence(first_counting), negated=False
-    )
+    return article.hit(rule, phrases, first_counting, negated=False)
 
 
 def match_article(compiled: CompiledRules, article: ArticleText) -> list[EvidenceHit]:
@@ -189,7 +196,10 @@ def match_batch(
     them one after another keeps those states in the cache from one article to the next,
     instead of having each article's text preparation push them out.
     """
-    texts = [PreparedText.of_article(article.title, article.summary) for article in articles]
+    texts = [
+        PreparedText.of_article(article.title, article.summary, article.body)
+        for article in articles
+    ]
     found = [scan(compiled, text.folded) for text in texts]
     return [
         _evidence(compiled, article, text, phrases) if phrases else []

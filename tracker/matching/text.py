@@ -219,6 +219,15 @@ def _stripped(text: str, start: int, end: int) -> Sentence | None:
 # --- an article's text, in both forms -------------------------------------------------------
 
 
+_EXCERPT_ENDINGS = " .…[]()"
+
+
+def _is_opening_of(teaser: str, body: str) -> bool:
+    """Whether a teaser is the body's opening words (cut, perhaps with an ellipsis)."""
+    core = teaser.rstrip(_EXCERPT_ENDINGS)
+    return bool(core) and body.startswith(core)
+
+
 class PreparedText:
     """An article's text cleaned for display and folded for matching, with offset maps.
 
@@ -226,11 +235,12 @@ class PreparedText:
     not, offsets are the same in both forms and no map is built.
     """
 
-    __slots__ = ("_starts", "display", "folded")
+    __slots__ = ("_fields", "_starts", "display", "folded")
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, fields: tuple[tuple[int, str], ...] = ()) -> None:
         self.display = display
         self.folded = display.casefold()
+        self._fields = fields  # (display offset where it starts, field name), in order
         self._starts: list[int] | None = None
         if len(self.folded) != len(display):
             starts, position = [], 0
@@ -241,16 +251,41 @@ class PreparedText:
             self._starts = starts
 
     @classmethod
-    def of_article(cls, title: str | None, summary: str | None) -> PreparedText:
-        """The matchable text of an article: ``TITLE. SUMMARY``, the title a sentence of its own.
+    def of_article(
+        cls, title: str | None, summary: str | None, body: str | None = None
+    ) -> PreparedText:
+        """The matchable text of an article: ``TITLE. SUMMARY. BODY``, each field its own
+        sentences.
 
-        A ``.`` is added to a title that does not end in ``.``, ``!`` or ``?``; the two parts
-        are joined by a line break, so the title ends a sentence whatever follows it.
+        A ``.`` is added to the title, and to another field followed by more, that does not end
+        in ``.``, ``!`` or ``?``; the parts are joined by line breaks, so a field ends a sentence
+        whatever follows it.  A teaser that is only the body's opening (the usual excerpt) is
+        read once, as part of the body.
         """
-        title, summary = clean(title or ""), clean(summary or "")
-        if title and title[-1] not in ".!?":
-            title += "."
-        return cls("\n".join(part for part in (title, summary) if part))
+        parts = [("title", clean(title or "")), ("summary", clean(summary or ""))]
+        body_text = clean(body or "")
+        if body_text:
+            if _is_opening_of(parts[1][1], body_text):
+                parts.pop()
+            parts.append(("body", body_text))
+        parts = [(name, text) for name, text in parts if text]
+        for index, (name, text) in enumerate(parts):
+            if text[-1] not in ".!?" and (name == "title" or index < len(parts) - 1):
+                parts[index] = (name, text + ".")
+        fields, offset = [], 0
+        for name, text in parts:
+            fields.append((offset, name))
+            offset += len(text) + 1
+        return cls("\n".join(text for _, text in parts), tuple(fields))
+
+    def field_at(self, folded_offset: int) -> str:
+        """Which field (title, summary or body) holds a folded offset."""
+        offset, name = self.display_offset(folded_offset), "summary"
+        for start, field_name in self._fields:
+            if start > offset:
+                break
+            name = field_name
+        return name
 
     def display_offset(self, folded_offset: int) -> int:
         if self._starts is None:

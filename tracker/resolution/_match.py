@@ -140,7 +140,7 @@ def _match_batch(
     seen: list[int] = []
     read = session.exec(query).all()
     texts = [
-        ArticleText(article.id, article.title, article.summary, article.published_at)
+        ArticleText(article.id, article.title, article.summary, article.published_at, article.body)
         for article, _ in read
     ]
     for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):
@@ -156,6 +156,7 @@ def _match_batch(
                 "side": hit.side,
                 "matched_phrases": list(hit.matched_phrases),
                 "sentence": hit.sentence,
+                "field": hit.field,
                 "negated": hit.negated,
                 "publisher": publisher,
                 "published_at": article.published_at,

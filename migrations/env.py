@@ -19,6 +19,13 @@ def _engine():
 
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename): with foreign keys enforced,
+            # dropping the old table would cascade to its children (articles' feed set NULL,
+            # evidence deleted).  Off for the migration (a no-op inside a transaction, so first),
+            # checked after it, on again before the connection goes back to the pool.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -28,6 +35,11 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
 
 
 run_migrations_online()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from tracker import db
@@ -37,4 +37,87 @@ def test_autogenerate_finds_no_difference_from_the_models(engine):
 def test_fresh_database_is_not_current(database_url):
     engine = db.make_engine(database_url)
     assert not db.schema_is_current(engine)
+    engine.dispose()
+
+
+# --- 0007: full-text articles, on a database of the old shape ---------------------------------
+
+_OLD_ARTICLES = [
+    # (id, feed, identity, guid, url, title): identities as the rules before 0007 made them
+    (1, 1, "a" * 64, "https://blog.example/?c=1", "https://blog.example/talks", "Comment by A"),
+    (2, 1, "b" * 64, None, "https://news.example/briefing", "Evening briefing"),
+    (3, 1, "c" * 64, None, None, "Untitled note"),
+    (4, 1, "d" * 64, None, None, "Untitled note"),  # same title, no link: kept apart by content
+    (5, 2, "e" * 64, "wire-1", "https://wire.example/story", "Evening briefing"),
+    (6, None, "f" * 64, None, "https://gone.example/a", "From a removed feed"),
+]
+
+
+def _old_shape_database(engine):
+    db.upgrade(engine, "0006")
+    with engine.begin() as connection:
+        for feed_id in (1, 2):
+            connection.execute(
+                text(
+                    "INSERT INTO feed (id, url, interval_s, next_check_at, consecutive_failures,"
+                    " created_at) VALUES (:id, :url, 900, '2022-01-21 00:00:00', 0,"
+                    " '2022-01-21 00:00:00')"
+                ),
+                {"id": feed_id, "url": f"https://feed{feed_id}.example/rss"},
+            )
+        for row in _OLD_ARTICLES:
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, feed_id, identity, guid, url, title, summary,"
+                    " published_at, published_estimated, fetched_at, content_hash) VALUES"
+                    " (:id, :feed, :identity, :guid, :url, :title, 'teaser',"
+                    " '2022-01-21 10:00:00', false, '2022-01-21 10:05:00', :hash)"
+                ),
+                dict(zip(("id", "feed", "identity", "guid", "url", "title"), row, strict=True))
+                | {"hash": str(row[0]) * 64},
+            )
+
+
+def test_full_text_migration_keeps_every_article_of_the_old_shape(database_url):
+    """Old rows keep their ids, identities and text; they get a story key where they have a
+    link, and polling the same items again under the new identity rules stores no copy."""
+    from datetime import UTC, datetime
+
+    from tracker.ingest._parse import ParsedEntry
+    from tracker.ingest._rows import article_rows, story_key
+    from tracker.ingest._store import insert_articles
+
+    engine = db.make_engine(database_url)
+    _old_shape_database(engine)
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text(
+                "SELECT id, feed_id, identity, guid, url, title, summary, story, body, categories"
+                " FROM article ORDER BY id"
+            )
+        ).all()
+    assert [tuple(row[:6]) for row in stored] == _OLD_ARTICLES
+    assert all(row.summary == "teaser" and row.body == "" for row in stored)
+    assert [row.story for row in stored] == [
+        story_key(url, title) if url else None for _, _, _, _, url, title in _OLD_ARTICLES
+    ]
+    # the same items polled again: a guid item, and a link item whose identity now takes the
+    # title in (it conflicts on its story, in its own feed: the same item, not a new one)
+    again = [
+        ParsedEntry(
+            "https://blog.example/?c=1",
+            "https://blog.example/talks#c1",
+            "Comment by A",
+            "",
+            None,
+            "h1",
+        ),
+        ParsedEntry(None, "https://news.example/briefing", "Evening briefing", "", None, "h2"),
+    ]
+    with db.session_scope(engine) as session:
+        rows = article_rows(1, again, datetime(2026, 12, 3, tzinfo=UTC))
+        assert insert_articles(session, rows) == []
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM article")).scalar() == 6
     engine.dispose()

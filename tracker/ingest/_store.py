@@ -37,8 +37,9 @@ def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -
     A row that conflicts is either stored already (its feed and identity) or another feed's
     copy of a stored story (its story key): that copy is linked to the story's article
     (:class:`~tracker.models.ArticleFeed`), not stored again.  When the stored story belongs to
-    the same feed under another identity (a new guid for an item of the same link and title),
-    the row is a distinct item and goes in without a story key."""
+    the same feed under another guid (an item of the same link and title), the row is a
+    distinct item and goes in without a story key; without two guids to tell them apart it is
+    the same item (stored before identities took the title in: migration 0007)."""
     dialect = session.get_bind().dialect
     if dialect.name not in ("postgresql", "sqlite"):
         raise NotImplementedError(
@@ -60,6 +61,10 @@ class _RowKey(NamedTuple):
     feed_id: int
     identity: str
     story: str | None
+    guid: str | None
+
+
+_KEY_COLUMNS = _RowKey._fields
 
 
 class _Table:
@@ -75,9 +80,9 @@ class _Table:
     def row_keys(self) -> list[_RowKey]:
         if isinstance(self.rows, DriverRows):
             columns = self.rows.columns
-            at = [columns.index(name) for name in ("feed_id", "identity", "story")]
+            at = [columns.index(name) for name in _KEY_COLUMNS]
             return [_RowKey(*(values[index] for index in at)) for values in self.rows.values]
-        return [_RowKey(row["feed_id"], row["identity"], row["story"]) for row in self.rows]
+        return [_RowKey(*(row[name] for name in _KEY_COLUMNS)) for row in self.rows]
 
     def without_story(self, identities: set[str]) -> _Table:
         """The rows of these identities, their story key left out."""
@@ -136,12 +141,12 @@ def _settle_conflicts(session: Session, leftovers: list[_RowKey]) -> set[str]:
             )
         )
     copies = [key for key in leftovers if (key.feed_id, key.identity) not in stored and key.story]
-    owners: dict[str, tuple[int, int | None]] = {}
+    owners: dict[str, tuple[int, int | None, str | None]] = {}
     for chunk in _chunks(copies):
         owners.update(
-            (row[0], (row[1], row[2]))
+            (row[0], (row[1], row[2], row[3]))
             for row in session.connection().execute(
-                select(article.c.story, article.c.id, article.c.feed_id).where(
+                select(article.c.story, article.c.id, article.c.feed_id, article.c.guid).where(
                     article.c.story.in_([key.story for key in chunk])
                 )
             )
@@ -151,10 +156,12 @@ def _settle_conflicts(session: Session, leftovers: list[_RowKey]) -> set[str]:
         owner = owners.get(key.story or "")
         if owner is None:
             continue  # conflicted with a row that is gone again: the next poll stores it
-        if owner[1] == key.feed_id:
-            again.add(key.identity)
-        else:
-            links.append({"article_id": owner[0], "feed_id": key.feed_id, "seen_at": utcnow()})
+        owner_id, owner_feed, owner_guid = owner
+        if owner_feed != key.feed_id:
+            links.append({"article_id": owner_id, "feed_id": key.feed_id, "seen_at": utcnow()})
+        elif key.guid and owner_guid and key.guid != owner_guid:
+            again.add(key.identity)  # two guids: two items, whatever their link and title
+        # else: the same item, stored under the identity an older version of the rules gave it
     _link(session, links)
     return again
 

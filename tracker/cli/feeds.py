@@ -263,14 +263,43 @@ def _print_poll_summary(results: list[PollResult]) -> None:
 # --- tracker articles ---------------------------------------------------------------------
 
 
+def _text_size(article: Article) -> str:
+    """How much text the matcher has: the full text's length and where it came from, else
+    "teaser"; "cut" when a field was cut at its limit."""
+    if not article.body:
+        size = "teaser"
+    else:
+        size = f"{len(article.body):,} ch ({article.body_source or 'feed'})"
+    return size + (", cut" if article.text_truncated else "")
+
+
 def _print_articles(rows: list[Article], format: OutputFormat) -> None:
     if format is OutputFormat.json:
         print(json.dumps([a.model_dump(mode="json") for a in rows], indent=2, ensure_ascii=False))
         return
-    table = Table("id", "published", "feed", "title", "url", title=f"{len(rows)} article(s)")
+    table = Table(
+        "id",
+        "published",
+        "feed",
+        "title",
+        "author",
+        "categories",
+        "text",
+        "url",
+        title=f"{len(rows)} article(s)",
+    )
     for a in rows:
         published = when(a.published_at) + ("*" if a.published_estimated else "")
-        table.add_row(str(a.id), published, str(a.feed_id or "-"), a.title, a.url or "")
+        table.add_row(
+            str(a.id),
+            published,
+            str(a.feed_id or "-"),
+            a.title,
+            a.author or "",
+            ", ".join(a.categories),
+            _text_size(a),
+            a.url or "",
+        )
     console.print(table)
     if any(a.published_estimated for a in rows):
         console.print("* no usable date in the feed: the time it was fetched", style="dim")

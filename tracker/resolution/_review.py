@@ -52,6 +52,9 @@ class EvidenceView:
     article_id: int
     title: str
     url: str | None
+    field: str | None = None  # title, summary or body (None: matched before fields were kept)
+    author: str | None = None
+    categories: tuple[str, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -73,6 +76,9 @@ class EvidenceView:
             "article_id": self.article_id,
             "title": self.title,
             "url": self.url,
+            "field": self.field,
+            "author": self.author,
+            "categories": list(self.categories),
         }
 
 
@@ -109,6 +115,9 @@ def _views(
             col(Evidence.article_id),
             col(Article.title),
             col(Article.url),
+            col(Evidence.field),
+            col(Article.author),
+            col(Article.categories),
         )
         .join(Article, col(Evidence.article_id) == col(Article.id))
         .order_by(col(Evidence.published_at), col(Evidence.id))
@@ -151,6 +160,9 @@ def _views(
                 article_id=row.article_id,
                 title=row.title,
                 url=row.url,
+                field=row.field,
+                author=row.author,
+                categories=tuple(row.categories or ()),
             )
         )
     return views

@@ -259,6 +259,11 @@ class EvidenceOut(BaseModel):
     article_id: int
     title: str
     url: str | None
+    field: Literal["title", "summary", "body"] | None = Field(
+        description="the article field the sentence is from (null: matched before fields)"
+    )
+    author: str | None = Field(description="the article's author, as the feed gave it")
+    categories: list[str] = Field(description="the article's categories (tags), from the feed")
 
     @classmethod
     def of(cls, view: EvidenceView) -> EvidenceOut:
@@ -275,6 +280,9 @@ class EvidenceOut(BaseModel):
             article_id=view.article_id,
             title=view.title,
             url=safe_url(view.url),
+            field=view.field,
+            author=view.author,
+            categories=list(view.categories),
         )
 
 

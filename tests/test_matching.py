@@ -650,3 +650,44 @@ def test_automaton_agrees_with_a_regex_per_forecast(side_specs, text):
     expected = {f"f{i}" for i, spec in enumerate(side_specs) if regex_oracle(spec, normalise(text))}
     assert {h.forecast_id for h in hits} == expected
     assert not any(h.negated for h in hits)
+
+
+# --- full text: title, teaser and body; categories as context --------------------------------
+
+
+def _full(title, summary, body, categories=()):
+    return ArticleText("a1", title, summary, IN_WINDOW, body, categories)
+
+
+def test_a_sentence_only_in_the_body_is_evidence_and_says_it_came_from_the_body():
+    forecast = rules({"all": ["NATO"], "any": ["moratorium"]})
+    body = (
+        "Diplomats met in Geneva on Monday. After hours of talks, NATO agreed to a moratorium "
+        "on enlargement for ten years. Markets rose."
+    )
+    [hit] = match_article(
+        compile_rules([forecast]), _full("Talks end", "Diplomats met in Geneva.", body)
+    )
+    assert (hit.field, hit.negated) == ("body", False)
+    assert (
+        hit.sentence
+        == "After hours of talks, NATO agreed to a moratorium on enlargement for ten years."
+    )
+    assert match(forecast, "Talks end", "Diplomats met in Geneva.") == []  # the teaser alone: none
+
+
+def test_a_teaser_that_opens_the_body_is_read_once_as_body():
+    text = PreparedText.of_article("Title", "NATO and Russia talk…", "NATO and Russia talk today.")
+    assert text.display == "Title.\nNATO and Russia talk today."
+    assert text.field_at(text.folded.index("russia")) == "body"
+    assert text.field_at(0) == "title"
+
+
+def test_categories_give_context_but_never_the_evidence_itself():
+    forecast = rules({"all": ["NATO"], "any": ["moratorium"]})
+    compiled = compile_rules([forecast])
+    # the context phrase only in the categories: the rule holds, the sentence is the text's
+    [hit] = match_article(compiled, _full("Alliance weighs a moratorium", "", "", ["NATO", "War"]))
+    assert (hit.sentence, hit.field) == ("Alliance weighs a moratorium.", "title")
+    # the trigger phrase only in the categories: no evidence
+    assert match_article(compiled, _full("NATO meets", "", "", ["Moratorium"])) == []

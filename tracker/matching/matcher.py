@@ -29,6 +29,7 @@ class ArticleText:
     summary: str | None
     published: datetime
     body: str | None = None
+    categories: Sequence[str] = ()
 
 
 class EvidenceHit(NamedTuple):
@@ -143,7 +144,8 @@ def _evaluate(article: _Article, rule: SideRule) -> EvidenceHit | None:
 
 def _evaluate_any(article: _Article, rule: SideRule) -> EvidenceHit | None:
     found = article.found  # `any` phrases are trigger phrases: the scan found all their occurrences
-    occurrences = [(start, p) for p in rule.any if p in found for start in found[p]]
+    end = article.text.text_end  # in the text, not the categories
+    occurrences = [(start, p) for p in rule.any if p in found for start in found[p] if start < end]
     if not occurrences:
         return None
     occurrences.sort()
@@ -155,13 +157,17 @@ def _evaluate_any(article: _Article, rule: SideRule) -> EvidenceHit | None:
     return article.hit(rule, phrases, shown[0][0], negated=not counting)
 
 
-def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit:
+def _evaluate_all_only(article: _Article, rule: SideRule) -> EvidenceHit | None:
     """Without ``any`` phrases the ``all`` phrases decide, and the negation guard applies to
-    them: each needs an occurrence that is not negated."""
+    them: each needs an occurrence in the text (not only among the categories) that is not
+    negated."""
     first_counting: int | None = None
     first_negated: int | None = None
+    end = article.text.text_end
     for p in rule.all:
-        starts = article.occurrences(p)
+        starts = [start for start in article.occurrences(p) if start < end]
+        if not starts:
+            return None
         counting = [start for start in starts if not article.negated(start)]
         if counting:
             first_counting = (
@@ -197,7 +203,7 @@ def match_batch(
     instead of having each article's text preparation push them out.
     """
     texts = [
-        PreparedText.of_article(article.title, article.summary, article.body)
+        PreparedText.of_article(article.title, article.summary, article.body, article.categories)
         for article in articles
     ]
     found = [scan(compiled, text.folded) for text in texts]

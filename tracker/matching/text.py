@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import NamedTuple
 
 _TRANSLATION = str.maketrans(
@@ -235,16 +236,21 @@ class PreparedText:
     not, offsets are the same in both forms and no map is built.
     """
 
-    __slots__ = ("_fields", "_starts", "display", "folded")
+    __slots__ = ("_fields", "_starts", "display", "folded", "text_end")
 
-    def __init__(self, display: str, fields: tuple[tuple[int, str], ...] = ()) -> None:
-        self.display = display
-        self.folded = display.casefold()
+    def __init__(
+        self, display: str, fields: tuple[tuple[int, str], ...] = (), context: str = ""
+    ) -> None:
+        self.display = display + "\n" + context if context else display
+        self.folded = self.display.casefold()
         self._fields = fields  # (display offset where it starts, field name), in order
+        # Past this folded offset is context only (the categories): it can satisfy a rule's
+        # context phrases, never give the sentence of a piece of evidence.
+        self.text_end = len(display.casefold())
         self._starts: list[int] | None = None
-        if len(self.folded) != len(display):
+        if len(self.folded) != len(self.display):
             starts, position = [], 0
-            for char in display:
+            for char in self.display:
                 starts.append(position)
                 position += len(char.casefold())
             starts.append(position)
@@ -252,7 +258,11 @@ class PreparedText:
 
     @classmethod
     def of_article(
-        cls, title: str | None, summary: str | None, body: str | None = None
+        cls,
+        title: str | None,
+        summary: str | None,
+        body: str | None = None,
+        categories: Sequence[str] = (),
     ) -> PreparedText:
         """The matchable text of an article: ``TITLE. SUMMARY. BODY``, each field its own
         sentences.
@@ -260,7 +270,8 @@ class PreparedText:
         A ``.`` is added to the title, and to another field followed by more, that does not end
         in ``.``, ``!`` or ``?``; the parts are joined by line breaks, so a field ends a sentence
         whatever follows it.  A teaser that is only the body's opening (the usual excerpt) is
-        read once, as part of the body.
+        read once, as part of the body.  The article's ``categories`` come last, as context
+        (see ``text_end``).
         """
         parts = [("title", clean(title or "")), ("summary", clean(summary or ""))]
         body_text = clean(body or "")
@@ -276,7 +287,8 @@ class PreparedText:
         for name, text in parts:
             fields.append((offset, name))
             offset += len(text) + 1
-        return cls("\n".join(text for _, text in parts), tuple(fields))
+        context = "; ".join(filter(None, map(clean, categories)))
+        return cls("\n".join(text for _, text in parts), tuple(fields), context)
 
     def field_at(self, folded_offset: int) -> str:
         """Which field (title, summary or body) holds a folded offset."""

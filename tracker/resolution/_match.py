@@ -140,7 +140,14 @@ def _match_batch(
     seen: list[int] = []
     read = session.exec(query).all()
     texts = [
-        ArticleText(article.id, article.title, article.summary, article.published_at, article.body)
+        ArticleText(
+            article.id,
+            article.title,
+            article.summary,
+            article.published_at,
+            article.body,
+            article.categories,
+        )
         for article, _ in read
     ]
     for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):

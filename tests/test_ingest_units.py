@@ -171,7 +171,7 @@ JSONFEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "JSON",
     [
         (RSS091, "Item one", "https://old.example/1"),
         (RSS10, "First", "https://rdf.example/1"),
-        (ATOM, "Talks fail", "https://atom.example/1"),
+        (ATOM, "Talks fail", "https://feeds.example/1"),  # the feed's own URL is the base
         (JSONFEED, "J one", "https://json.example/1"),
     ],
 )

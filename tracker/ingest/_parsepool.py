@@ -43,11 +43,17 @@ class Prepared:
 
 
 def prepare(
-    feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False
+    feed_id: int,
+    body: bytes,
+    url: str,
+    fetched_at: datetime,
+    *,
+    for_sqlite: bool = False,
+    charset: str | None = None,
 ) -> Prepared:
-    """Parses ``body`` and makes its article rows (all the per-entry work), already in the
-    driver's values ``for_sqlite``; raises FeedParseError."""
-    parsed = parse_feed(body, url)
+    """Parses ``body`` (``charset``: the HTTP header's) and makes its article rows (all the
+    per-entry work), already in the driver's values ``for_sqlite``; raises FeedParseError."""
+    parsed = parse_feed(body, url, charset=charset)
     rows = article_rows(feed_id, parsed.entries, fetched_at)
     return Prepared(
         parsed.title,
@@ -86,12 +92,21 @@ class ParsePool:
         return ProcessPoolExecutor(self.processes, mp_context=_context())
 
     def prepare(
-        self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool = False
+        self,
+        feed_id: int,
+        body: bytes,
+        url: str,
+        fetched_at: datetime,
+        *,
+        for_sqlite: bool = False,
+        charset: str | None = None,
     ) -> Prepared:
         if not self.processes:
-            return prepare(feed_id, body, url, fetched_at, for_sqlite=for_sqlite)
+            return prepare(feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset)
         for attempt in (1, 2):
-            executor, future = self._submit(feed_id, body, url, fetched_at, for_sqlite=for_sqlite)
+            executor, future = self._submit(
+                feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
+            )
             try:
                 return future.result()
             except BrokenProcessPool as exc:
@@ -105,7 +120,14 @@ class ParsePool:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _submit(
-        self, feed_id: int, body: bytes, url: str, fetched_at: datetime, *, for_sqlite: bool
+        self,
+        feed_id: int,
+        body: bytes,
+        url: str,
+        fetched_at: datetime,
+        *,
+        for_sqlite: bool,
+        charset: str | None,
     ) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
@@ -114,13 +136,13 @@ class ParsePool:
                 self._executor = self._start()
             try:
                 return self._executor, self._executor.submit(
-                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite
+                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
                 )
             except BrokenProcessPool:  # broke since the last result was read
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
                 return self._executor, self._executor.submit(
-                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite
+                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
                 )
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:

@@ -28,6 +28,7 @@ from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundEr
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
 from tracker.ingest._opml import read_opml, write_opml
+from tracker.ingest._parse import header_charset
 from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import insert_articles
@@ -505,6 +506,7 @@ class Poller:
                     response.url,
                     response.fetched_at,
                     for_sqlite=self.for_sqlite,
+                    charset=header_charset(response.headers.get("content-type")),
                 )
             )
         except FeedError as error:

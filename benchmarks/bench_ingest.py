@@ -3,7 +3,9 @@
     .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/bench_ingest.py [--feeds 200]
     [--entries 200] [--rounds 3]
 
-The farm (FEEDS feeds x ENTRIES entries, RSS 2.0 with ETags) runs in its own process so the
+The farm (FEEDS feeds x ENTRIES entries, RSS 2.0 with ETags; each entry a teaser and a
+``content:encoded`` body of about BODY_CHARS characters, stored by both) runs in its own
+process so the
 server does not compete with the pipeline for the GIL.  Measured in one run, on the same feeds:
 
 1. ours, end to end: poll (httpx, SSRF guard, size caps, per-host limit 2), parse
@@ -32,21 +34,79 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _serve(feeds: int, entries: int, ready, stop) -> None:
-    from tests.feedserver import FeedServer, Static, news_items, rss
+_WORDS = [
+    "the",
+    "alliance",
+    "said",
+    "talks",
+    "with",
+    "moscow",
+    "would",
+    "resume",
+    "after",
+    "officials",
+    "in",
+    "brussels",
+    "and",
+    "washington",
+    "met",
+    "on",
+    "security",
+    "guarantees",
+    "missiles",
+    "deployment",
+    "treaty",
+    "ukraine",
+    "kremlin",
+    "senate",
+]
+
+
+def _body_html(seed: int, chars: int) -> str:
+    """A full article body of about ``chars`` characters of text: paragraphs of words, some in
+    <a> and <em>, as news feeds' ``content:encoded`` carries them."""
+    size, paragraphs, paragraph = 0, [], []
+    index = seed
+    while size < chars:
+        word = _WORDS[index % len(_WORDS)]
+        index = (index * 7 + 3) % 1_000_003
+        if index % 29 == 0:
+            word = f'<a href="https://example.org/{index % 997}">{word}</a>'
+        elif index % 31 == 0:
+            word = f"<em>{word}</em>"
+        paragraph.append(word)
+        size += len(_WORDS[0]) + 5
+        if len(paragraph) >= 70:
+            paragraphs.append("<p>" + " ".join(paragraph) + ".</p>")
+            paragraph = []
+    paragraphs.append("<p>" + " ".join(paragraph) + ".</p>")
+    return "".join(paragraphs)
+
+
+def _document(number: int, entries: int, body_chars: int) -> bytes:
+    from tests.feedserver import news_items
+
+    site = f"https://site{number}.example"
+    items = []
+    for index, item in enumerate(news_items(f"f{number}", entries, site=site)):
+        fields = "".join(f"<{k}>{v}</{k}>" for k, v in item.items())
+        if body_chars:
+            body = _body_html(number * 100_003 + index, body_chars)
+            fields += f"<content:encoded><![CDATA[{body}]]></content:encoded>"
+        items.append(f"<item>{fields}</item>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>Feed {number}</title><link>{site}/</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def _serve(feeds: int, entries: int, body_chars: int, ready, stop) -> None:
+    from tests.feedserver import FeedServer, Static
 
     with FeedServer() as server:
         for i in range(feeds):
-            server.add(
-                f"/feed/{i}.xml",
-                Static(
-                    rss(
-                        news_items(f"f{i}", entries, site=f"https://site{i}.example"),
-                        title=f"Feed {i}",
-                        link=f"https://site{i}.example/",
-                    )
-                ),
-            )
+            server.add(f"/feed/{i}.xml", Static(_document(i, entries, body_chars)))
         ready.put(server.url(""))
         stop.wait()
 
@@ -103,6 +163,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument(
+        "--body-chars",
+        type=int,
+        default=4000,
+        help="characters of text in each entry's content:encoded body (0: a teaser only)",
+    )
+    parser.add_argument(
         "--concurrency", type=int, default=4, help="our poll threads (per-host limit stays 2)"
     )
     parser.add_argument(
@@ -121,13 +187,14 @@ def main() -> None:
     args = parser.parse_args()
     ready, stop = multiprocessing.Queue(), multiprocessing.Event()
     farm = multiprocessing.Process(
-        target=_serve, args=(args.feeds, args.entries, ready, stop), daemon=True
+        target=_serve, args=(args.feeds, args.entries, args.body_chars, ready, stop), daemon=True
     )
     farm.start()
     base = ready.get(timeout=120)
     rounds = []
     print(
-        f"feed farm: {args.feeds} feeds x {args.entries} entries on loopback; {args.rounds} rounds"
+        f"feed farm: {args.feeds} feeds x {args.entries} entries on loopback, each with a teaser "
+        f"and a body of about {args.body_chars:,} characters; {args.rounds} rounds"
     )
     try:
         for number in range(1, args.rounds + 1):

@@ -60,9 +60,7 @@ def test_a_comments_feed_keeps_every_comment_on_one_page(engine, server, poller)
     assert [article.original_url for article in stored] == [item["link"] for item in items]
 
 
-def test_a_link_blog_whose_items_all_point_at_the_front_page_keeps_them_all(
-    engine, server, poller
-):
+def test_a_link_blog_whose_items_all_point_at_the_front_page_keeps_them_all(engine, server, poller):
     items = [
         {"title": f"Worth reading #{i}", "link": "https://links.example/", "guid": f"tag:{i}"}
         for i in range(43)
@@ -74,15 +72,11 @@ def test_a_link_blog_whose_items_all_point_at_the_front_page_keeps_them_all(
     assert len(_stored(engine, feed_id)) == 43
 
 
-def test_items_with_different_guids_and_one_link_and_title_are_two_articles(
-    engine, server, poller
-):
+def test_items_with_different_guids_and_one_link_and_title_are_two_articles(engine, server, poller):
     same = {"title": "Live: the summit", "link": "https://news.example/live"}
     feed_id = _feed(engine, server, "/live.xml", [{**same, "guid": "live-1"}])
     poller.poll_feed(feed_id)
-    server.add(
-        "/live.xml", Static(rss([{**same, "guid": "live-1"}, {**same, "guid": "live-2"}]))
-    )
+    server.add("/live.xml", Static(rss([{**same, "guid": "live-1"}, {**same, "guid": "live-2"}])))
     assert len(poller.poll_feed(feed_id, force=True).new_article_ids) == 1
     assert len(_stored(engine, feed_id)) == 2
 
@@ -125,3 +119,16 @@ def test_entries_without_guid_are_told_apart_by_link_and_title(engine, server, p
         "Morning briefing",
         "Evening briefing",
     ]
+
+
+def test_a_feeds_articles_include_the_stories_it_carried_second(engine, server, poller):
+    from tracker.ingest import list_articles
+
+    story = {"title": "Talks resume", "link": "https://wire.example/talks", "guid": "t-1"}
+    first = _feed(engine, server, "/first.xml", [story])
+    second = _feed(engine, server, "/second.xml", [story, {**story, "guid": "t-2", "title": "Own"}])
+    poller.poll_feed(first)
+    poller.poll_feed(second)
+    with session_scope(engine) as session:
+        titles = [a.title for a in list_articles(session, feed_id=second)]
+    assert sorted(titles) == ["Own", "Talks resume"]

@@ -26,15 +26,19 @@ from tracker.settings import Settings
 
 @dataclass(frozen=True)
 class FeedHealth:
-    """A feed, its health in one word (new, ok, failing, disabled) and its stored articles."""
+    """A feed, its health in one word (new, ok, failing, disabled) and its stored articles.
+    ``suggest_full_text``: most of its newest entries are teasers and it does not fetch their
+    pages yet (`tracker feeds full-text ID on` would)."""
 
     feed: Feed
     state: FeedState
     articles: int
+    suggest_full_text: bool = False
 
 
-def _health(feed: Feed, articles: int) -> FeedHealth:
-    return FeedHealth(feed, ingest.feed_state(feed), articles)
+def _health(feed: Feed, articles: int, teasers: set[int] | None = None) -> FeedHealth:
+    suggest = feed.id is not None and feed.id in (teasers or set())
+    return FeedHealth(feed, ingest.feed_state(feed), articles, suggest)
 
 
 def list_feeds(session: Session, *, troubled_only: bool = False) -> list[FeedHealth]:
@@ -42,13 +46,15 @@ def list_feeds(session: Session, *, troubled_only: bool = False) -> list[FeedHea
     (``troubled_only``: those alone)."""
     counts = ingest.article_counts(session)
     feeds = ingest.list_feeds(session, troubled_only=troubled_only)
-    return [_health(feed, counts.get(feed.id or 0, 0)) for feed in feeds]
+    teasers = ingest.teaser_feed_ids(session)
+    return [_health(feed, counts.get(feed.id or 0, 0), teasers) for feed in feeds]
 
 
 def feed_health(session: Session, feed_id: int) -> FeedHealth:
     """One feed and its health (a NotFoundError for an unknown id)."""
     feed = ingest.get_feed(session, feed_id)
-    return _health(feed, ingest.article_counts(session).get(feed_id, 0))
+    counts = ingest.article_counts(session)
+    return _health(feed, counts.get(feed_id, 0), ingest.teaser_feed_ids(session))
 
 
 def _record(session: Session, feed: Feed, action: str, actor: str, **detail: object) -> None:
@@ -68,14 +74,30 @@ def add_feed(
     *,
     interval: timedelta | str | None = None,
     title: str | None = None,
+    full_text: bool = False,
     default_interval: timedelta,
     actor: str,
 ) -> FeedHealth:
     """Add a feed, due at once.  ``interval`` as ``15m``/``2h``/``1d`` (default: the settings'
-    ``poll_interval``); ``title`` (default: the feed's own, once polled)."""
-    feed = ingest.add_feed(session, url, interval=interval or default_interval, title=title or None)
-    _record(session, feed, "create", actor, interval_s=feed.interval_s)
+    ``poll_interval``); ``title`` (default: the feed's own, once polled); ``full_text``: fetch
+    each new article's page for its full text (for feeds that give only teasers)."""
+    feed = ingest.add_feed(
+        session,
+        url,
+        interval=interval or default_interval,
+        title=title or None,
+        fetch_articles=full_text,
+    )
+    _record(session, feed, "create", actor, interval_s=feed.interval_s, full_text=full_text)
     return _health(feed, 0)
+
+
+def set_full_text(session: Session, feed_id: int, wanted: bool, *, actor: str) -> FeedHealth:
+    """Fetch (or stop fetching) the page of each new article of a feed, for its full text;
+    articles stored before are left as they are."""
+    feed = ingest.set_fetch_articles(session, feed_id, wanted)
+    _record(session, feed, "full_text_on" if wanted else "full_text_off", actor)
+    return feed_health(session, feed_id)
 
 
 def enable_feed(session: Session, feed_id: int, *, actor: str) -> FeedHealth:
@@ -122,7 +144,15 @@ def import_opml(
         session, data, origin, interval=interval or default_interval
     )
     for feed in added:
-        _record(session, feed, "create", actor, interval_s=feed.interval_s, opml=origin)
+        _record(
+            session,
+            feed,
+            "create",
+            actor,
+            interval_s=feed.interval_s,
+            full_text=feed.fetch_articles,
+            opml=origin,
+        )
     return OpmlImport(added, present)
 
 
@@ -134,7 +164,7 @@ def export_opml(session: Session) -> str:
 def list_articles(
     session: Session, *, feed_id: int | None = None, text: str | None = None, limit: int = 50
 ) -> list[Article]:
-    """The newest articles (of one feed; whose title or summary holds ``text``)."""
+    """The newest articles (of one feed; whose title, teaser or full text holds ``text``)."""
     return ingest.list_articles(session, feed_id=feed_id, text=text, limit=limit)
 
 

@@ -55,7 +55,6 @@ import charset_normalizer
 import fastfeedparser
 import feedparser
 import feedparser.datetimes
-from fastfeedparser import main as _ffp_main
 from lxml import etree
 
 from tracker.errors import FeedParseError
@@ -253,7 +252,9 @@ _HTML5_ENTITIES = {
     for name, text in html.entities.html5.items()
     if name.endswith(";")
 }
-_SUSPECT = re.compile(rb"<!--|&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)")
+# "&" first, so the search skips from ampersand to ampersand (a pattern starting with an
+# alternation is tried at every byte: ten times slower on escaped HTML).
+_SUSPECT_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)")
 _REPAIR = re.compile(
     rb"<!--.*?(?:-->|\Z)|&(?:(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});)?",
     re.DOTALL,
@@ -285,7 +286,9 @@ def _repair_one(match: re.Match[bytes]) -> bytes:
 
 
 def _repair_segment(segment: bytes) -> bytes:
-    return _REPAIR.sub(_repair_one, segment) if _SUSPECT.search(segment) else segment
+    if b"<!--" in segment or _SUSPECT_AMP.search(segment):
+        return _REPAIR.sub(_repair_one, segment)
+    return segment
 
 
 def repair_markup(body: bytes) -> bytes:
@@ -457,11 +460,13 @@ def _bounded(text: str, limit: int) -> tuple[str, bool]:
 @dataclass
 class _RawItem:
     """What the scan of one item's source found: its own title element (None when it has none),
-    the raw strings of its date elements, best first, and the ``xml:base`` in effect."""
+    the raw strings of its date elements, best first, the ``xml:base`` in effect, and whether it
+    has a teaser of its own (fastfeedparser makes one from the content when not)."""
 
     title: str | None
     dates: list[str]
     base: str
+    teaser: bool  # has a description or summary element
 
 
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)([^>]*)>")
@@ -483,6 +488,10 @@ _DATE_RANK = {
     b"created": 2,
 }
 _NAME_END = frozenset(b" \t\r\n>/")
+_TEASERS = (b"<description", b"<summary", b"<dc:description", b"<atom:summary", b"<rss:description")
+# The usual date elements, found with bytes.find (fast); the general pattern runs only for an
+# item that has none of them.
+_COMMON_DATES = ((0, b"<pubDate"), (0, b"<published"), (1, b"<updated"), (1, b"<dc:date"))
 
 
 def _root(body: bytes) -> tuple[bytes, bytes, int] | None:
@@ -544,6 +553,15 @@ def _title_text(tag: bytes, inner: bytes, *, atom: bool) -> str:
 
 def _item_dates(body: bytes, start: int, end: int) -> list[tuple[int, str]]:
     """(rank, raw string) of the item's date elements in ``body[start:end]``."""
+    common = []
+    for rank, name in _COMMON_DATES:
+        at = _element_at(body, name, start, end)
+        if at >= 0:
+            match = _DATE_TAG.match(body, at, end)
+            if match and match.group(3).strip():
+                common.append((rank, match.group(3).strip().decode("utf-8", "replace")))
+    if common:
+        return common
     return [
         (_DATE_RANK[match.group(2)], match.group(3).strip().decode("utf-8", "replace"))
         for match in _DATE_TAG.finditer(body, start, end)
@@ -619,7 +637,8 @@ def _raw_item(
             break
     dates = [pair for region in regions for pair in _item_dates(body, *region)]
     dates.sort(key=lambda pair: pair[0])  # stable: source order within a kind
-    return _RawItem(title, [raw for _, raw in dates], base)
+    teaser = any(_element_at(body, name, tag_end, end) >= 0 for name in _TEASERS)
+    return _RawItem(title, [raw for _, raw in dates], base, teaser)
 
 
 # --- 6. dates ------------------------------------------------------------------------------
@@ -754,20 +773,12 @@ def _as_text(value: str, kind: str | None) -> str:
     return fast_text(value)
 
 
-def _synthesised(content: dict[str, Any]) -> str | None:
-    """The description fastfeedparser makes from ``content`` when an entry has none."""
-    probe: dict[str, Any] = {"content": [content]}
-    _ffp_main._synthesize_entry_description(probe)
-    made = probe.get("description")
-    return made if isinstance(made, str) else None
-
-
 def _ffp_entry(item: Any, raw: _RawItem) -> ParsedEntry:
     content = item.get("content")
     first = content[0] if isinstance(content, list) and content else None
     content_html = _text(first.get("value")) if isinstance(first, dict) else ""
     description = _text(item.get("description"))
-    if isinstance(first, dict) and content_html and description == _synthesised(first):
+    if not raw.teaser:
         description = ""  # made by fastfeedparser from the content: not the feed's
     if content_html == description:
         content_html = ""  # made by fastfeedparser from the description: not the feed's

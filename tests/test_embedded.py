@@ -57,7 +57,8 @@ def test_run_starts_the_web_app_unless_told_not_to():
 
     with_web = embedded_services(2, ("127.0.0.1", 8123))
     assert with_web["web"][-5:] == ["serve", "--host", "127.0.0.1", "--port", "8123"]
-    assert set(embedded_services(2, None)) == {"worker", "beat"}
+    assert set(embedded_services(2, None)) == {"worker", "pages", "beat"}
+    assert embedded_services(2, None)["pages"][-4:] == ["worker", "--pages", "--concurrency", "2"]
 
 
 def test_tracker_run_polls_and_stores_then_stops_cleanly(tmp_path):

@@ -326,3 +326,15 @@ class FeedParseError(FeedError):
 
     def __init__(self, url: str, message: str) -> None:
         super().__init__("parse", url, message)
+
+
+class PageError(TrackerError):
+    """An article's page could not be fetched or yielded no article text.  ``kind`` is a
+    :class:`tracker.ingest.PageErrorKind` value; ``permanent`` failures are not retried."""
+
+    def __init__(self, kind: str, url: str, message: str, *, permanent: bool = False) -> None:
+        self.kind = kind
+        self.url = url
+        self.message = message
+        self.permanent = permanent
+        super().__init__(f"{kind}: {message} ({url})")

@@ -95,6 +95,37 @@ class Settings(BaseSettings):
         "process.",
     )
 
+    page_batch: int = Field(
+        default=200,
+        ge=1,
+        description="Article pages (of `--full-text` feeds) queued by one `fetch_due_pages` tick "
+        "(every minute) on the pages queue.",
+    )
+    page_min_chars: int = Field(
+        default=400,
+        ge=1,
+        description="Fewest characters of main text an article page must give; less (a paywall, "
+        "a login wall, a page without an article) is recorded as `too_little_text` and retried.",
+    )
+    page_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Tries to fetch an article page before it stays `failed` (retried with "
+        "exponential backoff from TRACKER_PAGE_RETRY_S).",
+    )
+    page_retry_s: int = Field(
+        default=1800,
+        ge=1,
+        description="Seconds before the first retry of a failed article page; doubled after each "
+        "failure, at most a day.",
+    )
+    robots_ttl_s: int = Field(
+        default=6 * 3600,
+        ge=0,
+        description="Seconds a host's robots.txt is kept (per worker process) before it is read "
+        "again.",
+    )
+
     @field_validator("poll_interval", mode="before")
     @classmethod
     def _parse_interval(cls, value: object) -> object:
@@ -104,6 +135,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_interval(cls, value: timedelta) -> timedelta:
         return check_interval(value)
+
+    def pages_queue(self) -> str:
+        """The Celery queue of article-page fetches: its own, so a slow site never holds up
+        feed polling (a `tracker worker --pages` consumes it)."""
+        return f"{self.namespace}.pages"
 
     def resolved_broker_url(self) -> str:
         return self.broker_url or "filesystem://"

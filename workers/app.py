@@ -61,9 +61,16 @@ def make_celery(settings: Settings | None = None) -> Celery:
         logging.WARNING
     )  # one INFO line per request is noise for operators
     queue = settings.namespace
+    pages = settings.pages_queue()
     app = Celery("tracker", broker=settings.resolved_broker_url(), set_as_current=False)
     app.conf.update(
         task_default_queue=queue,
+        # article pages have their own queue (and `tracker worker --pages`): a slow site never
+        # holds up polling
+        task_routes={
+            "tracker.fetch_due_pages": {"queue": pages},
+            "tracker.fetch_article_page": {"queue": pages},
+        },
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -77,6 +84,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "tracker.poll_due_feeds",
                 "schedule": BEAT_INTERVAL_S,
                 "options": {"queue": queue, "expires": BEAT_INTERVAL_S},
+            },
+            "fetch-due-pages": {
+                "task": "tracker.fetch_due_pages",
+                "schedule": BEAT_INTERVAL_S,
+                "options": {"queue": pages, "expires": BEAT_INTERVAL_S},
             },
             "check-deadlines": {
                 "task": "tracker.check_deadlines",

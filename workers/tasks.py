@@ -11,6 +11,12 @@ records the run for `tracker status`, and is idempotent.
   every poll through :data:`tracker.service.new_articles`, connected when a worker starts).
 - ``tracker.check_deadlines(as_of=None)`` (beat, daily): matches any article a failed hand-off
   left unprocessed, then proposes outcomes for forecasts past their close date.
+- On the pages queue (``<namespace>.pages``, consumed by `tracker worker --pages`), so a slow
+  site never holds up polling: ``tracker.fetch_due_pages`` (beat, every minute) enqueues one
+  ``tracker.fetch_article_page(article_id)`` per article page due (new, or due for a retry);
+  ``poll_feed`` also enqueues one for each new article of a ``--full-text`` feed.  A page
+  failure is recorded on the article and retried on its own schedule, not a task error; new text
+  goes to ``match_articles`` through the same hand-off as new articles.
 
 Transient infrastructure errors (database, Redis, every per-host slot busy) are retried with
 exponential backoff and jitter.  Each worker process keeps its resources (engine, the one shared
@@ -51,6 +57,7 @@ def register_tasks(app: Celery) -> None:
     resources = service.WorkerResources(settings)
     app.tracker_state = resources
     queue = settings.namespace
+    pages = settings.pages_queue()
 
     @_task(
         app,
@@ -78,12 +85,54 @@ def register_tasks(app: Celery) -> None:
         **RETRY,
     )
     def poll_feed(feed_id: int, force: bool = False) -> dict[str, Any]:
-        result = service.poll_feed(resources, feed_id, force=force)
+        result = service.poll_feed(
+            resources,
+            feed_id,
+            force=force,
+            enqueue_page=lambda article_id: fetch_article_page.apply_async(
+                (article_id,), queue=pages
+            ),
+        )
         return {
             "feed_id": feed_id,
             "outcome": result.outcome.value,
             "new": len(result.new_article_ids),
+            "pages": len(result.page_ids),
             "error_kind": result.error_kind,
+        }
+
+    @_task(
+        app,
+        name="tracker.fetch_due_pages",
+        shared=False,
+        soft_time_limit=50,
+        time_limit=60,
+        retry_backoff=2,
+        retry_backoff_max=30,
+        max_retries=3,
+        **RETRY,
+    )
+    def fetch_due_pages() -> int:
+        return service.fetch_due_pages(
+            resources, lambda article_id: fetch_article_page.apply_async((article_id,), queue=pages)
+        )
+
+    @_task(
+        app,
+        name="tracker.fetch_article_page",
+        shared=False,
+        retry_backoff=5,
+        retry_backoff_max=300,
+        max_retries=8,
+        **RETRY,
+    )
+    def fetch_article_page(article_id: int, force: bool = False) -> dict[str, Any]:
+        outcome = service.fetch_article_page(resources, article_id, force=force)
+        return {
+            "article_id": article_id,
+            "state": outcome.state,
+            "error_kind": outcome.error_kind,
+            "rematch": outcome.rematch,
         }
 
     @_task(

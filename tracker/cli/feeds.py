@@ -6,6 +6,7 @@ import json
 import sys
 from collections import Counter
 from datetime import datetime, timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,7 +53,19 @@ def state_text(health: FeedHealth) -> str:
 
 def _feed_json(health: FeedHealth) -> dict[str, Any]:
     data = health.feed.model_dump(mode="json", exclude={"lease_until"})
-    return {**data, "state": health.state, "articles": health.articles}
+    return {
+        **data,
+        "state": health.state,
+        "articles": health.articles,
+        "suggest_full_text": health.suggest_full_text,
+    }
+
+
+def _full_text(health: FeedHealth) -> str:
+    """The full-text column: on, off, or a suggestion for a feed of teasers."""
+    if health.feed.fetch_articles:
+        return "on"
+    return "off (teasers: try on)" if health.suggest_full_text else "off"
 
 
 # --- tracker feeds ------------------------------------------------------------------------
@@ -64,6 +77,14 @@ def feeds_add(
     url: Annotated[str, typer.Argument(help="the feed's URL (RSS, Atom or JSON Feed)")],
     interval: IntervalOpt = None,
     title: Annotated[str | None, typer.Option(help="a title (default: the feed's own)")] = None,
+    full_text: Annotated[
+        bool,
+        typer.Option(
+            "--full-text",
+            help="fetch each new article's page for its full text (for feeds of teasers; "
+            "needs a `tracker worker --pages`)",
+        ),
+    ] = False,
 ) -> None:
     """Add a feed; it is polled at the next beat (or by `tracker poll`)."""
     st = state(ctx)
@@ -73,11 +94,34 @@ def feeds_add(
             url,
             interval=interval,
             title=title,
+            full_text=full_text,
             default_interval=st.settings.poll_interval,
             actor=current_user(),
         )
         feed_id = added.feed.id
-    console.print(f"Added feed {feed_id}: {url.strip()}", markup=False)
+    pages = "; each new article's page will be fetched for its full text" if full_text else ""
+    console.print(f"Added feed {feed_id}: {url.strip()}{pages}", markup=False)
+
+
+class Switch(str, Enum):
+    on = "on"
+    off = "off"
+
+
+@feeds_app.command("full-text")
+def feeds_full_text(
+    ctx: typer.Context,
+    feed_id: Annotated[int, typer.Argument(metavar="ID")],
+    switch: Annotated[Switch, typer.Argument(metavar="on|off", help="on or off")],
+) -> None:
+    """Fetch (on) or stop fetching (off) each new article's page for its full text."""
+    wanted = switch is Switch.on
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        service.set_full_text(session, feed_id, wanted, actor=current_user())
+    if wanted:
+        console.print(f"Feed {feed_id}: each new article's page will be fetched for its full text.")
+    else:
+        console.print(f"Feed {feed_id}: article pages are no longer fetched.")
 
 
 @feeds_app.command("list")
@@ -102,6 +146,7 @@ def feeds_list(
         "next check",
         "last ok",
         "articles",
+        "full text",
         "last error",
         title=f"{len(feeds)} feed(s)",
     )
@@ -117,10 +162,18 @@ def feeds_list(
             "-" if f.disabled_at else when(f.next_check_at),
             when(f.last_success_at),
             str(health.articles),
+            _full_text(health),
             f.last_error or "",
             style=style,
         )
     console.print(table)
+    teasers = [str(h.feed.id) for h in feeds if h.suggest_full_text]
+    if teasers:
+        console.print(
+            f"Feed(s) {', '.join(teasers)} give only teasers: `tracker feeds full-text ID on` "
+            "fetches each new article's page for its full text.",
+            style="dim",
+        )
 
 
 @feeds_app.command("remove")
@@ -324,11 +377,11 @@ def articles_list(
 @articles_app.command("search")
 def articles_search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="words to find in titles and summaries")],
+    text: Annotated[str, typer.Argument(help="words to find in titles, teasers and full texts")],
     limit: LimitOpt = 50,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Articles whose title or summary contains TEXT (case-insensitive), newest first."""
+    """Articles whose title, teaser or full text contains TEXT (case-insensitive), newest first."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_articles(session, text=text, limit=limit)
     _print_articles(rows, format)

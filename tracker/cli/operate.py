@@ -95,6 +95,7 @@ def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> d
     the web app (`tracker serve` in its own process), None for none."""
     services = {
         "worker": _tracker_argv("worker", "--concurrency", str(concurrency)),
+        "pages": _tracker_argv("worker", "--pages", "--concurrency", str(concurrency)),
         "beat": _tracker_argv("beat"),
     }
     if web is not None:
@@ -117,8 +118,9 @@ def run(
         bool, typer.Option("--no-web", help="run only the worker and the beat")
     ] = False,
 ) -> None:
-    """Run everything on this machine: a worker, a beat and the web app (embedded file broker
-    unless TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them cleanly."""
+    """Run everything on this machine: a worker, a worker for article pages, a beat and the web
+    app (embedded file broker unless TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them
+    cleanly."""
     st = state(ctx)
     service.init_database(st.settings)
     services = embedded_services(
@@ -184,14 +186,24 @@ def worker(
     ctx: typer.Context,
     concurrency: ConcurrencyOpt = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+    pages: Annotated[
+        bool,
+        typer.Option(
+            "--pages",
+            help="work the article-page queue (pages of --full-text feeds) instead of polls "
+            "and matching",
+        ),
+    ] = False,
 ) -> None:
-    """A Celery worker for the tracker's queue (extra arguments go to `celery worker`)."""
+    """A Celery worker for the tracker's queue, or with --pages for the article-page queue
+    (extra arguments go to `celery worker`)."""
     st = state(ctx)
     service.run_worker(
         st.settings,
         concurrency=concurrency or st.settings.worker_concurrency,
         loglevel=loglevel,
         extra=list(ctx.args),
+        pages=pages,
     )
 
 

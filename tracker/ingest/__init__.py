@@ -9,6 +9,8 @@ Public API (``tracker.ingest``):
 - polling: :func:`make_poller` (the factory wiring settings, fetcher, SSRF guard and host
   limiter, in ``_factory``) -> :class:`Poller` with ``poll_feed(feed_id)`` and ``poll_due()``;
 - articles: :func:`list_articles`, :func:`unmatched_article_ids`;
+- article pages (feeds with ``fetch_articles``): :func:`make_page_fetcher` ->
+  :class:`PageFetcher`, :func:`fetch_article_page`, :func:`due_page_ids` (``_pages``);
 - the hand-off to the next stage: :data:`new_articles` (see :mod:`tracker.ingest.hooks`).
 
 Private modules, one responsibility each: ``_fetch`` (HTTP with limits), ``_ssrf`` (address
@@ -25,7 +27,9 @@ import typing
 if typing.TYPE_CHECKING:
     from tracker.ingest._factory import (
         make_fetcher,
+        make_page_fetcher,
         make_poller,
+        page_policy,
     )
     from tracker.ingest._fetch import (
         Fetcher,
@@ -34,6 +38,19 @@ if typing.TYPE_CHECKING:
         HostLimiter,
         LocalHostLimiter,
         RedisHostLimiter,
+    )
+    from tracker.ingest._pages import (
+        PageErrorKind,
+        PageFetcher,
+        PageOutcome,
+        PagePolicy,
+        PageState,
+        PageText,
+        due_page_ids,
+        extract_page,
+        fetch_article_page,
+        page_state_counts,
+        teaser_feed_ids,
     )
     from tracker.ingest._ssrf import (
         AddressGuard,
@@ -62,6 +79,7 @@ if typing.TYPE_CHECKING:
         list_articles,
         list_feeds,
         remove_feed,
+        set_fetch_articles,
         unmatched_article_ids,
     )
     from tracker.ingest.hooks import (
@@ -74,7 +92,9 @@ if typing.TYPE_CHECKING:
 _EXPORTS = {
     "tracker.ingest._factory": (
         "make_fetcher",
+        "make_page_fetcher",
         "make_poller",
+        "page_policy",
     ),
     "tracker.ingest._fetch": (
         "Fetcher",
@@ -83,6 +103,19 @@ _EXPORTS = {
         "HostLimiter",
         "LocalHostLimiter",
         "RedisHostLimiter",
+    ),
+    "tracker.ingest._pages": (
+        "PageErrorKind",
+        "PageFetcher",
+        "PageOutcome",
+        "PagePolicy",
+        "PageState",
+        "PageText",
+        "due_page_ids",
+        "extract_page",
+        "fetch_article_page",
+        "page_state_counts",
+        "teaser_feed_ids",
     ),
     "tracker.ingest._ssrf": ("AddressGuard",),
     "tracker.ingest.feeds": (
@@ -109,6 +142,7 @@ _EXPORTS = {
         "list_articles",
         "list_feeds",
         "remove_feed",
+        "set_fetch_articles",
         "unmatched_article_ids",
     ),
     "tracker.ingest.hooks": ("new_articles",),
@@ -135,6 +169,12 @@ __all__ = [
     "HostLimiter",
     "LocalHostLimiter",
     "Outcome",
+    "PageErrorKind",
+    "PageFetcher",
+    "PageOutcome",
+    "PagePolicy",
+    "PageState",
+    "PageText",
     "PollResult",
     "Poller",
     "RedisHostLimiter",
@@ -147,17 +187,25 @@ __all__ = [
     "count_unmatched",
     "disable_feed",
     "due_feed_ids",
+    "due_page_ids",
     "enable_feed",
     "export_opml",
+    "extract_page",
     "feed_interval",
     "feed_state",
+    "fetch_article_page",
     "get_feed",
     "import_opml",
     "list_articles",
     "list_feeds",
     "make_fetcher",
+    "make_page_fetcher",
     "make_poller",
     "new_articles",
+    "page_policy",
+    "page_state_counts",
     "remove_feed",
+    "set_fetch_articles",
+    "teaser_feed_ids",
     "unmatched_article_ids",
 ]

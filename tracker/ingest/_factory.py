@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from tracker.ingest._fetch import Fetcher, FetchLimits, HostLimiter
+from tracker.ingest._pages import PAGE_ACCEPT, PageFetcher, PagePolicy
 from tracker.ingest._ssrf import AddressGuard
 from tracker.ingest.feeds import Poller
 from tracker.settings import Settings
@@ -24,6 +25,35 @@ def make_fetcher(
         limits or FetchLimits(),
         guard or AddressGuard(allow_private=settings.allow_private_feeds),
         host_limiter,
+    )
+
+
+def make_page_fetcher(
+    settings: Settings,
+    *,
+    limits: FetchLimits | None = None,
+    host_limiter: HostLimiter | None = None,
+    guard: AddressGuard | None = None,
+) -> PageFetcher:
+    """The article-page fetcher of a worker: the same guarded client as the poller's (give it
+    the same ``host_limiter``, so the per-host limit counts both), asking for HTML."""
+    fetcher = Fetcher(
+        limits or FetchLimits(),
+        guard or AddressGuard(allow_private=settings.allow_private_feeds),
+        host_limiter,
+        accept=PAGE_ACCEPT,
+    )
+    return PageFetcher(
+        fetcher, robots_ttl_s=settings.robots_ttl_s, min_chars=settings.page_min_chars
+    )
+
+
+def page_policy(settings: Settings) -> PagePolicy:
+    """How article pages are judged and retried, from the settings."""
+    return PagePolicy(
+        min_chars=settings.page_min_chars,
+        max_attempts=settings.page_max_attempts,
+        retry_after=timedelta(seconds=settings.page_retry_s),
     )
 
 

@@ -42,6 +42,11 @@ USER_AGENT = (
     f"forecast-tracker/{__version__} (feed poller; polite: conditional GET, 2 requests per host)"
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+#: what a feed poll accepts; article pages ask for HTML instead (``Fetcher(accept=...)``)
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 _CHUNK = 64 * 1024
 
 
@@ -178,13 +183,18 @@ class _GuardedTransport(httpx.HTTPTransport):
 
 
 class Fetcher:
-    """One shared HTTP client per worker.  Thread-safe; close it when the worker stops."""
+    """One shared HTTP client per worker.  Thread-safe; close it when the worker stops.
+
+    Feeds and article pages (``tracker.ingest._pages``) use one each, differing only in the
+    ``Accept`` header; they may share a host limiter, so the per-host limit holds for both."""
 
     def __init__(
         self,
         limits: FetchLimits | None = None,
         guard: AddressGuard | None = None,
         host_limiter: HostLimiter | None = None,
+        *,
+        accept: str = FEED_ACCEPT,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.guard = guard or AddressGuard()
@@ -196,8 +206,7 @@ class Fetcher:
             headers={
                 "User-Agent": self.limits.user_agent,
                 "Accept-Encoding": "gzip, deflate",
-                "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-                "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+                "Accept": accept,
             },
         )
 

@@ -1,20 +1,31 @@
-"""OPML in and out.  Reading uses defusedxml: an OPML file is untrusted input too."""
+"""OPML in and out.  Reading uses defusedxml: an OPML file is untrusted input too.
+
+A feed that fetches its articles' pages (``Feed.fetch_articles``) carries
+``tracker:fetchArticles="true"`` in the tracker's own namespace (:data:`TRACKER_NS`): OPML 2.0
+allows namespaced attributes, and other readers ignore them, so the document stays valid OPML
+and the option survives an export and import."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from tracker.errors import OpmlError
 
+#: the namespace of the tracker's own OPML attributes
+TRACKER_NS = "urn:forecast-tracker:opml"
+_FETCH_ARTICLES = f"{{{TRACKER_NS}}}fetchArticles"
+register_namespace("tracker", TRACKER_NS)
+
 
 @dataclass(frozen=True)
 class OpmlFeed:
     url: str
     title: str | None
+    fetch_articles: bool = False
 
 
 def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
@@ -31,24 +42,28 @@ def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
     for outline in root.find("body").iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         if url:
-            feeds.append(OpmlFeed(url, outline.get("title") or outline.get("text") or None))
+            title = outline.get("title") or outline.get("text") or None
+            full_text = (outline.get(_FETCH_ARTICLES) or "").strip().lower() == "true"
+            feeds.append(OpmlFeed(url, title, full_text))
     if not feeds:
         raise OpmlError(path, ["no <outline xmlUrl=...> entries: nothing to import"])
     return feeds
 
 
 def write_opml(
-    feeds: list[tuple[str, str | None, str | None]], title: str = "forecast-tracker feeds"
+    feeds: list[tuple[str, str | None, str | None, bool]], title: str = "forecast-tracker feeds"
 ) -> str:
-    """An OPML 2.0 document of (url, title, site url) rows."""
+    """An OPML 2.0 document of (url, title, site url, fetch articles) rows."""
     opml = Element("opml", version="2.0")
     SubElement(SubElement(opml, "head"), "title").text = title
     body = SubElement(opml, "body")
-    for url, feed_title, site_url in feeds:
+    for url, feed_title, site_url, fetch_articles in feeds:
         attrs = {"type": "rss", "text": feed_title or url, "xmlUrl": url}
         if feed_title:
             attrs["title"] = feed_title
         if site_url:
             attrs["htmlUrl"] = site_url
+        if fetch_articles:
+            attrs[_FETCH_ARTICLES] = "true"
         SubElement(body, "outline", attrs)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(opml, encoding="unicode") + "\n"

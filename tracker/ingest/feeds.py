@@ -27,14 +27,15 @@ from tracker.db import session_scope
 from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundError, OpmlError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult
-from tracker.ingest._opml import read_opml, write_opml
+from tracker.ingest._opml import OpmlFeed, read_opml, write_opml
+from tracker.ingest._pages import want_pages
 from tracker.ingest._parse import header_charset
 from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import insert_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
-from tracker.models import Article, Feed, table_of
+from tracker.models import Article, ArticleFeed, Feed, table_of
 from tracker.settings import check_interval, parse_interval
 
 _FEED = table_of(Feed)
@@ -71,6 +72,8 @@ class PollResult:
     outcome: Outcome
     url: str = ""
     new_article_ids: list[int] = field(default_factory=list)
+    #: the new articles whose pages the feed wants fetched (``Feed.fetch_articles``)
+    page_ids: list[int] = field(default_factory=list)
     entries: int = 0
     error_kind: str | None = None
     message: str = ""
@@ -109,17 +112,27 @@ def feed_interval(interval: timedelta | str) -> timedelta:
 
 
 def add_feed(
-    session: Session, url: str, *, interval: timedelta | str, title: str | None = None
+    session: Session,
+    url: str,
+    *,
+    interval: timedelta | str,
+    title: str | None = None,
+    fetch_articles: bool = False,
 ) -> Feed:
     """Adds a feed, due at once.  A URL already present is refused with the existing id;
-    an interval out of bounds with what is allowed."""
+    an interval out of bounds with what is allowed.  ``fetch_articles``: fetch each new
+    article's page for its full text (``tracker.ingest._pages``)."""
     url = validate_feed_url(url)
     interval = feed_interval(interval)
     existing = session.exec(select(Feed).where(col(Feed.url) == url)).first()
     if existing:
         raise FeedUrlError(url, f"already added as feed {existing.id}")
     feed = Feed(
-        url=url, title=title, interval_s=int(interval.total_seconds()), next_check_at=utcnow()
+        url=url,
+        title=title,
+        interval_s=int(interval.total_seconds()),
+        next_check_at=utcnow(),
+        fetch_articles=fetch_articles,
     )
     session.add(feed)
     session.flush()
@@ -201,6 +214,15 @@ def enable_feed(session: Session, feed_id: int) -> Feed:
     return feed
 
 
+def set_fetch_articles(session: Session, feed_id: int, wanted: bool) -> Feed:
+    """Turns fetching each new article's page on or off for a feed; articles stored before are
+    left as they are."""
+    feed = get_feed(session, feed_id)
+    feed.fetch_articles = wanted
+    session.add(feed)
+    return feed
+
+
 def import_opml(
     session: Session, data: bytes, path: str, *, interval: timedelta | str
 ) -> tuple[list[Feed], list[str]]:
@@ -208,18 +230,24 @@ def import_opml(
     interval = feed_interval(interval)
     entries = read_opml(data, path)
     problems: list[str] = []
-    wanted: dict[str, str | None] = {}
+    wanted: dict[str, OpmlFeed] = {}
     for entry in entries:
         try:
-            wanted.setdefault(validate_feed_url(entry.url), entry.title)
+            wanted.setdefault(validate_feed_url(entry.url), entry)
         except FeedUrlError as exc:
             problems.append(str(exc))
     if problems:
         raise OpmlError(path, problems)
     present = set(session.exec(select(col(Feed.url)).where(col(Feed.url).in_(list(wanted)))))
     added = [
-        add_feed(session, url, interval=interval, title=title)
-        for url, title in wanted.items()
+        add_feed(
+            session,
+            url,
+            interval=interval,
+            title=entry.title,
+            fetch_articles=entry.fetch_articles,
+        )
+        for url, entry in wanted.items()
         if url not in present
     ]
     return added, sorted(present)
@@ -227,7 +255,10 @@ def import_opml(
 
 def export_opml(session: Session) -> str:
     return write_opml(
-        [(f.url, f.title, f.site_url) for f in session.exec(select(Feed).order_by(col(Feed.id)))]
+        [
+            (f.url, f.title, f.site_url, f.fetch_articles)
+            for f in session.exec(select(Feed).order_by(col(Feed.id)))
+        ]
     )
 
 
@@ -261,7 +292,8 @@ _NEWEST_FIRST = (col(Article.published_at).desc(), col(Article.id).desc())
 def list_articles(
     session: Session, *, feed_id: int | None = None, text: str | None = None, limit: int = 50
 ) -> list[Article]:
-    """Newest first; ``text`` matches title or summary, case-insensitively (a scan).
+    """Newest first; ``text`` matches title, summary or full text, case-insensitively (a scan);
+    a feed's articles include the stories it carried that another feed brought first.
 
     Dates are indexed per feed (see :class:`~tracker.models.Article`), so the newest of all
     feeds are merged from each feed's newest ``limit``: one index range per feed, whatever the
@@ -270,12 +302,17 @@ def list_articles(
     if text:
         pattern = f"%{text}%"
         query = query.where(
-            or_(col(Article.title).ilike(pattern), col(Article.summary).ilike(pattern))
+            or_(
+                col(Article.title).ilike(pattern),
+                col(Article.summary).ilike(pattern),
+                col(Article.body).ilike(pattern),
+            )
         )
     elif feed_id is None:
         return _newest_of_every_feed(session, limit)
     if feed_id is not None:
-        query = query.where(col(Article.feed_id) == feed_id)
+        carried = select(col(ArticleFeed.article_id)).where(col(ArticleFeed.feed_id) == feed_id)
+        query = query.where(or_(col(Article.feed_id) == feed_id, col(Article.id).in_(carried)))
     return list(session.exec(query.order_by(*_NEWEST_FIRST).limit(limit)))
 
 
@@ -350,6 +387,7 @@ class _Claim:
     last_modified: str | None
     interval: timedelta
     failures: int
+    fetch_articles: bool = False
 
 
 @dataclass
@@ -465,6 +503,7 @@ class Poller:
                 _FEED.c.last_modified,
                 _FEED.c.interval_s,
                 _FEED.c.consecutive_failures,
+                _FEED.c.fetch_articles,
             )
         )
 
@@ -477,6 +516,7 @@ class Poller:
                     row.last_modified,
                     timedelta(seconds=row.interval_s),
                     row.consecutive_failures,
+                    bool(row.fetch_articles),
                 )
                 for row in session.connection().execute(statement)
             }
@@ -553,7 +593,10 @@ class Poller:
             # fetching: nothing is stored), and takes the write lock before the articles go in.
             if not self._update_feed(session, claim.id, values):
                 return None
-            return insert_articles(session, parsed.rows) if parsed is not None else []
+            new_ids = insert_articles(session, parsed.rows) if parsed is not None else []
+            if claim.fetch_articles:
+                want_pages(session, new_ids, now)
+            return new_ids
 
         def finish(new_ids: list[int] | None) -> PollResult:
             if new_ids is None:
@@ -566,6 +609,7 @@ class Poller:
                 outcome,
                 claim.url,
                 new_ids,
+                list(new_ids) if claim.fetch_articles else [],
                 parsed.entries if parsed else 0,
                 next_check_at=next_check,
             )

@@ -24,12 +24,14 @@ By area:
   :func:`resolver_stats`, :func:`forecast_outcomes`;
 - feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feed_health`,
   :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
-  :func:`export_opml`, :func:`feeds_to_poll`, :func:`poll_feeds`, :func:`list_articles`;
+  :func:`export_opml`, :func:`set_full_text`, :func:`feeds_to_poll`, :func:`poll_feeds`,
+  :func:`list_articles`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
   :func:`scores_fingerprint`;
 - operating: :func:`status_summary`, :func:`pipeline_progress`, :func:`task_run`, the task
   bodies (:class:`WorkerResources`, :func:`poll_due_feeds`, :func:`poll_feed`,
-  :func:`match_articles`, :func:`check_deadlines`), and the Celery side reached through an
+  :func:`match_articles`, :func:`check_deadlines`, :func:`fetch_due_pages`,
+  :func:`fetch_article_page`), and the Celery side reached through an
   entry point (:func:`queue_task`, :func:`queue_startup_tasks`, :func:`run_worker`,
   :func:`run_beat`);
 - accounts: :func:`add_user`, :func:`set_user_active`, :func:`list_users`,
@@ -77,6 +79,7 @@ from tracker.service._feeds import (
     list_feeds,
     poll_feeds,
     remove_feed,
+    set_full_text,
 )
 from tracker.service._forecasts import (
     SCALE_COLUMNS,
@@ -95,11 +98,15 @@ from tracker.service._forecasts import (
 )
 from tracker.service._periodic import (
     CHECK_DEADLINES,
+    FETCH_ARTICLE_PAGE,
+    FETCH_DUE_PAGES,
     HAND_OFF_BATCH,
     MATCH_ARTICLES,
     POLL_DUE_FEEDS,
     WorkerResources,
     check_deadlines,
+    fetch_article_page,
+    fetch_due_pages,
     match_articles,
     poll_due_feeds,
     poll_feed,
@@ -151,6 +158,8 @@ from tracker.service._workers import (
 __all__ = [
     "CHECK_DEADLINES",
     "EVIDENCE_PER_PAGE",
+    "FETCH_ARTICLE_PAGE",
+    "FETCH_DUE_PAGES",
     "HAND_OFF_BATCH",
     "MATCH_ARTICLES",
     "POLL_DUE_FEEDS",
@@ -188,6 +197,8 @@ __all__ = [
     "export_opml",
     "feed_health",
     "feeds_to_poll",
+    "fetch_article_page",
+    "fetch_due_pages",
     "filter_choices",
     "forecast_detail",
     "forecast_outcomes",
@@ -230,6 +241,7 @@ __all__ = [
     "scores_fingerprint",
     "search_forecasts",
     "session_user",
+    "set_full_text",
     "set_user_active",
     "sign_in",
     "sign_out",

@@ -2,8 +2,9 @@
 `tracker status`, and is idempotent, so a task (``workers/tasks.py``) is one call.
 
 :class:`WorkerResources` holds what a worker process keeps between tasks: the engine, the one
-shared HTTP client (with the per-host limit: a Redis semaphore shared by every worker in the
-distributed mode, a local one otherwise) and the compiled rules of the forecasts.
+shared HTTP client of the poller and the one of the article pages (with one per-host limit for
+both: a Redis semaphore shared by every worker in the distributed mode, a local one otherwise),
+the robots.txt cache, and the compiled rules of the forecasts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import redis
 from sqlalchemy import Engine
 
 from tracker import ingest, resolution
-from tracker.ingest import FetchLimits, HostLimiter, Poller, PollResult
+from tracker.ingest import FetchLimits, HostLimiter, PageFetcher, PageOutcome, Poller, PollResult
 from tracker.resolution import MatchReport, RuleSet
 from tracker.service._resolution import DeadlineCheck, deadline_check
 from tracker.service._taskruns import recorded_run
@@ -28,6 +29,8 @@ from tracker.settings import Settings
 POLL_DUE_FEEDS = "poll_due_feeds"
 MATCH_ARTICLES = "match_articles"
 CHECK_DEADLINES = "check_deadlines"
+FETCH_DUE_PAGES = "fetch_due_pages"
+FETCH_ARTICLE_PAGE = "fetch_article_page"
 #: articles handed to one ``match_articles`` task at most (the resolution stage's batch)
 HAND_OFF_BATCH = resolution.BATCH
 
@@ -41,6 +44,8 @@ class WorkerResources:
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._poller: Poller | None = None
+        self._pages: PageFetcher | None = None
+        self._limiter: HostLimiter | None = None
         self.rules = RuleSet()
         #: one matching at a time per process: the compiled rules are rebuilt in place
         self.rules_lock = threading.Lock()
@@ -49,15 +54,36 @@ class WorkerResources:
     def engine(self) -> Engine:
         return database(self.settings)
 
+    def _fresh_after_fork(self) -> None:
+        """Forget what a parent process built (its sockets are not ours); under the lock."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._poller = self._pages = self._limiter = None
+
     def poller(self) -> Poller:
         with self._lock:
-            if self._poller is None or self._pid != os.getpid():  # fresh after a fork
-                self._pid = os.getpid()
+            self._fresh_after_fork()
+            if self._poller is None:
                 fetcher = ingest.make_fetcher(
-                    self.settings, limits=self.limits, host_limiter=self._host_limiter()
+                    self.settings, limits=self.limits, host_limiter=self._shared_limiter()
                 )
                 self._poller = Poller(self.engine, fetcher)
             return self._poller
+
+    def page_fetcher(self) -> PageFetcher:
+        """The article-page fetcher, on the same per-host limit as the poller."""
+        with self._lock:
+            self._fresh_after_fork()
+            if self._pages is None:
+                self._pages = ingest.make_page_fetcher(
+                    self.settings, limits=self.limits, host_limiter=self._shared_limiter()
+                )
+            return self._pages
+
+    def _shared_limiter(self) -> HostLimiter:
+        if self._limiter is None:
+            self._limiter = self._host_limiter()
+        return self._limiter
 
     def _host_limiter(self) -> HostLimiter:
         if not self.settings.broker_is_redis():
@@ -73,9 +99,12 @@ class WorkerResources:
 
     def close(self) -> None:
         with self._lock:
-            if self._poller is not None and self._pid == os.getpid():
-                self._poller.fetcher.close()
-            self._poller = None
+            if self._pid == os.getpid():
+                if self._poller is not None:
+                    self._poller.fetcher.close()
+                if self._pages is not None:
+                    self._pages.close()
+            self._poller = self._pages = self._limiter = None
 
 
 def poll_due_feeds(resources: WorkerResources, enqueue: Callable[[int], object]) -> int:
@@ -90,10 +119,55 @@ def poll_due_feeds(resources: WorkerResources, enqueue: Callable[[int], object])
     return len(feed_ids)
 
 
-def poll_feed(resources: WorkerResources, feed_id: int, *, force: bool = False) -> PollResult:
+def poll_feed(
+    resources: WorkerResources,
+    feed_id: int,
+    *,
+    force: bool = False,
+    enqueue_page: Callable[[int], object] | None = None,
+) -> PollResult:
     """One poll of one feed.  Idempotent: a feed not due (unless ``force``), disabled, removed or
-    held by another poller is skipped; a feed error is recorded on the feed, not raised."""
-    return resources.poller().poll_feed(feed_id, force=force)
+    held by another poller is skipped; a feed error is recorded on the feed, not raised.  The
+    new articles of a feed that wants their pages are each given to ``enqueue_page`` (they are
+    marked due as well, so the next ``fetch_due_pages`` finds any that this misses)."""
+    result = resources.poller().poll_feed(feed_id, force=force)
+    if enqueue_page is not None:
+        for article_id in result.page_ids:
+            enqueue_page(article_id)
+    return result
+
+
+def fetch_due_pages(resources: WorkerResources, enqueue: Callable[[int], object]) -> int:
+    """Find the article pages due now (new, or failed and due for a retry), at most the
+    settings' ``page_batch``, and ``enqueue(article_id)`` a fetch of each; returns how many."""
+    engine = resources.engine
+    with recorded_run(engine, FETCH_DUE_PAGES) as run:
+        with unit_of_work(engine) as session:
+            article_ids = ingest.due_page_ids(session, limit=resources.settings.page_batch)
+        for article_id in article_ids:
+            enqueue(article_id)
+        run.detail = f"{len(article_ids)} article page(s) due, fetch tasks queued"
+    return len(article_ids)
+
+
+def fetch_article_page(
+    resources: WorkerResources, article_id: int, *, force: bool = False
+) -> PageOutcome:
+    """Fetch one article's page (see :func:`tracker.ingest.fetch_article_page`): a failure is
+    recorded on the article and retried with backoff, never raised; new text is handed to the
+    resolution stage like new articles (:data:`tracker.ingest.new_articles`), which matches it
+    and re-evaluates the forecasts it bears on.  Idempotent."""
+    engine = resources.engine
+    outcome = ingest.fetch_article_page(
+        engine,
+        resources.page_fetcher(),
+        article_id,
+        ingest.page_policy(resources.settings),
+        force=force,
+    )
+    if outcome.rematch:
+        ingest.new_articles.send([article_id], engine=engine)
+    return outcome
 
 
 def match_articles(resources: WorkerResources, article_ids: list[int]) -> MatchReport:

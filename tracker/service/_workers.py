@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol, cast
 
 from tracker.errors import ConfigError
-from tracker.service._periodic import CHECK_DEADLINES, POLL_DUE_FEEDS
+from tracker.service._periodic import CHECK_DEADLINES, FETCH_DUE_PAGES, POLL_DUE_FEEDS
 from tracker.service._unit import init_database
 from tracker.settings import Settings
 
@@ -56,15 +56,17 @@ def queue_task(settings: Settings, name: str, *args: object) -> None:
 
 
 def queue_startup_tasks(settings: Settings) -> None:
-    """Queue one poll of the due feeds and one deadline check, so that nobody waits for the
-    first beat (a minute for polls, the next midnight for the deadline check)."""
+    """Queue one poll of the due feeds, one deadline check and one look for due article pages,
+    so that nobody waits for the first beat (a minute for polls and pages, the next midnight
+    for the deadline check)."""
     app = celery_app(settings)
     _send(app, settings, POLL_DUE_FEEDS)
     _send(app, settings, CHECK_DEADLINES)
+    _send(app, settings, FETCH_DUE_PAGES, queue=settings.pages_queue())
 
 
-def _send(app: Any, settings: Settings, name: str, *args: object) -> None:
-    app.send_task(TASK_PREFIX + name, args=args, queue=settings.namespace)
+def _send(app: Any, settings: Settings, name: str, *args: object, queue: str | None = None) -> None:
+    app.send_task(TASK_PREFIX + name, args=args, queue=queue or settings.namespace)
 
 
 def queue_depth(settings: Settings) -> int | None:
@@ -72,10 +74,22 @@ def queue_depth(settings: Settings) -> int | None:
     return wiring().queue_depth(celery_app(settings))
 
 
-def run_worker(settings: Settings, *, concurrency: int, loglevel: str, extra: list[str]) -> None:
-    """Run a Celery worker for the tracker's queue (after bringing the schema up to date)."""
+def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int,
+    loglevel: str,
+    extra: list[str],
+    pages: bool = False,
+) -> None:
+    """Run a Celery worker for the tracker's queue, or with ``pages`` for the article-page queue
+    (its own workers, so a slow site never holds up polling), after bringing the schema up to
+    date."""
     init_database(settings)
-    argv = ["worker", "--loglevel", loglevel, "--queues", settings.namespace]
+    queue = settings.pages_queue() if pages else settings.namespace
+    argv = ["worker", "--loglevel", loglevel, "--queues", queue]
+    if pages:
+        argv += ["--hostname", "pages@%h"]
     celery_app(settings).worker_main([*argv, "--concurrency", str(concurrency), *extra])
 
 

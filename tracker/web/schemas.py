@@ -484,6 +484,12 @@ class FeedOut(BaseModel):
     site_url: str | None
     state: FeedState
     interval_s: int
+    fetch_articles: bool = Field(
+        description="each new article's page is fetched for its full text (`--full-text`)"
+    )
+    suggest_full_text: bool = Field(
+        description="most of the feed's newest entries are teasers and fetch_articles is off"
+    )
     next_check_at: datetime | None = Field(description="the next poll; null while disabled")
     last_success_at: datetime | None
     last_polled_at: datetime | None
@@ -507,6 +513,7 @@ class FeedOut(BaseModel):
                 "site_url": safe_url(feed.site_url),
                 "state": health.state,
                 "articles": health.articles,
+                "suggest_full_text": health.suggest_full_text,
                 "next_check_at": None if feed.disabled_at else feed.next_check_at,
             }
         )
@@ -531,6 +538,19 @@ class FeedIn(BaseModel):
             description="poll interval from one minute to 30 days: 15m, 2h, 1d or seconds; "
             "default TRACKER_POLL_INTERVAL",
         )
+    )
+    full_text: bool = Field(
+        default=False,
+        description="fetch each new article's page for its full text (for feeds of teasers)",
+    )
+
+
+class FeedFullTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_text: bool = Field(
+        description="fetch (true) or stop fetching (false) each new article's page for its full "
+        "text"
     )
 
 

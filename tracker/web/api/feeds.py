@@ -13,6 +13,7 @@ from tracker.web.schemas import (
     FEED_RESPONSES,
     MAX_ID,
     FeedDisableIn,
+    FeedFullTextIn,
     FeedIn,
     FeedOut,
     FeedRemovedOut,
@@ -42,6 +43,7 @@ def add_feed(
         body.url,
         interval=body.interval,
         title=body.title,
+        full_text=body.full_text,
         default_interval=settings.poll_interval,
         actor=analyst.name,
     )
@@ -69,6 +71,19 @@ def disable_feed(
     return FeedOut.of(
         service.disable_feed(session, feed_id, reason=body.reason, actor=analyst.name)
     )
+
+
+@router.post(
+    "/{feed_id}/full-text",
+    name="api_feed_full_text",
+    response_model=FeedOut,
+    responses=FEED_RESPONSES,
+)
+def set_full_text(
+    feed_id: FeedId, body: FeedFullTextIn, session: SessionDep, analyst: AnalystDep
+) -> FeedOut:
+    """Fetch (or stop fetching) each new article's page for its full text."""
+    return FeedOut.of(service.set_full_text(session, feed_id, body.full_text, actor=analyst.name))
 
 
 @router.delete(

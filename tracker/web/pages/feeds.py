@@ -21,9 +21,11 @@ from tracker.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Done = Literal["added", "enabled", "disabled", "removed"]
+Done = Literal["added", "enabled", "disabled", "removed", "full_text_on", "full_text_off"]
 NOTICES = {
     "added": "The feed is added; it will be polled shortly.",
+    "full_text_on": "Each new article's page of this feed will be fetched for its full text.",
+    "full_text_off": "Article pages of this feed are no longer fetched.",
     "enabled": "The feed is enabled; it is due now.",
     "disabled": "The feed is disabled.",
     "removed": "The feed is removed; its articles are kept.",
@@ -36,6 +38,13 @@ class AddFeedForm(BaseModel):
     url: str = Field(max_length=2000, pattern=PRINTABLE)
     title: str = Field(default="", max_length=500, pattern=PRINTABLE)
     interval: str = Field(default="", max_length=20, pattern=PRINTABLE)
+    full_text: bool = False
+
+
+class FullTextForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    full_text: bool = False
 
 
 class DisableFeedForm(BaseModel):
@@ -100,6 +109,7 @@ def add_feed(
             form.url,
             title=form.title.strip() or None,
             interval=form.interval.strip() or None,
+            full_text=form.full_text,
             default_interval=settings.poll_interval,
             actor=analyst.name,
         )
@@ -126,6 +136,18 @@ def disable_feed(
 ) -> Response:
     service.disable_feed(session, feed_id, reason=form.reason.strip() or None, actor=analyst.name)
     return _back(request, "disabled")
+
+
+@router.post("/feeds/{feed_id}/full-text", name="feed_full_text")
+def set_full_text(
+    request: Request,
+    feed_id: FeedId,
+    form: Annotated[FullTextForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    service.set_full_text(session, feed_id, form.full_text, actor=analyst.name)
+    return _back(request, "full_text_on" if form.full_text else "full_text_off")
 
 
 @router.post("/feeds/{feed_id}/remove", name="feed_remove")

@@ -1,0 +1,565 @@
+"""Article pages: the full text of a feed that gives only teasers (``Feed.fetch_articles``).
+
+Each new article of such a feed is marked ``page_state='pending'`` when it is stored (by the
+poller).  A page fetch (:func:`fetch_article_page`) then, with no transaction open in between:
+
+1. claims the article (a lease in ``page_next_try_at``, one fetch per article at a time);
+2. reads the host's robots.txt (:class:`RobotsCache`: protego, cached per host with an expiry;
+   4xx means no rules, 5xx or an unreadable file is ``robots_broken``) and refuses a disallowed
+   page (``page_state='refused'``, not fetched);
+3. downloads the page with the guarded client (:class:`~tracker.ingest._fetch.Fetcher`: the SSRF
+   guard on every connect and redirect, the size cap after decompression, timeouts, the per-host
+   limit) asking for HTML;
+4. extracts the main text and the page's own date with trafilatura (one call);
+5. stores the text as the article's body (``body_source='page'``) when it is longer than what
+   the feed gave, bounded by :data:`~tracker.ingest._parse.MAX_BODY`, corrects an estimated
+   publication date with the page's, and sets ``matched_at`` back to NULL so the resolution stage
+   matches the new text (and re-evaluates the forecasts it adds evidence to).
+
+A failure is recorded on the article with its kind (:class:`PageErrorKind`), message and time,
+and retried with exponential backoff until :attr:`PagePolicy.max_attempts`; some kinds are
+permanent (a binary file, a page over the size cap, a forbidden address).  Nothing is dropped
+silently, and nothing here touches the feed: its polling goes on whatever its pages do.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import trafilatura
+from protego import Protego
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from tracker.clock import utcnow
+from tracker.db import session_scope
+from tracker.errors import BlockedAddressError, FeedError, PageError
+from tracker.ingest._fetch import Fetcher
+from tracker.ingest._parse import MAX_BODY
+from tracker.ingest._ssrf import check_url
+from tracker.models import Article, Feed, table_of
+
+_ARTICLE = table_of(Article)
+
+#: what a page fetch asks for
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+#: the token robots.txt rules are matched against (the start of our User-Agent)
+ROBOTS_AGENT = "forecast-tracker"
+#: robots.txt larger than this is broken (Google reads the first 500 KiB)
+ROBOTS_MAX_BYTES = 500 * 1024
+#: a failed robots.txt read is kept this long before the host's next page tries again
+ROBOTS_FAILURE_TTL_S = 60.0
+#: the longest wait between two tries of one page
+MAX_BACKOFF = timedelta(days=1)
+#: content types whose body is an HTML page
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: what trafilatura is asked for: main text and metadata (the date), no comments, in one call
+EXTRACT_OPTIONS: dict[str, Any] = {
+    "with_metadata": True,
+    "include_comments": False,
+    "include_tables": True,
+    "favor_precision": True,
+}
+#: page dates outside these bounds are not believed (as for feed dates)
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+class PageErrorKind(str, enum.Enum):
+    """Why an article page gave no text (``Article.page_error_kind``)."""
+
+    NOT_FOUND = "not_found"  # HTTP 404 or 410
+    HTTP = "http"  # another HTTP error status
+    BOT_CHALLENGE = "bot_challenge"
+    TOO_LARGE = "too_large"  # over the size cap (after decompression)
+    BINARY = "binary"  # not an HTML page (a PDF, an image, bytes)
+    REDIRECT = "redirect"  # a redirect loop or too many redirects
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"  # DNS, TLS, refused, reset
+    BLOCKED = "blocked"  # the SSRF guard refused the address
+    CORRUPT = "corrupt"  # a broken or unsupported compression
+    ROBOTS_BROKEN = "robots_broken"  # robots.txt answered 5xx or cannot be read
+    DISALLOWED = "disallowed"  # robots.txt forbids the page (page_state 'refused')
+    TOO_LITTLE_TEXT = "too_little_text"  # a paywall, a login wall, a stub
+    NO_ARTICLE = "no_article"  # the extractor found no main text at all
+    NO_LINK = "no_link"  # the article has no http(s) link to fetch
+
+
+class PageState(str, enum.Enum):
+    """``Article.page_state``: None means the feed does not want pages."""
+
+    PENDING = "pending"  # due at page_next_try_at (a claim pushes that on by the lease)
+    FETCHED = "fetched"
+    FAILED = "failed"  # retried at page_next_try_at; none: given up after max_attempts
+    REFUSED = "refused"  # robots.txt disallows it: never fetched
+
+
+_PERMANENT = {PageErrorKind.BINARY, PageErrorKind.TOO_LARGE, PageErrorKind.BLOCKED}
+_FETCH_KINDS = {
+    "timeout": PageErrorKind.TIMEOUT,
+    "dns": PageErrorKind.CONNECTION,
+    "tls": PageErrorKind.CONNECTION,
+    "connection": PageErrorKind.CONNECTION,
+    "too_large": PageErrorKind.TOO_LARGE,
+    "redirect": PageErrorKind.REDIRECT,
+    "bot_challenge": PageErrorKind.BOT_CHALLENGE,
+    "ssrf": PageErrorKind.BLOCKED,
+    "parse": PageErrorKind.CORRUPT,
+}
+
+
+@dataclass(frozen=True)
+class PagePolicy:
+    """How pages are judged and retried (from the settings: ``page_min_chars``,
+    ``page_max_attempts``, ``page_retry_s``)."""
+
+    min_chars: int = 400
+    max_attempts: int = 5
+    retry_after: timedelta = timedelta(minutes=30)
+    lease: timedelta = timedelta(minutes=6)
+
+    def next_try(self, now: datetime, attempts: int) -> datetime | None:
+        """When to try again after ``attempts`` failed tries; None once they are used up."""
+        if attempts >= self.max_attempts:
+            return None
+        wait: timedelta = self.retry_after * (2 ** max(0, attempts - 1))
+        return now + min(wait, MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What a page gave: its main text (bounded), whether it was cut, and its own date."""
+
+    url: str
+    text: str
+    truncated: bool
+    published: datetime | None
+
+
+# --- robots.txt ------------------------------------------------------------------------------
+
+
+@dataclass
+class _RobotsEntry:
+    rules: Protego | None  # None: no rules (a 4xx), everything allowed
+    error: PageError | None
+    expires: float
+
+
+class RobotsCache:
+    """Each host's robots.txt, read through the page fetcher and kept ``ttl_s`` seconds (a
+    failed read :data:`ROBOTS_FAILURE_TTL_S`).  Thread-safe; one per worker process."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        ttl_s: float,
+        *,
+        failure_ttl_s: float = ROBOTS_FAILURE_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.fetcher = fetcher
+        self.ttl_s = ttl_s
+        self.failure_ttl_s = failure_ttl_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, _RobotsEntry] = {}
+
+    def check(self, url: str) -> None:
+        """Raises a :class:`PageError` when ``url`` may not be fetched: ``disallowed`` by the
+        rules, or ``robots_broken`` (or the network's kind) when robots.txt cannot be read."""
+        entry = self._entry(robots_url(url))
+        if entry.error is not None:
+            error = entry.error
+            raise PageError(error.kind, url, error.message, permanent=error.permanent)
+        if entry.rules is not None and not entry.rules.can_fetch(url, ROBOTS_AGENT):
+            raise PageError(
+                PageErrorKind.DISALLOWED.value, url, "robots.txt disallows fetching this page"
+            )
+
+    def _entry(self, where: str) -> _RobotsEntry:
+        with self._lock:
+            entry = self._entries.get(where)
+        if entry is not None and entry.expires > self.clock():
+            return entry
+        entry = self._read(where)
+        with self._lock:
+            self._entries[where] = entry
+        return entry
+
+    def _read(self, where: str) -> _RobotsEntry:
+        try:
+            response = self.fetcher.fetch(where)
+            rules = _parse_robots(where, response.body)
+        except PageError as exc:
+            return _RobotsEntry(None, exc, self.clock() + self.failure_ttl_s)
+        except FeedError as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                return _RobotsEntry(None, None, self.clock() + self.ttl_s)  # no robots.txt
+            return _RobotsEntry(
+                None, _robots_failure(where, exc), self.clock() + self.failure_ttl_s
+            )
+        return _RobotsEntry(rules, None, self.clock() + self.ttl_s)
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt of ``url``'s scheme, host and port."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+
+
+def _parse_robots(where: str, body: bytes) -> Protego:
+    if len(body) > ROBOTS_MAX_BYTES:
+        raise PageError(
+            PageErrorKind.ROBOTS_BROKEN.value,
+            where,
+            f"robots.txt is {len(body):,} bytes, over the {ROBOTS_MAX_BYTES:,} read",
+        )
+    if b"\x00" in body:
+        raise PageError(PageErrorKind.ROBOTS_BROKEN.value, where, "robots.txt is binary, not text")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PageError(
+            PageErrorKind.ROBOTS_BROKEN.value, where, f"robots.txt is not UTF-8 text ({exc.reason})"
+        ) from exc
+    try:
+        return Protego.parse(text)
+    except (ValueError, TypeError, IndexError) as exc:  # what protego raises on garbage
+        raise PageError(
+            PageErrorKind.ROBOTS_BROKEN.value, where, f"robots.txt cannot be parsed ({exc})"
+        ) from exc
+
+
+def _robots_failure(where: str, error: FeedError) -> PageError:
+    """A failed robots.txt read: the network's own kind when the host is unreachable (the page
+    would fail the same way), else ``robots_broken`` (5xx, 429, too large, a redirect loop)."""
+    kind = _FETCH_KINDS.get(error.kind)
+    if kind in (PageErrorKind.TIMEOUT, PageErrorKind.CONNECTION, PageErrorKind.BLOCKED):
+        return PageError(
+            kind.value, where, f"robots.txt: {error.message}", permanent=kind in _PERMANENT
+        )
+    return PageError(
+        PageErrorKind.ROBOTS_BROKEN.value, where, f"robots.txt cannot be read: {error.message}"
+    )
+
+
+# --- one page --------------------------------------------------------------------------------
+
+
+class PageFetcher:
+    """Fetches article pages and extracts their main text; thread-safe, one per worker process.
+
+    ``fetcher`` is a :class:`Fetcher` made with ``accept=PAGE_ACCEPT`` (the factory
+    :func:`tracker.ingest.make_page_fetcher` builds it from the settings)."""
+
+    def __init__(self, fetcher: Fetcher, *, robots_ttl_s: float, min_chars: int) -> None:
+        self.fetcher = fetcher
+        self.robots = RobotsCache(fetcher, robots_ttl_s)
+        self.min_chars = min_chars
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def __enter__(self) -> PageFetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def fetch(self, url: str | None) -> PageText:
+        """The main text of the page at ``url``; a :class:`PageError` says why there is none.
+        A host with every slot busy raises :class:`HostBusyError` (try again soon)."""
+        if not url:
+            raise PageError(PageErrorKind.NO_LINK.value, "", "the article has no link to fetch")
+        try:
+            check_url(url)
+        except BlockedAddressError as exc:
+            raise PageError(PageErrorKind.NO_LINK.value, url, exc.message) from exc
+        self.robots.check(url)
+        try:
+            response = self.fetcher.fetch(url)
+        except FeedError as exc:
+            raise page_error(exc) from exc
+        content_type = response.headers.get("content-type", "")
+        return extract_page(response.url, response.body, content_type, self.min_chars)
+
+
+def page_error(error: FeedError) -> PageError:
+    """The page failure a fetch error is (404 and 410 are ``not_found``)."""
+    if error.kind == "http_status":
+        kind = PageErrorKind.NOT_FOUND if error.status in (404, 410) else PageErrorKind.HTTP
+    else:
+        kind = _FETCH_KINDS.get(error.kind, PageErrorKind.HTTP)
+    return PageError(kind.value, error.url, error.message, permanent=kind in _PERMANENT)
+
+
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    """(media type, charset) of a Content-Type header."""
+    media, _, params = content_type.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    return media.strip().lower(), charset
+
+
+def _markup(url: str, body: bytes, content_type: str) -> str | bytes:
+    """The page as trafilatura takes it: text in the header's charset when it names one (else
+    the bytes, whose charset trafilatura detects); a :class:`PageError` when it is no HTML."""
+    media, charset = _media_type(content_type)
+    if (media and media not in HTML_TYPES) or b"\x00" in body[:4096]:
+        raise PageError(
+            PageErrorKind.BINARY.value,
+            url,
+            f"not an HTML page ({media or 'binary content'})",
+            permanent=True,
+        )
+    if charset:
+        try:
+            return body.decode(charset, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: let trafilatura detect it
+    return body
+
+
+def extract_page(url: str, body: bytes, content_type: str, min_chars: int) -> PageText:
+    """The main text and date of one downloaded page (see :data:`EXTRACT_OPTIONS`)."""
+    document = trafilatura.bare_extraction(
+        _markup(url, body, content_type), url=url, **EXTRACT_OPTIONS
+    )
+    text = (getattr(document, "text", None) or "").strip() if document is not None else ""
+    if not text:
+        raise PageError(PageErrorKind.NO_ARTICLE.value, url, "no article text found on the page")
+    if len(text) < min_chars:
+        raise PageError(
+            PageErrorKind.TOO_LITTLE_TEXT.value,
+            url,
+            f"only {len(text)} characters of article text (at least {min_chars} expected): "
+            "a paywall, a login wall or a stub?",
+        )
+    truncated = len(text) > MAX_BODY
+    return PageText(url, text[:MAX_BODY], truncated, _page_date(getattr(document, "date", None)))
+
+
+def _page_date(value: object) -> datetime | None:
+    """trafilatura's ``YYYY-MM-DD`` as midnight UTC, when it is plausible."""
+    if not isinstance(value, str):
+        return None
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return when if EARLIEST_DATE <= when <= utcnow() + timedelta(days=1) else None
+
+
+# --- the article's page state ------------------------------------------------------------------
+
+
+@dataclass
+class PageOutcome:
+    """What one page fetch did.  ``rematch``: the article's text (or date) changed and its
+    ``matched_at`` was reset, so it should be handed to the resolution stage."""
+
+    article_id: int
+    state: str | None  # None: skipped (not due, taken, or gone)
+    error_kind: str | None = None
+    message: str = ""
+    rematch: bool = False
+    chars: int = 0
+    next_try_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    link: str | None
+    attempts: int
+
+
+def want_pages(session: Session, article_ids: list[int], now: datetime) -> None:
+    """Marks these (new) articles' pages as wanted, due at once."""
+    if article_ids:
+        session.connection().execute(
+            update(_ARTICLE)
+            .where(_ARTICLE.c.id.in_(article_ids))
+            .values(page_state=PageState.PENDING.value, page_next_try_at=now)
+        )
+
+
+def _due(now: datetime) -> tuple[Any, ...]:
+    return (
+        col(Article.page_state).in_([PageState.PENDING.value, PageState.FAILED.value]),
+        col(Article.page_next_try_at) <= now,
+    )
+
+
+def due_page_ids(
+    session: Session, now: datetime | None = None, limit: int | None = None
+) -> list[int]:
+    """Articles whose page is due now (wanted, or failed and due for a retry), oldest due first."""
+    query = (
+        select(col(Article.id))
+        .where(*_due(now or utcnow()))
+        .order_by(col(Article.page_next_try_at), col(Article.id))
+    )
+    return [i for i in session.exec(query.limit(limit) if limit else query) if i is not None]
+
+
+def page_state_counts(session: Session) -> dict[str, int]:
+    """How many articles are in each page state (articles not wanting pages are left out)."""
+    rows = session.exec(
+        select(col(Article.page_state), func.count())
+        .where(col(Article.page_state).is_not(None))
+        .group_by(col(Article.page_state))
+    )
+    return {str(state): int(count) for state, count in rows}
+
+
+def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _Claim | None:
+    """Takes the article's page for ``lease`` (pushing ``page_next_try_at`` on), if it is due
+    (or, with ``force``, wanted at all and not fetched); one conditional UPDATE."""
+    now = utcnow()
+    states = [PageState.PENDING.value, PageState.FAILED.value]
+    conditions = [_ARTICLE.c.id == article_id, _ARTICLE.c.page_state.in_(states)]
+    if not force:
+        conditions.append(_ARTICLE.c.page_next_try_at <= now)
+    statement = (
+        update(_ARTICLE)
+        .where(*conditions)
+        .values(page_next_try_at=now + lease)
+        .returning(_ARTICLE.c.id, _ARTICLE.c.original_url, _ARTICLE.c.url, _ARTICLE.c.page_attempts)
+    )
+    with session_scope(engine) as session:
+        row = session.connection().execute(statement).first()
+    if row is None:
+        return None
+    return _Claim(row.id, row.original_url or row.url, row.page_attempts)
+
+
+def fetch_article_page(
+    engine: Engine,
+    pages: PageFetcher,
+    article_id: int,
+    policy: PagePolicy,
+    *,
+    force: bool = False,
+) -> PageOutcome:
+    """Fetch one article's page and record what came of it (see the module docstring).
+
+    Idempotent: an article whose page is not wanted, already fetched, not due (unless
+    ``force``) or being fetched by another worker is skipped.  A :class:`HostBusyError` gives
+    the claim back and is raised (the caller retries soon)."""
+    claim = _claim(engine, article_id, policy.lease, force)
+    if claim is None:
+        return PageOutcome(article_id, None, message="not due, not wanted, or being fetched")
+    try:
+        page = pages.fetch(claim.link)
+    except PageError as error:
+        return _record_failure(engine, claim, error, policy)
+    except BaseException:  # HostBusyError, or the worker stopping: the claim is given back
+        _release(engine, claim.id)
+        raise
+    return _record_text(engine, claim, page)
+
+
+def _release(engine: Engine, article_id: int) -> None:
+    with session_scope(engine) as session:
+        session.connection().execute(
+            update(_ARTICLE).where(_ARTICLE.c.id == article_id).values(page_next_try_at=utcnow())
+        )
+
+
+def _record_failure(
+    engine: Engine, claim: _Claim, error: PageError, policy: PagePolicy
+) -> PageOutcome:
+    now = utcnow()
+    attempts = claim.attempts + 1
+    if error.kind == PageErrorKind.DISALLOWED.value:
+        state, next_try = PageState.REFUSED.value, None
+    else:
+        state = PageState.FAILED.value
+        next_try = None if error.permanent else policy.next_try(now, attempts)
+    values = {
+        "page_state": state,
+        "page_error_kind": error.kind,
+        "page_error": error.message[:2000],
+        "page_error_at": now,
+        "page_attempts": attempts,
+        "page_next_try_at": next_try,
+    }
+    with session_scope(engine) as session:
+        session.connection().execute(
+            update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values)
+        )
+    return PageOutcome(
+        claim.id, state, error_kind=error.kind, message=error.message, next_try_at=next_try
+    )
+
+
+def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
+    """Stores the page's text when it is longer than what the feed gave, and its date when the
+    feed's was estimated; either resets ``matched_at`` so the new text is matched."""
+    with session_scope(engine) as session:
+        article = session.get(Article, claim.id)
+        if article is None:  # deleted meanwhile (its feed's articles are kept, but a test may)
+            return PageOutcome(claim.id, None, message="the article is gone")
+        values: dict[str, Any] = {
+            "page_state": PageState.FETCHED.value,
+            "page_error_kind": None,
+            "page_error": None,
+            "page_error_at": None,
+            "page_attempts": claim.attempts + 1,
+            "page_next_try_at": None,
+        }
+        fed = max(len(article.body), len(article.summary))
+        if len(page.text) > fed:
+            values.update(
+                body=page.text,
+                body_source="page",
+                text_truncated=page.truncated or article.text_truncated,
+            )
+        if article.published_estimated and page.published is not None:
+            values.update(published_at=page.published, published_estimated=False)
+        rematch = "body" in values or "published_at" in values
+        if rematch:
+            values["matched_at"] = None
+        session.connection().execute(
+            update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values)
+        )
+    return PageOutcome(claim.id, PageState.FETCHED.value, rematch=rematch, chars=len(page.text))
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+#: a feed looks like teasers when most of its recent entries give this little text, no body
+TEASER_CHARS = 400
+TEASER_SAMPLE = 20
+
+
+def teaser_feed_ids(session: Session, *, sample: int = TEASER_SAMPLE) -> set[int]:
+    """Feeds that do not fetch pages yet although most of their newest ``sample`` articles are
+    teasers (a summary under :data:`TEASER_CHARS` characters and no body): where
+    ``--full-text`` is worth suggesting."""
+    found: set[int] = set()
+    feed_ids = session.exec(select(col(Feed.id)).where(col(Feed.fetch_articles).is_(False)))
+    for feed_id in feed_ids:
+        rows = session.exec(
+            select(col(Article.summary), col(Article.body))
+            .where(col(Article.feed_id) == feed_id)
+            .order_by(col(Article.published_at).desc())
+            .limit(sample)
+        ).all()
+        teasers = sum(1 for summary, body in rows if not body and len(summary) < TEASER_CHARS)
+        if rows and feed_id is not None and teasers * 2 > len(rows):
+            found.add(feed_id)
+    return found

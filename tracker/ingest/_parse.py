@@ -424,7 +424,7 @@ def fast_text(markup: str) -> str:
     text, which is stored and shown as text, never as markup."""
     if "<" in markup:
         if _MAY_HIDE.search(markup):
-            markup = _HIDDEN.sub(" ", markup)
+            markup = _HIDDEN.sub("", markup)
         markup = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", markup))
     if "&" in markup:
         markup = html.unescape(markup)

@@ -25,6 +25,10 @@ from tests.conftest import ARTICLE_FILE, FORECASTS
 
 REPLAY = FORECASTS / "replay"
 FEEDS = sorted(REPLAY.glob("*.xml"))
+PAGES = REPLAY / "pages"
+#: a feed of teasers (the demo adds it with --full-text): its links are pages/*.html, relative to
+#: the feed's own URL, so they are served from 127.0.0.1 with the feeds
+TEASER_MARK = "-teasers"
 ATOM = "{http://www.w3.org/2005/Atom}"
 FIRST_DAY, LAST_DAY = date(2022, 1, 1), date(2024, 12, 31)
 
@@ -157,7 +161,9 @@ def test_a_doctype_is_refused_by_the_parser_guard(tmp_path):
 
 def test_enough_items_from_enough_publishers(items):
     assert len(items) >= 150
-    per_publisher = Counter(registered_domain(item.link) for item in items)
+    per_publisher = Counter(
+        registered_domain(item.link) for item in items if TEASER_MARK not in item.feed
+    )  # the feed of teasers is a small one of its own (see the tests at the end)
     assert len(per_publisher) >= 4, per_publisher
     assert all(domain.endswith(".example") for domain in per_publisher), per_publisher
     assert min(per_publisher.values()) >= 10, per_publisher
@@ -167,12 +173,17 @@ def test_every_item_is_complete(items):
     for item in items:
         where = f"{item.feed}: {item.guid or item.link or item.title!r}"
         assert item.title and item.link and item.guid and item.summary, where
-        assert urlsplit(item.link).scheme == "https", where
+        if TEASER_MARK in item.feed:
+            assert item.link.startswith("pages/") and (REPLAY / item.link).is_file(), where
+        else:
+            assert urlsplit(item.link).scheme == "https", where
         assert item.published.tzinfo is not None, where
 
 
 def test_every_item_links_to_its_own_publisher(items):
     for item in items:
+        if TEASER_MARK in item.feed:
+            continue  # its pages are served with the feed, from 127.0.0.1
         assert registered_domain(item.link) == registered_domain(item.site), (
             f"{item.feed}: {item.link} vs {item.site}"
         )
@@ -238,3 +249,39 @@ def test_expected_entries_are_consistent_with_the_forecast_file(expected, foreca
             assert rules.get(f"{entry['outcome']}_when"), (
                 f"{entry['id']}: no rule can produce that evidence"
             )
+
+
+# --- the feed of teasers and its pages ---------------------------------------------------------
+
+#: the one sentence that decides bucharest-retraction-madrid for the teaser feed's publisher
+DECIDING = "In Madrid, the allies reaffirmed the Bucharest commitment of 2008"
+
+
+def _page_text(path: Path) -> str:
+    from tracker.ingest import extract_page
+
+    return extract_page(f"http://127.0.0.1/{path.name}", path.read_bytes(), "text/html", 400).text
+
+
+def test_the_teaser_feed_links_every_page_once_and_every_page_is_linked(items):
+    teasers = [item for item in items if TEASER_MARK in item.feed]
+    assert len(teasers) >= 5
+    linked = sorted(item.link for item in teasers)
+    assert linked == sorted(f"pages/{path.name}" for path in PAGES.glob("*.html"))
+
+
+def test_the_pages_are_safe_articles_dated_as_their_items(items):
+    for item in (item for item in items if TEASER_MARK in item.feed):
+        raw = (REPLAY / item.link).read_text(encoding="utf-8")
+        assert not re.search(r"<script|<iframe|javascript:|\son\w+=", raw, re.IGNORECASE), item.link
+        assert f'content="{item.published.isoformat()}"' in raw, item.link  # the page's own date
+        text = _page_text(REPLAY / item.link)
+        assert len(text) > 4 * len(item.summary), item.link  # the teaser is a teaser
+
+
+def test_the_deciding_sentence_is_only_on_a_page(items):
+    """bucharest-retraction-madrid reaches its second publisher only through the teaser feed's
+    article page (its other reporter, The Baltic Ledger, uses near-miss wording)."""
+    assert not any(DECIDING.casefold() in (i.title + " " + i.summary).casefold() for i in items)
+    pages = [path for path in PAGES.glob("*.html") if DECIDING in _page_text(path)]
+    assert [path.name for path in pages] == ["kestrelpost-2022-06-29-summit-last-word.html"]

@@ -2,7 +2,10 @@
 
     feeds (forecasts/replay/*.xml served on 127.0.0.1, ephemeral port)
       → a Celery worker subprocess on the embedded file broker polls them (`poll_due_feeds`)
-      → each poll hands its new articles to `match_articles` (evidence, proposals)
+      → a feed of teasers (``*-teasers-*.xml``, added with ``--full-text``) has each article's
+        page (forecasts/replay/pages/*.html) fetched by a pages worker (`fetch_article_page`)
+      → each poll, and each page with new text, hands its articles to `match_articles`
+        (evidence, proposals)
       → `check_deadlines` (default at close for forecasts past their close date)
       → proposals auto-confirmed → scorecard (and the calibration report with ``out``)
 
@@ -55,6 +58,10 @@ def default_forecasts_dir() -> Path:
 # --- serving the corpus ----------------------------------------------------------------------
 
 
+#: a feed file whose name holds this gives only teasers: the demo adds it with --full-text
+TEASER_FEED_MARK = "-teasers"
+
+
 class _CorpusHandler(BaseHTTPRequestHandler):
     server: CorpusServer
 
@@ -64,8 +71,9 @@ class _CorpusHandler(BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
+        kind = "text/html" if name.endswith(".html") else "application/xml"
         self.send_response(200)
-        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -75,13 +83,16 @@ class _CorpusHandler(BaseHTTPRequestHandler):
 
 
 class CorpusServer(ThreadingHTTPServer):
-    """Serves the ``*.xml`` files of one folder (read once, nothing else) on 127.0.0.1."""
+    """Serves the ``*.xml`` files of one folder and the article pages in its ``pages/``
+    (``*.html``), read once, nothing else, on 127.0.0.1."""
 
     daemon_threads = True
 
     def __init__(self, folder: Path) -> None:
-        self.files = {path.name: path.read_bytes() for path in sorted(folder.glob("*.xml"))}
-        if not self.files:
+        self.feeds = {path.name: path.read_bytes() for path in sorted(folder.glob("*.xml"))}
+        pages = sorted((folder / "pages").glob("*.html"))
+        self.files = {**self.feeds, **{f"pages/{path.name}": path.read_bytes() for path in pages}}
+        if not self.feeds:
             raise ConfigError(
                 f"{folder}: no *.xml feed files to serve; is this the replay corpus folder?"
             )
@@ -151,10 +162,11 @@ def _worker_env(settings: Settings) -> dict[str, str]:
 
 
 class _Worker:
-    """`tracker worker` in a subprocess, as `tracker run` starts it; its log in the data dir."""
+    """`tracker worker` (``pages``: `tracker worker --pages`) in a subprocess, as `tracker run`
+    starts it; its log in the data dir."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.log_path = Path(settings.data_dir) / "worker.log"
+    def __init__(self, settings: Settings, *, pages: bool = False) -> None:
+        self.log_path = Path(settings.data_dir) / ("pages-worker.log" if pages else "worker.log")
         self._log = self.log_path.open("wb")
         argv = [
             sys.executable,
@@ -165,6 +177,7 @@ class _Worker:
             "WARNING",
             "--concurrency",
             str(settings.worker_concurrency),
+            *(["--pages"] if pages else []),
         ]
         self.process = subprocess.Popen(
             argv, env=_worker_env(settings), stdout=self._log, stderr=subprocess.STDOUT
@@ -221,16 +234,17 @@ def _setup(
     engine = service.init_database(settings)
     with service.unit_of_work(engine) as session:
         service.import_forecasts(session, [forecasts_dir], scale, actor=DEMO_ACTOR, today=today)
-        for name in server.files:
+        for name in server.feeds:
             service.add_feed(
                 session,
                 server.url(name),
                 interval="1d",
                 title=name,
+                full_text=TEASER_FEED_MARK in name,
                 default_interval=timedelta(days=1),
                 actor=DEMO_ACTOR,
             )
-    return len(server.files)
+    return len(server.feeds)
 
 
 def _ingest_and_match(
@@ -247,8 +261,12 @@ def _ingest_and_match(
             raise TrackerError(f"feed {feed.url} failed ({feed.error_kind}): {feed.last_error}")
         done = now.feeds_polled
         progress("polling feeds", done, feeds)
+        wanted = sum(now.pages.values())
+        pending = now.pages.get("pending", 0)
+        if wanted:
+            progress("fetching article pages", wanted - pending, wanted)
         progress("matching articles", now.matched, now.articles if done == feeds else None)
-        return done == feeds and now.articles > 0 and now.matched == now.articles
+        return done == feeds and now.articles > 0 and not pending and now.matched == now.articles
 
     _wait(polled, worker, "the worker to poll the feeds and match their articles")
 
@@ -303,11 +321,14 @@ def run_demo(
         feeds = _setup(settings, forecasts_dir, server, today, scale)
         progress("importing forecasts, adding feeds", 1, 1)
         worker = _Worker(settings)
+        pages = _Worker(settings, pages=True)
         try:
             _ingest_and_match(settings, worker, feeds, progress)
+            pages.check_alive()
             seconds["ingest_and_match"] = time.monotonic() - started
             _deadline_check(settings, worker, as_of or today, progress)
         finally:
+            pages.stop()
             worker.stop()
     progress("confirming proposals, scoring", 0, 1)
     result = _conclude(settings, feeds, today, scale, out)

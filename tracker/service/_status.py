@@ -4,7 +4,7 @@ waiting for review, the last run of each periodic task, and the depth of the tas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
@@ -73,6 +73,8 @@ class PipelineProgress:
     articles: int
     matched: int
     evidence: int
+    #: article pages (of --full-text feeds) by state: pending, fetched, failed, refused
+    pages: dict[str, int] = field(default_factory=dict)
 
 
 def pipeline_progress(session: Session) -> PipelineProgress:
@@ -85,4 +87,5 @@ def pipeline_progress(session: Session) -> PipelineProgress:
         articles=articles,
         matched=articles - ingest.count_unmatched(session),
         evidence=count_evidence(session),
+        pages=ingest.page_state_counts(session),
     )

@@ -415,3 +415,72 @@ def test_a_page_that_cannot_be_fetched_because_the_guard_refuses_its_address(
     assert (outcome.state, outcome.error_kind) == ("failed", "blocked")
     assert article(sqlite_engine, article_id).page_next_try_at is None  # permanent
     assert server.hits["/news/madrid"] == 0 and server.hits["/robots.txt"] == 0
+
+
+# --- new text is matched, and a proposal made from a teaser is re-evaluated ------------------
+
+
+def test_a_proposal_made_from_a_teaser_is_re_evaluated_when_the_page_arrives(
+    sqlite_engine, server, pages, tmp_path
+):
+    from tests.test_resolution import FORECAST_FILE
+    from tracker import resolution
+    from tracker.domain import registry
+    from tracker.domain.scale import EstimativeScale
+    from tracker.models import Evidence, Proposal
+
+    path = tmp_path / "test-oped.yaml"
+    path.write_text(FORECAST_FILE, encoding="utf-8")
+    with session_scope(sqlite_engine) as session:
+        files = registry.load_files([path], EstimativeScale.builtin())
+        registry.import_files(session, files, today=datetime(2022, 1, 10).date(), actor="tester")
+    other = {
+        "title": "Geneva treaty",
+        "link": "https://www.alpha.example/geneva",
+        "guid": "a1",
+        "description": "Ministers signed the treaty on Monday.",
+        "pubDate": "Tue, 01 Feb 2022 10:00:00 +0000",
+    }
+    teaser = {
+        "title": "Geneva treaty: what happened",
+        "link": server.url("/news/geneva"),
+        "guid": "k1",
+        "description": "Ministers signed the treaty on Monday, officials said.",
+        "pubDate": "Tue, 01 Feb 2022 12:00:00 +0000",
+    }
+    later = "Days later, the treaty talks collapsed when one parliament refused to ratify it."
+    server.add(
+        "/news/geneva",
+        page_route(article_page("Geneva", [*paragraphs(3, seed=5), later], published=None)),
+    )
+    with session_scope(sqlite_engine) as session:
+        plain = ingest.add_feed(session, server.add("/a.xml", Static(rss([other]))), interval="1h")
+        full = ingest.add_feed(
+            session,
+            server.add("/k.xml", Static(rss([teaser]))),
+            interval="1h",
+            fetch_articles=True,
+        )
+        plain_id, full_id = plain.id, full.id
+    with ingest.Fetcher(LIMITS, AddressGuard(allow_private=True)) as fetcher:
+        poller = ingest.Poller(sqlite_engine, fetcher)
+        ids = poller.poll_feed(plain_id).new_article_ids + poller.poll_feed(full_id).page_ids
+    rules = resolution.RuleSet()
+    with session_scope(sqlite_engine) as session:
+        made = resolution.match_articles(session, ids, rules).proposals
+        assert [(p.forecast_id, p.kind, p.outcome) for p in made] == [
+            ("treaty-signed", "evidence", "yes")
+        ]
+
+    outcome = ingest.fetch_article_page(sqlite_engine, pages, ids[1], POLICY)
+    assert outcome.rematch
+    with session_scope(sqlite_engine) as session:
+        report = resolution.match_articles(session, [ids[1]], rules)  # what the hand-off runs
+        proposals = session.exec(select(Proposal).order_by(Proposal.id)).all()
+        evidence = session.exec(select(Evidence).where(Evidence.article_id == ids[1])).all()
+    assert report.forecasts == ["treaty-signed"]
+    assert sorted((e.side, e.field) for e in evidence) == [("no", "body"), ("yes", "summary")]
+    assert [(p.kind, p.outcome, p.status) for p in proposals] == [
+        ("evidence", "yes", "superseded"),
+        ("disputed", None, "pending"),
+    ]

@@ -549,17 +549,21 @@ TEASER_SAMPLE = 20
 def teaser_feed_ids(session: Session, *, sample: int = TEASER_SAMPLE) -> set[int]:
     """Feeds that do not fetch pages yet although most of their newest ``sample`` articles are
     teasers (a summary under :data:`TEASER_CHARS` characters and no body): where
-    ``--full-text`` is worth suggesting."""
+    ``--full-text`` is worth suggesting.  Two counts per such feed, on its date index."""
     found: set[int] = set()
     feed_ids = session.exec(select(col(Feed.id)).where(col(Feed.fetch_articles).is_(False)))
     for feed_id in feed_ids:
-        rows = session.exec(
+        newest = (
             select(col(Article.summary), col(Article.body))
             .where(col(Article.feed_id) == feed_id)
             .order_by(col(Article.published_at).desc())
             .limit(sample)
-        ).all()
-        teasers = sum(1 for summary, body in rows if not body and len(summary) < TEASER_CHARS)
-        if rows and feed_id is not None and teasers * 2 > len(rows):
+            .subquery()
+        )
+        teaser = (newest.c.body == "") & (func.length(newest.c.summary) < TEASER_CHARS)
+        total, teasers = session.exec(
+            select(func.count(), func.count().filter(teaser)).select_from(newest)
+        ).one()
+        if feed_id is not None and total and teasers * 2 > total:
             found.add(feed_id)
     return found

@@ -46,7 +46,7 @@ def list_feeds(session: Session, *, troubled_only: bool = False) -> list[FeedHea
     (``troubled_only``: those alone)."""
     counts = ingest.article_counts(session)
     feeds = ingest.list_feeds(session, troubled_only=troubled_only)
-    teasers = ingest.teaser_feed_ids(session)
+    teasers = set() if troubled_only else ingest.teaser_feed_ids(session)
     return [_health(feed, counts.get(feed.id or 0, 0), teasers) for feed in feeds]
 
 

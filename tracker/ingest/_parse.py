@@ -35,6 +35,7 @@ the content when there is none) is recognised and never stored.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import functools
 import hashlib
@@ -446,6 +447,8 @@ def _xml_inner_text(inner: str) -> str:
 
 def _xml_text_piece(source: str) -> str:
     if "<" in source:
+        if _MAY_HIDE.search(source):  # an xhtml script is no more text than an HTML one
+            source = _HIDDEN.sub("", source)
         source = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", source))
     return html.unescape(source) if "&" in source else source
 
@@ -471,6 +474,7 @@ class _RawItem:
 
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)([^>]*)>")
 _BASE_ATTR = re.compile(rb"""\sxml:base\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+_MODE_BASE64 = re.compile(rb"""\smode\s*=\s*["']base64["']""")
 _TYPE_ATTR = re.compile(rb"""\stype\s*=\s*(["'])(.*?)\1""", re.DOTALL)
 _DATE_TAG = re.compile(
     rb"<((?:dc|dcterms|atom|a10|atom03):)?"
@@ -545,6 +549,14 @@ def _title_text(tag: bytes, inner: bytes, *, atom: bool) -> str:
         match = _TYPE_ATTR.search(tag)
         if match:
             kind = match.group(2).strip().lower()
+    if b"base64" in tag and _MODE_BASE64.search(tag):  # Atom 0.3's mode="base64"
+        try:
+            inner = base64.b64decode(inner.strip(), validate=False)
+        except ValueError:
+            pass
+        else:
+            text = inner.decode("utf-8", "replace")
+            return fast_text(text) if kind in (b"html", b"text/html") else " ".join(text.split())
     text = _xml_inner_text(inner.decode("utf-8", "replace"))
     if kind in (b"html", b"text/html"):
         return fast_text(text)
@@ -626,7 +638,11 @@ def _raw_item(
     for name, close in (
         ((title_name, title_close),)
         if atom
-        else ((title_name, title_close), (b"<dc:title", b"</dc:title"))
+        else (
+            (title_name, title_close),
+            (b"<dc:title", b"</dc:title"),
+            (b"<media:title", b"</media:title"),  # only where the item has no title of its own
+        )
     ):
         for region_start, region_end in regions:
             at = _element_at(body, name, region_start, region_end)

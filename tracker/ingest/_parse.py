@@ -470,6 +470,7 @@ class _RawItem:
     dates: list[str]
     base: str
     teaser: bool  # has a description or summary element
+    guid: bool = True  # has a guid or id element (fastfeedparser makes one from the link when not)
 
 
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)([^>]*)>")
@@ -492,6 +493,8 @@ _DATE_RANK = {
     b"created": 2,
 }
 _NAME_END = frozenset(b" \t\r\n>/")
+_RSS_IDS = (b"<guid", b"<atom:id", b"<id")
+_ATOM_IDS = (b"<id", b"<atom:id")
 _TEASERS = (b"<description", b"<summary", b"<dc:description", b"<atom:summary", b"<rss:description")
 # The usual date elements, found with bytes.find (fast); the general pattern runs only for an
 # item that has none of them.
@@ -654,7 +657,12 @@ def _raw_item(
     dates = [pair for region in regions for pair in _item_dates(body, *region)]
     dates.sort(key=lambda pair: pair[0])  # stable: source order within a kind
     teaser = any(_element_at(body, name, tag_end, end) >= 0 for name in _TEASERS)
-    return _RawItem(title, [raw for _, raw in dates], base, teaser)
+    guid = any(
+        _element_at(body, name, region_start, region_end) >= 0
+        for name in (_ATOM_IDS if atom else _RSS_IDS)
+        for region_start, region_end in regions
+    )
+    return _RawItem(title, [raw for _, raw in dates], base, teaser, guid)
 
 
 # --- 6. dates ------------------------------------------------------------------------------
@@ -802,7 +810,7 @@ def _ffp_entry(item: Any, raw: _RawItem) -> ParsedEntry:
     body = _as_text(content_html, first.get("type")) if isinstance(first, dict) else ""
     tags = item.get("tags") or []
     return _make_entry(
-        guid=_text(item.get("id")) or None,
+        guid=(_text(item.get("id")) or None) if raw.guid else None,
         link=_http_url(_text(item.get("link")), raw.base),
         title=raw.title,
         summary=summary,

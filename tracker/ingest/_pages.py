@@ -35,11 +35,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import trafilatura
 from protego import Protego
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, Row, func, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, col, select
 
 from tracker.clock import utcnow
-from tracker.db import session_scope
+from tracker.db import database_error
 from tracker.errors import BlockedAddressError, FeedError, PageError
 from tracker.ingest._fetch import Fetcher
 from tracker.ingest._parse import MAX_BODY
@@ -280,8 +282,11 @@ class PageFetcher:
             raise PageError(PageErrorKind.NO_LINK.value, "", "the article has no link to fetch")
         try:
             check_url(url)
+            urlsplit(url).port  # noqa: B018 (a port that is no number raises here, not in httpx)
         except BlockedAddressError as exc:
             raise PageError(PageErrorKind.NO_LINK.value, url, exc.message) from exc
+        except ValueError as exc:
+            raise PageError(PageErrorKind.NO_LINK.value, url, f"not a valid URL ({exc})") from exc
         self.robots.check(url)
         try:
             response = self.fetcher.fetch(url)
@@ -380,9 +385,25 @@ class PageOutcome:
 
 @dataclass(frozen=True)
 class _Claim:
+    """A claimed article: its link, and what storing the page's text must know of it."""
+
     id: int
     link: str | None
     attempts: int
+    fed_chars: int  # the longer of what the feed gave: summary or body
+    truncated: bool
+    estimated: bool
+
+
+def _write(engine: Engine, statement: Update) -> Row[Any] | None:
+    """One statement in a transaction of its own (no ORM session: a page is two short writes
+    around the network); its first returned row, if it returns any."""
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(statement)
+            return result.first() if result.returns_rows else None
+    except SQLAlchemyError as exc:
+        raise database_error(exc) from exc
 
 
 def want_pages(session: Session, article_ids: list[int], now: datetime) -> None:
@@ -436,13 +457,23 @@ def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _C
         update(_ARTICLE)
         .where(*conditions)
         .values(page_next_try_at=now + lease)
-        .returning(_ARTICLE.c.id, _ARTICLE.c.original_url, _ARTICLE.c.url, _ARTICLE.c.page_attempts)
+        .returning(
+            _ARTICLE.c.id,
+            _ARTICLE.c.original_url,
+            _ARTICLE.c.url,
+            _ARTICLE.c.page_attempts,
+            _ARTICLE.c.text_truncated,
+            _ARTICLE.c.published_estimated,
+            func.length(_ARTICLE.c.body),
+            func.length(_ARTICLE.c.summary),
+        )
     )
-    with session_scope(engine) as session:
-        row = session.connection().execute(statement).first()
+    row = _write(engine, statement)
     if row is None:
         return None
-    return _Claim(row.id, row.original_url or row.url, row.page_attempts)
+    link = row.original_url or row.url
+    fed = max(row[6] or 0, row[7] or 0)
+    return _Claim(row.id, link, row.page_attempts, fed, row.text_truncated, row.published_estimated)
 
 
 def fetch_article_page(
@@ -472,10 +503,10 @@ def fetch_article_page(
 
 
 def _release(engine: Engine, article_id: int) -> None:
-    with session_scope(engine) as session:
-        session.connection().execute(
-            update(_ARTICLE).where(_ARTICLE.c.id == article_id).values(page_next_try_at=utcnow())
-        )
+    _write(
+        engine,
+        update(_ARTICLE).where(_ARTICLE.c.id == article_id).values(page_next_try_at=utcnow()),
+    )
 
 
 def _record_failure(
@@ -496,10 +527,7 @@ def _record_failure(
         "page_attempts": attempts,
         "page_next_try_at": next_try,
     }
-    with session_scope(engine) as session:
-        session.connection().execute(
-            update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values)
-        )
+    _write(engine, update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values))
     return PageOutcome(
         claim.id, state, error_kind=error.kind, message=error.message, next_try_at=next_try
     )
@@ -508,33 +536,24 @@ def _record_failure(
 def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
     """Stores the page's text when it is longer than what the feed gave, and its date when the
     feed's was estimated; either resets ``matched_at`` so the new text is matched."""
-    with session_scope(engine) as session:
-        article = session.get(Article, claim.id)
-        if article is None:  # deleted meanwhile (its feed's articles are kept, but a test may)
-            return PageOutcome(claim.id, None, message="the article is gone")
-        values: dict[str, Any] = {
-            "page_state": PageState.FETCHED.value,
-            "page_error_kind": None,
-            "page_error": None,
-            "page_error_at": None,
-            "page_attempts": claim.attempts + 1,
-            "page_next_try_at": None,
-        }
-        fed = max(len(article.body), len(article.summary))
-        if len(page.text) > fed:
-            values.update(
-                body=page.text,
-                body_source="page",
-                text_truncated=page.truncated or article.text_truncated,
-            )
-        if article.published_estimated and page.published is not None:
-            values.update(published_at=page.published, published_estimated=False)
-        rematch = "body" in values or "published_at" in values
-        if rematch:
-            values["matched_at"] = None
-        session.connection().execute(
-            update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values)
+    values: dict[str, Any] = {
+        "page_state": PageState.FETCHED.value,
+        "page_error_kind": None,
+        "page_error": None,
+        "page_error_at": None,
+        "page_attempts": claim.attempts + 1,
+        "page_next_try_at": None,
+    }
+    if len(page.text) > claim.fed_chars:
+        values.update(
+            body=page.text, body_source="page", text_truncated=page.truncated or claim.truncated
         )
+    if claim.estimated and page.published is not None:
+        values.update(published_at=page.published, published_estimated=False)
+    rematch = "body" in values or "published_at" in values
+    if rematch:
+        values["matched_at"] = None
+    _write(engine, update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values))
     return PageOutcome(claim.id, PageState.FETCHED.value, rematch=rematch, chars=len(page.text))
 
 

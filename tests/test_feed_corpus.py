@@ -246,7 +246,9 @@ def test_every_corpus_feed_parses_stores_and_agrees_with_feedparser(corpus, tmp_
         tally.files += 1
         theirs = _reference(feed)
         try:
-            prepared = prepare(feed_id, feed.body, feed.url, FETCHED, for_sqlite=True)
+            prepared = prepare(
+                feed_id, feed.body, feed.url, FETCHED, for_sqlite=True, charset=feed.charset
+            )
             with session_scope(engine) as session:
                 insert_articles(session, prepared.rows)
             ours = parse_feed(feed.body, feed.url, charset=feed.charset).entries

@@ -429,9 +429,12 @@ def fast_text(markup: str) -> str:
         markup = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", markup))
     if "&" in markup:
         markup = html.unescape(markup)
-    if _CONTROL.search(markup):
-        markup = _CONTROL.sub("", markup)
-    return " ".join(markup.split())
+    text = " ".join(markup.split())
+    # Every character of _CONTROL is unprintable, and isprintable() is one pass in C where the
+    # search is a regular expression: the search runs only when something unprintable is left.
+    if not text.isprintable():
+        text = " ".join(_CONTROL.sub("", markup).split())
+    return text
 
 
 def _xml_inner_text(inner: str) -> str:

@@ -66,9 +66,19 @@ def article_page(
     published: str | None = "2022-06-29T18:00:00+00:00",
     site: str = "The Kestrel Post",
     related: int = 8,
+    furniture: int = 1,
 ) -> bytes:
-    """A news article page: head metadata, navigation, the article, related links, footer."""
-    nav = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(12))
+    """A news article page: head metadata, navigation, the article, related links, footer;
+    ``furniture`` multiplies the site's own parts (menus, footer links, structured data), which
+    real news pages carry plenty of."""
+    nav = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(12 * furniture))
+    footer = "".join(
+        f'<li><a href="/about/{i}">About us, page {i}</a></li>' for i in range(10 * furniture)
+    )
+    data = ",".join(
+        f'{{"@type": "ListItem", "position": {i}, "name": "Section {i}"}}'
+        for i in range(20 * (furniture - 1))
+    )
     links = "".join(
         f'<li><a href="/related/{i}">Related story number {i} about the region</a></li>'
         for i in range(related)
@@ -78,14 +88,16 @@ def article_page(
     page = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)} | {site}</title>{meta}"
-        f'<meta name="description" content="{html.escape(title)}"></head><body>'
+        f'<meta name="description" content="{html.escape(title)}">'
+        f'<script type="application/ld+json">{{"itemListElement": [{data}]}}</script>'
+        "</head><body>"
         f'<header><div class="logo">{site}</div><nav><ul>{nav}</ul></nav>'
         '<div class="login"><a href="/login">Sign in</a> | <a href="/subscribe">Subscribe</a>'
         "</div></header>"
         f'<main><article><h1>{html.escape(title)}</h1><div class="byline">By our '
         f"correspondent</div>{text}</article>"
         f"<aside><h2>Related</h2><ul>{links}</ul></aside></main>"
-        f"<footer><p>&copy; {site}. All rights reserved.</p>"
+        f"<footer><ul>{footer}</ul><p>&copy; {site}. All rights reserved.</p>"
         '<p><a href="/privacy">Privacy</a> <a href="/terms">Terms</a></p></footer>'
         "</body></html>"
     )

@@ -174,6 +174,18 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
             ), fid
             _check_no_distractor_decided(session, forecast, proposal)
         assert session.exec(select(Proposal).where(Proposal.status == "pending")).all() == []
+        # the feed of teasers: every article page fetched, and one forecast's second publisher
+        # is a sentence found only on a page
+        pages = session.exec(select(Article).where(Article.page_state.is_not(None))).all()
+        assert len(pages) == 5 and {(a.page_state, a.body_source) for a in pages} == {
+            ("fetched", "page")
+        }
+        from_pages = session.exec(
+            select(Evidence.forecast_id, Evidence.publisher)
+            .join(Article, Evidence.article_id == Article.id)
+            .where(Article.body_source == "page", Evidence.field == "body")
+        ).all()
+        assert from_pages == [("bucharest-retraction-madrid", "127.0.0.1")]
     for name in (
         "poll_due_feeds",
         "match_articles",

@@ -56,6 +56,11 @@ def status(ctx: typer.Context) -> None:
         f"Articles: {summary.articles} stored, {summary.unmatched} not yet processed by the "
         "resolution stage"
     )
+    if summary.pages:
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(summary.pages.items()))
+        console.print(
+            f"Article pages (--full-text feeds): {counts}; `tracker worker --pages` fetches them"
+        )
     waiting = summary.waiting
     kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(waiting.items()))
     console.print(
@@ -212,6 +217,7 @@ def beat(
     ctx: typer.Context,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
-    """The Celery beat that schedules `poll_due_feeds` every minute and `check_deadlines` daily
-    (RedBeat with its Redis lock in the distributed mode: start several, exactly one ticks)."""
+    """The Celery beat that schedules `poll_due_feeds` and `fetch_due_pages` every minute and
+    `check_deadlines` daily (RedBeat with its Redis lock in the distributed mode: start several,
+    exactly one ticks)."""
     service.run_beat(state(ctx).settings, loglevel=loglevel, extra=list(ctx.args))

@@ -25,6 +25,7 @@ silently, and nothing here touches the feed: its polling goes on whatever its pa
 from __future__ import annotations
 
 import enum
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import trafilatura
 from protego import Protego
-from sqlalchemy import Engine, Row, func, update
+from sqlalchemy import Engine, Row, bindparam, func, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, col, select
@@ -395,12 +396,12 @@ class _Claim:
     estimated: bool
 
 
-def _write(engine: Engine, statement: Update) -> Row[Any] | None:
+def _write(engine: Engine, statement: Update, params: dict[str, Any]) -> Row[Any] | None:
     """One statement in a transaction of its own (no ORM session: a page is two short writes
     around the network); its first returned row, if it returns any."""
     try:
         with engine.begin() as connection:
-            result = connection.execute(statement)
+            result = connection.execute(statement, params)
             return result.first() if result.returns_rows else None
     except SQLAlchemyError as exc:
         raise database_error(exc) from exc
@@ -445,18 +446,18 @@ def page_state_counts(session: Session) -> dict[str, int]:
     return {str(state): int(count) for state, count in rows}
 
 
-def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _Claim | None:
-    """Takes the article's page for ``lease`` (pushing ``page_next_try_at`` on), if it is due
-    (or, with ``force``, wanted at all and not fetched); one conditional UPDATE."""
-    now = utcnow()
+@functools.cache
+def _claim_statement(force: bool) -> Update:
+    """The claim as one conditional ``UPDATE ... RETURNING``, built once (parameters: the
+    article, now, and the lease's end)."""
     states = [PageState.PENDING.value, PageState.FAILED.value]
-    conditions = [_ARTICLE.c.id == article_id, _ARTICLE.c.page_state.in_(states)]
+    conditions = [_ARTICLE.c.id == bindparam("article_id"), _ARTICLE.c.page_state.in_(states)]
     if not force:
-        conditions.append(_ARTICLE.c.page_next_try_at <= now)
-    statement = (
+        conditions.append(_ARTICLE.c.page_next_try_at <= bindparam("now"))
+    return (
         update(_ARTICLE)
         .where(*conditions)
-        .values(page_next_try_at=now + lease)
+        .values(page_next_try_at=bindparam("until"))
         .returning(
             _ARTICLE.c.id,
             _ARTICLE.c.original_url,
@@ -464,15 +465,35 @@ def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _C
             _ARTICLE.c.page_attempts,
             _ARTICLE.c.text_truncated,
             _ARTICLE.c.published_estimated,
-            func.length(_ARTICLE.c.body),
-            func.length(_ARTICLE.c.summary),
+            func.length(_ARTICLE.c.body).label("body_chars"),
+            func.length(_ARTICLE.c.summary).label("summary_chars"),
         )
     )
-    row = _write(engine, statement)
+
+
+@functools.cache
+def _update_statement(columns: frozenset[str]) -> Update:
+    """``UPDATE article SET <columns> WHERE id = :article_id``, built once per set of columns
+    (a page is stored in one of a few shapes); each value is the parameter ``v_<column>``."""
+    values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in sorted(columns)}
+    return update(_ARTICLE).where(_ARTICLE.c.id == bindparam("article_id")).values(values)
+
+
+def _update(engine: Engine, article_id: int, values: dict[str, Any]) -> None:
+    params = {f"v_{name}": value for name, value in values.items()}
+    _write(engine, _update_statement(frozenset(values)), {"article_id": article_id, **params})
+
+
+def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _Claim | None:
+    """Takes the article's page for ``lease`` (pushing ``page_next_try_at`` on), if it is due
+    (or, with ``force``, wanted at all and not fetched)."""
+    now = utcnow()
+    params = {"article_id": article_id, "now": now, "until": now + lease}
+    row = _write(engine, _claim_statement(force), params)
     if row is None:
         return None
     link = row.original_url or row.url
-    fed = max(row[6] or 0, row[7] or 0)
+    fed = max(row.body_chars or 0, row.summary_chars or 0)
     return _Claim(row.id, link, row.page_attempts, fed, row.text_truncated, row.published_estimated)
 
 
@@ -503,10 +524,7 @@ def fetch_article_page(
 
 
 def _release(engine: Engine, article_id: int) -> None:
-    _write(
-        engine,
-        update(_ARTICLE).where(_ARTICLE.c.id == article_id).values(page_next_try_at=utcnow()),
-    )
+    _update(engine, article_id, {"page_next_try_at": utcnow()})
 
 
 def _record_failure(
@@ -527,7 +545,7 @@ def _record_failure(
         "page_attempts": attempts,
         "page_next_try_at": next_try,
     }
-    _write(engine, update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values))
+    _update(engine, claim.id, values)
     return PageOutcome(
         claim.id, state, error_kind=error.kind, message=error.message, next_try_at=next_try
     )
@@ -553,7 +571,7 @@ def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
     rematch = "body" in values or "published_at" in values
     if rematch:
         values["matched_at"] = None
-    _write(engine, update(_ARTICLE).where(_ARTICLE.c.id == claim.id).values(**values))
+    _update(engine, claim.id, values)
     return PageOutcome(claim.id, PageState.FETCHED.value, rematch=rematch, chars=len(page.text))
 
 

@@ -38,6 +38,8 @@ class StatusSummary:
     waiting: dict[str, int]  # proposals waiting for review, by kind
     runs: list[TaskRun]
     queue: QueueInfo
+    #: article pages of --full-text feeds by state (pending, fetched, failed, refused)
+    pages: dict[str, int] = field(default_factory=dict)
 
 
 def queue_info(settings: Settings) -> QueueInfo:
@@ -60,6 +62,7 @@ def status_summary(
         waiting=waiting_proposals(session),
         runs=task_runs(session),
         queue=queue_info(settings),
+        pages=ingest.page_state_counts(session),
     )
 
 

@@ -121,7 +121,7 @@ def test_a_full_text_feed_stores_each_new_articles_page_text_as_its_body(engine,
         False,
         "fetched",
     )
-    assert stored.title == "Story 0"
+    assert stored.summary == "Our correspondent reports from the summit."  # the teaser stays
     assert stored.matched_at is None  # the new text will be matched
     assert (stored.page_attempts, stored.page_next_try_at, stored.page_error_kind) == (
         1,

@@ -259,6 +259,7 @@ def test_openapi_describes_the_api_only(client):
         "/api/feeds/{feed_id}",
         "/api/feeds/{feed_id}/enable",
         "/api/feeds/{feed_id}/disable",
+        "/api/feeds/{feed_id}/full-text",
         "/api/forecasts/{forecast_id}/evidence",
         "/api/review",
         "/api/proposals/{proposal_id}/confirm",

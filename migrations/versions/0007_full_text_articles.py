@@ -98,9 +98,7 @@ def _fill_story() -> None:
     )
     bind = op.get_bind()
     rows = bind.execute(sa.select(article.c.id, article.c.url, article.c.title)).all()
-    updates = [
-        {"row_id": row.id, "story": _story(row.url, row.title)} for row in rows if row.url
-    ]
+    updates = [{"row_id": row.id, "story": _story(row.url, row.title)} for row in rows if row.url]
     if updates:
         bind.execute(
             article.update()

@@ -25,7 +25,7 @@ from tests.feed_corpus import CorpusFeed, corpus_feeds, ensure_sdists
 from tracker import db
 from tracker.db import session_scope
 from tracker.errors import FeedParseError
-from tracker.ingest._parse import fast_text, parse_feed
+from tracker.ingest._parse import html_text, parse_feed
 from tracker.ingest._parsepool import prepare
 from tracker.ingest._store import insert_articles
 from tracker.models import Feed
@@ -180,7 +180,7 @@ def _feedparser_title(item: dict) -> str:
     title = item.get("title") or ""
     if (detail.get("type") or "").lower() in ("text/plain", "text"):
         return _normal(title)
-    return fast_text(title)
+    return html_text(title)
 
 
 def _feedparser_date(item: dict) -> datetime | None:

@@ -18,9 +18,9 @@ Order of work (``docs/dev.md``, "Ingestion"):
 6. :func:`_scan_items` reads, per item, what fastfeedparser gets wrong, from the bytes: the
    item's own ``<title>`` (never ``media:title``; xhtml and inline markup kept as text), the raw
    date strings (a date is never taken from a guid) and ``xml:base``;
-7. text is taken out of HTML by :func:`fast_text` (regular expressions; ``html_to_text`` with
-   libxml2 is the reference it is tested against): no markup, no script or style content is
-   ever stored.
+7. text is taken out of HTML by :func:`html_text` (lexbor's HTML5 parser, through selectolax;
+   libxml2's is the reference it is tested against, in ``tests/html_reference.py``): no
+   markup, no script or style content is ever stored.
 
 JSON Feed is read directly (:func:`_json_feed`).  Any failure is a
 :class:`~tracker.errors.FeedParseError` (recorded on the feed).
@@ -44,7 +44,6 @@ import html.entities
 import io
 import json
 import re
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ import charset_normalizer
 import fastfeedparser
 import feedparser
 import feedparser.datetimes
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser
 
 from tracker.errors import FeedParseError
 
@@ -315,7 +314,18 @@ def repair_markup(body: bytes) -> bytes:
 
 # --- 4. text out of HTML ----------------------------------------------------------------
 
-_SKIP_TAGS = ("script", "style", "template", "noscript", "iframe", "object", "svg", "math")
+# Elements whose content is no article text (code, styling, embedded documents, form fields)
+_SKIP_TAGS = (
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "svg",
+    "math",
+    "textarea",
+)
 _BLOCK_TAGS = (
     "p",
     "br",
@@ -346,94 +356,39 @@ _BLOCK_TAGS = (
     "ul",
     "ol",
 )
-# A space goes in front of every block tag (opening or closing) before parsing, so
-# "<p>a</p><p>b</p>"
-# reads "a b"; inserting a space cannot create markup, and the parser still decides what is text.
-_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})\b)", re.IGNORECASE)
-_parsers = threading.local()
-
-
-def _html_parser() -> etree.HTMLParser:
-    """libxml2's HTML parser (lxml.etree, without lxml.html's Python element classes: 3x faster per
-    fragment), one per thread as lxml advises; no network, comments and PIs dropped."""
-    parser = getattr(_parsers, "html", None)
-    if parser is None:
-        parser = _parsers.html = etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs lag lxml
-            remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
-        )
-    return parser
-
-
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]"
-)  # the parser drops or replaces these
+)  # an HTML parser drops or replaces these; so does html_text
 
 
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment (libxml2's HTML parser), whitespace collapsed; the content
-    of script, style and similar elements is dropped, never kept as text.  Text without markup,
-    entities or control characters is only whitespace-collapsed (no parse).
-
-    The reference for :func:`fast_text`, which the parser uses (about 5x cheaper)."""
-    if "<" not in html and "&" not in html and not _CONTROL.search(html):
-        return " ".join(html.split())
-    return _parsed_text(html)
+# A space goes in front of every block tag (opening or closing) before parsing, so
+# "<p>a</p><p>b</p>" reads "a b"; inserting a space cannot create markup, and the parser still
+# decides what is text.
+_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})\b)", re.IGNORECASE)
+_MAY_HIDE = re.compile(rf"<(?:{'|'.join(_SKIP_TAGS)})", re.IGNORECASE)
+_SKIP_TAG_LIST = list(_SKIP_TAGS)
 
 
-def _html_root(html: str) -> etree._Element | None:
-    """The parsed fragment; None when libxml2 finds nothing in it (lxml's stubs say it never
-    does), or cannot parse it."""
-    try:
-        return etree.HTML(_BEFORE_BLOCK_TAG.sub(" <", html), _html_parser())
-    except (etree.ParserError, ValueError):
-        return None
+def html_text(markup: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed: parsed by lexbor (selectolax), a
+    real HTML5 parser, so malformed markup is read as a browser reads it; the content of
+    script, style and the other :data:`_SKIP_TAGS` elements and comments dropped, block tags
+    read as a space, entities decoded, control characters dropped.
 
-
-def _parsed_text(html: str) -> str:
-    root = _html_root(html)
-    if root is None:
-        return ""
-    # An element can only come from its name in the source: where none of the skipped names
-    # occurs at all, there is nothing to strip (stripping costs a third of the parse even then).
-    lowered = html.lower()
-    if any(name in lowered for name in _SKIP_TAGS):
-        etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
-    return " ".join(etree.tostring(root, method="text", encoding=str).split())
-
-
-# The fast path.  HTML's tokenizer ends a raw-text element (script, style, ...) at the first
-# closing tag of its name, and one left open runs to the end; a comment ends at "-->".
-_HIDDEN = re.compile(
-    rf"<({'|'.join(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
-    re.IGNORECASE | re.DOTALL,
-)
-_MAY_HIDE = re.compile(rf"<(?:{'|'.join(_SKIP_TAGS)}|!--)", re.IGNORECASE)
-_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)})\b[^>]*>", re.IGNORECASE)
-# A tag starts with "<" and a letter ("a < b" is text), "</" and a letter, "<!" or "<?".
-_ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>|<[!?][^>]*>")
-
-
-def fast_text(markup: str) -> str:
-    """Plain text of an HTML fragment, whitespace collapsed, by regular expressions: the content
-    of script, style and the other :data:`_SKIP_TAGS` elements and comments dropped, block tags
-    read as a space, other tags as nothing, entities decoded as HTML does (``html.unescape``),
-    control characters dropped.
-
-    Why not a parser: a 4,000-character body costs libxml2 about 150 µs, this about 30 µs, and
-    the text is the same where the markup is well-formed (``tests/test_feed_fidelity.py``
-    compares the two).  Where it is not, what a tag-like fragment leaves behind is kept as
-    text, which is stored and shown as text, never as markup."""
-    if "<" in markup:
-        if _MAY_HIDE.search(markup):
-            markup = _HIDDEN.sub("", markup)
-        markup = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", markup))
-    if "&" in markup:
-        markup = html.unescape(markup)
-    text = " ".join(markup.split())
+    Why lexbor and not libxml2 (``tests/html_reference.py``, against which it is tested): it
+    parses a 4,000-character body in about a third of libxml2's time, close to what regular
+    expressions took, and it is a parser.  Text without markup or entities is not parsed."""
+    if "<" not in markup and "&" not in markup:
+        text = " ".join(markup.split())
+    else:
+        tree = LexborHTMLParser(_BEFORE_BLOCK_TAG.sub(" <", markup))
+        if _MAY_HIDE.search(markup):  # an element can only come from its name in the source
+            tree.strip_tags(_SKIP_TAG_LIST)
+        text = " ".join((tree.text(separator="") or "").split())
     # Every character of _CONTROL is unprintable, and isprintable() is one pass in C where the
     # search is a regular expression: the search runs only when something unprintable is left.
     if not text.isprintable():
-        text = " ".join(_CONTROL.sub("", markup).split())
+        text = " ".join(_CONTROL.sub("", text).split())
     return text
 
 
@@ -448,9 +403,20 @@ def _xml_inner_text(inner: str) -> str:
     return _xml_text_piece(inner)
 
 
+# An element's content in the XML source (well-formed: fastfeedparser parsed the document), so
+# tags are found by pattern: a script-like element with its content, or a comment, dropped; a
+# block tag read as a space, any other tag as nothing.
+_HIDDEN = re.compile(
+    rf"<({'|'.join(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)})\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>|<[!?][^>]*>")
+
+
 def _xml_text_piece(source: str) -> str:
     if "<" in source:
-        if _MAY_HIDE.search(source):  # an xhtml script is no more text than an HTML one
+        if _MAY_HIDE.search(source) or "<!--" in source:  # an xhtml script is not text
             source = _HIDDEN.sub("", source)
         source = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", source))
     return html.unescape(source) if "&" in source else source
@@ -562,10 +528,10 @@ def _title_text(tag: bytes, inner: bytes, *, atom: bool) -> str:
             pass
         else:
             text = inner.decode("utf-8", "replace")
-            return fast_text(text) if kind in (b"html", b"text/html") else " ".join(text.split())
+            return html_text(text) if kind in (b"html", b"text/html") else " ".join(text.split())
     text = _xml_inner_text(inner.decode("utf-8", "replace"))
     if kind in (b"html", b"text/html"):
-        return fast_text(text)
+        return html_text(text)
     return " ".join(text.split())
 
 
@@ -797,7 +763,7 @@ def _as_text(value: str, kind: str | None) -> str:
     names)."""
     if kind and kind.lower() in _TEXT_TYPES:
         return " ".join(value.split())
-    return fast_text(value)
+    return html_text(value)
 
 
 def _ffp_entry(item: Any, raw: _RawItem) -> ParsedEntry:
@@ -809,7 +775,7 @@ def _ffp_entry(item: Any, raw: _RawItem) -> ParsedEntry:
         description = ""  # made by fastfeedparser from the content: not the feed's
     if content_html == description:
         content_html = ""  # made by fastfeedparser from the description: not the feed's
-    summary = fast_text(description) if description else ""
+    summary = html_text(description) if description else ""
     body = _as_text(content_html, first.get("type")) if isinstance(first, dict) else ""
     tags = item.get("tags") or []
     return _make_entry(
@@ -871,7 +837,7 @@ def parse_feed(body: bytes, url: str, *, charset: str | None = None) -> ParsedFe
     if raw_items is None:
         return _from_feedparser(body, url, None)
     feed = ParsedFeed(
-        title=fast_text(_text(parsed.feed.get("title"))) or None,
+        title=html_text(_text(parsed.feed.get("title"))) or None,
         site_url=_http_url(_text(parsed.feed.get("link")), url),
         ttl_s=_ttl(body),
     )
@@ -887,7 +853,7 @@ def parse_feed(body: bytes, url: str, *, charset: str | None = None) -> ParsedFe
 def _from_feedparser(body: bytes, url: str, first: Exception | None) -> ParsedFeed:
     parsed = _feedparser_parse(body, url, first)
     feed = ParsedFeed(
-        title=fast_text(_text(parsed.feed.get("title"))) or None,
+        title=html_text(_text(parsed.feed.get("title"))) or None,
         site_url=_http_url(_text(parsed.feed.get("link")), url),
         ttl_s=_ttl(body),
         parser="feedparser",
@@ -957,7 +923,7 @@ def _json_entry(item: Any, url: str) -> ParsedEntry:
         raise TypeError(f"an item is {type(item).__name__}, not an object")
     content_html = _text(item.get("content_html"))
     body = (
-        fast_text(content_html)
+        html_text(content_html)
         if content_html
         else " ".join(_text(item.get("content_text")).split())
     )

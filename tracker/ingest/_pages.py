@@ -45,7 +45,8 @@ from tracker.clock import utcnow
 from tracker.db import database_error
 from tracker.errors import BlockedAddressError, FeedError, PageError
 from tracker.ingest._fetch import Fetcher
-from tracker.ingest._parse import MAX_BODY
+from tracker.ingest._parse import MAX_BODY, header_charset
+from tracker.ingest._rows import plausible_date
 from tracker.ingest._ssrf import check_url
 from tracker.models import Article, Feed, table_of
 
@@ -70,8 +71,6 @@ EXTRACT_OPTIONS: dict[str, Any] = {
     "include_tables": True,
     "favor_precision": True,
 }
-#: page dates outside these bounds are not believed (as for feed dates)
-EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class PageErrorKind(str, enum.Enum):
@@ -306,21 +305,10 @@ def page_error(error: FeedError) -> PageError:
     return PageError(kind.value, error.url, error.message, permanent=kind in _PERMANENT)
 
 
-def _media_type(content_type: str) -> tuple[str, str | None]:
-    """(media type, charset) of a Content-Type header."""
-    media, _, params = content_type.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip("\"'")
-    return media.strip().lower(), charset
-
-
 def _markup(url: str, body: bytes, content_type: str) -> str | bytes:
     """The page as trafilatura takes it: text in the header's charset when it names one (else
     the bytes, whose charset trafilatura detects); a :class:`PageError` when it is no HTML."""
-    media, charset = _media_type(content_type)
+    media, charset = content_type.partition(";")[0].strip().lower(), header_charset(content_type)
     if (media and media not in HTML_TYPES) or b"\x00" in body[:4096]:
         raise PageError(
             PageErrorKind.BINARY.value,
@@ -356,15 +344,15 @@ def extract_page(url: str, body: bytes, content_type: str, min_chars: int) -> Pa
 
 
 def _page_date(value: object) -> datetime | None:
-    """trafilatura's ``YYYY-MM-DD`` as midnight UTC, when it is plausible."""
+    """trafilatura's ``YYYY-MM-DD`` as midnight UTC, when it is plausible (the feed dates' rule,
+    :func:`~tracker.ingest._rows.plausible_date`)."""
     if not isinstance(value, str):
         return None
     try:
         day = date.fromisoformat(value[:10])
     except ValueError:
         return None
-    when = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return when if EARLIEST_DATE <= when <= utcnow() + timedelta(days=1) else None
+    return plausible_date(datetime(day.year, day.month, day.day, tzinfo=UTC), utcnow())
 
 
 # --- the article's page state ------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from tracker.ingest._fetch import Fetcher, FetchLimits, HostLimiter
+from tracker.ingest._fetch import FEED_ACCEPT, Fetcher, FetchLimits, HostLimiter
 from tracker.ingest._pages import PAGE_ACCEPT, PageFetcher, PagePolicy
 from tracker.ingest._ssrf import AddressGuard
 from tracker.ingest.feeds import Poller
@@ -19,12 +19,15 @@ def make_fetcher(
     limits: FetchLimits | None = None,
     host_limiter: HostLimiter | None = None,
     guard: AddressGuard | None = None,
+    accept: str = FEED_ACCEPT,
 ) -> Fetcher:
-    """The one HTTP client of a worker (or of `tracker poll`), configured from the settings."""
+    """The one HTTP client of a worker (or of `tracker poll`), configured from the settings;
+    ``accept``: what it asks for (feeds; article pages ask for HTML)."""
     return Fetcher(
         limits or FetchLimits(),
         guard or AddressGuard(allow_private=settings.allow_private_feeds),
         host_limiter,
+        accept=accept,
     )
 
 
@@ -37,11 +40,8 @@ def make_page_fetcher(
 ) -> PageFetcher:
     """The article-page fetcher of a worker: the same guarded client as the poller's (give it
     the same ``host_limiter``, so the per-host limit counts both), asking for HTML."""
-    fetcher = Fetcher(
-        limits or FetchLimits(),
-        guard or AddressGuard(allow_private=settings.allow_private_feeds),
-        host_limiter,
-        accept=PAGE_ACCEPT,
+    fetcher = make_fetcher(
+        settings, limits=limits, host_limiter=host_limiter, guard=guard, accept=PAGE_ACCEPT
     )
     return PageFetcher(
         fetcher, robots_ttl_s=settings.robots_ttl_s, min_chars=settings.page_min_chars

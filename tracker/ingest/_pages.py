@@ -28,7 +28,7 @@ import enum
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -571,13 +571,18 @@ TEASER_CHARS = 400
 TEASER_SAMPLE = 20
 
 
-def teaser_feed_ids(session: Session, *, sample: int = TEASER_SAMPLE) -> set[int]:
-    """Feeds that do not fetch pages yet although most of their newest ``sample`` articles are
-    teasers (a summary under :data:`TEASER_CHARS` characters and no body): where
-    ``--full-text`` is worth suggesting.  Two counts per such feed, on its date index."""
+def teaser_feed_ids(
+    session: Session, *, only: Iterable[int] | None = None, sample: int = TEASER_SAMPLE
+) -> set[int]:
+    """Feeds (of ``only``, else all) that do not fetch pages yet although most of their newest
+    ``sample`` articles are teasers (a summary under :data:`TEASER_CHARS` characters and no
+    body): where ``--full-text`` is worth suggesting.  Two counts per such feed, on its date
+    index."""
     found: set[int] = set()
-    feed_ids = session.exec(select(col(Feed.id)).where(col(Feed.fetch_articles).is_(False)))
-    for feed_id in feed_ids:
+    candidates = select(col(Feed.id)).where(col(Feed.fetch_articles).is_(False))
+    if only is not None:
+        candidates = candidates.where(col(Feed.id).in_(list(only)))
+    for feed_id in session.exec(candidates):
         newest = (
             select(col(Article.summary), col(Article.body))
             .where(col(Article.feed_id) == feed_id)

@@ -54,7 +54,7 @@ def feed_health(session: Session, feed_id: int) -> FeedHealth:
     """One feed and its health (a NotFoundError for an unknown id)."""
     feed = ingest.get_feed(session, feed_id)
     counts = ingest.article_counts(session)
-    return _health(feed, counts.get(feed_id, 0), ingest.teaser_feed_ids(session))
+    return _health(feed, counts.get(feed_id, 0), ingest.teaser_feed_ids(session, only=[feed_id]))
 
 
 def _record(session: Session, feed: Feed, action: str, actor: str, **detail: object) -> None:

@@ -137,6 +137,20 @@ class ResolutionSpec(BaseModel):
         return "none" if value is None else value
 
 
+class UpdateSpec(BaseModel):
+    """An author's later statement on a forecast (``updates:`` in a file): from ``as_of`` on, the
+    forecast stands at ``probability`` (or the estimate's scale value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    estimate: str | None = None
+    quote: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
 class ForecastSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -149,6 +163,10 @@ class ForecastSpec(BaseModel):
     closes: date
     tags: list[str] = Field(default_factory=list)
     resolution: ResolutionSpec = Field(default_factory=ResolutionSpec)
+    updates: list[UpdateSpec] = Field(default_factory=list)
+    #: the note of a correction: set when a re-import changes the probability of a resolved
+    #: forecast to fix a data-entry error (refused without it)
+    correction: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -188,6 +206,19 @@ class SourceSpec(BaseModel):
     )
 
 
+@dataclass(frozen=True)
+class ParsedUpdate:
+    """One entry of ``updates:``, its probability resolved (the scale's value of its estimate
+    when it gives none)."""
+
+    as_of: date
+    probability: float
+    estimate: str
+    quote: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
 @dataclass
 class ParsedForecast:
     spec: ForecastSpec
@@ -195,6 +226,7 @@ class ParsedForecast:
     probability: float
     probability_from_scale: bool
     vague: bool
+    updates: list[ParsedUpdate] = field(default_factory=list)
 
 
 @dataclass

@@ -15,7 +15,17 @@ if typing.TYPE_CHECKING:
     import typer
 
 #: the command modules, in the order of `tracker --help`
-_COMMAND_MODULES = ("forecasts", "scoring", "feeds", "operate", "web", "resolution", "demo")
+_COMMAND_MODULES = (
+    "forecasts",
+    "forecast_updates",
+    "extract",
+    "scoring",
+    "feeds",
+    "operate",
+    "web",
+    "resolution",
+    "demo",
+)
 
 
 def _load_app() -> typer.Typer:

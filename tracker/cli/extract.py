@@ -1,0 +1,1 @@
+"""``tracker extract SOURCE``: a draft forecast file from an article's predictions."""

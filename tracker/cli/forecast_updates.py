@@ -1,0 +1,1 @@
+"""``tracker forecasts update`` and ``tracker forecasts correct``: dated statements and corrections."""

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=None,
         description="A YAML file of estimative terms that overrides or extends the built-in scale.",
     )
+    forecasts_dir: Path | None = Field(
+        default=None,
+        description="Folder the web's New source page and POST /api/sources write forecast files "
+        "into (each source's text in its sources/ subfolder); default: forecasts in the data dir.",
+    )
     web_public_read: bool = Field(
         default=True,
         description="Let anyone who can reach the web app read its pages and GET /api/ without "
@@ -146,6 +151,9 @@ class Settings(BaseSettings):
 
     def broker_is_redis(self) -> bool:
         return self.resolved_broker_url().startswith(("redis://", "rediss://", "redis+socket://"))
+
+    def resolved_forecasts_dir(self) -> Path:
+        return self.forecasts_dir or self.data_dir / "forecasts"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -23,8 +23,10 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── InvalidInputError            a value a person typed that a use case cannot take; ``field``
     names it
     │   ├── FeedUrlError             a feed URL that cannot be added (scheme, duplicate, syntax)
-    │   └── FeedSettingError         a feed setting that cannot be used (an interval under 1 minute
+    │   ├── FeedSettingError         a feed setting that cannot be used (an interval under 1 minute
     ...)
+    │   └── ExtractionError          a source the extractor cannot read (empty, too long, not
+    │                                English, not an article page); ``kind`` says which
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
     ├── ReportError                  a report cannot be made or written (format, output file)
     ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
@@ -257,6 +259,20 @@ class FeedUrlError(InvalidInputError):
 
 class FeedSettingError(InvalidInputError):
     """A feed setting that cannot be used (the poll interval)."""
+
+
+class ExtractionError(InvalidInputError):
+    """A source that predictions cannot be extracted from (``tracker extract``, the "New source"
+    page).  ``source`` names it (a file, a URL, "the pasted text"), ``kind`` says what is wrong
+    (``empty``, ``too_large``, ``not_text``, ``not_english``, ``not_html``, ``no_article``,
+    ``fetch``, ``exists``) and ``reason`` says it in words; nothing was written."""
+
+    def __init__(self, source: str, kind: str, reason: str) -> None:
+        self.source = source
+        self.kind = kind
+        self.field = "source"
+        self.reason = reason
+        TrackerError.__init__(self, f"{source}: {reason}")
 
 
 class OpmlError(TrackerError):

@@ -15,6 +15,7 @@ By area:
 
 - the database: :func:`database`, :func:`init_database`, :func:`ready_database`,
   :func:`schema_is_current`, :func:`unit_of_work`;
+- forecast files: :func:`check_forecasts`, :func:`forecast_template`;
 - forecasts: :func:`import_forecasts`, :func:`list_forecasts`, :func:`search_forecasts`,
   :func:`filter_choices`, :func:`forecast_detail`, :func:`forecast_view`,
   :func:`resolve_forecast`, :func:`reopen_forecast`, :func:`scale_entries`, :func:`scale_table`;
@@ -81,6 +82,7 @@ from tracker.service._feeds import (
     remove_feed,
     set_full_text,
 )
+from tracker.service._forecast_files import ForecastCheck, check_forecasts, forecast_template
 from tracker.service._forecasts import (
     SCALE_COLUMNS,
     ForecastView,
@@ -169,6 +171,7 @@ __all__ = [
     "DeadlineCheck",
     "EvidencePage",
     "FeedHealth",
+    "ForecastCheck",
     "ForecastOutcome",
     "ForecastView",
     "ListedForecast",
@@ -186,6 +189,7 @@ __all__ = [
     "add_feed",
     "add_user",
     "check_deadlines",
+    "check_forecasts",
     "confirm_all",
     "confirm_proposal",
     "create_token",
@@ -202,6 +206,7 @@ __all__ = [
     "filter_choices",
     "forecast_detail",
     "forecast_outcomes",
+    "forecast_template",
     "forecast_view",
     "import_forecasts",
     "import_opml",

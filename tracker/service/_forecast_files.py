@@ -1,0 +1,37 @@
+"""Use cases on forecast files that need no database: checking them, and the blank template."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.domain import forecast_files, registry
+from tracker.domain.scale import EstimativeScale
+from tracker.errors import ForecastFileError, ForecastImportError
+
+
+@dataclass(frozen=True)
+class ForecastCheck:
+    """What ``tracker forecasts check`` found: how many files and forecasts were read, and every
+    problem (none when an import of the same files would be accepted, ids owned by another
+    source in the database aside)."""
+
+    files: int
+    forecasts: int
+    problems: list[ForecastFileError] = field(default_factory=list)
+
+
+def check_forecasts(paths: Iterable[Path], scale: EstimativeScale) -> ForecastCheck:
+    """Validate forecast files (or folders of them) as an import does, writing nothing."""
+    paths = list(paths)
+    try:
+        files = registry.load_files(paths, scale)
+    except ForecastImportError as exc:
+        return ForecastCheck(len(registry.expand_paths(paths)), 0, exc.problems)
+    return ForecastCheck(len(files), sum(len(f.forecasts) for f in files))
+
+
+def forecast_template() -> str:
+    """A blank forecast file with every field commented (``tracker forecasts new``)."""
+    return forecast_files.forecast_template()

@@ -195,7 +195,8 @@ def test_duplicate_yaml_key(tmp_path):
     [
         ("{any: []}", "at least one phrase"),
         ("{any: ['mora*torium']}", "may only end a phrase"),
-        ("{sometimes: [x]}", "Extra inputs"),
+        ("{sometimes: [x]}", "unknown field 'sometimes'; the fields here are all, any, none"),
+        ("{al: [x], any: [y]}", "unknown field 'al' (did you mean 'all'?)"),
     ],
 )
 def test_bad_evidence_rules(tmp_path, rules, expected):

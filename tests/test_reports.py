@@ -81,6 +81,7 @@ def _hostile_file(tmp_path):
             opens: 2020-01-01
             closes: 2020-06-30
             tags: ["-2+3", "[link](http://127.0.0.1)"]
+            resolution: manual
           - id: hostile-two
             question: Will it not happen?
             quote: "It is unlikely."
@@ -88,6 +89,7 @@ def _hostile_file(tmp_path):
             opens: 2020-01-01
             closes: 2020-06-30
             tags: [plain]
+            resolution: manual
         """),
         encoding="utf-8",
     )

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from tracker import service
 from tracker.domain.scale import EstimativeScale
-from tracker.errors import InvalidInputError, TrackerError
+from tracker.errors import ForecastFileError, ForecastImportError, InvalidInputError, TrackerError
 from tracker.settings import Settings
 
 console = Console()
@@ -29,14 +29,32 @@ error_console = Console(stderr=True, soft_wrap=True)
 
 
 class TrackerGroup(TyperGroup):
-    """Turns every :class:`TrackerError` into a one-line ``Error: ...`` and exit status 1."""
+    """Turns every :class:`TrackerError` into a one-line ``Error: ...`` and exit status 1; a
+    refused import of forecast files with several problems lists each on its own line first."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's (vendored, private) click Context
         try:
             return super().invoke(ctx)
+        except ForecastImportError as exc:
+            if len(exc.problems) == 1:
+                error_console.print(f"Error: {exc}", markup=False, highlight=False)
+            else:
+                print_problems(exc.problems)
+                error_console.print(
+                    f"Error: {len(exc.problems)} problem(s); nothing was imported",
+                    markup=False,
+                    highlight=False,
+                )
+            raise typer.Exit(1) from exc
         except TrackerError as exc:
             error_console.print(f"Error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from exc
+
+
+def print_problems(problems: list[ForecastFileError]) -> None:
+    """The problems of forecast files, one a line (``file:line, forecast, field: message``)."""
+    for problem in problems:
+        error_console.print(str(problem), markup=False, highlight=False)
 
 
 @dataclass

@@ -12,7 +12,15 @@ import typer
 from rich.table import Table
 
 from tracker import service
-from tracker.cli._app import OutputFormat, app, console, current_user, state
+from tracker.cli._app import (
+    OutputFormat,
+    app,
+    console,
+    current_user,
+    error_console,
+    print_problems,
+    state,
+)
 from tracker.domain.registry import ForecastDetail, ForecastFilter
 from tracker.models import Outcome, Status
 from tracker.resolution import ForecastResolutionSummary
@@ -39,6 +47,32 @@ def import_(
         console.print(f"  {forecast_id}: probability {old:.0%} -> {new:.0%}")
     if report.closed:
         console.print(f"  closed (past their close date): {', '.join(report.closed)}")
+
+
+@forecasts_app.command("check")
+def check(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="forecast files, or folders of them")],
+) -> None:
+    """Validate forecast files as an import would, without importing (no database needed):
+    every problem is listed, one a line."""
+    found = service.check_forecasts(paths, state(ctx).scale)
+    if found.problems:
+        print_problems(found.problems)
+        error_console.print(
+            f"Error: {len(found.problems)} problem(s) in {found.files} file(s)",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(f"ok: {found.forecasts} forecast(s) in {found.files} file(s)")
+
+
+@forecasts_app.command("new")
+def new() -> None:
+    """Print a blank forecast file: every field, with what it means (fill in each <<...>>,
+    then `tracker forecasts check FILE`)."""
+    print(service.forecast_template(), end="")
 
 
 @forecasts_app.command("list")
@@ -84,14 +118,16 @@ def list_(
             estimate,
             row.closes.isoformat(),
             ", ".join(row.tags),
-            _proposal_text(item.resolution),
+            _proposal_text(item.resolution, manual=row.manual),
             row.question,
         )
     console.print(table)
 
 
-def _proposal_text(summary: ForecastResolutionSummary) -> str:
+def _proposal_text(summary: ForecastResolutionSummary, *, manual: bool) -> str:
     p = summary.proposal
+    if p is None and manual:
+        return "manual (no rules)"
     if p is None:
         return f"- ({summary.evidence} evidence)" if summary.evidence else "-"
     return f"{(p.outcome or p.kind.replace('_', ' '))} #{p.id} ({p.evidence_count} evidence)"

@@ -9,10 +9,13 @@ Nothing here touches the database: see :mod:`tracker.domain.registry` for the im
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import get_close_matches
+from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -87,6 +90,21 @@ def _line_of(container: Any, loc: tuple[Any, ...]) -> int | None:
 
 # --- the schema --------------------------------------------------------------------------
 
+#: the forecast's free-form fields: kept as they are (in ``Forecast.extra``), read by no rule
+FREE_FORM_FIELDS = ("notes",)
+
+NO_WAY_TO_RESOLVE = (
+    "nothing can resolve this forecast: add `yes_when`/`no_when` evidence rules or "
+    "`default_at_close: yes|no` under `resolution:`, or write `resolution: manual` to resolve "
+    "it by hand"
+)
+
+
+def resolved_by_hand(yes_when: Any, no_when: Any, default_at_close: str | None) -> bool:
+    """Whether only an analyst can resolve a forecast with these rules: no evidence rules and no
+    default at close (what ``resolution: manual`` declares).  Takes the stored values too."""
+    return not yes_when and not no_when and default_at_close in (None, "none")
+
 
 class EvidenceRules(BaseModel):
     """Phrases an article must contain: every ``all``, at least one ``any``, no ``none``."""
@@ -118,13 +136,31 @@ class EvidenceRules(BaseModel):
 
 
 class ResolutionSpec(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """How a forecast is resolved: evidence rules and a default at close, or ``manual`` (written
+    ``resolution: manual``, or ``manual: true`` in the mapping to keep a ``criteria`` text)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     criteria: str | None = None
     yes_when: EvidenceRules | None = None
     no_when: EvidenceRules | None = None
     min_sources: int = Field(default=2, ge=1, le=100)
     default_at_close: Literal["yes", "no", "none"] = "none"
+    manual: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _manual_word(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError(NO_WAY_TO_RESOLVE)
+        if isinstance(value, str):
+            if value.strip().lower() == "manual":
+                return {"manual": True}
+            raise ValueError(
+                "write `manual`, or a mapping with criteria, yes_when, no_when, min_sources, "
+                "default_at_close"
+            )
+        return value
 
     @field_validator("default_at_close", mode="before")
     @classmethod
@@ -136,6 +172,24 @@ class ResolutionSpec(BaseModel):
             return "no"
         return "none" if value is None else value
 
+    @model_validator(mode="after")
+    def _a_way_to_resolve(self) -> ResolutionSpec:
+        by_hand = resolved_by_hand(self.yes_when, self.no_when, self.default_at_close)
+        if self.manual and not by_hand:
+            raise ValueError(
+                "a manual forecast has no yes_when, no_when or default_at_close; "
+                "remove them or `manual`"
+            )
+        if not self.manual and by_hand:
+            raise ValueError(NO_WAY_TO_RESOLVE)
+        return self
+
+
+def _not_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number between 0 and 1, not a yes/no")
+    return value
+
 
 class UpdateSpec(BaseModel):
     """An author's later statement on a forecast (``updates:`` in a file): from ``as_of`` on, the
@@ -145,14 +199,16 @@ class UpdateSpec(BaseModel):
 
     as_of: date
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
-    estimate: str | None = None
-    quote: str | None = None
+    estimate: str | None = Field(default=None, min_length=1)
+    quote: str | None = Field(default=None, min_length=1)
     url: str | None = None
     note: str | None = None
 
+    _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
+
 
 class ForecastSpec(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     id: str
     question: str = Field(min_length=1)
@@ -162,11 +218,16 @@ class ForecastSpec(BaseModel):
     opens: date
     closes: date
     tags: list[str] = Field(default_factory=list)
-    resolution: ResolutionSpec = Field(default_factory=ResolutionSpec)
+    #: free text for readers (see FREE_FORM_FIELDS)
+    notes: str | None = None
+    #: required: evidence rules, a default at close, or ``manual``
+    resolution: ResolutionSpec
     updates: list[UpdateSpec] = Field(default_factory=list)
     #: the note of a correction: set when a re-import changes the probability of a resolved
     #: forecast to fix a data-entry error (refused without it)
     correction: str | None = None
+
+    _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
 
     @field_validator("id")
     @classmethod
@@ -177,13 +238,6 @@ class ForecastSpec(BaseModel):
             )
         return value
 
-    @field_validator("probability", mode="before")
-    @classmethod
-    def _not_boolean(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("must be a number between 0 and 1, not a yes/no")
-        return value
-
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: list[str]) -> list[str]:
@@ -192,9 +246,14 @@ class ForecastSpec(BaseModel):
             raise ValueError("a tag is empty")
         return list(dict.fromkeys(cleaned))
 
+    def free_form(self) -> dict[str, Any]:
+        """The free-form fields given (FREE_FORM_FIELDS), as the import stores them."""
+        given = {name: getattr(self, name) for name in FREE_FORM_FIELDS}
+        return {name: value for name, value in given.items() if value is not None}
+
 
 class SourceSpec(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1)
     author: str = Field(min_length=1)
@@ -204,6 +263,14 @@ class SourceSpec(BaseModel):
     text: str | None = Field(
         default=None, description="path of the source text, relative to the file"
     )
+
+
+class _FileSpec(BaseModel):
+    """The top level of a file; it names the known fields for messages (the parts are
+    validated one by one, so that each forecast's problems carry its id and lines)."""
+
+    source: SourceSpec
+    forecasts: list[ForecastSpec]
 
 
 @dataclass(frozen=True)
@@ -226,6 +293,7 @@ class ParsedForecast:
     probability: float
     probability_from_scale: bool
     vague: bool
+    #: the ``updates:`` entries, sorted by ``as_of``
     updates: list[ParsedUpdate] = field(default_factory=list)
 
 
@@ -237,36 +305,202 @@ class ForecastFile:
     forecasts: list[ParsedForecast] = field(default_factory=list)
 
 
+# --- the template -----------------------------------------------------------------------------
+
+TEMPLATE_RESOURCE = "data/forecast_template.yaml"
+
+
+def forecast_template() -> str:
+    """What ``tracker forecasts new`` prints: every field with a comment saying what it means.
+    ``check`` accepts it once each ``<<...>>`` is filled; a test keeps every field of the models
+    above documented in it."""
+    return resources.files("tracker").joinpath(TEMPLATE_RESOURCE).read_text(encoding="utf-8")
+
+
+# --- messages ------------------------------------------------------------------------------
+
+#: pydantic's error types that deserve a plainer one-line message
+_PLAIN_MESSAGES = {
+    "date_type": "expected a date written YYYY-MM-DD",
+    "date_parsing": "expected a date written YYYY-MM-DD",
+    "date_from_datetime_parsing": "expected a date written YYYY-MM-DD",
+    "date_from_datetime_inexact": "expected a date written YYYY-MM-DD, without a time",
+    "string_type": "expected text",
+    "string_too_short": "is empty",
+    "list_type": "expected a list, e.g. [first, second]",
+    "model_type": "expected a mapping of fields",
+    "model_attributes_type": "expected a mapping of fields",
+    "dict_type": "expected a mapping of fields",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+#: a placeholder of the template (``tracker forecasts new``) left unfilled
+PLACEHOLDER = re.compile(r"<<[^<>\n]*>>")
+
+
+def _field_name(loc: tuple[Any, ...]) -> str | None:
+    """``('updates', 0, 'quote')`` -> ``updates[0].quote``."""
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds (``X``, ``X | None``, ``list[X]``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, get_args(annotation))), None)
+
+
+def _models_along(models: list[type[BaseModel]], loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """``models`` extended by the models that the string parts of ``loc`` lead into."""
+    chain = list(models)
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = chain[-1].model_fields.get(str(part))
+        child = _model_in(info.annotation) if info else None
+        if child is None:
+            break
+        chain.append(child)
+    return chain
+
+
+def _unknown_field(chain: list[type[BaseModel]], key: Any) -> str:
+    """The message for an unknown key of ``chain[-1]``: a near miss of a field here, the field
+    under which it belongs, or a near miss of a field one level down."""
+    name, here = str(key), chain[-1]
+    message = f"unknown field {name!r}"
+    children = {
+        field_name: child.model_fields
+        for field_name, info in here.model_fields.items()
+        if (child := _model_in(info.annotation)) is not None
+    }
+    typo = get_close_matches(name, list(here.model_fields), n=1, cutoff=0.85)
+    homes = [field_name for field_name, fields in children.items() if name in fields]
+    if not typo and homes:
+        return f"{message}: it belongs under {' or '.join(map(repr, homes))}"
+    if not typo and len(chain) > 1 and name in chain[-2].model_fields:
+        return f"{message} here: it belongs one level up (check the indentation)"
+    typo = typo or get_close_matches(name, list(here.model_fields), n=1)
+    if typo:
+        return f"{message} (did you mean {typo[0]!r}?)"
+    for field_name, fields in children.items():
+        if below := get_close_matches(name, list(fields), n=1):
+            return f"{message} (did you mean {below[0]!r}, under {field_name!r}?)"
+    return f"{message}; the fields here are {', '.join(here.model_fields)}"
+
+
+def _pydantic_message(error: Any, chain: list[type[BaseModel]]) -> str:
+    loc = tuple(error["loc"])
+    if error["type"] == "missing":
+        if chain[-1] is ForecastSpec and loc == ("resolution",):
+            return NO_WAY_TO_RESOLVE
+        return "missing required field"
+    if error["type"] == "extra_forbidden":
+        return _unknown_field(_models_along(chain, loc[:-1]), loc[-1])
+    message = _PLAIN_MESSAGES.get(error["type"]) or error["msg"].removeprefix("Value error, ")
+    if not isinstance(error["input"], dict | list):  # pydantic always gives the input
+        message += f" (got {_shown(error['input'])})"
+    return message
+
+
 # --- validation ----------------------------------------------------------------------------
 
 
-def _pydantic_problems(
-    path: Path,
-    exc: ValidationError,
-    container: Any,
-    prefix: tuple[Any, ...],
-    forecast_id: str | None,
-) -> list[ForecastFileError]:
-    problems = []
-    for error in exc.errors():
-        loc = tuple(error["loc"])
-        field_name = ".".join(str(p) for p in prefix + loc) or None
-        if error["type"] == "missing":
-            message = "missing required field"
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-            if not isinstance(error["input"], dict | list):  # pydantic always gives the input
-                message += f" (got {error['input']!r})"
-        problems.append(
+@dataclass
+class _Problems:
+    """Collects one file's problems, each located by a path (``loc``) within ``container``."""
+
+    path: Path
+    found: list[ForecastFileError] = field(default_factory=list)
+
+    def add(
+        self,
+        message: str,
+        container: Any = None,
+        loc: tuple[Any, ...] = (),
+        *,
+        prefix: tuple[Any, ...] = (),
+        forecast_id: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        """A problem at ``loc`` within ``container`` (its line, unless ``line`` is given); the
+        field is named ``prefix + loc``."""
+        self.found.append(
             ForecastFileError(
-                path,
+                self.path,
                 message,
-                line=_line_of(container, loc),
+                line=line if line is not None else _line_of(container, loc),
                 forecast_id=forecast_id,
-                field=field_name,
+                field=_field_name(prefix + loc),
             )
         )
-    return problems
+
+    def validate(
+        self,
+        chain: list[type[BaseModel]],
+        raw: Any,
+        prefix: tuple[Any, ...] = (),
+        forecast_id: str | None = None,
+    ) -> tuple[Any, set[tuple[Any, ...]]]:
+        """``raw`` validated by ``chain[-1]`` (None when it fails, every error added), and the
+        locations of the errors.  An unfilled placeholder is left to :meth:`placeholders`."""
+        try:
+            return chain[-1].model_validate(raw), set()
+        except ValidationError as exc:
+            errors = exc.errors()
+        for error in errors:
+            if isinstance(error["input"], str) and PLACEHOLDER.search(error["input"]):
+                continue
+            self.add(
+                _pydantic_message(error, chain),
+                raw,
+                tuple(error["loc"]),
+                prefix=prefix,
+                forecast_id=forecast_id,
+            )
+        return None, {tuple(error["loc"]) for error in errors}
+
+    def placeholders(
+        self, node: Any, forecast_id: str | None = None, prefix: tuple[Any, ...] = ()
+    ) -> set[tuple[Any, ...]]:
+        """Adds a problem for each template placeholder left in ``node``; returns their
+        locations."""
+        found = set()
+        for loc, value in _scalars(node):
+            if isinstance(value, str) and (match := PLACEHOLDER.search(value)):
+                found.add(loc)
+                self.add(
+                    f"fill in the placeholder {match.group()}",
+                    node,
+                    loc,
+                    prefix=prefix,
+                    forecast_id=forecast_id,
+                )
+        return found
+
+
+def _scalars(node: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _scalars(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _scalars(value, (*loc, index))
+    else:
+        yield loc, node
 
 
 def normalise_whitespace(text: str) -> str:
@@ -279,11 +513,12 @@ def _source_text_variants(text: str) -> tuple[str, str]:
     return normalise_whitespace(text), normalise_whitespace(joined)
 
 
-def _read_yaml(path: Path) -> tuple[Any, list[ForecastFileError]]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [ForecastFileError(path, f"cannot read the file: {exc}")]
+def _quote_in(quote: str, source_text: tuple[str, str]) -> bool:
+    needle = normalise_whitespace(quote)
+    return any(needle in variant for variant in source_text)
+
+
+def _read_yaml(path: Path, raw: str) -> tuple[Any, list[ForecastFileError]]:
     loader = _LineLoader(raw)
     try:
         document = loader.get_single_data()
@@ -307,162 +542,280 @@ def _read_yaml(path: Path) -> tuple[Any, list[ForecastFileError]]:
 def load_forecast_file(
     path: Path, scale: EstimativeScale
 ) -> tuple[ForecastFile | None, list[ForecastFileError]]:
-    """Parse and check one file; returns the file (None if unusable) and every problem found."""
+    """Parse and check one file; returns the file (None if it has any problem) and every problem
+    found, in the order of their lines.  Quotes are checked against ``source.text``, read
+    relative to the file."""
     path = Path(path)
-    document, problems = _read_yaml(path)
-    if problems and document is None:
-        return None, problems
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [ForecastFileError(path, f"cannot read the file: {exc}")]
+    return _check(path, raw, scale, text_folder=path.parent)
+
+
+def check_forecast_text(
+    yaml_text: str, source_text: str | None, scale: EstimativeScale, name: str = "draft.yaml"
+) -> tuple[ForecastFile | None, list[ForecastFileError]]:
+    """Like :func:`load_forecast_file`, for a file not yet written (a draft to save): ``name``
+    stands for its path in messages and gives the source's key; quotes are checked against
+    ``source_text`` (not checked when None; ``source.text`` is not read)."""
+    given = None if source_text is None else _source_text_variants(source_text)
+    return _check(Path(name), yaml_text, scale, given_text=given)
+
+
+def _check(
+    path: Path,
+    raw: str,
+    scale: EstimativeScale,
+    *,
+    text_folder: Path | None = None,
+    given_text: tuple[str, str] | None = None,
+) -> tuple[ForecastFile | None, list[ForecastFileError]]:
+    document, read_problems = _read_yaml(path, raw)
+    if read_problems and document is None:
+        return None, read_problems
     if not isinstance(document, LineDict):
         return None, [
             ForecastFileError(path, "expected a mapping with 'source' and 'forecasts'", line=1)
         ]
-    source, source_problems = _check_source(path, document)
-    problems += source_problems
-    entries = document.get("forecasts")
-    if not isinstance(entries, LineList) or not entries:
-        problems.append(
-            ForecastFileError(
-                path,
-                "expected a non-empty list of forecasts",
-                line=document.key_lines.get("forecasts", 1),
-                field="forecasts",
-            )
-        )
-        return None, problems
-    source_text = _load_source_text(path, source, document, problems)
-    result = ForecastFile(path=path, key=path.stem, source=source) if source else None
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(entries):
-        parsed = _check_forecast(
-            path, entry, entries.item_lines[index], scale, source_text, problems
-        )
-        if parsed is None:
-            continue
-        if parsed.spec.id in seen:
-            problems.append(
-                ForecastFileError(
-                    path,
-                    f"duplicate id (first used on line {seen[parsed.spec.id]})",
-                    line=parsed.line,
-                    forecast_id=parsed.spec.id,
-                    field="id",
-                )
-            )
-            continue
-        seen[parsed.spec.id] = parsed.line
-        if result:
-            result.forecasts.append(parsed)
-    return (None if problems else result), problems
+    problems = _Problems(path, read_problems)
+    for key in document.keys() - _FileSpec.model_fields.keys():
+        problems.add(_unknown_field([_FileSpec], key), document, (key,))
+    source = _check_source(document, problems)
+    if text_folder is not None:
+        given_text = _read_source_text(document, text_folder, problems)
+    result = _check_forecasts(document, scale, given_text, problems)
+    found = sorted(problems.found, key=lambda p: p.line or 0)
+    if found or source is None or result is None:
+        return None, found
+    return ForecastFile(path=path, key=path.stem, source=source, forecasts=result), found
 
 
-def _check_source(
-    path: Path, document: LineDict
-) -> tuple[SourceSpec | None, list[ForecastFileError]]:
+def _check_source(document: LineDict, problems: _Problems) -> SourceSpec | None:
     raw = document.get("source")
     if not isinstance(raw, dict):
-        return None, [
-            ForecastFileError(
-                path,
-                "missing or not a mapping (title, author, ...)",
-                line=document.key_lines.get("source", 1),
-                field="source",
-            )
-        ]
-    try:
-        return SourceSpec.model_validate(raw), []
-    except ValidationError as exc:
-        return None, _pydantic_problems(path, exc, raw, ("source",), None)
-
-
-def _load_source_text(
-    path: Path, source: SourceSpec | None, document: LineDict, problems: list[ForecastFileError]
-) -> tuple[str, str] | None:
-    if source is None or not source.text:
+        problems.add("missing or not a mapping (title, author, ...)", document, ("source",))
         return None
-    text_path = (path.parent / source.text).resolve()
+    problems.placeholders(raw, prefix=("source",))
+    source, _ = problems.validate([_FileSpec, SourceSpec], raw, ("source",))
+    return cast(SourceSpec | None, source)
+
+
+def _read_source_text(
+    document: LineDict, folder: Path, problems: _Problems
+) -> tuple[str, str] | None:
+    """The source's text (``source.text``, relative to the file), read even when another field
+    of the source is wrong, so that every quote is still checked."""
+    source = document.get("source")
+    name = source.get("text") if isinstance(source, dict) else None
+    if not isinstance(name, str) or not name.strip() or PLACEHOLDER.search(name):
+        return None
+    text_path = (folder / name).resolve()
     try:
         return _source_text_variants(text_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        line = _line_of(document, ("source", "text"))
-        problems.append(
-            ForecastFileError(
-                path,
-                f"cannot read the source text {text_path}: {exc.__class__.__name__}",
-                line=line,
-                field="source.text",
-            )
+        problems.add(
+            f"cannot read the source text {text_path}: {exc.__class__.__name__}",
+            document,
+            ("source", "text"),
         )
         return None
 
 
+def _check_forecasts(
+    document: LineDict,
+    scale: EstimativeScale,
+    source_text: tuple[str, str] | None,
+    problems: _Problems,
+) -> list[ParsedForecast] | None:
+    entries = document.get("forecasts")
+    if not isinstance(entries, LineList) or not entries:
+        problems.add("expected a non-empty list of forecasts", document, ("forecasts",))
+        return None
+    parsed_forecasts: list[ParsedForecast] = []
+    seen: dict[str, int] = {}
+    for entry, line in zip(entries, entries.item_lines, strict=True):
+        parsed = _check_forecast(entry, line, scale, source_text, problems)
+        if parsed is None:
+            continue
+        if parsed.spec.id in seen:
+            problems.add(
+                f"duplicate id (first used on line {seen[parsed.spec.id]})",
+                loc=("id",),
+                forecast_id=parsed.spec.id,
+                line=parsed.line,
+            )
+            continue
+        seen[parsed.spec.id] = parsed.line
+        parsed_forecasts.append(parsed)
+    return parsed_forecasts
+
+
+class _Checkable(BaseModel):
+    """The fields of a forecast that are checked together, each None when it is missing or
+    has a problem of its own (so that every other check still runs)."""
+
+    quote: str | None = None
+    estimate: str | None = None
+    probability: float | None = None
+    opens: date | None = None
+    closes: date | None = None
+
+
+def _usable(
+    model: type[BaseModel], entry: LineDict, failed: set[tuple[Any, ...]]
+) -> dict[str, Any]:
+    """The values of ``entry`` for ``model``'s fields that have no problem of their own."""
+    bad = {loc[0] for loc in failed if loc}
+    return {k: entry[k] for k in model.model_fields if k in entry and k not in bad}
+
+
+@dataclass
+class _ForecastCheck:
+    """The checks of one forecast that involve more than one field, or the scale, or the
+    source text."""
+
+    entry: LineDict
+    forecast_id: str | None
+    scale: EstimativeScale
+    source_text: tuple[str, str] | None
+    problems: _Problems
+
+    def add(self, message: str, loc: tuple[Any, ...]) -> None:
+        self.problems.add(message, self.entry, loc, forecast_id=self.forecast_id)
+
+    def dates(self, values: _Checkable) -> None:
+        if values.opens and values.closes and values.closes < values.opens:
+            self.add(f"closes {values.closes} is before opens {values.opens}", ("closes",))
+
+    def quote(self, quote: str | None, loc: tuple[Any, ...], elsewhere: str = "") -> None:
+        text = self.source_text
+        if quote is not None and text is not None and not _quote_in(quote, text):
+            self.add(f"the quote is not in the source text (it must be verbatim{elsewhere})", loc)
+
+    def probability(
+        self, estimate: str | None, probability: float | None, loc: tuple[Any, ...]
+    ) -> tuple[float, bool] | None:
+        """The probability (given, else the scale's for the estimate) and whether the estimate
+        is a vague term; None when there is none (the problem added)."""
+        term = self.scale.find(estimate) if estimate else None
+        vague = bool(term and term.vague)
+        if probability is not None:
+            return probability, vague
+        if term is not None and term.probability is not None:
+            return term.probability, vague
+        if estimate is None:
+            self.add("give `probability:` or an `estimate:` listed by `tracker scale`", loc)
+        elif term is None:
+            self.add(
+                f"unknown estimative term {estimate!r} and no probability; add `probability:` "
+                "or use a term listed by `tracker scale`",
+                (*loc, "estimate"),
+            )
+        else:
+            self.add(
+                f"{estimate!r} has no number on the scale (a vague term); add `probability:`",
+                (*loc, "estimate"),
+            )
+        return None
+
+    def updates(self, values: _Checkable, failed: set[tuple[Any, ...]]) -> list[ParsedUpdate]:
+        """The valid ``updates:`` entries, checked against the forecast and each other."""
+        raw = self.entry.get("updates")
+        if not isinstance(raw, list) or ("updates",) in failed:
+            return []
+        parsed: list[ParsedUpdate] = []
+        first_line: dict[date, int | None] = {}
+        for index, item in enumerate(raw):
+            loc = ("updates", index)
+            if any(bad[:2] == loc for bad in failed):
+                continue
+            spec = UpdateSpec.model_validate(item)
+            update = self._update(spec, loc, values, first_line)
+            if update is not None:
+                parsed.append(update)
+        return sorted(parsed, key=lambda u: u.as_of)
+
+    def _update(
+        self,
+        spec: UpdateSpec,
+        loc: tuple[Any, ...],
+        values: _Checkable,
+        first_line: dict[date, int | None],
+    ) -> ParsedUpdate | None:
+        ok = True
+        if values.opens and spec.as_of < values.opens:
+            self.add(
+                f"as_of {spec.as_of} is before the forecast opens ({values.opens})", (*loc, "as_of")
+            )
+            ok = False
+        if values.closes and spec.as_of > values.closes:
+            self.add(
+                f"as_of {spec.as_of} is after the forecast closes ({values.closes})",
+                (*loc, "as_of"),
+            )
+            ok = False
+        if spec.as_of in first_line:
+            self.add(
+                f"another update is dated {spec.as_of} (line {first_line[spec.as_of]}); "
+                "give one update per day",
+                (*loc, "as_of"),
+            )
+            ok = False
+        first_line.setdefault(spec.as_of, _line_of(self.entry, (*loc, "as_of")))
+        if spec.url is None:
+            self.quote(spec.quote, (*loc, "quote"), "; a statement made elsewhere gives its `url`")
+        found = self.probability(spec.estimate, spec.probability, loc)
+        if found is None or not ok:
+            return None
+        probability = found[0]
+        return ParsedUpdate(
+            as_of=spec.as_of,
+            probability=probability,
+            estimate=spec.estimate or _percent(probability),
+            quote=spec.quote,
+            url=spec.url,
+            note=spec.note,
+        )
+
+
+def _percent(probability: float) -> str:
+    """``0.35`` -> ``"35%"``, ``0.355`` -> ``"35.5%"``."""
+    return f"{round(probability * 100, 1):g}%"
+
+
 def _check_forecast(
-    path: Path,
     entry: Any,
     line: int,
     scale: EstimativeScale,
     source_text: tuple[str, str] | None,
-    problems: list[ForecastFileError],
+    problems: _Problems,
 ) -> ParsedForecast | None:
     if not isinstance(entry, LineDict):
-        problems.append(
-            ForecastFileError(
-                path, "a forecast must be a mapping with id, question, quote, ...", line=line
-            )
-        )
+        problems.add("a forecast must be a mapping with id, question, quote, ...", line=line)
         return None
-    forecast_id = entry.get("id") if isinstance(entry.get("id"), str) else None
-    try:
-        spec = ForecastSpec.model_validate(entry)
-    except ValidationError as exc:
-        problems.extend(_pydantic_problems(path, exc, entry, (), forecast_id))
+    forecast_id = entry.get("id")
+    if not isinstance(forecast_id, str) or PLACEHOLDER.search(forecast_id):
+        forecast_id = None
+    before = len(problems.found)
+    failed = problems.placeholders(entry, forecast_id)
+    spec, errors = problems.validate([_FileSpec, ForecastSpec], entry, forecast_id=forecast_id)
+    failed |= errors
+    check = _ForecastCheck(entry, forecast_id, scale, source_text, problems)
+    values = _Checkable.model_validate(_usable(_Checkable, entry, failed))
+    check.dates(values)
+    check.quote(values.quote, ("quote",))
+    found = None
+    if values.estimate is not None and not {("probability",), ("estimate",)} & failed:
+        found = check.probability(values.estimate, values.probability, ())
+    updates = check.updates(values, failed)
+    if spec is None or found is None or len(problems.found) > before:
         return None
-    here = {"forecast_id": spec.id}
-    if spec.closes < spec.opens:
-        problems.append(
-            ForecastFileError(
-                path,
-                f"closes {spec.closes} is before opens {spec.opens}",
-                line=_line_of(entry, ("closes",)),
-                field="closes",
-                **here,
-            )
-        )
-    if source_text is not None and not _quote_in(spec.quote, source_text):
-        problems.append(
-            ForecastFileError(
-                path,
-                "the quote is not in the source text (it must be verbatim)",
-                line=_line_of(entry, ("quote",)),
-                field="quote",
-                **here,
-            )
-        )
-    term = scale.find(spec.estimate)
-    probability = spec.probability
-    if probability is None:
-        if term is None or term.probability is None:
-            problems.append(
-                ForecastFileError(
-                    path,
-                    f"unknown estimative term {spec.estimate!r} and no probability; add "
-                    "`probability:` "
-                    "or use a term listed by `tracker scale`",
-                    line=_line_of(entry, ("estimate",)),
-                    field="estimate",
-                    **here,
-                )
-            )
-            return None
-        probability = term.probability
     return ParsedForecast(
         spec=spec,
         line=line,
-        probability=probability,
+        probability=found[0],
         probability_from_scale=spec.probability is None,
-        vague=bool(term and term.vague),
+        vague=found[1],
+        updates=updates,
     )
-
-
-def _quote_in(quote: str, source_text: tuple[str, str]) -> bool:
-    needle = normalise_whitespace(quote)
-    return any(needle in variant for variant in source_text)

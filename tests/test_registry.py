@@ -55,7 +55,10 @@ def test_reimport_is_idempotent(engine):
         assert count(session, Source) == 1
 
 
-def test_changed_probability_becomes_a_dated_update(engine, tmp_path):
+def test_changed_probability_replaces_the_initial_statement(engine, tmp_path):
+    """The top-level probability is what the quote says: changed in the file, it replaces the
+    initial statement's value (a correction), rather than inventing a statement dated the day of
+    the import (later statements go under `updates:` with their own dates)."""
     do_import(engine)
     text = ARTICLE_FILE.read_text(encoding="utf-8")
     copy = tmp_path / ARTICLE_FILE.name
@@ -75,21 +78,27 @@ def test_changed_probability_becomes_a_dated_update(engine, tmp_path):
     copy.write_text(head + f"id: {first_id}" + block + sep + rest, encoding="utf-8")
     report = do_import(engine, copy, today=date(2022, 3, 1))
     assert report.updated == [first_id] and report.probability_changes == [(first_id, old, new)]
+    assert report.corrections == [(first_id, date(2022, 1, 21), old, new)]
     with session_scope(engine) as session:
         updates = session.exec(
             select(ProbabilityUpdate)
             .where(ProbabilityUpdate.forecast_id == first_id)
-            .order_by(ProbabilityUpdate.as_of)
+            .order_by(ProbabilityUpdate.id)
         ).all()
-        assert [(u.as_of, u.probability) for u in updates] == [
-            (date(2022, 1, 21), old),
-            (date(2022, 3, 1), new),
+        assert [(u.as_of, u.probability, u.kind) for u in updates] == [
+            (date(2022, 1, 21), old, "initial"),
+            (date(2022, 1, 21), new, "correction"),
         ]
+        assert updates[1].corrects_id == updates[0].id
+        assert updates[1].note == f"changed in {copy.name}"
         assert session.get(Forecast, first_id).probability == new
+        assert not session.get(Forecast, first_id).corrected_after_resolution  # it is open
         actions = session.exec(
             select(AuditEntry.action).where(AuditEntry.entity_id == first_id)
         ).all()
-        assert "probability" in actions
+        assert "correct" in actions
+    again = do_import(engine, copy, today=date(2022, 3, 2))
+    assert first_id in again.unchanged and again.corrections == []
 
 
 def test_import_after_close_dates_closes_forecasts(engine):

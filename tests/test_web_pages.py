@@ -250,6 +250,7 @@ def test_openapi_describes_the_api_only(client):
         "/api/forecasts",
         "/api/forecasts/{forecast_id}",
         "/api/forecasts/{forecast_id}/resolve",
+        "/api/forecasts/{forecast_id}/updates",
         "/api/forecasts/{forecast_id}/reopen",
         "/api/me",
         "/api/health",

@@ -2,8 +2,9 @@
 
 Design notes:
 - A forecast's id is the slug of its forecast file: stable across re-imports.
-- ``Forecast.probability`` is the standing probability; every value it ever had is
-  a dated :class:`ProbabilityUpdate` row (time-weighted scoring reads them).
+- ``Forecast.probability`` (and its estimate) is the standing one: the latest statement by date.
+  Every statement is a dated :class:`ProbabilityUpdate` row (time-weighted scoring reads them);
+  a correction is a row that replaces another's value, never a period of its own.
 - A resolution is never edited or deleted: reopening marks it inactive and a new
   one may follow.  At most one resolution of a forecast is active.
 - :class:`AuditEntry` rows are append-only (``tracker.domain.audit`` refuses updates and deletes).
@@ -67,6 +68,22 @@ class Outcome(str, enum.Enum):
     ANNULLED = "annulled"
 
 
+class StatementKind(str, enum.Enum):
+    """What a :class:`ProbabilityUpdate` row is."""
+
+    INITIAL = "initial"  # the forecast's own probability, as the quote gave it (dated opens)
+    UPDATE = "update"  # a later statement of the author, with its own date (and quote)
+    CORRECTION = "correction"  # a data-entry fix: replaces the value of another row (corrects_id)
+
+
+class StatementOrigin(str, enum.Enum):
+    """Where a :class:`ProbabilityUpdate` row came from (what a re-import may change)."""
+
+    FILE = "file"  # a forecast file: the top-level probability or an `updates:` entry
+    ENTERED = "entered"  # recorded by a person: `tracker forecasts update`, the web, the API
+    REIMPORT = "reimport"  # before migration 0008: a changed probability dated the re-import day
+
+
 def _ts(**kw: Any) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
 
@@ -120,6 +137,11 @@ class Forecast(SQLModel, table=True):
     min_sources: int = 2
     default_at_close: str | None = Field(default=None, max_length=8)
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    corrected_after_resolution: bool = Field(
+        default=False,
+        description="a statement's value was corrected while the forecast was resolved "
+        "(flagged on the scorecard)",
+    )
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -132,11 +154,28 @@ class ForecastTag(SQLModel, table=True):
 
 
 class ProbabilityUpdate(SQLModel, table=True):
-    """One value a forecast's probability had, from ``as_of`` until the next row."""
+    """One statement of a forecast's probability, standing from ``as_of`` until the next one.
+
+    ``kind`` says what it is (:class:`StatementKind`): the initial statement, a later one of the
+    author (with its own date, quote and link), or a correction.  A correction fixes a
+    data-entry error in another row's value: it points at the statement it corrects
+    (``corrects_id``, always the first row of that statement), keeps its date and stands
+    instead of it, so it never adds a period to the time-weighted score.  Of a statement and
+    its corrections, the newest row is the one in force.  ``note`` says why (required for a
+    correction), ``actor`` who recorded it, ``origin`` where it came from
+    (:class:`StatementOrigin`).
+    """
 
     __tablename__ = "probability_update"
     __table_args__ = (
         CheckConstraint("probability >= 0 AND probability <= 1", name="ck_update_probability"),
+        CheckConstraint("kind IN ('initial', 'update', 'correction')", name="ck_update_kind"),
+        CheckConstraint("origin IN ('file', 'entered', 'reimport')", name="ck_update_origin"),
+        CheckConstraint(
+            "(kind = 'correction' AND corrects_id IS NOT NULL)"
+            " OR (kind <> 'correction' AND corrects_id IS NULL)",
+            name="ck_update_corrects",
+        ),
         Index("ix_probability_update_forecast_as_of", "forecast_id", "as_of"),
     )
 
@@ -147,6 +186,20 @@ class ProbabilityUpdate(SQLModel, table=True):
     estimate: str
     recorded_at: datetime = _ts()
     note: str | None = None
+    kind: str = Field(default=StatementKind.UPDATE.value, max_length=12)
+    origin: str = Field(default=StatementOrigin.FILE.value, max_length=12)
+    quote: str | None = Field(default=None, description="the author's words, verbatim")
+    url: str | None = Field(default=None, max_length=2000, description="where they were published")
+    vague: bool = Field(default=False, description="the estimate is a vague term")
+    from_scale: bool = Field(default=False, description="the probability was read from the scale")
+    actor: str | None = Field(default=None, max_length=100, description="who recorded it")
+    corrects_id: int | None = Field(
+        default=None,
+        foreign_key="probability_update.id",
+        ondelete="CASCADE",
+        index=True,
+        description="a correction: the statement (its first row) whose value it replaces",
+    )
 
 
 class Resolution(SQLModel, table=True):
@@ -497,6 +550,8 @@ __all__ = [
     "ProposalStatus",
     "Resolution",
     "Source",
+    "StatementKind",
+    "StatementOrigin",
     "Status",
     "TaskRun",
     "UTCDateTime",

@@ -2,15 +2,29 @@
 
 An import is all-or-nothing: :func:`load_files` validates every file first and raises
 one :class:`~tracker.errors.ForecastImportError` listing every problem; only then does
-:func:`import_files` write, in the caller's single transaction.  Re-importing is
-idempotent: nothing is duplicated, and a changed probability becomes a dated
-:class:`~tracker.models.ProbabilityUpdate`.
+:func:`import_files` check what needs the database and write, in the caller's single
+transaction.  Re-importing is idempotent: nothing is duplicated.
+
+A file's statements (:mod:`tracker.domain.statements`) are kept equal to the file:
+
+- the top-level ``probability`` / ``estimate`` is the initial statement, the one the quote makes.
+  Changed in the file, it *replaces* that statement's value (a correction noted "changed in
+  FILE", or with the forecast's ``correction:`` text).  Before dated statements existed such a
+  change became a new statement dated the day of the import, which invented a statement the
+  author never made that day; a later statement now goes under ``updates:`` with its date.
+- each ``updates:`` entry is a statement of its date: a new entry is added, a changed one is
+  corrected, one taken out of the file is removed (with its corrections).  Statements entered
+  with `tracker forecasts update` are left alone (an entry of the same date takes one over).
+- on a **resolved** forecast, changing or removing a statement would move a score already
+  known: the import is refused, naming the file, the forecast and the field, unless the forecast
+  carries ``correction: "why"`` (a data-entry fix, applied as corrections with that note and
+  flagged on the scorecard).  New entries dated before the resolution day are added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -21,9 +35,15 @@ from sqlmodel import Session, col, select
 
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
-from tracker.domain import audit, lifecycle
-from tracker.domain.forecast_files import ForecastFile, ParsedForecast, load_forecast_file
+from tracker.domain import audit, lifecycle, statements
+from tracker.domain.forecast_files import (
+    ForecastFile,
+    ParsedForecast,
+    load_forecast_file,
+    resolved_by_hand,
+)
 from tracker.domain.scale import EstimativeScale
+from tracker.domain.statements import History, Statement, Value, Window
 from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError
 from tracker.models import (
     AuditEntry,
@@ -32,6 +52,8 @@ from tracker.models import (
     ProbabilityUpdate,
     Resolution,
     Source,
+    StatementKind,
+    StatementOrigin,
     Status,
 )
 from tracker.paging import Page, offset_of
@@ -39,12 +61,20 @@ from tracker.paging import Page, offset_of
 
 @dataclass
 class ImportReport:
+    """What an import did.  ``probability_changes`` are changes of the standing probability
+    (forecast, from, to); ``statements`` the statements added (forecast, date),
+    ``corrections`` the values replaced (forecast, date, from, to), ``removed`` the statements
+    taken out of a file (forecast, date)."""
+
     files: int = 0
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     probability_changes: list[tuple[str, float, float]] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    statements: list[tuple[str, date]] = field(default_factory=list)
+    corrections: list[tuple[str, date, float, float]] = field(default_factory=list)
+    removed: list[tuple[str, date]] = field(default_factory=list)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -91,15 +121,26 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
 
 
 def import_files(
-    session: Session, files: Sequence[ForecastFile], *, today: date, actor: str
+    session: Session,
+    files: Sequence[ForecastFile],
+    *,
+    today: date,
+    actor: str,
+    scale: EstimativeScale | None = None,
 ) -> ImportReport:
-    """Write validated files in the caller's transaction (see :func:`load_files`)."""
+    """Write validated files in the caller's transaction (see :func:`load_files`).  What only the
+    database can tell (ids of another source, statements of resolved forecasts, dates of new
+    statements) is checked first: one :class:`ForecastImportError` lists every problem, and
+    nothing is written.  ``scale`` tells which statements' terms are vague (default: the
+    built-in scale)."""
     _refuse_foreign_ids(session, files)
+    plans = _plan_statements(session, files, today=today, scale=scale or EstimativeScale.builtin())
     report = ImportReport(files=len(files))
     for forecast_file in files:
         source = _upsert_source(session, forecast_file, actor)
         for parsed in forecast_file.forecasts:
-            _upsert_forecast(session, source, parsed, today=today, actor=actor, report=report)
+            plan = plans[parsed.spec.id]
+            _upsert_forecast(session, source, parsed, plan, today=today, actor=actor, report=report)
     session.flush()
     report.closed = lifecycle.close_expired(session, today)
     return report
@@ -160,6 +201,7 @@ def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) ->
 
 
 def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
+    """The forecast's own fields from the file (its statements are apart: :class:`_Plan`)."""
     spec = parsed.spec
     resolution = spec.resolution
     known = set(type(spec).model_fields)
@@ -167,9 +209,6 @@ def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
         "source_id": source.id,
         "question": spec.question,
         "quote": spec.quote,
-        "estimate": spec.estimate,
-        "vague": parsed.vague,
-        "probability_from_scale": parsed.probability_from_scale,
         "opens": spec.opens,
         "closes": spec.closes,
         "criteria": resolution.criteria,
@@ -191,10 +230,238 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# --- a file's statements ------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What an import does to one forecast's statements, worked out before anything is written.
+
+    ``change`` pairs a statement's row in force with its new value from the file (applied as a
+    correction), ``retext`` a statement's first row with the file's words, link and note."""
+
+    parsed: ParsedForecast
+    path: Path
+    forecast: Forecast | None
+    known: History
+    top: Statement
+    add: list[Statement] = field(default_factory=list)
+    change: list[tuple[ProbabilityUpdate, Statement]] = field(default_factory=list)
+    retext: list[tuple[ProbabilityUpdate, Statement]] = field(default_factory=list)
+    remove: list[ProbabilityUpdate] = field(default_factory=list)
+    problems: list[ForecastFileError] = field(default_factory=list)
+
+    def problem(self, message: str, field_name: str) -> None:
+        self.problems.append(
+            ForecastFileError(
+                self.path,
+                message,
+                line=self.parsed.line,
+                forecast_id=self.parsed.spec.id,
+                field=field_name,
+            )
+        )
+
+    def correction_note(self) -> str:
+        return self.parsed.spec.correction or f"changed in {self.path.name}"
+
+    def refuses_changes(self) -> bool:
+        """A resolved forecast's statements change only as corrections the file asks for."""
+        resolved = self.forecast is not None and self.forecast.status == Status.RESOLVED.value
+        return resolved and not self.parsed.spec.correction
+
+    def refusal(self) -> str:
+        forecast = self.forecast
+        assert forecast is not None
+        day = forecast.resolved_at.date().isoformat() if forecast.resolved_at else "?"
+        return (
+            f"the forecast is resolved ({forecast.outcome}, on {day}) and this would move its "
+            "score; for a later statement of the author run `tracker forecasts update "
+            f"{forecast.id} --as-of DATE` (or add it under `updates:` with its date); to fix a "
+            'data-entry error add `correction: "why"` to the forecast'
+        )
+
+
+def _file_statements(parsed: ParsedForecast, scale: EstimativeScale) -> list[Statement]:
+    """The ``updates:`` entries of a forecast as statements of origin file."""
+    spec = parsed.spec
+    without_number = {u.as_of for u in spec.updates if u.probability is None}
+    found = []
+    for update in parsed.updates:
+        term = scale.find(update.estimate)
+        value = Value(
+            update.probability,
+            update.estimate,
+            from_scale=update.as_of in without_number,
+            vague=bool(term and term.vague),
+        )
+        found.append(Statement(update.as_of, value, update.quote, update.url, update.note))
+    return found
+
+
+def _plan_statements(
+    session: Session, files: Sequence[ForecastFile], *, today: date, scale: EstimativeScale
+) -> dict[str, _Plan]:
+    """Every forecast's plan; raises one ForecastImportError with every problem found."""
+    plans: dict[str, _Plan] = {}
+    for forecast_file in files:
+        for parsed in forecast_file.forecasts:
+            forecast = session.get(Forecast, parsed.spec.id)
+            plans[parsed.spec.id] = _plan(
+                parsed,
+                forecast_file.path,
+                forecast,
+                statements.history(session, forecast.id) if forecast else History([]),
+                today=today,
+                scale=scale,
+            )
+    problems = [p for plan in plans.values() for p in plan.problems]
+    if problems:
+        raise ForecastImportError(problems)
+    return plans
+
+
+def _plan(
+    parsed: ParsedForecast,
+    path: Path,
+    forecast: Forecast | None,
+    known: History,
+    *,
+    today: date,
+    scale: EstimativeScale,
+) -> _Plan:
+    spec = parsed.spec
+    top = Statement(
+        spec.opens,
+        Value(parsed.probability, spec.estimate, parsed.probability_from_scale, parsed.vague),
+        quote=spec.quote,
+    )
+    plan = _Plan(parsed, path, forecast, known, top)
+    resolved_on = Window.of(forecast).resolved_on if forecast else None
+    _plan_top(plan)
+    _plan_updates(
+        plan, _file_statements(parsed, scale), Window(spec.opens, spec.closes, resolved_on), today
+    )
+    return plan
+
+
+def _was(row: ProbabilityUpdate) -> str:
+    return Value(row.probability, row.estimate).describe()
+
+
+def _plan_top(plan: _Plan) -> None:
+    first = plan.known.top()
+    if first is None:
+        return  # a new forecast: its initial statement is made with it
+    in_force = plan.known.current(statements.root_id(first))
+    if plan.top.value.same(in_force):
+        return
+    if plan.refuses_changes():
+        plan.problem(
+            f"the probability changes from {_was(in_force)} to {plan.top.value.describe()}: "
+            + plan.refusal(),
+            "probability",
+        )
+        return
+    quote = plan.top.quote if first.kind == StatementKind.INITIAL.value else in_force.quote
+    plan.change.append((in_force, replace(plan.top, as_of=in_force.as_of, quote=quote)))
+
+
+def _plan_updates(plan: _Plan, entries: list[Statement], window: Window, today: date) -> None:
+    top = plan.known.top()
+    """Entries (one a day: the file's check) matched with the statements of their dates."""
+    by_day: dict[date, list[ProbabilityUpdate]] = {}
+    for first, _ in plan.known.statements():
+        if first.kind != StatementKind.INITIAL.value and first is not top:
+            by_day.setdefault(first.as_of, []).append(first)
+    taken: set[int] = set()
+    for entry in entries:
+        match = _match(by_day.get(entry.as_of, []))
+        if match is not None:
+            taken.add(statements.root_id(match))
+            _plan_entry(plan, match, entry)
+            continue
+        problem = statements.date_problem(window, entry.as_of, today)
+        if problem:
+            plan.problem(f"the update of {entry.as_of}: {problem}", "updates")
+        else:
+            plan.add.append(entry)
+    for firsts in by_day.values():
+        for first in firsts:
+            if first.origin == StatementOrigin.FILE.value and first.id not in taken:
+                _plan_removal(plan, first)
+
+
+def _match(firsts: list[ProbabilityUpdate]) -> ProbabilityUpdate | None:
+    """The statement an entry of that date stands for: one from the file, else one entered by a
+    person (the file takes it over), else one from a re-import."""
+    order = [StatementOrigin.FILE.value, StatementOrigin.ENTERED.value]
+    return min(
+        firsts,
+        key=lambda f: order.index(f.origin) if f.origin in order else len(order),
+        default=None,
+    )
+
+
+def _plan_entry(plan: _Plan, first: ProbabilityUpdate, entry: Statement) -> None:
+    in_force = plan.known.current(statements.root_id(first))
+    if not entry.value.same(in_force):
+        if plan.refuses_changes():
+            plan.problem(
+                f"the update of {entry.as_of} changes from {_was(in_force)} to "
+                f"{entry.value.describe()}: " + plan.refusal(),
+                "updates",
+            )
+            return
+        plan.change.append((in_force, entry))
+    plan.retext.append((first, entry))
+
+
+def _plan_removal(plan: _Plan, first: ProbabilityUpdate) -> None:
+    if plan.refuses_changes():
+        plan.problem(
+            f"the update of {first.as_of} is no longer in the file, but it was scored: put it "
+            'back, or add `correction: "why"` to the forecast to remove it as a data-entry error',
+            "updates",
+        )
+        return
+    plan.remove.append(first)
+
+
+def _apply(
+    session: Session, forecast: Forecast, plan: _Plan, *, actor: str, report: ImportReport
+) -> bool:
+    """Write a plan; True when the statements changed."""
+    retexted = [
+        statements.retext(plan.known, first, entry, StatementOrigin.FILE)
+        for first, entry in plan.retext
+    ]
+    initial = plan.known.initial()
+    if initial is not None:
+        statements.move_initial(plan.known, initial, forecast.opens, plan.top.quote or "")
+    note = plan.correction_note()
+    for in_force, entry in plan.change:
+        fixed = replace(entry, note=note)
+        statements.correct(
+            session, forecast, in_force, fixed, actor=actor, origin=StatementOrigin.FILE
+        )
+        report.corrections.append(
+            (forecast.id, entry.as_of, in_force.probability, entry.value.probability)
+        )
+    for first in plan.remove:
+        statements.remove(session, forecast, plan.known, first, actor=actor)
+        report.removed.append((forecast.id, first.as_of))
+    for entry in plan.add:
+        statements.add_statement(session, forecast, entry, origin=StatementOrigin.FILE, actor=actor)
+        report.statements.append((forecast.id, entry.as_of))
+    return bool(plan.change or plan.remove or plan.add or any(retexted))
+
+
 def _upsert_forecast(
     session: Session,
     source: Source,
     parsed: ParsedForecast,
+    plan: _Plan,
     *,
     today: date,
     actor: str,
@@ -203,39 +470,19 @@ def _upsert_forecast(
     values = _forecast_values(parsed, source)
     forecast = session.get(Forecast, parsed.spec.id)
     if forecast is None:
-        forecast = Forecast(id=parsed.spec.id, probability=parsed.probability, **values)
-        session.add(forecast)
-        session.flush()
-        session.add(
-            ProbabilityUpdate(
-                forecast_id=forecast.id,
-                as_of=parsed.spec.opens,
-                probability=parsed.probability,
-                estimate=parsed.spec.estimate,
-                note="initial",
-            )
-        )
-        _set_tags(session, forecast.id, parsed.spec.tags)
-        audit.record(
-            session,
-            actor=actor,
-            action="create",
-            entity="forecast",
-            entity_id=forecast.id,
-            to_status=forecast.status,
-            detail={"probability": parsed.probability},
-        )
-        report.created.append(forecast.id)
+        _create_forecast(session, parsed, plan, values, actor=actor, report=report)
         return
     changed = sorted(k for k, v in values.items() if getattr(forecast, k) != v)
     for key in changed:
         setattr(forecast, key, values[key])
     if _set_tags(session, forecast.id, parsed.spec.tags):
         changed.append("tags")
-    if forecast.probability != parsed.probability:
-        report.probability_changes.append((forecast.id, forecast.probability, parsed.probability))
-        _record_probability_change(session, forecast, parsed, today=today, actor=actor)
-        changed.append("probability")
+    old = forecast.probability
+    if _apply(session, forecast, plan, actor=actor, report=report):
+        changed.append("statements")
+    session.flush()
+    if statements.restate(forecast, statements.history(session, forecast.id)):
+        report.probability_changes.append((forecast.id, old, forecast.probability))
     if not changed:
         report.unchanged.append(forecast.id)
         return
@@ -253,26 +500,43 @@ def _upsert_forecast(
     report.updated.append(forecast.id)
 
 
-def _record_probability_change(
-    session: Session, forecast: Forecast, parsed: ParsedForecast, *, today: date, actor: str
+def _create_forecast(
+    session: Session,
+    parsed: ParsedForecast,
+    plan: _Plan,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    report: ImportReport,
 ) -> None:
-    session.add(
-        ProbabilityUpdate(
-            forecast_id=forecast.id,
-            as_of=max(today, forecast.opens),
-            probability=parsed.probability,
-            estimate=parsed.spec.estimate,
-        )
+    top = plan.top.value
+    forecast = Forecast(
+        id=parsed.spec.id,
+        probability=top.probability,
+        estimate=top.estimate,
+        vague=top.vague,
+        probability_from_scale=top.from_scale,
+        **values,
     )
+    session.add(forecast)
+    session.flush()
+    statements.add_initial(session, forecast, top, quote=parsed.spec.quote, actor=actor)
+    _set_tags(session, forecast.id, parsed.spec.tags)
     audit.record(
         session,
         actor=actor,
-        action="probability",
+        action="create",
         entity="forecast",
         entity_id=forecast.id,
-        detail={"from": forecast.probability, "to": parsed.probability},
+        to_status=forecast.status,
+        detail={"probability": top.probability},
     )
-    forecast.probability = parsed.probability
+    for entry in plan.add:
+        statements.add_statement(session, forecast, entry, origin=StatementOrigin.FILE, actor=actor)
+        report.statements.append((forecast.id, entry.as_of))
+    session.flush()
+    statements.restate(forecast, statements.history(session, forecast.id))
+    report.created.append(forecast.id)
 
 
 def _set_tags(session: Session, forecast_id: str, tags: list[str]) -> bool:
@@ -308,6 +572,8 @@ class ForecastRow:
     author: str
     source: str
     question: str
+    #: no evidence rules and no default at close: only an analyst resolves it (`resolution: manual`)
+    manual: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -464,6 +730,7 @@ def _rows(
             author=s.author,
             source=s.key,
             question=f.question,
+            manual=resolved_by_hand(f.yes_when, f.no_when, f.default_at_close),
         )
         for f, s in pairs
     ]
@@ -499,9 +766,21 @@ class ForecastDetail:
     status: Status
     source: Source
     tags: list[str]
+    #: every row of its statements (corrections and the rows they replaced too), by date
     updates: list[ProbabilityUpdate]
     resolutions: list[Resolution]
     audit: list[AuditEntry]
+    #: ids of the rows a correction replaced (shown struck through, never scored)
+    replaced: set[int] = field(default_factory=set)
+
+    def standing(self) -> list[ProbabilityUpdate]:
+        """The statements in force, by date: what the forecast's probability was, day by day."""
+        return [u for u in self.updates if u.id not in self.replaced]
+
+    @property
+    def corrected(self) -> bool:
+        """A statement's value was corrected (a data-entry fix)."""
+        return bool(self.replaced)
 
 
 def forecast_detail(
@@ -510,18 +789,14 @@ def forecast_detail(
     forecast = get_forecast(session, forecast_id)
     source = session.get(Source, forecast.source_id)
     assert source is not None  # a foreign key
+    history = statements.history(session, forecast_id)
     return ForecastDetail(
         forecast=forecast,
         status=lifecycle.status_on(forecast, today or utc_today()),
         source=source,
         tags=_tags_of(session, [forecast_id]).get(forecast_id, []),
-        updates=list(
-            session.exec(
-                select(ProbabilityUpdate)
-                .where(col(ProbabilityUpdate.forecast_id) == forecast_id)
-                .order_by(col(ProbabilityUpdate.as_of), col(ProbabilityUpdate.id))
-            )
-        ),
+        updates=history.rows,
+        replaced=history.replaced(),
         resolutions=list(
             session.exec(
                 select(Resolution)

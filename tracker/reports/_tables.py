@@ -64,6 +64,13 @@ def summary_table(card: Scorecard) -> Table:
             "enter the scores after their close date, so early YES resolutions do not bias them",
         ],
         ["Annulled (excluded)", c.get("annulled_excluded", 0), None, None, ""],
+        [
+            f"Corrected after resolution {CORRECTED_MARK}",
+            c.get("corrected_after_resolution", 0),
+            None,
+            None,
+            CORRECTED_LEGEND,
+        ],
         ["Unresolved", c.get("unresolved", 0), None, None, "open, or closed awaiting an outcome"],
         ["Base rate (share YES)", s.base_rate, None, None, ""],
         ["Mean forecast", s.mean_forecast, None, None, ""],
@@ -258,9 +265,26 @@ def sensitivity_table(card: Scorecard) -> Table:
     )
 
 
+#: marks a forecast corrected after resolution in the report's tables, explained by the legend
+CORRECTED_MARK = "✱"
+CORRECTED_LEGEND = (
+    "scored, but a value was corrected (a data-entry fix) once the outcome was known; "
+    "see the forecast's audit log"
+)
+
+
 def worst_table(card: Scorecard) -> Table:
     rows = [
-        [w.id, w.author, w.estimate, w.probability, w.outcome, w.brier, w.time_weighted_brier]
+        [
+            w.id + (f" {CORRECTED_MARK}" if w.corrected_after_resolution else ""),
+            w.author,
+            w.estimate,
+            w.probability,
+            w.outcome,
+            w.brier,
+            w.time_weighted_brier,
+            "yes" if w.corrected_after_resolution else "",
+        ]
         for w in card.worst
     ]
     return Table(
@@ -274,8 +298,12 @@ def worst_table(card: Scorecard) -> Table:
             Column("outcome"),
             Column("Brier", 4),
             Column("time-weighted Brier", 4),
+            Column("corrected after resolution"),
         ],
         rows,
+        note=f"{CORRECTED_MARK} corrected after resolution: {CORRECTED_LEGEND}."
+        if any(w.corrected_after_resolution for w in card.worst)
+        else "",
     )
 
 

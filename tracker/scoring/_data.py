@@ -100,9 +100,15 @@ class ScoringData:
     update_forecast: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     update_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     update_p: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: bool per forecast: a value was corrected while it was resolved (empty: none was)
+    corrected: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def corrected_after_resolution(self) -> np.ndarray:
+        """Per forecast: its value was corrected once its outcome was known."""
+        return self.corrected if len(self.corrected) == len(self) else np.zeros(len(self), bool)
 
     def subset(self, mask: np.ndarray) -> ScoringData:
         """The forecasts where ``mask`` is true (tags and updates re-indexed)."""
@@ -131,6 +137,7 @@ class ScoringData:
             update_forecast=new_index[self.update_forecast[keep_updates]],
             update_day=self.update_day[keep_updates],
             update_p=self.update_p[keep_updates],
+            corrected=self.corrected_after_resolution()[mask],
         )
 
 
@@ -199,6 +206,7 @@ def load(
         col(Forecast.estimate),
         col(Source.key),
         col(Source.author),
+        col(Forecast.corrected_after_resolution),
     )
     total = session.execute(
         _resolved(select(func.count(col(Forecast.id))).select_from(Forecast), filters)
@@ -213,7 +221,19 @@ def load(
         done += len(part)
         if progress:
             progress("loading forecasts", done, total)
-    ids, prob, outcome, opens, closes, resolved_at, from_scale, estimate, source_key, author = raw
+    (
+        ids,
+        prob,
+        outcome,
+        opens,
+        closes,
+        resolved_at,
+        from_scale,
+        estimate,
+        source_key,
+        author,
+        corrected,
+    ) = raw
     terms, sources, authors = _Codes(), _Codes(), _Codes()
     data = ScoringData(
         ids=ids,
@@ -231,6 +251,7 @@ def load(
         sources=[],
         author_codes=np.fromiter(map(authors.code, author), dtype=np.int64, count=len(ids)),
         authors=[],
+        corrected=np.asarray(corrected, dtype=bool),
     )
     data.terms, data.sources, data.authors = terms.names(), sources.names(), authors.names()
     position = {forecast_id: i for i, forecast_id in enumerate(ids)}
@@ -258,16 +279,20 @@ def _load_tags(
 def _load_updates(
     session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]
 ) -> None:
-    """The probability history of forecasts whose probability changed (more than one row)."""
+    """The probability history of forecasts with more than one statement: of a statement and
+    its corrections only the newest row is in force, at the statement's date and in its place
+    (a correction replaces a period, never adds one)."""
+    statement = func.coalesce(col(ProbabilityUpdate.corrects_id), col(ProbabilityUpdate.id))
     changed = (
         select(col(ProbabilityUpdate.forecast_id))
         .group_by(col(ProbabilityUpdate.forecast_id))
-        .having(func.count(col(ProbabilityUpdate.id)) > 1)
+        .having(func.count(func.distinct(statement)) > 1)
     )
     query = _resolved(
         select(
             col(ProbabilityUpdate.forecast_id),
             col(ProbabilityUpdate.as_of),
+            statement,
             col(ProbabilityUpdate.id),
             col(ProbabilityUpdate.probability),
         )
@@ -275,10 +300,13 @@ def _load_updates(
         .join(Forecast, col(Forecast.id) == col(ProbabilityUpdate.forecast_id)),
         filters,
     ).where(col(ProbabilityUpdate.forecast_id).in_(changed))
-    # Sorted here by (position, day, row id): ids collate differently in SQLite and PostgreSQL.
-    rows = sorted(
-        (position[f], d.toordinal(), row_id, p) for f, d, row_id, p in session.execute(query)
-    )
+    in_force: dict[tuple[int, int], tuple[int, int, float]] = {}
+    for forecast_id, day, statement_id, row_id, p in session.execute(query):
+        key = (position[forecast_id], statement_id)
+        if key not in in_force or row_id > in_force[key][1]:
+            in_force[key] = (day.toordinal(), row_id, p)
+    # Sorted here by (position, day, statement): ids collate differently in SQLite and PostgreSQL.
+    rows = sorted((f, day, statement_id, p) for (f, statement_id), (day, _, p) in in_force.items())
     data.update_forecast = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     data.update_day = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     data.update_p = np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows))

@@ -181,6 +181,8 @@ class ForecastScore:
     outcome: str
     brier: float
     time_weighted_brier: float | None
+    #: a value of it was corrected once its outcome was known (a data-entry fix)
+    corrected_after_resolution: bool = False
 
 
 @dataclass
@@ -370,12 +372,22 @@ def score_data(
         },
         sensitivity=sensitivity(data, scale, filters.n_bins) if not filters.scale else [],
         sharpness=_sharpness(data.p, core.sums),
-        counts=counts or {"scored": len(data)},
+        counts={**(counts or {"scored": len(data)}), **_corrected_counts(data)},
         worst=_worst(data, core.brier_each, tw),
     )
     if progress:
         progress("done", 1, 1)
     return card
+
+
+def _corrected_counts(data: ScoringData) -> dict[str, Any]:
+    """The scored forecasts whose value was corrected once their outcome was known: their
+    scores moved after the fact, which a reader of the scorecard should know."""
+    flagged = [i for i, f in zip(data.ids, data.corrected_after_resolution(), strict=True) if f]
+    return {
+        "corrected_after_resolution": len(flagged),
+        "corrected_after_resolution_ids": flagged[:50],
+    }
 
 
 def _time_weighted(data: ScoringData) -> np.ndarray:
@@ -423,6 +435,7 @@ def _worst(
 ) -> list[ForecastScore]:
     """The forecasts that cost the most (highest Brier), for the analyst to look at first."""
     order = np.argsort(-brier_each, kind="stable")[:limit]
+    corrected = data.corrected_after_resolution()
     return [
         ForecastScore(
             id=data.ids[i],
@@ -432,6 +445,7 @@ def _worst(
             outcome="yes" if data.y[i] else "no",
             brier=float(brier_each[i]),
             time_weighted_brier=_f(tw[i]),
+            corrected_after_resolution=bool(corrected[i]),
         )
         for i in order
     ]

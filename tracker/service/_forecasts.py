@@ -1,5 +1,6 @@
-"""Use cases on forecasts: import them, list and read them, resolve and reopen them by hand,
-and read the estimative scale their words are scored with."""
+"""Use cases on forecasts: import them, list and read them, record an author's later statement
+or correct a mistyped value, resolve and reopen them by hand, and read the estimative scale
+their words are scored with."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tracker.clock import today as utc_today
-from tracker.domain import lifecycle, registry
+from tracker.domain import lifecycle, registry, statements
 from tracker.domain.registry import (
     FilterChoices,
     ForecastDetail,
@@ -24,7 +25,7 @@ from tracker.domain.registry import (
 )
 from tracker.domain.scale import SCALE_TABLE_COLUMNS, EstimativeScale, ScaleEntry, scale_table_rows
 from tracker.errors import InvalidInputError
-from tracker.models import Forecast, Outcome, Proposal
+from tracker.models import Forecast, Outcome, ProbabilityUpdate, Proposal
 from tracker.resolution import ForecastResolutionSummary, summaries
 from tracker.service._evidence import EVIDENCE_PER_PAGE, EvidencePage, evidence_pages
 
@@ -41,7 +42,9 @@ def import_forecasts(
     :class:`~tracker.errors.ForecastImportError` lists every problem and nothing is written.
     Re-importing is idempotent; a changed probability becomes a dated update."""
     files = registry.load_files(paths, scale)
-    return registry.import_files(session, files, today=today or utc_today(), actor=actor)
+    return registry.import_files(
+        session, files, today=today or utc_today(), actor=actor, scale=scale
+    )
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,66 @@ def reopen_forecast(
     forecast = registry.get_forecast(session, forecast_id)
     lifecycle.reopen(session, forecast, actor=actor, note=note, today=today or utc_today())
     return forecast
+
+
+@dataclass(frozen=True)
+class RecordedStatement:
+    """A statement just recorded (or a correction) and the forecast it now stands for."""
+
+    forecast: Forecast
+    statement: ProbabilityUpdate
+
+
+def update_forecast(
+    session: Session,
+    forecast_id: str,
+    *,
+    as_of: date,
+    probability: float | None = None,
+    estimate: str | None = None,
+    quote: str | None = None,
+    url: str | None = None,
+    note: str | None = None,
+    scale: EstimativeScale,
+    actor: str,
+    today: date | None = None,
+) -> RecordedStatement:
+    """Record a later statement of the author, with its own date, words and link: from ``as_of``
+    on the forecast stands at ``probability`` (or the scale's value of ``estimate``).  Dated after
+    the forecast opens, on or before it closes, not in the future; on a resolved forecast, before
+    the day it was resolved (a statement made while it was open, entered late).  Audit-logged;
+    the forecast's probability becomes its latest statement's."""
+    forecast = registry.get_forecast(session, forecast_id)
+    value = statements.read_value(scale, probability, estimate)
+    statement = statements.entered_statement(as_of, value, quote=quote, url=url, note=note)
+    row = statements.record_update(
+        session, forecast, statement, actor=actor, today=today or utc_today()
+    )
+    return RecordedStatement(forecast, row)
+
+
+def correct_forecast(
+    session: Session,
+    forecast_id: str,
+    *,
+    probability: float | None = None,
+    estimate: str | None = None,
+    note: str | None,
+    scale: EstimativeScale,
+    actor: str,
+    statement_on: date | None = None,
+) -> RecordedStatement:
+    """Fix a data-entry error: the statement dated ``statement_on`` (default: the initial one)
+    takes ``probability`` (or the scale's value of ``estimate``) instead of the value typed.  A
+    note saying what was wrong is required; the old value stays in the history, marked replaced,
+    and the audit log.  On a resolved forecast the score moves after the outcome was known: the
+    scorecard flags the forecast "corrected after resolution"."""
+    forecast = registry.get_forecast(session, forecast_id)
+    value = statements.read_value(scale, probability, estimate)
+    row = statements.record_correction(
+        session, forecast, value, note=note, actor=actor, statement_on=statement_on
+    )
+    return RecordedStatement(forecast, row)
 
 
 def scale_entries(scale: EstimativeScale, name: str | None = None) -> list[ScaleEntry]:

@@ -110,12 +110,40 @@ class EvidenceRulesOut(BaseModel):
 
 
 class ProbabilityPointOut(BaseModel):
+    """One row of a forecast's statements.  ``quote`` and ``note`` are text from a file or a
+    person (escape them); ``url`` is withheld unless it is an http(s) link."""
+
     model_config = ConfigDict(from_attributes=True)
 
+    id: int
     as_of: date
     probability: float = Field(ge=0, le=1)
     estimate: str
-    note: str | None
+    note: str | None = Field(description="a correction's reason, else a note on the statement")
+    kind: Literal["initial", "update", "correction"]
+    quote: str | None = Field(description="the author's words, verbatim")
+    url: str | None
+    origin: Literal["file", "entered", "reimport"] = Field(
+        description="a forecast file, a person (CLI, web, API), or a re-import before statements "
+        "had their own dates"
+    )
+    actor: str | None = Field(description="who recorded it")
+    recorded_at: datetime
+    corrects: int | None = Field(
+        description="a correction: the id of the statement (its first row) whose value it replaces"
+    )
+    replaced: bool = Field(description="a later correction replaced this value: it is not scored")
+
+    @classmethod
+    def of(cls, row: Any, replaced: set[int]) -> ProbabilityPointOut:
+        return cls.model_validate(
+            {
+                **row.model_dump(),
+                "url": safe_url(row.url),
+                "corrects": row.corrects_id,
+                "replaced": row.id in replaced,
+            }
+        )
 
 
 class ResolutionOut(BaseModel):
@@ -163,7 +191,12 @@ class ForecastDetailOut(BaseModel):
     min_sources: int
     default_at_close: str | None
     source: SourceOut
-    probability_history: list[ProbabilityPointOut]
+    probability_history: list[ProbabilityPointOut] = Field(
+        description="every statement by date, corrections and the values they replaced included"
+    )
+    corrected_after_resolution: bool = Field(
+        description="a value was corrected (a data-entry fix) once the outcome was known"
+    )
     resolutions: list[ResolutionOut]
     audit: list[AuditEntryOut]
     proposal: ProposalOut | None = Field(description="the resolver's pending proposal, if any")
@@ -210,7 +243,10 @@ class ForecastDetailOut(BaseModel):
             status=detail.status,
             tags=detail.tags,
             source=source,
-            probability_history=[ProbabilityPointOut.model_validate(u) for u in detail.updates],
+            probability_history=[
+                ProbabilityPointOut.of(u, detail.replaced) for u in detail.updates
+            ],
+            corrected_after_resolution=f.corrected_after_resolution,
             resolutions=resolutions,
             audit=[AuditEntryOut.model_validate(a) for a in detail.audit],
             proposal=ProposalOut.of(view.proposal) if view.proposal else None,
@@ -228,6 +264,30 @@ class ResolveIn(BaseModel):
 
     outcome: Outcome = Field(description="yes, no, or annulled (the question could not be decided)")
     note: Text | None = Field(default=None, description="why: what happened, where it was reported")
+
+
+class UpdateIn(BaseModel):
+    """An author's later statement.  The rules (a probability or a known term, the date inside
+    the forecast's window and not after its resolution, an http(s) link) are the tracker's: a 400
+    says what is wrong, as the CLI does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date = Field(description="the day the author said it")
+    probability: float | None = Field(default=None, description="the probability, 0 to 1")
+    estimate: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=PRINTABLE)]
+        | None
+    ) = Field(
+        default=None,
+        description="the author's words: a term of the estimative scale (its probability is "
+        "used when none is given)",
+    )
+    quote: Text | None = Field(default=None, description="the author's words, verbatim")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+        default=None, description="where the statement was published (http or https)"
+    )
+    note: Text | None = None
 
 
 class ReopenIn(BaseModel):

@@ -1,5 +1,5 @@
-"""``/api/forecasts``: list (filters, search, order, pages), detail, evidence pages, resolve,
-reopen."""
+"""``/api/forecasts``: list (filters, search, order, pages), detail, evidence pages, dated
+updates, resolve, reopen."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from tracker import service
-from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
+from tracker.web.deps import AnalystDep, ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.schemas import (
     ERROR_RESPONSES,
     PRINTABLE,
@@ -21,6 +21,7 @@ from tracker.web.schemas import (
     ForecastPageOut,
     ReopenIn,
     ResolveIn,
+    UpdateIn,
 )
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
@@ -117,5 +118,39 @@ def reopen(
     """Undo the forecast's resolution (kept in its history); it is open or closed again, by its
     dates.  A note saying why is required."""
     service.reopen_forecast(session, forecast_id, actor=analyst.name, note=body.note)
+    session.flush()
+    return _detail(session, forecast_id)
+
+
+@router.post(
+    "/{forecast_id}/updates",
+    name="api_update",
+    response_model=ForecastDetailOut,
+    status_code=201,
+    responses=WRITE_RESPONSES,
+)
+def add_update(
+    forecast_id: ForecastId,
+    body: UpdateIn,
+    session: SessionDep,
+    analyst: AnalystDep,
+    scorecards: ScorecardsDep,
+) -> ForecastDetailOut:
+    """Record an author's later statement with its own date (and words, and link): from
+    ``as_of`` on the forecast stands at it.  Dated after the forecast opens, on or before it
+    closes and not in the future; on a resolved forecast, before the day it was resolved.  The
+    analyst is recorded as who entered it."""
+    service.update_forecast(
+        session,
+        forecast_id,
+        as_of=body.as_of,
+        probability=body.probability,
+        estimate=body.estimate,
+        quote=body.quote,
+        url=body.url,
+        note=body.note,
+        scale=scorecards.scale,
+        actor=analyst.name,
+    )
     session.flush()
     return _detail(session, forecast_id)

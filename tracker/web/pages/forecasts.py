@@ -11,17 +11,20 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ConfigDict
 
 from tracker import service
+from tracker.clock import today
 from tracker.domain.registry import ForecastSort
 from tracker.errors import NotFoundError
 from tracker.models import Status
 from tracker.web.charts import probability_chart
-from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
+from tracker.web.deps import AnalystDep, ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.schemas import (
     FORECAST_ID_PATTERN,
+    BlankIsUnset,
     EvidencePageOut,
     ForecastListForm,
     ReopenIn,
     ResolveIn,
+    UpdateIn,
 )
 from tracker.web.templating import home_path, render
 
@@ -32,8 +35,9 @@ NOTICES = {
     "reopened": "The forecast is reopened.",
     "confirmed": "The proposal is confirmed: the outcome is recorded.",
     "rejected": "The proposal is rejected: the forecast stays unresolved.",
+    "updated": "The statement is recorded.",
 }
-Done = Literal["resolved", "reopened", "confirmed", "rejected"]
+Done = Literal["resolved", "reopened", "confirmed", "rejected", "updated"]
 SORT_LABELS = {
     ForecastSort.CLOSES: "close date, soonest first",
     ForecastSort.CLOSES_DESC: "close date, latest first",
@@ -52,6 +56,12 @@ class ResolveForm(ResolveIn):
 
 
 class ReopenForm(ReopenIn):
+    model_config = ConfigDict(extra="ignore")
+
+
+class UpdateForm(BlankIsUnset, UpdateIn):
+    """The update form: its empty fields (a term without a number, no link) are not given."""
+
     model_config = ConfigDict(extra="ignore")
 
 
@@ -114,7 +124,8 @@ def forecast_page(
             "f": forecast,
             "s": detail.source,
             "status": detail.status.value,
-            "chart": probability_chart(detail.updates, forecast.opens, forecast.closes),
+            "chart": probability_chart(detail.standing(), forecast.opens, forecast.closes),
+            "today": today().isoformat(),
             "can_resolve": detail.status in (Status.OPEN, Status.CLOSED),
             "can_reopen": detail.status in (Status.RESOLVED, Status.ANNULLED),
             "notice": NOTICES.get(done or ""),
@@ -151,4 +162,30 @@ def reopen(
 ) -> Response:
     service.reopen_forecast(session, _checked_id(forecast_id), actor=analyst.name, note=form.note)
     url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=reopened"
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/forecasts/{forecast_id}/update", name="update")
+def update(
+    request: Request,
+    forecast_id: str,
+    form: Annotated[UpdateForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+    scorecards: ScorecardsDep,
+) -> Response:
+    """The author's later statement, from the form on the forecast's page."""
+    service.update_forecast(
+        session,
+        _checked_id(forecast_id),
+        as_of=form.as_of,
+        probability=form.probability,
+        estimate=form.estimate,
+        quote=form.quote,
+        url=form.url,
+        note=form.note,
+        scale=scorecards.scale,
+        actor=analyst.name,
+    )
+    url = request.app.url_path_for("forecast", forecast_id=forecast_id) + "?done=updated"
     return RedirectResponse(url, status_code=303)

@@ -18,6 +18,7 @@ By area:
 - forecast files: :func:`check_forecasts`, :func:`forecast_template`;
 - forecasts: :func:`import_forecasts`, :func:`list_forecasts`, :func:`search_forecasts`,
   :func:`filter_choices`, :func:`forecast_detail`, :func:`forecast_view`,
+  :func:`update_forecast`, :func:`correct_forecast`,
   :func:`resolve_forecast`, :func:`reopen_forecast`, :func:`scale_entries`, :func:`scale_table`;
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
@@ -87,6 +88,8 @@ from tracker.service._forecasts import (
     SCALE_COLUMNS,
     ForecastView,
     ListedForecast,
+    RecordedStatement,
+    correct_forecast,
     filter_choices,
     forecast_detail,
     forecast_view,
@@ -97,6 +100,7 @@ from tracker.service._forecasts import (
     scale_entries,
     scale_table,
     search_forecasts,
+    update_forecast,
 )
 from tracker.service._periodic import (
     CHECK_DEADLINES,
@@ -179,6 +183,7 @@ __all__ = [
     "PipelineProgress",
     "ProposalDecision",
     "QueueInfo",
+    "RecordedStatement",
     "ResolutionPass",
     "ReviewEntry",
     "ReviewPage",
@@ -192,6 +197,7 @@ __all__ = [
     "check_forecasts",
     "confirm_all",
     "confirm_proposal",
+    "correct_forecast",
     "create_token",
     "database",
     "deadline_check",
@@ -255,6 +261,7 @@ __all__ = [
     "task_runs",
     "token_user",
     "unit_of_work",
+    "update_forecast",
     "waiting_proposals",
     "write_report",
 ]

@@ -9,58 +9,38 @@ The contract (stable; the web "New source" page, the CLI and the service code ag
   the built-in one reads the estimative-language scale and the patterns pundits use, offline.
   Another (one calling a language model, where a user has one) plugs in behind the same
   interface without touching the rest.
+
+And what works on it:
+
+- :class:`ScaleExtractor` the built-in extractor (``_extractor``, made of small modules, one job
+  each: ``_sentences`` sentences and clauses with offsets, ``_terms`` and ``_odds`` the words and
+  numbers of probability, ``_filters`` what makes no forecast, ``_claims`` what a prediction
+  claims, ``_dates`` when it closes, ``_questions`` its question and id, ``_rules`` its evidence
+  rules, ``_tags`` its tags);
+- :func:`check_text` what a source must be to be read (not empty, at most
+  :data:`MAX_TEXT_CHARS`, English: ``_checks``);
+- :func:`draft_yaml` a draft forecast file from a :class:`Draft` (``_draft``);
+- :func:`evaluate` recall, precision and agreement against annotated predictions
+  (:class:`Expected`; ``_evaluate``), what the tests and ``benchmarks/bench_extract.py`` report.
 """
 
-from __future__ import annotations
+from tracker.extract._checks import MAX_TEXT_CHARS, check_text, english_share
+from tracker.extract._contract import Candidate, Draft, Extractor, SourceMeta
+from tracker.extract._draft import draft_yaml
+from tracker.extract._evaluate import Evaluation, Expected, evaluate
+from tracker.extract._extractor import ScaleExtractor
 
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Protocol
-
-
-@dataclass(frozen=True)
-class SourceMeta:
-    title: str | None = None
-    author: str | None = None
-    publisher: str | None = None
-    url: str | None = None
-    published: date | None = None
-
-
-@dataclass
-class Candidate:
-    """One prediction found in the text; every field is a draft for the analyst to edit."""
-
-    id: str  # a slug made from the claim, unique within the draft
-    quote: str  # verbatim words of the text (a sentence, or the clause carrying the prediction)
-    start: int  # offsets of the quote in Draft.text, for highlighting
-    end: int
-    estimate: str  # the verbal term or number as written ("unlikely", "3-to-1", "30 %")
-    probability: float
-    vague: bool
-    closes: date
-    closes_reason: str  # e.g. "'this year' in the sentence" or "no time stated: default horizon"
-    question: str  # "Will ...?"
-    tags: list[str] = field(default_factory=list)
-    yes_when: dict[str, list[str]] | None = None  # {"all": [...], "any": [...], "none": [...]}
-    no_when: dict[str, list[str]] | None = None
-    confidence: float = 0.5  # 0..1: how sure the extractor is that this is a prediction
-    reason: str = ""  # one line: why it was picked and how sure
-    condition: str | None = None  # the condition of a conditional prediction ("if the talks fail")
-
-
-@dataclass
-class Draft:
-    meta: SourceMeta
-    text: str
-    candidates: list[Candidate] = field(default_factory=list)
-    extractor: str = ""
-
-
-class Extractor(Protocol):
-    name: str
-
-    def extract(self, text: str, meta: SourceMeta) -> list[Candidate]: ...
-
-
-__all__ = ["Candidate", "Draft", "Extractor", "SourceMeta"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Candidate",
+    "Draft",
+    "Evaluation",
+    "Expected",
+    "Extractor",
+    "ScaleExtractor",
+    "SourceMeta",
+    "check_text",
+    "draft_yaml",
+    "english_share",
+    "evaluate",
+]

@@ -136,12 +136,17 @@ class PagePolicy:
 
 @dataclass(frozen=True)
 class PageText:
-    """What a page gave: its main text (bounded), whether it was cut, and its own date."""
+    """What a page gave: its main text (bounded), whether it was cut, its own date, and the
+    metadata it states (title, author, site name, tags: what `tracker extract` takes)."""
 
     url: str
     text: str
     truncated: bool
     published: datetime | None
+    title: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 # --- robots.txt ------------------------------------------------------------------------------
@@ -340,7 +345,20 @@ def extract_page(url: str, body: bytes, content_type: str, min_chars: int) -> Pa
             "a paywall, a login wall or a stub?",
         )
     truncated = len(text) > MAX_BODY
-    return PageText(url, text[:MAX_BODY], truncated, _page_date(getattr(document, "date", None)))
+    published = _page_date(getattr(document, "date", None))
+    return PageText(url, text[:MAX_BODY], truncated, published, **_page_metadata(document))
+
+
+def _page_metadata(document: object) -> dict[str, Any]:
+    """The title, author, site name and tags trafilatura read from the page, where it has them."""
+    found: dict[str, Any] = {
+        name: value.strip()
+        for name in ("title", "author", "sitename")
+        if isinstance(value := getattr(document, name, None), str) and value.strip()
+    }
+    tags = [tag for name in ("categories", "tags") for tag in getattr(document, name, None) or []]
+    found["tags"] = tuple(t.strip() for t in tags if isinstance(t, str) and t.strip())
+    return found
 
 
 def _page_date(value: object) -> datetime | None:

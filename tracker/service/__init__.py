@@ -24,6 +24,8 @@ By area:
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
   :func:`resolver_stats`, :func:`forecast_outcomes`;
+- extraction: :func:`extract_source` (a file, a URL or a text -> a draft), :func:`extract_text`,
+  :func:`draft_file`, :func:`save_draft`, :func:`is_url`;
 - feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feed_health`,
   :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
   :func:`export_opml`, :func:`set_full_text`, :func:`feeds_to_poll`, :func:`poll_feeds`,
@@ -66,6 +68,14 @@ from tracker.service._evidence import (
     evidence_page,
     pending_reviews,
     review_page,
+)
+from tracker.service._extract import (
+    SavedDraft,
+    draft_file,
+    extract_source,
+    extract_text,
+    is_url,
+    save_draft,
 )
 from tracker.service._feeds import (
     FeedHealth,
@@ -187,6 +197,7 @@ __all__ = [
     "ResolutionPass",
     "ReviewEntry",
     "ReviewPage",
+    "SavedDraft",
     "SignedIn",
     "StatusSummary",
     "WorkerResources",
@@ -202,9 +213,12 @@ __all__ = [
     "database",
     "deadline_check",
     "disable_feed",
+    "draft_file",
     "enable_feed",
     "evidence_page",
     "export_opml",
+    "extract_source",
+    "extract_text",
     "feed_health",
     "feeds_to_poll",
     "fetch_article_page",
@@ -217,6 +231,7 @@ __all__ = [
     "import_forecasts",
     "import_opml",
     "init_database",
+    "is_url",
     "list_articles",
     "list_feeds",
     "list_forecasts",
@@ -245,6 +260,7 @@ __all__ = [
     "run_beat",
     "run_worker",
     "same_secret",
+    "save_draft",
     "scale_entries",
     "scale_table",
     "schema_is_current",

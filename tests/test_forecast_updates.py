@@ -155,6 +155,7 @@ def test_a_correction_replaces_a_period_and_is_flagged_after_resolution(engine, 
     resolve(engine, "yes")
     done = correct(engine, probability=0.35, note="the article says 35 %, 30 % was a typo")
     assert done.statement.kind == "correction" and done.statement.as_of == date(2022, 1, 21)
+    assert done.statement.estimate == "may well"  # the number was mistyped, not the words
     assert done.forecast.corrected_after_resolution
     card = scorecard(engine)
     # the initial period now stands at 0.35 (not an extra period): 20 days at (1 - 0.35)^2

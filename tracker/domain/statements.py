@@ -447,13 +447,18 @@ def record_update(
 def record_correction(
     session: Session,
     forecast: Forecast,
-    value: Value,
+    scale: EstimativeScale,
+    probability: float | None,
+    estimate: str | None,
     *,
     note: str | None,
     actor: str,
     statement_on: date | None = None,
 ) -> ProbabilityUpdate:
-    """Correct the value of the statement dated ``statement_on`` (default: the initial one)."""
+    """Correct the value of the statement dated ``statement_on`` (default: the initial one).  A
+    probability alone fixes the number and keeps the author's words; a term alone takes its
+    probability from the scale."""
+    value = read_value(scale, probability, estimate)
     note = _clean_text("note", note)
     if not note:
         raise InvalidInputError(
@@ -467,6 +472,8 @@ def record_correction(
             "statement", f"{forecast.id} on {statement_on}", f"its statements are dated {dates}"
         )
     in_force = known.current(root_id(first))
+    if estimate is None or not estimate.strip():
+        value = Value(value.probability, in_force.estimate, vague=in_force.vague)
     if value.same(in_force):
         raise InvalidInputError(
             "probability",

@@ -220,14 +220,21 @@ def correct_forecast(
     statement_on: date | None = None,
 ) -> RecordedStatement:
     """Fix a data-entry error: the statement dated ``statement_on`` (default: the initial one)
-    takes ``probability`` (or the scale's value of ``estimate``) instead of the value typed.  A
+    takes ``probability`` (keeping its words) or the scale's value of ``estimate`` (or both)
+    instead of the value typed.  A
     note saying what was wrong is required; the old value stays in the history, marked replaced,
     and the audit log.  On a resolved forecast the score moves after the outcome was known: the
     scorecard flags the forecast "corrected after resolution"."""
     forecast = registry.get_forecast(session, forecast_id)
-    value = statements.read_value(scale, probability, estimate)
     row = statements.record_correction(
-        session, forecast, value, note=note, actor=actor, statement_on=statement_on
+        session,
+        forecast,
+        scale,
+        probability,
+        estimate,
+        note=note,
+        actor=actor,
+        statement_on=statement_on,
     )
     return RecordedStatement(forecast, row)
 

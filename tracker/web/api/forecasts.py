@@ -124,7 +124,7 @@ def reopen(
 
 @router.post(
     "/{forecast_id}/updates",
-    name="api_update",
+    name="api_forecast_update",
     response_model=ForecastDetailOut,
     status_code=201,
     responses=WRITE_RESPONSES,

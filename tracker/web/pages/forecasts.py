@@ -165,7 +165,7 @@ def reopen(
     return RedirectResponse(url, status_code=303)
 
 
-@router.post("/forecasts/{forecast_id}/update", name="update")
+@router.post("/forecasts/{forecast_id}/update", name="forecast_update")
 def update(
     request: Request,
     forecast_id: str,

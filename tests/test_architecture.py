@@ -32,6 +32,7 @@ EVERY_TREE = [*SOURCES, ROOT / "tests", ROOT / "benchmarks", ROOT / "migrations"
 DOMAIN = (
     "tracker.db",
     "tracker.domain",
+    "tracker.extract",
     "tracker.ingest",
     "tracker.matching",
     "tracker.resolution",
@@ -214,6 +215,30 @@ def test_the_scan_finds_a_composed_use_case(tmp_path):
         "resolve:3": {"tracker.domain.lifecycle", "tracker.domain.registry"},
         "thin:6": set(),
     }
+
+
+def test_the_extractor_fetches_nothing_and_stores_nothing():
+    """``tracker.extract`` reads a text it is given (the service fetches a page and writes a
+    draft): it imports no pipeline stage, no database, no front end, no service."""
+    forbidden = (
+        "tracker.ingest",
+        "tracker.matching",
+        "tracker.resolution",
+        "tracker.scoring",
+        "tracker.reports",
+        "tracker.service",
+        "tracker.db",
+        "tracker.models",
+        "tracker.cli",
+        "tracker.web",
+    )
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in python_files(ROOT / "tracker" / "extract")
+        for module, _names, line in imports(path)
+        if any(module == f or module.startswith(f + ".") for f in forbidden)
+    ]
+    assert not offending, offending
 
 
 def test_time_enters_through_the_clock():

@@ -213,6 +213,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+def mentions_time(text: str) -> bool:
+    """Whether ``text`` has a time expression the rules read (whatever date it gives)."""
+    if not _ANY_TIME.search(text):
+        return False
+    reference = date(2000, 1, 1)
+    return any(
+        m[0].strip() and read(m, reference) is not None
+        for pattern, read, _ in RULES
+        for m in pattern.finditer(text)
+    )
+
+
 def closes_from(texts: list[str], base: date) -> Closes:
     """The close date from the first time expression in ``texts`` (the clause first, then the
     whole sentence), else the default horizon after ``base``."""

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tracker.extract._dates import mentions_time
 from tracker.extract._lexicon import words
 from tracker.extract._terms import Hit, Kind
 
@@ -34,7 +35,8 @@ PRESENT_FINITE = words("is are was were has have had did does do isn't aren't wa
 AFTER_PREDICATE = words(
     "to that for in on at by with if but and or as this these given though although even when "
     "until unless within over during than since enough now yet either too any after before "
-    "because so under without here there today soon again anyway anymore however though"
+    "because so under without here there today soon again anyway anymore however though next "
+    "later tomorrow eventually ever"
 )
 ADJECTIVES = words(
     "likely unlikely possible impossible probable improbable conceivable inevitable certain "
@@ -156,13 +158,19 @@ def attributive(place: Place) -> str | None:
 
 
 def judges_the_present(place: Place) -> str | None:
+    """ "It's possible that this is Putin's attempt": a state now or before, not an event to come
+    ("no chance that the treaty is ratified" is one: a passive names an event)."""
     if place.hit.kind not in (Kind.TERM, Kind.NUMBER) or place.after[:1] != ["that"]:
         return None
-    for word in place.after[1:9]:
+    words_after = place.after[1:10]
+    for i, word in enumerate(words_after):
         if word in ("will", "would", "could", "may", "might", "should", "can", "to", "won't"):
             return None
         if word in PRESENT_FINITE:
-            return "a judgement about the present or the past ('possible that this is ...')"
+            following = words_after[i + 1 : i + 2]
+            if word in PAST_AUX or not (following and re.search(r"(?:ed|en)$", following[0])):
+                return "a judgement about the present or the past ('possible that this is ...')"
+            return None
     return None
 
 
@@ -180,10 +188,14 @@ def negated_capability(place: Place) -> str | None:
 
 
 def normative(place: Place) -> str | None:
+    """ "Should" predicts only with a time ("talks should resume next week"); without one it
+    advises ("the minister should resign"), and at the start of a clause it is a condition."""
     if place.hit.estimate != "should":
         return None
     if place.before[-2:-1] in (["can"], ["must"]) or not place.before:
         return "a normative or conditional 'should'"
+    if not mentions_time(place.clause):
+        return "'should' without a time: advice, not a forecast"
     return None
 
 

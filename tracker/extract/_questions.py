@@ -30,7 +30,7 @@ STOPWORDS = words(
     "a an the this that these those of to in on at by for with from into as and or but nor if "
     "is are was were be been being will would could may might should can it its it's their "
     "his her our we they he she them there here not no any some such than then so very also "
-    "will won't one two three"
+    "will won't one two three neither either each every both all none"
 )
 _HEAD_END = re.compile(r"\s+(?:of|for|to|on|in|with|between|from|by|about|over|against)\s", re.I)
 #: longest id made from a claim
@@ -43,7 +43,7 @@ def _lower_first(text: str, lower_words: frozenset[str]) -> str:
     first, _, rest = text.partition(" ")
     if first.isupper() and len(first) > 1:
         return text
-    if first.lower() in lower_words:
+    if first.lower() in lower_words or first.lower() in STOPWORDS:
         return " ".join(filter(None, [first.lower(), rest]))
     return text
 

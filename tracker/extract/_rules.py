@@ -31,7 +31,7 @@ DETERMINERS = words("a an the its their his her our any some this that these tho
 OBJECT_END = words(
     "as if that which while because since by when until unless though although than so"
 )
-MAX_OBJECT_WORDS = 5
+MAX_OBJECT_WORDS = 6
 PREPOSITIONS = words("on in at to into from with about over of for between against through")
 REFUSALS = ("rejected", "rejects", "ruled out", "rules out")
 

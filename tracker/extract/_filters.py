@@ -43,6 +43,18 @@ ADJECTIVES = words(
     "remote plausible doubtful non-existent nonexistent unavoidable definite"
 )
 MONTH_MAY = re.compile(r"^May$")
+#: nouns that are themselves a chance: the adjective before them is the estimate
+PROBABILITY_NOUNS = words(
+    "chance chances possibility prospect prospects probability likelihood risk outcome scenario "
+    "bet odds eventuality"
+)
+#: a word before a term that makes it predicative or adverbial, not attributive
+VERB_OR_DEGREE = words(
+    "will would could may might should is are be been being was were seems seem looks look "
+    "appears appear remains remain becomes become very highly quite so more most less increasingly"
+)
+#: past verbs of a writer pricing an event: a number after them was given before
+PAST_PRICING = words("gave priced rated called")
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,8 @@ def past_frame(place: Place) -> str | None:
 def past_report(place: Place) -> str | None:
     if place.hit.kind is Kind.HEDGE and set(place.before) & PAST_REPORTING:
         return "a backshifted modal after a past report ('suspected the drills could be ...')"
+    if place.hit.kind is Kind.NUMBER and set(place.before) & PAST_PRICING:
+        return "a number given in the past ('I gave the deal a 70 % chance')"
     return None
 
 
@@ -145,10 +159,19 @@ def indirect_question(place: Place) -> str | None:
 
 
 def attributive(place: Place) -> str | None:
+    """ "any conceivable conditions", "likely future threats": an adjective before a noun says
+    nothing of an event's chance, unless the noun is a chance itself ("a remote prospect"), or the
+    word is an adverb after a verb ("will likely be imposed", "is very likely")."""
     if place.head not in ADJECTIVES or place.hit.kind is Kind.NUMBER:
         return None
     following = place.after[:1]
-    if place.next_is_word() and following and following[0] not in AFTER_PREDICATE:
+    verb_before = bool(place.before[-1:]) and place.before[-1] in VERB_OR_DEGREE
+    if (
+        place.next_is_word()
+        and following
+        and following[0] not in AFTER_PREDICATE | PROBABILITY_NOUNS
+        and not verb_before
+    ):
         return f"'{place.hit.written}' describes a noun ('{following[0]}'), it predicts nothing"
     before = place.before[-1:]
     idiom = ("the", "if", "where", "whenever", "wherever", "as")

@@ -21,8 +21,8 @@ ABBREVIATIONS = words(
 )
 #: words that say a number is a probability
 PROBABILITY_WORDS = words(
-    "chance chances probability probabilities likelihood odds likely unlikely risk certain "
-    "certainty sure confident confidence bet possibility"
+    "chance chances probability probabilities likelihood odds likely unlikely likelier likeliest "
+    "risk certain certainty sure confident confidence bet possibility prospect prospects"
 )
 UNITS = word_list(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

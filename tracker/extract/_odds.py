@@ -74,8 +74,26 @@ def _words_around(text: str, start: int, end: int) -> set[str]:
     return {*before, *after}
 
 
+#: the words that give a number as the value of what came before: "the chance of X ... is
+#: small, perhaps 10 %", "my odds of X are one in five", "I put X at about 25 %"
+_VALUE_OF = re.compile(
+    r"(?:\b(?:at|is|are|be|perhaps|maybe|about|around|roughly|some|something\s+like|"
+    r"(?:no\s+)?(?:better|more|less|worse)\s+than|under|over)\s*)$",
+    re.IGNORECASE,
+)
+#: a forecaster's own pricing: "I put / give / rate / price X at N"
+_PRICING = re.compile(r"\b(?:put|puts|putting|give|gives|rate|rates|price|prices)\b", re.I)
+
+
 def _has_context(text: str, start: int, end: int) -> bool:
-    return bool(_words_around(text, start, end) & PROBABILITY_WORDS)
+    """A word of probability near the number; or the number is the value given to something
+    earlier in the clause that is a probability, or that the writer prices ("I put X at")."""
+    if _words_around(text, start, end) & PROBABILITY_WORDS:
+        return True
+    if not _VALUE_OF.search(text[max(0, start - 30) : start]):
+        return False
+    earlier = set(re.findall(r"[a-z]+", text[:start].lower()))
+    return bool(earlier & PROBABILITY_WORDS) or bool(_PRICING.search(text[:start]))
 
 
 def _percentages(text: str) -> Iterator[NumberHit]:
@@ -112,8 +130,11 @@ def _odds(text: str) -> Iterator[NumberHit]:
         yield NumberHit(m.start(), m.end(), m[0], value, basis)
 
 
+#: a quick test before the patterns: no number is a probability without one of these
 _ANY_CONTEXT = re.compile(
-    "|".join(sorted(PROBABILITY_WORDS, key=len, reverse=True)) + r"|against|shot", re.IGNORECASE
+    "|".join(sorted(PROBABILITY_WORDS, key=len, reverse=True))
+    + r"|against|shot|favou?r|\bput|\bgive|\brate|\bprice",
+    re.IGNORECASE,
 )
 
 

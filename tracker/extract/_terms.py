@@ -47,6 +47,8 @@ WILL_FORMS = frozenset(
     {"will", "will not", "won't", "is going to", "are going to", "going to", "not going to"}
 )
 HEDGE_FORMS = frozenset({"could", "could be", "may", "might", "should"})
+#: inflected forms the scale's look-up reads but no row spells
+COMPARATIVES = ("likelier", "likeliest", "unlikelier", "unlikeliest")
 #: a negation right before a term: "not likely", "isn't likely", "hardly possible"
 _NEGATION_BEFORE = re.compile(
     r"(?:\bnot|\b\w+n['’]t|\bhardly|\bnever|\bno longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
@@ -106,6 +108,10 @@ class TermFinder:
                 found = scale.find(form)  # the default scale's reading first
                 if found is not None and found.probability is not None:
                     self.entries.setdefault(form, found)
+        for form in COMPARATIVES:
+            found = scale.find(form)  # "likeliest" is read as "likely", as the import reads it
+            if found is not None and found.probability is not None:
+                self.entries.setdefault(form, found)
         alternatives = trie_pattern([form.split(" ") for form in self.entries])
         self.pattern = re.compile(rf"(?<![\w'’-]){alternatives}(?![\w-])", re.IGNORECASE)
         self.will = self._entry("will")

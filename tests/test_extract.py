@@ -124,6 +124,9 @@ def test_a_standfirst_repeating_a_later_sentence_gives_one_candidate():
         ("The coalition may well collapse.", "may well", 0.55),
         ("The unions have promised to strike.", "have promised", 0.9),
         ("Western embassies are currently planning to leave Kyiv.", "currently planning", 0.9),
+        ("A settlement with the rebels is a remote prospect.", "remote", 0.05),
+        ("Tariffs will likely be raised in the autumn.", "likely", 0.7),
+        ("A hung parliament is the likeliest outcome.", "likeliest", 0.7),
     ],
 )
 def test_a_verbal_term_is_read_from_the_scale(sentence, estimate, probability):
@@ -201,6 +204,10 @@ def test_the_question_asks_whether_the_event_happens(sentence, question_start):
         ("The challenger is 9-to-1 against in the betting.", "9-to-1 against", 0.1),
         ("The bill has an even chance of passing.", "even chance", 0.5),
         ("There is a 20 to 30 % chance of a strike.", "20 to 30 %", 0.25),
+        ("Our odds of a strike at the ports next month are one in four.", "one in four", 0.25),
+        ("We put the chance of a coalition deal by May at about 40 %.", "40 %", 0.4),
+        ("I would rate that at 4-to-1 in favour.", "4-to-1 in favour", 0.8),
+        ("The chance of a snap poll is slim, perhaps 5 %.", "5 %", 0.05),
     ],
 )
 def test_numbers_and_odds_are_probabilities(sentence, estimate, probability):
@@ -242,6 +249,7 @@ def test_a_number_without_a_word_of_probability_is_no_forecast(sentence):
         "Deterrence must work under any conceivable conditions.",  # an attributive adjective
         "Politics is the art of the possible.",
         "Ryabkov's answer was “never ever.”",  # someone's words in quotation marks
+        "Last spring I gave the merger a 60 % chance of approval.",  # a number given before
     ],
 )
 def test_reports_questions_and_opinions_are_not_picked(sentence):

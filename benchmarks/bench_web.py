@@ -136,6 +136,7 @@ def build(
                 "probability": p,
                 "estimate": term,
                 "recorded_at": NOW,
+                "kind": "initial",
             }
         )
         audit.append(

@@ -356,7 +356,12 @@ def test_updates_are_parsed_sorted_with_their_probabilities(tmp_path):
         (
             "{as_of: 2022-01-09, probability: 0.5}",
             "updates[0].as_of",
-            "as_of 2022-01-09 is before the forecast opens (2022-01-10)",
+            "as_of 2022-01-09 is not after the forecast opens (2022-01-10)",
+        ),
+        (
+            "{as_of: 2022-01-10, probability: 0.5}",
+            "updates[0].as_of",
+            "that day holds the forecast's own statement",
         ),
         (
             "{as_of: 2023-01-01, probability: 0.5}",

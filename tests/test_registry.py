@@ -41,6 +41,15 @@ def test_import_the_source_article(engine):
     assert statuses == {"open"}
 
 
+def test_a_forecasts_notes_are_kept(engine):
+    """``notes`` is a declared free-form field: stored with the forecast, shown on its page."""
+    do_import(engine)
+    with session_scope(engine) as session:
+        forecast = session.get(Forecast, "nonexpansion-nondeployment-agreement")
+        assert forecast is not None and forecast.extra is not None
+        assert "political agreement is sufficient" in forecast.extra["notes"]
+
+
 def test_reimport_is_idempotent(engine):
     first = do_import(engine)
     again = do_import(engine)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tracker import service
 from tracker.cli._app import (
@@ -45,6 +46,12 @@ def import_(
     )
     for forecast_id, old, new in report.probability_changes:
         console.print(f"  {forecast_id}: probability {old:.0%} -> {new:.0%}")
+    for forecast_id, as_of in report.statements:
+        console.print(f"  {forecast_id}: statement of {as_of.isoformat()} added")
+    for forecast_id, as_of, old, new in report.corrections:
+        console.print(f"  {forecast_id}: statement of {as_of.isoformat()} {old:.0%} -> {new:.0%}")
+    for forecast_id, as_of in report.removed:
+        console.print(f"  {forecast_id}: statement of {as_of.isoformat()} removed (not in file)")
     if report.closed:
         console.print(f"  closed (past their close date): {', '.join(report.closed)}")
 
@@ -181,9 +188,20 @@ def _print_detail(detail: ForecastDetail) -> None:
         f"min sources {f.min_sources}, default at close {f.default_at_close}",
         markup=False,
     )
-    history = Table("as of", "probability", "estimate", "note", title="Probability history")
+    history = Table(
+        "as of", "kind", "probability", "estimate", "quote", "note", title="Probability history"
+    )
     for u in detail.updates:
-        history.add_row(u.as_of.isoformat(), f"{u.probability:.0%}", u.estimate, u.note or "")
+        replaced = u.id in detail.replaced
+        history.add_row(
+            u.as_of.isoformat(),
+            u.kind + (" (replaced)" if replaced else ""),
+            f"{u.probability:.0%}",
+            Text(u.estimate),
+            Text((u.quote or "") + (f"\n{u.url}" if u.url else "")),
+            Text(u.note or ""),
+            style="dim strike" if replaced else None,
+        )
     console.print(history)
     if detail.resolutions:
         resolutions = Table("outcome", "when", "by", "note", "active", title="Resolutions")

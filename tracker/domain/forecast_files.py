@@ -744,9 +744,11 @@ class _ForecastCheck:
         first_line: dict[date, int | None],
     ) -> ParsedUpdate | None:
         ok = True
-        if values.opens and spec.as_of < values.opens:
+        if values.opens and spec.as_of <= values.opens:
             self.add(
-                f"as_of {spec.as_of} is before the forecast opens ({values.opens})", (*loc, "as_of")
+                f"as_of {spec.as_of} is not after the forecast opens ({values.opens}): that day "
+                "holds the forecast's own statement (change `probability`, or date it later)",
+                (*loc, "as_of"),
             )
             ok = False
         if values.closes and spec.as_of > values.closes:

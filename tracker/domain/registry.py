@@ -204,7 +204,6 @@ def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
     """The forecast's own fields from the file (its statements are apart: :class:`_Plan`)."""
     spec = parsed.spec
     resolution = spec.resolution
-    known = set(type(spec).model_fields)
     return {
         "source_id": source.id,
         "question": spec.question,
@@ -216,7 +215,7 @@ def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
         "no_when": resolution.no_when.model_dump() if resolution.no_when else None,
         "min_sources": resolution.min_sources,
         "default_at_close": resolution.default_at_close,
-        "extra": _jsonable({k: v for k, v in spec.model_dump().items() if k not in known}) or None,
+        "extra": _jsonable(spec.free_form()) or None,
     }
 
 

@@ -20,6 +20,8 @@ By area:
   :func:`filter_choices`, :func:`forecast_detail`, :func:`forecast_view`,
   :func:`update_forecast`, :func:`correct_forecast`,
   :func:`resolve_forecast`, :func:`reopen_forecast`, :func:`scale_entries`, :func:`scale_table`;
+- a new source: :func:`draft_source` (an article's candidates), :func:`save_source` (the
+  accepted ones written as a forecast file and imported), :func:`source_key`;
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
@@ -148,6 +150,7 @@ from tracker.service._scoring import (
     scores_fingerprint,
     write_report,
 )
+from tracker.service._sources import SavedSource, draft_source, save_source, source_key
 from tracker.service._status import (
     PipelineProgress,
     QueueInfo,
@@ -198,6 +201,7 @@ __all__ = [
     "ReviewEntry",
     "ReviewPage",
     "SavedDraft",
+    "SavedSource",
     "SignedIn",
     "StatusSummary",
     "WorkerResources",
@@ -214,6 +218,7 @@ __all__ = [
     "deadline_check",
     "disable_feed",
     "draft_file",
+    "draft_source",
     "enable_feed",
     "evidence_page",
     "export_opml",
@@ -261,6 +266,7 @@ __all__ = [
     "run_worker",
     "same_secret",
     "save_draft",
+    "save_source",
     "scale_entries",
     "scale_table",
     "schema_is_current",
@@ -272,6 +278,7 @@ __all__ = [
     "set_user_active",
     "sign_in",
     "sign_out",
+    "source_key",
     "status_summary",
     "task_run",
     "task_runs",

@@ -26,6 +26,7 @@ from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta
 from tracker.web.api import review as api_review
 from tracker.web.api import scorecard as api_scorecard
+from tracker.web.api import sources as api_sources
 from tracker.web.errors import install_error_handlers
 from tracker.web.pages import auth as auth_pages
 from tracker.web.pages import exports as export_pages
@@ -33,6 +34,7 @@ from tracker.web.pages import feeds as feed_pages
 from tracker.web.pages import forecasts as forecast_pages
 from tracker.web.pages import review as review_pages
 from tracker.web.pages import scorecard as scorecard_pages
+from tracker.web.pages import sources as source_pages
 from tracker.web.scorecards import ScorecardCache
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import make_templates
@@ -48,11 +50,13 @@ ROUTERS: list[APIRouter] = [
     review_pages.router,
     feed_pages.router,
     export_pages.router,
+    source_pages.router,
     api_meta.router,
     api_forecasts.router,
     api_review.router,
     api_scorecard.router,
     api_feeds.router,
+    api_sources.router,
 ]
 
 

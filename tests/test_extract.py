@@ -87,6 +87,14 @@ def test_every_quote_is_the_texts_own_words_at_its_offsets():
         assert 0 < candidate.confidence < 1 and candidate.reason and "\n" not in candidate.reason
 
 
+def test_a_paragraph_break_ends_a_sentence_and_a_heading_is_none():
+    text = (
+        "Why rates will fall\r\n\r\nThe bank will cut rates in June\r\n\r\n"
+        "A recession is likely\r\nnext year."
+    )
+    assert [c.quote for c in extract(text)] == ["A recession is likely next year."]
+
+
 def test_a_standfirst_repeating_a_later_sentence_gives_one_candidate():
     text = (
         "If the talks fail, Moscow will resort to other methods.\n\n"

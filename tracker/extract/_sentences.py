@@ -21,7 +21,7 @@ from tracker.extract._lexicon import ABBREVIATIONS
 HEADING_MAX_WORDS = 14
 
 _BLOCK_BREAK = re.compile(
-    r"\n[ \t]*(?:\n|(?:https?://\S+[ \t]*(?:\n|$)))\s*"  # a blank line, a line that is a URL
+    r"\n[ \t\r]*(?:\n|(?:https?://\S+[ \t\r]*(?:\n|$)))\s*"  # a blank line, a line that is a URL
     r"|\n[ \t]+(?=[A-Z\"“‘])"  # an indented line that starts with a capital: a new paragraph
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")

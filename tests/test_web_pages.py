@@ -265,7 +265,12 @@ def test_openapi_describes_the_api_only(client):
         "/api/review",
         "/api/proposals/{proposal_id}/confirm",
         "/api/proposals/{proposal_id}/reject",
+        "/api/sources",
+        "/api/sources/extract",
     }
+    save = schema["paths"]["/api/sources"]["post"]
+    assert {"201", "400", "401", "403", "409", "422"} <= set(save["responses"])
+    assert save["security"] == [{"APIToken": []}]
     report = schema["paths"]["/api/reports/calibration"]["get"]
     assert set(report["responses"]["200"]["content"]) == {
         "text/html",

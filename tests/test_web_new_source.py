@@ -219,6 +219,19 @@ def test_the_files_go_when_the_transaction_rolls_back(seeded, settings):
     assert NEW_KEY not in stored_sources(seeded.engine)
 
 
+def test_a_draft_never_proposes_an_id_a_stored_forecast_has(seeded, settings):
+    def madrid_id() -> str:
+        with session_scope(seeded.engine) as session:
+            draft = service.draft_source(
+                session, settings, EstimativeScale.builtin(), text=TEXT, meta=META
+            )
+        return next(c.id for c in draft.candidates if "summit in Madrid" in c.quote)
+
+    first = madrid_id()
+    save(seeded.engine, settings, [candidate(first, quote=QUOTES["madrid-no-retraction"])])
+    assert madrid_id() == f"{first}-2"
+
+
 @pytest.mark.parametrize(
     ("text", "message"), [("   \n ", "the text is empty"), ("x" * 10_000_001, "over the 1,000,000")]
 )

@@ -160,7 +160,9 @@ class CandidateFields:
     @classmethod
     def from_form(cls, form: FormData, index: int) -> CandidateFields:
         values: dict[str, Any] = {}
-        for spec in fields(cls)[:-1]:  # not the problems
+        for spec in fields(cls):
+            if spec.name == "problems":
+                continue
             value = form.get(f"c{index}-{spec.name}")
             if spec.type in ("bool", bool):
                 values[spec.name] = value is not None

@@ -118,7 +118,8 @@ def save_source(
     folder = settings.resolved_forecasts_dir()
     key = _free_key(session, folder, key) if key else _new_key(session, folder, meta, today)
     path = folder / f"{key}.yaml"
-    draft = Draft(meta=meta, text=text, candidates=list(forecasts))
+    opens = meta.published or today or utc_today()
+    draft = Draft(meta=meta, text=text, candidates=list(forecasts), opens=opens)
     content = draft_yaml(draft, text_path=f"sources/{key}.txt")
     checked = _checked(path, content, draft, scale)
     try:
@@ -150,7 +151,7 @@ def _not_drafted(path: Path, draft: Draft) -> list[ForecastFileError]:
         for name in ("title", "author")
         if not getattr(draft.meta, name)
     ]
-    opens = draft.opens or draft.meta.published or utc_today()
+    opens = draft.opens or utc_today()
     problems += [
         ForecastFileError(
             path,

@@ -8,6 +8,7 @@ the raw request handler, for the hostile cases (trickling bytes, lying headers, 
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -73,6 +74,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     owner: FeedServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (the fetcher stops reading a body it refuses by its
+        headers or size) is no server error; anything else is still printed.  The default prints
+        a traceback to stderr, where a command's output captured in the same process reads it."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FeedServer:

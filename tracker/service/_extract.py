@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.clock import today
-from tracker.domain.forecast_files import load_forecast_file
+from tracker.domain.forecast_files import check_forecast_text
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ExtractionError, ForecastImportError, PageError
 from tracker.extract import (
@@ -178,9 +178,9 @@ def draft_file(draft: Draft, text_path: str | None = None) -> str:
 def save_draft(
     draft: Draft, out: Path, *, scale: EstimativeScale, overwrite: bool = False
 ) -> SavedDraft:
-    """Writes the draft to ``out`` and its source text to ``sources/<name>.txt`` beside it
-    (``source.text`` points there, so the quotes are checked), then validates the file; on any
-    problem nothing is left written."""
+    """Validates the draft as the file it will be (quotes checked against its text), then writes
+    it to ``out`` and its source text to ``sources/<name>.txt`` beside it (``source.text`` points
+    there); on any problem nothing is written."""
     if not draft.candidates:
         raise ExtractionError(
             str(out),
@@ -192,19 +192,17 @@ def save_draft(
             str(out), "exists", "the file exists; choose another --out, or --force to replace it"
         )
     text_path = out.parent / SOURCES_FOLDER / f"{out.stem}.txt"
-    wrote_text = _write_text(text_path, draft.text)
     content = draft_file(draft, f"{SOURCES_FOLDER}/{text_path.name}")
+    _, problems = check_forecast_text(content, draft.text, scale, name=str(out))
+    if problems:
+        raise ForecastImportError(problems)
+    wrote_text = _write_text(text_path, draft.text)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(content, encoding="utf-8")
     except OSError as exc:
         _remove(text_path, wrote_text)
         raise ExtractionError(str(out), "unwritable", f"cannot write it ({exc.strerror})") from exc
-    _, problems = load_forecast_file(out, scale)
-    if problems:
-        _remove(out, True)
-        _remove(text_path, wrote_text)
-        raise ForecastImportError(problems)
     return SavedDraft(out, text_path, len(draft.candidates), wrote_text)
 
 

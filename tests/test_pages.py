@@ -468,7 +468,7 @@ def test_a_proposal_made_from_a_teaser_is_re_evaluated_when_the_page_arrives(
     rules = resolution.RuleSet()
     with session_scope(sqlite_engine) as session:
         made = resolution.match_articles(session, ids, rules).proposals
-        assert [(p.forecast_id, p.kind, p.outcome) for p in made] == [
+        assert [(p.question_id, p.kind, p.outcome) for p in made] == [
             ("treaty-signed", "evidence", "yes")
         ]
 

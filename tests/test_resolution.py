@@ -125,7 +125,7 @@ def match_all(engine, rules=None) -> resolution.MatchReport:
 def pending(engine) -> dict[str, Proposal]:
     with session_scope(engine) as session:
         return {
-            p.forecast_id: p
+            p.question_id: p
             for p in session.exec(select(Proposal).where(Proposal.status == "pending"))
         }
 
@@ -337,13 +337,13 @@ def test_default_at_close_and_none_left_to_the_analyst(corpus):
             resolution.check_deadlines(session, date(2022, 3, 31)) == []
         )  # nothing is past its close yet
         made = resolution.check_deadlines(session, date(2022, 4, 1))
-    assert [(p.forecast_id, p.kind, p.outcome) for p in made] == [
+    assert [(p.question_id, p.kind, p.outcome) for p in made] == [
         ("summit-held", "not_yet_resolvable", None)
     ]
     with session_scope(corpus.engine) as session:
         made = resolution.check_deadlines(session, date(2022, 7, 1))
         queue = resolution.review_queue(session)
-    assert [(p.forecast_id, p.kind, p.outcome, p.decisive_on) for p in made] == [
+    assert [(p.question_id, p.kind, p.outcome, p.decisive_on) for p in made] == [
         ("treaty-signed", "default_at_close", "no", date(2022, 6, 30))
     ]
     assert [(i.forecast.id, i.needs_outcome) for i in queue] == [
@@ -404,7 +404,7 @@ def test_matching_and_the_deadline_check_are_idempotent(corpus):
     assert audit[1] == audit[0]  # the second run changed nothing
     assert count(corpus.engine, Evidence) == 2
     with session_scope(corpus.engine) as session:
-        kinds = sorted((p.forecast_id, p.kind, p.status) for p in session.exec(select(Proposal)))
+        kinds = sorted((p.question_id, p.kind, p.status) for p in session.exec(select(Proposal)))
     assert kinds == [
         ("summit-held", "not_yet_resolvable", "pending"),
         ("treaty-signed", "evidence", "pending"),
@@ -413,10 +413,10 @@ def test_matching_and_the_deadline_check_are_idempotent(corpus):
 
 def test_the_database_allows_one_pending_proposal_per_forecast(forecasts):
     with Session(forecasts) as session:
-        session.add(Proposal(forecast_id="treaty-signed", kind="evidence", outcome="yes"))
-        session.add(Proposal(forecast_id="treaty-signed", kind="disputed", status="rejected"))
+        session.add(Proposal(question_id="treaty-signed", kind="evidence", outcome="yes"))
+        session.add(Proposal(question_id="treaty-signed", kind="disputed", status="rejected"))
         session.commit()
-        session.add(Proposal(forecast_id="treaty-signed", kind="disputed"))
+        session.add(Proposal(question_id="treaty-signed", kind="disputed"))
         with pytest.raises(IntegrityError):
             session.commit()
 

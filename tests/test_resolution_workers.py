@@ -122,9 +122,9 @@ def test_a_poll_hands_its_articles_to_match_articles_on_a_real_worker(tmp_path: 
         assert app.tracker_hand_off not in new_articles.receivers
     with session_scope(engine) as session:
         evidence = session.exec(select(Evidence).order_by(Evidence.id)).all()
-        proposals = {p.forecast_id: p for p in session.exec(select(Proposal))}
+        proposals = {p.question_id: p for p in session.exec(select(Proposal))}
         runs = {name: session.get(TaskRun, name) for name in ("match_articles", "check_deadlines")}
-    assert [(e.forecast_id, e.side, e.publisher, e.negated) for e in evidence] == [
+    assert [(e.question_id, e.side, e.publisher, e.negated) for e in evidence] == [
         ("treaty-signed", "yes", "alpha.example", False),
         ("treaty-signed", "yes", "beta.example", False),
         ("summit-held", "yes", "beta.example", True),

@@ -224,7 +224,7 @@ def add_proposals(engine: Engine, articles=None) -> dict[str, Proposal]:
         resolution.check_deadlines(session, DEADLINE_DAY)
     with session_scope(engine) as session:
         return {
-            item.proposal.forecast_id: item.proposal for item in resolution.review_queue(session)
+            item.proposal.question_id: item.proposal for item in resolution.review_queue(session)
         }
 
 

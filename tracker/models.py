@@ -8,6 +8,14 @@ Design notes:
 - A resolution is never edited or deleted: reopening marks it inactive and a new
   one may follow.  At most one resolution of a forecast is active.
 - :class:`AuditEntry` rows are append-only (``tracker.domain.audit`` refuses updates and deletes).
+- A :class:`Question` is the event: its text, criteria, window, resolution rules and its
+  resolution.  A forecast is one author's probability on a question (``Forecast.question_id``);
+  several authors' forecasts may stand on one question.  Evidence, proposals and resolutions
+  belong to the question, so matching and review happen once per question.  A forecast that
+  defines its question inline gets a question with its own id; its question columns
+  (``question``, ``criteria``, ``closes``, the rules, ``status``, ``outcome``, ``resolved_at``)
+  are a copy of the question's, written in the same transaction by the import and by
+  :mod:`tracker.domain.lifecycle`, so lists, filters and scores read one table.
 """
 
 from __future__ import annotations
@@ -105,6 +113,41 @@ class Source(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class Question(SQLModel, table=True):
+    """The event forecasts are made on, and how it resolves.
+
+    Resolution belongs here: evidence, proposals and resolutions name the question, and the
+    lifecycle moves the question, then copies its state onto its forecasts.  ``defined_in`` is
+    the source key of the forecast file that defined it inline, or ``questions/<file>`` for a
+    question file.
+    """
+
+    __tablename__ = "question"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'closed', 'resolved', 'annulled')", name="ck_question_status"
+        ),
+        CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_question_outcome"),
+        CheckConstraint("closes >= opens", name="ck_question_window"),
+    )
+
+    id: str = Field(primary_key=True, max_length=200)
+    text: str
+    criteria: str | None = None
+    opens: date
+    closes: date = Field(index=True)
+    status: str = Field(default=Status.OPEN.value, index=True, max_length=16)
+    outcome: str | None = Field(default=None, max_length=8)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    yes_when: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    no_when: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    min_sources: int = 2
+    default_at_close: str | None = Field(default=None, max_length=8)
+    defined_in: str = Field(max_length=220, description="source key, or questions/<file>")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
 class Forecast(SQLModel, table=True):
     __tablename__ = "forecast"
     __table_args__ = (
@@ -118,6 +161,7 @@ class Forecast(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=200)
     source_id: int = Field(foreign_key="source.id", index=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=200)
     question: str
     quote: str
     estimate: str = Field(description="the author's verbal term, as written")
@@ -211,7 +255,7 @@ class Resolution(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    forecast_id: str = Field(foreign_key="forecast.id", index=True, ondelete="CASCADE")
+    question_id: str = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
     outcome: str = Field(max_length=8)
     resolved_at: datetime = _ts()
     resolved_by: str
@@ -366,18 +410,18 @@ class Evidence(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
         UniqueConstraint(
-            "forecast_id", "article_id", "side", name="uq_evidence_forecast_article_side"
+            "question_id", "article_id", "side", name="uq_evidence_question_article_side"
         ),
         CheckConstraint("side IN ('yes', 'no')", name="ck_evidence_side"),
         # a forecast's timeline, counting and negated rows apart, oldest first: read a page at a
         # time
         # without sorting (the web's evidence pages, the review queue) and counted from the index
         # alone
-        Index("ix_evidence_timeline", "forecast_id", "negated", "published_at", "id"),
+        Index("ix_evidence_timeline", "question_id", "negated", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    forecast_id: str = Field(foreign_key="forecast.id", ondelete="CASCADE", max_length=200)
+    question_id: str = Field(foreign_key="question.id", ondelete="CASCADE", max_length=200)
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     side: str = Field(max_length=3)
     matched_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -437,7 +481,7 @@ class Proposal(SQLModel, table=True):
         ),
         Index(
             "uq_proposal_one_pending",
-            "forecast_id",
+            "question_id",
             unique=True,
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
@@ -445,8 +489,8 @@ class Proposal(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    forecast_id: str = Field(
-        foreign_key="forecast.id", index=True, ondelete="CASCADE", max_length=200
+    question_id: str = Field(
+        foreign_key="question.id", index=True, ondelete="CASCADE", max_length=200
     )
     kind: str = Field(max_length=20)
     outcome: str | None = Field(default=None, max_length=8)
@@ -548,6 +592,7 @@ __all__ = [
     "Proposal",
     "ProposalKind",
     "ProposalStatus",
+    "Question",
     "Resolution",
     "Source",
     "StatementKind",

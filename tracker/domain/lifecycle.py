@@ -1,5 +1,5 @@
-"""The forecast lifecycle: the one place that changes a forecast's status, and the one place
-that says which status a forecast has on a given day.
+"""The question lifecycle: the one place that changes a question's status (and so the status of
+every forecast on it), and the one place that says which status one has on a given day.
 
     open ──(past closes)──> closed
     open | closed ──resolve yes/no──> resolved
@@ -10,6 +10,10 @@ that says which status a forecast has on a given day.
 Resolving an open forecast early is allowed (a YES can happen before the close
 date); scoring decides separately which forecasts enter calibration.
 Every transition writes an audit entry in the caller's transaction.
+
+Resolution belongs to the question (:class:`~tracker.models.Question`): a transition moves the
+question, then copies its status, outcome and resolution time onto every forecast standing on
+it (:func:`_mirror`), in the same transaction, so lists and scores read the forecast table alone.
 
 "Closed" is derived, not waited for: an open forecast is closed from the UTC day after its close
 date, whether or not a sweep (:func:`close_expired`, run daily by the deadline check) has
@@ -24,14 +28,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, or_
+from sqlalchemy import ColumnElement, and_, case, or_, update
 from sqlmodel import Session, col, select
 
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
 from tracker.domain import audit
 from tracker.errors import InvalidInputError, LifecycleError
-from tracker.models import Forecast, Outcome, Resolution, Status
+from tracker.models import Forecast, Outcome, Question, Resolution, Status
 
 _ALLOWED = {
     Status.OPEN: {Status.CLOSED, Status.RESOLVED, Status.ANNULLED},
@@ -50,8 +54,9 @@ _HINTS = {
 }
 
 
-def status_on(forecast: Forecast, today: date) -> Status:
-    """The status ``forecast`` has on ``today``: an open one past its close date is closed."""
+def status_on(forecast: Forecast | Question, today: date) -> Status:
+    """The status ``forecast`` (or a question) has on ``today``: an open one past its close date
+    is closed."""
     if forecast.status == Status.OPEN.value and forecast.closes < today:
         return Status.CLOSED
     return Status(forecast.status)
@@ -77,73 +82,99 @@ def status_column(today: date) -> ColumnElement[str]:
 
 def _move(
     session: Session,
-    forecast: Forecast,
+    question: Question,
     target: Status,
     actor: str,
     action: str,
     **detail: str | None,
 ) -> None:
-    current = Status(forecast.status)
+    current = Status(question.status)
     if target not in _ALLOWED[current]:
         raise LifecycleError(
-            forecast.id, current.value, target.value, _HINTS.get((current, target), "")
+            question.id, current.value, target.value, _HINTS.get((current, target), "")
         )
-    forecast.status = target.value
-    forecast.updated_at = utcnow()
-    session.add(forecast)
+    question.status = target.value
+    question.updated_at = utcnow()
+    session.add(question)
+    _mirror(session, question)
     audit.record(
         session,
         actor=actor,
         action=action,
-        entity="forecast",
-        entity_id=forecast.id,
+        entity="question",
+        entity_id=question.id,
         from_status=current.value,
         to_status=target.value,
         detail={k: v for k, v in detail.items() if v is not None} or None,
     )
 
 
-def status_by_date(forecast: Forecast, today: date) -> Status:
-    """Open or closed, by the dates alone (where a reopened forecast goes back to)."""
-    return Status.CLOSED if today > forecast.closes else Status.OPEN
+def _mirror(session: Session, question: Question) -> None:
+    """Copy the question's state onto its forecasts (see the module docstring)."""
+    session.flush()
+    session.execute(
+        update(Forecast)
+        .where(col(Forecast.question_id) == question.id)
+        .values(
+            status=question.status,
+            outcome=question.outcome,
+            resolved_at=question.resolved_at,
+            updated_at=question.updated_at,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
-def _record_due_close(session: Session, forecast: Forecast, today: date) -> None:
-    """An open forecast past its close date is recorded closed (by the system) before anything
+def status_by_date(question: Question, today: date) -> Status:
+    """Open or closed, by the dates alone (where a reopened question goes back to)."""
+    return Status.CLOSED if today > question.closes else Status.OPEN
+
+
+def _record_due_close(session: Session, question: Question, today: date) -> None:
+    """An open question past its close date is recorded closed (by the system) before anything
     else happens to it, as the daily sweep would have."""
-    if status_on(forecast, today) is not Status(forecast.status):
-        _close(session, forecast, audit.SYSTEM_ACTOR)
+    if status_on(question, today) is not Status(question.status):
+        _close(session, question, audit.SYSTEM_ACTOR)
 
 
-def _close(session: Session, forecast: Forecast, actor: str) -> None:
-    _move(session, forecast, Status.CLOSED, actor, "close", closes=forecast.closes.isoformat())
+def _close(session: Session, question: Question, actor: str) -> None:
+    _move(session, question, Status.CLOSED, actor, "close", closes=question.closes.isoformat())
 
 
 def close_expired(session: Session, today: date, actor: str = audit.SYSTEM_ACTOR) -> list[str]:
-    """Close every open forecast whose close date is before ``today``; returns their ids."""
-    due = session.exec(
-        select(Forecast).where(
-            col(Forecast.status) == Status.OPEN.value, col(Forecast.closes) < today
+    """Close every open question whose close date is before ``today`` (and the forecasts on
+    it); returns the ids of the forecasts closed."""
+    due = list(
+        session.exec(
+            select(Question).where(
+                col(Question.status) == Status.OPEN.value, col(Question.closes) < today
+            )
         )
     )
-    closed = []
-    for forecast in due:
-        _close(session, forecast, actor)
-        closed.append(forecast.id)
-    return closed
+    for question in due:
+        _close(session, question, actor)
+    if not due:
+        return []
+    return list(
+        session.exec(
+            select(col(Forecast.id))
+            .where(col(Forecast.question_id).in_([q.id for q in due]))
+            .order_by(col(Forecast.id))
+        )
+    )
 
 
-def active_resolution(session: Session, forecast_id: str) -> Resolution | None:
+def active_resolution(session: Session, question_id: str) -> Resolution | None:
     return session.exec(
         select(Resolution).where(
-            col(Resolution.forecast_id) == forecast_id, col(Resolution.active).is_(True)
+            col(Resolution.question_id) == question_id, col(Resolution.active).is_(True)
         )
     ).first()
 
 
 def resolve(
     session: Session,
-    forecast: Forecast,
+    question: Question,
     outcome: Outcome,
     *,
     actor: str,
@@ -151,63 +182,63 @@ def resolve(
     evidence_links: Sequence[str] = (),
     today: date | None = None,
 ) -> Resolution:
-    """Record ``outcome`` (yes, no or annulled) for ``forecast``."""
+    """Record ``outcome`` (yes, no or annulled) for ``question`` and every forecast on it."""
     if not actor or not actor.strip():
         raise InvalidInputError("by", "a resolution needs the name of who records it")
-    _record_due_close(session, forecast, today or utc_today())
+    _record_due_close(session, question, today or utc_today())
     target = Status.ANNULLED if outcome is Outcome.ANNULLED else Status.RESOLVED
+    resolution = Resolution(
+        question_id=question.id,
+        outcome=outcome.value,
+        resolved_by=actor,
+        note=note,
+        evidence_links=list(evidence_links) or None,
+    )
+    question.outcome = None if outcome is Outcome.ANNULLED else outcome.value
+    question.resolved_at = resolution.resolved_at
     _move(
         session,
-        forecast,
+        question,
         target,
         actor,
         "annul" if target is Status.ANNULLED else "resolve",
         outcome=outcome.value,
         note=note,
     )
-    resolution = Resolution(
-        forecast_id=forecast.id,
-        outcome=outcome.value,
-        resolved_by=actor,
-        note=note,
-        evidence_links=list(evidence_links) or None,
-    )
-    forecast.outcome = None if outcome is Outcome.ANNULLED else outcome.value
-    forecast.resolved_at = resolution.resolved_at
     session.add(resolution)
     return resolution
 
 
 def reopen(
-    session: Session, forecast: Forecast, *, actor: str, note: str | None, today: date
+    session: Session, question: Question, *, actor: str, note: str | None, today: date
 ) -> Status:
-    """Undo the active resolution (kept, marked inactive); the forecast goes back to open or
-    closed."""
-    if forecast.status not in (Status.RESOLVED.value, Status.ANNULLED.value):
+    """Undo the active resolution (kept, marked inactive); the question and its forecasts go
+    back to open or closed."""
+    if question.status not in (Status.RESOLVED.value, Status.ANNULLED.value):
         raise LifecycleError(
-            forecast.id,
-            status_on(forecast, today).value,
+            question.id,
+            status_on(question, today).value,
             "reopened",
             "only a resolved or annulled forecast can be reopened",
         )
     if not note or not note.strip():
         raise InvalidInputError(
-            "note", f"reopening forecast {forecast.id!r} needs a note saying why"
+            "note", f"reopening forecast {question.id!r} needs a note saying why"
         )
-    target = status_by_date(forecast, today)
-    _move(session, forecast, target, actor, "reopen", note=note)
-    resolution = active_resolution(session, forecast.id)
+    target = status_by_date(question, today)
+    question.outcome = None
+    question.resolved_at = None
+    _move(session, question, target, actor, "reopen", note=note)
+    resolution = active_resolution(session, question.id)
     if resolution is not None:
         resolution.active = False
         resolution.reopened_at = utcnow()
         resolution.reopened_by = actor
         resolution.reopen_note = note
         session.add(resolution)
-    forecast.outcome = None
-    forecast.resolved_at = None
     return target
 
 
-def extend(session: Session, forecast: Forecast, *, actor: str) -> None:
-    """A closed forecast whose close date moved into the future is open again."""
-    _move(session, forecast, Status.OPEN, actor, "extend", closes=forecast.closes.isoformat())
+def extend(session: Session, question: Question, *, actor: str) -> None:
+    """A closed question whose close date moved into the future is open again."""
+    _move(session, question, Status.OPEN, actor, "extend", closes=question.closes.isoformat())

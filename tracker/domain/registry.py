@@ -30,7 +30,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from tracker.clock import today as utc_today
@@ -50,6 +50,7 @@ from tracker.models import (
     Forecast,
     ForecastTag,
     ProbabilityUpdate,
+    Question,
     Resolution,
     Source,
     StatementKind,
@@ -200,14 +201,12 @@ def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) ->
     return source
 
 
-def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
-    """The forecast's own fields from the file (its statements are apart: :class:`_Plan`)."""
+def _question_values(parsed: ParsedForecast) -> dict[str, Any]:
+    """The question a forecast defines inline (its text, window and resolution rules)."""
     spec = parsed.spec
     resolution = spec.resolution
     return {
-        "source_id": source.id,
-        "question": spec.question,
-        "quote": spec.quote,
+        "text": spec.question,
         "opens": spec.opens,
         "closes": spec.closes,
         "criteria": resolution.criteria,
@@ -215,8 +214,58 @@ def _forecast_values(parsed: ParsedForecast, source: Source) -> dict[str, Any]:
         "no_when": resolution.no_when.model_dump() if resolution.no_when else None,
         "min_sources": resolution.min_sources,
         "default_at_close": resolution.default_at_close,
+    }
+
+
+def _forecast_values(parsed: ParsedForecast, source: Source, question: Question) -> dict[str, Any]:
+    """The forecast's own fields from the file (its statements are apart: :class:`_Plan`), and
+    the copy of its question's (see :mod:`tracker.models`)."""
+    spec = parsed.spec
+    return {
+        "source_id": source.id,
+        "question_id": question.id,
+        "question": question.text,
+        "quote": spec.quote,
+        "opens": spec.opens,
+        "closes": question.closes,
+        "criteria": question.criteria,
+        "yes_when": question.yes_when,
+        "no_when": question.no_when,
+        "min_sources": question.min_sources,
+        "default_at_close": question.default_at_close,
         "extra": _jsonable(spec.free_form()) or None,
     }
+
+
+def _upsert_question(
+    session: Session, parsed: ParsedForecast, source: Source, *, today: date, actor: str
+) -> Question:
+    """The question ``parsed`` defines inline (same id), created or brought up to date; a
+    closed one whose close date moved into the future is open again."""
+    values = _question_values(parsed)
+    question = session.get(Question, parsed.spec.id)
+    if question is None:
+        question = Question(id=parsed.spec.id, defined_in=source.key, **values)
+        session.add(question)
+        session.flush()
+        return question
+    changed = sorted(k for k, v in values.items() if getattr(question, k) != v)
+    if not changed:
+        return question
+    for key in changed:
+        setattr(question, key, values[key])
+    question.updated_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="question",
+        entity_id=question.id,
+        detail={"fields": changed},
+    )
+    if question.status == Status.CLOSED.value and question.closes >= today:
+        lifecycle.extend(session, question, actor=actor)
+    return question
 
 
 def _jsonable(value: Any) -> Any:
@@ -466,7 +515,8 @@ def _upsert_forecast(
     actor: str,
     report: ImportReport,
 ) -> None:
-    values = _forecast_values(parsed, source)
+    question = _upsert_question(session, parsed, source, today=today, actor=actor)
+    values = _forecast_values(parsed, source, question)
     forecast = session.get(Forecast, parsed.spec.id)
     if forecast is None:
         _create_forecast(session, parsed, plan, values, actor=actor, report=report)
@@ -494,8 +544,6 @@ def _upsert_forecast(
         entity_id=forecast.id,
         detail={"fields": changed},
     )
-    if forecast.status == Status.CLOSED.value and forecast.closes >= today:
-        lifecycle.extend(session, forecast, actor=actor)
     report.updated.append(forecast.id)
 
 
@@ -509,8 +557,13 @@ def _create_forecast(
     report: ImportReport,
 ) -> None:
     top = plan.top.value
+    question = session.get(Question, values["question_id"])
+    assert question is not None  # created just before
     forecast = Forecast(
         id=parsed.spec.id,
+        status=question.status,
+        outcome=question.outcome,
+        resolved_at=question.resolved_at,
         probability=top.probability,
         estimate=top.estimate,
         vague=top.vague,
@@ -573,6 +626,8 @@ class ForecastRow:
     question: str
     #: no evidence rules and no default at close: only an analyst resolves it (`resolution: manual`)
     manual: bool = False
+    #: the question the forecast stands on (its own id when it defined it inline)
+    question_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -730,6 +785,7 @@ def _rows(
             source=s.key,
             question=f.question,
             manual=resolved_by_hand(f.yes_when, f.no_when, f.default_at_close),
+            question_id=f.question_id,
         )
         for f, s in pairs
     ]
@@ -747,6 +803,47 @@ def _tags_of(session: Session, forecast_ids: list[str]) -> dict[str, list[str]]:
     for row in rows:
         tags.setdefault(row.forecast_id, []).append(row.tag)
     return tags
+
+
+def _history(session: Session, forecast: Forecast) -> list[AuditEntry]:
+    """The audit entries of a forecast and of its question, oldest first (before migration 0009
+    a question's transitions were recorded under the forecast)."""
+    of_forecast = and_(
+        col(AuditEntry.entity) == "forecast", col(AuditEntry.entity_id) == forecast.id
+    )
+    of_question = and_(
+        col(AuditEntry.entity) == "question", col(AuditEntry.entity_id) == forecast.question_id
+    )
+    return list(
+        session.exec(
+            select(AuditEntry).where(or_(of_forecast, of_question)).order_by(col(AuditEntry.id))
+        )
+    )
+
+
+def get_question(session: Session, question_id: str) -> Question:
+    question = session.get(Question, question_id)
+    if question is None:
+        raise NotFoundError("question", question_id, "see `tracker questions list` for the ids")
+    return question
+
+
+def lead_forecast(session: Session, question_id: str) -> Forecast | None:
+    """The forecast that defined the question inline (same id), else the first on it by id."""
+    inline = session.get(Forecast, question_id)
+    if inline is not None and inline.question_id == question_id:
+        return inline
+    return session.exec(
+        select(Forecast)
+        .where(col(Forecast.question_id) == question_id)
+        .order_by(col(Forecast.id))
+        .limit(1)
+    ).first()
+
+
+def question_of(session: Session, forecast_id: str) -> Question:
+    """The question the forecast stands on (whose resolution is the forecast's)."""
+    return get_question(session, get_forecast(session, forecast_id).question_id)
 
 
 def get_forecast(session: Session, forecast_id: str) -> Forecast:
@@ -799,17 +896,9 @@ def forecast_detail(
         resolutions=list(
             session.exec(
                 select(Resolution)
-                .where(col(Resolution.forecast_id) == forecast_id)
+                .where(col(Resolution.question_id) == forecast.question_id)
                 .order_by(col(Resolution.id))
             )
         ),
-        audit=list(
-            session.exec(
-                select(AuditEntry)
-                .where(
-                    col(AuditEntry.entity_id) == forecast_id, col(AuditEntry.entity) == "forecast"
-                )
-                .order_by(col(AuditEntry.id))
-            )
-        ),
+        audit=_history(session, forecast),
     )

@@ -28,7 +28,16 @@ from tracker.db import session_scope
 from tracker.domain import lifecycle
 from tracker.ingest import all_article_ids, unmatched_article_ids
 from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
-from tracker.models import Article, Evidence, Feed, Forecast, Proposal, ProposalStatus, table_of
+from tracker.models import (
+    Article,
+    Evidence,
+    Feed,
+    Forecast,
+    Proposal,
+    ProposalStatus,
+    Question,
+    table_of,
+)
 from tracker.resolution._policy import UNRESOLVED, evaluate, supersede
 
 #: Articles read and matched per round trip.  Large enough that scanning them one after another
@@ -72,24 +81,28 @@ class MatchReport:
             "forecasts": self.forecasts,
             "rule_problems": self.rule_problems,
             "proposals": [
-                {"id": p.id, "forecast_id": p.forecast_id, "kind": p.kind, "outcome": p.outcome}
+                {"id": p.id, "question_id": p.question_id, "kind": p.kind, "outcome": p.outcome}
                 for p in self.proposals
             ],
         }
 
 
 def active_rules(session: Session) -> list[ForecastRules]:
-    """The rules of every forecast that can still collect evidence."""
+    """The rules of every question that can still collect evidence and has a forecast on it (a
+    question defined on its own waits for one: nobody would be scored on it)."""
     rows = session.execute(
         sa_select(
-            col(Forecast.id),
-            col(Forecast.opens),
-            col(Forecast.closes),
-            col(Forecast.yes_when),
-            col(Forecast.no_when),
+            col(Question.id),
+            col(Question.opens),
+            col(Question.closes),
+            col(Question.yes_when),
+            col(Question.no_when),
         )
-        .where(col(Forecast.status).in_(UNRESOLVED))
-        .order_by(col(Forecast.id))
+        .where(
+            col(Question.status).in_(UNRESOLVED),
+            col(Question.id).in_(sa_select(col(Forecast.question_id))),
+        )
+        .order_by(col(Question.id))
     )
     return [ForecastRules(*row) for row in rows]
 
@@ -105,19 +118,19 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[tuple[s
         return []
     dialect = session.get_bind().dialect.name
     table = table_of(Evidence)
-    unique = ["forecast_id", "article_id", "side"]
+    unique = ["question_id", "article_id", "side"]
     statement: ReturningInsert[Any]
     if dialect == "postgresql":
         statement = (
             postgresql.insert(table)
             .on_conflict_do_nothing(index_elements=unique)
-            .returning(table.c.forecast_id, table.c.negated)
+            .returning(table.c.question_id, table.c.negated)
         )
     elif dialect == "sqlite":
         statement = (
             sqlite.insert(table)
             .on_conflict_do_nothing(index_elements=unique)
-            .returning(table.c.forecast_id, table.c.negated)
+            .returning(table.c.question_id, table.c.negated)
         )
     else:
         raise NotImplementedError(f"insert-or-ignore needs ON CONFLICT; {dialect} is not supported")
@@ -158,7 +171,7 @@ def _match_batch(
         publisher = publisher_of(article.url, site_url)
         rows += [
             {
-                "forecast_id": hit.forecast_id,
+                "question_id": hit.forecast_id,
                 "article_id": article.id,
                 "side": hit.side,
                 "matched_phrases": list(hit.matched_phrases),
@@ -206,10 +219,10 @@ def supersede_resolved(session: Session) -> int:
     """Pending proposals of forecasts resolved or annulled meanwhile (by hand) are superseded."""
     stale = session.exec(
         select(Proposal)
-        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
+        .join(Question, col(Proposal.question_id) == col(Question.id))
         .where(
             col(Proposal.status) == ProposalStatus.PENDING.value,
-            col(Forecast.status).not_in(UNRESOLVED),
+            col(Question.status).not_in(UNRESOLVED),
         )
     )
     count = 0
@@ -230,8 +243,8 @@ def check_deadlines(session: Session, as_of: date) -> list[Proposal]:
     supersede_resolved(session)
     due = list(
         session.exec(
-            select(col(Forecast.id)).where(
-                col(Forecast.status).in_(UNRESOLVED), col(Forecast.closes) < as_of
+            select(col(Question.id)).where(
+                col(Question.status).in_(UNRESOLVED), col(Question.closes) < as_of
             )
         )
     )

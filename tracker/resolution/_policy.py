@@ -34,10 +34,10 @@ from tracker.domain import audit
 from tracker.matching import published_day
 from tracker.models import (
     Evidence,
-    Forecast,
     Proposal,
     ProposalKind,
     ProposalStatus,
+    Question,
     Status,
 )
 
@@ -172,12 +172,12 @@ def facts_of(session: Session, forecast_ids: Sequence[str]) -> dict[str, list[Ev
         return facts
     rows = session.execute(
         sa_select(
-            col(Evidence.forecast_id),
+            col(Evidence.question_id),
             col(Evidence.side),
             col(Evidence.publisher),
             col(Evidence.published_at),
             col(Evidence.negated),
-        ).where(col(Evidence.forecast_id).in_(list(forecast_ids)))
+        ).where(col(Evidence.question_id).in_(list(forecast_ids)))
     )
     for forecast_id, side, publisher, published_at, negated in rows:
         facts.setdefault(forecast_id, []).append(
@@ -193,13 +193,13 @@ def _proposals(
     rows = session.exec(
         select(Proposal)
         .where(
-            col(Proposal.forecast_id).in_(list(forecast_ids)),
+            col(Proposal.question_id).in_(list(forecast_ids)),
             col(Proposal.status).in_(list(statuses)),
         )
         .order_by(col(Proposal.id))
     )
     for proposal in rows:
-        found.setdefault(proposal.forecast_id, []).append(proposal)
+        found.setdefault(proposal.question_id, []).append(proposal)
     return found
 
 
@@ -227,8 +227,8 @@ def supersede(
         session,
         actor=RESOLVER_ACTOR,
         action="supersede-proposal",
-        entity="forecast",
-        entity_id=proposal.forecast_id,
+        entity="question",
+        entity_id=proposal.question_id,
         detail={
             "proposal": proposal.id,
             "kind": proposal.kind,
@@ -240,7 +240,7 @@ def supersede(
 
 def _create(session: Session, forecast_id: str, decision: Decision) -> Proposal:
     proposal = Proposal(
-        forecast_id=forecast_id,
+        question_id=forecast_id,
         kind=decision.kind.value,
         outcome=decision.outcome,
         evidence_count=decision.evidence_count,
@@ -255,7 +255,7 @@ def _create(session: Session, forecast_id: str, decision: Decision) -> Proposal:
         session,
         actor=RESOLVER_ACTOR,
         action="propose",
-        entity="forecast",
+        entity="question",
         entity_id=forecast_id,
         detail={
             "proposal": proposal.id,
@@ -298,7 +298,7 @@ def evaluate(
         return []
     forecasts = list(
         session.exec(
-            select(Forecast).where(col(Forecast.id).in_(ids), col(Forecast.status).in_(UNRESOLVED))
+            select(Question).where(col(Question.id).in_(ids), col(Question.status).in_(UNRESOLVED))
         )
     )
     ids = [f.id for f in forecasts]

@@ -31,6 +31,7 @@ from tracker.models import (
     Outcome,
     Proposal,
     ProposalStatus,
+    Question,
     Resolution,
 )
 from tracker.resolution._policy import UNRESOLVED
@@ -41,7 +42,7 @@ class EvidenceView:
     """One evidence row with its article, as a reviewer reads it."""
 
     id: int
-    forecast_id: str
+    question_id: str
     side: str
     negated: bool
     in_window: bool
@@ -64,7 +65,7 @@ class EvidenceView:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "forecast_id": self.forecast_id,
+            "question_id": self.question_id,
             "side": self.side,
             "counts": self.counts,
             "negated": self.negated,
@@ -84,7 +85,7 @@ class EvidenceView:
 
 def _views(
     session: Session,
-    forecasts: Sequence[Forecast],
+    forecasts: Sequence[Question],
     *,
     per_forecast: int | None = None,
     negated: bool | None = None,
@@ -105,7 +106,7 @@ def _views(
     query = (
         sa_select(
             col(Evidence.id),
-            col(Evidence.forecast_id),
+            col(Evidence.question_id),
             col(Evidence.side),
             col(Evidence.negated),
             col(Evidence.sentence),
@@ -123,14 +124,14 @@ def _views(
         .order_by(col(Evidence.published_at), col(Evidence.id))
     )
     if per_forecast is None:
-        query = query.where(col(Evidence.forecast_id).in_(list(by_id)))
+        query = query.where(col(Evidence.question_id).in_(list(by_id)))
         if negated is not None:
             query = query.where(col(Evidence.negated) == negated)
     else:
         kinds = [False, True] if negated is None else [negated]
         firsts = [
             select(col(Evidence.id))
-            .where(col(Evidence.forecast_id) == forecast_id, col(Evidence.negated) == kind)
+            .where(col(Evidence.question_id) == forecast_id, col(Evidence.negated) == kind)
             .order_by(col(Evidence.published_at), col(Evidence.id))
             .limit(per_forecast)
             .offset(offset or None)
@@ -145,11 +146,11 @@ def _views(
         ).subquery()
         query = query.join(chosen, chosen.c.id == col(Evidence.id))
     for row in session.execute(query):
-        forecast = by_id[row.forecast_id]
-        views[row.forecast_id].append(
+        forecast = by_id[row.question_id]
+        views[row.question_id].append(
             EvidenceView(
                 id=row.id,
-                forecast_id=row.forecast_id,
+                question_id=row.question_id,
                 side=row.side,
                 negated=row.negated,
                 in_window=forecast.opens <= published_day(row.published_at) <= forecast.closes,
@@ -179,21 +180,22 @@ def evidence_for(
     """The evidence rows of a forecast, oldest article first (negated ones included unless
     ``negated`` picks one kind: see ``EvidenceView.counts``); ``limit``/``offset`` page through
     them.  Raises NotFoundError for an unknown forecast."""
-    forecast = registry.get_forecast(session, forecast_id)
+    question = registry.question_of(session, forecast_id)
     if limit is None and not offset:
-        return _views(session, [forecast], negated=negated)[forecast.id]
+        return _views(session, [question], negated=negated)[question.id]
     if negated is None:
         raise TrackerError(
             "paging through evidence needs one kind at a time (negated=True or False)"
         )
     return _views(
-        session, [forecast], negated=negated, per_forecast=limit or 1_000_000_000, offset=offset
-    )[forecast.id]
+        session, [question], negated=negated, per_forecast=limit or 1_000_000_000, offset=offset
+    )[question.id]
 
 
 @dataclass
 class ReviewItem:
-    """A pending proposal with its forecast and the evidence behind it."""
+    """A pending proposal on a question, with the question's lead forecast (the one that defined
+    it, else the first by id: :func:`lead_forecast_id`) and the evidence behind it."""
 
     proposal: Proposal
     forecast: Forecast
@@ -227,7 +229,7 @@ class ReviewItem:
 def proposal_json(p: Proposal) -> dict[str, Any]:
     return {
         "id": p.id,
-        "forecast_id": p.forecast_id,
+        "question_id": p.question_id,
         "kind": p.kind,
         "outcome": p.outcome,
         "evidence_count": p.evidence_count,
@@ -244,10 +246,26 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
     }
 
 
+def lead_forecast_id(question_id: Any) -> Any:
+    """A scalar subquery: the forecast that defined the question inline (same id), else the
+    first forecast on it by id (a question defined in a question file)."""
+    inline = (
+        select(col(Forecast.id))
+        .where(col(Forecast.id) == question_id, col(Forecast.question_id) == question_id)
+        .scalar_subquery()
+    )
+    first = (
+        select(func.min(col(Forecast.id)))
+        .where(col(Forecast.question_id) == question_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(inline, first)
+
+
 def _queue_query() -> Select[Proposal, Forecast]:
     return (
         select(Proposal, Forecast)
-        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
+        .join(Forecast, col(Forecast.id) == lead_forecast_id(col(Proposal.question_id)))
         .where(
             col(Proposal.status) == ProposalStatus.PENDING.value,
             col(Forecast.status).in_(UNRESOLVED),
@@ -271,8 +289,15 @@ def review_queue(
     if offset:
         query = query.offset(offset)
     pairs = list(session.exec(query))
-    views = _views(session, [f for _, f in pairs], per_forecast=evidence_limit)
-    return [ReviewItem(p, f, views[f.id]) for p, f in pairs]
+    questions = {q.id: q for q in _questions(session, [p.question_id for p, _ in pairs])}
+    views = _views(session, list(questions.values()), per_forecast=evidence_limit)
+    return [ReviewItem(p, f, views[p.question_id]) for p, f in pairs]
+
+
+def _questions(session: Session, ids: Sequence[str]) -> list[Question]:
+    if not ids:
+        return []
+    return list(session.exec(select(Question).where(col(Question.id).in_(list(set(ids))))))
 
 
 def review_count(session: Session) -> int:
@@ -287,28 +312,28 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Proposal, Forecast]:
+def _pending(session: Session, proposal_id: int, requested: str) -> tuple[Proposal, Question]:
     proposal = get_proposal(session, proposal_id)
     if proposal.status != ProposalStatus.PENDING.value:
         raise ProposalStateError(
             proposal_id,
-            proposal.forecast_id,
+            proposal.question_id,
             proposal.status,
             requested,
             f"decided by {proposal.decided_by} on {proposal.decided_at:%Y-%m-%d}"
             if proposal.decided_at
             else "",
         )
-    forecast = registry.get_forecast(session, proposal.forecast_id)
-    if forecast.status not in UNRESOLVED:
+    question = registry.get_question(session, proposal.question_id)
+    if question.status not in UNRESOLVED:
         raise ProposalStateError(
             proposal_id,
-            forecast.id,
+            question.id,
             "stale",
             requested,
-            f"the forecast is {forecast.status} already; reopen it first",
+            f"the forecast is {question.status} already; reopen it first",
         )
-    return proposal, forecast
+    return proposal, question
 
 
 def _decide(
@@ -346,7 +371,7 @@ def confirm(
     resolution.  ``auto`` marks a batch confirmation (``--auto-confirm``)."""
     if not actor or not actor.strip():
         raise InvalidInputError("by", "confirming a proposal needs the name of who decides")
-    proposal, forecast = _pending(session, proposal_id, "confirmed")
+    proposal, question = _pending(session, proposal_id, "confirmed")
     final = (
         Outcome(outcome)
         if outcome is not None
@@ -355,13 +380,13 @@ def confirm(
     if final is None:
         raise InvalidInputError(
             "outcome",
-            f"proposal {proposal.id} ({proposal.kind}, forecast {forecast.id!r}) proposes no "
+            f"proposal {proposal.id} ({proposal.kind}, question {question.id!r}) proposes no "
             "outcome; give yes, no or annulled",
         )
-    links = _evidence_links(session, forecast.id, final.value)
+    links = _evidence_links(session, question.id, final.value)
     text = note or f"confirmed resolver proposal {proposal.id} ({proposal.kind}): {proposal.reason}"
     resolution = lifecycle.resolve(
-        session, forecast, final, actor=actor, note=text, evidence_links=links, today=today
+        session, question, final, actor=actor, note=text, evidence_links=links, today=today
     )
     _decide(
         session,
@@ -376,8 +401,8 @@ def confirm(
         session,
         actor=actor,
         action="confirm-proposal",
-        entity="forecast",
-        entity_id=forecast.id,
+        entity="question",
+        entity_id=question.id,
         detail={
             "proposal": proposal.id,
             "kind": proposal.kind,
@@ -398,7 +423,7 @@ def _evidence_links(session: Session, forecast_id: str, side: str) -> list[str]:
         select(col(Article.url))
         .join(Evidence, col(Evidence.article_id) == col(Article.id))
         .where(
-            col(Evidence.forecast_id) == forecast_id,
+            col(Evidence.question_id) == forecast_id,
             col(Evidence.side) == side,
             col(Evidence.negated).is_(False),
         )
@@ -414,14 +439,14 @@ def reject(session: Session, proposal_id: int, *, actor: str, note: str | None) 
         raise InvalidInputError("note", f"rejecting proposal {proposal_id} needs a note saying why")
     if not actor or not actor.strip():
         raise InvalidInputError("by", "rejecting a proposal needs the name of who decides")
-    proposal, forecast = _pending(session, proposal_id, "rejected")
+    proposal, question = _pending(session, proposal_id, "rejected")
     _decide(session, proposal, ProposalStatus.REJECTED, actor=actor, note=note)
     audit.record(
         session,
         actor=actor,
         action="reject-proposal",
-        entity="forecast",
-        entity_id=forecast.id,
+        entity="question",
+        entity_id=question.id,
         detail={
             "proposal": proposal.id,
             "kind": proposal.kind,
@@ -450,7 +475,7 @@ def auto_confirm(
             report.left_for_review.append(proposal)
             continue
         confirm(session, proposal.id, actor=actor, note=note, auto=True)
-        report.confirmed.append((item.forecast.id, proposal.outcome))
+        report.confirmed.append((proposal.question_id, proposal.outcome))
     return report
 
 
@@ -479,21 +504,39 @@ class ForecastResolutionSummary:
 def summaries(
     session: Session, forecast_ids: Sequence[str]
 ) -> dict[str, ForecastResolutionSummary]:
-    ids = list(forecast_ids)
+    """By forecast id: the pending proposal and evidence counts of the forecast's question."""
+    asked = list(forecast_ids)
+    question_of = (
+        dict(
+            session.exec(
+                select(col(Forecast.id), col(Forecast.question_id)).where(
+                    col(Forecast.id).in_(asked)
+                )
+            ).all()
+        )
+        if asked
+        else {}
+    )
+    by_question = _question_summaries(session, sorted(set(question_of.values())))
+    empty = ForecastResolutionSummary(None, 0, 0)
+    return {i: by_question.get(question_of.get(i, ""), empty) for i in asked}
+
+
+def _question_summaries(session: Session, ids: list[str]) -> dict[str, ForecastResolutionSummary]:
     counts: dict[tuple[str, bool], int] = {}
     pending: dict[str, Proposal] = {}
     if ids:
         rows = session.exec(
-            select(col(Evidence.forecast_id), col(Evidence.negated), func.count())
-            .where(col(Evidence.forecast_id).in_(ids))
-            .group_by(col(Evidence.forecast_id), col(Evidence.negated))
+            select(col(Evidence.question_id), col(Evidence.negated), func.count())
+            .where(col(Evidence.question_id).in_(ids))
+            .group_by(col(Evidence.question_id), col(Evidence.negated))
         )
         counts = {(forecast_id, bool(negated)): n for forecast_id, negated, n in rows}
         pending = {
-            p.forecast_id: p
+            p.question_id: p
             for p in session.exec(
                 select(Proposal).where(
-                    col(Proposal.forecast_id).in_(ids),
+                    col(Proposal.question_id).in_(ids),
                     col(Proposal.status) == ProposalStatus.PENDING.value,
                 )
             )
@@ -507,14 +550,14 @@ def summaries(
 
 
 def confirmed_proposals(session: Session) -> dict[str, Proposal]:
-    """The confirmed proposal that decided each forecast's outcome (the latest, if it was
-    reopened and confirmed again), by forecast id."""
+    """The confirmed proposal that decided each question's outcome (the latest, if it was
+    reopened and confirmed again), by question id."""
     rows = session.exec(
         select(Proposal)
         .where(col(Proposal.status) == ProposalStatus.CONFIRMED.value)
         .order_by(col(Proposal.id))
     )
-    return {proposal.forecast_id: proposal for proposal in rows}
+    return {proposal.question_id: proposal for proposal in rows}
 
 
 def count_evidence(session: Session) -> int:
@@ -526,10 +569,10 @@ def counts_by_kind(session: Session) -> dict[str, int]:
     """Pending proposals by kind (for `tracker status`)."""
     rows = session.exec(
         select(col(Proposal.kind), func.count())
-        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
+        .join(Question, col(Proposal.question_id) == col(Question.id))
         .where(
             col(Proposal.status) == ProposalStatus.PENDING.value,
-            col(Forecast.status).in_(UNRESOLVED),
+            col(Question.status).in_(UNRESOLVED),
         )
         .group_by(col(Proposal.kind))
     )

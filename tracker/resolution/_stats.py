@@ -21,7 +21,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.models import Forecast, ForecastTag, Proposal, ProposalStatus, Source, Status
+from tracker.models import (
+    Forecast,
+    ForecastTag,
+    Proposal,
+    ProposalStatus,
+    Question,
+    Source,
+    Status,
+)
 
 PROPOSED = ("yes", "no", "none")
 FINAL = ("yes", "no", "annulled", "unresolved")
@@ -104,7 +112,7 @@ class ResolverStats:
         }
 
 
-def _final(forecast: Forecast) -> str:
+def _final(forecast: Question) -> str:
     if forecast.status == Status.RESOLVED.value and forecast.outcome in ("yes", "no"):
         return forecast.outcome
     if forecast.status == Status.ANNULLED.value:
@@ -128,29 +136,35 @@ def resolver_stats(
 ) -> ResolverStats:
     """The resolver's record (module docstring), optionally for some forecasts only (author:
     case-insensitive substring; source key; tag)."""
-    query = (
-        select(Proposal, Forecast)
-        .join(Forecast, col(Proposal.forecast_id) == col(Forecast.id))
-        .join(Source)
-    )
+    forecasts = select(col(Forecast.question_id)).join(Source)
     if author:
-        query = query.where(col(Source.author).icontains(author, autoescape=True))
+        forecasts = forecasts.where(col(Source.author).icontains(author, autoescape=True))
     if source:
-        query = query.where(col(Source.key) == source)
+        forecasts = forecasts.where(col(Source.key) == source)
     if tag:
-        query = query.where(
+        forecasts = forecasts.where(
             col(Forecast.id).in_(
                 select(col(ForecastTag.forecast_id)).where(
                     col(ForecastTag.tag) == tag.strip().lower()
                 )
             )
         )
+    query = (
+        select(Proposal, Question)
+        .join(Question, col(Proposal.question_id) == col(Question.id))
+        .where(col(Question.id).in_(forecasts))
+    )
     pairs = list(session.exec(query.order_by(col(Proposal.id))))
-    tags: dict[str, list[str]] = defaultdict(list)
-    ids = sorted({f.id for _, f in pairs})
+    tags: dict[str, set[str]] = defaultdict(set)
+    ids = sorted({q.id for _, q in pairs})
     if ids:
-        for row in session.exec(select(ForecastTag).where(col(ForecastTag.forecast_id).in_(ids))):
-            tags[row.forecast_id].append(row.tag)
+        tagged = session.exec(
+            select(col(Forecast.question_id), col(ForecastTag.tag))
+            .join(Forecast, col(Forecast.id) == col(ForecastTag.forecast_id))
+            .where(col(Forecast.question_id).in_(ids))
+        )
+        for question_id, name in tagged:
+            tags[question_id].add(name)
     stats = ResolverStats(by_status=dict(Counter(p.status for p, _ in pairs)))
     kinds: dict[str, GroupStats] = {}
     publishers: dict[str, GroupStats] = {}
@@ -173,7 +187,7 @@ def resolver_stats(
         _add(kinds.setdefault(proposal.kind, GroupStats(proposal.kind)), proposal, final)
         for publisher in proposal.publishers or []:
             _add(publishers.setdefault(publisher, GroupStats(publisher)), proposal, final)
-        for name in tags.get(forecast.id, []):
+        for name in sorted(tags.get(forecast.id, ())):
             _add(by_tag.setdefault(name, GroupStats(name)), proposal, final)
     stats.by_kind = sorted(kinds.values(), key=lambda g: g.name)
     stats.by_publisher = sorted(publishers.values(), key=lambda g: g.name)

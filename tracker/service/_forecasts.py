@@ -147,7 +147,7 @@ def resolve_forecast(
     forecast = registry.get_forecast(session, forecast_id)
     lifecycle.resolve(
         session,
-        forecast,
+        registry.get_question(session, forecast.question_id),
         _outcome(outcome),
         actor=actor,
         note=note or None,
@@ -168,7 +168,8 @@ def reopen_forecast(
     """Undo a forecast's resolution (kept in its history, with the note saying why); it is open
     or closed again by its dates."""
     forecast = registry.get_forecast(session, forecast_id)
-    lifecycle.reopen(session, forecast, actor=actor, note=note, today=today or utc_today())
+    question = registry.get_question(session, forecast.question_id)
+    lifecycle.reopen(session, question, actor=actor, note=note, today=today or utc_today())
     return forecast
 
 

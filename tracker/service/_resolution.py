@@ -107,6 +107,7 @@ class ProposalDecision:
     """A proposal after an analyst's decision, and where its forecast now stands."""
 
     proposal: Proposal
+    #: the question's lead forecast (:func:`tracker.domain.registry.lead_forecast`)
     forecast_id: str
     forecast_status: str
     forecast_outcome: str | None
@@ -114,9 +115,11 @@ class ProposalDecision:
 
 def _decision(session: Session, proposal: Proposal, today: date) -> ProposalDecision:
     session.flush()
-    forecast = registry.get_forecast(session, proposal.forecast_id)
-    status = lifecycle.status_on(forecast, today)
-    return ProposalDecision(proposal, forecast.id, status.value, forecast.outcome)
+    question = registry.get_question(session, proposal.question_id)
+    lead = registry.lead_forecast(session, question.id)
+    status = lifecycle.status_on(question, today)
+    forecast_id = lead.id if lead is not None else question.id
+    return ProposalDecision(proposal, forecast_id, status.value, question.outcome)
 
 
 def confirm_proposal(
@@ -188,7 +191,7 @@ def forecast_outcomes(session: Session, today: date | None = None) -> list[Forec
     rows = registry.list_forecasts(session, registry.ForecastFilter(today=today))
     outcomes = []
     for row in rows:
-        proposal = deciding.get(row.id)
+        proposal = deciding.get(row.question_id)
         outcomes.append(
             ForecastOutcome(
                 row.id,

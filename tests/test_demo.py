@@ -165,7 +165,7 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
             forecast = forecasts[fid]
             assert (forecast.status, forecast.outcome) == ("resolved", outcome), fid
             proposal = session.exec(
-                select(Proposal).where(Proposal.forecast_id == fid, Proposal.status == "confirmed")
+                select(Proposal).where(Proposal.question_id == fid, Proposal.status == "confirmed")
             ).one()
             assert (proposal.kind, proposal.outcome, proposal.decisive_on) == (
                 kind,
@@ -181,7 +181,7 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
             ("fetched", "page")
         }
         from_pages = session.exec(
-            select(Evidence.forecast_id, Evidence.publisher)
+            select(Evidence.question_id, Evidence.publisher)
             .join(Article, Evidence.article_id == Article.id)
             .where(Article.body_source == "page", Evidence.field == "body")
         ).all()
@@ -206,7 +206,7 @@ def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal
     rows = session.exec(
         select(Evidence, Article)
         .join(Article, Evidence.article_id == Article.id)
-        .where(Evidence.forecast_id == forecast.id)
+        .where(Evidence.question_id == forecast.id)
     ).all()
     counting = {
         side: [(e, a) for e, a in rows if e.side == side and not e.negated]
@@ -217,7 +217,7 @@ def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal
     for _evidence, article in rows:  # every row, counting or not, lies inside the window
         assert forecast.opens <= published_day(article.published_at) <= forecast.closes, forecast.id
     resolved = session.exec(
-        select(Resolution).where(Resolution.forecast_id == forecast.id, Resolution.active)
+        select(Resolution).where(Resolution.question_id == forecast.id, Resolution.active)
     ).one()
     if proposal.kind == "default_at_close":
         assert counting[proposal.outcome] == [] and proposal.publishers == [], forecast.id

@@ -78,7 +78,7 @@ def test_the_body_is_stored_beside_the_teaser_and_its_sentence_is_evidence(engin
     resolution.catch_up(engine, resolution.RuleSet())
     with session_scope(engine) as session:
         [evidence] = session.exec(
-            select(Evidence).where(Evidence.forecast_id == "nato-moratorium")
+            select(Evidence).where(Evidence.question_id == "nato-moratorium")
         ).all()
     assert (evidence.side, evidence.field, evidence.negated) == ("yes", "body", False)
     assert evidence.sentence == DECIDING

@@ -44,7 +44,7 @@ def test_resolve_then_refuse_second_resolution(engine, forecast_id):
         forecast = registry.get_forecast(session, forecast_id)
         assert (forecast.status, forecast.outcome) == ("resolved", "yes")
         (resolution,) = session.exec(
-            select(Resolution).where(Resolution.forecast_id == forecast_id)
+            select(Resolution).where(Resolution.question_id == forecast_id)
         ).all()
         assert resolution.resolved_by == "ana" and resolution.evidence_links == [
             "https://news.example/a"
@@ -66,7 +66,7 @@ def test_close_then_annul_then_reopen(engine, forecast_id):
         lifecycle.resolve(session, forecast, Outcome.NO, actor="ben")
     with session_scope(engine) as session:
         rows = session.exec(
-            select(Resolution).where(Resolution.forecast_id == forecast_id).order_by(Resolution.id)
+            select(Resolution).where(Resolution.question_id == forecast_id).order_by(Resolution.id)
         ).all()
         assert [(r.outcome, r.active) for r in rows] == [("annulled", False), ("no", True)]
         assert rows[0].reopen_note == "criteria clarified"

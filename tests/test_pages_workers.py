@@ -90,8 +90,8 @@ def test_teasers_resolve_a_forecast_through_their_pages_on_real_workers(tmp_path
             )
     with session_scope(engine) as session:
         pages = session.exec(select(Article).where(Article.page_state.is_not(None))).all()
-        evidence = session.exec(select(Evidence).where(Evidence.forecast_id == FORECAST)).all()
-        proposal = session.exec(select(Proposal).where(Proposal.forecast_id == FORECAST)).one()
+        evidence = session.exec(select(Evidence).where(Evidence.question_id == FORECAST)).all()
+        proposal = session.exec(select(Proposal).where(Proposal.question_id == FORECAST)).one()
     assert len(pages) == 5 and all(a.body_source == "page" for a in pages)
     assert all(len(a.body) > 4 * len(a.summary or a.title) for a in pages)
     assert sorted((e.publisher, e.field) for e in evidence) == [

@@ -180,7 +180,7 @@ def test_api_confirm_changes_the_scorecard_and_a_decided_proposal_is_a_conflict(
         == int(count.search(page_before).group(1)) + 1
     )
     with session_scope(seeded.engine) as session:
-        resolution = session.exec(select(Resolution).where(Resolution.forecast_id == DEMANDS)).one()
+        resolution = session.exec(select(Resolution).where(Resolution.question_id == DEMANDS)).one()
         assert resolution.resolved_by == "ana" and resolution.outcome == "no"
         assert resolution.evidence_links == [
             "https://www.wire-a.example/1",

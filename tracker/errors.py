@@ -30,6 +30,8 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── ScoringError                 a scorecard request that cannot be met (bad dates, filters)
     ├── ReportError                  a report cannot be made or written (format, output file)
     ├── OpmlError                    an OPML file that cannot be imported (all-or-nothing)
+    ├── BaselineFileError            a baseline file refused whole: carries every problem found
+    ├── BaselinePullError            one pull of a market baseline failed; ``kind`` says how
     └── FeedError                    one poll of one feed failed; ``kind`` is an ErrorKind
         ├── FetchError               timeout, dns, tls, connection, http_status, bot_challenge,
         │                            too_large, redirect
@@ -42,6 +44,7 @@ it is never raised out of a worker.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -353,4 +356,47 @@ class PageError(TrackerError):
         self.url = url
         self.message = message
         self.permanent = permanent
+        super().__init__(f"{kind}: {message} ({url})")
+
+
+@dataclass(frozen=True)
+class BaselineFileProblem:
+    """One problem in a baseline file: where (``line``: the CSV line or the JSON list item, 1
+    first; ``field``: the column or key) and what to do."""
+
+    path: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "")
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+class BaselineFileError(TrackerError):
+    """A baseline file (``tracker baselines import``) refused whole; ``problems`` lists every
+    problem found, so one run shows them all; nothing of the file was stored."""
+
+    def __init__(self, path: Path | str, problems: list[BaselineFileProblem]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(f"{problems[0]}{more}; nothing was imported")
+
+
+class BaselinePullError(TrackerError):
+    """One pull of a market baseline failed.  ``kind`` says how: ``timeout``, ``connection``,
+    ``http`` (``status`` set), ``not_found`` (no such market), ``html`` (a web page instead of
+    JSON), ``shape`` (JSON without the fields or types expected), ``unsupported`` (not a yes/no
+    market), ``too_large`` or ``refused`` (the SSRF guard).  Recorded on the baseline, which is
+    retried with backoff; never raised out of a pull."""
+
+    def __init__(self, kind: str, url: str, message: str, *, status: int | None = None) -> None:
+        self.kind = kind
+        self.url = url
+        self.message = message
+        self.status = status
         super().__init__(f"{kind}: {message} ({url})")

@@ -571,6 +571,69 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class BaselineKind(str, enum.Enum):
+    """Where a :class:`Baseline`'s probabilities come from."""
+
+    MARKET = "market"  # a prediction market's price
+    CROWD = "crowd"  # a crowd aggregate (Metaculus community, a survey median, ...)
+    FILE = "file"  # a baseline file that did not say which
+
+
+class Baseline(SQLModel, table=True):
+    """A forecaster whose probabilities come from outside, on one question: a prediction
+    market's price history or a crowd aggregate, read from a file or pulled from a market's API.
+
+    ``provider`` names the API a baseline is pulled from (``manifold``; None for one imported
+    from files), ``market`` the market there (its slug) and ``market_id`` the API's id for it,
+    learnt on the first pull.  Pulled baselines keep their own schedule and failure record like
+    feeds: ``next_pull_at``, and for a failing one the kind of the last failure
+    (:class:`~tracker.errors.BaselinePullError`), its message, and since when.  Its points
+    (:class:`BaselinePoint`) are never deleted by a failed pull.
+    """
+
+    __tablename__ = "baseline"
+    __table_args__ = (
+        UniqueConstraint("name", "question_id", name="uq_baseline_name_question"),
+        CheckConstraint("kind IN ('market', 'crowd', 'file')", name="ck_baseline_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, description="the forecaster's name: Manifold, Metaculus ...")
+    kind: str = Field(max_length=8)
+    question_id: str = Field(
+        foreign_key="question.id", index=True, ondelete="CASCADE", max_length=200
+    )
+    provider: str | None = Field(default=None, max_length=20, description="manifold, or None")
+    market: str | None = Field(default=None, max_length=300, description="the market's slug")
+    market_id: str | None = Field(default=None, max_length=100)
+    url: str | None = Field(default=None, max_length=2000)
+    interval_s: int | None = Field(default=None, description="seconds between pulls")
+    next_pull_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    consecutive_failures: int = 0
+    error_kind: str | None = Field(default=None, max_length=20)
+    last_error: str | None = None
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+
+
+class BaselinePoint(SQLModel, table=True):
+    """A baseline's probability on one day: for a market, its last price of that UTC day."""
+
+    __tablename__ = "baseline_point"
+    __table_args__ = (
+        CheckConstraint(
+            "probability >= 0 AND probability <= 1", name="ck_baseline_point_probability"
+        ),
+    )
+
+    baseline_id: int = Field(foreign_key="baseline.id", primary_key=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    probability: float
+    recorded_at: datetime = _ts()
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a table model, for statements built on columns rather than the ORM
     (SQLModel does not declare ``__table__`` to type checkers)."""
@@ -583,6 +646,9 @@ __all__ = [
     "ApiToken",
     "Article",
     "AuditEntry",
+    "Baseline",
+    "BaselineKind",
+    "BaselinePoint",
     "Evidence",
     "Feed",
     "Forecast",

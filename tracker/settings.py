@@ -130,6 +130,18 @@ class Settings(BaseSettings):
         description="Seconds a host's robots.txt is kept (per worker process) before it is read "
         "again.",
     )
+    manifold_api_url: str = Field(
+        default="https://api.manifold.markets",
+        description="Base URL of Manifold's public API, which market baselines are pulled from "
+        "(`/v0/slug/...`, `/v0/bets`); fetched through the feeds' guarded client.",
+    )
+    baseline_pull_interval_s: int = Field(
+        default=6 * 3600,
+        ge=60,
+        le=30 * 86400,
+        description="Seconds between two pulls of a market baseline's price history; a failing "
+        "pull is retried after this, doubled after each failure, at most a day.",
+    )
 
     @field_validator("poll_interval", mode="before")
     @classmethod

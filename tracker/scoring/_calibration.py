@@ -3,6 +3,10 @@
 Every row carries its count (a frequency of 2 out of 3 is not one of 200 out of 300) and
 the Wilson score interval of the observed frequency, which unlike the normal
 approximation stays inside [0, 1] and is sensible for the small counts of a pundit.
+
+A group row also carries the 95 % Student-t interval of its mean Brier score
+(:func:`mean_intervals`) and is marked ``too_few`` below :data:`MIN_JUDGED` forecasts
+(docs/scores.md says why 20).
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.special import stdtrit
 
 from tracker.scoring._metrics import LN2, LOG_CLIP
 from tracker.scoring._murphy import BinSums, bin_edges
 
 #: The two-sided 95% normal quantile, scipy.stats.norm.ppf(0.975).
 Z95 = 1.959963984540054
+#: A group with fewer forecasts is marked too few to judge: below 20, the 95 % interval of a
+#: mean Brier score (per-forecast spread about 0.2) is wider than ±0.1, the distance between
+#: always saying 50 % (0.25) and a good forecaster (about 0.15).
+MIN_JUDGED = 20
 
 
 def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +83,35 @@ def _num(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
+def mean_intervals(
+    codes: np.ndarray,
+    values: np.ndarray,
+    m: int,
+    level: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(count, mean, low, high) of ``values`` in each of ``m`` groups: the Student-t interval
+    ``mean ± t(level, n-1) · s / √n`` (s the sample standard deviation), clipped to
+    ``bounds``.  NaN interval below 2 values; NaN mean for an empty group.
+
+    One pass for every group at once, unlike a bootstrap per group, whose cost (resamples ×
+    forecasts) would be paid again for every breakdown.  At the small counts where the two
+    differ, the percentile bootstrap is the narrower (it undercovers): the t interval errs
+    on the side of caution, and such rows are marked too few anyway."""
+    count = np.bincount(codes, minlength=m).astype(np.float64)
+    total = np.bincount(codes, weights=values, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        deviation = values - mean[codes]
+        var = np.bincount(codes, weights=deviation * deviation, minlength=m) / (count - 1.0)
+        half = stdtrit(np.maximum(count - 1.0, 1.0), 0.5 + level / 2.0) * np.sqrt(var / count)
+    half[count < 2] = np.nan
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = np.clip(low, *bounds), np.clip(high, *bounds)
+    return count, mean, low, high
+
+
 def calibration_table(sums: BinSums, n_bins: int) -> list[CalibrationRow]:
     """One row per bin, empty bins included (count 0), in increasing order."""
     mean_p, observed = sums.means()
@@ -112,6 +150,16 @@ class GroupRow:
     brier_tetlock: float
     log_loss: float
     metaculus_baseline: float
+    #: 95 % Student-t interval of the mean Brier score (0-1 scale); None below 2 forecasts
+    brier_low: float | None = None
+    brier_high: float | None = None
+    #: fewer than :data:`MIN_JUDGED` forecasts: too few to judge the group by
+    too_few: bool = False
+
+    @property
+    def sample(self) -> str:
+        """What a table shows beside a group too small to judge."""
+        return f"too few (n < {MIN_JUDGED})" if self.too_few else ""
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -143,6 +191,9 @@ GROUP_COLUMNS: tuple[ScoreColumn, ...] = (
     ScoreColumn("brier_tetlock", TETLOCK_LABEL, 4, brief=False),
     ScoreColumn("log_loss", "log loss", 4),
     ScoreColumn("metaculus_baseline", "Metaculus baseline", 2),
+    ScoreColumn("brier_low", "Brier 95% low", 4, brief=False),
+    ScoreColumn("brier_high", "Brier 95% high", 4, brief=False),
+    ScoreColumn("sample", "sample size", None),
 )
 
 
@@ -161,6 +212,7 @@ def group_table(
     count = np.bincount(codes, minlength=m)
     sums = [np.bincount(codes, weights=w, minlength=m) for w in (p, y, brier_each, log_each)]
     low, high = wilson(sums[1], count)
+    _, _, brier_low, brier_high = mean_intervals(codes, brier_each, m, bounds=(0.0, 1.0))
     rows = []
     for g in np.flatnonzero(count):
         c = count[g]
@@ -177,6 +229,9 @@ def group_table(
                 brier_tetlock=float(2.0 * sums[2][g] / c),
                 log_loss=float(loss),
                 metaculus_baseline=float(100.0 * (1.0 - loss / LN2)),
+                brier_low=_num(brier_low[g]),
+                brier_high=_num(brier_high[g]),
+                too_few=bool(c < MIN_JUDGED),
             )
         )
     rows.sort(key=lambda r: (-r.count, r.name))
@@ -185,10 +240,12 @@ def group_table(
 
 __all__ = [
     "LOG_CLIP",
+    "MIN_JUDGED",
     "Z95",
     "CalibrationRow",
     "GroupRow",
     "calibration_table",
     "group_table",
+    "mean_intervals",
     "wilson",
 ]

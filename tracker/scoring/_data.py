@@ -102,6 +102,9 @@ class ScoringData:
     update_p: np.ndarray = field(default_factory=lambda: np.empty(0))
     #: bool per forecast: a value was corrected while it was resolved (empty: none was)
     corrected: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: per forecast, its question (indexes ``questions``); empty: each forecast is its own
+    question_codes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    questions: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -138,6 +141,10 @@ class ScoringData:
             update_day=self.update_day[keep_updates],
             update_p=self.update_p[keep_updates],
             corrected=self.corrected_after_resolution()[mask],
+            question_codes=self.question_codes[mask]
+            if len(self.question_codes) == len(self)
+            else np.empty(0, np.int64),
+            questions=self.questions,
         )
 
 
@@ -207,6 +214,7 @@ def load(
         col(Source.key),
         col(Source.author),
         col(Forecast.corrected_after_resolution),
+        col(Forecast.question_id),
     )
     total = session.execute(
         _resolved(select(func.count(col(Forecast.id))).select_from(Forecast), filters)
@@ -233,8 +241,9 @@ def load(
         source_key,
         author,
         corrected,
+        question_id,
     ) = raw
-    terms, sources, authors = _Codes(), _Codes(), _Codes()
+    terms, sources, authors, questions = _Codes(), _Codes(), _Codes(), _Codes()
     data = ScoringData(
         ids=ids,
         p=np.asarray(prob, dtype=np.float64),
@@ -252,8 +261,12 @@ def load(
         author_codes=np.fromiter(map(authors.code, author), dtype=np.int64, count=len(ids)),
         authors=[],
         corrected=np.asarray(corrected, dtype=bool),
+        question_codes=np.fromiter(
+            map(questions.code, question_id), dtype=np.int64, count=len(ids)
+        ),
     )
     data.terms, data.sources, data.authors = terms.names(), sources.names(), authors.names()
+    data.questions = questions.names()
     position = {forecast_id: i for i, forecast_id in enumerate(ids)}
     _load_tags(session, filters, data, position)
     _load_updates(session, filters, data, position)

@@ -22,10 +22,10 @@ def forecast_id(engine) -> str:
 
 def test_resolve_then_refuse_second_resolution(engine, forecast_id):
     with session_scope(engine) as session:
-        forecast = registry.get_forecast(session, forecast_id)
+        question = registry.question_of(session, forecast_id)
         lifecycle.resolve(
             session,
-            forecast,
+            question,
             Outcome.YES,
             actor="ana",
             note="reported by two papers",
@@ -38,11 +38,11 @@ def test_resolve_then_refuse_second_resolution(engine, forecast_id):
         session_scope(engine) as session,
     ):
         lifecycle.resolve(
-            session, registry.get_forecast(session, forecast_id), Outcome.NO, actor="ana"
+            session, registry.question_of(session, forecast_id), Outcome.NO, actor="ana"
         )
     with session_scope(engine) as session:
-        forecast = registry.get_forecast(session, forecast_id)
-        assert (forecast.status, forecast.outcome) == ("resolved", "yes")
+        question = registry.question_of(session, forecast_id)
+        assert (question.status, question.outcome) == ("resolved", "yes")
         (resolution,) = session.exec(
             select(Resolution).where(Resolution.question_id == forecast_id)
         ).all()
@@ -54,16 +54,16 @@ def test_resolve_then_refuse_second_resolution(engine, forecast_id):
 def test_close_then_annul_then_reopen(engine, forecast_id):
     with session_scope(engine) as session:
         assert forecast_id in lifecycle.close_expired(session, date(2030, 1, 1))
-        forecast = registry.get_forecast(session, forecast_id)
+        question = registry.question_of(session, forecast_id)
         lifecycle.resolve(
-            session, forecast, Outcome.ANNULLED, actor="ana", note="question was ill-posed"
+            session, question, Outcome.ANNULLED, actor="ana", note="question was ill-posed"
         )
-        assert (forecast.status, forecast.outcome) == ("annulled", None)
+        assert (question.status, question.outcome) == ("annulled", None)
         status = lifecycle.reopen(
-            session, forecast, actor="ben", note="criteria clarified", today=date(2030, 1, 1)
+            session, question, actor="ben", note="criteria clarified", today=date(2030, 1, 1)
         )
-        assert status.value == "closed" and forecast.status == "closed"
-        lifecycle.resolve(session, forecast, Outcome.NO, actor="ben")
+        assert status.value == "closed" and question.status == "closed"
+        lifecycle.resolve(session, question, Outcome.NO, actor="ben")
     with session_scope(engine) as session:
         rows = session.exec(
             select(Resolution).where(Resolution.question_id == forecast_id).order_by(Resolution.id)
@@ -72,7 +72,7 @@ def test_close_then_annul_then_reopen(engine, forecast_id):
         assert rows[0].reopen_note == "criteria clarified"
         log = session.exec(
             select(AuditEntry.action, AuditEntry.from_status, AuditEntry.to_status)
-            .where(AuditEntry.entity_id == forecast_id)
+            .where(AuditEntry.entity_id == forecast_id, AuditEntry.entity == "question")
             .order_by(AuditEntry.id)
         ).all()
     assert [tuple(r) for r in log] == [
@@ -86,14 +86,14 @@ def test_close_then_annul_then_reopen(engine, forecast_id):
 
 def test_reopen_needs_a_resolved_forecast_and_a_note(engine, forecast_id):
     with session_scope(engine) as session:
-        forecast = registry.get_forecast(session, forecast_id)
+        question = registry.question_of(session, forecast_id)
         with pytest.raises(
             LifecycleError, match="only a resolved or annulled forecast can be reopened"
         ):
-            lifecycle.reopen(session, forecast, actor="ana", note="x", today=date(2022, 2, 1))
-        lifecycle.resolve(session, forecast, Outcome.YES, actor="ana")
+            lifecycle.reopen(session, question, actor="ana", note="x", today=date(2022, 2, 1))
+        lifecycle.resolve(session, question, Outcome.YES, actor="ana")
         with pytest.raises(TrackerError, match="needs a note"):
-            lifecycle.reopen(session, forecast, actor="ana", note=" ", today=date(2022, 2, 1))
+            lifecycle.reopen(session, question, actor="ana", note=" ", today=date(2022, 2, 1))
 
 
 def test_audit_log_is_append_only(engine, forecast_id):

@@ -173,7 +173,13 @@ def _back_to_forecast(table: str) -> None:
         batch_op.drop_constraint(f"fk_{table}_question_id_question", type_="foreignkey")
         batch_op.drop_column("question_id")
         batch_op.alter_column("forecast_id", existing_type=sa.String(length=200), nullable=False)
-        batch_op.create_foreign_key(None, "forecast", ["forecast_id"], ["id"], ondelete="CASCADE")
+        batch_op.create_foreign_key(
+            f"fk_{table}_forecast_id_forecast",
+            "forecast",
+            ["forecast_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
         for old, _new, rest, kind in _KEYED[table]:
             columns = ["forecast_id", *rest]
             if kind == "unique":

@@ -207,7 +207,27 @@ class UpdateSpec(BaseModel):
     _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
 
 
+def question_ref(question: str) -> str | None:
+    """The id a forecast's ``question:`` refers to, or None when it is the question's text (a
+    question defined inline).  An id is a slug: lowercase letters, digits, ``-``, no spaces;
+    a question's text always has spaces."""
+    value = question.strip()
+    return value if SLUG.match(value) else None
+
+
+def _slug_id(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a slug (lowercase letters, digits and '-', e.g. nato-moratorium)"
+        )
+    return value
+
+
 class ForecastSpec(BaseModel):
+    """One forecast.  ``question`` is the question's text (the question is defined inline, with
+    ``closes`` and ``resolution``), or the id of a question defined elsewhere (another forecast
+    or a question file), which then gives the close date and the resolution."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -216,27 +236,26 @@ class ForecastSpec(BaseModel):
     estimate: str = Field(min_length=1)
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
     opens: date
-    closes: date
+    #: required when the question is defined inline
+    closes: date | None = None
     tags: list[str] = Field(default_factory=list)
     #: free text for readers (see FREE_FORM_FIELDS)
     notes: str | None = None
-    #: required: evidence rules, a default at close, or ``manual``
-    resolution: ResolutionSpec
+    #: required when the question is defined inline: evidence rules, a default at close, or
+    #: ``manual``
+    resolution: ResolutionSpec | None = None
     updates: list[UpdateSpec] = Field(default_factory=list)
     #: the note of a correction: set when a re-import changes the probability of a resolved
     #: forecast to fix a data-entry error (refused without it)
     correction: str | None = None
 
     _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
+    _slug = field_validator("id")(_slug_id)
 
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(
-                f"{value!r} is not a slug (lowercase letters, digits and '-', e.g. nato-moratorium)"
-            )
-        return value
+    @property
+    def question_id(self) -> str | None:
+        """The question referred to (:func:`question_ref`), None when defined inline."""
+        return question_ref(self.question)
 
     @field_validator("tags")
     @classmethod
@@ -250,6 +269,36 @@ class ForecastSpec(BaseModel):
         """The free-form fields given (FREE_FORM_FIELDS), as the import stores them."""
         given = {name: getattr(self, name) for name in FREE_FORM_FIELDS}
         return {name: value for name, value in given.items() if value is not None}
+
+
+class QuestionSpec(BaseModel):
+    """A question defined on its own (``questions:`` in a question file): the event, its window
+    and how it resolves; forecasts refer to it with ``question: <id>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    question: str = Field(min_length=1)
+    opens: date
+    closes: date
+    #: evidence rules, a default at close, or ``manual``
+    resolution: ResolutionSpec
+    #: free text for readers
+    notes: str | None = None
+
+    _slug = field_validator("id")(_slug_id)
+
+    @model_validator(mode="after")
+    def _window(self) -> QuestionSpec:
+        if self.closes < self.opens:
+            raise ValueError(f"closes {self.closes} is before opens {self.opens}")
+        return self
+
+
+class _QuestionFileSpec(BaseModel):
+    """The top level of a question file."""
+
+    questions: list[QuestionSpec]
 
 
 class SourceSpec(BaseModel):
@@ -303,6 +352,20 @@ class ForecastFile:
     key: str
     source: SourceSpec
     forecasts: list[ParsedForecast] = field(default_factory=list)
+
+
+@dataclass
+class QuestionFile:
+    """A file of questions defined on their own (``questions:``, no ``source:``)."""
+
+    path: Path
+    key: str
+    questions: list[tuple[QuestionSpec, int]] = field(default_factory=list)  # (spec, line)
+
+    @property
+    def defined_in(self) -> str:
+        """What :attr:`tracker.models.Question.defined_in` records for its questions."""
+        return f"questions/{self.key}"
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -405,7 +468,7 @@ def _unknown_field(chain: list[type[BaseModel]], key: Any) -> str:
 def _pydantic_message(error: Any, chain: list[type[BaseModel]]) -> str:
     loc = tuple(error["loc"])
     if error["type"] == "missing":
-        if chain[-1] is ForecastSpec and loc == ("resolution",):
+        if chain[-1] in (ForecastSpec, QuestionSpec) and loc == ("resolution",):
             return NO_WAY_TO_RESOLVE
         return "missing required field"
     if error["type"] == "extra_forbidden":
@@ -541,7 +604,7 @@ def _read_yaml(path: Path, raw: str) -> tuple[Any, list[ForecastFileError]]:
 
 def load_forecast_file(
     path: Path, scale: EstimativeScale
-) -> tuple[ForecastFile | None, list[ForecastFileError]]:
+) -> tuple[ForecastFile | QuestionFile | None, list[ForecastFileError]]:
     """Parse and check one file; returns the file (None if it has any problem) and every problem
     found, in the order of their lines.  Quotes are checked against ``source.text``, read
     relative to the file."""
@@ -560,7 +623,15 @@ def check_forecast_text(
     stands for its path in messages and gives the source's key; quotes are checked against
     ``source_text`` (not checked when None; ``source.text`` is not read)."""
     given = None if source_text is None else _source_text_variants(source_text)
-    return _check(Path(name), yaml_text, scale, given_text=given)
+    checked, problems = _check(Path(name), yaml_text, scale, given_text=given)
+    if isinstance(checked, QuestionFile):
+        return None, [ForecastFileError(Path(name), _FORECAST_FILE_SHAPE, line=1)]
+    return checked, problems
+
+
+_FORECAST_FILE_SHAPE = (
+    "expected a mapping with 'source' and 'forecasts' (or 'questions' for a question file)"
+)
 
 
 def _check(
@@ -570,15 +641,15 @@ def _check(
     *,
     text_folder: Path | None = None,
     given_text: tuple[str, str] | None = None,
-) -> tuple[ForecastFile | None, list[ForecastFileError]]:
+) -> tuple[ForecastFile | QuestionFile | None, list[ForecastFileError]]:
     document, read_problems = _read_yaml(path, raw)
     if read_problems and document is None:
         return None, read_problems
     if not isinstance(document, LineDict):
-        return None, [
-            ForecastFileError(path, "expected a mapping with 'source' and 'forecasts'", line=1)
-        ]
+        return None, [ForecastFileError(path, _FORECAST_FILE_SHAPE, line=1)]
     problems = _Problems(path, read_problems)
+    if "questions" in document and not {"source", "forecasts"} & document.keys():
+        return _check_question_file(path, document, problems)
     for key in document.keys() - _FileSpec.model_fields.keys():
         problems.add(_unknown_field([_FileSpec], key), document, (key,))
     source = _check_source(document, problems)
@@ -651,6 +722,43 @@ def _check_forecasts(
     return parsed_forecasts
 
 
+def _check_question_file(
+    path: Path, document: LineDict, problems: _Problems
+) -> tuple[QuestionFile | None, list[ForecastFileError]]:
+    for key in document.keys() - _QuestionFileSpec.model_fields.keys():
+        problems.add(_unknown_field([_QuestionFileSpec], key), document, (key,))
+    entries = document.get("questions")
+    questions: list[tuple[QuestionSpec, int]] = []
+    if not isinstance(entries, LineList) or not entries:
+        problems.add("expected a non-empty list of questions", document, ("questions",))
+        entries = LineList()
+        entries.item_lines = []
+    seen: dict[str, int] = {}
+    for entry, line in zip(entries, entries.item_lines, strict=True):
+        if not isinstance(entry, LineDict):
+            problems.add("a question must be a mapping with id, question, opens, ...", line=line)
+            continue
+        question_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+        problems.placeholders(entry, question_id)
+        spec, _ = problems.validate([_QuestionFileSpec, QuestionSpec], entry, (), question_id)
+        if not isinstance(spec, QuestionSpec):
+            continue
+        if spec.id in seen:
+            problems.add(
+                f"duplicate id (first used on line {seen[spec.id]})",
+                loc=("id",),
+                forecast_id=spec.id,
+                line=line,
+            )
+            continue
+        seen[spec.id] = line
+        questions.append((spec, line))
+    found = sorted(problems.found, key=lambda p: p.line or 0)
+    if found:
+        return None, found
+    return QuestionFile(path=path, key=path.stem, questions=questions), found
+
+
 class _Checkable(BaseModel):
     """The fields of a forecast that are checked together, each None when it is missing or
     has a problem of its own (so that every other check still runs)."""
@@ -683,6 +791,25 @@ class _ForecastCheck:
 
     def add(self, message: str, loc: tuple[Any, ...]) -> None:
         self.problems.add(message, self.entry, loc, forecast_id=self.forecast_id)
+
+    def question(self) -> None:
+        """Inline, the question needs its close date and resolution; referred to by id, it
+        gives them, and the forecast may not."""
+        text = self.entry.get("question")
+        ref = question_ref(text) if isinstance(text, str) else None
+        if ref is None:
+            if "closes" not in self.entry:
+                self.add("missing required field", ("closes",))
+            if "resolution" not in self.entry:
+                self.add(NO_WAY_TO_RESOLVE, ("resolution",))
+            return
+        for key in ("closes", "resolution"):
+            if key in self.entry:
+                self.add(
+                    f"question {ref!r} gives the close date and the resolution: remove `{key}` "
+                    "(or write the question's text to define a question here)",
+                    (key,),
+                )
 
     def dates(self, values: _Checkable) -> None:
         if values.opens and values.closes and values.closes < values.opens:
@@ -804,6 +931,7 @@ def _check_forecast(
     spec, errors = problems.validate([_FileSpec, ForecastSpec], entry, forecast_id=forecast_id)
     failed |= errors
     check = _ForecastCheck(entry, forecast_id, scale, source_text, problems)
+    check.question()
     values = _Checkable.model_validate(_usable(_Checkable, entry, failed))
     check.dates(values)
     check.quote(values.quote, ("quote",))

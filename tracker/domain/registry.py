@@ -38,7 +38,10 @@ from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, statements
 from tracker.domain.forecast_files import (
     ForecastFile,
+    ForecastSpec,
     ParsedForecast,
+    QuestionFile,
+    QuestionSpec,
     load_forecast_file,
     resolved_by_hand,
 )
@@ -76,6 +79,8 @@ class ImportReport:
     statements: list[tuple[str, date]] = field(default_factory=list)
     corrections: list[tuple[str, date, float, float]] = field(default_factory=list)
     removed: list[tuple[str, date]] = field(default_factory=list)
+    #: questions created (defined in question files, or inline by new forecasts)
+    questions: list[str] = field(default_factory=list)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -89,8 +94,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return result
 
 
-def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFile]:
-    """Validate every file; raise one ForecastImportError with all problems, or return them all."""
+def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFile | QuestionFile]:
+    """Validate every file (forecast files and question files); raise one ForecastImportError
+    with all problems, or return them all."""
     files, problems = [], []
     owner: dict[str, tuple[Path, int]] = {}
     expanded = expand_paths(paths)
@@ -103,15 +109,20 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
         problems += file_problems
         if loaded is None:
             continue
-        for parsed in loaded.forecasts:
-            first = owner.setdefault(parsed.spec.id, (path, parsed.line))
-            if first != (path, parsed.line):
+        ids = (
+            [(q.id, line) for q, line in loaded.questions]
+            if isinstance(loaded, QuestionFile)
+            else [(f.spec.id, f.line) for f in loaded.forecasts]
+        )
+        for item_id, line in ids:
+            first = owner.setdefault(item_id, (path, line))
+            if first != (path, line):
                 problems.append(
                     ForecastFileError(
                         path,
                         f"duplicate id (already used in {first[0]}:{first[1]})",
-                        line=parsed.line,
-                        forecast_id=parsed.spec.id,
+                        line=line,
+                        forecast_id=item_id,
                         field="id",
                     )
                 )
@@ -123,28 +134,124 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
 
 def import_files(
     session: Session,
-    files: Sequence[ForecastFile],
+    files: Sequence[ForecastFile | QuestionFile],
     *,
     today: date,
     actor: str,
     scale: EstimativeScale | None = None,
 ) -> ImportReport:
     """Write validated files in the caller's transaction (see :func:`load_files`).  What only the
-    database can tell (ids of another source, statements of resolved forecasts, dates of new
-    statements) is checked first: one :class:`ForecastImportError` lists every problem, and
-    nothing is written.  ``scale`` tells which statements' terms are vague (default: the
-    built-in scale)."""
-    _refuse_foreign_ids(session, files)
-    plans = _plan_statements(session, files, today=today, scale=scale or EstimativeScale.builtin())
+    database can tell (ids of another source, questions referred to, statements of resolved
+    forecasts, dates of new statements) is checked first: one :class:`ForecastImportError`
+    lists every problem, and nothing is written.  ``scale`` tells which statements' terms are
+    vague (default: the built-in scale).
+
+    Questions come first (question files, then those defined inline), so a forecast may refer
+    to a question defined in the same import."""
+    forecast_files = [f for f in files if isinstance(f, ForecastFile)]
+    question_files = [f for f in files if isinstance(f, QuestionFile)]
+    _refuse_foreign_ids(session, forecast_files)
+    windows = _question_windows(session, forecast_files, question_files)
+    plans = _plan_statements(
+        session, forecast_files, windows, today=today, scale=scale or EstimativeScale.builtin()
+    )
     report = ImportReport(files=len(files))
-    for forecast_file in files:
-        source = _upsert_source(session, forecast_file, actor)
-        for parsed in forecast_file.forecasts:
-            plan = plans[parsed.spec.id]
-            _upsert_forecast(session, source, parsed, plan, today=today, actor=actor, report=report)
+    for question_file in question_files:
+        for spec, _ in question_file.questions:
+            _upsert_question(
+                session,
+                spec.id,
+                _question_values(spec),
+                question_file.defined_in,
+                today=today,
+                actor=actor,
+                report=report,
+            )
+    sources = {f.key: _upsert_source(session, f, actor) for f in forecast_files}
+    inline_first = sorted(
+        ((f, p) for f in forecast_files for p in f.forecasts),
+        key=lambda pair: pair[1].spec.question_id is not None,
+    )
+    for forecast_file, parsed in inline_first:
+        _upsert_forecast(
+            session,
+            sources[forecast_file.key],
+            parsed,
+            plans[parsed.spec.id],
+            today=today,
+            actor=actor,
+            report=report,
+        )
     session.flush()
     report.closed = lifecycle.close_expired(session, today)
     return report
+
+
+def _question_windows(
+    session: Session, forecast_files: Sequence[ForecastFile], question_files: Sequence[QuestionFile]
+) -> dict[str, tuple[date, date]]:
+    """The window (opens, closes) of the question of each forecast in ``forecast_files``.
+    Refused in one :class:`ForecastImportError`: a reference to a question that is neither
+    stored nor defined in this import, a forecast dated after its question closes, and a
+    question id that a question file and a forecast of another source both define."""
+    defined: dict[str, tuple[date, date]] = {}
+    problems: list[ForecastFileError] = []
+    for question_file in question_files:
+        for spec, line in question_file.questions:
+            defined[spec.id] = (spec.opens, spec.closes)
+            owner = session.get(Question, spec.id)
+            if owner is not None and owner.defined_in != question_file.defined_in:
+                problems.append(
+                    ForecastFileError(
+                        question_file.path,
+                        f"this id already belongs to a question defined in "
+                        f"{owner.defined_in!r}; choose another id",
+                        line=line,
+                        forecast_id=spec.id,
+                        field="id",
+                    )
+                )
+    for forecast_file in forecast_files:
+        for parsed in forecast_file.forecasts:
+            inline = parsed.spec
+            if inline.question_id is None and inline.closes is not None:
+                defined[inline.id] = (inline.opens, inline.closes)
+    windows: dict[str, tuple[date, date]] = {}
+    for forecast_file in forecast_files:
+        for parsed in forecast_file.forecasts:
+            ref = parsed.spec.question_id or parsed.spec.id
+            window = defined.get(ref) or _stored_window(session, ref)
+            if window is None:
+                problems.append(
+                    ForecastFileError(
+                        forecast_file.path,
+                        f"no question {ref!r}: define it in a question file "
+                        "(`questions:`) or inline in a forecast, or check the id",
+                        line=parsed.line,
+                        forecast_id=parsed.spec.id,
+                        field="question",
+                    )
+                )
+            elif parsed.spec.opens > window[1]:
+                problems.append(
+                    ForecastFileError(
+                        forecast_file.path,
+                        f"opens {parsed.spec.opens} is after question {ref!r} closes ({window[1]})",
+                        line=parsed.line,
+                        forecast_id=parsed.spec.id,
+                        field="opens",
+                    )
+                )
+            else:
+                windows[parsed.spec.id] = window
+    if problems:
+        raise ForecastImportError(problems)
+    return windows
+
+
+def _stored_window(session: Session, question_id: str) -> tuple[date, date] | None:
+    question = session.get(Question, question_id)
+    return (question.opens, question.closes) if question is not None else None
 
 
 def _refuse_foreign_ids(session: Session, files: Sequence[ForecastFile]) -> None:
@@ -201,10 +308,11 @@ def _upsert_source(session: Session, forecast_file: ForecastFile, actor: str) ->
     return source
 
 
-def _question_values(parsed: ParsedForecast) -> dict[str, Any]:
-    """The question a forecast defines inline (its text, window and resolution rules)."""
-    spec = parsed.spec
+def _question_values(spec: ForecastSpec | QuestionSpec) -> dict[str, Any]:
+    """A question as a file defines it (a question file's entry, or a forecast's inline
+    question): its text, window and resolution rules."""
     resolution = spec.resolution
+    assert resolution is not None and spec.closes is not None  # checked with the file
     return {
         "text": spec.question,
         "opens": spec.opens,
@@ -238,16 +346,31 @@ def _forecast_values(parsed: ParsedForecast, source: Source, question: Question)
 
 
 def _upsert_question(
-    session: Session, parsed: ParsedForecast, source: Source, *, today: date, actor: str
+    session: Session,
+    question_id: str,
+    values: dict[str, Any],
+    defined_in: str,
+    *,
+    today: date,
+    actor: str,
+    report: ImportReport,
 ) -> Question:
-    """The question ``parsed`` defines inline (same id), created or brought up to date; a
-    closed one whose close date moved into the future is open again."""
-    values = _question_values(parsed)
-    question = session.get(Question, parsed.spec.id)
+    """A question as its file defines it, created or brought up to date; a closed one whose
+    close date moved into the future is open again (and its forecasts with it)."""
+    question = session.get(Question, question_id)
     if question is None:
-        question = Question(id=parsed.spec.id, defined_in=source.key, **values)
+        question = Question(id=question_id, defined_in=defined_in, **values)
         session.add(question)
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="question",
+            entity_id=question_id,
+            to_status=question.status,
+        )
+        report.questions.append(question_id)
         return question
     changed = sorted(k for k, v in values.items() if getattr(question, k) != v)
     if not changed:
@@ -348,7 +471,12 @@ def _file_statements(parsed: ParsedForecast, scale: EstimativeScale) -> list[Sta
 
 
 def _plan_statements(
-    session: Session, files: Sequence[ForecastFile], *, today: date, scale: EstimativeScale
+    session: Session,
+    files: Sequence[ForecastFile],
+    windows: dict[str, tuple[date, date]],
+    *,
+    today: date,
+    scale: EstimativeScale,
 ) -> dict[str, _Plan]:
     """Every forecast's plan; raises one ForecastImportError with every problem found."""
     plans: dict[str, _Plan] = {}
@@ -360,6 +488,7 @@ def _plan_statements(
                 forecast_file.path,
                 forecast,
                 statements.history(session, forecast.id) if forecast else History([]),
+                closes=windows[parsed.spec.id][1],
                 today=today,
                 scale=scale,
             )
@@ -375,6 +504,7 @@ def _plan(
     forecast: Forecast | None,
     known: History,
     *,
+    closes: date,
     today: date,
     scale: EstimativeScale,
 ) -> _Plan:
@@ -388,7 +518,7 @@ def _plan(
     resolved_on = Window.of(forecast).resolved_on if forecast else None
     _plan_top(plan)
     _plan_updates(
-        plan, _file_statements(parsed, scale), Window(spec.opens, spec.closes, resolved_on), today
+        plan, _file_statements(parsed, scale), Window(spec.opens, closes, resolved_on), today
     )
     return plan
 
@@ -515,7 +645,20 @@ def _upsert_forecast(
     actor: str,
     report: ImportReport,
 ) -> None:
-    question = _upsert_question(session, parsed, source, today=today, actor=actor)
+    ref = parsed.spec.question_id
+    question = (
+        get_question(session, ref)
+        if ref is not None
+        else _upsert_question(
+            session,
+            parsed.spec.id,
+            _question_values(parsed.spec),
+            source.key,
+            today=today,
+            actor=actor,
+            report=report,
+        )
+    )
     values = _forecast_values(parsed, source, question)
     forecast = session.get(Forecast, parsed.spec.id)
     if forecast is None:

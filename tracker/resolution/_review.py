@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -248,15 +249,17 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
 
 def lead_forecast_id(question_id: Any) -> Any:
     """A scalar subquery: the forecast that defined the question inline (same id), else the
-    first forecast on it by id (a question defined in a question file)."""
+    first forecast on it by id (a question defined in a question file).  On an alias of the
+    forecast table, so that it never correlates with a query that joins forecasts."""
+    candidate = aliased(Forecast)
     inline = (
-        select(col(Forecast.id))
-        .where(col(Forecast.id) == question_id, col(Forecast.question_id) == question_id)
+        select(col(candidate.id))
+        .where(col(candidate.id) == question_id, col(candidate.question_id) == question_id)
         .scalar_subquery()
     )
     first = (
-        select(func.min(col(Forecast.id)))
-        .where(col(Forecast.question_id) == question_id)
+        select(func.min(col(candidate.id)))
+        .where(col(candidate.question_id) == question_id)
         .scalar_subquery()
     )
     return func.coalesce(inline, first)

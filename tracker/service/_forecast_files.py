@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.domain import forecast_files, registry
+from tracker.domain.forecast_files import ForecastFile, QuestionFile
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastFileError, ForecastImportError
 
@@ -20,6 +21,8 @@ class ForecastCheck:
     files: int
     forecasts: int
     problems: list[ForecastFileError] = field(default_factory=list)
+    #: questions defined in question files
+    questions: int = 0
 
 
 def check_forecasts(paths: Iterable[Path], scale: EstimativeScale) -> ForecastCheck:
@@ -29,7 +32,11 @@ def check_forecasts(paths: Iterable[Path], scale: EstimativeScale) -> ForecastCh
         files = registry.load_files(paths, scale)
     except ForecastImportError as exc:
         return ForecastCheck(len(registry.expand_paths(paths)), 0, exc.problems)
-    return ForecastCheck(len(files), sum(len(f.forecasts) for f in files))
+    return ForecastCheck(
+        len(files),
+        sum(len(f.forecasts) for f in files if isinstance(f, ForecastFile)),
+        questions=sum(len(f.questions) for f in files if isinstance(f, QuestionFile)),
+    )
 
 
 def forecast_template() -> str:

@@ -33,7 +33,8 @@ By area:
   :func:`export_opml`, :func:`set_full_text`, :func:`feeds_to_poll`, :func:`poll_feeds`,
   :func:`list_articles`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
-  :func:`scores_fingerprint`;
+  :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`costliest`,
+  :func:`calibration_bin`;
 - operating: :func:`status_summary`, :func:`pipeline_progress`, :func:`task_run`, the task
   bodies (:class:`WorkerResources`, :func:`poll_due_feeds`, :func:`poll_feed`,
   :func:`match_articles`, :func:`check_deadlines`, :func:`fetch_due_pages`,
@@ -145,6 +146,9 @@ from tracker.service._resolution import (
 )
 from tracker.service._scoring import (
     WrittenReport,
+    calibration_bin,
+    costliest,
+    own_scores,
     report,
     scorecard,
     scores_fingerprint,
@@ -208,11 +212,13 @@ __all__ = [
     "WrittenReport",
     "add_feed",
     "add_user",
+    "calibration_bin",
     "check_deadlines",
     "check_forecasts",
     "confirm_all",
     "confirm_proposal",
     "correct_forecast",
+    "costliest",
     "create_token",
     "database",
     "deadline_check",
@@ -244,6 +250,7 @@ __all__ = [
     "list_users",
     "match_articles",
     "new_articles",
+    "own_scores",
     "pending_reviews",
     "pipeline_progress",
     "poll_due_feeds",

@@ -7,18 +7,27 @@ source, tag), so the CLI's file, the web's download and the demo's are the same 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from tracker import scoring
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ReportError
 from tracker.models import AuditEntry, Forecast, Resolution
 from tracker.reports import ReportFormat, all_tables, render_report
 from tracker.resolution import ResolverStats, resolver_stats
-from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter, compute_scorecard
+from tracker.scoring import (
+    CalibrationBin,
+    OwnScore,
+    ProgressCallback,
+    Scorecard,
+    ScorecardFilter,
+    compute_scorecard,
+)
 
 
 def scorecard(
@@ -30,9 +39,45 @@ def scorecard(
     """Proper scores with bootstrap intervals, decompositions, calibration tables, breakdowns and
     the scale-sensitivity table of the resolved forecasts past their close date that match
     ``filters``.  An unknown ``filters.scale`` is refused with the list of known scales."""
+    _check_scale(filters, scale)
+    return compute_scorecard(session, filters, scale, progress)
+
+
+def _check_scale(filters: ScorecardFilter, scale: EstimativeScale) -> None:
+    """An unknown ``filters.scale`` is refused with the list of known scales."""
     if filters.scale:
         scale.entries(filters.scale)
-    return compute_scorecard(session, filters, scale, progress)
+
+
+def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnScore]:
+    """Each forecast's own scores (Brier, time-weighted Brier, log loss), by id, for those of
+    ``forecast_ids`` resolved yes or no; the others have none and are absent."""
+    return scoring.own_scores(session, forecast_ids)
+
+
+def costliest(
+    session: Session, filters: ScorecardFilter, scale: EstimativeScale, n: int = 10
+) -> list[OwnScore]:
+    """The ``n`` forecasts of the scorecard of ``filters`` that cost the most (highest Brier,
+    ties by id): where the author went wrong."""
+    _check_scale(filters, scale)
+    return scoring.costliest(session, filters, n, scale)
+
+
+def calibration_bin(
+    session: Session,
+    filters: ScorecardFilter,
+    k: int,
+    scale: EstimativeScale,
+    *,
+    page: int = 1,
+    per_page: int = 100,
+) -> CalibrationBin:
+    """Bin ``k`` of the scorecard's calibration table (0 is the lowest of ``filters.n_bins``):
+    its row as the scorecard shows it, and one page of its forecasts, costliest first.  A bin
+    out of range is a NotFoundError."""
+    _check_scale(filters, scale)
+    return scoring.calibration_bin(session, filters, k, scale, page=page, per_page=per_page)
 
 
 def _resolver_of(session: Session, card: Scorecard) -> ResolverStats:

@@ -50,21 +50,6 @@ from tracker.scoring._scorecard import (
 )
 from tracker.scoring._timeweighted import time_weighted_brier
 
-# comparative scores (docs/scores.md)
-from tracker.scoring._calibration import MIN_JUDGED, mean_intervals  # noqa: E402
-from tracker.scoring._compare import AuthorComparison, Comparison, compare  # noqa: E402
-from tracker.scoring._headtohead import HeadToHead, head_to_head, paired_bootstrap  # noqa: E402
-from tracker.scoring._murphy_diagram import (  # noqa: E402
-    DEFAULT_THRESHOLDS,
-    dominance,
-    dominates,
-    exact_thresholds,
-    murphy_diagram,
-)
-from tracker.scoring._peer import PeerScores, Periods, peer_detail, peer_scores  # noqa: E402
-from tracker.scoring._peer import question_index, statement_periods  # noqa: E402
-from tracker.scoring._relative import forecast_brier, forecast_log_loss, relative_brier  # noqa: E402
-
 __all__ = [
     "GROUP_COLUMNS",
     "LOG_CLIP",
@@ -110,28 +95,4 @@ __all__ = [
     "skill",
     "time_weighted_brier",
     "wilson",
-]
-__all__ += [
-    "DEFAULT_THRESHOLDS",
-    "MIN_JUDGED",
-    "AuthorComparison",
-    "Comparison",
-    "HeadToHead",
-    "PeerScores",
-    "Periods",
-    "compare",
-    "dominance",
-    "dominates",
-    "exact_thresholds",
-    "forecast_brier",
-    "forecast_log_loss",
-    "head_to_head",
-    "mean_intervals",
-    "murphy_diagram",
-    "paired_bootstrap",
-    "peer_detail",
-    "peer_scores",
-    "question_index",
-    "relative_brier",
-    "statement_periods",
 ]

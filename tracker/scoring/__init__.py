@@ -12,6 +12,7 @@ database), ``_scorecard`` (putting it together).
 
 from tracker.scoring._calibration import (
     GROUP_COLUMNS,
+    MIN_JUDGED,
     TETLOCK_LABEL,
     BinPoint,
     CalibrationRow,
@@ -19,11 +20,14 @@ from tracker.scoring._calibration import (
     ScoreColumn,
     calibration_table,
     group_table,
+    mean_intervals,
     wilson,
 )
+from tracker.scoring._compare import AuthorComparison, Comparison, compare
 from tracker.scoring._corp import CorpResult, Pooled, corp
 from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData
 from tracker.scoring._each import CalibrationBin, OwnScore, calibration_bin, costliest, own_scores
+from tracker.scoring._headtohead import HeadToHead, head_to_head, paired_bootstrap
 from tracker.scoring._metrics import (
     LOG_CLIP,
     BootstrapResult,
@@ -36,6 +40,22 @@ from tracker.scoring._metrics import (
     skill,
 )
 from tracker.scoring._murphy import BinSums, MurphyDecomposition, bin_index, murphy
+from tracker.scoring._murphy_diagram import (
+    DEFAULT_THRESHOLDS,
+    dominance,
+    dominates,
+    exact_thresholds,
+    murphy_diagram,
+)
+from tracker.scoring._peer import (
+    PeerScores,
+    Periods,
+    peer_detail,
+    peer_scores,
+    question_index,
+    statement_periods,
+)
+from tracker.scoring._relative import forecast_brier, forecast_log_loss, relative_brier
 from tracker.scoring._scorecard import (
     RECORDED,
     SCHEMA_VERSION,
@@ -95,4 +115,28 @@ __all__ = [
     "skill",
     "time_weighted_brier",
     "wilson",
+]
+__all__ += [
+    "DEFAULT_THRESHOLDS",
+    "MIN_JUDGED",
+    "AuthorComparison",
+    "Comparison",
+    "HeadToHead",
+    "PeerScores",
+    "Periods",
+    "compare",
+    "dominance",
+    "dominates",
+    "exact_thresholds",
+    "forecast_brier",
+    "forecast_log_loss",
+    "head_to_head",
+    "mean_intervals",
+    "murphy_diagram",
+    "paired_bootstrap",
+    "peer_detail",
+    "peer_scores",
+    "question_index",
+    "relative_brier",
+    "statement_periods",
 ]

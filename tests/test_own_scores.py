@@ -172,7 +172,10 @@ def test_costliest_highest_brier_first_ties_by_id(scored):
         "bravo-confident-miss",
         UPDATED,
     ]
+    # the scorecard's own costliest list (JSON "worst", the reports' table) says the same
     assert [w.id for w in card.worst[:4]] == [s.id for s in top]
+    assert [w.log_loss for w in card.worst[:4]] == pytest.approx([s.log_loss for s in top])
+    assert card.to_json()["worst"][0]["log_loss"] == pytest.approx(-math.log(LOG_CLIP))
     assert [s.id for s in janes] == [
         "sure-thing-missed",
         "bravo-confident-miss",

@@ -284,6 +284,7 @@ def worst_table(card: Scorecard) -> Table:
             w.brier,
             w.time_weighted_brier,
             "yes" if w.corrected_after_resolution else "",
+            w.log_loss,
         ]
         for w in card.worst
     ]
@@ -299,6 +300,7 @@ def worst_table(card: Scorecard) -> Table:
             Column("Brier", 4),
             Column("time-weighted Brier", 4),
             Column("corrected after resolution"),
+            Column("log loss", 4),
         ],
         rows,
         note=f"{CORRECTED_MARK} corrected after resolution: {CORRECTED_LEGEND}."

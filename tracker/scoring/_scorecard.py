@@ -183,6 +183,8 @@ class ForecastScore:
     time_weighted_brier: float | None
     #: a value of it was corrected once its outcome was known (a data-entry fix)
     corrected_after_resolution: bool = False
+    #: -ln of the (clipped) probability given to the outcome, in nats
+    log_loss: float | None = None
 
 
 @dataclass
@@ -373,7 +375,7 @@ def score_data(
         sensitivity=sensitivity(data, scale, filters.n_bins) if not filters.scale else [],
         sharpness=_sharpness(data.p, core.sums),
         counts={**(counts or {"scored": len(data)}), **_corrected_counts(data)},
-        worst=_worst(data, core.brier_each, tw),
+        worst=_worst(data, core.brier_each, core.log_each, tw),
     )
     if progress:
         progress("done", 1, 1)
@@ -431,7 +433,11 @@ def _sharpness(p: np.ndarray, sums: BinSums) -> dict[str, Any]:
 
 
 def _worst(
-    data: ScoringData, brier_each: np.ndarray, tw: np.ndarray, limit: int = 10
+    data: ScoringData,
+    brier_each: np.ndarray,
+    log_each: np.ndarray,
+    tw: np.ndarray,
+    limit: int = 10,
 ) -> list[ForecastScore]:
     """The forecasts that cost the most (highest Brier), for the analyst to look at first."""
     order = np.argsort(-brier_each, kind="stable")[:limit]
@@ -446,6 +452,7 @@ def _worst(
             brier=float(brier_each[i]),
             time_weighted_brier=_f(tw[i]),
             corrected_after_resolution=bool(corrected[i]),
+            log_loss=float(-log_each[i]),
         )
         for i in order
     ]

@@ -361,16 +361,19 @@ class PageError(TrackerError):
 
 @dataclass(frozen=True)
 class BaselineFileProblem:
-    """One problem in a baseline file: where (``line``: the CSV line or the JSON list item, 1
-    first; ``field``: the column or key) and what to do."""
+    """One problem in a baseline file: where (``line``: the CSV line; ``item``: the place of the
+    JSON list's object, 1 first; ``field``: the column or key) and what to do."""
 
     path: str
     message: str
     line: int | None = None
     field: str | None = None
+    item: int | None = None
 
     def __str__(self) -> str:
         where = self.path + (f":{self.line}" if self.line else "")
+        if self.item:
+            where += f", item {self.item}"
         if self.field:
             where += f", field {self.field!r}"
         return f"{where}: {self.message}"

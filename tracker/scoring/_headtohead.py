@@ -5,8 +5,9 @@ For each common question, each forecaster's score is the mean over their forecas
 per-forecast scores).  The differences ``a - b`` per question are averaged; their interval
 is a paired percentile bootstrap: questions are drawn with replacement and both forecasters'
 scores on a drawn question move together, so what the question's difficulty adds to both
-cancels out (Efron & Tibshirani 1993, ch. 13; the same design as a paired t test).  Lower
-is better for both scores: a negative difference favours ``a``.
+cancels out (the design of a paired t test; percentile intervals: Efron & Tibshirani 1993,
+*An Introduction to the Bootstrap*, ch. 13).  Lower is better for both scores: a negative
+difference favours ``a``.
 
 Each forecaster's Murphy diagram (:mod:`tracker.scoring._murphy_diagram`) is drawn on the
 same questions, every statement period weighted by its share of the forecast's days, so the

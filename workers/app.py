@@ -90,6 +90,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "schedule": BEAT_INTERVAL_S,
                 "options": {"queue": pages, "expires": BEAT_INTERVAL_S},
             },
+            "pull-due-baselines": {
+                "task": "tracker.pull_due_baselines",
+                "schedule": BEAT_INTERVAL_S,
+                "options": {"queue": queue, "expires": BEAT_INTERVAL_S},
+            },
             "check-deadlines": {
                 "task": "tracker.check_deadlines",
                 "schedule": DEADLINE_CHECK,

@@ -18,6 +18,10 @@ records the run for `tracker status`, and is idempotent.
   failure is recorded on the article and retried on its own schedule, not a task error; new text
   goes to ``match_articles`` through the same hand-off as new articles.
 
+- ``tracker.pull_due_baselines`` (beat, every minute): enqueues one
+  ``tracker.pull_baseline(baseline_id)`` per market baseline due; a pull's failure (timeout,
+  HTML, a changed shape ...) is recorded on the baseline, which backs off on its own schedule.
+
 Transient infrastructure errors (database, Redis, every per-host slot busy) are retried with
 exponential backoff and jitter.  Each worker process keeps its resources (engine, the one shared
 HTTP client, the compiled rules) in a :class:`tracker.service.WorkerResources`.
@@ -164,6 +168,42 @@ def register_tasks(app: Celery) -> None:
             "as_of": check.as_of.isoformat(),
             "proposals": len(check.proposals),
             "caught_up": check.caught_up.articles,
+        }
+
+    @_task(
+        app,
+        name="tracker.pull_due_baselines",
+        shared=False,
+        soft_time_limit=50,
+        time_limit=60,
+        retry_backoff=2,
+        retry_backoff_max=30,
+        max_retries=3,
+        **RETRY,
+    )
+    def pull_due_baselines() -> int:
+        return service.queue_due_baselines(
+            resources.engine,
+            lambda baseline_id: pull_baseline.apply_async((baseline_id,), queue=queue),
+        )
+
+    @_task(
+        app,
+        name="tracker.pull_baseline",
+        shared=False,
+        retry_backoff=5,
+        retry_backoff_max=300,
+        max_retries=8,
+        **RETRY,
+    )
+    def pull_baseline(baseline_id: int, force: bool = False) -> dict[str, Any]:
+        result = service.pull_baseline(resources.engine, settings, baseline_id, force=force)
+        return {
+            "baseline_id": baseline_id,
+            "outcome": result.outcome,
+            "added": result.added,
+            "changed": result.changed,
+            "error_kind": result.error_kind,
         }
 
     _connect_hand_off(app, resources, match_articles)

@@ -33,6 +33,8 @@ from tracker.ingest import Fetcher, FetchLimits, make_fetcher
 from tracker.settings import Settings
 
 PROVIDER = "manifold"
+#: the site whose market pages' URLs name a market
+MANIFOLD_HOST = "manifold.markets"
 JSON_ACCEPT = "application/json"
 #: bets per page (the API's maximum) and the most pages read for one market
 PAGE_SIZE = 1000
@@ -59,10 +61,12 @@ def market_slug(market: str) -> str:
     """The slug of a market given as its slug or its page's URL
     (``https://manifold.markets/user/will-x-happen`` -> ``will-x-happen``)."""
     text = market.strip()
-    if "/" in text or text.lower().startswith("http"):
+    if "/" in text:
         parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
         segments = [segment for segment in parts.path.split("/") if segment]
-        text = segments[-1] if segments else ""
+        on_manifold = host == MANIFOLD_HOST or host.endswith("." + MANIFOLD_HOST)
+        text = segments[-1] if segments and on_manifold else ""
     if not _SLUG.match(text):
         raise InvalidInputError(
             "market",
@@ -105,9 +109,17 @@ class ManifoldClient:
     """Reads markets and their trades from ``base_url`` (the settings' ``manifold_api_url``)
     with ``fetcher``; close it (or use ``with``) to close the fetcher."""
 
-    def __init__(self, fetcher: Fetcher, base_url: str, *, max_pages: int = MAX_PAGES) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        base_url: str,
+        *,
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
         self.fetcher = fetcher
         self.base_url = base_url.rstrip("/")
+        self.page_size = page_size
         self.max_pages = max_pages
 
     def close(self) -> None:
@@ -131,7 +143,7 @@ class ManifoldClient:
         found: list[Trade] = []
         before: str | None = None
         for _page in range(self.max_pages):
-            query = {"contractId": market_id, "limit": str(PAGE_SIZE)}
+            query = {"contractId": market_id, "limit": str(self.page_size)}
             if before:
                 query["before"] = before
             if after is not None:
@@ -139,13 +151,13 @@ class ManifoldClient:
             url = f"{self.base_url}/v0/bets?{urlencode(query)}"
             page = _read(url, self._json(url), _bets, market_id)
             found.extend(trade for _id, trade in page)
-            if len(page) < PAGE_SIZE:
+            if len(page) < self.page_size:
                 return sorted(found, key=lambda trade: trade.at)
             before = page[-1][0]
         raise BaselinePullError(
             "too_large",
             f"{self.base_url}/v0/bets?contractId={market_id}",
-            f"more than {self.max_pages * PAGE_SIZE:,} trades; this market is too busy to pull",
+            f"more than {self.max_pages * self.page_size:,} trades; too many to pull",
         )
 
     def _json(self, url: str) -> object:

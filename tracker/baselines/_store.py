@@ -145,7 +145,7 @@ def write_points(
                 col(BaselinePoint.day) >= min(day for day, _ in points),
                 col(BaselinePoint.day) <= max(day for day, _ in points),
             )
-        )
+        ).all()
     )
     rows = [
         {"baseline_id": baseline_id, "day": day, "probability": value, "recorded_at": now}
@@ -268,6 +268,20 @@ class BaselineInfo:
     first_day: date | None
     last_day: date | None
     latest: float | None
+
+    @property
+    def state(self) -> str:
+        """In one word: ``file`` (imported, never pulled), ``new`` (not pulled yet), ``ok``,
+        ``failing`` (the last pull failed; ``error_kind`` says how) or ``done`` (every day of
+        the question's window is stored: no more pulls)."""
+        baseline = self.baseline
+        if baseline.provider is None:
+            return "file"
+        if baseline.consecutive_failures:
+            return "failing"
+        if baseline.last_success_at is None:
+            return "new"
+        return "done" if baseline.next_pull_at is None else "ok"
 
 
 def list_baselines(session: Session, question_id: str | None = None) -> list[BaselineInfo]:

@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "extract",
     "scoring",
     "feeds",
+    "baselines",
     "operate",
     "web",
     "resolution",

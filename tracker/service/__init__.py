@@ -32,6 +32,10 @@ By area:
   :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
   :func:`export_opml`, :func:`set_full_text`, :func:`feeds_to_poll`, :func:`poll_feeds`,
   :func:`list_articles`;
+- baselines (markets and crowds as forecasters): :func:`import_baseline_file`,
+  :func:`add_market_baseline`, :func:`list_baselines`, :func:`pull_baseline`,
+  :func:`pull_baselines`, :func:`pull_due_baselines`, :func:`baselines_to_pull`,
+  :func:`queue_due_baselines` (the beat's tick), :func:`baseline_points`, :func:`baseline_at`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
   :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`costliest`,
   :func:`calibration_bin`;
@@ -46,6 +50,7 @@ By area:
   :func:`sign_out`, :func:`token_user`, :func:`session_user`, :func:`same_secret`.
 """
 
+from tracker.baselines import BaselineImport, BaselineInfo, BaselineSeries, PullResult, baseline_at
 from tracker.domain.auth import same_secret
 from tracker.ingest import new_articles
 from tracker.service._accounts import (
@@ -60,6 +65,18 @@ from tracker.service._accounts import (
     sign_in,
     sign_out,
     token_user,
+)
+from tracker.service._baselines import (
+    PULL_DUE_BASELINES,
+    add_market_baseline,
+    baseline_points,
+    baselines_to_pull,
+    import_baseline_file,
+    list_baselines,
+    pull_baseline,
+    pull_baselines,
+    pull_due_baselines,
+    queue_due_baselines,
 )
 from tracker.service._evidence import (
     EVIDENCE_PER_PAGE,
@@ -186,9 +203,13 @@ __all__ = [
     "HAND_OFF_BATCH",
     "MATCH_ARTICLES",
     "POLL_DUE_FEEDS",
+    "PULL_DUE_BASELINES",
     "QUEUE_EVIDENCE",
     "QUEUE_PER_PAGE",
     "SCALE_COLUMNS",
+    "BaselineImport",
+    "BaselineInfo",
+    "BaselineSeries",
     "DeadlineCheck",
     "EvidencePage",
     "FeedHealth",
@@ -199,6 +220,7 @@ __all__ = [
     "OpmlImport",
     "PipelineProgress",
     "ProposalDecision",
+    "PullResult",
     "QueueInfo",
     "RecordedStatement",
     "ResolutionPass",
@@ -211,7 +233,11 @@ __all__ = [
     "WorkerResources",
     "WrittenReport",
     "add_feed",
+    "add_market_baseline",
     "add_user",
+    "baseline_at",
+    "baseline_points",
+    "baselines_to_pull",
     "calibration_bin",
     "check_deadlines",
     "check_forecasts",
@@ -239,11 +265,13 @@ __all__ = [
     "forecast_outcomes",
     "forecast_template",
     "forecast_view",
+    "import_baseline_file",
     "import_forecasts",
     "import_opml",
     "init_database",
     "is_url",
     "list_articles",
+    "list_baselines",
     "list_feeds",
     "list_forecasts",
     "list_tokens",
@@ -256,7 +284,11 @@ __all__ = [
     "poll_due_feeds",
     "poll_feed",
     "poll_feeds",
+    "pull_baseline",
+    "pull_baselines",
+    "pull_due_baselines",
     "queue_depth",
+    "queue_due_baselines",
     "queue_startup_tasks",
     "queue_task",
     "ready_database",

@@ -798,9 +798,9 @@ class _ForecastCheck:
         text = self.entry.get("question")
         ref = question_ref(text) if isinstance(text, str) else None
         if ref is None:
-            if "closes" not in self.entry:
+            if self.entry.get("closes") is None:
                 self.add("missing required field", ("closes",))
-            if "resolution" not in self.entry:
+            if self.entry.get("resolution") is None:
                 self.add(NO_WAY_TO_RESOLVE, ("resolution",))
             return
         for key in ("closes", "resolution"):

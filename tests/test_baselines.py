@@ -565,6 +565,25 @@ def test_the_beat_tick_queues_the_due_baselines_and_records_its_run(questions):
     assert run.last_status == "ok" and run.last_detail == "1 baseline(s) due, pull tasks queued"
 
 
+def test_pulling_the_due_baselines_in_process_leaves_files_and_others_alone(
+    questions, api, tmp_path
+):
+    api.add(fresh(MARKET))
+    due = add_market(questions)
+    later = add_market(questions, name="Later", interval="1d")
+    with session_scope(questions) as session:
+        service.import_baseline_file(session, write(tmp_path, "c.csv", GOOD_CSV), actor=ACTOR)
+    now = utc(2022, 1, 3)
+    pull(questions, api, tmp_path, later, now)  # pulled already: due again tomorrow
+    seen = []
+    with client_for(api) as client:
+        results = service.pull_due_baselines(
+            questions, settings_for(api, tmp_path), now=now, client=client, progress=seen.append
+        )
+    assert [(r.baseline_id, r.outcome, r.added) for r in results] == [(due, "ok", 3)]
+    assert seen == results
+
+
 # --- the command line -----------------------------------------------------------------------
 
 

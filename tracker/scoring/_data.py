@@ -36,12 +36,14 @@ class ScorecardFilter:
 
     ``as_of`` is the day the scorecard is drawn up (default: today, UTC): only forecasts
     whose close date is before it are scored.  ``author`` matches part of the name, case
-    ignored; ``source`` is a source key; ``tag`` a tag; ``resolved_between`` bounds the
+    ignored, unless ``exact_author`` (an author's page: "Ann" is not "Joanna"); ``source``
+    is a source key; ``tag`` a tag; ``resolved_between`` bounds the
     date of the active resolution, both ends included.  ``scale`` re-reads every verbal
     estimate under that scale of the estimative table before scoring.
     """
 
     author: str | None = None
+    exact_author: bool = False
     source: str | None = None
     tag: str | None = None
     resolved_between: tuple[date, date] | None = None
@@ -62,8 +64,10 @@ class ScorecardFilter:
         return self.as_of or today()
 
     def to_json(self) -> dict[str, Any]:
+        exact = {"exact_author": True} if self.exact_author else {}
         return {
             "author": self.author,
+            **exact,
             "source": self.source,
             "tag": self.tag,
             "resolved_between": [d.isoformat() for d in self.resolved_between]
@@ -159,7 +163,9 @@ class Counts:
 
 def _filtered(query: _Query, filters: ScorecardFilter) -> _Query:
     query = query.join(Source, col(Source.id) == col(Forecast.source_id))
-    if filters.author:
+    if filters.author and filters.exact_author:
+        query = query.where(col(Source.author) == filters.author)
+    elif filters.author:
         query = query.where(col(Source.author).ilike(f"%{filters.author}%"))
     if filters.source:
         query = query.where(col(Source.key) == filters.source)
@@ -335,6 +341,11 @@ def split_scored(data: ScoringData, as_of: date) -> tuple[ScoringData, list[str]
     past = data.closes < as_of.toordinal()
     early = [i for i, m in zip(data.ids, past, strict=True) if not m]
     return (data if past.all() else data.subset(past)), early
+
+
+def load_scored(session: Session, filters: ScorecardFilter) -> ScoringData:
+    """The forecasts a scorecard with ``filters`` scores (see :func:`split_scored`)."""
+    return split_scored(load(session, filters), filters.day())[0]
 
 
 def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int]:

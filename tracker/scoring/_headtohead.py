@@ -66,6 +66,40 @@ class HeadToHead:
     level: float
     seed: int
 
+    def swapped(self) -> HeadToHead:
+        """The same comparison read from ``b``'s side (differences ``b - a``)."""
+
+        def negated(i: Interval | None) -> Interval | None:
+            return None if i is None else Interval(-i.high, -i.low)
+
+        def minus(value: float | None) -> float | None:
+            return None if value is None else -value
+
+        flipped = {"a": "b", "b": "a"}
+        return HeadToHead(
+            a=self.b,
+            b=self.a,
+            questions=self.questions,
+            brier_a=self.brier_b,
+            brier_b=self.brier_a,
+            brier_difference=minus(self.brier_difference),
+            brier_interval=negated(self.brier_interval),
+            log_loss_a=self.log_loss_b,
+            log_loss_b=self.log_loss_a,
+            log_loss_difference=minus(self.log_loss_difference),
+            log_loss_interval=negated(self.log_loss_interval),
+            wins=self.losses,
+            losses=self.wins,
+            ties=self.ties,
+            thresholds=self.thresholds,
+            murphy_a=self.murphy_b,
+            murphy_b=self.murphy_a,
+            dominance=flipped.get(self.dominance, self.dominance),
+            resamples=self.resamples,
+            level=self.level,
+            seed=self.seed,
+        )
+
     def to_json(self) -> dict[str, Any]:
         def num(value: float | None) -> float | None:
             return None if value is None or not math.isfinite(value) else float(value)

@@ -36,6 +36,8 @@ By area:
   :func:`add_market_baseline`, :func:`list_baselines`, :func:`pull_baseline`,
   :func:`pull_baselines`, :func:`pull_due_baselines`, :func:`baselines_to_pull`,
   :func:`queue_due_baselines` (the beat's tick), :func:`baseline_points`, :func:`baseline_at`;
+- comparing forecasters: :func:`list_authors`, :func:`author_record`,
+  :func:`compare_forecasters` (authors, or a baseline at an author's dates), :func:`author_exists`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
   :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`costliest`,
   :func:`calibration_bin`;
@@ -77,6 +79,16 @@ from tracker.service._baselines import (
     pull_baselines,
     pull_due_baselines,
     queue_due_baselines,
+)
+from tracker.service._compare import (
+    BASELINE_PREFIX,
+    AuthorRecord,
+    AuthorRow,
+    PeriodRow,
+    author_exists,
+    author_record,
+    compare_forecasters,
+    list_authors,
 )
 from tracker.service._evidence import (
     EVIDENCE_PER_PAGE,
@@ -196,6 +208,7 @@ from tracker.service._workers import (
 )
 
 __all__ = [
+    "BASELINE_PREFIX",
     "CHECK_DEADLINES",
     "EVIDENCE_PER_PAGE",
     "FETCH_ARTICLE_PAGE",
@@ -207,6 +220,8 @@ __all__ = [
     "QUEUE_EVIDENCE",
     "QUEUE_PER_PAGE",
     "SCALE_COLUMNS",
+    "AuthorRecord",
+    "AuthorRow",
     "BaselineImport",
     "BaselineInfo",
     "BaselineSeries",
@@ -218,6 +233,7 @@ __all__ = [
     "ForecastView",
     "ListedForecast",
     "OpmlImport",
+    "PeriodRow",
     "PipelineProgress",
     "ProposalDecision",
     "PullResult",
@@ -235,12 +251,15 @@ __all__ = [
     "add_feed",
     "add_market_baseline",
     "add_user",
+    "author_exists",
+    "author_record",
     "baseline_at",
     "baseline_points",
     "baselines_to_pull",
     "calibration_bin",
     "check_deadlines",
     "check_forecasts",
+    "compare_forecasters",
     "confirm_all",
     "confirm_proposal",
     "correct_forecast",
@@ -271,6 +290,7 @@ __all__ = [
     "init_database",
     "is_url",
     "list_articles",
+    "list_authors",
     "list_baselines",
     "list_feeds",
     "list_forecasts",

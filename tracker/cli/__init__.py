@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "scoring",
     "feeds",
     "baselines",
+    "compare",
     "operate",
     "web",
     "resolution",

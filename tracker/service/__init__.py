@@ -36,6 +36,8 @@ By area:
   :func:`add_market_baseline`, :func:`list_baselines`, :func:`pull_baseline`,
   :func:`pull_baselines`, :func:`pull_due_baselines`, :func:`baselines_to_pull`,
   :func:`queue_due_baselines` (the beat's tick), :func:`baseline_points`, :func:`baseline_at`;
+- questions: :func:`list_questions`, :func:`question_view` (every forecaster's probability
+  over time, the baselines, the resolution);
 - comparing forecasters: :func:`list_authors`, :func:`author_record`,
   :func:`compare_forecasters` (authors, or a baseline at an author's dates), :func:`author_exists`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
@@ -55,6 +57,7 @@ By area:
 from tracker.baselines import BaselineImport, BaselineInfo, BaselineSeries, PullResult, baseline_at
 from tracker.domain.auth import same_secret
 from tracker.ingest import new_articles
+from tracker.scoring import MIN_JUDGED
 from tracker.service._accounts import (
     SignedIn,
     add_user,
@@ -159,6 +162,13 @@ from tracker.service._periodic import (
     poll_due_feeds,
     poll_feed,
 )
+from tracker.service._questions import (
+    QuestionRow,
+    QuestionView,
+    Standing,
+    list_questions,
+    question_view,
+)
 from tracker.service._resolution import (
     DeadlineCheck,
     ForecastOutcome,
@@ -215,6 +225,7 @@ __all__ = [
     "FETCH_DUE_PAGES",
     "HAND_OFF_BATCH",
     "MATCH_ARTICLES",
+    "MIN_JUDGED",
     "POLL_DUE_FEEDS",
     "PULL_DUE_BASELINES",
     "QUEUE_EVIDENCE",
@@ -237,6 +248,8 @@ __all__ = [
     "PipelineProgress",
     "ProposalDecision",
     "PullResult",
+    "QuestionRow",
+    "QuestionView",
     "QueueInfo",
     "RecordedStatement",
     "ResolutionPass",
@@ -245,6 +258,7 @@ __all__ = [
     "SavedDraft",
     "SavedSource",
     "SignedIn",
+    "Standing",
     "StatusSummary",
     "WorkerResources",
     "WrittenReport",
@@ -294,6 +308,7 @@ __all__ = [
     "list_baselines",
     "list_feeds",
     "list_forecasts",
+    "list_questions",
     "list_tokens",
     "list_users",
     "match_articles",
@@ -307,6 +322,7 @@ __all__ = [
     "pull_baseline",
     "pull_baselines",
     "pull_due_baselines",
+    "question_view",
     "queue_depth",
     "queue_due_baselines",
     "queue_startup_tasks",

@@ -238,11 +238,13 @@ def compare_forecasters(
         return flipped.swapped()
     author_exists(session, a)
     if b.startswith(BASELINE_PREFIX):
-        data = _baselines_of(session, _scored(session, as_of, a)).paired(
-            b.removeprefix(BASELINE_PREFIX)
-        )
-        if b not in data.authors:
-            data = replace(data, authors=[*data.authors, b])
+        markets = _baselines_of(session, _scored(session, as_of, a))
+        name = b.removeprefix(BASELINE_PREFIX)
+        if name not in markets.names():
+            raise NotFoundError(
+                "baseline", name, f"none on {a}'s scored questions; see `tracker baselines list`"
+            )
+        data = markets.paired(name)
     else:
         author_exists(session, b)
         data = _scored(session, as_of)

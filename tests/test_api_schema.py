@@ -32,13 +32,15 @@ CASES = [
 ]
 
 
-#: operations where schema-valid input can still get a documented 400: rules OpenAPI cannot state
-#: (a date range given backwards, a feed URL already added or whose host does not parse), and rules
+#: operations where schema-valid input can still get a documented 400 (or 404): rules OpenAPI cannot
+#: state (a date range given backwards, a calibration bin past the number of bins, a feed URL
+#: already added or whose host does not parse), and rules
 #: the use-case layer states once for every front end, so that the API gives the CLI's message
 #: rather than a schema's (a feed URL's scheme, the interval's bounds, a required note; a forecast
 #: file's validation, a text the extractor cannot read)
 CHECKED_BEYOND_SCHEMA = {
     ("GET", "/api/scorecard"),
+    ("GET", "/api/scorecard/bins/{k}"),
     ("GET", "/api/reports/calibration"),
     ("POST", "/api/feeds"),
     ("POST", "/api/forecasts/{forecast_id}/reopen"),

@@ -255,6 +255,7 @@ def test_openapi_describes_the_api_only(client):
         "/api/me",
         "/api/health",
         "/api/scorecard",
+        "/api/scorecard/bins/{k}",
         "/api/reports/calibration",
         "/api/feeds",
         "/api/feeds/{feed_id}",

@@ -3,7 +3,7 @@ files.  Every piece of text goes through ``markupsafe.escape``; numbers are form
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -76,12 +76,13 @@ def _diagonal() -> str:
     )
 
 
-def reliability_diagram(card: Scorecard) -> Markup:
+def reliability_diagram(card: Scorecard, bin_links: Sequence[str] | None = None) -> Markup:
     """Binned reliability diagram: observed frequency against mean forecast, Wilson 95%
-    bars, and each bin's count written beside its point."""
+    bars, and each bin's count written beside its point.  ``bin_links[k]``: where bin k's
+    point leads (the web's list of its forecasts); none in a report file."""
     parts = _axes("mean forecast in bin", "observed frequency")
     parts.append(_diagonal())
-    for row in card.calibration:
+    for k, row in enumerate(card.calibration):
         point = row.point()
         if point is None:
             continue
@@ -91,7 +92,7 @@ def reliability_diagram(card: Scorecard) -> Markup:
             f"observed {point.observed:.3f} "
             f"(Wilson 95% {point.wilson_low:.3f}-{point.wilson_high:.3f})"
         )
-        parts.append(
+        point_svg = (
             f'<g class="bin"><title>{escape(tip)}</title>'
             f'<line class="wilson" x1="{x:.1f}" y1="{lo:.1f}" x2="{x:.1f}" y2="{hi:.1f}" '
             'stroke="#1f5fa8" stroke-width="1.5"/>'
@@ -103,6 +104,9 @@ def reliability_diagram(card: Scorecard) -> Markup:
             f'<text class="count" x="{x + 7:.1f}" y="{_y(point.observed) - 6:.1f}" font-size="11" '
             f'fill="#333">n={row.count}</text></g>'
         )
+        if bin_links:
+            point_svg = f'<a class="bin-link" href="{escape(bin_links[k])}">{point_svg}</a>'
+        parts.append(point_svg)
     return _svg(
         "Reliability diagram (binned, Wilson 95% intervals, bin counts)", parts, "reliability"
     )

@@ -3,6 +3,7 @@ shared with the HTML forms.  Links from outside pass through :func:`tracker.urls
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from tracker.ingest import FeedState
 from tracker.models import Outcome, Proposal, Status
 from tracker.paging import Page
 from tracker.resolution import EvidenceView
+from tracker.scoring import CalibrationBin, OwnScore, ScorecardFilter
 from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
 from tracker.urls import safe_url
 
@@ -45,6 +47,55 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# --- each forecast's own scores ----------------------------------------------------------------
+
+
+class OwnScoreOut(BaseModel):
+    """A forecast's own scores once it is resolved yes or no; lower is better.  Their means over a
+    scorecard's forecasts are its Brier, time-weighted Brier and log loss."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    probability: float = Field(ge=0, le=1, description="the probability scored: the standing one")
+    outcome: Literal["yes", "no"]
+    brier: float = Field(ge=0, le=1, description="(probability - outcome)^2, 0-1 scale")
+    time_weighted_brier: float = Field(
+        ge=0,
+        le=1,
+        description="each day it was open scored with the probability standing that day, averaged "
+        "(the Brier score when the probability never changed)",
+    )
+    log_loss: float = Field(
+        ge=0,
+        description="-ln of the probability given to the outcome, clipped to [0.001, 0.999] (nats)",
+    )
+    peer: float | None = Field(
+        default=None,
+        description="peer score against the other forecasters on its question (null: none)",
+    )
+
+    @classmethod
+    def of(cls, score: OwnScore | None) -> OwnScoreOut | None:
+        return None if score is None else cls.model_validate(score)
+
+
+class ScoredForecastOut(OwnScoreOut):
+    """A scored forecast in a list of them (the costliest, a calibration bin's)."""
+
+    id: str
+    author: str
+    question: str
+
+    @classmethod
+    def of_score(cls, score: OwnScore) -> ScoredForecastOut:
+        return cls.model_validate(score)
+
+
+SCORE_FIELD = Field(
+    default=None, description="its own scores once resolved yes or no; null until then"
+)
+
+
 class ForecastSummary(BaseModel):
     id: str
     status: Status
@@ -58,10 +109,13 @@ class ForecastSummary(BaseModel):
     author: str
     source: str = Field(description="the source's key (its forecast file's name)")
     question: str
+    score: OwnScoreOut | None = SCORE_FIELD
 
     @classmethod
-    def of(cls, row: ForecastRow) -> ForecastSummary:
-        return cls.model_validate(row, from_attributes=True)
+    def of(cls, row: ForecastRow, score: OwnScore | None = None) -> ForecastSummary:
+        found = cls.model_validate(row, from_attributes=True)
+        found.score = OwnScoreOut.of(score)
+        return found
 
 
 class PageOut(BaseModel):
@@ -88,8 +142,51 @@ class ForecastPageOut(PageOut):
     total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
 
     @classmethod
-    def of(cls, found: Page[ForecastRow]) -> ForecastPageOut:
-        return cls(items=[ForecastSummary.of(row) for row in found.items], **cls.paging(found))
+    def of(
+        cls, found: Page[ForecastRow], scores: Mapping[str, OwnScore] | None = None
+    ) -> ForecastPageOut:
+        scores = scores or {}
+        items = [ForecastSummary.of(row, scores.get(row.id)) for row in found.items]
+        return cls(items=items, **cls.paging(found))
+
+
+class CalibrationBinOut(PageOut):
+    """A bin of the scorecard's calibration table, as the scorecard has it, and one page of its
+    forecasts, costliest (highest Brier) first."""
+
+    bin: int = Field(ge=0, description="the bin's number, 0 the lowest")
+    n_bins: int = Field(ge=1)
+    label: str = Field(description="its range, e.g. (70%, 80%]")
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    count: int = Field(ge=0, description="forecasts in the bin (the scorecard's count)")
+    mean_forecast: float | None = Field(description="null for an empty bin")
+    observed: float | None = Field(description="observed frequency of yes; null for an empty bin")
+    wilson_low: float | None
+    wilson_high: float | None
+    filters: dict[str, Any] = Field(description="the scorecard's filters, as its JSON states them")
+    items: list[ScoredForecastOut]
+    total: int = Field(ge=0, description="forecasts in the bin, on all pages")
+
+    @classmethod
+    def of(cls, found: CalibrationBin, filters: ScorecardFilter) -> CalibrationBinOut:
+        row = found.row
+        assert row.low is not None and row.high is not None  # a bin row has its edges
+        return cls(
+            bin=found.index,
+            n_bins=found.n_bins,
+            label=row.label,
+            low=row.low,
+            high=row.high,
+            count=row.count,
+            mean_forecast=row.mean_forecast,
+            observed=row.observed,
+            wilson_low=row.wilson_low,
+            wilson_high=row.wilson_high,
+            filters=filters.to_json(),
+            items=[ScoredForecastOut.of_score(s) for s in found.forecasts.items],
+            **cls.paging(found.forecasts),
+        )
 
 
 class SourceOut(BaseModel):
@@ -207,9 +304,10 @@ class ForecastDetailOut(BaseModel):
     negated_evidence: EvidencePageOut = Field(
         description="evidence whose phrases were all negated (shown to reviewers, never counted)"
     )
+    score: OwnScoreOut | None = SCORE_FIELD
 
     @classmethod
-    def of(cls, view: ForecastView) -> ForecastDetailOut:
+    def of(cls, view: ForecastView, score: OwnScore | None = None) -> ForecastDetailOut:
         detail, f = view.detail, view.detail.forecast
         source = SourceOut.model_validate(detail.source).model_copy(
             update={"url": safe_url(detail.source.url)}
@@ -252,6 +350,7 @@ class ForecastDetailOut(BaseModel):
             proposal=ProposalOut.of(view.proposal) if view.proposal else None,
             evidence=EvidencePageOut.of(view.evidence),
             negated_evidence=EvidencePageOut.of(view.negated),
+            score=OwnScoreOut.of(score),
         )
 
 
@@ -360,7 +459,9 @@ ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_r
 
 class ProposalOut(BaseModel):
     id: int
-    forecast_id: str
+    question_id: str = Field(
+        description="the question the proposal is on (its resolution is every forecast's on it)"
+    )
     kind: ProposalKindOut
     outcome: Literal["yes", "no"] | None = Field(
         description="the resolver's outcome; null for disputed and "

@@ -15,12 +15,16 @@ computing it (per-key lock).  The cache is per process and bounded (least recent
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlmodel import Session
 
 from tracker import service
@@ -37,6 +41,16 @@ REPORT_RESAMPLES = 1000
 EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 30)
 
 
+def _iso_day(value: Any) -> Any:
+    """A day is written YYYY-MM-DD (pydantic alone would also read a number as a timestamp)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
 class ScorecardQuery(BaseModel):
     """Which resolved forecasts the scorecard covers (query string of the page, the API, the
     exports)."""
@@ -46,11 +60,14 @@ class ScorecardQuery(BaseModel):
     )
     source: Text | None = Field(default=None, description="source key (the forecast file's name)")
     tag: Text | None = Field(default=None, description="only forecasts with this tag")
-    resolved_from: date | None = Field(
+    resolved_from: Day | None = Field(
         default=None, description="only forecasts resolved on or after this day"
     )
-    resolved_to: date | None = Field(
+    resolved_to: Day | None = Field(
         default=None, description="only forecasts resolved on or before this day"
+    )
+    n_bins: int = Field(
+        default=10, ge=2, le=100, description="probability bins of the calibration table"
     )
 
     def scoring_filter(self, resamples: int) -> ScorecardFilter:
@@ -65,6 +82,7 @@ class ScorecardQuery(BaseModel):
             tag=self.tag or None,
             resolved_between=between,
             as_of=today(),
+            n_bins=self.n_bins,
             resamples=resamples,
         )
 
@@ -75,6 +93,18 @@ class ScorecardQuery(BaseModel):
             for k, v in self.model_dump(mode="json", exclude_defaults=True).items()
             if v not in (None, "")
         }
+
+
+def one_value_each(request: Request) -> None:
+    """A filter given twice (``?tag=a&tag=b``) is refused (422) rather than read as its last
+    value: which one was meant cannot be known."""
+    seen: set[str] = set()
+    for key, _ in request.query_params.multi_items():
+        if key in seen:
+            given = request.query_params.getlist(key)
+            problem = {"type": "repeated", "loc": ("query", key), "msg": "give it once"}
+            raise RequestValidationError([{**problem, "input": given}])
+        seen.add(key)
 
 
 class ScorecardForm(BlankIsUnset, ScorecardQuery):

@@ -37,15 +37,19 @@ def list_forecasts(
     session: SessionDep, _reader: ReaderDep, query: Annotated[ForecastListQuery, Query()]
 ) -> ForecastPageOut:
     """Forecasts matching the filters, one page at a time (the status is the one each forecast
-    has today: past its close date, an unresolved forecast is closed)."""
+    has today: past its close date, an unresolved forecast is closed), each resolved one with its
+    own scores."""
     found = service.search_forecasts(
         session, query.filter(), sort=query.sort, page=query.page, per_page=query.per_page
     )
-    return ForecastPageOut.of(found)
+    scores = service.own_scores(session, [row.id for row in found.items])
+    return ForecastPageOut.of(found, scores)
 
 
 def _detail(session: Session, forecast_id: str) -> ForecastDetailOut:
-    return ForecastDetailOut.of(service.forecast_view(session, forecast_id))
+    view = service.forecast_view(session, forecast_id)
+    score = service.own_scores(session, [forecast_id]).get(forecast_id)
+    return ForecastDetailOut.of(view, score)
 
 
 @router.get(
@@ -58,7 +62,8 @@ def get_forecast(
     forecast_id: ForecastId, session: SessionDep, _reader: ReaderDep
 ) -> ForecastDetailOut:
     """One forecast with its source, rules, probability history, resolutions, audit log, pending
-    proposal and the first page of its evidence (counting and negated apart)."""
+    proposal, the first page of its evidence (counting and negated apart) and, once resolved yes
+    or no, its own scores."""
     return _detail(session, forecast_id)
 
 

@@ -1,11 +1,11 @@
-"""``/api/scorecard`` (the scorecard as JSON) and ``/api/reports/calibration`` (report
-downloads)."""
+"""``/api/scorecard`` (the scorecard as JSON), ``/api/scorecard/bins/{k}`` (a calibration bin's
+forecasts) and ``/api/reports/calibration`` (report downloads)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -13,10 +13,10 @@ from tracker import service
 from tracker.reports import ReportFormat
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.exports import MEDIA_TYPES, report_response
-from tracker.web.schemas import ERROR_RESPONSES
-from tracker.web.scorecards import REPORT_RESAMPLES, ScorecardQuery
+from tracker.web.schemas import ERROR_RESPONSES, CalibrationBinOut
+from tracker.web.scorecards import REPORT_RESAMPLES, ScorecardQuery, one_value_each
 
-router = APIRouter(prefix="/api", tags=["scorecard"])
+router = APIRouter(prefix="/api", tags=["scorecard"], dependencies=[Depends(one_value_each)])
 
 
 class ScorecardApiQuery(ScorecardQuery):
@@ -48,6 +48,35 @@ def scorecard(
     source and tag.  The shape is versioned (``schema_version``) and described in
     docs/scorecard-json.md."""
     return scorecards.get(session, query.scoring_filter(query.resamples)).to_json()
+
+
+class BinQuery(ScorecardQuery):
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=100, ge=1, le=500)
+
+
+@router.get(
+    "/scorecard/bins/{k}",
+    name="api_scorecard_bin",
+    response_model=CalibrationBinOut,
+    responses={**ERROR_RESPONSES, 404: {**ERROR_RESPONSES[404], "description": "No such bin"}},
+)
+def calibration_bin(
+    k: Annotated[int, Path(ge=0, le=99, description="the bin's number, 0 the lowest")],
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[BinQuery, Query()],
+) -> CalibrationBinOut:
+    """Calibration bin ``k`` of the scorecard for the filters (``n_bins`` equal bins, 0 the
+    lowest; a bin past the last is a 404): its range, count, mean forecast and observed frequency
+    as the scorecard's calibration table has them, and one page of its forecasts with their own
+    scores, costliest (highest Brier) first."""
+    filters = query.scoring_filter(0)
+    found = service.calibration_bin(
+        session, filters, k, scorecards.scale, page=query.page, per_page=query.per_page
+    )
+    return CalibrationBinOut.of(found, filters)
 
 
 @router.get(

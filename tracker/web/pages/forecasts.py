@@ -95,6 +95,7 @@ def forecasts_page(
         {
             "query": query,
             "found": found,
+            "scores": service.own_scores(session, [row.id for row in found.items]),
             "choices": service.filter_choices(session),
             "sort_labels": SORT_LABELS,
             "page_params": base,
@@ -130,6 +131,7 @@ def forecast_page(
             "can_reopen": detail.status in (Status.RESOLVED, Status.ANNULLED),
             "notice": NOTICES.get(done or ""),
             "proposal": view.proposal,
+            "score": service.own_scores(session, [forecast.id]).get(forecast.id),
             "evidence": EvidencePageOut.of(view.evidence),
             "negated": EvidencePageOut.of(view.negated),
             "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},

@@ -1,4 +1,6 @@
-"""The scorecard page: scores, counts, diagrams and sortable breakdowns for the chosen filters.
+"""The scorecard page (scores, counts, diagrams, the calibration table, the costliest forecasts
+and sortable breakdowns for the chosen filters), the page of one calibration bin's forecasts, and
+the page that explains the scores.
 
 Sorting is done here, on the server, from query parameters (``sort_author=-brier``), with links
 in the table headers: no script needed (the CSP allows none inline anyway)."""
@@ -11,11 +13,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from tracker import service
 from tracker.reports import corp_diagram, reliability_diagram, sharpness_histogram
-from tracker.scoring import GROUP_COLUMNS, GroupRow, ScoreColumn
+from tracker.scoring import GROUP_COLUMNS, GroupRow, Scorecard, ScoreColumn
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardForm
 from tracker.web.templating import render
@@ -90,6 +92,14 @@ def breakdown(
     return Breakdown(by, headers, sort_rows(rows, current))
 
 
+def filter_params(query: ScorecardForm) -> dict[str, str]:
+    """The scorecard's filters alone (no sort order, no page), as query parameters: what a link
+    to the same scorecard, its JSON or one of its bins carries."""
+    return ScorecardForm.model_validate(
+        query.model_dump(include=set(ScorecardForm.model_fields))
+    ).params()
+
+
 @router.get("/scorecard", name="scorecard")
 def scorecard_page(
     request: Request,
@@ -100,9 +110,7 @@ def scorecard_page(
 ) -> Response:
     card = scorecards.get(session, query.scoring_filter(PAGE_RESAMPLES))
     params = query.params()  # filters and sort orders, kept by every link
-    filters = ScorecardForm.model_validate(
-        query.model_dump(include=set(ScorecardForm.model_fields))
-    ).params()
+    filters = filter_params(query)
     return render(
         request,
         "scorecard/page.html",
@@ -115,9 +123,55 @@ def scorecard_page(
                 breakdown(by, card.breakdowns.get(by, []), query, params) for by in BREAKDOWNS
             ],
             "diagrams": {
-                "reliability": reliability_diagram(card),
+                "reliability": reliability_diagram(card, bin_links(request, card, filters)),
                 "sharpness": sharpness_histogram(card),
                 "corp": corp_diagram(card),
             },
         },
     )
+
+
+def bin_links(request: Request, card: Scorecard, filters: dict[str, str]) -> list[str]:
+    """Where each calibration bin of ``card`` leads: its forecasts, under the same filters."""
+    query = f"?{urlencode(filters)}" if filters else ""
+    return [
+        request.app.url_path_for("scorecard_bin", k=str(k)) + query
+        for k in range(len(card.calibration))
+    ]
+
+
+#: forecasts a calibration bin's page lists at a time
+BIN_PER_PAGE = 100
+
+
+class BinPageQuery(ScorecardForm):
+    page: int = Field(default=1, ge=1, le=100_000)
+
+
+@router.get("/scorecard/bins/{k}", name="scorecard_bin")
+def bin_page(
+    request: Request,
+    k: int,
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+    query: Annotated[BinPageQuery, Query()],
+) -> Response:
+    """The forecasts of calibration bin ``k`` (0 the lowest) of the scorecard for the filters,
+    costliest first, with the bin's row as the scorecard shows it."""
+    scoring_filter = query.scoring_filter(0)
+    found = service.calibration_bin(
+        session, scoring_filter, k, scorecards.scale, page=query.page, per_page=BIN_PER_PAGE
+    )
+    filters = filter_params(query)
+    return render(
+        request,
+        "scorecard/bin.html",
+        {"found": found, "filters": filters, "scoring_filter": scoring_filter},
+    )
+
+
+@router.get("/scorecard/scores", name="scores_explained")
+def scores_explained(request: Request, _reader: ReaderDep) -> Response:
+    """How each forecast's scores, the costliest list and the calibration bins are computed."""
+    return render(request, "scorecard/about.html")

@@ -59,8 +59,8 @@ def test_a_forecast_page_shows_its_own_scores_and_an_unresolved_one_none(client,
     fid = "nato-moratorium"  # resolved no
     brier, loss = by_hand(resolved[fid], "no")
     page = client.get(f"/forecasts/{fid}").text
-    assert re.search(r'id="own-brier"><strong>([\d.]+)<', page).group(1) == f"{brier:.3f}"
-    assert re.search(r'id="own-log-loss">([\d.]+)<', page).group(1) == f"{loss:.3f}"
+    assert re.search(r'id="own-brier"><strong>([\d.]+)<', page).group(1) == f"{brier:.4f}"
+    assert re.search(r'id="own-log-loss">([\d.]+)<', page).group(1) == f"{loss:.4f}"
     assert "Lower is better" in page and 'href="/scorecard/scores#own-scores"' in page
     assert client.get("/scorecard/scores").status_code == 200
     blank = client.get(f"/forecasts/{UNRESOLVED}").text
@@ -76,7 +76,7 @@ def test_the_list_has_a_brier_column_empty_for_unresolved_forecasts(client, reso
     for fid, cell in cells.items():
         if fid in OUTCOMES:
             brier, loss = by_hand(resolved[fid], OUTCOMES[fid].value)
-            assert f">{brier:.3f}<" in cell and f"log loss {loss:.3f}" in cell
+            assert f">{brier:.4f}<" in cell and f"log loss {loss:.4f}" in cell
         else:
             assert cell == ""  # nothing, not 0
 
@@ -103,10 +103,10 @@ def test_the_api_list_and_detail_carry_the_scores(client, resolved):
 def test_the_scorecard_lists_its_costliest_forecasts(client, resolved):
     page = client.get("/scorecard").text
     expected = sorted(OUTCOMES, key=lambda f: (-by_hand(resolved[f], OUTCOMES[f].value)[0], f))
-    assert ids_in(page, "costliest") == expected
-    top = rows_of(page, "costliest")[0]
+    assert ids_in(page, "costliest-forecasts") == expected
+    top = rows_of(page, "costliest-forecasts")[0]
     brier, loss = by_hand(resolved[expected[0]], OUTCOMES[expected[0]].value)
-    assert top[4:6] == [f"{brier:.3f}", f"{loss:.3f}"]
+    assert top[4:6] == [f"{brier:.4f}", f"{loss:.4f}"]
     body = client.get("/api/scorecard", params={"resamples": 0}).json()
     assert [w["id"] for w in body["worst"]] == expected
     assert body["worst"][0]["log_loss"] == pytest.approx(loss)

@@ -21,6 +21,7 @@ import tracker
 from tracker import service
 from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
+from tracker.web.api import authors as api_authors
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
 from tracker.web.api import meta as api_meta
@@ -29,6 +30,7 @@ from tracker.web.api import scorecard as api_scorecard
 from tracker.web.api import sources as api_sources
 from tracker.web.errors import install_error_handlers
 from tracker.web.pages import auth as auth_pages
+from tracker.web.pages import authors as author_pages
 from tracker.web.pages import exports as export_pages
 from tracker.web.pages import feeds as feed_pages
 from tracker.web.pages import forecasts as forecast_pages
@@ -51,12 +53,14 @@ ROUTERS: list[APIRouter] = [
     feed_pages.router,
     export_pages.router,
     source_pages.router,
+    author_pages.router,
     api_meta.router,
     api_forecasts.router,
     api_review.router,
     api_scorecard.router,
     api_feeds.router,
     api_sources.router,
+    api_authors.router,
 ]
 
 

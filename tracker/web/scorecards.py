@@ -58,6 +58,10 @@ class ScorecardQuery(BaseModel):
     author: Text | None = Field(
         default=None, description="author name, or part of it (case-insensitive)"
     )
+    exact_author: bool = Field(
+        default=False,
+        description="the author name as a whole (an author's page), not part of one",
+    )
     source: Text | None = Field(default=None, description="source key (the forecast file's name)")
     tag: Text | None = Field(default=None, description="only forecasts with this tag")
     resolved_from: Day | None = Field(
@@ -78,6 +82,7 @@ class ScorecardQuery(BaseModel):
             between = (self.resolved_from or EARLIEST, self.resolved_to or LATEST)
         return ScorecardFilter(
             author=self.author or None,
+            exact_author=self.exact_author and bool(self.author),
             source=self.source or None,
             tag=self.tag or None,
             resolved_between=between,

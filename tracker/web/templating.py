@@ -30,6 +30,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV: tuple[tuple[str, str], ...] = (
     ("Scorecard", "scorecard"),
     ("Forecasts", "forecasts"),
+    ("Questions", "questions"),
+    ("Authors", "authors"),
     ("Review", "review"),
     ("Feeds", "feeds"),
     ("Exports", "exports"),

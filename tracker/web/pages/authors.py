@@ -1,0 +1,181 @@
+"""Author pages (``/authors``, ``/authors/{name}``), a head to head (``/compare``) and question
+pages (``/questions``, ``/questions/{id}``).  Each parses its input, calls the use-case layer
+and renders; the charts are drawn by :mod:`tracker.web.line_charts`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from tracker import service
+from tracker.clock import today
+from tracker.domain.registry import ForecastFilter
+from tracker.reports import reliability_diagram
+from tracker.scoring import HeadToHead
+from tracker.service import AuthorRecord, QuestionView
+from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
+from tracker.web.line_charts import Series, murphy_chart, probability_lines, scores_by_period
+from tracker.web.pages.scorecard import bin_links
+from tracker.web.schemas import Text
+from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardQuery
+from tracker.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+AuthorName = Annotated[str, Path(min_length=1, max_length=300, description="the author's name")]
+QuestionId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+@router.get("/authors", name="authors")
+def authors_page(request: Request, session: SessionDep, _reader: ReaderDep) -> Response:
+    rows = service.list_authors(session)
+    return render(request, "authors/list.html", {"rows": rows, "min_judged": service.MIN_JUDGED})
+
+
+def _author_filters(name: str) -> dict[str, str]:
+    """The scorecard filter of one author (whole name), as query parameters."""
+    return {"author": name, "exact_author": "true"}
+
+
+def _over_time_chart(record: AuthorRecord) -> object:
+    periods = [p.period for p in record.over_time]
+    if not periods:
+        return None
+    n = max(1, len(periods) - 1)
+    return scores_by_period(
+        f"{record.name}: Brier by quarter",
+        periods,
+        [
+            Series(
+                "Brier in the quarter", [(i / n, p.brier) for i, p in enumerate(record.over_time)]
+            ),
+            Series(
+                "running Brier",
+                [(i / n, p.cumulative_brier) for i, p in enumerate(record.over_time)],
+            ),
+        ],
+    )
+
+
+@router.get("/authors/{name}", name="author")
+def author_page(
+    request: Request,
+    name: AuthorName,
+    session: SessionDep,
+    _reader: ReaderDep,
+    scorecards: ScorecardsDep,
+) -> Response:
+    """An author's record: scores with intervals, calibration (each bin opens its forecasts),
+    scores over time, by topic, comparisons, and every forecast with its own score."""
+    service.author_exists(session, name)
+    filters = _author_filters(name)
+    card = scorecards.get(
+        session, ScorecardQuery(author=name, exact_author=True).scoring_filter(PAGE_RESAMPLES)
+    )
+    record = service.author_record(session, name, resamples=PAGE_RESAMPLES)
+    forecasts = [
+        listed.row
+        for listed in service.list_forecasts(session, ForecastFilter(author=name))
+        if listed.row.author == name
+    ]
+    scores = service.own_scores(session, [row.id for row in forecasts])
+    rivals = [r.name for r in service.list_authors(session) if r.name != name]
+    return render(
+        request,
+        "authors/page.html",
+        {
+            "record": record,
+            "card": card,
+            "filters": filters,
+            "reliability": reliability_diagram(card, bin_links(request, card, filters)),
+            "over_time_chart": _over_time_chart(record),
+            "forecasts": forecasts,
+            "scores": scores,
+            "peer": record.peer_by_forecast,
+            "rivals": rivals + [service.BASELINE_PREFIX + b for b in _baseline_names(record)],
+            "min_judged": service.MIN_JUDGED,
+            "compare_href": lambda other: "/compare?" + urlencode({"a": name, "b": other}),
+        },
+    )
+
+
+def _baseline_names(record: AuthorRecord) -> list[str]:
+    return [
+        h.b.removeprefix(service.BASELINE_PREFIX)
+        for h in record.head_to_head
+        if h.b.startswith(service.BASELINE_PREFIX)
+    ]
+
+
+class CompareQuery(BaseModel):
+    a: Text = Field(description="an author, or a baseline written market:NAME")
+    b: Text = Field(description="another author, or a baseline written market:NAME")
+
+
+def murphy_of(duel: HeadToHead) -> object:
+    return murphy_chart(
+        f"Murphy diagram: {duel.a} and {duel.b}",
+        [float(t) for t in duel.thresholds],
+        [(duel.a, [float(v) for v in duel.murphy_a]), (duel.b, [float(v) for v in duel.murphy_b])],
+    )
+
+
+@router.get("/compare", name="compare")
+def compare_page(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    query: Annotated[CompareQuery, Query()],
+) -> Response:
+    """Two forecasters head to head on their common questions, with the Murphy diagram."""
+    duel = service.compare_forecasters(session, query.a, query.b, resamples=PAGE_RESAMPLES)
+    return render(request, "authors/compare.html", {"duel": duel, "murphy": murphy_of(duel)})
+
+
+@router.get("/questions", name="questions")
+def questions_page(
+    request: Request,
+    session: SessionDep,
+    _reader: ReaderDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    found = service.list_questions(session, page=page, per_page=50)
+    return render(request, "questions/list.html", {"found": found})
+
+
+def question_chart(view: QuestionView) -> object:
+    q = view.question
+    authors = [f.author for f in view.forecasts]
+    lines = [
+        (
+            f.author if authors.count(f.author) == 1 else f"{f.author} ({f.forecast_id})",
+            f.statements,
+        )
+        for f in view.forecasts
+    ]
+    lines += [(f"{b.name} ({b.kind})", b.points) for b in view.baselines]
+    resolved = None
+    if view.resolution is not None:
+        day = min(view.resolution.resolved_at.date(), q.closes)
+        resolved = (day, f"resolved {view.resolution.outcome}")
+    first = min([q.opens] + [d for _, points in lines for d, _ in points[:1]])
+    return probability_lines(f"Probabilities on {q.id} over time", lines, first, q.closes, resolved)
+
+
+@router.get("/questions/{question_id}", name="question")
+def question_page(
+    request: Request, question_id: QuestionId, session: SessionDep, _reader: ReaderDep
+) -> Response:
+    """A question: every forecaster's probability over time on one chart, with the baselines
+    and the resolution."""
+    view = service.question_view(session, question_id, today=today())
+    scores = service.own_scores(session, [f.forecast_id for f in view.forecasts])
+    return render(
+        request,
+        "questions/page.html",
+        {"view": view, "chart": question_chart(view), "scores": scores},
+    )

@@ -5,6 +5,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from pathlib import Path
@@ -231,3 +232,34 @@ def test_a_bin_out_of_range_is_not_found(scored, k):
     with session_scope(scored) as session, pytest.raises(NotFoundError) as caught:
         service.calibration_bin(session, ScorecardFilter(as_of=AS_OF), k, SCALE)
     assert str(caught.value) == f"no calibration bin {k}; the 10 bins are numbered 0 to 9"
+
+
+def test_the_cli_lists_and_shows_each_forecasts_scores(scored, cli):
+    listed = {f["id"]: f for f in json.loads(cli("forecasts", "list", "--format", "json").output)}
+    assert listed["still-open"]["score"] is None and listed["called-off"]["score"] is None
+    assert listed[UPDATED]["score"]["time_weighted_brier"] == pytest.approx(EXPECTED[UPDATED][1])
+    assert listed["bravo-confident-miss"]["score"]["brier"] == pytest.approx(0.64)
+    wide = {**cli.env, "COLUMNS": "300"}
+    table = cli.runner.invoke(cli.app, ["forecasts", "list"], env=wide).output
+    row = next(line for line in table.splitlines() if "bravo-confident-miss" in line)
+    assert "0.6400" in row
+    open_row = next(line for line in table.splitlines() if "still-open" in line)
+    assert "0.0" not in open_row  # no score, not 0
+    shown = cli.runner.invoke(cli.app, ["forecasts", "show", UPDATED], env=wide).output
+    assert "Score: Brier 0.1600 (time-weighted 0.3292), log loss 0.5108 nats" in shown
+    assert "lower is better" in shown
+    assert "Score: none" in cli("forecasts", "show", "still-open").output
+    detail = json.loads(cli("forecasts", "show", "careful-no", "--format", "json").output)
+    assert detail["score"]["log_loss"] == pytest.approx(-math.log(0.9))
+
+
+def test_the_cli_scorecard_lists_the_costliest(scored, cli):
+    args = ["scorecard", "--as-of", "2026-01-01", "--resamples", "0", "--costliest", "3"]
+    out = cli.runner.invoke(cli.app, args, env={**cli.env, "COLUMNS": "300"}).output
+    lines = [line for line in out.splitlines() if "miss" in line]
+    assert [line.split()[1] for line in lines] == [
+        "sure-thing-missed",
+        "alpha-confident-miss",
+        "bravo-confident-miss",
+    ]
+    assert "6.9078" in lines[0] and "Costliest 3 forecast(s)" in out

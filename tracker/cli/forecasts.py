@@ -25,6 +25,7 @@ from tracker.cli._app import (
 from tracker.domain.registry import ForecastDetail, ForecastFilter
 from tracker.models import Outcome, Status
 from tracker.resolution import ForecastResolutionSummary
+from tracker.scoring import OwnScore
 
 forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
 app.add_typer(forecasts_app, name="forecasts")
@@ -100,8 +101,18 @@ def list_(
     where = ForecastFilter(status=status, tag=tag, author=author, source=source)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         listed = service.list_forecasts(session, where)
+        scores = service.own_scores(session, [item.row.id for item in listed])
     if format is OutputFormat.json:
-        print(json.dumps([item.to_json() for item in listed], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {**item.to_json(), "score": _score_json(scores.get(item.row.id))}
+                    for item in listed
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     table = Table(
         "id",
@@ -109,26 +120,48 @@ def list_(
         "p",
         "estimate",
         "closes",
+        "Brier",
         "tags",
         "proposal",
         "question",
         title=f"{len(listed)} forecast(s)",
+        caption="Brier: each resolved forecast's score (0-1), lower is better",
     )
     for item in listed:
         row = item.row
         status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
         estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
+        score = scores.get(row.id)
         table.add_row(
             row.id,
             status_text,
             f"{row.probability:.0%}",
             estimate,
             row.closes.isoformat(),
+            f"{score.brier:.4f}" if score else "",
             ", ".join(row.tags),
             _proposal_text(item.resolution, manual=row.manual),
             row.question,
         )
     console.print(table)
+
+
+def _score_json(score: OwnScore | None) -> dict[str, Any] | None:
+    """A forecast's own scores as the API gives them (null until it is resolved yes or no)."""
+    if score is None:
+        return None
+    return {k: v for k, v in score.to_json().items() if k not in {"id", "author", "question"}}
+
+
+def _score_text(score: OwnScore | None) -> str:
+    if score is None:
+        return "Score: none (scored once resolved yes or no)"
+    peer = f", peer {score.peer:.1f}" if score.peer is not None else ""
+    return (
+        f"Score: Brier {score.brier:.4f} (time-weighted {score.time_weighted_brier:.4f}), "
+        f"log loss {score.log_loss:.4f} nats{peer}; lower is better "
+        "(0 is certainty that came true, 0.25 a 50% forecast)"
+    )
 
 
 def _proposal_text(summary: ForecastResolutionSummary, *, manual: bool) -> str:
@@ -146,13 +179,17 @@ def show(
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """One forecast with its quote, rules, probability history, resolutions and audit log."""
+    """One forecast with its quote, rules, probability history, resolutions, audit log and, once
+    resolved yes or no, its own scores."""
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         detail = service.forecast_detail(session, forecast_id)
+        score = service.own_scores(session, [forecast_id]).get(forecast_id)
     if format is OutputFormat.json:
-        print(json.dumps(_detail_json(detail), indent=2, ensure_ascii=False, default=str))
+        data = {**_detail_json(detail), "score": _score_json(score)}
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
     _print_detail(detail)
+    console.print(_score_text(score), markup=False)
 
 
 def _detail_json(detail: ForecastDetail) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from tracker import service
 from tracker.cli._app import app, console, error_console, parse_day, state
@@ -145,12 +146,17 @@ def scorecard(
         int, typer.Option(min=2, max=100, help="probability bins of the calibration table")
     ] = 10,
     resamples: ResamplesOpt = 1000,
+    costliest: Annotated[
+        int,
+        typer.Option(
+            min=0, max=10_000, help="also list this many costliest forecasts (table format)"
+        ),
+    ] = 0,
 ) -> None:
     """Proper scores, their uncertainty and decomposition, of resolved forecasts past their close
     date."""
-    card = _scorecard(
-        ctx, _filters(author, source, tag, resolved_between, scale, as_of, resamples, bins)
-    )
+    filters = _filters(author, source, tag, resolved_between, scale, as_of, resamples, bins)
+    card = _scorecard(ctx, filters)
     tables = [summary_table(card)] + ([breakdown_table(card, by.value)] if by else [])
     if format is ScorecardFormat.json:
         print(json.dumps(card.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
@@ -161,10 +167,40 @@ def scorecard(
             tables.append(sensitivity_table(card))
         for table in tables:
             console.print(rich_table(table))
+        if costliest:
+            console.print(_costliest_table(ctx, filters, costliest))
         if not card.summary.count:
             console.print(
                 "No forecast is both resolved and past its close date yet: nothing to score."
             )
+
+
+def _costliest_table(ctx: typer.Context, filters: ScorecardFilter, n: int) -> RichTable:
+    st = state(ctx)
+    with service.unit_of_work(st.ready_engine()) as session:
+        found = service.costliest(session, filters, st.scale, n)
+    out = RichTable(
+        "forecast",
+        "author",
+        "p",
+        "outcome",
+        "Brier",
+        "time-weighted",
+        "log loss",
+        title=f"Costliest {len(found)} forecast(s)",
+        caption="highest Brier first (ties by id); lower is better",
+    )
+    for s in found:
+        out.add_row(
+            s.id,
+            Text(s.author),
+            f"{s.probability:.0%}",
+            s.outcome,
+            f"{s.brier:.4f}",
+            f"{s.time_weighted_brier:.4f}",
+            f"{s.log_loss:.4f}",
+        )
+    return out
 
 
 def rich_table(table: Table) -> RichTable:

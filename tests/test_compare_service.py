@@ -120,3 +120,10 @@ def test_authors_list_and_an_authors_record(scored):
 def test_an_unknown_author_is_a_clear_error(scored):
     with session_scope(scored) as session, pytest.raises(NotFoundError, match="did you mean 'Ann'"):
         service.compare_forecasters(session, "an", "Bob")
+
+
+def test_each_forecast_carries_its_peer_score(scored):
+    with session_scope(scored) as session:
+        scores = service.own_scores(session, ["ann-treaty", "bob-treaty"])
+    assert scores["ann-treaty"].peer == pytest.approx(50 * math.log(2))
+    assert scores["bob-treaty"].peer == pytest.approx(-50 * math.log(2))

@@ -44,6 +44,8 @@ class ScorecardFilter:
 
     author: str | None = None
     exact_author: bool = False
+    #: only the forecasts on these questions (a question's peers; not a user-facing filter)
+    questions: tuple[str, ...] | None = None
     source: str | None = None
     tag: str | None = None
     resolved_between: tuple[date, date] | None = None
@@ -64,7 +66,9 @@ class ScorecardFilter:
         return self.as_of or today()
 
     def to_json(self) -> dict[str, Any]:
-        exact = {"exact_author": True} if self.exact_author else {}
+        exact: dict[str, Any] = {"exact_author": True} if self.exact_author else {}
+        if self.questions is not None:
+            exact["questions"] = list(self.questions)
         return {
             "author": self.author,
             **exact,
@@ -167,6 +171,8 @@ def _filtered(query: _Query, filters: ScorecardFilter) -> _Query:
         query = query.where(col(Source.author) == filters.author)
     elif filters.author:
         query = query.where(col(Source.author).ilike(f"%{filters.author}%"))
+    if filters.questions is not None:
+        query = query.where(col(Forecast.question_id).in_(filters.questions))
     if filters.source:
         query = query.where(col(Source.key) == filters.source)
     if filters.tag:

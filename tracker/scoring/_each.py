@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from tracker.domain.scale import EstimativeScale
@@ -39,6 +39,7 @@ from tracker.scoring._calibration import CalibrationRow, calibration_table
 from tracker.scoring._data import ScorecardFilter
 from tracker.scoring._metrics import clipped_log, probability_of_outcome
 from tracker.scoring._murphy import BinSums
+from tracker.scoring._peer import peer_scores
 from tracker.scoring._scorecard import _time_weighted, reread
 from tracker.scoring._timeweighted import time_weighted_brier
 
@@ -171,7 +172,40 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
         len(ids), y, np.array([d.toordinal() for d in opens]), last_day, forecast, day, value
     )
     arrays = _Arrays.of(ids, authors, np.asarray(prob, dtype=np.float64), y, tw)
-    return {s.id: s for s in arrays.scores(session, range(len(ids)))}
+    peers = _peers(session, ids)
+    return {
+        s.id: dataclasses.replace(s, peer=peers.get(s.id))
+        for s in arrays.scores(session, range(len(ids)))
+    }
+
+
+def _peers(session: Session, ids: Sequence[str]) -> dict[str, float]:
+    """The peer score of each of ``ids`` whose question has other resolved forecasts (every
+    resolved forecast on those questions is loaded: the peers are part of the score)."""
+    questions = sorted(
+        {
+            q
+            for chunk in _chunks(list(ids))
+            for q in session.execute(
+                select(col(Forecast.question_id)).where(col(Forecast.id).in_(chunk))
+            ).scalars()
+        }
+    )
+    shared = session.execute(
+        select(col(Forecast.question_id))
+        .where(
+            col(Forecast.question_id).in_(questions),
+            col(Forecast.status) == Status.RESOLVED.value,
+        )
+        .group_by(col(Forecast.question_id))
+        .having(func.count() > 1)
+    ).scalars()
+    shared_questions = tuple(shared)
+    if not shared_questions:
+        return {}
+    data = _data.load(session, ScorecardFilter(questions=shared_questions))
+    scores = peer_scores(data)
+    return {i: float(v) for i, v in zip(data.ids, scores, strict=True) if np.isfinite(v)}
 
 
 def _histories(session: Session, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

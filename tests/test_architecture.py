@@ -30,6 +30,7 @@ SOURCES = [ROOT / "tracker", ROOT / "workers"]
 EVERY_TREE = [*SOURCES, ROOT / "tests", ROOT / "benchmarks", ROOT / "migrations"]
 #: the domain and the stages of the pipeline: what a use case composes
 DOMAIN = (
+    "tracker.baselines",
     "tracker.db",
     "tracker.domain",
     "tracker.extract",

@@ -22,6 +22,8 @@ from sqlmodel import Session, col, select
 
 from tracker.baselines import BaselineSeries
 from tracker.clock import today as utc_today
+from tracker.domain import registry
+from tracker.domain.registry import ForecastFilter, ForecastRow
 from tracker.errors import NotFoundError
 from tracker.models import Forecast, Source, Status
 from tracker.scoring import (
@@ -135,6 +137,14 @@ def author_exists(session: Session, name: str) -> str:
         hint = f"did you mean {close[0]!r}?" if close else "see `tracker authors list`"
         raise NotFoundError("author", name, hint)
     return name
+
+
+def author_forecasts(
+    session: Session, name: str, *, today: date | None = None
+) -> list[ForecastRow]:
+    """Every forecast of the author (whole name), soonest close first."""
+    rows = registry.list_forecasts(session, ForecastFilter(author=name, today=today))
+    return [row for row in rows if row.author == name]
 
 
 # --- baselines beside an author ---------------------------------------------------------------

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 
 from tracker import service
 from tracker.clock import today
-from tracker.domain.registry import ForecastFilter
 from tracker.reports import reliability_diagram
 from tracker.scoring import HeadToHead
 from tracker.service import AuthorRecord, QuestionView
@@ -77,11 +76,7 @@ def author_page(
         session, ScorecardQuery(author=name, exact_author=True).scoring_filter(PAGE_RESAMPLES)
     )
     record = service.author_record(session, name, resamples=PAGE_RESAMPLES)
-    forecasts = [
-        listed.row
-        for listed in service.list_forecasts(session, ForecastFilter(author=name))
-        if listed.row.author == name
-    ]
+    forecasts = service.author_forecasts(session, name)
     scores = service.own_scores(session, [row.id for row in forecasts])
     rivals = [r.name for r in service.list_authors(session) if r.name != name]
     return render(

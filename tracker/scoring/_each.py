@@ -101,8 +101,16 @@ class _Arrays:
         ids = np.array([self.ids[i] for i in index], dtype=str)
         return index[np.lexsort((ids, -self.brier[index]))]
 
-    def scores(self, session: Session, index: Sequence[int] | np.ndarray) -> list[OwnScore]:
-        questions = _questions(session, [self.ids[i] for i in index])
+    def scores(
+        self,
+        session: Session,
+        index: Sequence[int] | np.ndarray,
+        questions: dict[str, str] | None = None,
+    ) -> list[OwnScore]:
+        """The scores of the forecasts at ``index``; ``questions``: their questions' text by
+        forecast id, read here when not given."""
+        if questions is None:
+            questions = _questions(session, [self.ids[i] for i in index])
         return [
             OwnScore(
                 id=self.ids[i],
@@ -148,6 +156,7 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
                 col(Forecast.opens),
                 col(Forecast.closes),
                 col(Forecast.resolved_at),
+                col(Forecast.question),
             )
             .join(Source, col(Source.id) == col(Forecast.source_id))
             .where(
@@ -160,7 +169,7 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
         rows.extend(session.execute(query).all())
     if not rows:
         return {}
-    ids, authors, prob, outcome, opens, closes, resolved_at = (
+    ids, authors, prob, outcome, opens, closes, resolved_at, question = (
         list(c) for c in zip(*rows, strict=True)
     )
     y = np.array([o == Outcome.YES.value for o in outcome], dtype=np.float64)
@@ -175,7 +184,7 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
     peers = _peers(session, ids)
     return {
         s.id: dataclasses.replace(s, peer=peers.get(s.id))
-        for s in arrays.scores(session, range(len(ids)))
+        for s in arrays.scores(session, range(len(ids)), dict(zip(ids, question, strict=True)))
     }
 
 

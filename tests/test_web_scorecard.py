@@ -40,6 +40,11 @@ def table_rows(page: str, table_id: str) -> list[list[str]]:
     ]
 
 
+def plain(cell: str) -> str:
+    """A cell's text without its markup (a link, the interval under a mean)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
 def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, client):
     empty = client.get("/scorecard").text
     assert stat(empty, "scored") == 0 and "nothing to score" in empty
@@ -64,7 +69,12 @@ def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, clie
         OUTCOMES
     )
     authors = table_rows(text, "breakdown-author")
-    assert [r[0] for r in authors] == ["Dmitri Trenin"] and authors[0][1] == str(len(OUTCOMES))
+    assert [plain(r[0]) for r in authors] == ["Dmitri Trenin"]
+    assert authors[0][1] == str(len(OUTCOMES))
+    assert 'href="/authors/Dmitri Trenin"' in authors[0][0]  # the author's page
+    # under the mean Brier, its 95% interval
+    low, high = map(float, re.search(r"([\d.]+)–([\d.]+)</div>", authors[0][4]).groups())
+    assert low <= float(plain(authors[0][4]).split()[0]) <= high
     tags = {r[0]: int(r[1]) for r in table_rows(text, "breakdown-tag")}
     assert tags["nato"] == 3 and tags["military"] == 2  # nato: demands, moratorium, bucharest
     assert "<script" not in text.split("<main>")[1]
@@ -74,7 +84,7 @@ def test_breakdowns_sort_on_the_server_by_header_links(seeded, client):
     resolve_some(seeded.engine)
     page = client.get("/scorecard", params={"sort_tag": "-brier"}).text
     rows = table_rows(page, "breakdown-tag")
-    briers = [float(r[4]) for r in rows]
+    briers = [float(plain(r[4]).split()[0]) for r in rows]
     assert briers == sorted(briers, reverse=True) and len(rows) > 3
     header = re.search(r'<table[^>]*id="breakdown-tag".*?</thead>', page, re.S).group(0)
     # the sorted column says so and its link reverses it; other links keep this sort of the tag

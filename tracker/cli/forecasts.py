@@ -73,7 +73,8 @@ def check(
             highlight=False,
         )
         raise typer.Exit(1)
-    console.print(f"ok: {found.forecasts} forecast(s) in {found.files} file(s)")
+    questions = f" and {found.questions} question(s)" if found.questions else ""
+    console.print(f"ok: {found.forecasts} forecast(s){questions} in {found.files} file(s)")
 
 
 @forecasts_app.command("new")

@@ -197,6 +197,8 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
     assert re.findall(r">(\w+)</a>", nav) == [
         "Scorecard",
         "Forecasts",
+        "Questions",
+        "Authors",
         "Review",
         "Feeds",
         "Exports",
@@ -216,7 +218,14 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
                 without_review.get("/forecasts").text,
                 re.S,
             ).group(1)
-            assert re.findall(r">(\w+)</a>", nav) == ["Scorecard", "Forecasts", "Feeds", "Exports"]
+            assert re.findall(r">(\w+)</a>", nav) == [
+                "Scorecard",
+                "Forecasts",
+                "Questions",
+                "Authors",
+                "Feeds",
+                "Exports",
+            ]
     finally:
         ROUTERS.insert(index, review_pages.router)
 
@@ -268,6 +277,11 @@ def test_openapi_describes_the_api_only(client):
         "/api/proposals/{proposal_id}/reject",
         "/api/sources",
         "/api/sources/extract",
+        "/api/authors",
+        "/api/authors/{name}",
+        "/api/compare",
+        "/api/questions",
+        "/api/questions/{question_id}",
     }
     save = schema["paths"]["/api/sources"]["post"]
     assert {"201", "400", "401", "403", "409", "422"} <= set(save["responses"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from tracker import service
@@ -116,7 +116,7 @@ def list_(
         )
         return
     table = Table(
-        "id",
+        Column("id", no_wrap=True, min_width=12, overflow="fold"),
         "status",
         "p",
         "estimate",

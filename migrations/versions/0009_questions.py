@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from alembic.operations import BatchOperations
 
 import tracker.models
 
@@ -107,35 +108,51 @@ _KEYED = {
 def _move_to_question(table: str) -> None:
     """``forecast_id`` (a foreign key to forecast) becomes ``question_id`` (one to question),
     with the same values, indexes and constraints."""
+    _rekey(table, ("forecast_id", "forecast"), ("question_id", "question"), new_names=True)
+
+
+def _rekey(table: str, old: tuple[str, str], new: tuple[str, str], *, new_names: bool) -> None:
+    """Move ``table``'s key column ``old`` = (column, parent table) to ``new``: add the new
+    column, copy the values, drop the old column with its keys, recreate them on the new one
+    (named as :data:`_KEYED` says: its new names, or back to the old ones)."""
+    (old_column, _), (new_column, parent) = old, new
+    keys = [
+        (o, n, rest, kind) if new_names else (n, o, rest, kind)
+        for o, n, rest, kind in _KEYED[table]
+    ]
     with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.add_column(sa.Column("question_id", sa.String(length=200), nullable=True))
-    op.execute(f"UPDATE {table} SET question_id = forecast_id")
+        batch_op.add_column(sa.Column(new_column, sa.String(length=200), nullable=True))
+    op.execute(f"UPDATE {table} SET {new_column} = {old_column}")
     with op.batch_alter_table(table, schema=None) as batch_op:
-        for old, _new, _rest, kind in _KEYED[table]:
+        for dropped, _, _, kind in keys:
             if kind == "unique":
-                batch_op.drop_constraint(old, type_="unique")
+                batch_op.drop_constraint(dropped, type_="unique")
             else:
-                batch_op.drop_index(old)
-        batch_op.drop_column("forecast_id")
-        batch_op.alter_column("question_id", existing_type=sa.String(length=200), nullable=False)
+                batch_op.drop_index(dropped)
+        if not new_names:  # the downgrade: the foreign key was created named
+            batch_op.drop_constraint(f"fk_{table}_{old_column}_{old[1]}", type_="foreignkey")
+        batch_op.drop_column(old_column)
+        batch_op.alter_column(new_column, existing_type=sa.String(length=200), nullable=False)
         batch_op.create_foreign_key(
-            f"fk_{table}_question_id_question", "question", ["question_id"], ["id"],
-            ondelete="CASCADE",
-        )  # fmt: skip
-        for _old, new, rest, kind in _KEYED[table]:
-            columns = ["question_id", *rest]
-            if kind == "unique":
-                batch_op.create_unique_constraint(new, columns)
-            elif kind == "pending":
-                batch_op.create_index(
-                    new,
-                    columns,
-                    unique=True,
-                    sqlite_where=sa.text("status = 'pending'"),
-                    postgresql_where=sa.text("status = 'pending'"),
-                )
-            else:
-                batch_op.create_index(new, columns)
+            f"fk_{table}_{new_column}_{parent}", parent, [new_column], ["id"], ondelete="CASCADE"
+        )
+        for _, created, rest, kind in keys:
+            _create_key(batch_op, created, [new_column, *rest], kind)
+
+
+def _create_key(batch_op: BatchOperations, name: str, columns: list[str], kind: str) -> None:
+    if kind == "unique":
+        batch_op.create_unique_constraint(name, columns)
+    elif kind == "pending":
+        batch_op.create_index(
+            name,
+            columns,
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+    else:
+        batch_op.create_index(name, columns)
 
 
 def downgrade() -> None:
@@ -161,36 +178,4 @@ def downgrade() -> None:
 
 
 def _back_to_forecast(table: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.add_column(sa.Column("forecast_id", sa.String(length=200), nullable=True))
-    op.execute(f"UPDATE {table} SET forecast_id = question_id")
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        for _old, new, _rest, kind in _KEYED[table]:
-            if kind == "unique":
-                batch_op.drop_constraint(new, type_="unique")
-            else:
-                batch_op.drop_index(new)
-        batch_op.drop_constraint(f"fk_{table}_question_id_question", type_="foreignkey")
-        batch_op.drop_column("question_id")
-        batch_op.alter_column("forecast_id", existing_type=sa.String(length=200), nullable=False)
-        batch_op.create_foreign_key(
-            f"fk_{table}_forecast_id_forecast",
-            "forecast",
-            ["forecast_id"],
-            ["id"],
-            ondelete="CASCADE",
-        )
-        for old, _new, rest, kind in _KEYED[table]:
-            columns = ["forecast_id", *rest]
-            if kind == "unique":
-                batch_op.create_unique_constraint(old, columns)
-            elif kind == "pending":
-                batch_op.create_index(
-                    old,
-                    columns,
-                    unique=True,
-                    sqlite_where=sa.text("status = 'pending'"),
-                    postgresql_where=sa.text("status = 'pending'"),
-                )
-            else:
-                batch_op.create_index(old, columns)
+    _rekey(table, ("question_id", "question"), ("forecast_id", "forecast"), new_names=False)

@@ -90,7 +90,7 @@ def _create_question_table() -> None:
 
 
 #: per table: the indexes and unique constraints on ``forecast_id`` (name, columns, kind)
-_KEYED = {
+_KEYED: dict[str, list[tuple[str, str, list[str], str]]] = {
     "evidence": [
         ("uq_evidence_forecast_article_side", "uq_evidence_question_article_side",
          ["article_id", "side"], "unique"),

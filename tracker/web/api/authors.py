@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from tracker import service
 from tracker.clock import today
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
+from tracker.web.pages import authors as _author_pages  # noqa: F401 - registers "author_name"
 from tracker.web.schemas import ERROR_RESPONSES
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardQuery
 
@@ -27,7 +28,10 @@ def authors(session: SessionDep, _reader: ReaderDep) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/authors/{name}", name="api_author", response_model=dict[str, Any], responses=ERROR_RESPONSES
+    "/authors/{name:author_name}",
+    name="api_author",
+    response_model=dict[str, Any],
+    responses=ERROR_RESPONSES,
 )
 def author(
     name: Annotated[str, Path(min_length=1, max_length=300)],

@@ -5,11 +5,12 @@ and renders; the charts are drawn by :mod:`tracker.web.line_charts`."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from tracker import service
 from tracker.clock import today
@@ -22,6 +23,24 @@ from tracker.web.pages.scorecard import bin_links
 from tracker.web.schemas import Text
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardQuery
 from tracker.web.templating import render
+
+
+class AuthorNamePath(Convertor[str]):
+    """An author's name as one URL path segment: any text, "/", "?" and "#" included (a name
+    comes from a file), written percent-encoded by ``path_for`` and decoded by the server
+    before routing (so the pattern takes "/" too)."""
+
+    regex = ".+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+#: the path convertor of every route that names an author: ``/authors/{name:author_name}``
+register_url_convertor("author_name", AuthorNamePath())
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,7 +79,7 @@ def _over_time_chart(record: AuthorRecord) -> object:
     )
 
 
-@router.get("/authors/{name}", name="author")
+@router.get("/authors/{name:author_name}", name="author")
 def author_page(
     request: Request,
     name: AuthorName,

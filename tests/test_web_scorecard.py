@@ -71,7 +71,7 @@ def test_scorecard_page_shows_scores_counts_diagrams_and_breakdowns(seeded, clie
     authors = table_rows(text, "breakdown-author")
     assert [plain(r[0]) for r in authors] == ["Dmitri Trenin"]
     assert authors[0][1] == str(len(OUTCOMES))
-    assert 'href="/authors/Dmitri Trenin"' in authors[0][0]  # the author's page
+    assert 'href="/authors/Dmitri%20Trenin"' in authors[0][0]  # the author's page
     # under the mean Brier, its 95% interval
     low, high = map(float, re.search(r"([\d.]+)–([\d.]+)</div>", authors[0][4]).groups())
     assert low <= float(plain(authors[0][4]).split()[0]) <= high

@@ -137,7 +137,7 @@ def test_questions_show_as_json(shared):
         (("compare", "Ann", "market:Nope"), "no baseline 'Nope'; none on Ann's scored questions"),
         (
             ("compare", MARKET, MARKET),
-            "no author 'market:Manifold'; compare an author with a baseline, not two baselines",
+            "b: market:Manifold and market:Manifold are both baselines; compare an author with one",
         ),
         (("questions", "show", "no-such-question"), "no question 'no-such-question'"),
     ],

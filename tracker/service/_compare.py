@@ -24,7 +24,7 @@ from tracker.baselines import BaselineSeries
 from tracker.clock import today as utc_today
 from tracker.domain import registry
 from tracker.domain.registry import ForecastFilter, ForecastRow
-from tracker.errors import NotFoundError
+from tracker.errors import InvalidInputError, NotFoundError
 from tracker.models import Forecast, Source, Status
 from tracker.scoring import (
     MIN_JUDGED,
@@ -242,7 +242,7 @@ def compare_forecasters(
     diagrams.  Either may be a baseline, written ``market:<name>`` (scored at the other's
     dates; both may not be baselines)."""
     if a.startswith(BASELINE_PREFIX) and b.startswith(BASELINE_PREFIX):
-        raise NotFoundError("author", b, "compare an author with a baseline, not two baselines")
+        raise InvalidInputError("b", f"{a} and {b} are both baselines; compare an author with one")
     if a.startswith(BASELINE_PREFIX):
         flipped = compare_forecasters(session, b, a, as_of=as_of, resamples=resamples)
         return flipped.swapped()

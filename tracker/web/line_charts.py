@@ -190,5 +190,9 @@ def murphy_chart(
     ]
     ticks = [(t / 10, f"{t / 10:.1f}") for t in range(0, 11, 2)]
     return line_chart(
-        title, series, x_ticks=ticks, y_max=round(top * 1.1, 3), y_label="mean elementary score"
+        title,
+        series,
+        x_ticks=ticks,
+        y_max=math.ceil(top * 1.1 * 25) / 25,  # a multiple of 0.04: its quarters read 0.01, 0.02
+        y_label="mean elementary score",
     )

@@ -3,6 +3,8 @@
     data = render_report(card, "html")   # or csv, json, png, md
     data = render_report(card, "html", resolver=resolver_stats(session))  # with the resolver
     section
+    data = render_report(card, "md", comparison=compare(scored, pairs=pairs))  # with a
+    comparison section (several forecasters: peer and relative scores, head to head)
 
 HTML is one self-contained file (inline SVG diagrams, no script, autoescaped Jinja2
 template); CSV neutralises formula-like text cells; JSON is ``Scorecard.to_json()``
@@ -13,12 +15,19 @@ The inline SVG diagrams (:func:`reliability_diagram`, :func:`corp_diagram`,
 """
 
 from tracker.reports._render import ReportFormat, csv_safe, md_text, render_report, write_csv_table
-from tracker.reports._svg import corp_diagram, reliability_diagram, sharpness_histogram
+from tracker.reports._svg import (
+    corp_diagram,
+    head_to_head_diagram,
+    reliability_diagram,
+    sharpness_histogram,
+)
 from tracker.reports._tables import (
+    REPORT_PAIRS,
     Column,
     Table,
     all_tables,
     breakdown_table,
+    comparison_tables,
     fmt,
     resolver_tables,
     sensitivity_table,
@@ -26,14 +35,17 @@ from tracker.reports._tables import (
 )
 
 __all__ = [
+    "REPORT_PAIRS",
     "Column",
     "ReportFormat",
     "Table",
     "all_tables",
     "breakdown_table",
+    "comparison_tables",
     "corp_diagram",
     "csv_safe",
     "fmt",
+    "head_to_head_diagram",
     "md_text",
     "reliability_diagram",
     "render_report",

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from tracker.errors import ReportError
 from tracker.reports import _svg
 from tracker.reports._tables import Table, all_tables, fmt
-from tracker.scoring import RECORDED, SCHEMA_VERSION, Scorecard
+from tracker.scoring import RECORDED, SCHEMA_VERSION, Comparison, Scorecard
 
 if TYPE_CHECKING:
     from _csv import Writer as CsvWriter
@@ -33,10 +34,16 @@ class ReportFormat(str, enum.Enum):
 
 
 def render_report(
-    card: Scorecard, fmt_: ReportFormat | str, *, resolver: ResolverStats | None = None
+    card: Scorecard,
+    fmt_: ReportFormat | str,
+    *,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
 ) -> bytes:
     """The calibration report of ``card`` in one format, as the bytes of a file; with
-    ``resolver`` (:func:`tracker.resolution.resolver_stats`) it has a section on the resolver."""
+    ``resolver`` (:func:`tracker.resolution.resolver_stats`) it has a section on the resolver,
+    with ``comparison`` (:func:`tracker.scoring.compare` of the same forecasts) a section
+    comparing the forecasters (none in PNG)."""
     try:
         kind = ReportFormat(fmt_)
     except ValueError as exc:
@@ -44,7 +51,7 @@ def render_report(
         raise ReportError(f"unknown report format {fmt_!r}; use one of: {known}") from exc
     if kind is ReportFormat.png:
         return render_png(card)
-    return _RENDERERS[kind](card, resolver)
+    return _RENDERERS[kind](card, resolver, comparison)
 
 
 def _title(card: Scorecard) -> str:
@@ -74,7 +81,11 @@ _env = Environment(
 )
 
 
-def render_html(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
+def render_html(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> bytes:
     s = card.summary
     headline = {
         "brier": fmt(s.brier, 3),
@@ -86,7 +97,7 @@ def render_html(card: Scorecard, resolver: ResolverStats | None = None) -> bytes
         title=_title(card),
         card=card,
         filters=card.filters.to_json(),
-        tables=all_tables(card, resolver),
+        tables=all_tables(card, resolver, comparison),
         fmt=fmt,
         generated=card.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
         scope=_scope(card),
@@ -97,9 +108,18 @@ def render_html(card: Scorecard, resolver: ResolverStats | None = None) -> bytes
             "reliability": _svg.reliability_diagram(card),
             "corp": _svg.corp_diagram(card),
             "sharpness": _svg.sharpness_histogram(card),
+            "murphy": _top_pair_diagram(comparison),
         },
+        top_pair=comparison.head_to_head[0] if comparison and comparison.head_to_head else None,
     )
     return page.encode("utf-8")
+
+
+def _top_pair_diagram(comparison: Comparison | None) -> Markup | None:
+    """The Murphy diagram of the pair sharing the most questions, if any pair shares one."""
+    if comparison is None or not comparison.head_to_head:
+        return None
+    return _svg.head_to_head_diagram(comparison.head_to_head[0])
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -125,21 +145,31 @@ def write_csv_table(writer: CsvWriter, table: Table, *, title_row: bool) -> None
         )
 
 
-def render_csv(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
+def render_csv(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> bytes:
     """Every table of the report, one after the other: a title row, a header row, the rows,
     a blank line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    for table in all_tables(card, resolver):
+    for table in all_tables(card, resolver, comparison):
         write_csv_table(writer, table, title_row=True)
         writer.writerow([])
     return out.getvalue().encode("utf-8")
 
 
-def render_json(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
+def render_json(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> bytes:
     data = card.to_json()
     if resolver is not None:
         data["resolver"] = resolver.to_json()
+    if comparison is not None:
+        data["comparison"] = comparison.to_json(per_forecast=False)
     return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
@@ -155,7 +185,11 @@ def md_text(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
-def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> bytes:
+def render_markdown(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> bytes:
     lines = [
         f"# {md_text(_title(card))}",
         "",
@@ -169,7 +203,7 @@ def render_markdown(card: Scorecard, resolver: ResolverStats | None = None) -> b
         ),
         "",
     ]
-    for table in all_tables(card, resolver):
+    for table in all_tables(card, resolver, comparison):
         lines += [f"## {md_text(table.title)}", ""]
         if table.rows:
             lines.append("| " + " | ".join(md_text(c.label) for c in table.columns) + " |")
@@ -198,7 +232,9 @@ def render_png(card: Scorecard) -> bytes:
     return png(card)
 
 
-_RENDERERS: dict[ReportFormat, Callable[[Scorecard, ResolverStats | None], bytes]] = {
+_RENDERERS: dict[
+    ReportFormat, Callable[[Scorecard, ResolverStats | None, Comparison | None], bytes]
+] = {
     ReportFormat.html: render_html,
     ReportFormat.csv: render_csv,
     ReportFormat.json: render_json,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from markupsafe import Markup, escape
 
-from tracker.scoring import Scorecard
+from tracker.scoring import HeadToHead, Scorecard
 
 W, H = 440, 400
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 48
@@ -170,3 +170,43 @@ def sharpness_histogram(card: Scorecard) -> Markup:
                 f"{count}</text>"
             )
     return _svg("Sharpness: histogram of forecasts", parts, "sharpness")
+
+
+_CURVES = (("#1f5fa8", ""), ("#c0392b", "6 3"))  # colour and dash: legible in greyscale too
+#: the Murphy diagram's label steps (its top is five of them); no curve exceeds 1
+_STEPS = (0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2)
+
+
+def head_to_head_diagram(duel: HeadToHead) -> Markup:
+    """The Murphy diagram of a head to head (Ehm et al. 2016): each forecaster's mean
+    elementary score against the threshold on their common questions; the lower curve is
+    better for a decision maker with that cost ratio, and a curve nowhere above the other
+    wins under every proper scoring rule.  The legend sits in the top margin."""
+    values = [float(v) for v in (*duel.murphy_a, *duel.murphy_b) if v == v]
+    highest = max(values, default=0.0) * 1.05
+    step = next((s for s in _STEPS if 5 * s >= highest), _STEPS[-1])
+    top = 5 * step  # the axis labels every fifth of it: round numbers
+    parts = _axes("threshold θ (cost ratio)", "mean elementary score", y_max=top, y_fmt="{:.2f}")
+    for k, (name, curve) in enumerate(((duel.a, duel.murphy_a), (duel.b, duel.murphy_b))):
+        colour, dash = _CURVES[k]
+        points = " ".join(
+            f"{_x(float(t)):.1f},{_y(float(v) / top):.1f}"
+            for t, v in zip(duel.thresholds, curve, strict=True)
+            if v == v
+        )
+        parts.append(
+            f'<polyline class="murphy-{"ab"[k]}" points="{points}" fill="none" '
+            f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}">'
+            f"<title>{escape(name)}</title></polyline>"
+        )
+        x = LEFT + k * (W - LEFT - RIGHT) / 2
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{TOP - 12}" x2="{x + 22:.1f}" y2="{TOP - 12}" '
+            f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+            f'<text x="{x + 26:.1f}" y="{TOP - 8}" font-size="11">{escape(_short(name))}</text>'
+        )
+    return _svg(f"Murphy diagram: {duel.a} and {duel.b}", parts, "murphy")
+
+
+def _short(name: str, limit: int = 26) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"

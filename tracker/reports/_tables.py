@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracker.scoring import (
     GROUP_COLUMNS,
     LOG_CLIP,
+    MIN_JUDGED,
     TETLOCK_LABEL,
+    Comparison,
     GroupRow,
+    HeadToHead,
     Interval,
     Scorecard,
     metaculus_baseline_from_loss,
@@ -44,6 +48,11 @@ def fmt(value: Any, digits: int | None, missing: str = "—") -> str:
 
 def _interval(i: Interval | None, scale: float = 1.0) -> list[float | None]:
     return [None, None] if i is None else [i.low * scale, i.high * scale]
+
+
+def _bounds(i: Interval | None) -> list[float | None]:
+    """[low, high] of a comparison's interval; blanks for none (or NaN: no resamples)."""
+    return [None, None] if i is None or math.isnan(i.low) else [i.low, i.high]
 
 
 def summary_table(card: Scorecard) -> Table:
@@ -368,7 +377,139 @@ def resolver_tables(stats: ResolverStats) -> list[Table]:
     return [summary, matrix, *by]
 
 
-def all_tables(card: Scorecard, resolver: ResolverStats | None = None) -> list[Table]:
+#: the most head-to-head pairs a report shows (those sharing the most questions)
+REPORT_PAIRS = 10
+
+
+def _sample(count: int | None, with_peers: int) -> str:
+    """The too-few mark of a forecaster's comparison row (docs/scores.md says why 20)."""
+    if count is not None and count < MIN_JUDGED:
+        return f"too few (n < {MIN_JUDGED})"
+    if with_peers < MIN_JUDGED:
+        return f"too few with peers (< {MIN_JUDGED})"
+    return ""
+
+
+def comparison_authors_table(card: Scorecard, comparison: Comparison) -> Table:
+    """Each forecaster's n and mean Brier (their breakdown row), beside their peer score and
+    relative Brier over the forecasts that have peers."""
+    by_name = {r.name: r for r in card.breakdowns.get("author", [])}
+    rows = []
+    for a in comparison.authors:
+        group = by_name.get(a.author)
+        rows.append(
+            [
+                a.author,
+                group.count if group else a.forecasts,
+                group.brier if group else None,
+                group.brier_low if group else None,
+                group.brier_high if group else None,
+                a.with_peers,
+                a.peer,
+                *_bounds(a.peer_interval),
+                a.relative_brier,
+                *_bounds(a.relative_brier_interval),
+                _sample(group.count if group else None, a.with_peers),
+            ]
+        )
+    recorded = " on the probabilities as recorded" if card.scale_used else ""
+    return Table(
+        "comparison_authors",
+        "Comparison: forecasters",
+        [
+            Column("author"),
+            Column("n"),
+            Column("Brier (0–1)", 4),
+            Column("Brier 95% low", 4),
+            Column("Brier 95% high", 4),
+            Column("with peers"),
+            Column("peer score", 2),
+            Column("peer 95% low", 2),
+            Column("peer 95% high", 2),
+            Column("relative Brier", 4),
+            Column("relative Brier 95% low", 4),
+            Column("relative Brier 95% high", 4),
+            Column("sample size"),
+        ],
+        rows,
+        note=(
+            f"Peer score (higher is better) and relative Brier (lower is better; 0 = the median "
+            f"forecaster) over each author's forecasts that have peers, another forecast on the "
+            f"same question{recorded}; {comparison.shared_questions} of "
+            f"{comparison.questions} questions are shared. Intervals: 95% Student-t. "
+            f"Too few: under {MIN_JUDGED} forecasts (or forecasts with peers) cannot tell skill "
+            "from a coin. Definitions: docs/scores.md."
+        ),
+    )
+
+
+def dominance_text(duel: HeadToHead) -> str:
+    """Who wins under every proper scoring rule, in words (the Murphy diagram's verdict)."""
+    return {
+        "a": duel.a,
+        "b": duel.b,
+        "equal": "equal curves",
+        "neither": "neither: the curves cross",
+    }.get(duel.dominance, "")
+
+
+def comparison_pairs_table(comparison: Comparison) -> Table:
+    """Head to head between the pairs of forecasters that share the most questions."""
+    rows = [
+        [
+            h.a,
+            h.b,
+            h.questions,
+            h.brier_a,
+            h.brier_b,
+            h.brier_difference,
+            *_bounds(h.brier_interval),
+            h.wins,
+            h.losses,
+            h.ties,
+            dominance_text(h),
+        ]
+        for h in comparison.head_to_head
+    ]
+    resamples = comparison.head_to_head[0].resamples if comparison.head_to_head else 0
+    return Table(
+        "comparison_head_to_head",
+        "Comparison: head to head",
+        [
+            Column("a"),
+            Column("b"),
+            Column("common questions"),
+            Column("Brier a", 4),
+            Column("Brier b", 4),
+            Column("difference a − b", 4),
+            Column("95% low", 4),
+            Column("95% high", 4),
+            Column("wins of a"),
+            Column("wins of b"),
+            Column("ties"),
+            Column("better under every proper score (Murphy)"),
+        ],
+        rows,
+        note=(
+            "The pairs that share the most questions (at most "
+            f"{REPORT_PAIRS}), on their common questions: each one's time-averaged Brier per "
+            "question, the mean difference (negative favours a) with a paired percentile "
+            f"bootstrap interval ({resamples} resamples); wins count questions. The last "
+            "column names the forecaster whose Murphy diagram is nowhere above the other's."
+        ),
+    )
+
+
+def comparison_tables(card: Scorecard, comparison: Comparison) -> list[Table]:
+    """The report's comparison section (when it covers more than one forecaster)."""
+    return [comparison_authors_table(card, comparison), comparison_pairs_table(comparison)]
+
+
+def all_tables(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> list[Table]:
     tables = [
         summary_table(card),
         calibration_table(card),
@@ -377,6 +518,8 @@ def all_tables(card: Scorecard, resolver: ResolverStats | None = None) -> list[T
         terms_table(card),
     ]
     tables += [breakdown_table(card, by) for by in ("author", "source", "tag")]
+    if comparison is not None:
+        tables += comparison_tables(card, comparison)
     if card.sensitivity:
         tables.append(sensitivity_table(card))
     tables.append(worst_table(card))

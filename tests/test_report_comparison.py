@@ -254,3 +254,12 @@ def test_the_section_reads_in_chromium(engine3, tmp_path, browser):
     assert HOSTILE in page.locator("#murphy-diagram svg > title").text_content()
     assert page.locator("#murphy-diagram text", has_text='=HYPERLINK("http').count() == 1
     assert errors == []
+
+
+def test_without_resamples_the_head_to_head_has_no_interval(engine3):
+    with session_scope(engine3) as session:
+        card = service.scorecard(session, ScorecardFilter(as_of=AS_OF, resamples=0), SCALE)
+        doc = json.loads(service.report(session, card, "json"))
+        md = service.report(session, card, "md").decode()
+    assert [h["brier"]["interval"] for h in doc["comparison"]["head_to_head"]] == [None, None]
+    assert "| Ann | Bob | 1 | 0.0900 | 0.0100 | 0.0800 | — | — |" in md

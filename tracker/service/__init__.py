@@ -92,6 +92,7 @@ from tracker.service._compare import (
     author_forecasts,
     author_record,
     compare_forecasters,
+    comparison_fingerprint,
     list_authors,
 )
 from tracker.service._evidence import (
@@ -276,6 +277,7 @@ __all__ = [
     "check_deadlines",
     "check_forecasts",
     "compare_forecasters",
+    "comparison_fingerprint",
     "confirm_all",
     "confirm_proposal",
     "correct_forecast",

@@ -2,11 +2,13 @@
 and the baselines (markets, crowds) put beside an author.
 
 Every comparison is drawn from the resolved forecasts past their close date (the scorecard's
-rule), loaded once per call with :func:`tracker.scoring.load_scored`.  A baseline enters a
-comparison with one author only, *at the author's dates*: each of the author's statements on a
-question is paired with the baseline's standing value that day (``baseline_at``), and the pair
-is scored over the same periods.  So "was Trenin better than the market?" compares what each
-said on the same days, not the market's later, better-informed prices.
+rule), loaded with :func:`tracker.scoring.load_scored`; an author's record and a head to head
+read only the forecasts on the author's questions, all that those scores depend on.  A baseline
+enters a comparison with one author only, *at the author's dates*: each of the author's
+statements on a question is paired with the baseline's standing value that day
+(``baseline_at``), and the pair is scored over the same periods.  So "was Trenin better than
+the market?" compares what each said on the same days, not the market's later, better-informed
+prices.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from tracker.clock import today as utc_today
 from tracker.domain import registry
 from tracker.domain.registry import ForecastFilter, ForecastRow
 from tracker.errors import InvalidInputError, NotFoundError
-from tracker.models import Forecast, Source, Status
+from tracker.models import BaselinePoint, Forecast, Source, Status
 from tracker.scoring import (
     MIN_JUDGED,
     AuthorComparison,
+    Comparison,
     HeadToHead,
     Interval,
     ScorecardFilter,
@@ -40,6 +43,7 @@ from tracker.scoring import (
     mean_intervals,
 )
 from tracker.service._baselines import baseline_points
+from tracker.service._scoring import scores_fingerprint
 
 #: how a baseline is named beside the authors (``tracker compare Trenin "market:Manifold"``)
 BASELINE_PREFIX = "market:"
@@ -77,17 +81,19 @@ class AuthorRow:
         }
 
 
-def _counts(session: Session) -> dict[str, tuple[int, int]]:
-    """(forecasts, resolved yes/no) by author."""
+def _counts(session: Session, author: str | None = None) -> dict[str, tuple[int, int]]:
+    """(forecasts, resolved yes/no) by author (of one author)."""
     resolved = func.count(
         case((col(Forecast.status) == Status.RESOLVED.value, col(Forecast.outcome)))
     )
-    rows = session.execute(
+    query = (
         select(col(Source.author), func.count(col(Forecast.id)), resolved)
         .join(Source, col(Source.id) == col(Forecast.source_id))
         .group_by(col(Source.author))
     )
-    return {name: (int(n), int(r or 0)) for name, n, r in rows}
+    if author is not None:
+        query = query.where(col(Source.author) == author)
+    return {name: (int(n), int(r or 0)) for name, n, r in session.execute(query)}
 
 
 def _scored(session: Session, as_of: date | None, author: str | None = None) -> ScoringData:
@@ -95,15 +101,46 @@ def _scored(session: Session, as_of: date | None, author: str | None = None) -> 
     return load_scored(session, filters)
 
 
+#: up to this many questions, an author's peers are read by question id (one bound parameter
+#: each); beyond it every scored forecast is read
+NEIGHBOURS_BY_ID = 5_000
+
+
+def _neighbours(session: Session, as_of: date | None, author: str) -> ScoringData:
+    """Every scored forecast on the questions of ``author``'s scored forecasts: all that their
+    peer, relative and head-to-head scores depend on, so they equal those drawn from every
+    forecast (the questions keep their order: each is coded at its first forecast by id)."""
+    own = _scored(session, as_of, author)
+    questions = {own.questions[int(c)] for c in own.question_codes}
+    if not questions:
+        return own
+    if len(questions) > NEIGHBOURS_BY_ID:
+        return _scored(session, as_of)
+    filters = ScorecardFilter(as_of=as_of, questions=tuple(sorted(questions)))
+    return load_scored(session, filters)
+
+
 def list_authors(session: Session, *, as_of: date | None = None) -> list[AuthorRow]:
     """Every author with forecasts, most scored first: the mean Brier of their scored forecasts
     with a 95 % Student-t interval, and their peer and relative scores."""
-    counts = _counts(session)
-    data = _scored(session, as_of)
+    rows = _author_rows(_counts(session), _scored(session, as_of))
+    rows.sort(key=lambda r: (-r.scored, -r.forecasts, r.name))
+    return rows
+
+
+def _author_rows(
+    counts: dict[str, tuple[int, int]],
+    data: ScoringData,
+    comparison: Comparison | None = None,
+) -> list[AuthorRow]:
+    """The rows of the authors in ``counts``, scored on ``data`` (every scored forecast of
+    theirs, and all on their questions); ``comparison``: ``compare(data)`` when known."""
     m = len(data.authors)
     brier = forecast_brier(data)
     n, mean, low, high = mean_intervals(data.author_codes, brier, m, bounds=(0.0, 1.0))
-    comparison = {a.author: a for a in compare(data, resamples=0).authors} if len(data) else {}
+    if comparison is None and len(data):
+        comparison = compare(data, resamples=0)
+    by_author = {a.author: a for a in comparison.authors} if comparison else {}
     index = {name: i for i, name in enumerate(data.authors)}
     rows = []
     for name, (forecasts, resolved) in counts.items():
@@ -122,10 +159,9 @@ def list_authors(session: Session, *, as_of: date | None = None) -> list[AuthorR
                     else None
                 ),
                 too_few=scored < MIN_JUDGED,
-                comparison=comparison.get(name),
+                comparison=by_author.get(name),
             )
         )
-    rows.sort(key=lambda r: (-r.scored, -r.forecasts, r.name))
     return rows
 
 
@@ -223,7 +259,10 @@ def _append_baseline(
 
 
 def _baselines_of(session: Session, data: ScoringData) -> _BaselineAtDates:
-    return _BaselineAtDates(data, baseline_points(session, data.questions))
+    """The baselines of the questions of ``data``'s forecasts (its ``questions`` may name more:
+    a subset keeps them all)."""
+    questions = {data.questions[int(c)] for c in data.question_codes}
+    return _BaselineAtDates(data, baseline_points(session, questions))
 
 
 # --- head to head -------------------------------------------------------------------------------
@@ -257,7 +296,9 @@ def compare_forecasters(
         data = markets.paired(name)
     else:
         author_exists(session, b)
-        data = _scored(session, as_of)
+        data = _neighbours(session, as_of, a)
+        if b not in data.authors:  # no common question: an empty duel, or b has none scored
+            data = _scored(session, as_of)
     return head_to_head(data, a, b, resamples=resamples)
 
 
@@ -341,24 +382,25 @@ def author_record(
     """An author's record: their row of the authors' list, their sources, their scores by
     quarter, and head to head against every author and baseline they share a question with."""
     author_exists(session, name)
-    row = next(r for r in list_authors(session, as_of=as_of) if r.name == name)
+    around = _neighbours(session, as_of, name)
+    comparison = compare(around, resamples=0) if len(around) else None
+    counts = {name: _counts(session, name).get(name, (0, 0))}  # a source, yet no forecast
+    row = _author_rows(counts, around, comparison)[0]
     sources = session.exec(
         select(col(Source.key), col(Source.title), col(Source.published))
         .where(col(Source.author) == name)
         .order_by(col(Source.published), col(Source.key))
     ).all()
-    everyone = _scored(session, as_of)
     record = AuthorRecord(name, row, [(key, title, day) for key, title, day in sources])
-    if name not in everyone.authors:
+    if comparison is None or name not in around.authors:
         return record
-    comparison = compare(everyone, resamples=0)
-    mine = everyone.author_codes == everyone.authors.index(name)
-    own = everyone.subset(mine)
+    mine = around.author_codes == around.authors.index(name)
+    own = around.subset(mine)
     record.over_time = scores_over_time(own, comparison.brier[mine], comparison.peer[mine])
     record.peer_by_forecast = {
         i: float(p) for i, p in zip(own.ids, comparison.peer[mine], strict=True) if p == p
     }
-    record.head_to_head = _rivals(session, everyone, own, name, resamples)
+    record.head_to_head = _rivals(session, around, own, name, resamples)
     return record
 
 
@@ -382,6 +424,20 @@ def _rivals(
         if BASELINE_PREFIX + market in paired.authors and len(paired):
             found.append(head_to_head(paired, name, BASELINE_PREFIX + market, resamples=resamples))
     return found
+
+
+def comparison_fingerprint(session: Session) -> tuple[object, ...]:
+    """What the authors' list and records depend on: the scores' fingerprint
+    (:func:`~tracker.service.scores_fingerprint`) and the baselines' points (count, newest
+    write, total), which a pull or an import changes without an audit entry.  For caches."""
+    points = session.execute(
+        select(
+            func.count(),
+            func.max(col(BaselinePoint.recorded_at)),
+            func.sum(col(BaselinePoint.probability)),
+        ).select_from(BaselinePoint)
+    ).one()
+    return (*scores_fingerprint(session), *points)
 
 
 def scoring_day(as_of: date | None) -> date:

@@ -21,10 +21,12 @@ router = APIRouter(prefix="/api", tags=["authors"])
 @router.get(
     "/authors", name="api_authors", response_model=list[dict[str, Any]], responses=ERROR_RESPONSES
 )
-def authors(session: SessionDep, _reader: ReaderDep) -> list[dict[str, Any]]:
+def authors(
+    session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep
+) -> list[dict[str, Any]]:
     """Every author: forecasts, scored ones, mean Brier with its 95% interval and ``too_few``
     (under ``min_judged`` scored), peer and relative Brier where they share questions."""
-    return [row.to_json() for row in service.list_authors(session)]
+    return [row.to_json() for row in scorecards.authors(session)]
 
 
 @router.get(
@@ -42,7 +44,7 @@ def author(
     """An author's record (scores, by quarter, head to head with every author and baseline on
     a common question) and their scorecard (calibration, by topic)."""
     service.author_exists(session, name)
-    record = service.author_record(session, name, resamples=PAGE_RESAMPLES)
+    record = scorecards.author_record(session, name, PAGE_RESAMPLES)
     card = scorecards.get(
         session, ScorecardQuery(author=name, exact_author=True).scoring_filter(PAGE_RESAMPLES)
     )

@@ -49,8 +49,10 @@ QuestionId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[a-z0-
 
 
 @router.get("/authors", name="authors")
-def authors_page(request: Request, session: SessionDep, _reader: ReaderDep) -> Response:
-    rows = service.list_authors(session)
+def authors_page(
+    request: Request, session: SessionDep, _reader: ReaderDep, scorecards: ScorecardsDep
+) -> Response:
+    rows = scorecards.authors(session)
     return render(request, "authors/list.html", {"rows": rows, "min_judged": service.MIN_JUDGED})
 
 
@@ -94,10 +96,10 @@ def author_page(
     card = scorecards.get(
         session, ScorecardQuery(author=name, exact_author=True).scoring_filter(PAGE_RESAMPLES)
     )
-    record = service.author_record(session, name, resamples=PAGE_RESAMPLES)
+    record = scorecards.author_record(session, name, PAGE_RESAMPLES)
     forecasts = service.author_forecasts(session, name)
     scores = service.own_scores(session, [row.id for row in forecasts])
-    rivals = [r.name for r in service.list_authors(session) if r.name != name]
+    rivals = [r.name for r in scorecards.authors(session) if r.name != name]
     return render(
         request,
         "authors/page.html",

@@ -39,6 +39,12 @@ def market_row(site: Site) -> list[str]:
     return duels(site)[MARKET]
 
 
+def moratorium_row(site: Site) -> list[str]:
+    """Ann's forecast on the moratorium in her page's forecasts: p, closes, status, Brier ..."""
+    page = site.get("/authors/Ann")
+    return next(r[1:] for r in rows_of(page, "author-forecasts") if "ann-moratorium" in r[0])
+
+
 def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
     ann = {q: brier(p, q) for _, q, p in OTHERS["Ann"]}
     before = sum(ann.values()) / 3
@@ -47,6 +53,7 @@ def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
     assert ann_row(site)[3] == fmt(before)
     assert market_row(site)[1] == f"{fmt((0.15**2 + 0.2**2) / 2)} vs {fmt((0.1**2 + 0.3**2) / 2)}"
     assert site.client.get("/api/authors/Ann").json()["brier"] == pytest.approx(before)
+    assert moratorium_row(site)[2:4] == ["resolved (no)", fmt(0.15**2, 4)]
     with session_scope(site.engine) as session:  # the moratorium is reopened and resolved YES
         service.reopen_forecast(session, "nato-moratorium", actor="t", note="misread")
         service.resolve_forecast(session, "nato-moratorium", "yes", actor="t")
@@ -54,6 +61,7 @@ def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
     assert ann_row(site)[3] == fmt(after) != fmt(before)
     assert market_row(site)[1] == f"{fmt((0.85**2 + 0.2**2) / 2)} vs {fmt((0.9**2 + 0.3**2) / 2)}"
     assert site.client.get("/api/authors/Ann").json()["brier"] == pytest.approx(after)
+    assert moratorium_row(site)[2:4] == ["resolved (yes)", fmt(0.85**2, 4)]
 
 
 def test_new_market_prices_show_on_the_authors_page(site, tmp_path: Path):

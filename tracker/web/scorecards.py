@@ -12,10 +12,10 @@ of the key too (only forecasts past their close date *as of today* are scored).
 Concurrent requests for the same filter wait for the first one's computation instead of all
 computing it (per-key lock).  The cache is per process and bounded (least recently used out).
 
-The authors' list and each author's record (peer, relative and head-to-head scores, ~100 ms
-each at 10,000 forecasts) are kept the same way, by day, under
-:func:`tracker.service.comparison_fingerprint`: the scores' fingerprint and the baselines'
-points, which a market pull changes without an audit entry.
+The authors' list, each author's record (peer, relative and head-to-head scores, ~100 ms
+each at 10,000 forecasts) and each author's forecasts with their own scores are kept the same
+way, by day, under :func:`tracker.service.comparison_fingerprint`: the scores' fingerprint and
+the baselines' points, which a market pull changes without an audit entry.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from sqlmodel import Session
 
 from tracker import service
 from tracker.clock import today
+from tracker.domain.registry import ForecastRow
 from tracker.domain.scale import EstimativeScale
-from tracker.scoring import Scorecard, ScorecardFilter
+from tracker.scoring import OwnScore, Scorecard, ScorecardFilter
 from tracker.service import AuthorRecord, AuthorRow
 from tracker.web.schemas import BlankIsUnset, Text
 
@@ -123,6 +124,8 @@ class ScorecardForm(BlankIsUnset, ScorecardQuery):
     """The same, as the page's filter form sends it: an empty field means "any"."""
 
 
+#: an author's forecasts, and the own scores of those scored, by forecast id
+AuthorForecasts = tuple[list[ForecastRow], dict[str, OwnScore]]
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -170,8 +173,8 @@ class FingerprintCache(Generic[K, V]):
 
 class ScorecardCache:
     """Computed scorecards by filter, valid while the database's fingerprint holds; and the
-    authors' list and author records, drawn from the same scores (and the baselines' points:
-    :func:`tracker.service.comparison_fingerprint`), by day (and author, resamples)."""
+    authors' list, author records and authors' forecasts, drawn from the same scores (and the
+    baselines' points: :func:`tracker.service.comparison_fingerprint`), by day (and author)."""
 
     def __init__(self, scale: EstimativeScale | None = None, maxsize: int = 64) -> None:
         self.scale = scale or EstimativeScale.builtin()
@@ -181,6 +184,9 @@ class ScorecardCache:
             maxsize
         )
         self._authors: FingerprintCache[date, list[AuthorRow]] = FingerprintCache(4)
+        self._forecasts: FingerprintCache[tuple[str, date], AuthorForecasts] = FingerprintCache(
+            maxsize
+        )
 
     @property
     def computed(self) -> int:
@@ -213,3 +219,14 @@ class ScorecardCache:
             service.comparison_fingerprint(session),
             lambda: service.list_authors(session, as_of=day),
         )
+
+    def author_forecasts(self, session: Session, name: str) -> AuthorForecasts:
+        """Today's forecasts of ``name`` (:func:`tracker.service.author_forecasts`) and the own
+        scores of those scored (:func:`tracker.service.own_scores`)."""
+        day = today()
+
+        def compute() -> AuthorForecasts:
+            rows = service.author_forecasts(session, name, today=day)
+            return rows, service.own_scores(session, [row.id for row in rows])
+
+        return self._forecasts.get((name, day), service.comparison_fingerprint(session), compute)

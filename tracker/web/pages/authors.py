@@ -97,8 +97,7 @@ def author_page(
         session, ScorecardQuery(author=name, exact_author=True).scoring_filter(PAGE_RESAMPLES)
     )
     record = scorecards.author_record(session, name, PAGE_RESAMPLES)
-    forecasts = service.author_forecasts(session, name)
-    scores = service.own_scores(session, [row.id for row in forecasts])
+    forecasts, scores = scorecards.author_forecasts(session, name)
     rivals = [r.name for r in scorecards.authors(session) if r.name != name]
     return render(
         request,

@@ -39,13 +39,21 @@ def market_row(site: Site) -> list[str]:
     return duels(site)[MARKET]
 
 
+def compared(site: Site) -> tuple[list[str], float]:
+    """Ann and the market's Brier on the compare page, and the market's in the API."""
+    page = site.get("/compare", a="Ann", b=MARKET)
+    rows = {r[0]: r[1:] for r in rows_of(page, "duel")}
+    api = site.client.get("/api/compare", params={"a": "Ann", "b": MARKET}).json()
+    return rows["Brier"][:2], api["brier"]["b"]
+
+
 def moratorium_row(site: Site) -> list[str]:
     """Ann's forecast on the moratorium in her page's forecasts: p, closes, status, Brier ..."""
     page = site.get("/authors/Ann")
     return next(r[1:] for r in rows_of(page, "author-forecasts") if "ann-moratorium" in r[0])
 
 
-def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
+def test_a_new_resolution_shows_on_the_authors_list_the_authors_page_and_compare(site):
     ann = {q: brier(p, q) for _, q, p in OTHERS["Ann"]}
     before = sum(ann.values()) / 3
     # Ann and the market at her date (Feb 1) on the moratorium (NO: 15 % and 10 %) and the
@@ -54,6 +62,9 @@ def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
     assert market_row(site)[1] == f"{fmt((0.15**2 + 0.2**2) / 2)} vs {fmt((0.1**2 + 0.3**2) / 2)}"
     assert site.client.get("/api/authors/Ann").json()["brier"] == pytest.approx(before)
     assert moratorium_row(site)[2:4] == ["resolved (no)", fmt(0.15**2, 4)]
+    page, api = compared(site)
+    assert page == [fmt((0.15**2 + 0.2**2) / 2), fmt((0.1**2 + 0.3**2) / 2)]
+    assert api == pytest.approx((0.1**2 + 0.3**2) / 2)
     with session_scope(site.engine) as session:  # the moratorium is reopened and resolved YES
         service.reopen_forecast(session, "nato-moratorium", actor="t", note="misread")
         service.resolve_forecast(session, "nato-moratorium", "yes", actor="t")
@@ -62,6 +73,9 @@ def test_a_new_resolution_shows_on_the_authors_list_and_the_authors_page(site):
     assert market_row(site)[1] == f"{fmt((0.85**2 + 0.2**2) / 2)} vs {fmt((0.9**2 + 0.3**2) / 2)}"
     assert site.client.get("/api/authors/Ann").json()["brier"] == pytest.approx(after)
     assert moratorium_row(site)[2:4] == ["resolved (yes)", fmt(0.85**2, 4)]
+    page, api = compared(site)
+    assert page == [fmt((0.85**2 + 0.2**2) / 2), fmt((0.9**2 + 0.3**2) / 2)]
+    assert api == pytest.approx((0.9**2 + 0.3**2) / 2)
 
 
 def test_new_market_prices_show_on_the_authors_page(site, tmp_path: Path):

@@ -13,9 +13,10 @@ Concurrent requests for the same filter wait for the first one's computation ins
 computing it (per-key lock).  The cache is per process and bounded (least recently used out).
 
 The authors' list, each author's record (peer, relative and head-to-head scores, ~100 ms
-each at 10,000 forecasts) and each author's forecasts with their own scores are kept the same
-way, by day, under :func:`tracker.service.comparison_fingerprint`: the scores' fingerprint and
-the baselines' points, which a market pull changes without an audit entry.
+each at 10,000 forecasts), each author's forecasts with their own scores and each head to head
+are kept the same way, by day, under :func:`tracker.service.comparison_fingerprint`: the
+scores' fingerprint and the baselines' points, which a market pull changes without an audit
+entry.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from tracker import service
 from tracker.clock import today
 from tracker.domain.registry import ForecastRow
 from tracker.domain.scale import EstimativeScale
-from tracker.scoring import OwnScore, Scorecard, ScorecardFilter
+from tracker.scoring import HeadToHead, OwnScore, Scorecard, ScorecardFilter
 from tracker.service import AuthorRecord, AuthorRow
 from tracker.web.schemas import BlankIsUnset, Text
 
@@ -173,8 +174,9 @@ class FingerprintCache(Generic[K, V]):
 
 class ScorecardCache:
     """Computed scorecards by filter, valid while the database's fingerprint holds; and the
-    authors' list, author records and authors' forecasts, drawn from the same scores (and the
-    baselines' points: :func:`tracker.service.comparison_fingerprint`), by day (and author)."""
+    authors' list, author records, authors' forecasts and head to heads, drawn from the same
+    scores (and the baselines' points: :func:`tracker.service.comparison_fingerprint`), by day
+    (and author)."""
 
     def __init__(self, scale: EstimativeScale | None = None, maxsize: int = 64) -> None:
         self.scale = scale or EstimativeScale.builtin()
@@ -185,6 +187,9 @@ class ScorecardCache:
         )
         self._authors: FingerprintCache[date, list[AuthorRow]] = FingerprintCache(4)
         self._forecasts: FingerprintCache[tuple[str, date], AuthorForecasts] = FingerprintCache(
+            maxsize
+        )
+        self._duels: FingerprintCache[tuple[str, str, date, int], HeadToHead] = FingerprintCache(
             maxsize
         )
 
@@ -230,3 +235,12 @@ class ScorecardCache:
             return rows, service.own_scores(session, [row.id for row in rows])
 
         return self._forecasts.get((name, day), service.comparison_fingerprint(session), compute)
+
+    def head_to_head(self, session: Session, a: str, b: str, resamples: int) -> HeadToHead:
+        """Today's :func:`tracker.service.compare_forecasters` of ``a`` and ``b``."""
+        day = today()
+        return self._duels.get(
+            (a, b, day, resamples),
+            service.comparison_fingerprint(session),
+            lambda: service.compare_forecasters(session, a, b, as_of=day, resamples=resamples),
+        )

@@ -57,13 +57,14 @@ def author(
 def compare(
     session: SessionDep,
     _reader: ReaderDep,
+    scorecards: ScorecardsDep,
     a: Annotated[str, Query(min_length=1, max_length=300, description="an author or market:NAME")],
     b: Annotated[str, Query(min_length=1, max_length=300, description="an author or market:NAME")],
     resamples: Annotated[int, Query(ge=0, le=1000)] = 1000,
 ) -> dict[str, Any]:
     """``a`` against ``b`` on their common questions: Brier and log differences (a - b) with
     paired bootstrap intervals, wins, and both Murphy diagrams with the dominance verdict."""
-    return service.compare_forecasters(session, a, b, resamples=resamples).to_json()
+    return scorecards.head_to_head(session, a, b, resamples).to_json()
 
 
 @router.get(

@@ -145,9 +145,10 @@ def compare_page(
     session: SessionDep,
     _reader: ReaderDep,
     query: Annotated[CompareQuery, Query()],
+    scorecards: ScorecardsDep,
 ) -> Response:
     """Two forecasters head to head on their common questions, with the Murphy diagram."""
-    duel = service.compare_forecasters(session, query.a, query.b, resamples=PAGE_RESAMPLES)
+    duel = scorecards.head_to_head(session, query.a, query.b, PAGE_RESAMPLES)
     return render(request, "authors/compare.html", {"duel": duel, "murphy": murphy_of(duel)})
 
 

@@ -150,9 +150,8 @@ def test_a_question_file_defines_questions_that_forecasts_share(engine, tmp_path
     first = write(
         tmp_path, "a.yaml", ON_THE_QUESTION_FILE.format(author="A", id="a-ceasefire", word="likely")
     )
-    second = write(
-        tmp_path, "b.yaml", ON_THE_QUESTION_FILE.format(author="B", id="b-ceasefire", word="unlikely")
-    )
+    text = ON_THE_QUESTION_FILE.format(author="B", id="b-ceasefire", word="unlikely")
+    second = write(tmp_path, "b.yaml", text)
     report = do_import(engine, first, second, questions)
     assert "ukraine-ceasefire-2022" in report.questions
     with session_scope(engine) as session:
@@ -162,7 +161,8 @@ def test_a_question_file_defines_questions_that_forecasts_share(engine, tmp_path
         service.resolve_forecast(session, "a-ceasefire", "no", actor="ana", today=date(2023, 1, 5))
     with session_scope(engine) as session:
         card = service.scorecard(session, ScorecardFilter(as_of=date(2023, 2, 1)), SCALE)
-    assert card.to_json()["scores"]["count"] == 2  # both authors' forecasts are scored on the one resolution
+    # both authors' forecasts are scored on the one resolution
+    assert card.to_json()["scores"]["count"] == 2
 
 
 def test_a_reference_to_an_unknown_question_is_refused_whole(engine, tmp_path):

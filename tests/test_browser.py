@@ -177,9 +177,9 @@ def test_hostile_text_does_not_run_and_the_list_is_screenshotted(browser_page, l
     expect(page.locator("blockquote.quote p")).to_have_text(
         "<img src=x onerror=alert('quote')> It is likely."
     )
-    expect(page.locator("blockquote.quote a")).to_have_count(
-        0
-    )  # the javascript: source link is not a link
+    # the javascript: source link is not a link; the author's name links to their page
+    expect(page.locator("blockquote.quote a")).to_have_count(1)
+    expect(page.locator("blockquote.quote a")).to_have_attribute("href", re.compile(r"^/authors/"))
     assert (
         page.locator("main script, main img, main b").count() == 0
     )  # no markup from the file in the DOM

@@ -47,6 +47,24 @@ from tracker.settings import Settings
 DEADLINE_SOFT_LIMIT_S = 900
 TRANSIENT_ERRORS = (StorageError, HostBusyError, redis.ConnectionError, redis.TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_jitter": True, "acks_late": True}
+#: a beat tick that queues the due items (feeds, pages, baselines): short, retried quickly
+TICK: dict[str, Any] = {
+    "shared": False,
+    "soft_time_limit": 50,
+    "time_limit": 60,
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "max_retries": 3,
+    **RETRY,
+}
+#: one item's work (a feed, an article page, a baseline): retried with a longer backoff
+PER_ITEM: dict[str, Any] = {
+    "shared": False,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+    **RETRY,
+}
 
 
 def _task(app: Celery, **options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -66,13 +84,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.poll_due_feeds",
-        shared=False,
-        soft_time_limit=50,
-        time_limit=60,
-        retry_backoff=2,
-        retry_backoff_max=30,
-        max_retries=3,
-        **RETRY,
+        **TICK,
     )
     def poll_due_feeds() -> int:
         return service.poll_due_feeds(
@@ -82,11 +94,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.poll_feed",
-        shared=False,
-        retry_backoff=5,
-        retry_backoff_max=300,
-        max_retries=8,
-        **RETRY,
+        **PER_ITEM,
     )
     def poll_feed(feed_id: int, force: bool = False) -> dict[str, Any]:
         result = service.poll_feed(
@@ -108,13 +116,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.fetch_due_pages",
-        shared=False,
-        soft_time_limit=50,
-        time_limit=60,
-        retry_backoff=2,
-        retry_backoff_max=30,
-        max_retries=3,
-        **RETRY,
+        **TICK,
     )
     def fetch_due_pages() -> int:
         return service.fetch_due_pages(
@@ -124,11 +126,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.fetch_article_page",
-        shared=False,
-        retry_backoff=5,
-        retry_backoff_max=300,
-        max_retries=8,
-        **RETRY,
+        **PER_ITEM,
     )
     def fetch_article_page(article_id: int, force: bool = False) -> dict[str, Any]:
         outcome = service.fetch_article_page(resources, article_id, force=force)
@@ -173,13 +171,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.pull_due_baselines",
-        shared=False,
-        soft_time_limit=50,
-        time_limit=60,
-        retry_backoff=2,
-        retry_backoff_max=30,
-        max_retries=3,
-        **RETRY,
+        **TICK,
     )
     def pull_due_baselines() -> int:
         return service.queue_due_baselines(
@@ -190,11 +182,7 @@ def register_tasks(app: Celery) -> None:
     @_task(
         app,
         name="tracker.pull_baseline",
-        shared=False,
-        retry_backoff=5,
-        retry_backoff_max=300,
-        max_retries=8,
-        **RETRY,
+        **PER_ITEM,
     )
     def pull_baseline(baseline_id: int, force: bool = False) -> dict[str, Any]:
         result = service.pull_baseline(resources.engine, settings, baseline_id, force=force)

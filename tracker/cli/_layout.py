@@ -1,0 +1,284 @@
+"""How the CLI lays out what it prints, so that every table reads at 80 columns.
+
+The conventions, for every command (those of other modules too: `review`, `demo`, `report`):
+
+- **Keys and numbers are never cut.**  A :class:`Col` of kind ``"key"`` (an id, a name that is
+  typed back into another command) or ``"number"`` (a score, a count, a date, a percentage) gets
+  the width of its longest value; rich never shrinks it, never puts an ellipsis in it.
+- **Text wraps or moves.**  A ``"text"`` column (a title, a note) takes the room that is left
+  and wraps in it.  When the terminal is too narrow for every column, the columns with the
+  highest ``drop`` number are left out first (key columns never are) and the caption says which
+  ones ``--wide`` would show.  Long text that would make a row tall (a question, a quote) goes
+  *under* its row in :func:`print_records`, shortened to one line there and given whole by the
+  command's ``show`` (or by ``--wide``).
+- **URLs are never cut.**  They are printed whole on a line of their own (:func:`print_url`),
+  so a terminal can select them; they are the only lines that may run past the width.
+- **``--wide``** (:data:`WideOption`) shows every column and the long text in full, whatever
+  the width of the terminal.
+
+Two layouts:
+
+- :func:`print_table` (or :class:`FittedTable`, a renderable): a table of columns, for data that
+  is mostly keys and numbers (scorecards, users, tokens);
+- :func:`print_records`: one line of key and number columns per item, with text lines and URLs
+  under it (forecasts, articles, feeds).
+
+Times are written :func:`when` (``YYYY-MM-DD HH:MM``, UTC, the same width every time).
+This module imports only rich and the standard library: a CLI module may import it at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import typer
+from rich import box
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+Kind = Literal["key", "number", "text"]
+Cell = str | Text
+
+#: the narrowest a text column gets before columns are left out
+TEXT_MIN = 14
+#: the space between two columns (one blank each side of a blank divider)
+GAP = 3
+#: the indent of the lines under a record's row
+INDENT = 2
+
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="every column and the long text in full, however wide")
+]
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column: its header, what it holds, and how early it goes when room is short (the
+    highest ``drop`` first; 0 never).  ``wide_only`` columns show only with ``--wide``."""
+
+    header: str
+    kind: Kind = "text"
+    drop: int = 0
+    wide_only: bool = False
+    justify: Literal["left", "right"] | None = None
+
+    def min_width(self, cells: Iterable[Cell]) -> int:
+        """The width this column needs: its longest value for a key or a number (and the
+        longest word of its header, which may wrap), :data:`TEXT_MIN` at most for text."""
+        header = max((len(word) for word in self.header.split()), default=0)
+        longest = max((_width(cell) for cell in cells), default=0)
+        if self.kind == "text":
+            return max(header, min(longest, TEXT_MIN))
+        return max(header, longest)
+
+
+def _width(cell: Cell) -> int:
+    text = cell.plain if isinstance(cell, Text) else cell
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def when(value: datetime | None, none: str = "-") -> str:
+    """A UTC time to the minute, always 16 characters (the header or the caption says UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else none
+
+
+def fitting(
+    columns: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, *, wide: bool = False
+) -> list[int]:
+    """The indexes of the columns shown at this width: all with ``wide``; else every column
+    but the wide-only ones, leaving out the highest ``drop`` first until the rest fit."""
+    if wide:
+        return list(range(len(columns)))
+    shown = [i for i, c in enumerate(columns) if not c.wide_only]
+    needs = {i: columns[i].min_width(row[i] for row in rows) for i in shown}
+    while _total(needs[i] for i in shown) > width:
+        droppable = [i for i in shown if columns[i].drop > 0]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda i: (columns[i].drop, i)))
+    return shown
+
+
+def _total(widths: Iterable[int]) -> int:
+    widths = list(widths)
+    return sum(widths) + GAP * max(len(widths) - 1, 0)
+
+
+def _hidden_note(columns: Sequence[Col], shown: Sequence[int]) -> str:
+    hidden = [c.header for i, c in enumerate(columns) if i not in shown]
+    return f"--wide adds: {', '.join(hidden)}" if hidden else ""
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class FittedTable:
+    """A rich table that, when printed, shows the columns that fit the width it is given
+    (see :func:`fitting`); key and number columns get their full width, text wraps."""
+
+    columns: Sequence[Col]
+    rows: Sequence[Sequence[Cell]]
+    title: str | None = None
+    caption: str | None = None
+    wide: bool = False
+    styles: Sequence[str | None] = field(default_factory=list)
+
+    def table(self, width: int) -> Table:
+        """The rich table for a terminal this wide."""
+        shown = fitting(self.columns, self.rows, width, wide=self.wide)
+        out = Table(
+            title=self.title,
+            caption=_join(self.caption or "", _hidden_note(self.columns, shown)) or None,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            title_justify="left",
+            caption_justify="left",
+        )
+        for i in shown:
+            col = self.columns[i]
+            fixed = None if col.kind == "text" else col.min_width(row[i] for row in self.rows)
+            justify = col.justify or ("right" if col.kind == "number" else "left")
+            out.add_column(col.header, width=fixed, justify=justify, overflow="fold")
+        for n, row in enumerate(self.rows):
+            style = self.styles[n] if n < len(self.styles) else None
+            out.add_row(*(_cell(row[i]) for i in shown), style=style)
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        table = self.table(width)
+        if self.wide:
+            natural = console.measure(table, options=options.update_width(10_000)).maximum
+            width = max(width, natural)
+        yield from table.__rich_console__(console, options.update_width(width))
+
+
+def _cell(value: Cell) -> Text:
+    """Cells are text, never markup: a name with brackets prints as it is."""
+    return value if isinstance(value, Text) else Text(value)
+
+
+def print_table(
+    console: Console,
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    wide: bool = False,
+    styles: Sequence[str | None] = (),
+) -> None:
+    """Print a :class:`FittedTable` (wider than the terminal only with ``wide``)."""
+    fitted = FittedTable(columns, rows, title, caption, wide, list(styles))
+    console.print(fitted, crop=not wide)
+
+
+@dataclass
+class Record:
+    """One item of :func:`print_records`: its row's cells, text lines under the row (each
+    shortened to one line unless ``--wide``), and URLs (printed whole, one a line)."""
+
+    cells: Sequence[Cell]
+    under: Sequence[Cell] = ()
+    urls: Sequence[str] = ()
+    style: str | None = None
+
+
+def print_records(
+    console: Console,
+    columns: Sequence[Col],
+    records: Sequence[Record],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    wide: bool = False,
+) -> None:
+    """Print items as a header line and, for each, a line of columns (keys and numbers at
+    their full width, never cut) with its text and URLs under it.  Text columns are not
+    wrapped in the row: give them a low priority (a high ``drop``) or put the text under."""
+    rows = [r.cells for r in records]
+    shown = fitting(columns, rows, console.width, wide=wide)
+    widths = {i: max(len(columns[i].header), *(_width(row[i]) for row in rows)) for i in shown}
+    if title:
+        console.print(Text(title, style="bold"))
+    header = _line([Text(columns[i].header) for i in shown], shown, columns, widths)
+    console.print(header, style="bold", crop=not wide, no_wrap=True, soft_wrap=wide)
+    for record in records:
+        cells = [_cell(record.cells[i]) for i in shown]
+        line = _line(cells, shown, columns, widths)
+        console.print(line, style=record.style, crop=False, no_wrap=True, soft_wrap=True)
+        for text in record.under:
+            _print_under(console, _cell(text), wide=wide)
+        for url in record.urls:
+            print_url(console, url, indent=INDENT)
+    note = _join(caption or "", _hidden_note(columns, shown))
+    if note:
+        console.print(Text(note, style="dim"))
+
+
+def _line(
+    cells: list[Text], shown: list[int], columns: Sequence[Col], widths: dict[int, int]
+) -> Text:
+    line = Text()
+    for n, (i, cell) in enumerate(zip(shown, cells, strict=True)):
+        pad = " " * (widths[i] - _width(cell))
+        last = n == len(shown) - 1
+        if columns[i].kind == "number" or columns[i].justify == "right":
+            line.append(pad).append_text(cell)
+        else:
+            line.append_text(cell).append("" if last else pad)
+        if not last:
+            line.append(" " * (GAP - 1))
+    return line
+
+
+def _print_under(console: Console, text: Text, *, wide: bool) -> None:
+    """A line under a record's row, indented: wrapped with ``wide``, else shortened to one
+    line with an ellipsis (the whole text is in the command's ``show``)."""
+    indented = Text(" " * INDENT).append_text(text)
+    if not text.style:
+        indented.stylize("dim", INDENT)
+    if wide:
+        console.print(indented)
+    else:
+        console.print(indented, no_wrap=True, overflow="ellipsis")
+
+
+def print_url(console: Console, url: str, *, indent: int = 0) -> None:
+    """A URL whole on a line of its own (never wrapped, never cut, never styled as markup),
+    so that it can be selected and copied even when it is wider than the terminal."""
+    console.print(Text(" " * indent + url), soft_wrap=True, crop=False, highlight=False)
+
+
+def print_fields(console: Console, fields: Iterable[tuple[str, Cell]], *, indent: int = 0) -> None:
+    """``label: value`` lines, the value wrapping under itself (as the web page's definition
+    lists); empty values are left out."""
+    for label, value in fields:
+        value_text = _cell(value)
+        if not value_text.plain:
+            continue
+        line = Text(" " * indent).append(f"{label}: ", style="bold").append_text(value_text)
+        console.print(line)
+
+
+def key_values(data: dict[str, Any], *, prefix: str = "") -> list[tuple[str, str]]:
+    """A mapping (an audit entry's detail) as ``key: value`` pairs, sorted by key: a list is
+    joined with commas, a nested mapping gives ``key.sub`` pairs; never a dict or JSON."""
+    pairs: list[tuple[str, str]] = []
+    for key in sorted(data):
+        value = data[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            pairs.extend(key_values(value, prefix=f"{name}."))
+        elif isinstance(value, list | tuple):
+            pairs.append((name, ", ".join(str(v) for v in value) or "-"))
+        else:
+            pairs.append((name, "-" if value is None else str(value)))
+    return pairs

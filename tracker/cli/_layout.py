@@ -37,6 +37,7 @@ from typing import Annotated, Any, Literal
 import typer
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -45,8 +46,10 @@ Cell = str | Text
 
 #: the narrowest a text column gets before columns are left out
 TEXT_MIN = 14
-#: the space between two columns (one blank each side of a blank divider)
+#: the space between two columns of a table (a blank each side of a blank divider) ...
 GAP = 3
+#: ... and of a record's row
+RECORD_GAP = 2
 #: the indent of the lines under a record's row
 INDENT = 2
 
@@ -87,7 +90,12 @@ def when(value: datetime | None, none: str = "-") -> str:
 
 
 def fitting(
-    columns: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, *, wide: bool = False
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[Cell]],
+    width: int,
+    *,
+    wide: bool = False,
+    gap: int = GAP,
 ) -> list[int]:
     """The indexes of the columns shown at this width: all with ``wide``; else every column
     but the wide-only ones, leaving out the highest ``drop`` first until the rest fit."""
@@ -95,7 +103,7 @@ def fitting(
         return list(range(len(columns)))
     shown = [i for i, c in enumerate(columns) if not c.wide_only]
     needs = {i: columns[i].min_width(row[i] for row in rows) for i in shown}
-    while _total(needs[i] for i in shown) > width:
+    while _total((needs[i] for i in shown), gap) > width:
         droppable = [i for i in shown if columns[i].drop > 0]
         if not droppable:
             break
@@ -103,9 +111,9 @@ def fitting(
     return shown
 
 
-def _total(widths: Iterable[int]) -> int:
+def _total(widths: Iterable[int], gap: int) -> int:
     widths = list(widths)
-    return sum(widths) + GAP * max(len(widths) - 1, 0)
+    return sum(widths) + gap * max(len(widths) - 1, 0)
 
 
 def _hidden_note(columns: Sequence[Col], shown: Sequence[int]) -> str:
@@ -199,25 +207,33 @@ def print_records(
     title: str | None = None,
     caption: str | None = None,
     wide: bool = False,
+    indent: int = 0,
+    shorten: bool = True,
 ) -> None:
     """Print items as a header line and, for each, a line of columns (keys and numbers at
     their full width, never cut) with its text and URLs under it.  Text columns are not
-    wrapped in the row: give them a low priority (a high ``drop``) or put the text under."""
+    wrapped in the row: give them a low priority (a high ``drop``) or put the text under.
+    The lines under a row are shortened to one line each, unless ``wide`` or not ``shorten``
+    (a ``show`` command, whose point is the whole text)."""
     rows = [r.cells for r in records]
-    shown = fitting(columns, rows, console.width, wide=wide)
+    shown = fitting(columns, rows, console.width - indent, wide=wide, gap=RECORD_GAP)
     widths = {i: max(len(columns[i].header), *(_width(row[i]) for row in rows)) for i in shown}
     if title:
         console.print(Text(title, style="bold"))
+    margin = Text(" " * indent)
     header = _line([Text(columns[i].header) for i in shown], shown, columns, widths)
-    console.print(header, style="bold", crop=not wide, no_wrap=True, soft_wrap=wide)
+    header.stylize("bold")
+    console.print(margin + header, crop=False, no_wrap=True, soft_wrap=True)
     for record in records:
         cells = [_cell(record.cells[i]) for i in shown]
         line = _line(cells, shown, columns, widths)
-        console.print(line, style=record.style, crop=False, no_wrap=True, soft_wrap=True)
+        if record.style:
+            line.stylize(record.style)
+        console.print(margin + line, crop=False, no_wrap=True, soft_wrap=True)
         for text in record.under:
-            _print_under(console, _cell(text), wide=wide)
+            _print_under(console, _cell(text), wrap=wide or not shorten, indent=indent + INDENT)
         for url in record.urls:
-            print_url(console, url, indent=INDENT)
+            print_url(console, url, indent=indent + INDENT)
     note = _join(caption or "", _hidden_note(columns, shown))
     if note:
         console.print(Text(note, style="dim"))
@@ -235,20 +251,19 @@ def _line(
         else:
             line.append_text(cell).append("" if last else pad)
         if not last:
-            line.append(" " * (GAP - 1))
+            line.append(" " * RECORD_GAP)
     return line
 
 
-def _print_under(console: Console, text: Text, *, wide: bool) -> None:
-    """A line under a record's row, indented: wrapped with ``wide``, else shortened to one
-    line with an ellipsis (the whole text is in the command's ``show``)."""
-    indented = Text(" " * INDENT).append_text(text)
-    if not text.style:
-        indented.stylize("dim", INDENT)
-    if wide:
-        console.print(indented)
+def _print_under(console: Console, text: Text, *, wrap: bool, indent: int) -> None:
+    """A line under a record's row, indented (dim unless styled): wrapped, or shortened to one
+    line with an ellipsis (the whole text is in the command's ``show``, or with ``--wide``)."""
+    if not text.style and not text.spans:
+        text = Text(text.plain, style="dim")
+    if wrap:
+        console.print(Padding(text, (0, 0, 0, indent)))
     else:
-        console.print(indented, no_wrap=True, overflow="ellipsis")
+        console.print(Text(" " * indent) + text, no_wrap=True, overflow="ellipsis")
 
 
 def print_url(console: Console, url: str, *, indent: int = 0) -> None:

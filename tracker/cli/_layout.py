@@ -69,11 +69,14 @@ class Col:
     wide_only: bool = False
     justify: Literal["left", "right"] | None = None
 
-    def min_width(self, cells: Iterable[Cell]) -> int:
+    def min_width(self, cells: Iterable[Cell], *, wraps: bool = True) -> int:
         """The width this column needs: its longest value for a key or a number (and the
-        longest word of its header, which may wrap), :data:`TEXT_MIN` at most for text."""
-        header = max((len(word) for word in self.header.split()), default=0)
+        longest word of its header, which may wrap), :data:`TEXT_MIN` at most for text; all
+        of its header and of its text when nothing ``wraps`` (a record's row)."""
         longest = max((_width(cell) for cell in cells), default=0)
+        if not wraps:
+            return max(len(self.header), longest)
+        header = max((len(word) for word in self.header.split()), default=0)
         if self.kind == "text":
             return max(header, min(longest, TEXT_MIN))
         return max(header, longest)
@@ -96,13 +99,14 @@ def fitting(
     *,
     wide: bool = False,
     gap: int = GAP,
+    wraps: bool = True,
 ) -> list[int]:
     """The indexes of the columns shown at this width: all with ``wide``; else every column
     but the wide-only ones, leaving out the highest ``drop`` first until the rest fit."""
     if wide:
         return list(range(len(columns)))
     shown = [i for i, c in enumerate(columns) if not c.wide_only]
-    needs = {i: columns[i].min_width(row[i] for row in rows) for i in shown}
+    needs = {i: columns[i].min_width((row[i] for row in rows), wraps=wraps) for i in shown}
     while _total((needs[i] for i in shown), gap) > width:
         droppable = [i for i in shown if columns[i].drop > 0]
         if not droppable:
@@ -138,16 +142,14 @@ class FittedTable:
     styles: Sequence[str | None] = field(default_factory=list)
 
     def table(self, width: int) -> Table:
-        """The rich table for a terminal this wide."""
+        """The rich table for a terminal this wide (its caption is printed under it)."""
         shown = fitting(self.columns, self.rows, width, wide=self.wide)
         out = Table(
             title=self.title,
-            caption=_join(self.caption or "", _hidden_note(self.columns, shown)) or None,
             box=box.SIMPLE_HEAD,
             show_edge=False,
             pad_edge=False,
             title_justify="left",
-            caption_justify="left",
         )
         for i in shown:
             col = self.columns[i]
@@ -159,13 +161,21 @@ class FittedTable:
             out.add_row(*(_cell(row[i]) for i in shown), style=style)
         return out
 
+    def caption_for(self, width: int) -> str:
+        """The caption with, when columns are left out at this width, which ones."""
+        shown = fitting(self.columns, self.rows, width, wide=self.wide)
+        return _join(self.caption or "", _hidden_note(self.columns, shown))
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         table = self.table(width)
+        caption = self.caption_for(width)
         if self.wide:
             natural = console.measure(table, options=options.update_width(10_000)).maximum
             width = max(width, natural)
         yield from table.__rich_console__(console, options.update_width(width))
+        if caption:
+            yield Text(caption, style="dim")
 
 
 def _cell(value: Cell) -> Text:
@@ -216,8 +226,8 @@ def print_records(
     The lines under a row are shortened to one line each, unless ``wide`` or not ``shorten``
     (a ``show`` command, whose point is the whole text)."""
     rows = [r.cells for r in records]
-    shown = fitting(columns, rows, console.width - indent, wide=wide, gap=RECORD_GAP)
-    widths = {i: max(len(columns[i].header), *(_width(row[i]) for row in rows)) for i in shown}
+    shown = fitting(columns, rows, console.width - indent, wide=wide, gap=RECORD_GAP, wraps=False)
+    widths = {i: columns[i].min_width((row[i] for row in rows), wraps=False) for i in shown}
     if title:
         console.print(Text(title, style="bold"))
     margin = Text(" " * indent)
@@ -263,7 +273,18 @@ def _print_under(console: Console, text: Text, *, wrap: bool, indent: int) -> No
     if wrap:
         console.print(Padding(text, (0, 0, 0, indent)))
     else:
-        console.print(Text(" " * indent) + text, no_wrap=True, overflow="ellipsis")
+        console.print(Text(" " * indent) + shortened(text, console.width - indent))
+
+
+def shortened(text: Text, width: int) -> Text:
+    """The text on one line of this width: cut after its last whole word that fits, with
+    `` …`` (never inside a word or a number)."""
+    if len(text.plain) <= width:
+        return text
+    cut = text.plain.rfind(" ", 0, width - 1)
+    short = text.copy()
+    short.truncate(cut if cut > 0 else width - 2)
+    return short.append(" …")
 
 
 def print_url(console: Console, url: str, *, indent: int = 0) -> None:
@@ -273,14 +294,17 @@ def print_url(console: Console, url: str, *, indent: int = 0) -> None:
 
 
 def print_fields(console: Console, fields: Iterable[tuple[str, Cell]], *, indent: int = 0) -> None:
-    """``label: value`` lines, the value wrapping under itself (as the web page's definition
+    """``label: value`` lines, each value wrapping under itself (as the web page's definition
     lists); empty values are left out."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
     for label, value in fields:
         value_text = _cell(value)
-        if not value_text.plain:
-            continue
-        line = Text(" " * indent).append(f"{label}: ", style="bold").append_text(value_text)
-        console.print(line)
+        if value_text.plain:
+            grid.add_row(f"{label}:", value_text)
+    if grid.row_count:
+        console.print(Padding(grid, (0, 0, 0, indent)))
 
 
 def key_values(data: dict[str, Any], *, prefix: str = "") -> list[tuple[str, str]]:

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         le=24 * 90,
         description="Hours a web sign-in lasts before the analyst must sign in again.",
     )
+    review_per_page: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="Proposals shown on one page of the web review queue (GET /review).",
+    )
 
     broker_url: str | None = Field(
         default=None,

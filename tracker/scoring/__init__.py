@@ -25,7 +25,13 @@ from tracker.scoring._calibration import (
 )
 from tracker.scoring._compare import AuthorComparison, Comparison, compare
 from tracker.scoring._corp import CorpResult, Pooled, corp
-from tracker.scoring._data import ProgressCallback, ScorecardFilter, ScoringData, load_scored
+from tracker.scoring._data import (
+    ProgressCallback,
+    ScorecardFilter,
+    ScoringData,
+    count_unresolved,
+    load_scored,
+)
 from tracker.scoring._each import CalibrationBin, OwnScore, calibration_bin, costliest, own_scores
 from tracker.scoring._headtohead import HeadToHead, head_to_head, paired_bootstrap
 from tracker.scoring._metrics import (
@@ -104,6 +110,7 @@ __all__ = [
     "core_scores",
     "corp",
     "costliest",
+    "count_unresolved",
     "group_table",
     "load_scored",
     "log_loss",

@@ -363,3 +363,8 @@ def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int
     annulled = by_status.get(Status.ANNULLED.value, 0)
     unresolved = by_status.get(Status.OPEN.value, 0) + by_status.get(Status.CLOSED.value, 0)
     return int(annulled), int(unresolved)
+
+
+def count_unresolved(session: Session, filters: ScorecardFilter) -> int:
+    """Forecasts matching the filter that are open or closed without an outcome."""
+    return count_unscored(session, filters)[1]

@@ -23,7 +23,8 @@ By area:
 - a new source: :func:`draft_source` (an article's candidates), :func:`save_source` (the
   accepted ones written as a forecast file and imported), :func:`source_key`;
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
-  :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`;
+  :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`,
+  :func:`confirm_many`, :func:`needs_outcome`, :func:`needs_outcome_count`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
   :func:`resolver_stats`, :func:`forecast_outcomes`;
 - extraction: :func:`extract_source` (a file, a URL or a text -> a draft), :func:`extract_text`,
@@ -185,6 +186,13 @@ from tracker.service._resolution import (
     resolver_stats,
     waiting_proposals,
 )
+from tracker.service._review import (
+    NeedsOutcome,
+    confirm_many,
+    needs_outcome,
+    needs_outcome_count,
+    needs_outcome_questions,
+)
 from tracker.service._scoring import (
     WrittenReport,
     calibration_bin,
@@ -245,6 +253,7 @@ __all__ = [
     "ForecastOutcome",
     "ForecastView",
     "ListedForecast",
+    "NeedsOutcome",
     "OpmlImport",
     "PeriodRow",
     "PipelineProgress",
@@ -279,6 +288,7 @@ __all__ = [
     "compare_forecasters",
     "comparison_fingerprint",
     "confirm_all",
+    "confirm_many",
     "confirm_proposal",
     "correct_forecast",
     "costliest",
@@ -316,6 +326,9 @@ __all__ = [
     "list_tokens",
     "list_users",
     "match_articles",
+    "needs_outcome",
+    "needs_outcome_count",
+    "needs_outcome_questions",
     "new_articles",
     "own_scores",
     "pending_reviews",

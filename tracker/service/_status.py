@@ -15,6 +15,7 @@ from tracker.models import Feed, TaskRun
 from tracker.resolution import count_evidence
 from tracker.service._feeds import FeedHealth, list_feeds
 from tracker.service._resolution import waiting_proposals
+from tracker.service._review import needs_outcome_count
 from tracker.service._taskruns import task_runs
 from tracker.service._workers import queue_depth
 from tracker.settings import Settings
@@ -40,6 +41,8 @@ class StatusSummary:
     queue: QueueInfo
     #: article pages of --full-text feeds by state (pending, fetched, failed, refused)
     pages: dict[str, int] = field(default_factory=dict)
+    #: questions past their close date whose proposal was rejected: an analyst must resolve them
+    needs_outcome: int = 0
 
 
 def queue_info(settings: Settings) -> QueueInfo:
@@ -63,6 +66,7 @@ def status_summary(
         runs=task_runs(session),
         queue=queue_info(settings),
         pages=ingest.page_state_counts(session),
+        needs_outcome=needs_outcome_count(session),
     )
 
 

@@ -487,6 +487,8 @@ class ProposalOut(BaseModel):
 class ReviewForecastOut(BaseModel):
     id: str
     question: str
+    criteria: str | None = Field(description="how the question resolves, as its author wrote it")
+    quote: str = Field(description="the author's words, verbatim")
     status: Status
     probability: float = Field(ge=0, le=1)
     estimate: str

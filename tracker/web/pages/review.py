@@ -2,7 +2,10 @@
 
 The forms post here and go back where they came from (``back``: the queue or the forecast's
 page; never a URL from the form).  The decisions are :mod:`tracker.service`'s, with the
-signed-in analyst as the actor."""
+signed-in analyst as the actor.  The queue also lists the questions that need an outcome (a
+proposal rejected after the close date), each with a form that resolves it by hand, and a form
+that confirms the selected cards as proposed at once.  ``static/review.js`` adds keyboard
+shortcuts; every form works without it."""
 
 from __future__ import annotations
 
@@ -10,20 +13,29 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker import service
 from tracker.models import Outcome
-from tracker.web.deps import AnalystDep, ReaderDep, SessionDep
-from tracker.web.schemas import MAX_ID, ReviewPageOut, Text
+from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
+from tracker.web.schemas import (
+    FORECAST_ID_PATTERN,
+    MAX_ID,
+    EvidenceOut,
+    ResolveIn,
+    ReviewPageOut,
+    Text,
+)
 from tracker.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Done = Literal["confirmed", "rejected"]
+ForecastId = Annotated[str, Path(max_length=200, pattern=FORECAST_ID_PATTERN)]
+Done = Literal["confirmed", "rejected", "resolved", "confirmed_many"]
 NOTICES = {
     "confirmed": "The proposal is confirmed: the forecast is resolved.",
     "rejected": "The proposal is rejected: the forecast stays unresolved.",
+    "resolved": "The outcome is recorded: the forecast is resolved.",
 }
 
 
@@ -47,20 +59,48 @@ class RejectForm(DecisionForm):
     note: Text | None = None  # required: the use case says so, with the same message as the CLI
 
 
+class ConfirmSelectedForm(BaseModel):
+    """The selected cards' checkboxes (``proposal``, once per card)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    proposal: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list)
+
+
+class ResolveForm(ResolveIn):
+    """The card's resolve form: the note saying what happened is required (the card exists
+    because the resolver's proposal was rejected, so the outcome needs its reason)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    note: Annotated[Text, Field(min_length=1)]
+
+
+def _notice(done: str | None, count: int) -> str | None:
+    if done == "confirmed_many":
+        return f"{count} proposal{'' if count == 1 else 's'} confirmed as proposed: resolved."
+    return NOTICES.get(done or "")
+
+
 @router.get("/review", name="review")
 def review(
     request: Request,
     session: SessionDep,
     _reader: ReaderDep,
+    settings: SettingsDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     done: Annotated[Done | None, Query()] = None,
+    n: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
+    queue = service.review_page(session, page=page, per_page=settings.review_per_page)
+    limbo = service.needs_outcome(session) if page == 1 else []
     return render(
         request,
         "review/page.html",
         {
-            "queue": ReviewPageOut.of(service.review_page(session, page=page)),
-            "notice": NOTICES.get(done or ""),
+            "queue": ReviewPageOut.of(queue),
+            "limbo": [(card, [EvidenceOut.of(e) for e in card.evidence]) for card in limbo],
+            "notice": _notice(done, n),
         },
     )
 
@@ -97,3 +137,29 @@ def reject(
 ) -> Response:
     decided = service.reject_proposal(session, proposal_id, actor=analyst.name, note=form.note)
     return _back(request, form.back, decided.forecast_id, "rejected")
+
+
+@router.post("/review/confirm-selected", name="proposals_confirm_selected")
+def confirm_selected(
+    request: Request,
+    form: Annotated[ConfirmSelectedForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    """Confirm the selected cards as proposed, all or nothing (:func:`service.confirm_many`)."""
+    decided = service.confirm_many(session, form.proposal, actor=analyst.name)
+    url = request.app.url_path_for("review")
+    return RedirectResponse(f"{url}?done=confirmed_many&n={len(decided)}", status_code=303)
+
+
+@router.post("/review/forecasts/{forecast_id}/resolve", name="review_resolve")
+def resolve(
+    request: Request,
+    forecast_id: ForecastId,
+    form: Annotated[ResolveForm, Form()],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> Response:
+    """Resolve a question that needs an outcome from its card (the manual resolution)."""
+    service.resolve_forecast(session, forecast_id, form.outcome, actor=analyst.name, note=form.note)
+    return _back(request, "review", forecast_id, "resolved")

@@ -156,8 +156,8 @@ def test_cards_per_page_is_a_setting(seeded, proposals, tmp_path):
     app = create_app(settings_for(seeded.engine, tmp_path, review_per_page=2))
     with TestClient(app) as client:
         page = client.get("/review").text
-        assert page.count('class="proposal review-card"') == 2 and "page 1 of 3" in page
-        assert client.get("/review", params={"page": 3}).text.count("review-card") >= 2
+        assert page.count('<article class="proposal"') == 2 and "page 1 of 3" in page
+        assert client.get("/review", params={"page": 3}).text.count('<article class="') >= 2
 
 
 # --- rejected after the close date ------------------------------------------------------------

@@ -28,14 +28,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, or_, update
+from sqlalchemy import ColumnElement, and_, case, exists, or_, update
 from sqlmodel import Session, col, select
 
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
 from tracker.domain import audit
 from tracker.errors import InvalidInputError, LifecycleError
-from tracker.models import Forecast, Outcome, Question, Resolution, Status
+from tracker.models import Forecast, Outcome, Proposal, ProposalStatus, Question, Resolution, Status
 
 _ALLOWED = {
     Status.OPEN: {Status.CLOSED, Status.RESOLVED, Status.ANNULLED},
@@ -78,6 +78,24 @@ def status_column(today: date) -> ColumnElement[str]:
     """The status on ``today`` as a column (for ordering by status)."""
     overdue = and_(col(Forecast.status) == Status.OPEN.value, col(Forecast.closes) < today)
     return case((overdue, Status.CLOSED.value), else_=col(Forecast.status))
+
+
+def needs_outcome(today: date) -> ColumnElement[bool]:
+    """A condition on :class:`Question`: past its close date as of ``today``, unresolved, a
+    proposal of it rejected and none pending.  The resolver does not make a rejected proposal
+    again (until a new publisher reports), so only an analyst's outcome can settle it."""
+
+    def proposal_in(state: ProposalStatus) -> ColumnElement[bool]:
+        return exists().where(
+            col(Proposal.question_id) == col(Question.id), col(Proposal.status) == state.value
+        )
+
+    return and_(
+        col(Question.status).in_((Status.OPEN.value, Status.CLOSED.value)),
+        col(Question.closes) < today,
+        proposal_in(ProposalStatus.REJECTED),
+        ~proposal_in(ProposalStatus.PENDING),
+    )
 
 
 def _move(

@@ -29,7 +29,6 @@ from tracker.scoring._data import (
     ProgressCallback,
     ScorecardFilter,
     ScoringData,
-    count_unresolved,
     load_scored,
 )
 from tracker.scoring._each import CalibrationBin, OwnScore, calibration_bin, costliest, own_scores
@@ -110,7 +109,6 @@ __all__ = [
     "core_scores",
     "corp",
     "costliest",
-    "count_unresolved",
     "group_table",
     "load_scored",
     "log_loss",

@@ -19,8 +19,17 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from tracker.clock import today
+from tracker.domain import lifecycle
 from tracker.errors import ScoringError
-from tracker.models import Forecast, ForecastTag, Outcome, ProbabilityUpdate, Source, Status
+from tracker.models import (
+    Forecast,
+    ForecastTag,
+    Outcome,
+    ProbabilityUpdate,
+    Question,
+    Source,
+    Status,
+)
 
 #: ``progress(step, done, total)``: called as long work advances (the CLI draws a bar).
 ProgressCallback = Callable[[str, int, int], None]
@@ -365,6 +374,15 @@ def count_unscored(session: Session, filters: ScorecardFilter) -> tuple[int, int
     return int(annulled), int(unresolved)
 
 
-def count_unresolved(session: Session, filters: ScorecardFilter) -> int:
-    """Forecasts matching the filter that are open or closed without an outcome."""
-    return count_unscored(session, filters)[1]
+def count_needs_outcome(session: Session, filters: ScorecardFilter) -> int:
+    """Unresolved forecasts matching the filter whose question needs an analyst's outcome as of
+    the scorecard's day (a proposal rejected after the close date: ``lifecycle.needs_outcome``);
+    part of the unresolved count."""
+    query = _filtered(
+        select(func.count(col(Forecast.id)))
+        .select_from(Forecast)
+        .join(Question, col(Question.id) == col(Forecast.question_id))
+        .where(lifecycle.needs_outcome(filters.day())),
+        filters,
+    )
+    return int(session.execute(query).scalar_one())

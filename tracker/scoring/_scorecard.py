@@ -312,6 +312,7 @@ def compute_scorecard(
             "scored": len(data),
             "annulled_excluded": annulled,
             "unresolved": unresolved,
+            "needs_outcome": _data.count_needs_outcome(session, filters),
             "resolved_early": len(early),
             "resolved_early_ids": early[:50],
         },

@@ -191,7 +191,6 @@ from tracker.service._review import (
     confirm_many,
     needs_outcome,
     needs_outcome_count,
-    needs_outcome_questions,
 )
 from tracker.service._scoring import (
     WrittenReport,
@@ -328,7 +327,6 @@ __all__ = [
     "match_articles",
     "needs_outcome",
     "needs_outcome_count",
-    "needs_outcome_questions",
     "new_articles",
     "own_scores",
     "pending_reviews",

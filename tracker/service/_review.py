@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker import resolution
 from tracker.clock import today as utc_today
-from tracker.domain import registry
+from tracker.domain import lifecycle, registry
 from tracker.errors import InvalidInputError, ProposalStateError
-from tracker.models import Forecast, Proposal, ProposalStatus, Question, Status
+from tracker.models import Forecast, Proposal, ProposalStatus, Question
 from tracker.resolution import EvidenceView, evidence_for
 from tracker.service._resolution import ProposalDecision, confirm_proposal
 
-UNRESOLVED = (Status.OPEN.value, Status.CLOSED.value)
 #: evidence rows shown on a needs-an-outcome card (all of them: the forecast's page)
 CARD_EVIDENCE = 5
 
@@ -71,18 +71,8 @@ class NeedsOutcome:
     evidence: list[EvidenceView] = field(default_factory=list)
 
 
-def _limbo_query(day: date):  # type: ignore[no-untyped-def]
-    def proposal_in(state: ProposalStatus):  # type: ignore[no-untyped-def]
-        return exists().where(
-            col(Proposal.question_id) == col(Question.id), col(Proposal.status) == state.value
-        )
-
-    return select(Question).where(
-        col(Question.status).in_(UNRESOLVED),
-        col(Question.closes) < day,
-        proposal_in(ProposalStatus.REJECTED),
-        ~proposal_in(ProposalStatus.PENDING),
-    )
+def _limbo_query(day: date) -> SelectOfScalar[Question]:
+    return select(Question).where(lifecycle.needs_outcome(day))
 
 
 def needs_outcome_count(session: Session, today: date | None = None) -> int:
@@ -117,9 +107,3 @@ def needs_outcome(session: Session, today: date | None = None) -> list[NeedsOutc
             NeedsOutcome(lead, question.criteria, _last_rejected(session, question.id), evidence)
         )
     return cards
-
-
-def needs_outcome_questions(session: Session, today: date | None = None) -> list[str]:
-    """The ids of the questions that need an outcome (for the scorecard's unresolved count)."""
-    query = _limbo_query(today or utc_today()).with_only_columns(col(Question.id))
-    return list(session.exec(query))

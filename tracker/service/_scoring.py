@@ -9,7 +9,7 @@ CLI's file, the web's download and the demo's are the same document.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,6 @@ from tracker.scoring import (
     load_scored,
     question_index,
 )
-from tracker.service._review import needs_outcome_questions
 
 
 def scorecard(
@@ -49,20 +48,7 @@ def scorecard(
     the scale-sensitivity table of the resolved forecasts past their close date that match
     ``filters``.  An unknown ``filters.scale`` is refused with the list of known scales."""
     _check_scale(filters, scale)
-    card = compute_scorecard(session, filters, scale, progress)
-    card.counts["needs_outcome"] = _needs_outcome(session, filters)
-    return card
-
-
-def _needs_outcome(session: Session, filters: ScorecardFilter) -> int:
-    """The unresolved forecasts of ``filters`` whose question needs an analyst's outcome (a
-    proposal rejected after the close date: :func:`tracker.service.needs_outcome`)."""
-    limbo = needs_outcome_questions(session, filters.day())
-    if filters.questions is not None:
-        limbo = [q for q in limbo if q in filters.questions]
-    if not limbo:
-        return 0
-    return scoring.count_unresolved(session, replace(filters, questions=tuple(limbo)))
+    return compute_scorecard(session, filters, scale, progress)
 
 
 def _check_scale(filters: ScorecardFilter, scale: EstimativeScale) -> None:

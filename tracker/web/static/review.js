@@ -3,8 +3,9 @@
 // the same without this script.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const cards = Array.from(document.querySelectorAll("article.review-card"));
+  const cards = Array.from(document.querySelectorAll("article.proposal, article.needs-outcome"));
   if (!cards.length) return;
+  for (const card of cards) card.tabIndex = -1; // focusable by the script, not by Tab
   let index = 0;
 
   const focusCard = (next, scroll = true) => {

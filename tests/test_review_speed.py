@@ -193,6 +193,8 @@ def test_a_proposal_rejected_after_close_needs_an_outcome_until_resolved_from_it
         assert [c.forecast.id for c in service.needs_outcome(session)] == [BUCHAREST]
     counts = scorecard_counts(client)
     assert counts["needs_outcome"] == 1 and counts["unresolved"] == unresolved_before
+    scorecard_page = client.get("/scorecard", params={"resamples": 0}).text
+    assert re.search(r'id="count-needs-outcome">1 needs an outcome</a>', scorecard_page)
     author = client.get("/api/scorecard", params={"resamples": 0, "author": "nobody-at-all"})
     assert author.json()["counts"]["needs_outcome"] == 0  # the count follows the filter
 

@@ -45,7 +45,12 @@ def _checked_for_confirming(session: Session, proposal_id: int) -> None:
 
 
 def confirm_many(
-    session: Session, proposal_ids: Sequence[int], *, actor: str, today: date | None = None
+    session: Session,
+    proposal_ids: Sequence[int],
+    *,
+    actor: str,
+    note: str | None = None,
+    today: date | None = None,
 ) -> list[ProposalDecision]:
     """Confirm several pending proposals as proposed, all or nothing: every id is checked first
     (known, pending, with an outcome; a repeated id counts once), then each is confirmed as
@@ -56,7 +61,7 @@ def confirm_many(
         raise InvalidInputError("ids", "give at least one proposal id to confirm")
     for proposal_id in ids:
         _checked_for_confirming(session, proposal_id)
-    return [confirm_proposal(session, pid, actor=actor, today=today) for pid in ids]
+    return [confirm_proposal(session, pid, actor=actor, note=note, today=today) for pid in ids]
 
 
 @dataclass

@@ -9,15 +9,22 @@
       → `check_deadlines` (default at close for forecasts past their close date)
       → proposals auto-confirmed → scorecard (and the calibration report with ``out``)
 
-Everything happens in a data dir of its own (a temporary one unless the caller gives one),
-with its own :class:`~tracker.settings.Settings`: the file broker in that dir, its own
-SQLite database, and ``allow_private_feeds`` on — for this demo only, since the corpus is
-served from loopback.  The worker subprocess gets the same settings through its environment.
+Everything happens in one data dir, which is KEPT afterwards so that `tracker serve` opens the
+result (the resolved forecasts, their evidence, a review queue with the practice question of
+``forecasts/replay/practice/`` left disputed).  The demo has its own
+:class:`~tracker.settings.Settings`: the file broker in that dir, its own SQLite database, and
+``allow_private_feeds`` on — for the demo's processes only, since the corpus is served from
+loopback.  The worker subprocess gets the same settings through its environment.
+
+The data dir is the demo's when it holds :data:`DEMO_MARK` (written by a previous run, which a new
+run replaces); a database without the mark is someone's data: refused unless ``replace``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +52,22 @@ DEMO_NAMESPACE = "tracker-demo"
 DEMO_ACTOR = "demo (auto-confirm)"
 #: How long the demo waits for the worker before giving up (the whole demo should take seconds).
 WAIT_S = 100.0
+#: the port the corpus is served on, by the demo and by `tracker demo --serve-feeds`, so that the
+#: feeds the demo leaves in its database are the ones `--serve-feeds` serves afterwards
+FEEDS_PORT = 8765
+#: a file in the data dir that says the demo made it (and may replace it)
+DEMO_MARK = "tracker-demo.json"
+#: what a demo's data dir holds besides the mark: the SQLite database and its journals, the file
+#: broker's folder, the workers' logs
+DEMO_FILES = (
+    "tracker.db",
+    "tracker.db-wal",
+    "tracker.db-shm",
+    "tracker.db-journal",
+    "broker",
+    "worker.log",
+    "pages-worker.log",
+)
 
 #: stage, done, total (None: unknown yet)
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -53,6 +76,11 @@ ProgressCallback = Callable[[str, int, int | None], None]
 def default_forecasts_dir() -> Path:
     """``forecasts/`` of the checkout this package runs from."""
     return Path(__file__).resolve().parent.parent / "forecasts"
+
+
+def practice_dir(forecasts_dir: Path) -> Path:
+    """The demo's practice question (not part of the source article), left for the review queue."""
+    return forecasts_dir / "replay" / "practice"
 
 
 # --- serving the corpus ----------------------------------------------------------------------
@@ -88,7 +116,7 @@ class CorpusServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, port: int = 0) -> None:
         self.feeds = {path.name: path.read_bytes() for path in sorted(folder.glob("*.xml"))}
         pages = sorted((folder / "pages").glob("*.html"))
         self.files = {**self.feeds, **{f"pages/{path.name}": path.read_bytes() for path in pages}}
@@ -96,7 +124,13 @@ class CorpusServer(ThreadingHTTPServer):
             raise ConfigError(
                 f"{folder}: no *.xml feed files to serve; is this the replay corpus folder?"
             )
-        super().__init__(("127.0.0.1", 0), _CorpusHandler)
+        try:
+            super().__init__(("127.0.0.1", port), _CorpusHandler)
+        except OSError as exc:
+            raise ConfigError(
+                f"feeds port: cannot serve the replay corpus on 127.0.0.1:{port} ({exc.strerror}); "
+                "pass --feeds-port with a free port"
+            ) from exc
         self._thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
         )
@@ -104,6 +138,10 @@ class CorpusServer(ThreadingHTTPServer):
     def url(self, name: str) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/{name}"  # host is the str "127.0.0.1" here
+
+    def feed_urls(self) -> list[tuple[str, bool]]:
+        """Each feed's URL, and whether it is a feed of teasers (to add with --full-text)."""
+        return [(self.url(name), TEASER_FEED_MARK in name) for name in self.feeds]
 
     def __enter__(self) -> CorpusServer:
         self._thread.start()
@@ -226,14 +264,11 @@ def _setup(
     today: date,
     scale: EstimativeScale,
 ) -> int:
-    if Path(settings.resolved_database_url().split("///", 1)[-1]).exists():
-        raise ConfigError(
-            f"{settings.data_dir} already holds a tracker database; the demo needs an empty or new "
-            "folder (or none: it then uses a temporary one)"
-        )
     engine = service.init_database(settings)
+    practice = practice_dir(forecasts_dir)
+    sources = [forecasts_dir, *([practice] if practice.is_dir() else [])]
     with service.unit_of_work(engine) as session:
-        service.import_forecasts(session, [forecasts_dir], scale, actor=DEMO_ACTOR, today=today)
+        service.import_forecasts(session, sources, scale, actor=DEMO_ACTOR, today=today)
         for name in server.feeds:
             service.add_feed(
                 session,
@@ -292,6 +327,29 @@ def _deadline_check(
     progress("deadline check", 1, 1)
 
 
+def prepare_data_dir(data_dir: Path, *, replace: bool = False) -> None:
+    """Make ``data_dir`` ready for a demo run: new or empty, or a previous demo's (its files are
+    removed), or anything else with ``replace``; a folder holding other tracker data is refused,
+    never mixed with the demo's or deleted unasked."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ours = (data_dir / DEMO_MARK).exists()
+    if (data_dir / "tracker.db").exists() and not (ours or replace):
+        raise ConfigError(
+            f"data dir: {data_dir} already holds a tracker database that the demo did not make; "
+            "run the demo in another folder (--data-dir NEW) or replace that database (--replace)"
+        )
+    for name in DEMO_FILES:
+        path = data_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    (data_dir / DEMO_MARK).write_text(
+        json.dumps({"made_by": "tracker demo", "started": utcnow().isoformat()}) + "\n",
+        encoding="utf-8",
+    )
+
+
 def run_demo(
     data_dir: Path,
     *,
@@ -300,8 +358,12 @@ def run_demo(
     out: Path | None = None,
     progress: ProgressCallback | None = None,
     today: date | None = None,
+    replace: bool = False,
+    feeds_port: int = FEEDS_PORT,
 ) -> DemoResult:
-    """Run the demo in ``data_dir`` (empty or new); see the module docstring."""
+    """Run the demo in ``data_dir`` and keep its data there (see :func:`prepare_data_dir` for
+    which folders it accepts); the corpus is served on 127.0.0.1:``feeds_port`` (0: any free
+    port); see the module docstring."""
     progress = progress or (lambda stage, done, total: None)
     forecasts_dir = forecasts_dir or default_forecasts_dir()
     replay = forecasts_dir / "replay"
@@ -313,10 +375,10 @@ def run_demo(
     today = today or utc_today()
     scale = EstimativeScale.builtin()
     settings = demo_settings(Path(data_dir))
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     started = time.monotonic()
-    with CorpusServer(replay) as server:
+    with CorpusServer(replay, feeds_port) as server:
+        prepare_data_dir(Path(data_dir), replace=replace)
         progress("importing forecasts, adding feeds", 0, 1)
         feeds = _setup(settings, forecasts_dir, server, today, scale)
         progress("importing forecasts, adding feeds", 1, 1)

@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlmodel import select
 
 from tests.conftest import FORECASTS, ROOT
 from tracker import db, resolution
 from tracker.db import session_scope
+from tracker.demo import DEMO_MARK, prepare_data_dir
+from tracker.errors import ConfigError
 from tracker.matching import published_day
 from tracker.models import Article, Evidence, Forecast, Proposal, Resolution, TaskRun
+
+#: the demo's practice question (forecasts/replay/practice/), left disputed for the review queue
+PRACTICE_ID = "demo-canada-trainers-leave-ukraine"
 
 # forecast id: (real outcome, how the engine reaches it, the day it is decided) — and why.
 EXPECTED = {
@@ -146,7 +153,10 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env["COLUMNS"] = "200"
     run = subprocess.run(
-        [sys.executable, "-m", "tracker", "demo", "--data-dir", str(data), "--out", str(out)],
+        [
+            *[sys.executable, "-m", "tracker", "demo", "--data-dir", str(data), "--out", str(out)],
+            *["--feeds-port", str(free_port())],  # 8765, the default, may be taken
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -159,7 +169,7 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
     engine = db.make_engine(f"sqlite:///{data / 'tracker.db'}")
     with session_scope(engine) as session:
         forecasts = {f.id: f for f in session.exec(select(Forecast))}
-        assert set(forecasts) == set(EXPECTED)
+        assert set(forecasts) == {*EXPECTED, PRACTICE_ID}
         runs = {r.name: r for r in session.exec(select(TaskRun))}
         for fid, (outcome, kind, decided) in EXPECTED.items():
             forecast = forecasts[fid]
@@ -173,7 +183,12 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
                 date.fromisoformat(decided),
             ), fid
             _check_no_distractor_decided(session, forecast, proposal)
-        assert session.exec(select(Proposal).where(Proposal.status == "pending")).all() == []
+        # left for the analyst: the practice question only, disputed (evidence on both sides)
+        pending = session.exec(select(Proposal).where(Proposal.status == "pending")).all()
+        assert [(p.question_id, p.kind, p.outcome) for p in pending] == [
+            (PRACTICE_ID, "disputed", None)
+        ]
+        assert forecasts[PRACTICE_ID].status == "closed"
         # the feed of teasers: every article page fetched, and one forecast's second publisher
         # is a sentence found only on a page
         pages = session.exec(select(Article).where(Article.page_state.is_not(None))).all()
@@ -200,6 +215,35 @@ def test_demo_resolves_the_source_article_as_history_went(tmp_path: Path):
         and report["resolver"]["fates"]["auto_confirmed"] == 20
     )
     assert 'id="resolver_matrix"' in (out / "calibration.html").read_text()
+
+
+def test_the_demo_keeps_its_data_and_replaces_only_its_own(tmp_path: Path):
+    """A folder with someone's database is refused, with what to do; the demo's own folder (its
+    mark) and ``replace`` are cleared of the previous run's files, other files are left."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "tracker.db").write_bytes(b"their data")
+    with pytest.raises(ConfigError) as refused:
+        prepare_data_dir(theirs)
+    assert str(theirs) in str(refused.value) and "--data-dir" in str(refused.value)
+    assert "--replace" in str(refused.value)
+    assert (theirs / "tracker.db").read_bytes() == b"their data"
+
+    prepare_data_dir(theirs, replace=True)
+    assert not (theirs / "tracker.db").exists() and (theirs / DEMO_MARK).exists()
+
+    (theirs / "tracker.db").write_bytes(b"a previous demo")
+    (theirs / "broker").mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    prepare_data_dir(theirs)  # the demo's own folder: a re-run replaces the previous one
+    assert not (theirs / "tracker.db").exists() and not (theirs / "broker").exists()
+    assert (theirs / "notes.txt").read_text() == "mine"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal) -> None:

@@ -273,3 +273,16 @@ def _check_no_distractor_decided(session, forecast: Forecast, proposal: Proposal
     )
     assert all(not e.negated for e, _ in deciding)
     assert sorted(resolved.evidence_links) == sorted(a.url for _, a in deciding), forecast.id
+
+
+def test_the_location_line_shows_where_the_data_lives_without_the_password():
+    """What init, serve, run and demo print first."""
+    from tracker.settings import Settings
+
+    local = Settings(data_dir=Path("/srv/tracker"), database_url=None)
+    assert local.location_line() == (
+        "Data dir: /srv/tracker; database: sqlite:////srv/tracker/tracker.db"
+    )
+    remote = Settings(database_url="postgresql+psycopg://ana:s3cr@t@db.internal:5432/tracker")
+    assert remote.shown_database_url() == "postgresql+psycopg://ana:***@db.internal:5432/tracker"
+    assert "s3cr" not in remote.location_line()

@@ -178,6 +178,21 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'tracker.db'}"
 
+    def shown_database_url(self) -> str:
+        """The database URL to print (start-up lines of init, serve, run, demo): its password,
+        if any, as ``***``."""
+        url = self.resolved_database_url()
+        scheme, sep, rest = url.partition("://")
+        credentials, at, host = rest.rpartition("@")
+        if not (sep and at and ":" in credentials):
+            return url
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+
+    def location_line(self) -> str:
+        """One line saying where the data lives, for the commands that open it."""
+        return f"Data dir: {self.data_dir}; database: {self.shown_database_url()}"
+
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}

@@ -19,7 +19,7 @@ from tracker.db import session_scope
 from tracker.domain.scale import EstimativeScale
 from tracker.reports import md_text
 from tracker.scoring import ScorecardFilter, ScoringData, compare, head_to_head, load_scored
-from tracker.service._scoring import shared_pairs
+from tracker.service._reports import shared_pairs
 
 SCALE = EstimativeScale.builtin()
 AS_OF = date(2022, 2, 1)

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
+from tracker.states import Outcome, StatementKind, StatementOrigin, Status
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,35 +62,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-class Status(str, enum.Enum):
-    OPEN = "open"
-    CLOSED = "closed"
-    RESOLVED = "resolved"
-    ANNULLED = "annulled"
-
-
-class Outcome(str, enum.Enum):
-    YES = "yes"
-    NO = "no"
-    ANNULLED = "annulled"
-
-
-class StatementKind(str, enum.Enum):
-    """What a :class:`ProbabilityUpdate` row is."""
-
-    INITIAL = "initial"  # the forecast's own probability, as the quote gave it (dated opens)
-    UPDATE = "update"  # a later statement of the author, with its own date (and quote)
-    CORRECTION = "correction"  # a data-entry fix: replaces the value of another row (corrects_id)
-
-
-class StatementOrigin(str, enum.Enum):
-    """Where a :class:`ProbabilityUpdate` row came from (what a re-import may change)."""
-
-    FILE = "file"  # a forecast file: the top-level probability or an `updates:` entry
-    ENTERED = "entered"  # recorded by a person: `tracker forecasts update`, the web, the API
-    REIMPORT = "reimport"  # before migration 0008: a changed probability dated the re-import day
 
 
 def _ts(**kw: Any) -> Any:

@@ -8,29 +8,50 @@ one ``Error: ...`` line on stderr and exit status 1 (:class:`TrackerGroup`).
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 from typer.core import TyperGroup
 
-from tracker import service
-from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastFileError, ForecastImportError, InvalidInputError, TrackerError
-from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tracker.domain.scale import EstimativeScale
+    from tracker.settings import Settings
 
 console = Console()
 error_console = Console(stderr=True, soft_wrap=True)
 
 
+#: the groups of ``tracker --help`` (typer's ``rich_help_panel``), in the order a day goes
+FORECASTS = "forecasts"
+NEWS = "news"
+REVIEW = "review"
+SCORES = "scores"
+WEB_AND_WORKERS = "web and workers"
+ADMIN = "admin"
+HELP_PANELS = (FORECASTS, NEWS, REVIEW, SCORES, WEB_AND_WORKERS, ADMIN)
+
+
 class TrackerGroup(TyperGroup):
     """Turns every :class:`TrackerError` into a one-line ``Error: ...`` and exit status 1; a
     refused import of forecast files with several problems lists each on its own line first."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands grouped in the order of :data:`HELP_PANELS` (typer prints its panels in
+        the order it first meets them), each group in the order of registration."""
+        rank = {panel: i for i, panel in enumerate(HELP_PANELS)}
+        names = super().list_commands(ctx)
+        return sorted(
+            names,
+            key=lambda name: rank.get(str(getattr(self.commands[name], "rich_help_panel", "")), -1),
+        )
 
     def invoke(self, ctx: Any) -> Any:  # typer's (vendored, private) click Context
         try:
@@ -57,23 +78,40 @@ def print_problems(problems: list[ForecastFileError]) -> None:
         error_console.print(str(problem), markup=False, highlight=False)
 
 
-@dataclass
 class State:
-    """What every command needs, built once from the settings."""
+    """What every command needs, built once from the settings when first asked for.
 
-    settings: Settings = field(default_factory=Settings)
+    Nothing here is imported before a command uses it: ``tracker --help`` and the parsing of the
+    options must not load pydantic, SQLAlchemy or the use-case layer (docs/dev.md, "CLI start-up").
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        if settings is not None:
+            self.__dict__["settings"] = settings
+
+    @cached_property
+    def settings(self) -> Settings:
+        from tracker.settings import Settings
+
+        return Settings()
 
     @cached_property
     def engine(self) -> Engine:
         """The database, whatever state its schema is in (`tracker init` makes it current)."""
+        from tracker import service
+
         return service.database(self.settings)
 
     def ready_engine(self) -> Engine:
         """The database, after checking that ``tracker init`` has brought the schema up to date."""
+        from tracker import service
+
         return service.ready_database(self.settings)
 
     @cached_property
     def scale(self) -> EstimativeScale:
+        from tracker.domain.scale import EstimativeScale
+
         return EstimativeScale.for_project(self.settings.scale_file)
 
 
@@ -110,6 +148,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Track pundits' forecasts: import them, resolve them, score them.",
     pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
 )
 
 
@@ -119,9 +158,11 @@ def _root(ctx: typer.Context) -> None:
         ctx.obj = State()
 
 
-@app.command()
+@app.command(rich_help_panel=ADMIN)
 def init(ctx: typer.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
+    from tracker import service
+
     engine = service.init_database(state(ctx).settings)
     console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
 

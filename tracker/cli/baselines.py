@@ -6,22 +6,23 @@ import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracker import service
-from tracker.cli._app import OutputFormat, app, console, current_user, error_console, state
+if TYPE_CHECKING:
+    from tracker.service import BaselineInfo, PullResult
+
+from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
 from tracker.errors import BaselineFileError
-from tracker.service import BaselineInfo, PullResult
 
 baselines_app = typer.Typer(
     no_args_is_help=True,
     help="Markets and crowds as forecasters: import their probabilities, pull a market's.",
 )
-app.add_typer(baselines_app, name="baselines")
+app.add_typer(baselines_app, name="baselines", rich_help_panel=NEWS)
 
 
 def _when(value: datetime | None) -> str:
@@ -36,6 +37,8 @@ def baselines_import(
     ],
 ) -> None:
     """Import a baseline file, all or nothing (every problem is listed)."""
+    from tracker import service
+
     try:
         with service.unit_of_work(state(ctx).ready_engine()) as session:
             done = service.import_baseline_file(session, path, actor=current_user())
@@ -66,6 +69,8 @@ def baselines_add(
 ) -> None:
     """Add a Manifold market as a baseline on a question; pulled at the next beat (or by
     `tracker baselines pull`)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         added = service.add_market_baseline(
             session, question, market, name=name, interval=interval, actor=current_user()
@@ -106,6 +111,8 @@ def baselines_list(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """List baselines: their points, their latest value, and for pulled ones their state."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         found = service.list_baselines(session, question)
     if format is OutputFormat.json:
@@ -145,6 +152,8 @@ def baselines_pull(
     ] = False,
 ) -> None:
     """Pull the due market baselines now, in this process (no worker needed)."""
+    from tracker import service
+
     st = state(ctx)
     engine = st.ready_engine()
     with service.unit_of_work(engine) as session:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from tracker import service
-from tracker.cli._app import OutputFormat, app, console, state
-from tracker.scoring import HeadToHead, Interval
+if TYPE_CHECKING:
+    from tracker.scoring import HeadToHead, Interval
+
+from tracker.cli._app import FORECASTS, SCORES, OutputFormat, app, console, state
 
 authors_app = typer.Typer(no_args_is_help=True, help="Authors: their records and comparisons.")
 questions_app = typer.Typer(no_args_is_help=True, help="Questions and who forecast them.")
-app.add_typer(authors_app, name="authors")
-app.add_typer(questions_app, name="questions")
+app.add_typer(authors_app, name="authors", rich_help_panel=SCORES)
+app.add_typer(questions_app, name="questions", rich_help_panel=FORECASTS)
 
 AsOf = Annotated[
     str | None, typer.Option("--as-of", help="score as of this day (YYYY-MM-DD; default today)")
@@ -53,6 +54,8 @@ def authors_list(
 ) -> None:
     """Every author: forecasts, scored ones, mean Brier with its 95% interval, peer and relative
     scores where they share questions.  Rows with too few scored forecasts are marked."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_authors(session, as_of=_day(as_of))
     if format is OutputFormat.json:
@@ -106,6 +109,8 @@ def authors_show(
 ) -> None:
     """An author's record: scores with intervals, by quarter, and head to head against every
     author and baseline they share a question with."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         record = service.author_record(session, name, as_of=_day(as_of), resamples=resamples)
     if format is OutputFormat.json:
@@ -137,7 +142,7 @@ def authors_show(
     console.print(duels)
 
 
-@app.command("compare")
+@app.command("compare", rich_help_panel=SCORES)
 def compare(
     ctx: typer.Context,
     a: Annotated[str, typer.Argument(help="an author, or a baseline written market:NAME")],
@@ -149,6 +154,8 @@ def compare(
     """Two forecasters on the questions both forecast: Brier and log differences with paired
     bootstrap intervals, wins, and whether one dominates under every proper score (Murphy
     diagram).  A baseline is scored at the author's statement dates."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         duel = service.compare_forecasters(session, a, b, as_of=_day(as_of), resamples=resamples)
     if format is OutputFormat.json:
@@ -173,6 +180,8 @@ def questions_list(
     format: Format = OutputFormat.table,
 ) -> None:
     """Questions, soonest close first, with their forecasters."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         found = service.list_questions(session, page=page, per_page=per_page)
     if format is OutputFormat.json:
@@ -199,6 +208,8 @@ def questions_show(
     format: Format = OutputFormat.table,
 ) -> None:
     """A question: every forecaster's statements over time, its baselines and its resolution."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         view = service.question_view(session, question_id)
         data = view.to_json()

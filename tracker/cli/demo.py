@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -17,13 +17,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tracker.cli._app import app, console, error_console, parse_day
-from tracker.cli.scoring import rich_table
-from tracker.demo import DemoResult, run_demo
-from tracker.reports import summary_table
+from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, parse_day
+
+if TYPE_CHECKING:
+    from tracker.demo import DemoResult
 
 
-@app.command()
+@app.command(rich_help_panel=WEB_AND_WORKERS)
 def demo(
     out: Annotated[
         Path | None,
@@ -61,6 +61,8 @@ def demo(
 ) -> None:
     """Replay 2022–2024 news as feeds on 127.0.0.1 and resolve the source article's forecasts
     through the real Celery tasks (embedded mode); prints the scorecard."""
+    from tracker.demo import run_demo
+
     day = parse_day(as_of, "--as-of")
     with tempfile.TemporaryDirectory(prefix="tracker-demo-") as scratch:
         folder = data_dir or Path(scratch)
@@ -85,6 +87,9 @@ def demo(
 
 
 def _print_demo(result: DemoResult, kept: Path | None) -> None:
+    from tracker.cli.scoring import rich_table
+    from tracker.reports import summary_table
+
     table = Table(
         "forecast",
         "p",

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker import service
-from tracker.cli._app import app, console, error_console, parse_day, state
-from tracker.extract import SourceMeta
+if TYPE_CHECKING:
+    pass
+
+from tracker.cli._app import FORECASTS, app, console, error_console, parse_day, state
 
 
-@app.command()
+@app.command(rich_help_panel=FORECASTS)
 def extract(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="a text file, or an http(s) URL of the article")],
@@ -30,6 +31,9 @@ def extract(
 ) -> None:
     """Find the predictions of an article and print a draft forecast file (or write it with
     --out), one candidate per prediction, to check and edit before `tracker forecasts import`."""
+    from tracker import service
+    from tracker.extract import SourceMeta
+
     st = state(ctx)
     meta = SourceMeta(
         title=title,

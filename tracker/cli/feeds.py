@@ -8,24 +8,24 @@ from collections import Counter
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracker import service
-from tracker.cli._app import OutputFormat, app, console, current_user, error_console, state
+if TYPE_CHECKING:
+    from tracker.ingest import PollResult
+    from tracker.models import Article
+    from tracker.service import FeedHealth
+
+from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
 from tracker.errors import ConfigError
-from tracker.ingest import PollResult
-from tracker.models import Article
-from tracker.service import FeedHealth
-from tracker.settings import format_interval
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Add, list and manage news feeds.")
 articles_app = typer.Typer(no_args_is_help=True, help="Read the stored articles.")
-app.add_typer(feeds_app, name="feeds")
-app.add_typer(articles_app, name="articles")
+app.add_typer(feeds_app, name="feeds", rich_help_panel=NEWS)
+app.add_typer(articles_app, name="articles", rich_help_panel=NEWS)
 
 IntervalOpt = Annotated[
     str | None,
@@ -87,6 +87,8 @@ def feeds_add(
     ] = False,
 ) -> None:
     """Add a feed; it is polled at the next beat (or by `tracker poll`)."""
+    from tracker import service
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         added = service.add_feed(
@@ -115,6 +117,8 @@ def feeds_full_text(
     switch: Annotated[Switch, typer.Argument(metavar="on|off", help="on or off")],
 ) -> None:
     """Fetch (on) or stop fetching (off) each new article's page for its full text."""
+    from tracker import service
+
     wanted = switch is Switch.on
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.set_full_text(session, feed_id, wanted, actor=current_user())
@@ -132,6 +136,9 @@ def feeds_list(
     ] = OutputFormat.table,
 ) -> None:
     """List feeds, failing ones first (error kind and since when)."""
+    from tracker import service
+    from tracker.settings import format_interval
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         feeds = service.list_feeds(session)
     if format is OutputFormat.json:
@@ -179,6 +186,8 @@ def feeds_list(
 @feeds_app.command("remove")
 def feeds_remove(ctx: typer.Context, feed_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Remove a feed (its articles are kept)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         kept = service.remove_feed(session, feed_id, actor=current_user())
     console.print(f"Removed feed {feed_id}; its {kept} article(s) are kept.")
@@ -194,6 +203,8 @@ def feeds_disable(
     ] = None,
 ) -> None:
     """Stop polling a feed (until `tracker feeds enable`)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.disable_feed(session, feed_id, reason=reason, actor=current_user())
     console.print(f"Feed {feed_id} disabled.")
@@ -202,6 +213,8 @@ def feeds_disable(
 @feeds_app.command("enable")
 def feeds_enable(ctx: typer.Context, feed_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Resume polling a feed (also one disabled by HTTP 410 Gone); it is due at once."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.enable_feed(session, feed_id, actor=current_user())
     console.print(f"Feed {feed_id} enabled; it is due now.")
@@ -214,6 +227,8 @@ def feeds_import_opml(
     interval: IntervalOpt = None,
 ) -> None:
     """Add every feed of an OPML file, all or nothing; feeds already present are left alone."""
+    from tracker import service
+
     st = state(ctx)
     try:
         data = path.read_bytes()
@@ -245,6 +260,8 @@ def feeds_export_opml(
     ] = None,
 ) -> None:
     """Write every feed as OPML 2.0."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         document = service.export_opml(session)
     if output:
@@ -257,7 +274,7 @@ def feeds_export_opml(
 # --- tracker poll -------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel=NEWS)
 def poll(
     ctx: typer.Context,
     feed: Annotated[
@@ -269,6 +286,8 @@ def poll(
     ] = False,
 ) -> None:
     """Poll the due feeds now, in this process (no worker needed), with a progress bar."""
+    from tracker import service
+
     st = state(ctx)
     engine = st.ready_engine()
     with service.unit_of_work(engine) as session:
@@ -369,6 +388,8 @@ def articles_list(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """The newest articles."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_articles(session, feed_id=feed, limit=limit)
     _print_articles(rows, format)
@@ -382,6 +403,8 @@ def articles_search(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Articles whose title, teaser or full text contains TEXT (case-insensitive), newest first."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_articles(session, text=text, limit=limit)
     _print_articles(rows, format)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker import service
+from tracker.states import StatementOrigin
+
+if TYPE_CHECKING:
+    pass
+
 from tracker.cli._app import console, current_user, parse_day, state
 from tracker.cli.forecasts import forecasts_app
-from tracker.models import StatementOrigin
 
 ProbabilityOption = Annotated[
     float | None, typer.Option("--probability", help="the probability, 0 to 1")
@@ -38,6 +41,8 @@ def update(
     """Record an author's later statement with its own date: from --as-of on, the forecast
     stands at it (time-weighted scores use it).  On a resolved forecast, only a statement made
     before the day it was resolved."""
+    from tracker import service
+
     st = state(ctx)
     day = parse_day(as_of, "as_of")
     assert day is not None  # a required option
@@ -78,6 +83,8 @@ def correct(
     """Fix a data-entry error: a statement takes the value that should have been typed.  The old
     value stays in the history, marked replaced; a forecast already resolved is flagged
     "corrected after resolution" on the scorecard."""
+    from tracker import service
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         done = service.correct_forecast(

@@ -6,14 +6,22 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from tracker import service
+from tracker.states import Outcome, Status
+
+if TYPE_CHECKING:
+    from tracker.domain.registry import ForecastDetail
+    from tracker.resolution import ForecastResolutionSummary
+    from tracker.scoring import OwnScore
+
 from tracker.cli._app import (
+    FORECASTS,
+    REVIEW,
     OutputFormat,
     app,
     console,
@@ -22,13 +30,9 @@ from tracker.cli._app import (
     print_problems,
     state,
 )
-from tracker.domain.registry import ForecastDetail, ForecastFilter
-from tracker.models import Outcome, Status
-from tracker.resolution import ForecastResolutionSummary
-from tracker.scoring import OwnScore
 
 forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
-app.add_typer(forecasts_app, name="forecasts")
+app.add_typer(forecasts_app, name="forecasts", rich_help_panel=FORECASTS)
 
 
 @forecasts_app.command("import")
@@ -37,6 +41,8 @@ def import_(
     paths: Annotated[list[Path], typer.Argument(help="forecast files, or folders of them")],
 ) -> None:
     """Validate and import forecast files, all or nothing; re-importing is safe."""
+    from tracker import service
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         report = service.import_forecasts(session, paths, st.scale, actor=current_user())
@@ -64,6 +70,8 @@ def check(
 ) -> None:
     """Validate forecast files as an import would, without importing (no database needed):
     every problem is listed, one a line."""
+    from tracker import service
+
     found = service.check_forecasts(paths, state(ctx).scale)
     if found.problems:
         print_problems(found.problems)
@@ -81,6 +89,8 @@ def check(
 def new() -> None:
     """Print a blank forecast file: every field, with what it means (fill in each <<...>>,
     then `tracker forecasts check FILE`)."""
+    from tracker import service
+
     print(service.forecast_template(), end="")
 
 
@@ -99,6 +109,9 @@ def list_(
 ) -> None:
     """List forecasts, soonest close date first (the status is today's: a forecast past its
     close date is closed)."""
+    from tracker import service
+    from tracker.domain.registry import ForecastFilter
+
     where = ForecastFilter(status=status, tag=tag, author=author, source=source)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         listed = service.list_forecasts(session, where)
@@ -182,6 +195,8 @@ def show(
 ) -> None:
     """One forecast with its quote, rules, probability history, resolutions, audit log and, once
     resolved yes or no, its own scores."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         detail = service.forecast_detail(session, forecast_id)
         score = service.own_scores(session, [forecast_id]).get(forecast_id)
@@ -265,7 +280,7 @@ def _print_detail(detail: ForecastDetail) -> None:
     console.print(log)
 
 
-@app.command("resolve-manually")
+@app.command("resolve-manually", rich_help_panel=REVIEW)
 def resolve_manually(
     ctx: typer.Context,
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
@@ -277,6 +292,8 @@ def resolve_manually(
     ] = None,
 ) -> None:
     """Record an outcome by hand (goes through the lifecycle rules and the audit log)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         forecast = service.resolve_forecast(
             session,
@@ -293,7 +310,7 @@ def resolve_manually(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def reopen(
     ctx: typer.Context,
     forecast_id: Annotated[str, typer.Argument(metavar="ID")],
@@ -301,6 +318,8 @@ def reopen(
     by: Annotated[str | None, typer.Option(help="who reopens it (default: your user name)")] = None,
 ) -> None:
     """Undo a forecast's resolution (kept in its history); it is open or closed again."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         forecast = service.reopen_forecast(
             session, forecast_id, actor=by or current_user(), note=note
@@ -309,13 +328,15 @@ def reopen(
     console.print(f"{forecast_id}: reopened, now {status}")
 
 
-@app.command()
+@app.command(rich_help_panel=FORECASTS)
 def scale(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--scale", help="only this scale")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Print the estimative-language table: verbal terms and the probabilities they map to."""
+    from tracker import service
+
     st = state(ctx)
     if format is OutputFormat.json:
         entries = [dataclasses.asdict(entry) for entry in service.scale_entries(st.scale, name)]

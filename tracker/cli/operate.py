@@ -13,14 +13,15 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from tracker import service
-from tracker.cli._app import app, console, error_console, state
-from tracker.cli.feeds import state_text
+if TYPE_CHECKING:
+    from tracker import service
+
+from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, state
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 ConcurrencyOpt = Annotated[
@@ -34,10 +35,13 @@ def _short_when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-@app.command()
+@app.command(rich_help_panel=WEB_AND_WORKERS)
 def status(ctx: typer.Context) -> None:
     """Feeds due, failing feeds first, proposals waiting, the last run of each periodic task,
     queue depth."""
+    from tracker import service
+    from tracker.cli.feeds import state_text
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         summary = service.status_summary(session, st.settings)
@@ -109,7 +113,7 @@ def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> d
     return services
 
 
-@app.command()
+@app.command(rich_help_panel=WEB_AND_WORKERS)
 def run(
     ctx: typer.Context,
     concurrency: ConcurrencyOpt = None,
@@ -126,6 +130,8 @@ def run(
     """Run everything on this machine: a worker, a worker for article pages, a beat and the web
     app (embedded file broker unless TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them
     cleanly."""
+    from tracker import service
+
     st = state(ctx)
     service.init_database(st.settings)
     services = embedded_services(
@@ -186,7 +192,7 @@ def _stop_all(processes: dict[str, subprocess.Popen[bytes]], grace: float = 30.0
             process.wait()
 
 
-@app.command(context_settings=PASSTHROUGH)
+@app.command(context_settings=PASSTHROUGH, rich_help_panel=WEB_AND_WORKERS)
 def worker(
     ctx: typer.Context,
     concurrency: ConcurrencyOpt = None,
@@ -202,6 +208,8 @@ def worker(
 ) -> None:
     """A Celery worker for the tracker's queue, or with --pages for the article-page queue
     (extra arguments go to `celery worker`)."""
+    from tracker import service
+
     st = state(ctx)
     service.run_worker(
         st.settings,
@@ -212,7 +220,7 @@ def worker(
     )
 
 
-@app.command(context_settings=PASSTHROUGH)
+@app.command(context_settings=PASSTHROUGH, rich_help_panel=WEB_AND_WORKERS)
 def beat(
     ctx: typer.Context,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
@@ -220,4 +228,6 @@ def beat(
     """The Celery beat that schedules `poll_due_feeds` and `fetch_due_pages` every minute and
     `check_deadlines` daily (RedBeat with its Redis lock in the distributed mode: start several,
     exactly one ticks)."""
+    from tracker import service
+
     service.run_beat(state(ctx).settings, loglevel=loglevel, extra=list(ctx.args))

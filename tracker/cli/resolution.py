@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracker import service
+from tracker.states import Outcome
+
+if TYPE_CHECKING:
+    from tracker import service
+    from tracker.resolution import ReviewItem
+
 from tracker.cli._app import (
+    REVIEW,
     OutputFormat,
     app,
     console,
@@ -20,10 +26,6 @@ from tracker.cli._app import (
     parse_day,
     state,
 )
-from tracker.cli.scoring import rich_table
-from tracker.models import Outcome
-from tracker.reports import resolver_tables
-from tracker.resolution import ReviewItem, RuleSet
 
 
 def _progress_bar(label: str) -> Progress:
@@ -37,7 +39,7 @@ def _progress_bar(label: str) -> Progress:
     )
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def resolve(
     ctx: typer.Context,
     as_of: Annotated[
@@ -67,6 +69,9 @@ def resolve(
     ] = None,
 ) -> None:
     """Match unprocessed articles against the forecasts, then run the deadline check."""
+    from tracker import service
+    from tracker.resolution import RuleSet
+
     st = state(ctx)
     engine = st.ready_engine()
     with _progress_bar("matching articles") as bar:
@@ -155,7 +160,7 @@ def _print_item(item: ReviewItem) -> None:
     )
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def review(
     ctx: typer.Context,
     format: Annotated[
@@ -165,6 +170,8 @@ def review(
 ) -> None:
     """Proposals waiting for an analyst (disputed ones included), oldest first, with their
     evidence."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         items = service.pending_reviews(session, limit=limit)
     if format is OutputFormat.json:
@@ -178,7 +185,7 @@ def review(
         _print_item(item)
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def confirm(
     ctx: typer.Context,
     proposal_id: Annotated[
@@ -194,6 +201,8 @@ def confirm(
     by: Annotated[str | None, typer.Option(help="who confirms (default: your user name)")] = None,
 ) -> None:
     """Confirm a proposal: its forecast is resolved (the evidence links are kept)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         decided = service.confirm_proposal(
             session, proposal_id, actor=by or current_user(), outcome=outcome, note=note
@@ -202,7 +211,7 @@ def confirm(
     console.print(f"Proposal {proposal_id} confirmed: {decided.forecast_id} resolved {final}.")
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def reject(
     ctx: typer.Context,
     proposal_id: Annotated[
@@ -213,6 +222,8 @@ def reject(
 ) -> None:
     """Reject a proposal; the forecast stays unresolved, and the same proposal is not made again
     unless a new publisher reports."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         decided = service.reject_proposal(
             session, proposal_id, actor=by or current_user(), note=note
@@ -220,7 +231,7 @@ def reject(
     console.print(f"Proposal {proposal_id} rejected; {decided.forecast_id} stays unresolved.")
 
 
-@app.command("resolver-stats")
+@app.command("resolver-stats", rich_help_panel=REVIEW)
 def resolver_stats(
     ctx: typer.Context,
     format: Annotated[
@@ -234,6 +245,10 @@ def resolver_stats(
 ) -> None:
     """How good the resolver's proposals are: confusion matrix against analysts' outcomes,
     fates, precision by kind, publisher and tag."""
+    from tracker import service
+    from tracker.cli.scoring import rich_table
+    from tracker.reports import resolver_tables
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         stats = service.resolver_stats(session, author=author, source=source, tag=tag)
     if format is OutputFormat.json:

@@ -10,34 +10,40 @@ from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from tracker import service
-from tracker.cli._app import app, console, error_console, parse_day, state
-from tracker.reports import (
-    ReportFormat,
-    Table,
-    breakdown_table,
-    fmt,
-    sensitivity_table,
-    summary_table,
-    write_csv_table,
-)
-from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
+if TYPE_CHECKING:
+    from tracker.reports import (
+        Table,
+    )
+    from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
+
+from tracker.cli._app import SCORES, app, console, error_console, parse_day, state
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
-app.add_typer(report_app, name="report")
+app.add_typer(report_app, name="report", rich_help_panel=SCORES)
 
 
 class By(str, Enum):
     author = "author"
     source = "source"
     tag = "tag"
+
+
+class ReportFormatOption(str, Enum):
+    """The formats of ``tracker report calibration`` (``tracker.reports.ReportFormat``, named here
+    so that parsing the options does not import the report renderers)."""
+
+    html = "html"
+    csv = "csv"
+    json = "json"
+    png = "png"
+    md = "md"
 
 
 class ScorecardFormat(str, Enum):
@@ -100,6 +106,8 @@ ResamplesOpt = Annotated[
 
 
 def _scorecard(ctx: typer.Context, filters: ScorecardFilter) -> Scorecard:
+    from tracker import service
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session, _progress() as progress:
         return service.scorecard(session, filters, st.scale, progress)
@@ -115,6 +123,8 @@ def _filters(
     resamples: int,
     bins: int = 10,
 ) -> ScorecardFilter:
+    from tracker.scoring import ScorecardFilter
+
     return ScorecardFilter(
         author=author,
         source=source,
@@ -127,7 +137,7 @@ def _filters(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=SCORES)
 def scorecard(
     ctx: typer.Context,
     by: Annotated[
@@ -155,6 +165,8 @@ def scorecard(
 ) -> None:
     """Proper scores, their uncertainty and decomposition, of resolved forecasts past their close
     date."""
+    from tracker.reports import breakdown_table, sensitivity_table, summary_table, write_csv_table
+
     filters = _filters(author, source, tag, resolved_between, scale, as_of, resamples, bins)
     card = _scorecard(ctx, filters)
     tables = [summary_table(card)] + ([breakdown_table(card, by.value)] if by else [])
@@ -176,6 +188,8 @@ def scorecard(
 
 
 def _costliest_table(ctx: typer.Context, filters: ScorecardFilter, n: int) -> RichTable:
+    from tracker import service
+
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         found = service.costliest(session, filters, st.scale, n)
@@ -205,6 +219,8 @@ def _costliest_table(ctx: typer.Context, filters: ScorecardFilter, n: int) -> Ri
 
 def rich_table(table: Table) -> RichTable:
     """A report table (:mod:`tracker.reports`) as a rich table for the terminal."""
+    from tracker.reports import fmt
+
     out = RichTable(
         *(c.label for c in table.columns), title=table.title, caption=table.note or None
     )
@@ -216,7 +232,9 @@ def rich_table(table: Table) -> RichTable:
 @report_app.command("calibration")
 def calibration(
     ctx: typer.Context,
-    format: Annotated[ReportFormat, typer.Option("--format", help="html, csv, json, png or md")],
+    format: Annotated[
+        ReportFormatOption, typer.Option("--format", help="html, csv, json, png or md")
+    ],
     out: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
     author: AuthorOpt = None,
     source: SourceOpt = None,
@@ -228,10 +246,12 @@ def calibration(
 ) -> None:
     """Write the calibration report: reliability and CORP diagrams, tables, decomposition,
     breakdowns, and the resolver's record for the same forecasts."""
+    from tracker import service
+
     filters = _filters(author, source, tag, resolved_between, scale, as_of, resamples)
     card = _scorecard(ctx, filters)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        written = service.write_report(session, card, format, out)
+        written = service.write_report(session, card, format.value, out)
     console.print(
         f"Wrote {out} ({format.value}, {written.size:,} bytes): "
         f"{card.summary.count} forecast(s) scored, {written.tables} tables."

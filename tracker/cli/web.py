@@ -4,22 +4,32 @@ write."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from tracker import service
-from tracker.cli._app import app, console, current_user, error_console, state
+if TYPE_CHECKING:
+    pass
+
+from tracker.cli._app import (
+    ADMIN,
+    WEB_AND_WORKERS,
+    app,
+    console,
+    current_user,
+    error_console,
+    state,
+)
 from tracker.errors import InvalidInputError
 
 users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")
 tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")
-app.add_typer(users_app, name="users")
-app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users", rich_help_panel=ADMIN)
+app.add_typer(tokens_app, name="tokens", rich_help_panel=ADMIN)
 
 
-@app.command()
+@app.command(rich_help_panel=WEB_AND_WORKERS)
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -38,6 +48,8 @@ def serve(
 ) -> None:
     """Serve the web app and JSON API (upgrades the database schema first)."""
     import uvicorn
+
+    from tracker import service
 
     settings = state(ctx).settings
     where = f" on http://{host}:{port}/" if port else ""  # port 0: uvicorn logs the port it got
@@ -90,6 +102,8 @@ def users_add(
     ] = False,
 ) -> None:
     """Create an analyst account; the password is asked twice (or read with --password-stdin)."""
+    from tracker import service
+
     engine = state(ctx).ready_engine()
     password = _read_password(password_stdin)
     with service.unit_of_work(engine) as session:
@@ -102,6 +116,8 @@ def users_disable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]
 ) -> None:
     """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.set_user_active(session, name, False, actor=current_user())
     console.print(f"User {name!r} disabled.", markup=False)
@@ -112,6 +128,8 @@ def users_enable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]
 ) -> None:
     """Enable a disabled account again."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.set_user_active(session, name, True, actor=current_user())
     console.print(f"User {name!r} enabled.", markup=False)
@@ -120,6 +138,8 @@ def users_enable(
 @users_app.command("list")
 def users_list(ctx: typer.Context) -> None:
     """List analysts' accounts."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         users = service.list_users(session)
     table = Table("name", "active", "created", "last sign-in", title=f"{len(users)} user(s)")
@@ -147,6 +167,8 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         token, secret = service.create_token(session, name, user=user, actor=current_user())
         owner = user or name
@@ -162,6 +184,8 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list(ctx: typer.Context) -> None:
     """List API tokens (names and prefixes; the tokens themselves are not stored)."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         tokens = service.list_tokens(session)
     table = Table(
@@ -185,6 +209,8 @@ def tokens_revoke(
     name: Annotated[str, typer.Argument(help="the token's name (see `tracker tokens list`)")],
 ) -> None:
     """Revoke an API token: requests carrying it are refused from now on."""
+    from tracker import service
+
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         service.revoke_token(session, name, actor=current_user())
     console.print(f"Token {name!r} revoked.", markup=False)

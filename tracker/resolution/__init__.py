@@ -22,45 +22,52 @@ policy, pure, and applying it to proposals), ``_review`` (queue, evidence, confi
 the lifecycle's ``resolve``); every function is idempotent where the issue asks for it.
 """
 
-from tracker.matching import RuleSet
-from tracker.resolution._match import (
-    BATCH,
-    UNKNOWN_PUBLISHER,
-    MatchReport,
-    active_rules,
-    catch_up,
-    check_deadlines,
-    match_articles,
-    publisher_of,
-    supersede_resolved,
-)
-from tracker.resolution._policy import (
-    RESOLVER_ACTOR,
-    UNRESOLVED,
-    Decision,
-    EvidenceFact,
-    decide,
-    evaluate,
-)
-from tracker.resolution._review import (
-    AutoConfirmReport,
-    EvidenceView,
-    ForecastResolutionSummary,
-    ReviewItem,
-    auto_confirm,
-    confirm,
-    confirmed_proposals,
-    count_evidence,
-    counts_by_kind,
-    evidence_for,
-    get_proposal,
-    proposal_json,
-    reject,
-    review_count,
-    review_queue,
-    summaries,
-)
-from tracker.resolution._stats import FINAL, PROPOSED, GroupStats, ResolverStats, resolver_stats
+import typing
+
+from tracker import _lazy
+
+if typing.TYPE_CHECKING:
+    from tracker.matching import RuleSet
+    from tracker.resolution._match import (
+        BATCH,
+        UNKNOWN_PUBLISHER,
+        MatchReport,
+        active_rules,
+        catch_up,
+        check_deadlines,
+        match_articles,
+        publisher_of,
+        supersede_resolved,
+    )
+    from tracker.resolution._policy import (
+        RESOLVER_ACTOR,
+        UNRESOLVED,
+        Decision,
+        EvidenceFact,
+        decide,
+        evaluate,
+    )
+    from tracker.resolution._review import (
+        AutoConfirmReport,
+        EvidenceView,
+        ForecastResolutionSummary,
+        ReviewItem,
+        auto_confirm,
+        confirm,
+        confirmed_proposals,
+        count_evidence,
+        counts_by_kind,
+        evidence_for,
+        get_proposal,
+        proposal_json,
+        reject,
+        review_count,
+        review_queue,
+        summaries,
+    )
+    from tracker.resolution._stats import FINAL, PROPOSED, GroupStats, ResolverStats, resolver_stats
+
+__getattr__ = _lazy.exports(__name__, __file__)
 
 __all__ = [
     "BATCH",

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import stdtrit
 
 from tracker.scoring._metrics import LN2, LOG_CLIP
 from tracker.scoring._murphy import BinSums, bin_edges
@@ -98,6 +97,8 @@ def mean_intervals(
     forecasts) would be paid again for every breakdown.  At the small counts where the two
     differ, the percentile bootstrap is the narrower (it undercovers): the t interval errs
     on the side of caution, and such rows are marked too few anyway."""
+    from scipy.special import stdtrit  # here: listing forecasts with their scores needs no scipy
+
     count = np.bincount(codes, minlength=m).astype(np.float64)
     total = np.bincount(codes, weights=values, minlength=m)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import isotonic_regression
 
 #: At most this many distinct forecast values are drawn point by point; above it the
 #: curve and band are evaluated on a regular grid of GRID_POINTS points.
@@ -46,6 +45,8 @@ class Pooled:
 
     def recalibrate(self, yes: np.ndarray | None = None) -> np.ndarray:
         """PAV fit of the observed frequency on the forecast value, weighted by count."""
+        from scipy.optimize import isotonic_regression  # here: scipy.optimize takes 0.1 s to load
+
         yes = self.yes if yes is None else yes
         fit: np.ndarray = isotonic_regression(
             yes / self.count, weights=self.count, increasing=True

@@ -55,176 +55,188 @@ By area:
   :func:`sign_out`, :func:`token_user`, :func:`session_user`, :func:`same_secret`.
 """
 
-from tracker.baselines import BaselineImport, BaselineInfo, BaselineSeries, PullResult, baseline_at
-from tracker.domain.auth import same_secret
-from tracker.ingest import new_articles
-from tracker.scoring import MIN_JUDGED
-from tracker.service._accounts import (
-    SignedIn,
-    add_user,
-    create_token,
-    list_tokens,
-    list_users,
-    revoke_token,
-    session_user,
-    set_user_active,
-    sign_in,
-    sign_out,
-    token_user,
-)
-from tracker.service._baselines import (
-    PULL_DUE_BASELINES,
-    add_market_baseline,
-    baseline_points,
-    baselines_to_pull,
-    import_baseline_file,
-    list_baselines,
-    pull_baseline,
-    pull_baselines,
-    pull_due_baselines,
-    queue_due_baselines,
-)
-from tracker.service._compare import (
-    BASELINE_PREFIX,
-    AuthorRecord,
-    AuthorRow,
-    PeriodRow,
-    author_exists,
-    author_forecasts,
-    author_record,
-    compare_forecasters,
-    comparison_fingerprint,
-    list_authors,
-)
-from tracker.service._evidence import (
-    EVIDENCE_PER_PAGE,
-    QUEUE_EVIDENCE,
-    QUEUE_PER_PAGE,
-    EvidencePage,
-    ReviewEntry,
-    ReviewPage,
-    evidence_page,
-    pending_reviews,
-    review_page,
-)
-from tracker.service._extract import (
-    SavedDraft,
-    draft_file,
-    extract_source,
-    extract_text,
-    is_url,
-    save_draft,
-)
-from tracker.service._feeds import (
-    FeedHealth,
-    OpmlImport,
-    add_feed,
-    disable_feed,
-    enable_feed,
-    export_opml,
-    feed_health,
-    feeds_to_poll,
-    import_opml,
-    list_articles,
-    list_feeds,
-    poll_feeds,
-    remove_feed,
-    set_full_text,
-)
-from tracker.service._forecast_files import ForecastCheck, check_forecasts, forecast_template
-from tracker.service._forecasts import (
-    SCALE_COLUMNS,
-    ForecastView,
-    ListedForecast,
-    RecordedStatement,
-    correct_forecast,
-    filter_choices,
-    forecast_detail,
-    forecast_view,
-    import_forecasts,
-    list_forecasts,
-    reopen_forecast,
-    resolve_forecast,
-    scale_entries,
-    scale_table,
-    search_forecasts,
-    update_forecast,
-)
-from tracker.service._periodic import (
-    CHECK_DEADLINES,
-    FETCH_ARTICLE_PAGE,
-    FETCH_DUE_PAGES,
-    HAND_OFF_BATCH,
-    MATCH_ARTICLES,
-    POLL_DUE_FEEDS,
-    WorkerResources,
-    check_deadlines,
-    fetch_article_page,
-    fetch_due_pages,
-    match_articles,
-    poll_due_feeds,
-    poll_feed,
-)
-from tracker.service._questions import (
-    QuestionRow,
-    QuestionView,
-    Standing,
-    list_questions,
-    question_view,
-)
-from tracker.service._resolution import (
-    DeadlineCheck,
-    ForecastOutcome,
-    ProposalDecision,
-    ResolutionPass,
-    confirm_all,
-    confirm_proposal,
-    deadline_check,
-    forecast_outcomes,
-    reject_proposal,
-    resolution_pass,
-    resolver_stats,
-    waiting_proposals,
-)
-from tracker.service._review import (
-    NeedsOutcome,
-    confirm_many,
-    needs_outcome,
-    needs_outcome_count,
-)
-from tracker.service._scoring import (
-    WrittenReport,
-    calibration_bin,
-    costliest,
-    own_scores,
-    report,
-    scorecard,
-    scores_fingerprint,
-    write_report,
-)
-from tracker.service._sources import SavedSource, draft_source, save_source, source_key
-from tracker.service._status import (
-    PipelineProgress,
-    QueueInfo,
-    StatusSummary,
-    pipeline_progress,
-    status_summary,
-)
-from tracker.service._taskruns import task_run, task_runs
-from tracker.service._unit import (
-    database,
-    init_database,
-    ready_database,
-    schema_is_current,
-    unit_of_work,
-)
-from tracker.service._workers import (
-    queue_depth,
-    queue_startup_tasks,
-    queue_task,
-    run_beat,
-    run_worker,
-)
+import typing
+
+from tracker import _lazy
+
+if typing.TYPE_CHECKING:
+    from tracker.baselines import (
+        BaselineImport,
+        BaselineInfo,
+        BaselineSeries,
+        PullResult,
+        baseline_at,
+    )
+    from tracker.domain.auth import same_secret
+    from tracker.ingest import new_articles
+    from tracker.scoring import MIN_JUDGED
+    from tracker.service._accounts import (
+        SignedIn,
+        add_user,
+        create_token,
+        list_tokens,
+        list_users,
+        revoke_token,
+        session_user,
+        set_user_active,
+        sign_in,
+        sign_out,
+        token_user,
+    )
+    from tracker.service._baselines import (
+        PULL_DUE_BASELINES,
+        add_market_baseline,
+        baseline_points,
+        baselines_to_pull,
+        import_baseline_file,
+        list_baselines,
+        pull_baseline,
+        pull_baselines,
+        pull_due_baselines,
+        queue_due_baselines,
+    )
+    from tracker.service._compare import (
+        BASELINE_PREFIX,
+        AuthorRecord,
+        AuthorRow,
+        PeriodRow,
+        author_exists,
+        author_forecasts,
+        author_record,
+        compare_forecasters,
+        comparison_fingerprint,
+        list_authors,
+    )
+    from tracker.service._evidence import (
+        EVIDENCE_PER_PAGE,
+        QUEUE_EVIDENCE,
+        QUEUE_PER_PAGE,
+        EvidencePage,
+        ReviewEntry,
+        ReviewPage,
+        evidence_page,
+        pending_reviews,
+        review_page,
+    )
+    from tracker.service._extract import (
+        SavedDraft,
+        draft_file,
+        extract_source,
+        extract_text,
+        is_url,
+        save_draft,
+    )
+    from tracker.service._feeds import (
+        FeedHealth,
+        OpmlImport,
+        add_feed,
+        disable_feed,
+        enable_feed,
+        export_opml,
+        feed_health,
+        feeds_to_poll,
+        import_opml,
+        list_articles,
+        list_feeds,
+        poll_feeds,
+        remove_feed,
+        set_full_text,
+    )
+    from tracker.service._forecast_files import ForecastCheck, check_forecasts, forecast_template
+    from tracker.service._forecasts import (
+        SCALE_COLUMNS,
+        ForecastView,
+        ListedForecast,
+        RecordedStatement,
+        correct_forecast,
+        filter_choices,
+        forecast_detail,
+        forecast_view,
+        import_forecasts,
+        list_forecasts,
+        reopen_forecast,
+        resolve_forecast,
+        scale_entries,
+        scale_table,
+        search_forecasts,
+        update_forecast,
+    )
+    from tracker.service._periodic import (
+        CHECK_DEADLINES,
+        FETCH_ARTICLE_PAGE,
+        FETCH_DUE_PAGES,
+        HAND_OFF_BATCH,
+        MATCH_ARTICLES,
+        POLL_DUE_FEEDS,
+        WorkerResources,
+        check_deadlines,
+        fetch_article_page,
+        fetch_due_pages,
+        match_articles,
+        poll_due_feeds,
+        poll_feed,
+    )
+    from tracker.service._questions import (
+        QuestionRow,
+        QuestionView,
+        Standing,
+        list_questions,
+        question_view,
+    )
+    from tracker.service._reports import WrittenReport, report, write_report
+    from tracker.service._resolution import (
+        DeadlineCheck,
+        ForecastOutcome,
+        ProposalDecision,
+        ResolutionPass,
+        confirm_all,
+        confirm_proposal,
+        deadline_check,
+        forecast_outcomes,
+        reject_proposal,
+        resolution_pass,
+        resolver_stats,
+        waiting_proposals,
+    )
+    from tracker.service._review import (
+        NeedsOutcome,
+        confirm_many,
+        needs_outcome,
+        needs_outcome_count,
+    )
+    from tracker.service._scoring import (
+        calibration_bin,
+        costliest,
+        own_scores,
+        scorecard,
+        scores_fingerprint,
+    )
+    from tracker.service._sources import SavedSource, draft_source, save_source, source_key
+    from tracker.service._status import (
+        PipelineProgress,
+        QueueInfo,
+        StatusSummary,
+        pipeline_progress,
+        status_summary,
+    )
+    from tracker.service._taskruns import task_run, task_runs
+    from tracker.service._unit import (
+        database,
+        init_database,
+        ready_database,
+        schema_is_current,
+        unit_of_work,
+    )
+    from tracker.service._workers import (
+        queue_depth,
+        queue_startup_tasks,
+        queue_task,
+        run_beat,
+        run_worker,
+    )
+
+
+__getattr__ = _lazy.exports(__name__, __file__)
 
 __all__ = [
     "BASELINE_PREFIX",

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,8 @@ from tracker.models import Article, Evidence, Forecast, Proposal, Resolution, Ta
 
 #: the demo's practice question (forecasts/replay/practice/), left disputed for the review queue
 PRACTICE_ID = "demo-canada-trainers-leave-ukraine"
+
+REPLAY = FORECASTS / "replay"
 
 # forecast id: (real outcome, how the engine reaches it, the day it is decided) — and why.
 EXPECTED = {
@@ -286,3 +290,47 @@ def test_the_location_line_shows_where_the_data_lives_without_the_password():
     remote = Settings(database_url="postgresql+psycopg://ana:s3cr@t@db.internal:5432/tracker")
     assert remote.shown_database_url() == "postgresql+psycopg://ana:***@db.internal:5432/tracker"
     assert "s3cr" not in remote.location_line()
+
+
+def test_the_cli_default_feeds_port_is_the_demos():
+    from tracker.cli import demo as demo_cli
+    from tracker.demo import FEEDS_PORT
+
+    assert demo_cli.FEEDS_PORT == FEEDS_PORT
+
+
+def test_serve_feeds_serves_the_corpus_and_prints_lines_to_paste():
+    """`tracker demo --serve-feeds`: every printed `feeds add` line names a feed that answers on
+    127.0.0.1, the teasers' with --full-text, each with the setting loopback feeds need; Ctrl-C
+    stops it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "demo", "--serve-feeds", "--feeds-port", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        adds: list[list[str]] = []
+        while len(adds) < len(list(REPLAY.glob("*.xml"))):
+            line = server.stdout.readline()
+            assert line, "the server stopped before printing every feed"
+            if "feeds add" in line:
+                adds.append(line.split())
+        assert all(
+            a[:4] == ["TRACKER_ALLOW_PRIVATE_FEEDS=1", "tracker", "feeds", "add"] for a in adds
+        )
+        urls = {a[4]: "--full-text" in a for a in adds}
+        assert {url.rsplit("/", 1)[1] for url in urls} == {p.name for p in REPLAY.glob("*.xml")}
+        assert [url for url, full in urls.items() if full] == [
+            url for url in urls if "-teasers" in url
+        ]
+        for url in urls:
+            assert url.startswith("http://127.0.0.1:")
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.read().lstrip().startswith(b"<?xml")
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(30) == 0
+    assert "Stopped." in server.stdout.read()

@@ -1,8 +1,10 @@
-"""``tracker demo``: the whole pipeline on the replay corpus, with progress bars."""
+"""``tracker demo``: the whole pipeline on the replay corpus, with progress bars, its data kept in
+the data dir; ``tracker demo --serve-feeds``: the replay corpus as sample feeds on 127.0.0.1."""
 
 from __future__ import annotations
 
-import tempfile
+import shlex
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,14 +19,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, parse_day
+from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, parse_day, state
 
 if TYPE_CHECKING:
     from tracker.demo import DemoResult
 
+#: the demo's default feeds port (tracker.demo.FEEDS_PORT, repeated here so that `--help` does
+#: not import the demo's module; tests/test_demo.py checks that they agree)
+FEEDS_PORT = 8765
+
 
 @app.command(rich_help_panel=WEB_AND_WORKERS)
 def demo(
+    ctx: typer.Context,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -37,12 +44,19 @@ def demo(
         Path | None,
         typer.Option(
             "--data-dir",
-            help="keep the demo's database, broker and "
-            "worker log in this empty or new folder (default: a temporary "
-            "one, removed afterwards)",
+            help="keep the demo's database, broker and worker logs in this folder (default: the "
+            "data dir, TRACKER_DATA_DIR); a previous demo's data there is replaced",
             file_okay=False,
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="overwrite a tracker database in the data dir that the demo did not make "
+            "(without it, such a folder is refused)",
+        ),
+    ] = False,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -58,35 +72,90 @@ def demo(
             file_okay=False,
         ),
     ] = None,
+    serve_feeds: Annotated[
+        bool,
+        typer.Option(
+            "--serve-feeds",
+            help="instead of the demo: serve the replay corpus as feeds on 127.0.0.1 until "
+            "Ctrl-C, printing the `tracker feeds add` line of each",
+        ),
+    ] = False,
+    feeds_port: Annotated[
+        int,
+        typer.Option(
+            "--feeds-port",
+            min=0,
+            max=65535,
+            help="the port on 127.0.0.1 the corpus is served on (0: any free port)",
+        ),
+    ] = FEEDS_PORT,
 ) -> None:
     """Replay 2022–2024 news as feeds on 127.0.0.1 and resolve the source article's forecasts
-    through the real Celery tasks (embedded mode); prints the scorecard."""
-    from tracker.demo import run_demo
+    through the real Celery tasks (embedded mode), keeping the data in the data dir for
+    `tracker serve`; prints the scorecard."""
+    if serve_feeds:
+        _serve_feeds(forecasts, feeds_port)
+        return
+    from tracker.demo import demo_settings, run_demo
 
     day = parse_day(as_of, "--as-of")
-    with tempfile.TemporaryDirectory(prefix="tracker-demo-") as scratch:
-        folder = data_dir or Path(scratch)
-        with Progress(
-            TextColumn("{task.description:<34}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=error_console,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
+    folder = data_dir or state(ctx).settings.data_dir
+    console.print(demo_settings(folder).location_line(), markup=False, soft_wrap=True)
+    with Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=error_console,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
 
-            def progress(stage: str, done: int, total: int | None) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
 
-            result = run_demo(
-                folder, forecasts_dir=forecasts, as_of=day, out=out, progress=progress
+        result = run_demo(
+            folder,
+            forecasts_dir=forecasts,
+            as_of=day,
+            out=out,
+            progress=progress,
+            replace=replace,
+            feeds_port=feeds_port,
+        )
+    _print_demo(result)
+    _print_next_steps(folder, default=state(ctx).settings.data_dir)
+
+
+def _serve_feeds(forecasts: Path | None, port: int) -> None:
+    """Serve the replay corpus until Ctrl-C; print how to add its feeds."""
+    from tracker.demo import CorpusServer, default_forecasts_dir
+
+    replay = (forecasts or default_forecasts_dir()) / "replay"
+    with CorpusServer(replay, port) as server:
+        host, bound = server.server_address[:2]
+        console.print(
+            f"Serving the replay corpus's {len(server.feeds)} feeds on {host!s}:{bound}; "
+            "Ctrl-C stops. To add them to a data dir (feeds on loopback pass the SSRF guard only "
+            "with TRACKER_ALLOW_PRIVATE_FEEDS=1; the demo's data dir has them already):",
+            markup=False,
+        )
+        for url, teasers in server.feed_urls():
+            console.print(
+                f"TRACKER_ALLOW_PRIVATE_FEEDS=1 tracker feeds add {url} --interval 15m"
+                + (" --full-text" if teasers else ""),
+                markup=False,
+                soft_wrap=True,  # one line each, to copy whole
             )
-    _print_demo(result, kept=data_dir)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("Stopped.")
 
 
-def _print_demo(result: DemoResult, kept: Path | None) -> None:
+def _print_demo(result: DemoResult) -> None:
     from tracker.cli.scoring import rich_table
     from tracker.reports import summary_table
 
@@ -97,7 +166,8 @@ def _print_demo(result: DemoResult, kept: Path | None) -> None:
         "how",
         "decided on",
         "publishers",
-        title=f"{len(result.rows)} forecast(s) resolved from {result.articles} articles of "
+        title=f"{sum(row.status == 'resolved' for row in result.rows)} of {len(result.rows)} "
+        f"forecast(s) resolved from {result.articles} articles of "
         f"{result.feeds} feeds ({result.evidence} evidence rows)",
     )
     for row in result.rows:
@@ -115,13 +185,23 @@ def _print_demo(result: DemoResult, kept: Path | None) -> None:
     if result.left_for_review:
         console.print(
             f"{result.left_for_review} proposal(s) were left for an analyst "
-            "(disputed or not yet resolvable)."
+            "(disputed or not yet resolvable): the review queue."
         )
     for path in result.reports:
         console.print(f"Wrote {path}", markup=False)
     console.print(
-        f"Demo finished in {result.seconds['total']:.1f} s"
-        + (f"; its data is kept in {kept}" if kept else " (its temporary data dir was removed)")
-        + ".",
+        f"Demo finished in {result.seconds['total']:.1f} s; its data is kept in {result.data_dir}.",
         markup=False,
     )
+
+
+def _print_next_steps(folder: Path, *, default: Path) -> None:
+    """The README's next lines, for this data dir (named when it is not the default one)."""
+    prefix = (
+        ""
+        if folder.resolve() == default.resolve()
+        else f"TRACKER_DATA_DIR={shlex.quote(str(folder))} "
+    )
+    console.print("Next: an analyst account (for the review queue), then the web app:")
+    for line in (f"{prefix}tracker users add NAME", f"{prefix}tracker serve"):
+        console.print(f"  {line}", markup=False, soft_wrap=True)

@@ -306,7 +306,7 @@ def test_manual_forecasts_are_listed_as_such(cli, tmp_path):
     cli("forecasts", "import", path)
     rows = json.loads(cli("forecasts", "list", "--format", "json").output)
     assert {row["id"]: row["manual"] for row in rows} == {"by-hand": True, "by-rules": False}
-    table = cli("forecasts", "list").output
+    table = cli("forecasts", "list", "--wide").output  # the proposal column
     by_hand = next(line for line in table.splitlines() if "by-hand" in line)
     assert "manual" in by_hand
     assert "manual" not in next(line for line in table.splitlines() if "by-rules" in line)

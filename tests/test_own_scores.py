@@ -257,7 +257,7 @@ def test_the_cli_scorecard_lists_the_costliest(scored, cli):
     args = ["scorecard", "--as-of", "2026-01-01", "--resamples", "0", "--costliest", "3"]
     out = cli.runner.invoke(cli.app, args, env={**cli.env, "COLUMNS": "300"}).output
     lines = [line for line in out.splitlines() if "miss" in line]
-    assert [line.split()[1] for line in lines] == [
+    assert [line.split()[0] for line in lines] == [
         "sure-thing-missed",
         "alpha-confident-miss",
         "bravo-confident-miss",

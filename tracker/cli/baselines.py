@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 if TYPE_CHECKING:
     from tracker.service import BaselineInfo, PullResult
 
 from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
+from tracker.cli._layout import Col, Record, WideOption, print_records
+from tracker.cli._layout import when as short_when
 from tracker.errors import BaselineFileError
 
 baselines_app = typer.Typer(
@@ -109,6 +110,7 @@ def baselines_list(
     ctx: typer.Context,
     question: Annotated[str | None, typer.Option(help="only this question's baselines")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """List baselines: their points, their latest value, and for pulled ones their state."""
     from tracker import service
@@ -118,27 +120,48 @@ def baselines_list(
     if format is OutputFormat.json:
         print(json.dumps([_json(info) for info in found], indent=2, ensure_ascii=False))
         return
-    table = Table(
-        "id", "question", "name", "kind", "from", "days", "latest", "state", "next pull",
-        "last error", title=f"{len(found)} baseline(s)",
-    )  # fmt: skip
-    for info in found:
-        b = info.baseline
-        days = f"{info.points} ({info.first_day} to {info.last_day})" if info.points else "0"
-        table.add_row(
+    print_records(
+        console,
+        BASELINE_COLUMNS,
+        [_baseline_record(info) for info in found],
+        title=f"{len(found)} baseline(s)",
+        caption="times in UTC; under a pulled baseline: its market, its state and next pull",
+        wide=wide,
+    )
+
+
+BASELINE_COLUMNS = (
+    Col("id", "number"),
+    Col("question", "key"),
+    Col("name", "key"),
+    Col("kind", "key"),
+    Col("latest", "number"),
+    Col("days", "number"),
+    Col("from - to", "key", drop=1),
+)
+
+
+def _baseline_record(info: BaselineInfo) -> Record:
+    b = info.baseline
+    under: list[str] = []
+    if b.provider:
+        pulled = f"{b.provider} {b.market}: {_state_text(info)}"
+        under.append(f"{pulled}; next pull {short_when(b.next_pull_at)}")
+    if b.last_error:
+        under.append(f"last error: {b.last_error}")
+    return Record(
+        [
             str(b.id),
             b.question_id,
             b.name,
             b.kind,
-            f"{b.provider} {b.market}" if b.provider else "file",
-            days,
             "-" if info.latest is None else f"{info.latest:.0%}",
-            _state_text(info),
-            _when(b.next_pull_at) if b.provider else "-",
-            b.last_error or "",
-            style="red" if info.state == "failing" else None,
-        )
-    console.print(table)
+            str(info.points),
+            f"{info.first_day} - {info.last_day}" if info.points else "-",
+        ],
+        under=under,
+        style="red" if info.state == "failing" else None,
+    )
 
 
 @baselines_app.command("pull")

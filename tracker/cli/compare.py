@@ -8,12 +8,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 if TYPE_CHECKING:
     from tracker.scoring import HeadToHead, Interval
 
 from tracker.cli._app import FORECASTS, SCORES, OutputFormat, app, console, state
+from tracker.cli._layout import Col, Record, WideOption, print_records, print_table
 
 authors_app = typer.Typer(no_args_is_help=True, help="Authors: their records and comparisons.")
 questions_app = typer.Typer(no_args_is_help=True, help="Questions and who forecast them.")
@@ -50,38 +50,72 @@ def _dump(data: Any) -> None:
 
 @authors_app.command("list")
 def authors_list(
-    ctx: typer.Context, as_of: AsOf = None, format: Format = OutputFormat.table
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    format: Format = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Every author: forecasts, scored ones, mean Brier with its 95% interval, peer and relative
     scores where they share questions.  Rows with too few scored forecasts are marked."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        rows = service.list_authors(session, as_of=_day(as_of))
+        rows_ = service.list_authors(session, as_of=_day(as_of))
     if format is OutputFormat.json:
-        _dump([r.to_json() for r in rows])
+        _dump([r.to_json() for r in rows_])
         return
-    table = Table(
-        "author", "forecasts", "scored", "Brier", "95% interval", "peer", "relative Brier",
-        title=f"{len(rows)} author(s); * fewer than {service.MIN_JUDGED} scored: too few to judge",
-    )  # fmt: skip
-    for r in rows:
-        c = r.comparison
-        table.add_row(
+    rows = [
+        [
             r.name + (" *" if r.too_few else ""),
             str(r.forecasts),
             str(r.scored),
             _num(r.brier),
             _interval(r.brier_interval),
-            _num(c.peer if c else None, ".1f"),
-            _num(c.relative_brier if c else None, "+.3f"),
-            style="dim" if r.too_few else None,
-        )
-    console.print(table)
+            _num(r.comparison.peer if r.comparison else None, ".1f"),
+            _num(r.comparison.relative_brier if r.comparison else None, "+.3f"),
+        ]
+        for r in rows_
+    ]
+    print_table(
+        console,
+        AUTHOR_COLUMNS,
+        rows,
+        title=f"{len(rows)} author(s)",
+        caption=f"* fewer than {service.MIN_JUDGED} scored: too few to judge",
+        wide=wide,
+        styles=["dim" if r.too_few else None for r in rows_],
+    )
 
 
-def _duel_row(table: Table, duel: HeadToHead) -> None:
-    table.add_row(
+AUTHOR_COLUMNS = (
+    Col("author", "key"),
+    Col("forecasts", "number", drop=3),
+    Col("scored", "number"),
+    Col("Brier", "number"),
+    Col("95% interval", "number"),
+    Col("peer", "number", drop=2),
+    Col("relative Brier", "number", drop=1),
+)
+QUARTER_COLUMNS = (
+    Col("quarter", "key"),
+    Col("scored", "number"),
+    Col("Brier", "number"),
+    Col("running Brier", "number"),
+    Col("peer", "number"),
+)
+DUEL_COLUMNS = (
+    Col("against", "key"),
+    Col("questions", "number", drop=1),
+    Col("Brier (self vs them)", "number", drop=2),
+    Col("difference", "number"),
+    Col("95% interval", "number"),
+    Col("won-lost-tied", "number", drop=3),
+    Col("dominates (Murphy)"),
+)
+
+
+def _duel_row(duel: HeadToHead) -> list[str]:
+    return [
         duel.b,
         str(duel.questions),
         f"{_num(duel.brier_a)} vs {_num(duel.brier_b)}",
@@ -89,14 +123,7 @@ def _duel_row(table: Table, duel: HeadToHead) -> None:
         _interval(duel.brier_interval, "+.3f"),
         f"{duel.wins}-{duel.losses}-{duel.ties}",
         duel.dominance,
-    )
-
-
-def _duel_table(title: str) -> Table:
-    return Table(
-        "against", "questions", "Brier (self vs them)", "difference", "95% interval",
-        "won-lost-tied", "dominates (Murphy)", title=title,
-    )  # fmt: skip
+    ]
 
 
 @authors_app.command("show")
@@ -106,6 +133,7 @@ def authors_show(
     as_of: AsOf = None,
     resamples: Resamples = 1000,
     format: Format = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """An author's record: scores with intervals, by quarter, and head to head against every
     author and baseline they share a question with."""
@@ -130,16 +158,18 @@ def authors_show(
             f"Brier {_num(c.relative_brier, '+.3f')} over {c.with_peers} forecast(s) with peers.",
             highlight=False,
         )
-    over_time = Table("quarter", "scored", "Brier", "running Brier", "peer", title="By quarter")
-    for p in record.over_time:
-        over_time.add_row(
-            p.period, str(p.forecasts), _num(p.brier), _num(p.cumulative_brier), _num(p.peer, ".1f")
-        )
-    console.print(over_time)
-    duels = _duel_table("Head to head (negative difference: this author did better)")
-    for duel in record.head_to_head:
-        _duel_row(duels, duel)
-    console.print(duels)
+    quarters = [
+        [p.period, str(p.forecasts), _num(p.brier), _num(p.cumulative_brier), _num(p.peer, ".1f")]
+        for p in record.over_time
+    ]
+    print_table(console, QUARTER_COLUMNS, quarters, title="By quarter", wide=wide)
+    print_table(
+        console,
+        DUEL_COLUMNS,
+        [_duel_row(duel) for duel in record.head_to_head],
+        title="Head to head (negative difference: this author did better)",
+        wide=wide,
+    )
 
 
 @app.command("compare", rich_help_panel=SCORES)
@@ -150,6 +180,7 @@ def compare(
     as_of: AsOf = None,
     resamples: Resamples = 1000,
     format: Format = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Two forecasters on the questions both forecast: Brier and log differences with paired
     bootstrap intervals, wins, and whether one dominates under every proper score (Murphy
@@ -161,9 +192,8 @@ def compare(
     if format is OutputFormat.json:
         _dump(duel.to_json())
         return
-    table = _duel_table(f"{duel.a} against {duel.b} (differences {duel.a} - {duel.b})")
-    _duel_row(table, duel)
-    console.print(table)
+    title = f"{duel.a} against {duel.b} (differences {duel.a} - {duel.b})"
+    print_table(console, DUEL_COLUMNS, [_duel_row(duel)], title=title, wide=wide)
     console.print(
         f"Log loss {_num(duel.log_loss_a)} vs {_num(duel.log_loss_b)}, difference "
         f"{_num(duel.log_loss_difference, '+.3f')} {_interval(duel.log_loss_interval, '+.3f')}; "
@@ -178,6 +208,7 @@ def questions_list(
     page: Annotated[int, typer.Option(min=1)] = 1,
     per_page: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     format: Format = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Questions, soonest close first, with their forecasters."""
     from tracker import service
@@ -189,16 +220,36 @@ def questions_list(
             {"total": found.total, "page": found.page, "items": [q.to_json() for q in found.items]}
         )
         return
-    table = Table(
-        "id", "closes", "status", "forecasts", "authors", "question",
-        title=f"{found.total} question(s); page {found.page} of {found.pages}",
-    )  # fmt: skip
-    for q in found.items:
-        status = q.status + (f" ({q.outcome})" if q.outcome else "")
-        table.add_row(
-            q.id, q.closes.isoformat(), status, str(q.forecasts), ", ".join(q.authors), q.text
+    records = [
+        Record(
+            [
+                q.id,
+                q.closes.isoformat(),
+                q.status + (f" {q.outcome}" if q.outcome else ""),
+                str(q.forecasts),
+                ", ".join(q.authors),
+            ],
+            under=[q.text],
         )
-    console.print(table)
+        for q in found.items
+    ]
+    print_records(
+        console,
+        QUESTION_COLUMNS,
+        records,
+        title=f"{found.total} question(s); page {found.page} of {found.pages}",
+        caption="`tracker questions show ID` gives a question with every forecaster on it",
+        wide=wide,
+    )
+
+
+QUESTION_COLUMNS = (
+    Col("id", "key"),
+    Col("closes", "key"),
+    Col("status", "key"),
+    Col("forecasts", "number"),
+    Col("authors", drop=1),
+)
 
 
 @questions_app.command("show")
@@ -222,15 +273,19 @@ def questions_show(
         + (f", outcome {data['outcome']}" if data["outcome"] else ""),
         highlight=False,
     )
-    table = Table("forecaster", "forecast", "statements (day: probability)", title="Forecasts")
-    for f in view.forecasts:
-        said = ", ".join(f"{d}: {p:.0%}" for d, p in f.statements)
-        table.add_row(f.author, f.forecast_id, said)
+    rows = [
+        [f.author, f.forecast_id, ", ".join(f"{d}: {p:.0%}" for d, p in f.statements)]
+        for f in view.forecasts
+    ]
     for b in view.baselines:
         last = b.points[-1] if b.points else None
-        table.add_row(
-            f"{b.name} ({b.kind})",
-            "baseline",
-            f"{len(b.points)} day(s)" + (f", last {last[0]}: {last[1]:.0%}" if last else ""),
-        )
-    console.print(table)
+        said = f"{len(b.points)} day(s)" + (f", last {last[0]}: {last[1]:.0%}" if last else "")
+        rows.append([f"{b.name} ({b.kind})", "baseline", said])
+    print_table(console, FORECASTER_COLUMNS, rows, title="Forecasts")
+
+
+FORECASTER_COLUMNS = (
+    Col("forecaster", "key"),
+    Col("forecast", "key"),
+    Col("statements (day: probability)"),
+)

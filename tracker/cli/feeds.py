@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from tracker.ingest import PollResult
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from tracker.service import FeedHealth
 
 from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
+from tracker.cli._layout import Col, Record, WideOption, print_records
+from tracker.cli._layout import when as short_when
 from tracker.errors import ConfigError
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Add, list and manage news feeds.")
@@ -134,46 +136,25 @@ def feeds_list(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """List feeds, failing ones first (error kind and since when)."""
     from tracker import service
-    from tracker.settings import format_interval
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         feeds = service.list_feeds(session)
     if format is OutputFormat.json:
         print(json.dumps([_feed_json(health) for health in feeds], indent=2))
         return
-    table = Table(
-        "id",
-        "state",
-        "url",
-        "title",
-        "every",
-        "next check",
-        "last ok",
-        "articles",
-        "full text",
-        "last error",
+    records = [_feed_record(health) for health in feeds]
+    print_records(
+        console,
+        FEED_COLUMNS,
+        records,
         title=f"{len(feeds)} feed(s)",
+        caption="times in UTC; under each feed: its title, its URL and its last error",
+        wide=wide,
     )
-    for health in feeds:
-        f = health.feed
-        style = {"failing": "red", "disabled": "dim"}.get(health.state)
-        table.add_row(
-            str(f.id),
-            state_text(health),
-            f.url,
-            f.title or "",
-            format_interval(timedelta(seconds=f.interval_s)),
-            "-" if f.disabled_at else when(f.next_check_at),
-            when(f.last_success_at),
-            str(health.articles),
-            _full_text(health),
-            f.last_error or "",
-            style=style,
-        )
-    console.print(table)
     teasers = [str(h.feed.id) for h in feeds if h.suggest_full_text]
     if teasers:
         console.print(
@@ -181,6 +162,43 @@ def feeds_list(
             "fetches each new article's page for its full text.",
             style="dim",
         )
+
+
+FEED_COLUMNS = (
+    Col("id", "number"),
+    Col("state", "key"),
+    Col("every", "number"),
+    Col("next check", "key"),
+    Col("last ok", "key", drop=2),
+    Col("articles", "number"),
+    Col("full text", "key", drop=1),
+)
+
+
+def _feed_record(health: FeedHealth) -> Record:
+    """A feed's row, and under it its title, its URL whole, and what is wrong with it."""
+    from tracker.settings import format_interval
+
+    f = health.feed
+    under = [f.title] if f.title else []
+    if health.state in ("failing", "disabled"):
+        under.append(state_text(health) + (f": {f.last_error}" if f.last_error else ""))
+    elif f.last_error:
+        under.append(f"last error: {f.last_error}")
+    return Record(
+        [
+            str(f.id),
+            health.state,
+            format_interval(timedelta(seconds=f.interval_s)),
+            "-" if f.disabled_at else short_when(f.next_check_at),
+            short_when(f.last_success_at),
+            str(health.articles),
+            _full_text(health),
+        ],
+        under=under,
+        urls=[f.url],
+        style={"failing": "red", "disabled": "dim"}.get(health.state),
+    )
 
 
 @feeds_app.command("remove")
@@ -345,36 +363,46 @@ def _text_size(article: Article) -> str:
     return size + (", cut" if article.text_truncated else "")
 
 
-def _print_articles(rows: list[Article], format: OutputFormat) -> None:
-    if format is OutputFormat.json:
-        print(json.dumps([a.model_dump(mode="json") for a in rows], indent=2, ensure_ascii=False))
-        return
-    table = Table(
-        "id",
-        "published",
-        "feed",
-        "title",
-        "author",
-        "categories",
-        "text",
-        "url",
-        title=f"{len(rows)} article(s)",
-    )
-    for a in rows:
-        published = when(a.published_at) + ("*" if a.published_estimated else "")
-        table.add_row(
+ARTICLE_COLUMNS = (
+    Col("id", "number"),
+    Col("published (UTC)", "key"),
+    Col("feed", "number"),
+    Col("text", "key", drop=1),
+    Col("author", drop=2),
+    Col("categories", drop=3),
+)
+
+
+def _article_record(a: Article) -> Record:
+    """An article's row, its title under it and its URL whole."""
+    published = short_when(a.published_at) + ("*" if a.published_estimated else "")
+    return Record(
+        [
             str(a.id),
             published,
             str(a.feed_id or "-"),
-            a.title,
+            _text_size(a),
             a.author or "",
             ", ".join(a.categories),
-            _text_size(a),
-            a.url or "",
-        )
-    console.print(table)
-    if any(a.published_estimated for a in rows):
-        console.print("* no usable date in the feed: the time it was fetched", style="dim")
+        ],
+        under=[Text(a.title)],
+        urls=[a.url] if a.url else [],
+    )
+
+
+def _print_articles(rows: list[Article], format: OutputFormat, wide: bool) -> None:
+    if format is OutputFormat.json:
+        print(json.dumps([a.model_dump(mode="json") for a in rows], indent=2, ensure_ascii=False))
+        return
+    estimated = any(a.published_estimated for a in rows)
+    print_records(
+        console,
+        ARTICLE_COLUMNS,
+        [_article_record(a) for a in rows],
+        title=f"{len(rows)} article(s)",
+        caption="* no usable date in the feed: the time it was fetched" if estimated else None,
+        wide=wide,
+    )
 
 
 LimitOpt = Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")]
@@ -386,13 +414,14 @@ def articles_list(
     feed: Annotated[int | None, typer.Option("--feed", help="only this feed's articles")] = None,
     limit: LimitOpt = 50,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """The newest articles."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_articles(session, feed_id=feed, limit=limit)
-    _print_articles(rows, format)
+    _print_articles(rows, format, wide)
 
 
 @articles_app.command("search")
@@ -401,10 +430,11 @@ def articles_search(
     text: Annotated[str, typer.Argument(help="words to find in titles, teasers and full texts")],
     limit: LimitOpt = 50,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Articles whose title, teaser or full text contains TEXT (case-insensitive), newest first."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         rows = service.list_articles(session, text=text, limit=limit)
-    _print_articles(rows, format)
+    _print_articles(rows, format, wide)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Column, Table
+from rich.padding import Padding
 from rich.text import Text
 
 from tracker.states import Outcome, Status
@@ -29,6 +29,17 @@ from tracker.cli._app import (
     error_console,
     print_problems,
     state,
+)
+from tracker.cli._layout import (
+    Cell,
+    Col,
+    Record,
+    WideOption,
+    key_values,
+    print_fields,
+    print_records,
+    print_url,
+    when,
 )
 
 forecasts_app = typer.Typer(no_args_is_help=True, help="Import, list and inspect forecasts.")
@@ -106,6 +117,7 @@ def list_(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """List forecasts, soonest close date first (the status is today's: a forecast past its
     close date is closed)."""
@@ -128,36 +140,53 @@ def list_(
             )
         )
         return
-    table = Table(
-        Column("id", no_wrap=True, min_width=12, overflow="fold"),
-        "status",
-        "p",
-        "estimate",
-        "closes",
-        "Brier",
-        "tags",
-        "proposal",
-        "question",
+    records = [_forecast_record(item, scores.get(item.row.id)) for item in listed]
+    print_records(
+        console,
+        FORECAST_COLUMNS,
+        records,
         title=f"{len(listed)} forecast(s)",
-        caption="Brier: each resolved forecast's score (0-1), lower is better",
+        caption="Brier: each resolved forecast's score (0-1), lower is better; "
+        "`tracker forecasts show ID` gives the whole forecast",
+        wide=wide,
     )
-    for item in listed:
-        row = item.row
-        status_text = row.status + (f" ({row.outcome})" if row.outcome else "")
-        estimate = row.estimate + (" [dim](vague)[/dim]" if row.vague else "")
-        score = scores.get(row.id)
-        table.add_row(
+
+
+FORECAST_COLUMNS = (
+    Col("id", "key"),
+    Col("status", "key"),
+    Col("p", "number"),
+    Col("closes", "key", drop=2),
+    Col("Brier", "number", drop=1),
+    Col("estimate", wide_only=True),
+    Col("tags", wide_only=True),
+    Col("proposal", wide_only=True),
+)
+
+
+def _status(status: str, outcome: str | None) -> str:
+    """The status with its outcome, as the web page's badge: ``resolved yes``."""
+    return f"{status} {outcome}" if outcome else status
+
+
+def _forecast_record(item: Any, score: OwnScore | None) -> Record:
+    row = item.row
+    estimate = Text(row.estimate)
+    if row.vague:
+        estimate.append(" (vague)", style="dim")
+    return Record(
+        [
             row.id,
-            status_text,
+            _status(row.status, row.outcome),
             f"{row.probability:.0%}",
-            estimate,
             row.closes.isoformat(),
             f"{score.brier:.4f}" if score else "",
+            estimate,
             ", ".join(row.tags),
             _proposal_text(item.resolution, manual=row.manual),
-            row.question,
-        )
-    console.print(table)
+        ],
+        under=[row.question],
+    )
 
 
 def _score_json(score: OwnScore | None) -> dict[str, Any] | None:
@@ -169,10 +198,10 @@ def _score_json(score: OwnScore | None) -> dict[str, Any] | None:
 
 def _score_text(score: OwnScore | None) -> str:
     if score is None:
-        return "Score: none (scored once resolved yes or no)"
+        return "none (scored once resolved yes or no)"
     peer = f", peer {score.peer:.1f}" if score.peer is not None else ""
     return (
-        f"Score: Brier {score.brier:.4f} (time-weighted {score.time_weighted_brier:.4f}), "
+        f"Brier {score.brier:.4f} (time-weighted {score.time_weighted_brier:.4f}), "
         f"log loss {score.log_loss:.4f} nats{peer}; lower is better "
         "(0 is certainty that came true, 0.25 a 50% forecast)"
     )
@@ -204,8 +233,7 @@ def show(
         data = {**_detail_json(detail), "score": _score_json(score)}
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
-    _print_detail(detail)
-    console.print(_score_text(score), markup=False)
+    _print_detail(detail, score)
 
 
 def _detail_json(detail: ForecastDetail) -> dict[str, Any]:
@@ -219,65 +247,136 @@ def _detail_json(detail: ForecastDetail) -> dict[str, Any]:
     return data
 
 
-def _print_detail(detail: ForecastDetail) -> None:
+def _print_detail(detail: ForecastDetail, score: OwnScore | None) -> None:
+    """The forecast as its web page shows it: the question, the quote with its source, the
+    probability and its history, the resolution rules as lists, the resolutions, the score and
+    the audit log with its details as ``key: value`` lines."""
+    _print_heading(detail)
+    _print_quote(detail)
+    _print_probability(detail)
+    _print_rules(detail)
+    _print_resolutions(detail)
+    print_fields(console, [("Score", _score_text(score))], indent=2)
+    _print_audit(detail)
+
+
+def _section(title: str) -> None:
+    console.print()
+    console.print(Text(title, style="bold underline"))
+
+
+def _print_heading(detail: ForecastDetail) -> None:
+    f = detail.forecast
+    heading = Text(f.id, style="bold").append(f"  {_status(detail.status.value, f.outcome)}")
+    console.print(heading)
+    console.print(Text(f.question))
+    when_text = f"open {f.opens} to {f.closes}"
+    if f.question_id != f.id:
+        when_text += f"; question: {f.question_id}"
+    console.print(Text(when_text, style="dim"))
+
+
+def _print_quote(detail: ForecastDetail) -> None:
     f, s = detail.forecast, detail.source
-    outcome = f" ({f.outcome})" if f.outcome else ""
-    console.print(f"[bold]{f.id}[/bold]  {detail.status.value}{outcome}")
-    console.print(f"{f.question}")
-    console.print(f"“{f.quote}”", style="italic", markup=False)
-    console.print(
-        f"— {s.author}, {s.title} ({s.publisher or 'unknown publisher'}, {s.published})",
-        markup=False,
-    )
-    vague = " (a vague term)" if f.vague else ""
-    console.print(
-        f"Estimate: {f.estimate!r}{vague} -> {f.probability:.0%};  open {f.opens} .. {f.closes}"
-    )
-    console.print(f"Tags: {', '.join(detail.tags) or '-'}", markup=False)
-    if f.criteria:
-        console.print(f"Criteria: {f.criteria}", markup=False)
-    console.print(
-        f"Evidence rules: yes {f.yes_when}  no {f.no_when}  "
-        f"min sources {f.min_sources}, default at close {f.default_at_close}",
-        markup=False,
-    )
-    history = Table(
-        "as of", "kind", "probability", "estimate", "quote", "note", title="Probability history"
-    )
-    for u in detail.updates:
-        replaced = u.id in detail.replaced
-        history.add_row(
+    console.print()
+    console.print(Padding(Text(f"“{f.quote}”", style="italic"), (0, 0, 0, 2)))
+    where = ", ".join(str(part) for part in (s.title, s.publisher, s.published) if part)
+    console.print(Padding(Text(f"— {s.author}, {where}"), (0, 0, 0, 2)))
+    if s.url:
+        print_url(console, s.url, indent=2)
+
+
+def _print_probability(detail: ForecastDetail) -> None:
+    f = detail.forecast
+    _section("Probability")
+    said = Text(f"  {f.probability:.0%}", style="bold").append(f" from the author's “{f.estimate}”")
+    if f.vague:
+        said.append(" (a vague term)", style="dim")
+    if f.probability_from_scale:
+        said.append(" (from the estimative scale)", style="dim")
+    console.print(said)
+    if f.corrected_after_resolution:
+        console.print(Text("  corrected after resolution ✱: the scorecard flags it", style="dim"))
+    records = [_statement_record(detail, u) for u in detail.updates]
+    print_records(console, STATEMENT_COLUMNS, records, indent=2)
+
+
+STATEMENT_COLUMNS = (
+    Col("as of", "key"),
+    Col("p", "number"),
+    Col("estimate", "key"),
+    Col("kind", "key"),
+)
+
+
+def _statement_record(detail: ForecastDetail, u: Any) -> Record:
+    replaced = u.id in detail.replaced
+    under: list[Cell] = []
+    if u.quote and u.quote != detail.forecast.quote:
+        under.append(Text(f"“{u.quote}”", style="italic"))
+    if u.note or u.actor:
+        under.append(" ".join(part for part in (u.note, f"— {u.actor}" if u.actor else "") if part))
+    return Record(
+        [
             u.as_of.isoformat(),
-            u.kind + (" (replaced)" if replaced else ""),
             f"{u.probability:.0%}",
-            Text(u.estimate),
-            Text((u.quote or "") + (f"\n{u.url}" if u.url else "")),
-            Text(u.note or ""),
-            style="dim strike" if replaced else None,
-        )
-    console.print(history)
-    if detail.resolutions:
-        resolutions = Table("outcome", "when", "by", "note", "active", title="Resolutions")
-        for r in detail.resolutions:
-            resolutions.add_row(
-                r.outcome,
-                r.resolved_at.isoformat(timespec="seconds"),
-                r.resolved_by,
-                r.note or "",
-                "yes" if r.active else f"reopened: {r.reopen_note}",
-            )
-        console.print(resolutions)
-    log = Table("when", "who", "action", "from", "to", "detail", title="Audit log")
+            u.estimate + (" (vague)" if u.vague else ""),
+            u.kind + (" (replaced)" if replaced else ""),
+        ],
+        under=under,
+        urls=[u.url] if u.url else [],
+        style="dim strike" if replaced else None,
+    )
+
+
+def _print_rules(detail: ForecastDetail) -> None:
+    f = detail.forecast
+    _section("Resolution")
+    print_fields(console, [("Criteria", f.criteria or "none written")], indent=2)
+    for title, rules in (("Evidence for YES", f.yes_when), ("Evidence for NO", f.no_when)):
+        if not rules:
+            continue
+        console.print(Text(f"  {title}", style="bold"))
+        for kind, label in (("all", "all of"), ("any", "any of"), ("none", "none of")):
+            if rules.get(kind):
+                print_fields(console, [(label, ", ".join(rules[kind]))], indent=4)
+    print_fields(
+        console,
+        [
+            ("Sources needed", str(f.min_sources)),
+            ("At close without evidence", f.default_at_close or "none"),
+            ("Tags", ", ".join(detail.tags) or "none"),
+        ],
+        indent=2,
+    )
+
+
+def _print_resolutions(detail: ForecastDetail) -> None:
+    if not detail.resolutions:
+        return
+    _section("Resolutions")
+    for r in detail.resolutions:
+        line = Text("  ").append(r.outcome, style="bold")
+        line.append(f" by {r.resolved_by}, {when(r.resolved_at)} UTC")
+        if not r.active:
+            line.append(" (reopened)", style="dim")
+        console.print(line)
+        if r.note:
+            console.print(Padding(Text(r.note), (0, 0, 0, 4)))
+        for link in r.evidence_links or []:
+            print_url(console, link, indent=4)
+        if not r.active:
+            reopened = f"reopened by {r.reopened_by}, {when(r.reopened_at)} UTC: {r.reopen_note}"
+            console.print(Padding(Text(reopened, style="dim"), (0, 0, 0, 4)))
+
+
+def _print_audit(detail: ForecastDetail) -> None:
+    _section("Audit log")
     for a in detail.audit:
-        log.add_row(
-            a.at.isoformat(timespec="seconds"),
-            a.actor,
-            a.action,
-            a.from_status or "",
-            a.to_status or "",
-            json.dumps(a.detail) if a.detail else "",
-        )
-    console.print(log)
+        moved = f"  {a.from_status} -> {a.to_status}" if a.from_status else ""
+        moved = moved or (f"  -> {a.to_status}" if a.to_status else "")
+        console.print(Text(f"  {when(a.at)}  {a.action}  by {a.actor}{moved}"))
+        print_fields(console, key_values(a.detail or {}), indent=6)
 
 
 @app.command("resolve-manually", rich_help_panel=REVIEW)
@@ -333,6 +432,7 @@ def scale(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--scale", help="only this scale")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Print the estimative-language table: verbal terms and the probabilities they map to."""
     from tracker import service
@@ -342,7 +442,11 @@ def scale(
         entries = [dataclasses.asdict(entry) for entry in service.scale_entries(st.scale, name)]
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return
-    table = Table(*service.SCALE_COLUMNS, title="Estimative scale")
-    for row in service.scale_table(st.scale, name):
-        table.add_row(*row)
-    console.print(table)
+    *row_columns, source = service.SCALE_COLUMNS
+    columns = [
+        Col(header, "number" if header in {"probability", "range"} else "key")
+        for header in row_columns
+    ]
+    records = [Record(row[:-1], under=[row[-1]]) for row in service.scale_table(st.scale, name)]
+    caption = f"under each term: its {source}" + ("" if wide else " (shortened; whole with --wide)")
+    print_records(console, columns, records, title="Estimative scale", caption=caption, wide=wide)

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 if TYPE_CHECKING:
     from tracker import service
 
 from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, state
+from tracker.cli._layout import Col, Record, print_records, print_table
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 ConcurrencyOpt = Annotated[
@@ -50,12 +50,16 @@ def status(ctx: typer.Context) -> None:
         f"{len(summary.disabled)} disabled)"
     )
     if summary.failing or summary.disabled:
-        table = Table("id", "state", "url", "last error", title="Failing and disabled feeds")
-        for health in summary.failing + summary.disabled:
-            f = health.feed
-            style = "red" if health.state == "failing" else "dim"
-            table.add_row(str(f.id), state_text(health), f.url, f.last_error or "", style=style)
-        console.print(table)
+        records = [
+            Record(
+                [str(h.feed.id), state_text(h)],
+                under=[f"last error: {h.feed.last_error}"] if h.feed.last_error else [],
+                urls=[h.feed.url],
+                style="red" if h.state == "failing" else "dim",
+            )
+            for h in summary.failing + summary.disabled
+        ]
+        print_records(console, BAD_FEED_COLUMNS, records, title="Failing and disabled feeds")
     console.print(
         f"Articles: {summary.articles} stored, {summary.unmatched} not yet processed by the "
         "resolution stage"
@@ -71,6 +75,14 @@ def status(ctx: typer.Context) -> None:
         f"Proposals waiting for review: {sum(waiting.values())}"
         + (f" ({kinds}); see `tracker review`" if waiting else "")
     )
+    console.print(
+        f"Needs an outcome: {summary.needs_outcome}"
+        + (
+            " (a proposal rejected after the close date); see `tracker review`"
+            if summary.needs_outcome
+            else ""
+        )
+    )
     _print_runs(summary)
     queue = summary.queue
     depth = "depth not measurable" if queue.depth is None else f"{queue.depth} message(s) waiting"
@@ -83,13 +95,20 @@ def _print_runs(summary: service.StatusSummary) -> None:
             "Periodic tasks: none has run yet (is `tracker run` or `tracker beat` running?)"
         )
         return
-    table = Table("periodic task", "last run (UTC)", "status", "detail", title="Periodic tasks")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for run in summary.runs:
-        table.add_row(
-            run.name, _short_when(run.last_started), run.last_status or "", run.last_detail or ""
-        )
-    console.print(table)
+    rows = [
+        [run.name, _short_when(run.last_started), run.last_status or "", run.last_detail or ""]
+        for run in summary.runs
+    ]
+    print_table(console, RUN_COLUMNS, rows, title="Periodic tasks")
+
+
+BAD_FEED_COLUMNS = (Col("id", "number"), Col("state", "key"))
+RUN_COLUMNS = (
+    Col("periodic task", "key"),
+    Col("last run (UTC)", "key"),
+    Col("status", "key"),
+    Col("detail"),
+)
 
 
 # --- tracker run / worker / beat ----------------------------------------------------------
@@ -133,6 +152,7 @@ def run(
     from tracker import service
 
     st = state(ctx)
+    console.print(st.settings.location_line(), markup=False, soft_wrap=True)
     service.init_database(st.settings)
     services = embedded_services(
         concurrency or st.settings.worker_concurrency, None if no_web else (host, port)

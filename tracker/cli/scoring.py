@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
-from rich.text import Text
 
 if TYPE_CHECKING:
     from tracker.reports import (
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
     from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
 
 from tracker.cli._app import SCORES, app, console, error_console, parse_day, state
+from tracker.cli._layout import Col, FittedTable, WideOption
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
 app.add_typer(report_app, name="report", rich_help_panel=SCORES)
@@ -162,6 +161,7 @@ def scorecard(
             min=0, max=10_000, help="also list this many costliest forecasts (table format)"
         ),
     ] = 0,
+    wide: WideOption = False,
 ) -> None:
     """Proper scores, their uncertainty and decomposition, of resolved forecasts past their close
     date."""
@@ -178,55 +178,90 @@ def scorecard(
         if card.sensitivity:
             tables.append(sensitivity_table(card))
         for table in tables:
-            console.print(rich_table(table))
+            console.print(rich_table(table, wide=wide), crop=not wide)
         if costliest:
-            console.print(_costliest_table(ctx, filters, costliest))
+            console.print(_costliest_table(ctx, filters, costliest, wide), crop=not wide)
         if not card.summary.count:
             console.print(
                 "No forecast is both resolved and past its close date yet: nothing to score."
             )
 
 
-def _costliest_table(ctx: typer.Context, filters: ScorecardFilter, n: int) -> RichTable:
+COSTLIEST_COLUMNS = (
+    Col("forecast", "key"),
+    Col("author", drop=3),
+    Col("p", "number"),
+    Col("outcome", "key"),
+    Col("Brier", "number"),
+    Col("time-weighted", "number", drop=2),
+    Col("log loss", "number", drop=1),
+)
+
+
+def _costliest_table(
+    ctx: typer.Context, filters: ScorecardFilter, n: int, wide: bool
+) -> FittedTable:
     from tracker import service
 
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         found = service.costliest(session, filters, st.scale, n)
-    out = RichTable(
-        "forecast",
-        "author",
-        "p",
-        "outcome",
-        "Brier",
-        "time-weighted",
-        "log loss",
-        title=f"Costliest {len(found)} forecast(s)",
-        caption="highest Brier first (ties by id); lower is better",
-    )
-    for s in found:
-        out.add_row(
+    rows = [
+        [
             s.id,
-            Text(s.author),
+            s.author,
             f"{s.probability:.0%}",
             s.outcome,
             f"{s.brier:.4f}",
             f"{s.time_weighted_brier:.4f}",
             f"{s.log_loss:.4f}",
-        )
-    return out
+        ]
+        for s in found
+    ]
+    return FittedTable(
+        COSTLIEST_COLUMNS,
+        rows,
+        title=f"Costliest {len(found)} forecast(s)",
+        caption="highest Brier first (ties by id); lower is better",
+        wide=wide,
+    )
 
 
-def rich_table(table: Table) -> RichTable:
-    """A report table (:mod:`tracker.reports`) as a rich table for the terminal."""
+#: the columns of a report table kept on a narrow terminal (the others go, last first)
+MAIN_COLUMNS = frozenset(
+    {
+        "value", "count", "n", "Brier", "Brier (0–1)", "Brier 95% low", "Brier 95% high",
+        "95% interval low", "95% interval high", "log loss", "sample size", "note",
+        "forecasts re-read", "precision",
+    }
+)  # fmt: skip
+#: a first column with values up to this long is a key (a tag, an author), never wrapped
+KEY_LENGTH = 24
+
+
+def rich_table(table: Table, *, wide: bool = False) -> FittedTable:
+    """A report table (:mod:`tracker.reports`) for the terminal: numbers never cut, the first
+    column and :data:`MAIN_COLUMNS` always shown, the others as the width allows."""
     from tracker.reports import fmt
 
-    out = RichTable(
-        *(c.label for c in table.columns), title=table.title, caption=table.note or None
+    rows = [
+        [fmt(v, c.digits) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+    ]
+    columns = [_column(table, i) for i in range(len(table.columns))]
+    return FittedTable(columns, rows, title=table.title, caption=table.note or None, wide=wide)
+
+
+def _column(table: Table, index: int) -> Col:
+    column = table.columns[index]
+    values = [row[index] for row in table.rows]
+    if index == 0:
+        short = all(len(str(v)) <= KEY_LENGTH for v in values)
+        return Col(column.label, "key" if short else "text")
+    numeric = column.digits is not None or all(
+        v is None or isinstance(v, int | float) for v in values
     )
-    for row in table.rows:
-        out.add_row(*(fmt(v, c.digits) for v, c in zip(row, table.columns, strict=True)))
-    return out
+    drop = 0 if column.label in MAIN_COLUMNS else index
+    return Col(column.label, "number" if numeric else "text", drop=drop)
 
 
 @report_app.command("calibration")

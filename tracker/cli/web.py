@@ -7,7 +7,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 if TYPE_CHECKING:
     pass
@@ -21,6 +20,7 @@ from tracker.cli._app import (
     error_console,
     state,
 )
+from tracker.cli._layout import Col, print_table, when
 from tracker.errors import InvalidInputError
 
 users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")
@@ -52,6 +52,7 @@ def serve(
     from tracker import service
 
     settings = state(ctx).settings
+    console.print(settings.location_line(), markup=False, soft_wrap=True)
     where = f" on http://{host}:{port}/" if port else ""  # port 0: uvicorn logs the port it got
     console.print(f"Serving the forecast tracker{where} (JSON API under /api/; Ctrl-C stops)")
     if workers == 1:
@@ -142,15 +143,32 @@ def users_list(ctx: typer.Context) -> None:
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         users = service.list_users(session)
-    table = Table("name", "active", "created", "last sign-in", title=f"{len(users)} user(s)")
-    for user in users:
-        table.add_row(
+    rows = [
+        [
             user.name,
             "yes" if user.active else "no",
-            user.created_at.isoformat(timespec="seconds"),
-            user.last_sign_in_at.isoformat(timespec="seconds") if user.last_sign_in_at else "never",
-        )
-    console.print(table)
+            when(user.created_at),
+            when(user.last_sign_in_at, "never"),
+        ]
+        for user in users
+    ]
+    print_table(console, USER_COLUMNS, rows, title=f"{len(users)} user(s)", caption="times in UTC")
+
+
+USER_COLUMNS = (
+    Col("name", "key"),
+    Col("active", "key"),
+    Col("created", "key"),
+    Col("last sign-in", "key"),
+)
+TOKEN_COLUMNS = (
+    Col("name", "key"),
+    Col("user", "key"),
+    Col("starts with", "key"),
+    Col("created", "key", drop=1),
+    Col("last used", "key"),
+    Col("revoked", "key"),
+)
 
 
 @tokens_app.command("create")
@@ -188,19 +206,19 @@ def tokens_list(ctx: typer.Context) -> None:
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         tokens = service.list_tokens(session)
-    table = Table(
-        "name", "user", "prefix", "created", "last used", "revoked", title=f"{len(tokens)} token(s)"
-    )
-    for t in tokens:
-        table.add_row(
+    rows = [
+        [
             t.name,
             t.user,
-            t.prefix + "…",
-            t.created_at.isoformat(timespec="seconds"),
-            t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
-            t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
-        )
-    console.print(table)
+            t.prefix,
+            when(t.created_at),
+            when(t.last_used_at, "never"),
+            when(t.revoked_at, ""),
+        ]
+        for t in tokens
+    ]
+    title = f"{len(tokens)} token(s)"
+    print_table(console, TOKEN_COLUMNS, rows, title=title, caption="times in UTC")
 
 
 @tokens_app.command("revoke")

@@ -334,3 +334,20 @@ def test_serve_feeds_serves_the_corpus_and_prints_lines_to_paste():
         server.send_signal(signal.SIGINT)
         assert server.wait(30) == 0
     assert "Stopped." in server.stdout.read()
+
+
+def test_init_says_where_the_data_lives(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATA_DIR=str(tmp_path), COLUMNS="80")
+    run = subprocess.run(
+        [sys.executable, "-m", "tracker", "init"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    first = run.stdout.splitlines()[0]
+    assert first == f"Data dir: {tmp_path}; database: sqlite:///{tmp_path / 'tracker.db'}"
+    assert (tmp_path / "tracker.db").exists()

@@ -163,8 +163,10 @@ def init(ctx: typer.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
     from tracker import service
 
-    engine = service.init_database(state(ctx).settings)
-    console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    settings = state(ctx).settings
+    console.print(settings.location_line(), markup=False, soft_wrap=True)
+    service.init_database(settings)
+    console.print("Database ready.")
 
 
 def main() -> None:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tracker.states import Outcome
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tracker import service
     from tracker.resolution import ReviewItem
 
@@ -26,6 +27,7 @@ from tracker.cli._app import (
     parse_day,
     state,
 )
+from tracker.cli._review_card import KEYS, keys_prompt, print_card, print_needs_outcome
 
 
 def _progress_bar(label: str) -> Progress:
@@ -110,53 +112,67 @@ def _print_pass(done: service.ResolutionPass) -> None:
         console.print(f"{done.waiting} proposal(s) wait for review: `tracker review`.")
 
 
-def _print_item(item: ReviewItem) -> None:
-    p, f = item.proposal, item.forecast
-    proposed = (p.outcome or "?").upper()
-    console.print(
-        f"\n[bold]Proposal {p.id}[/bold]  {f.id}: [bold]{proposed}[/bold] "
-        f"({p.kind.replace('_', ' ')}, "
-        f"made {p.created_at:%Y-%m-%d})",
-        highlight=False,
-    )
-    console.print(f"  {f.question}", markup=False, highlight=False)
-    console.print(f"  {p.reason}", markup=False, highlight=False, style="dim")
-    counting = [e for e in item.evidence if e.counts]
-    negated = [e for e in item.evidence if e.negated]
-    if counting:
-        table = Table(
-            "side",
-            "published",
-            "publisher",
-            "sentence",
-            "url",
-            title="Evidence",
-            title_justify="left",
-        )
-        for e in counting:
-            table.add_row(
-                e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.sentence, e.url or ""
+def _answer(item: ReviewItem) -> str:
+    """One key from the analyst for ``item`` (see :data:`KEYS`); the end of the input quits.
+    (``typer.getchar`` is click's ``getchar`` of the click that typer carries.)"""
+    while True:
+        console.print(keys_prompt() + ": ", end="", markup=False, highlight=False)
+        key = typer.getchar().lower() or "q"
+        console.print(key, markup=False, highlight=False)
+        if key == "c" and item.needs_outcome:
+            console.print(
+                f"Proposal {item.proposal.id} proposes no outcome: press y or n (or r, s, q).",
+                highlight=False,
             )
-        console.print(table)
-    if negated:
-        table = Table(
-            "side",
-            "published",
-            "publisher",
-            "sentence",
-            title="Negated (does not count)",
-            title_justify="left",
-            style="dim",
-        )
-        for e in negated:
-            table.add_row(e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.sentence)
-        console.print(table)
-    hint = "--outcome yes|no " if item.needs_outcome else ""
+        elif key in KEYS:
+            return key
+        else:
+            console.print("press one of " + ", ".join(KEYS), highlight=False)
+
+
+def _decide(engine: Engine, item: ReviewItem, key: str, actor: str) -> str:
+    """Carry out ``key`` on ``item``'s proposal, in a unit of work of its own; what was done."""
+    from tracker import service
+
+    proposal_id = item.proposal.id or 0
+    if key == "s":
+        return "skipped"
+    if key == "r":
+        note = typer.prompt("Why reject?")
+        with service.unit_of_work(engine) as session:
+            service.reject_proposal(session, proposal_id, actor=actor, note=note)
+        console.print(f"Proposal {proposal_id} rejected.", highlight=False)
+        return "rejected"
+    outcome = {"y": Outcome.YES, "n": Outcome.NO}.get(key)
+    with service.unit_of_work(engine) as session:
+        decided = service.confirm_proposal(session, proposal_id, actor=actor, outcome=outcome)
+    final = decided.proposal.final_outcome
+    console.print(f"Proposal {proposal_id} confirmed: {decided.forecast_id} resolved {final}.")
+    return "confirmed"
+
+
+def _walk(ctx: typer.Context, *, limit: int | None, by: str | None) -> None:
+    """`tracker review --interactive`: one card at a time, one key each."""
+    from tracker import service
+
+    engine = state(ctx).ready_engine()
+    with service.unit_of_work(engine) as session:
+        items = service.pending_reviews(session, limit=limit)
+    if not items:
+        console.print("No proposal waits for review.")
+        return
+    done = dict.fromkeys(("confirmed", "rejected", "skipped"), 0)
+    for n, item in enumerate(items, 1):
+        console.print(f"\n[{n}/{len(items)}]", markup=False, highlight=False)
+        print_card(console, item)
+        key = _answer(item)
+        if key == "q":
+            break
+        done[_decide(engine, item, key, by or current_user())] += 1
     console.print(
-        f"  `tracker confirm {p.id} {hint}` or `tracker reject {p.id} --note ...`",
-        markup=False,
+        f"\nConfirmed {done['confirmed']}, rejected {done['rejected']}, "
+        f"skipped {done['skipped']}; `tracker review` lists what is left.",
         highlight=False,
-        style="dim",
     )
 
 
@@ -167,48 +183,92 @@ def review(
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
     limit: Annotated[int | None, typer.Option(min=1, help="at most this many proposals")] = None,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            "-i",
+            help="one card at a time, one key each: c confirm as proposed, y / n confirm yes / "
+            "no, r reject (asks why), s skip, q quit",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option(help="who decides with --interactive (default: your user name)")
+    ] = None,
 ) -> None:
-    """Proposals waiting for an analyst (disputed ones included), oldest first, with their
-    evidence."""
+    """Proposals waiting for an analyst (disputed ones included), oldest first, each with the
+    question, criteria, quote and probability, then its evidence (URLs whole, one a line); then
+    the forecasts that need an outcome (a proposal rejected after the close date)."""
     from tracker import service
 
+    if interactive:
+        _walk(ctx, limit=limit, by=by)
+        return
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         items = service.pending_reviews(session, limit=limit)
+        limbo = service.needs_outcome(session)
     if format is OutputFormat.json:
         print(json.dumps([item.to_json() for item in items], indent=2, ensure_ascii=False))
         return
-    if not items:
+    if items:
+        console.print(f"{len(items)} proposal(s) wait for review, oldest first.")
+    else:
         console.print("No proposal waits for review.")
-        return
-    console.print(f"{len(items)} proposal(s) wait for review, oldest first.")
     for item in items:
-        _print_item(item)
+        print_card(console, item)
+    if limbo:
+        many = len(limbo) != 1
+        console.print(
+            f"\n{len(limbo)} forecast{'s need' if many else ' needs'} an outcome: a proposal was "
+            "rejected after the close date, and none will be made again.",
+            highlight=False,
+        )
+    for card in limbo:
+        print_needs_outcome(console, card)
 
 
 @app.command(rich_help_panel=REVIEW)
 def confirm(
     ctx: typer.Context,
-    proposal_id: Annotated[
-        int, typer.Argument(metavar="ID", help="the proposal (see `tracker review`)")
+    proposal_ids: Annotated[
+        list[int],
+        typer.Argument(
+            metavar="ID...",
+            help="one or more proposals (see `tracker review`); several are confirmed as "
+            "proposed, all or none",
+        ),
     ],
     outcome: Annotated[
         Outcome | None,
         typer.Option(
-            help="decide another outcome than the proposed one (needed for disputed proposals)"
+            help="decide another outcome than the proposed one (needed for disputed proposals; "
+            "one id only)"
         ),
     ] = None,
     note: Annotated[str | None, typer.Option(help="why, for the audit log")] = None,
     by: Annotated[str | None, typer.Option(help="who confirms (default: your user name)")] = None,
 ) -> None:
-    """Confirm a proposal: its forecast is resolved (the evidence links are kept)."""
+    """Confirm proposals: their forecasts are resolved (the evidence links are kept).  Every id
+    is checked before any is confirmed; then one line per confirmed id."""
     from tracker import service
 
-    with service.unit_of_work(state(ctx).ready_engine()) as session:
-        decided = service.confirm_proposal(
-            session, proposal_id, actor=by or current_user(), outcome=outcome, note=note
+    if outcome is not None and len(proposal_ids) > 1:
+        raise typer.BadParameter(
+            "decides one proposal: give one id with it", param_hint="--outcome"
         )
-    final = decided.proposal.final_outcome
-    console.print(f"Proposal {proposal_id} confirmed: {decided.forecast_id} resolved {final}.")
+    actor = by or current_user()
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        if len(proposal_ids) == 1:
+            decided = [
+                service.confirm_proposal(
+                    session, proposal_ids[0], actor=actor, outcome=outcome, note=note
+                )
+            ]
+        else:
+            decided = service.confirm_many(session, proposal_ids, actor=actor, note=note)
+    for d in decided:
+        final = d.proposal.final_outcome
+        console.print(f"Proposal {d.proposal.id} confirmed: {d.forecast_id} resolved {final}.")
 
 
 @app.command(rich_help_panel=REVIEW)

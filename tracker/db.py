@@ -7,16 +7,14 @@ The schema is made only by Alembic (:func:`upgrade`), never by ``create_all``.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -24,6 +22,9 @@ from sqlmodel import Session
 
 from tracker.errors import StorageError
 from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def migrations_dir() -> Path:
@@ -98,6 +99,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
@@ -106,6 +109,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (``tracker init``); running it twice is harmless."""
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
@@ -113,10 +118,44 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def schema_is_current(engine: Engine) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    """Whether the database is at the migrations' head.
+
+    Every CLI command asks, so this reads the database's ``alembic_version`` and the scripts'
+    ``revision`` lines without importing Alembic, which would load every migration script
+    (0.1 s; docs/dev.md, "CLI start-up").  A test checks it against Alembic's own answer."""
     try:
         with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            if not inspect(connection).has_table("alembic_version"):
+                return False
+            rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+            current = {str(row[0]) for row in rows}
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read the database: {_first_line(exc)}") from exc
-    return current == heads
+    return current == migration_heads()
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The revisions no migration script builds on, from the scripts' ``revision`` and
+    ``down_revision`` assignments."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (migrations_dir() / "versions").glob("*.py"):
+        values = _assignments(script, ("revision", "down_revision"))
+        if "revision" in values:
+            revisions.add(str(values["revision"]))
+        down = values.get("down_revision")
+        downs = down if isinstance(down, tuple | list) else [down] if down else []
+        parents.update(str(parent) for parent in downs)
+    return frozenset(revisions - parents)
+
+
+def _assignments(script: Path, names: tuple[str, ...]) -> dict[str, object]:
+    """The literal values assigned to ``names`` at the top of a Python file."""
+    found: dict[str, object] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id in names and value is not None:
+            found[target.id] = ast.literal_eval(value)
+    return found

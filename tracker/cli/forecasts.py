@@ -127,7 +127,8 @@ def list_(
     where = ForecastFilter(status=status, tag=tag, author=author, source=source)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         listed = service.list_forecasts(session, where)
-        scores = service.own_scores(session, [item.row.id for item in listed])
+        resolved = [item.row.id for item in listed if item.row.status == Status.RESOLVED]
+        scores = service.own_scores(session, resolved)
     if format is OutputFormat.json:
         print(
             json.dumps(

@@ -14,35 +14,42 @@ The contract (what counts, sentences, the negation guard) is in ``docs/dev.md``
 ("Matching"); each module's docstring gives its part.
 """
 
-from tracker.matching.matcher import (
-    ArticleText,
-    EvidenceHit,
-    match_article,
-    match_batch,
-    published_day,
-    scan,
-)
-from tracker.matching.negation import (
-    CLAUSE_BOUNDARY_PUNCTUATION,
-    CLAUSE_BOUNDARY_WORDS,
-    MAX_WORDS_BETWEEN,
-    NEGATION_CUES,
-    find_cues,
-    governs,
-    is_negated,
-    negated_at,
-)
-from tracker.matching.publisher import registered_domain
-from tracker.matching.rules import (
-    CompiledRules,
-    ForecastRules,
-    Phrase,
-    RuleSet,
-    Side,
-    compile_rules,
-    fingerprint,
-)
-from tracker.matching.text import PreparedText, Sentence, clean, normalise, split_sentences
+import typing
+
+from tracker import _lazy
+
+if typing.TYPE_CHECKING:
+    from tracker.matching.matcher import (
+        ArticleText,
+        EvidenceHit,
+        match_article,
+        match_batch,
+        published_day,
+        scan,
+    )
+    from tracker.matching.negation import (
+        CLAUSE_BOUNDARY_PUNCTUATION,
+        CLAUSE_BOUNDARY_WORDS,
+        MAX_WORDS_BETWEEN,
+        NEGATION_CUES,
+        find_cues,
+        governs,
+        is_negated,
+        negated_at,
+    )
+    from tracker.matching.publisher import registered_domain
+    from tracker.matching.rules import (
+        CompiledRules,
+        ForecastRules,
+        Phrase,
+        RuleSet,
+        Side,
+        compile_rules,
+        fingerprint,
+    )
+    from tracker.matching.text import PreparedText, Sentence, clean, normalise, split_sentences
+
+__getattr__ = _lazy.exports(__name__, __file__)
 
 __all__ = [
     "CLAUSE_BOUNDARY_PUNCTUATION",

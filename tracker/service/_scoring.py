@@ -50,6 +50,8 @@ def _check_scale(filters: ScorecardFilter, scale: EstimativeScale) -> None:
 def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnScore]:
     """Each forecast's own scores (Brier, time-weighted Brier, log loss), by id, for those of
     ``forecast_ids`` resolved yes or no; the others have none and are absent."""
+    if not forecast_ids:
+        return {}  # without loading the scoring code (numpy): `forecasts list` of open ones
     return scoring.own_scores(session, forecast_ids)
 
 

@@ -17,9 +17,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, parse_day, state
+from tracker.cli._layout import Col, WideOption, print_table
 
 if TYPE_CHECKING:
     from tracker.demo import DemoResult
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 #: the demo's default feeds port (tracker.demo.FEEDS_PORT, repeated here so that `--help` does
 #: not import the demo's module; tests/test_demo.py checks that they agree)
 FEEDS_PORT = 8765
+
+#: the demo's table: the publishers, then how each was decided, go first on a narrow terminal
+DEMO_COLUMNS = (
+    Col("forecast", "key"),
+    Col("p", "number"),
+    Col("outcome", "key"),
+    Col("how", "text", drop=2),
+    Col("decided on", "number"),
+    Col("publishers", "text", drop=1),
+)
 
 
 @app.command(rich_help_panel=WEB_AND_WORKERS)
@@ -89,6 +99,7 @@ def demo(
             help="the port on 127.0.0.1 the corpus is served on (0: any free port)",
         ),
     ] = FEEDS_PORT,
+    wide: WideOption = False,
 ) -> None:
     """Replay 2022–2024 news as feeds on 127.0.0.1 and resolve the source article's forecasts
     through the real Celery tasks (embedded mode), keeping the data in the data dir for
@@ -124,7 +135,7 @@ def demo(
             replace=replace,
             feeds_port=feeds_port,
         )
-    _print_demo(result)
+    _print_demo(result, wide=wide)
     _print_next_steps(folder, default=state(ctx).settings.data_dir)
 
 
@@ -155,32 +166,30 @@ def _serve_feeds(forecasts: Path | None, port: int) -> None:
             console.print("Stopped.")
 
 
-def _print_demo(result: DemoResult) -> None:
+def _print_demo(result: DemoResult, *, wide: bool = False) -> None:
     from tracker.cli.scoring import rich_table
     from tracker.reports import summary_table
 
-    table = Table(
-        "forecast",
-        "p",
-        "outcome",
-        "how",
-        "decided on",
-        "publishers",
-        title=f"{sum(row.status == 'resolved' for row in result.rows)} of {len(result.rows)} "
-        f"forecast(s) resolved from {result.articles} articles of "
-        f"{result.feeds} feeds ({result.evidence} evidence rows)",
-    )
-    for row in result.rows:
-        how = (row.proposal_kind or "-").replace("_", " ")
-        table.add_row(
+    rows = [
+        (
             row.forecast_id,
             f"{row.probability:.0%}",
             row.outcome or row.status,
-            how,
+            (row.proposal_kind or "-").replace("_", " "),
             row.decisive_on.isoformat() if row.decisive_on else "-",
             ", ".join(row.publishers),
         )
-    console.print(table)
+        for row in result.rows
+    ]
+    resolved = sum(row.status == "resolved" for row in result.rows)
+    print_table(
+        console,
+        DEMO_COLUMNS,
+        rows,
+        title=f"{resolved} of {len(rows)} forecast(s) resolved from {result.articles} articles "
+        f"of {result.feeds} feeds ({result.evidence} evidence rows)",
+        wide=wide,
+    )
     console.print(rich_table(summary_table(result.scorecard)))
     if result.left_for_review:
         console.print(

@@ -351,3 +351,24 @@ def test_init_says_where_the_data_lives(tmp_path: Path):
     first = run.stdout.splitlines()[0]
     assert first == f"Data dir: {tmp_path}; database: sqlite:///{tmp_path / 'tracker.db'}"
     assert (tmp_path / "tracker.db").exists()
+
+
+def test_the_demo_command_refuses_someones_database_in_one_line(tmp_path: Path):
+    """What a user sees when the data dir holds another tracker's database: one line naming the
+    folder and what to do, exit 1, and their database untouched."""
+    (tmp_path / "tracker.db").write_bytes(b"their data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(COLUMNS="80")
+    run = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "--data-dir", str(tmp_path), "--feeds-port", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    [error] = run.stderr.strip().splitlines()
+    assert error.startswith(f"Error: data dir: {tmp_path} already holds a tracker database")
+    assert "--data-dir NEW" in error and "--replace" in error
+    assert (tmp_path / "tracker.db").read_bytes() == b"their data"

@@ -174,7 +174,7 @@ def test_one_forecaster_has_no_comparison_section(engine3):
     with session_scope(engine3) as session:
         card = service.scorecard(session, ScorecardFilter(as_of=AS_OF, author="Ann"), SCALE)
     doc = json.loads(raw)
-    assert "comparison" not in doc and set(doc) == set(card.to_json()) | {"resolver"}
+    assert "comparison" not in doc and set(doc) == set(card.to_json()) | {"resolver", "summary"}
     for fmt in ("md", "csv", "html"):
         assert "Comparison" not in _report(engine3, fmt, author="Ann")[0].decode()
 

@@ -197,6 +197,7 @@ def test_synthetic_scorecard_and_reports():
         "sensitivity",
         "sharpness",
         "worst",
+        "summary",
     }
 
 

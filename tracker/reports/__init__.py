@@ -14,7 +14,9 @@ The inline SVG diagrams (:func:`reliability_diagram`, :func:`corp_diagram`,
 :class:`Table` builders what the CLI prints: one implementation of each.
 """
 
+from tracker.reports._glossary import GLOSSARY
 from tracker.reports._render import ReportFormat, csv_safe, md_text, render_report, write_csv_table
+from tracker.reports._summary import PlainSummary, plain_summary, subject
 from tracker.reports._svg import (
     corp_diagram,
     head_to_head_diagram,
@@ -35,8 +37,10 @@ from tracker.reports._tables import (
 )
 
 __all__ = [
+    "GLOSSARY",
     "REPORT_PAIRS",
     "Column",
+    "PlainSummary",
     "ReportFormat",
     "Table",
     "all_tables",
@@ -47,11 +51,13 @@ __all__ = [
     "fmt",
     "head_to_head_diagram",
     "md_text",
+    "plain_summary",
     "reliability_diagram",
     "render_report",
     "resolver_tables",
     "sensitivity_table",
     "sharpness_histogram",
+    "subject",
     "summary_table",
     "write_csv_table",
 ]

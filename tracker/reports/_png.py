@@ -11,9 +11,13 @@ matplotlib.use("Agg")  # before pyplot: never look for a display
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.text import Annotation
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
+from tracker.reports._summary import subject
 from tracker.scoring import TETLOCK_LABEL, CalibrationRow, Scorecard
 
 #: matplotlib's state (pyplot's figure registry, font caches) is not made for concurrent
@@ -23,28 +27,38 @@ _DRAWING = threading.Lock()
 
 def render_png(card: Scorecard) -> bytes:
     with _DRAWING:
-        return _draw(card)
+        fig = draw_figure(card)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+        plt.close("all")
+        return out.getvalue()
 
 
-def _draw(card: Scorecard) -> bytes:
+def draw_figure(card: Scorecard) -> Figure:
+    """The report's four diagrams under a title naming the author(s), filter and date."""
     fig = Figure(figsize=(12, 10), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
     (rel, corp), (sharp, sens) = fig.subplots(2, 2)
-    _reliability(rel, card)
+    labels = _reliability(rel, card)
     _corp(corp, card)
     _sharpness(sharp, card)
     _sensitivity(sens, card)
+    fig.suptitle(png_title(card))
+    separate_labels(fig, labels)
+    return fig
+
+
+def png_title(card: Scorecard) -> str:
+    """Who (the author or authors), the filter and the date, then the headline scores."""
     s = card.summary
-    title = f"Calibration report: {s.count} forecast(s) scored"
+    lines = [f"Calibration report: {subject(card)}"]
+    scores = f"{s.count} forecast(s) scored, as of {card.filters.day().isoformat()}"
     if s.count:
-        title += (
+        scores += (
             f" · Brier {s.brier:.3f} · {TETLOCK_LABEL} {s.brier_tetlock:.3f}"
-            f" · Metaculus {s.metaculus_baseline:.1f}"
+            f" · baseline score (Metaculus formula) {s.metaculus_baseline:.1f}"
         )
-    fig.suptitle(title)
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    plt.close("all")
-    return out.getvalue()
+    return "\n".join([*lines, scores])
 
 
 def _square(ax: Axes, xlabel: str, ylabel: str) -> None:
@@ -52,9 +66,12 @@ def _square(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.08), xlabel=xlabel, ylabel=ylabel)
 
 
-def _reliability(ax: Axes, card: Scorecard) -> None:
+def _reliability(ax: Axes, card: Scorecard) -> list[Annotation]:
+    """The binned reliability diagram; returns its ``n=`` labels, placed once the figure is
+    laid out (:func:`separate_labels`)."""
     _square(ax, "mean forecast in bin", "observed frequency")
     rows = [point for point in map(CalibrationRow.point, card.calibration) if point is not None]
+    labels: list[Annotation] = []
     if rows:
         x = np.array([r.mean_forecast for r in rows])
         obs = np.array([r.observed for r in rows])
@@ -66,12 +83,41 @@ def _reliability(ax: Axes, card: Scorecard) -> None:
         )
         err = np.maximum(err, 0.0)  # rounding must not make a bar negative
         ax.errorbar(x, obs, yerr=err, fmt="o", color="#1f5fa8", capsize=3, label="bin (Wilson 95%)")
-        for xi, oi, r in zip(x, obs, rows, strict=True):
+        labels = [
             ax.annotate(
-                f"n={r.forecasts}", (xi, oi), textcoords="offset points", xytext=(6, 6), fontsize=8
+                f"n={r.forecasts}",
+                (xi, oi),
+                textcoords="offset points",
+                xytext=(6, 6),
+                fontsize=8,
+                gid="count",
+                in_layout=False,
             )
+            for xi, oi, r in zip(x, obs, rows, strict=True)
+        ]
     ax.set_title("Reliability diagram (binned)")
     ax.legend(loc="upper left", fontsize=8)
+    return labels
+
+
+#: vertical offsets (points) tried in turn for a label that would overlap one already placed
+_LABEL_OFFSETS = (6, -14, 18, -26, 30, -38, 42, -50)
+
+
+def separate_labels(fig: Figure | SubFigure, labels: list[Annotation]) -> None:
+    """Move each label, left to right, to the first offset where its box (measured by the
+    renderer) overlaps no label already placed; the count stays next to its point."""
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig.figure)
+    canvas.draw()  # type: ignore[no-untyped-call]  # lays the figure out: final boxes
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    placed: list[Bbox] = []
+    for label in sorted(labels, key=lambda a: a.xy[0]):
+        for dy in _LABEL_OFFSETS:
+            label.set_position((6, dy))
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(label.get_window_extent(renderer))
 
 
 def _corp(ax: Axes, card: Scorecard) -> None:

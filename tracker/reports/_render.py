@@ -16,6 +16,8 @@ from markupsafe import Markup
 
 from tracker.errors import ReportError
 from tracker.reports import _svg
+from tracker.reports._glossary import GLOSSARY
+from tracker.reports._summary import plain_summary
 from tracker.reports._tables import Table, all_tables, fmt
 from tracker.scoring import RECORDED, SCHEMA_VERSION, Comparison, Scorecard
 
@@ -103,6 +105,8 @@ def render_html(
         scope=_scope(card),
         scale_text=f"re-read under the {card.scale_used!r} scale" if card.scale_used else RECORDED,
         headline=headline,
+        summary=plain_summary(card),
+        glossary=GLOSSARY,
         schema_version=SCHEMA_VERSION,
         svg={
             "reliability": _svg.reliability_diagram(card),
@@ -166,6 +170,7 @@ def render_json(
     comparison: Comparison | None = None,
 ) -> bytes:
     data = card.to_json()
+    data["summary"] = plain_summary(card).to_json()
     if resolver is not None:
         data["resolver"] = resolver.to_json()
     if comparison is not None:
@@ -202,7 +207,14 @@ def render_markdown(
             else "as recorded."
         ),
         "",
+        "## Summary",
+        "",
     ]
+    for sentence in plain_summary(card).sentences():
+        lines += [md_text(sentence), ""]
+    lines += ["## Glossary", ""]
+    lines += [f"- **{md_text(term)}**: {md_text(meaning)}" for term, meaning in GLOSSARY]
+    lines.append("")
     for table in all_tables(card, resolver, comparison):
         lines += [f"## {md_text(table.title)}", ""]
         if table.rows:

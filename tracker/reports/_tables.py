@@ -105,7 +105,7 @@ def summary_table(card: Scorecard) -> Table:
             ),
         ],
         [
-            "Metaculus baseline score",
+            "Baseline score (Metaculus formula)",
             s.metaculus_baseline,
             *metaculus_ci,
             "100·(log2 p_outcome + 1); higher is better",
@@ -263,7 +263,7 @@ def sensitivity_table(card: Scorecard) -> Table:
             Column("Brier (0–1)", 4),
             Column(TETLOCK_LABEL, 4),
             Column("log loss", 4),
-            Column("Metaculus baseline", 2),
+            Column("baseline score (Metaculus formula)", 2),
             Column("skill vs base rate", 3),
             Column("reliability (REL)", 4),
         ],

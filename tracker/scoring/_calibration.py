@@ -191,7 +191,7 @@ GROUP_COLUMNS: tuple[ScoreColumn, ...] = (
     ScoreColumn("brier", "Brier (0–1)", 4),
     ScoreColumn("brier_tetlock", TETLOCK_LABEL, 4, brief=False),
     ScoreColumn("log_loss", "log loss", 4),
-    ScoreColumn("metaculus_baseline", "Metaculus baseline", 2),
+    ScoreColumn("metaculus_baseline", "baseline (Metaculus formula)", 2),
     ScoreColumn("brier_low", "Brier 95% low", 4, brief=False),
     ScoreColumn("brier_high", "Brier 95% high", 4, brief=False),
     ScoreColumn("sample", "sample size", None),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,8 +22,10 @@ from tracker import resolution
 from tracker.clock import today as utc_today
 from tracker.domain import lifecycle, registry
 from tracker.models import Outcome, Proposal
-from tracker.resolution import AutoConfirmReport, MatchReport, ResolverStats, RuleSet
 from tracker.service._unit import unit_of_work
+
+if TYPE_CHECKING:  # the matching side (and its fetchers) loads when a pass runs, not to confirm
+    from tracker.resolution import AutoConfirmReport, MatchReport, ResolverStats, RuleSet
 
 #: ``progress(done, total)`` while articles are matched
 MatchProgress = Callable[[int, int], None]

@@ -1,0 +1,146 @@
+"""The CLI starts at once: each command imports only what it uses (issue 16).
+
+Each check runs in a fresh interpreter (the test process itself has imported everything) and
+reads ``sys.modules`` after the command: `tracker --help` and every command module load no
+database, settings, numeric, plotting, worker or web library; `tracker forecasts list` and
+`tracker confirm` load the database but none of the reports, the statistics, the workers, the
+web app or the fetchers.  How fast that makes them is measured by ``benchmarks/bench_cli.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tracker.cli
+from tests.web_fixtures import add_proposals, seed
+from tracker import db
+from tracker.cli._app import HELP_PANELS
+
+#: what `tracker --help` and the import of a command module must not load
+NOT_FOR_HELP = (
+    "scipy",
+    "matplotlib",
+    "numpy",
+    "celery",
+    "fastapi",
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic",
+    "alembic",
+    "httpx",
+    "tracker.service",
+    "tracker.settings",
+    "tracker.reports",
+    "tracker.scoring",
+)
+#: what `forecasts list` and `confirm` must not load (they need the database, and `list` the
+#: Brier score of resolved forecasts)
+NOT_FOR_LIST_OR_CONFIRM = (
+    "scipy",
+    "matplotlib",
+    "celery",
+    "fastapi",
+    "httpx",
+    "trafilatura",
+    "tracker.reports",
+    "tracker.baselines._manifold",
+    "tracker.ingest._pages",
+    "tracker.web",
+)
+
+#: runs ``tracker`` with the given arguments, then writes the loaded modules to $MODULES_OUT
+RUN_COMMAND = """
+import json, os, sys
+sys.argv = ["tracker", *sys.argv[1:]]
+try:
+    from tracker.cli import main
+    main()
+finally:
+    with open(os.environ["MODULES_OUT"], "w") as out:
+        json.dump(sorted(sys.modules), out)
+"""
+#: imports one module, then prints the loaded modules
+IMPORT_MODULE = (
+    "import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+    "print(json.dumps(sorted(sys.modules)))"
+)
+
+
+def loaded(modules: list[str], packages: tuple[str, ...]) -> list[str]:
+    """The ``packages`` among ``modules`` (a package counts when any of its modules is loaded)."""
+    return sorted({p for p in packages for m in modules if m == p or m.startswith(p + ".")})
+
+
+def run_tracker(tmp_path: Path, *args: str, data_dir: Path | None = None) -> tuple[str, list[str]]:
+    """`tracker ARGS` in a fresh interpreter: its output and the modules it loaded."""
+    modules_file = tmp_path / "modules.json"
+    env = {**os.environ, "COLUMNS": "100", "MODULES_OUT": str(modules_file)}
+    env.pop("TRACKER_DATABASE_URL", None)
+    env["TRACKER_DATA_DIR"] = str(data_dir or tmp_path / "no-data")
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_COMMAND, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"tracker {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+    return done.stdout, json.loads(modules_file.read_text())
+
+
+def test_help_loads_no_heavy_library_and_groups_the_commands(tmp_path):
+    output, modules = run_tracker(tmp_path, "--help")
+    assert "tracker.cli.forecasts" in modules  # the commands were registered
+    assert loaded(modules, NOT_FOR_HELP) == []
+    panels = [line.strip("╭─ ╮") for line in output.splitlines() if line.startswith("╭─")]
+    assert panels == ["Options", *HELP_PANELS]  # every command in a group, groups in a day's order
+
+
+COMMAND_MODULES = sorted(m.name for m in pkgutil.iter_modules(tracker.cli.__path__))
+
+
+@pytest.mark.parametrize("name", COMMAND_MODULES)
+def test_a_cli_module_imports_no_heavy_library_at_module_level(name):
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_MODULE, f"tracker.cli.{name}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded(json.loads(done.stdout), NOT_FOR_HELP) == []
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> tuple[Path, int]:
+    """A data dir with the seed imported (and the hostile test source) and proposals waiting;
+    the id of one that proposes an outcome."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    engine = db.make_engine(f"sqlite:///{folder / 'tracker.db'}")
+    db.upgrade(engine)
+    seed(engine, tmp_path)
+    proposal = add_proposals(engine)["hostile-forecast"].id  # evidence: yes
+    engine.dispose()
+    return folder, proposal
+
+
+def test_forecasts_list_loads_only_what_it_shows(tmp_path, data_dir):
+    output, modules = run_tracker(tmp_path, "forecasts", "list", data_dir=data_dir[0])
+    assert "us-nato-written-counterproposals" in output
+    assert loaded(modules, NOT_FOR_LIST_OR_CONFIRM) == []
+
+
+def test_confirm_loads_only_what_it_uses(tmp_path, data_dir):
+    folder, proposal = data_dir
+    output, modules = run_tracker(
+        tmp_path, "confirm", str(proposal), "--by", "ana", data_dir=folder
+    )
+    assert "resolved yes" in output
+    assert loaded(modules, NOT_FOR_LIST_OR_CONFIRM) == []

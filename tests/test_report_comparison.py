@@ -5,8 +5,6 @@ tracker.scoring.compare and head_to_head on the same forecasts; one forecaster's
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.report_files import csv_files
 from tracker import service
 from tracker.db import session_scope
 from tracker.domain.scale import EstimativeScale
@@ -89,21 +88,6 @@ def _report(engine, fmt: str, **filters: object) -> tuple[bytes, ScoringData, in
         return service.report(session, card, fmt), data, card.filters.seed
 
 
-def _csv_tables(text: str) -> dict[str, list[list[str]]]:
-    """Title -> header and rows, from the report's CSV (tables separated by a blank row)."""
-    tables: dict[str, list[list[str]]] = {}
-    title = None
-    for row in csv.reader(io.StringIO(text)):
-        if not row:
-            title = None
-        elif title is None:
-            title = row[0]
-            tables[title] = []
-        else:
-            tables[title].append(row)
-    return tables
-
-
 def test_json_comparison_is_compare_on_the_same_forecasts(engine3):
     raw, data, seed = _report(engine3, "json")
     doc = json.loads(raw)
@@ -129,26 +113,27 @@ def test_csv_and_markdown_tables_hold_the_same_numbers(engine3):
     raw, data, seed = _report(engine3, "csv")
     pairs = [(HOSTILE, "Ann"), ("Ann", "Bob")]
     expected = compare(data, pairs=pairs, resamples=RESAMPLES, seed=seed)
-    tables = _csv_tables(raw.decode())
-    header, *rows = tables["Comparison: forecasters"]
+    tables = csv_files(raw)
+    header, *rows = tables["comparison_authors"]
     by_author = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     for a in expected.authors:
         name = "'" + a.author if a.author.startswith("=") else a.author
         row = by_author[name]
         assert int(row["with peers"]) == a.with_peers
-        assert float(row["peer score"]) == pytest.approx(a.peer)
-        assert float(row["relative Brier"]) == pytest.approx(a.relative_brier)
+        # values as the report shows them: 2 decimals for peer scores, 4 for Brier scores
+        assert float(row["peer score"]) == pytest.approx(a.peer, abs=0.005)
+        assert float(row["relative Brier"]) == pytest.approx(a.relative_brier, abs=5e-5)
     ann = by_author["Ann"]
     assert int(ann["n"]) == 3
-    assert float(ann["Brier (0–1)"]) == pytest.approx((0.04 + 0.09 + 0.09) / 3)
+    assert float(ann["Brier (0–1)"]) == pytest.approx((0.04 + 0.09 + 0.09) / 3, abs=5e-5)
     assert ann["sample size"] == "too few (n < 20)"
     # a formula-like name is neutralised in every table that shows it
     assert "'" + HOSTILE in by_author
-    header, *duels = tables["Comparison: head to head"]
+    header, *duels = tables["comparison_head_to_head"]
     assert [d[:2] for d in duels] == [["'" + HOSTILE, "Ann"], ["Ann", "Bob"]]
     first = dict(zip(header, duels[0], strict=True))
     difference = expected.head_to_head[0].brier_difference
-    assert float(first["difference a − b"]) == pytest.approx(difference)
+    assert float(first["difference a − b"]) == pytest.approx(difference, abs=5e-5)
     assert first["better under every proper score (Murphy)"] == "Ann"
     assert first["common questions"] == "2"
 
@@ -175,8 +160,9 @@ def test_one_forecaster_has_no_comparison_section(engine3):
         card = service.scorecard(session, ScorecardFilter(as_of=AS_OF, author="Ann"), SCALE)
     doc = json.loads(raw)
     assert "comparison" not in doc and set(doc) == set(card.to_json()) | {"resolver", "summary"}
-    for fmt in ("md", "csv", "html"):
+    for fmt in ("md", "html"):
         assert "Comparison" not in _report(engine3, fmt, author="Ann")[0].decode()
+    assert not [t for t in csv_files(_report(engine3, "csv", author="Ann")[0]) if "compar" in t]
 
 
 def test_the_report_file_counts_the_comparison_tables(engine3, tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ARTICLE_FILE
+from tests.report_files import csv_files
 from tests.test_scorecard import AS_OF, OUTCOMES
 from tracker.domain.scale import EstimativeScale
 from tracker.reports import csv_safe, md_text, render_report
@@ -105,9 +106,11 @@ def test_hostile_text_is_inert_in_every_format(cli, tmp_path):
     for fmt in ("html", "csv", "md"):
         path = tmp_path / f"r.{fmt}"
         cli("report", "calibration", "--format", fmt, "--out", path, "--as-of", AS_OF)
-        out[fmt] = path.read_text(encoding="utf-8")
+        out[fmt] = path.read_bytes()
+    zipped = out.pop("csv")
+    out = {fmt: data.decode("utf-8") for fmt, data in out.items()}
     assert "<script>" not in out["html"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in out["html"]
-    cells = [cell for row in csv.reader(io.StringIO(out["csv"])) for cell in row]
+    cells = [cell for rows in csv_files(zipped).values() for row in rows for cell in row]
     assert "'" + HOSTILE_AUTHOR in cells and HOSTILE_AUTHOR not in cells
     assert "'-2+3" in cells
     assert not [
@@ -208,6 +211,6 @@ def test_unknown_report_format():
         EstimativeScale.builtin(),
     )
     with pytest.raises(
-        Exception, match="unknown report format 'pdf'; use one of: html, csv, json, png, md"
+        Exception, match="unknown report format 'docx'; use one of: html, csv, json, png, md, pdf"
     ):
-        render_report(card, "pdf")
+        render_report(card, "docx")

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import ARTICLE_FILE
+from tests.report_files import csv_files
 from tracker.db import session_scope
 from tracker.domain import lifecycle, registry
 from tracker.domain.scale import EstimativeScale
@@ -163,8 +164,7 @@ def test_article_scorecard_by_hand_and_every_report(cli, tmp_path):
     assert "Sensitivity to the reading of words" in html and "Brier (0–2, Tetlock)" in html
     assert outputs["png"].startswith(b"\x89PNG\r\n\x1a\n") and len(outputs["png"]) > 20_000
     assert json.loads(outputs["json"])["counts"]["scored"] == 19
-    sections = outputs["csv"].decode().split("\n\n")
-    assert any(s.startswith("Calibration by probability bin\nbin,count") for s in sections)
+    assert csv_files(outputs["csv"])["calibration"][0][:2] == ["bin", "count"]
     md = outputs["md"].decode()
     assert "## Calibration by probability bin" in md and "| bin | count |" in md
 

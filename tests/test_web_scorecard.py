@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import date
 
 import pytest
 
+from tests.report_files import csv_files
 from tests.web_fixtures import (
     OUTCOMES,
     make_token,
@@ -163,10 +162,11 @@ def test_scorecard_is_cached_until_the_data_changes(seeded, client, web_app):
     ("fmt", "media_type"),
     [
         ("html", "text/html; charset=utf-8"),
-        ("csv", "text/csv; charset=utf-8"),
+        ("csv", "application/zip"),
         ("json", "application/json"),
         ("png", "image/png"),
         ("md", "text/markdown; charset=utf-8"),
+        ("pdf", "application/pdf"),
     ],
 )
 def test_report_downloads_have_type_name_and_content(seeded, client, fmt, media_type):
@@ -175,7 +175,8 @@ def test_report_downloads_have_type_name_and_content(seeded, client, fmt, media_
     assert response.status_code == 200
     assert response.headers["content-type"] == media_type
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="calibration-nato-{date.today().isoformat()}.{fmt}"'
+        f'attachment; filename="calibration-nato-{date.today().isoformat()}.'
+        f'{"zip" if fmt == "csv" else fmt}"'
     )
     body = response.content
     if fmt == "png":
@@ -186,11 +187,13 @@ def test_report_downloads_have_type_name_and_content(seeded, client, fmt, media_
             and json.loads(body)["filters"]["tag"] == "nato"
         )
     elif fmt == "csv":
-        rows = list(csv.reader(io.StringIO(body.decode())))
+        rows = csv_files(body)["summary"]
         assert (
-            rows[0] == ["Scores"]
+            rows[0][0] == "measure"
             and ["Forecasts scored", "3", "", "", "resolved yes/no, close date passed"] in rows
         )
+    elif fmt == "pdf":
+        assert body.startswith(b"%PDF-") and b"<script" not in body
     elif fmt == "html":
         assert b'<svg class="diagram reliability"' in body and b"<script" not in body
     else:
@@ -201,7 +204,14 @@ def test_exports_page_links_every_format_for_the_filter(seeded, client):
     resolve_some(seeded.engine)
     page = client.get("/exports", params={"tag": "nato", "author": ""}).text
     links = re.findall(r'<a href="([^"]+)" download="([^"]+)" class="download"', page)
-    assert [name.rsplit(".", 1)[1] for _, name in links] == ["html", "csv", "json", "png", "md"]
+    assert [name.rsplit(".", 1)[1] for _, name in links] == [
+        "html",
+        "zip",
+        "json",
+        "png",
+        "md",
+        "pdf",
+    ]
     for href, _ in links:
         assert href.startswith("/api/reports/calibration?tag=nato&amp;format=")
         assert client.get(href.replace("&amp;", "&")).status_code == 200

@@ -43,6 +43,15 @@ class ReportFormatOption(str, Enum):
     json = "json"
     png = "png"
     md = "md"
+    pdf = "pdf"
+
+
+#: the tables of the CSV report (``tracker.reports.Table.key``; a comparison's only with
+#: several forecasters, the resolver's under ``resolver_``), for --table's help
+REPORT_TABLES = (
+    "summary, calibration, murphy, corp, terms, by_author, by_source, by_tag, "
+    "comparison_authors, comparison_head_to_head, sensitivity, worst, resolver_*"
+)
 
 
 class ScorecardFormat(str, Enum):
@@ -268,9 +277,23 @@ def _column(table: Table, index: int) -> Col:
 def calibration(
     ctx: typer.Context,
     format: Annotated[
-        ReportFormatOption, typer.Option("--format", help="html, csv, json, png or md")
+        ReportFormatOption, typer.Option("--format", help="html, pdf, csv, json, png or md")
     ],
-    out: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="the file to write (csv: a .zip of one file per table, or with --table a .csv)",
+            dir_okay=False,
+        ),
+    ],
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            help=f"csv only: write this one table as a CSV file; one of: {REPORT_TABLES}",
+        ),
+    ] = None,
     author: AuthorOpt = None,
     source: SourceOpt = None,
     tag: TagOpt = None,
@@ -279,15 +302,16 @@ def calibration(
     as_of: AsOfOpt = None,
     resamples: ResamplesOpt = 1000,
 ) -> None:
-    """Write the calibration report: reliability and CORP diagrams, tables, decomposition,
-    breakdowns, and the resolver's record for the same forecasts."""
+    """Write the calibration report: a summary in plain words, reliability and CORP diagrams,
+    a glossary, then the tables (decomposition, breakdowns, the resolver's record for the same
+    forecasts).  pdf prints well (a header on each page); csv is a zip of one file per table."""
     from tracker import service
 
     filters = _filters(author, source, tag, resolved_between, scale, as_of, resamples)
     card = _scorecard(ctx, filters)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        written = service.write_report(session, card, format.value, out)
+        written = service.write_report(session, card, format.value, out, table)
     console.print(
         f"Wrote {out} ({format.value}, {written.size:,} bytes): "
-        f"{card.summary.count} forecast(s) scored, {written.tables} tables."
+        f"{card.summary.count} forecast(s) scored, {written.tables} table(s)."
     )

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ class ReportFormat(str, enum.Enum):
     json = "json"
     png = "png"
     md = "md"
+    pdf = "pdf"
 
 
 def render_report(
@@ -41,16 +43,22 @@ def render_report(
     *,
     resolver: ResolverStats | None = None,
     comparison: Comparison | None = None,
+    table: str | None = None,
 ) -> bytes:
     """The calibration report of ``card`` in one format, as the bytes of a file; with
     ``resolver`` (:func:`tracker.resolution.resolver_stats`) it has a section on the resolver,
     with ``comparison`` (:func:`tracker.scoring.compare` of the same forecasts) a section
-    comparing the forecasters (none in PNG)."""
+    comparing the forecasters (none in PNG).  CSV is a zip of one file per table, or with
+    ``table`` (a table's key) that one table as a CSV file."""
     try:
         kind = ReportFormat(fmt_)
     except ValueError as exc:
         known = ", ".join(f.value for f in ReportFormat)
         raise ReportError(f"unknown report format {fmt_!r}; use one of: {known}") from exc
+    if table is not None:
+        if kind is not ReportFormat.csv:
+            raise ReportError("--table picks one table of the CSV report; use --format csv")
+        return csv_table(pick_table(all_tables(card, resolver, comparison), table))
     if kind is ReportFormat.png:
         return render_png(card)
     return _RENDERERS[kind](card, resolver, comparison)
@@ -64,6 +72,15 @@ def _title(card: Scorecard) -> str:
         f"tag {f.tag}" if f.tag else "",
     ]
     return "Calibration report" + (": " + ", ".join(s for s in scope if s) if any(scope) else "")
+
+
+def _meta(card: Scorecard) -> str:
+    """The line under the title: when, as of which day, which forecasts, which reading."""
+    reading = f"re-read under the {card.scale_used} scale" if card.scale_used else "as recorded"
+    return (
+        f"Generated {card.generated_at.strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"as of {card.filters.day().isoformat()}, {_scope(card)}; probabilities {reading}."
+    )
 
 
 def _scope(card: Scorecard) -> str:
@@ -139,14 +156,42 @@ def csv_safe(value: object) -> object:
     return value
 
 
+def csv_cell(value: object, digits: int | None) -> object:
+    """A cell as the report shows it: floats rounded to their column's decimals (no float
+    noise such as 0.43249999999999994), text formula-safe, nothing for a missing value."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return fmt(value, digits)
+    return csv_safe(value)
+
+
 def write_csv_table(writer: CsvWriter, table: Table, *, title_row: bool) -> None:
     if title_row:
         writer.writerow([csv_safe(table.title)])
     writer.writerow([csv_safe(c.label) for c in table.columns])
     for row in table.rows:
-        writer.writerow(
-            ["" if v is None else (repr(v) if isinstance(v, float) else csv_safe(v)) for v in row]
-        )
+        writer.writerow([csv_cell(v, c.digits) for v, c in zip(row, table.columns, strict=True)])
+
+
+def csv_table(table: Table) -> bytes:
+    """One table as a CSV file: a header row, then the rows."""
+    out = io.StringIO()
+    write_csv_table(csv.writer(out, lineterminator="\n"), table, title_row=False)
+    return out.getvalue().encode("utf-8")
+
+
+def table_names(tables: list[Table]) -> list[str]:
+    return [t.key for t in tables]
+
+
+def pick_table(tables: list[Table], name: str) -> Table:
+    """The table called ``name``; an unknown name is a :class:`ReportError` listing them."""
+    for table in tables:
+        if table.key == name:
+            return table
+    known = ", ".join(table_names(tables))
+    raise ReportError(f"unknown table {name!r} (--table); use one of: {known}")
 
 
 def render_csv(
@@ -154,14 +199,18 @@ def render_csv(
     resolver: ResolverStats | None = None,
     comparison: Comparison | None = None,
 ) -> bytes:
-    """Every table of the report, one after the other: a title row, a header row, the rows,
-    a blank line."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for table in all_tables(card, resolver, comparison):
-        write_csv_table(writer, table, title_row=True)
-        writer.writerow([])
-    return out.getvalue().encode("utf-8")
+    """A zip archive holding one CSV file per table (``<table>.csv``, in report order) and a
+    README.txt naming each file's table."""
+    tables = all_tables(card, resolver, comparison)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        index = [f"{_title(card)}. {_meta(card)}", ""]
+        for number, table in enumerate(tables, 1):
+            name = f"{number:02d}-{table.key}.csv"
+            archive.writestr(name, csv_table(table))
+            index.append(f"{name}: {table.title}" + (f" ({table.note})" if table.note else ""))
+        archive.writestr("README.txt", "\n".join(index) + "\n")
+    return out.getvalue()
 
 
 def render_json(
@@ -238,6 +287,18 @@ def render_markdown(
     return "\n".join(lines).encode("utf-8")
 
 
+def render_pdf(
+    card: Scorecard,
+    resolver: ResolverStats | None = None,
+    comparison: Comparison | None = None,
+) -> bytes:
+    """Summary, figures, glossary and tables, laid out for print (:mod:`._pdf`)."""
+    from tracker.reports._pdf import render_pdf as pdf
+
+    tables = all_tables(card, resolver, comparison)
+    return pdf(card, tables, render_png(card), _title(card), _meta(card))
+
+
 def render_png(card: Scorecard) -> bytes:
     from tracker.reports._png import render_png as png
 
@@ -251,4 +312,5 @@ _RENDERERS: dict[
     ReportFormat.csv: render_csv,
     ReportFormat.json: render_json,
     ReportFormat.md: render_markdown,
+    ReportFormat.pdf: render_pdf,
 }

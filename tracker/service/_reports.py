@@ -61,12 +61,17 @@ def _comparison_of(session: Session, card: Scorecard) -> Comparison | None:
     return compare(data, pairs=shared_pairs(data), resamples=f.resamples, seed=f.seed)
 
 
-def report(session: Session, card: Scorecard, fmt: ReportFormat | str) -> bytes:
-    """The calibration report of ``card`` as the bytes of a file (html, csv, json, png or md),
-    with the resolver's record for the same forecasts and, when they are several
-    forecasters', a comparison section (not in PNG)."""
+def report(
+    session: Session, card: Scorecard, fmt: ReportFormat | str, table: str | None = None
+) -> bytes:
+    """The calibration report of ``card`` as the bytes of a file (html, pdf, csv, json, png or
+    md), with the resolver's record for the same forecasts and, when they are several
+    forecasters', a comparison section (not in PNG).  CSV is a zip of one file per table, or
+    the one table named ``table``."""
     comparison = None if fmt == ReportFormat.png else _comparison_of(session, card)
-    return render_report(card, fmt, resolver=_resolver_of(session, card), comparison=comparison)
+    return render_report(
+        card, fmt, resolver=_resolver_of(session, card), comparison=comparison, table=table
+    )
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,23 @@ class WrittenReport:
 
 
 def write_report(
-    session: Session, card: Scorecard, fmt: ReportFormat | str, out: Path
+    session: Session,
+    card: Scorecard,
+    fmt: ReportFormat | str,
+    out: Path,
+    table: str | None = None,
 ) -> WrittenReport:
-    """Write the calibration report of ``card`` to ``out``; a file that cannot be written is a
-    :class:`~tracker.errors.ReportError` naming it."""
+    """Write the calibration report of ``card`` to ``out`` (with ``table``, that one table of
+    the CSV report); a file that cannot be written is a :class:`~tracker.errors.ReportError`
+    naming it."""
     stats = _resolver_of(session, card)
     comparison = None if fmt == ReportFormat.png else _comparison_of(session, card)
-    data = render_report(card, fmt, resolver=stats, comparison=comparison)
+    data = render_report(card, fmt, resolver=stats, comparison=comparison, table=table)
     try:
         out.write_bytes(data)
     except OSError as exc:
         raise ReportError(
             f"cannot write the report ({exc.strerror or exc}); choose another output file", out
         ) from exc
-    return WrittenReport(out, len(data), len(all_tables(card, stats, comparison)))
+    tables = 1 if table is not None else len(all_tables(card, stats, comparison))
+    return WrittenReport(out, len(data), tables)

@@ -12,7 +12,7 @@ from pydantic import Field
 from tracker import service
 from tracker.reports import ReportFormat
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
-from tracker.web.exports import MEDIA_TYPES, report_response
+from tracker.web.exports import CSV_TABLE_TYPE, MEDIA_TYPES, report_response
 from tracker.web.schemas import ERROR_RESPONSES, CalibrationBinOut
 from tracker.web.scorecards import REPORT_RESAMPLES, ScorecardQuery, one_value_each
 
@@ -29,7 +29,12 @@ class ScorecardApiQuery(ScorecardQuery):
 
 
 class ReportQuery(ScorecardQuery):
-    format: ReportFormat = Field(description="html, csv, json, png or md")
+    format: ReportFormat = Field(
+        description="html, pdf, csv (a zip of one file per table), json, png or md"
+    )
+    table: str | None = Field(
+        None, max_length=60, description="csv only: this one table as a CSV file (its name)"
+    )
 
 
 @router.get(
@@ -86,7 +91,7 @@ def calibration_bin(
     responses={
         200: {
             "description": "The report file (Content-Disposition: attachment)",
-            "content": {t.split(";")[0]: {} for t in MEDIA_TYPES.values()},
+            "content": {t.split(";")[0]: {} for t in (*MEDIA_TYPES.values(), CSV_TABLE_TYPE)},
         },
         **ERROR_RESPONSES,
     },
@@ -100,4 +105,5 @@ def calibration_report(
     """The calibration report for the filters, as a file: what `tracker report calibration` writes
     (bootstrap with 1,000 resamples)."""
     card = scorecards.get(session, query.scoring_filter(REPORT_RESAMPLES))
-    return report_response(card, query.format, service.report(session, card, query.format))
+    data = service.report(session, card, query.format, query.table)
+    return report_response(card, query.format, data, query.table)

@@ -33,13 +33,14 @@ def test_seed_report_as_pdf(cli, tmp_path):
     pages = [page.extract_text() for page in reader.pages]
     assert 4 <= len(pages) <= 15
     whole = _squeeze("\n".join(pages))
-    assert summary["count"] == 19 and summary["text"][0].startswith("Forecasts by Trenin: 19")
+    assert summary["count"] == 19
+    assert summary["text"][0].startswith("Forecasts by Dmitri Trenin: 19 forecasts scored")
     for sentence in summary["text"]:
         assert _squeeze(sentence) in whole
     assert _squeeze(summary["verdict"]) in _squeeze(pages[0])  # the summary opens the report
     assert "Dmitri Trenin" in "\n".join(pages)  # the costliest forecasts' author
     for number, text in enumerate(pages, 1):
-        assert text.startswith(f"Calibration report · Trenin · as of {AS_OF}")
+        assert text.startswith(f"Calibration report · Dmitri Trenin · as of {AS_OF}")
         assert f"page {number} of {len(pages)}" in text
     assert len(reader.pages[1].images) == 1 and "Figures" in pages[1]
     headings = {

@@ -114,13 +114,32 @@ def _cell(value: object, digits: int | None) -> str:
     return value if isinstance(value, str) else fmt(value, digits)
 
 
+def _widths(table: Table) -> tuple[float, ...]:
+    """Relative column widths: a column as wide as its longest cell or label word, within
+    bounds, so notes get room and numbers do not."""
+
+    def width(index: int) -> float:
+        column = table.columns[index]
+        cells = [_cell(row[index], column.digits) for row in table.rows]
+        longest_word = max((len(w) for w in column.label.split()), default=4)
+        return float(min(max(longest_word, *(len(c) for c in cells), 5), 45))
+
+    return tuple(width(i) for i in range(len(table.columns)))
+
+
 def _table(pdf: _ReportPDF, table: Table) -> None:
     pdf.heading(table.title, 11)
     if not table.rows:
         pdf.paragraph("Nothing to show.", 8)
     else:
         pdf.set_font(_FAMILY, "", 7 if len(table.columns) > 5 else 8)
-        with pdf.table(line_height=3.8, padding=0.8, first_row_as_headings=True) as grid:
+        with pdf.table(
+            line_height=3.8,
+            padding=0.8,
+            first_row_as_headings=True,
+            col_widths=_widths(table),
+            text_align=tuple("RIGHT" if c.digits is not None else "LEFT" for c in table.columns),
+        ) as grid:
             head = grid.row()
             for column in table.columns:
                 head.cell(column.label)

@@ -69,10 +69,8 @@ def _pct(p: float) -> str:
 
 def _who(card: Scorecard) -> str:
     f = card.filters
-    authors = [row.name for row in card.breakdowns.get("author", [])]
-    if f.author:
-        who = f"Forecasts by {f.author}"
-    elif len(authors) == 1:
+    authors = authors_of(card)
+    if len(authors) == 1:
         who = f"Forecasts by {authors[0]}"
     elif authors:
         shown = ", ".join(authors[:5]) + (
@@ -202,10 +200,12 @@ def plain_summary(card: Scorecard) -> PlainSummary:
 
 
 def authors_of(card: Scorecard) -> list[str]:
-    """The author filtered on, or every author among the scored forecasts."""
-    if card.filters.author:
+    """The authors of the scored forecasts (their full names), or the author filtered on when
+    none is scored yet."""
+    names = [row.name for row in card.breakdowns.get("author", [])]
+    if not names and card.filters.author:
         return [card.filters.author]
-    return [row.name for row in card.breakdowns.get("author", [])]
+    return names
 
 
 def subject(card: Scorecard) -> str:

@@ -53,6 +53,8 @@ NOT_FOR_LIST_OR_CONFIRM = (
     "tracker.baselines._manifold",
     "tracker.ingest._pages",
     "tracker.web",
+    "tracker.domain.forecast_files",  # the file parser: pydantic models and YAML
+    "yaml",
 )
 
 #: runs ``tracker`` with the given arguments, then writes the loaded modules to $MODULES_OUT

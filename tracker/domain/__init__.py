@@ -10,8 +10,25 @@
 
 Each module takes the caller's session (one unit of work) and writes no commit of its own.
 The use cases that combine them live in :mod:`tracker.service`.
+
+The modules are imported when first used (``from tracker.domain import registry`` or
+``tracker.domain.registry``), not with the package: reading forecasts back needs neither the file
+parser nor the accounts (docs/dev.md, "CLI start-up").
 """
 
-from tracker.domain import audit, auth, forecast_files, lifecycle, registry, scale
+from __future__ import annotations
+
+import importlib
+import types
+import typing
+
+if typing.TYPE_CHECKING:
+    from tracker.domain import audit, auth, forecast_files, lifecycle, registry, scale
 
 __all__ = ["audit", "auth", "forecast_files", "lifecycle", "registry", "scale"]
+
+
+def __getattr__(name: str) -> types.ModuleType:
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,7 @@ from typing import Any, Literal, cast, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tracker.domain.resolution_rules import resolved_by_hand
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastFileError
 
@@ -98,12 +99,6 @@ NO_WAY_TO_RESOLVE = (
     "`default_at_close: yes|no` under `resolution:`, or write `resolution: manual` to resolve "
     "it by hand"
 )
-
-
-def resolved_by_hand(yes_when: Any, no_when: Any, default_at_close: str | None) -> bool:
-    """Whether only an analyst can resolve a forecast with these rules: no evidence rules and no
-    default at close (what ``resolution: manual`` declares).  Takes the stored values too."""
-    return not yes_when and not no_when and default_at_close in (None, "none")
 
 
 class EvidenceRules(BaseModel):

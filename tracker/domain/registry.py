@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -36,15 +36,7 @@ from sqlmodel import Session, col, select
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, statements
-from tracker.domain.forecast_files import (
-    ForecastFile,
-    ForecastSpec,
-    ParsedForecast,
-    QuestionFile,
-    QuestionSpec,
-    load_forecast_file,
-    resolved_by_hand,
-)
+from tracker.domain.resolution_rules import resolved_by_hand
 from tracker.domain.scale import EstimativeScale
 from tracker.domain.statements import History, Statement, Value, Window
 from tracker.errors import ForecastFileError, ForecastImportError, NotFoundError
@@ -61,6 +53,15 @@ from tracker.models import (
     Status,
 )
 from tracker.paging import Page, offset_of
+
+if TYPE_CHECKING:  # the file parser (YAML, pydantic models) loads when a file is read
+    from tracker.domain.forecast_files import (
+        ForecastFile,
+        ForecastSpec,
+        ParsedForecast,
+        QuestionFile,
+        QuestionSpec,
+    )
 
 
 @dataclass
@@ -97,6 +98,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFile | QuestionFile]:
     """Validate every file (forecast files and question files); raise one ForecastImportError
     with all problems, or return them all."""
+    from tracker.domain.forecast_files import QuestionFile, load_forecast_file
+
     files, problems = [], []
     owner: dict[str, tuple[Path, int]] = {}
     expanded = expand_paths(paths)
@@ -148,6 +151,8 @@ def import_files(
 
     Questions come first (question files, then those defined inline), so a forecast may refer
     to a question defined in the same import."""
+    from tracker.domain.forecast_files import ForecastFile, QuestionFile
+
     forecast_files = [f for f in files if isinstance(f, ForecastFile)]
     question_files = [f for f in files if isinstance(f, QuestionFile)]
     _refuse_foreign_ids(session, forecast_files)

@@ -23,11 +23,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import ConfigError, NotFoundError, UnknownTermError
+
+if TYPE_CHECKING:
+    import yaml
 
 DEFAULT_SCALE = "tracker"
 #: Scales searched after the default one when a look-up names no scale.
@@ -167,6 +168,8 @@ class EstimativeScale:
     @classmethod
     def from_text(cls, text: str, origin: str = "<string>") -> EstimativeScale:
         """Parse scale YAML; ``origin`` names the file in error messages."""
+        import yaml  # here: reading forecasts back needs no YAML (docs/dev.md, "CLI start-up")
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:

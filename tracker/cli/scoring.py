@@ -49,8 +49,8 @@ class ReportFormatOption(str, Enum):
 #: the tables of the CSV report (``tracker.reports.Table.key``; a comparison's only with
 #: several forecasters, the resolver's under ``resolver_``), for --table's help
 REPORT_TABLES = (
-    "summary, calibration, murphy, corp, terms, by_author, by_source, by_tag, "
-    "comparison_authors, comparison_head_to_head, sensitivity, worst, resolver_*"
+    "summary, calibration, murphy, corp, terms, by_author, by_source, by_tag, sensitivity, "
+    "worst, and the comparison_... and resolver_... tables (a wrong name lists them all)"
 )
 
 
@@ -291,6 +291,7 @@ def calibration(
         str | None,
         typer.Option(
             "--table",
+            metavar="NAME",
             help=f"csv only: write this one table as a CSV file; one of: {REPORT_TABLES}",
         ),
     ] = None,

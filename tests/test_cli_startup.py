@@ -146,3 +146,42 @@ def test_confirm_loads_only_what_it_uses(tmp_path, data_dir):
     )
     assert "resolved yes" in output
     assert loaded(modules, NOT_FOR_LIST_OR_CONFIRM) == []
+
+
+def full_command_tree() -> dict[str, list[str]]:
+    """Each top-level command of `tracker --help`, with its subcommands (a group's)."""
+    import typer.main
+
+    root = typer.main.get_command(tracker.cli.app)
+    return {
+        name: sorted(getattr(command, "commands", {}))
+        for name, command in root.commands.items()  # type: ignore[attr-defined]
+    }
+
+
+#: loads the app for one command line as `tracker` does, then prints its command tree
+COMMAND_TREE = """
+import json, sys
+import typer.main
+from tracker.cli import _load_app
+root = typer.main.get_command(_load_app(sys.argv[1:]))
+print(json.dumps({n: sorted(getattr(c, "commands", {})) for n, c in root.commands.items()}))
+"""
+
+
+def test_every_command_says_which_modules_register_it():
+    assert set(tracker.cli._MODULES_OF) == set(full_command_tree()), (
+        "add the command to tracker.cli._MODULES_OF (else `tracker NAME` imports every module)"
+    )
+
+
+@pytest.mark.parametrize("command", sorted(tracker.cli._MODULES_OF))
+def test_a_command_alone_is_registered_whole(command):
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_TREE, command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tree = json.loads(done.stdout)
+    assert tree[command] == full_command_tree()[command]

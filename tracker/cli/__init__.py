@@ -9,6 +9,7 @@ would load the whole CLI, SQLAlchemy and the web app (over a second) before pars
 from __future__ import annotations
 
 import importlib
+import sys
 import typing
 
 if typing.TYPE_CHECKING:
@@ -30,17 +31,55 @@ _COMMAND_MODULES = (
 )
 
 
-def _load_app() -> typer.Typer:
-    """The Typer app with every command group registered."""
+#: the modules that register each top-level command (``init`` is in ``_app``), so that
+#: ``tracker confirm`` imports and builds one module's commands, not all fifty (50 ms of a
+#: 650 ms command; docs/dev.md, "CLI start-up").  A command missing here still works: an
+#: unknown name loads every module (``tests/test_cli_startup.py`` checks the table).
+_MODULES_OF: dict[str, tuple[str, ...]] = {
+    "init": (),
+    "forecasts": ("forecasts", "forecast_updates"),
+    "resolve-manually": ("forecasts",),
+    "reopen": ("forecasts",),
+    "scale": ("forecasts",),
+    "extract": ("extract",),
+    "scorecard": ("scoring",),
+    "report": ("scoring",),
+    "poll": ("feeds",),
+    "feeds": ("feeds",),
+    "articles": ("feeds",),
+    "baselines": ("baselines",),
+    "compare": ("compare",),
+    "authors": ("compare",),
+    "questions": ("compare",),
+    "status": ("operate",),
+    "run": ("operate",),
+    "worker": ("operate",),
+    "beat": ("operate",),
+    "serve": ("web",),
+    "users": ("web",),
+    "tokens": ("web",),
+    "resolve": ("resolution",),
+    "review": ("resolution",),
+    "confirm": ("resolution",),
+    "reject": ("resolution",),
+    "resolver-stats": ("resolution",),
+    "demo": ("demo",),
+}
+
+
+def _load_app(args: typing.Sequence[str] = ()) -> typer.Typer:
+    """The Typer app with the command groups that ``args`` (the command line after ``tracker``)
+    may run registered: those of its command, or all of them (``--help``, an unknown name)."""
     from tracker.cli._app import app
 
-    for name in _COMMAND_MODULES:
+    command = args[0] if args else ""
+    for name in _MODULES_OF.get(command, _COMMAND_MODULES):
         importlib.import_module(f"tracker.cli.{name}")
     return app
 
 
 def main() -> None:
-    _load_app()()
+    _load_app(sys.argv[1:])()
 
 
 def __getattr__(name: str) -> typer.Typer:

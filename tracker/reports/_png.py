@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # before pyplot: never look for a display
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.text import Annotation
@@ -100,24 +101,45 @@ def _reliability(ax: Axes, card: Scorecard) -> list[Annotation]:
     return labels
 
 
-#: vertical offsets (points) tried in turn for a label that would overlap one already placed
-_LABEL_OFFSETS = (6, -14, 18, -26, 30, -38, 42, -50)
+#: vertical offsets (points) tried in turn for a label that would overlap one already placed:
+#: above its point first, then below
+_LABEL_OFFSETS = (6, 18, 30, 42, -14, -26, -38)
+#: the gap (pixels) kept around a label, so two counts never read as one ("n=3n=3")
+_LABEL_GAP = 3
 
 
 def separate_labels(fig: Figure | SubFigure, labels: list[Annotation]) -> None:
     """Move each label, left to right, to the first offset where its box (measured by the
-    renderer) overlaps no label already placed; the count stays next to its point."""
+    renderer, with a small gap) stays inside its plot and overlaps no label already placed
+    (failing that, the first offset clear of the other labels); the count stays next to its
+    point."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig.figure)
     canvas.draw()  # type: ignore[no-untyped-call]  # lays the figure out: final boxes
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     placed: list[Bbox] = []
     for label in sorted(labels, key=lambda a: a.xy[0]):
-        for dy in _LABEL_OFFSETS:
-            label.set_position((6, dy))
-            box = label.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in placed):
-                break
-        placed.append(label.get_window_extent(renderer))
+        plot = label.axes.get_window_extent(renderer) if label.axes else None
+        boxes = {dy: _box_at(label, dy, renderer) for dy in _LABEL_OFFSETS}
+        clear = [dy for dy, box in boxes.items() if not any(box.overlaps(o) for o in placed)]
+        inside = [dy for dy in clear if plot is None or _contains(plot, boxes[dy])]
+        best = (inside or clear or list(_LABEL_OFFSETS))[0]
+        label.set_position((6, best))
+        placed.append(boxes[best])
+
+
+def _box_at(label: Annotation, dy: float, renderer: RendererBase) -> Bbox:
+    """The label's box, gap included, when drawn ``dy`` points above its point."""
+    label.set_position((6, dy))
+    return label.get_window_extent(renderer).padded(_LABEL_GAP)
+
+
+def _contains(outer: Bbox, inner: Bbox) -> bool:
+    return bool(
+        outer.x0 <= inner.x0
+        and inner.x1 <= outer.x1
+        and outer.y0 <= inner.y0
+        and inner.y1 <= outer.y1
+    )
 
 
 def _corp(ax: Axes, card: Scorecard) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import matplotlib
 from fpdf import FPDF
@@ -65,9 +65,12 @@ class _ReportPDF(FPDF):
         self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
-    def paragraph(self, text: str, size: float = 10, gap: float = 2) -> None:
+    def paragraph(
+        self, text: str, size: float = 10, gap: float = 2, line: float | None = None
+    ) -> None:
         self.set_font(_FAMILY, "", size)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        height = size * 0.5 if line is None else line
+        self.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(gap)
 
 
@@ -105,26 +108,61 @@ def _glossary(pdf: _ReportPDF) -> None:
     pdf.add_page()
     pdf.heading("Glossary")
     for term, meaning in GLOSSARY:
+        pdf.set_font(_FAMILY, "", 9)
+        lines = cast(list[str], pdf.multi_cell(0, 4.2, meaning, dry_run=True, output="LINES"))
+        height = 4.2 * (1 + len(lines))
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()  # a term never ends a page without its meaning
         pdf.set_font(_FAMILY, "B", 9)
-        pdf.multi_cell(0, 4.5, term, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.paragraph(meaning, 9, 1.5)
+        pdf.multi_cell(0, 4.2, term, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.paragraph(meaning, 9, 1.2, line=4.2)
 
 
 def _cell(value: object, digits: int | None) -> str:
     return value if isinstance(value, str) else fmt(value, digits)
 
 
-def _widths(table: Table) -> tuple[float, ...]:
-    """Relative column widths: a column as wide as its longest cell or label word, within
-    bounds, so notes get room and numbers do not."""
+#: the padding of a table cell (mm), on each side
+_PADDING = 0.8
+#: font sizes tried in turn until a table's words fit the page width unbroken
+_TABLE_FONT_SIZES = (8.0, 7.0, 6.0, 5.0)
+#: a column is never made wider than this (mm): long notes wrap
+_MAX_COLUMN = 70.0
 
-    def width(index: int) -> float:
-        column = table.columns[index]
-        cells = [_cell(row[index], column.digits) for row in table.rows]
-        longest_word = max((len(w) for w in column.label.split()), default=4)
-        return float(min(max(longest_word, *(len(c) for c in cells), 5), 45))
 
-    return tuple(width(i) for i in range(len(table.columns)))
+def _texts(table: Table, index: int) -> list[str]:
+    column = table.columns[index]
+    return [_cell(row[index], column.digits) for row in table.rows]
+
+
+def _column_bounds(pdf: _ReportPDF, table: Table, index: int) -> tuple[float, float]:
+    """The narrowest width (mm) at which no word of the column is cut, and the width at which
+    every cell fits on one line (capped), at the current font size."""
+    label, texts = table.columns[index].label, _texts(table, index)
+    pad = 2 * _PADDING + 0.5
+    pdf.set_font(_FAMILY, "B")
+    label_words = [pdf.get_string_width(w) for w in label.split()] or [0.0]
+    pdf.set_font(_FAMILY, "")
+    words = [pdf.get_string_width(w) for text in texts for w in text.split()] or [0.0]
+    lines = [pdf.get_string_width(text) for text in texts] or [0.0]
+    narrowest = max(*label_words, *words) + pad
+    return narrowest, max(narrowest, min(max(lines) + pad, _MAX_COLUMN))
+
+
+def _layout(pdf: _ReportPDF, table: Table) -> tuple[float, tuple[float, ...]]:
+    """The largest font size at which every word of ``table`` fits its column unbroken, and
+    the column widths (mm): each column's narrowest width, plus a share of the room left in
+    proportion to what its longest cell still lacks."""
+    room = pdf.epw
+    for size in _TABLE_FONT_SIZES:
+        pdf.set_font_size(size)
+        bounds = [_column_bounds(pdf, table, i) for i in range(len(table.columns))]
+        if sum(low for low, _ in bounds) <= room:
+            break
+    lacking = sum(high - low for low, high in bounds)
+    spare = max(room - sum(low for low, _ in bounds), 0.0)
+    share = min(spare / lacking, 1.0) if lacking else 0.0
+    return size, tuple(low + (high - low) * share for low, high in bounds)
 
 
 def _table(pdf: _ReportPDF, table: Table) -> None:
@@ -132,12 +170,15 @@ def _table(pdf: _ReportPDF, table: Table) -> None:
     if not table.rows:
         pdf.paragraph("Nothing to show.", 8)
     else:
-        pdf.set_font(_FAMILY, "", 7 if len(table.columns) > 5 else 8)
+        size, widths = _layout(pdf, table)
+        pdf.set_font(_FAMILY, "", size)
         with pdf.table(
-            line_height=3.8,
-            padding=0.8,
+            width=sum(widths),
+            align="LEFT",
+            line_height=size * 0.5,
+            padding=_PADDING,
             first_row_as_headings=True,
-            col_widths=_widths(table),
+            col_widths=widths,
             text_align=tuple("RIGHT" if c.digits is not None else "LEFT" for c in table.columns),
         ) as grid:
             head = grid.row()

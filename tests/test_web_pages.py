@@ -293,6 +293,8 @@ def test_openapi_describes_the_api_only(client):
         "application/json",
         "image/png",
         "text/markdown",
+        "application/pdf",
+        "application/zip",  # the CSV report: one file per table; text/csv is one table
     }
     resolve = schema["paths"]["/api/forecasts/{forecast_id}/resolve"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(resolve["responses"])

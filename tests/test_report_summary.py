@@ -88,6 +88,9 @@ def test_underconfident_and_two_authors():
     assert "came true 100 % of the time (20 forecasts): underconfident" in summary.verdict
     assert "came true 0 % of the time (20 forecasts): underconfident" in summary.verdict
     assert summary.misses == []  # every forecast was on the right side
+    assert "No forecast was on the wrong side of 50 %: there is no costly miss." in (
+        summary.sentences()
+    )
 
 
 def test_every_format_opens_with_the_summary():

@@ -54,6 +54,8 @@ class PlainSummary:
         parts = [self.who, self.headline, self.meaning]
         if self.misses:
             parts.append("Most costly misses: " + "; ".join(self.misses) + ".")
+        elif self.count:
+            parts.append("No forecast was on the wrong side of 50 %: there is no costly miss.")
         parts.append(self.verdict)
         return [p for p in parts if p]
 

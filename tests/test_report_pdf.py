@@ -10,6 +10,7 @@ import pypdf
 
 from tests.conftest import ARTICLE_FILE
 from tests.test_scorecard import AS_OF, OUTCOMES
+from tracker.reports import GLOSSARY
 
 
 def _squeeze(text: str) -> str:
@@ -49,6 +50,13 @@ def test_seed_report_as_pdf(cli, tmp_path):
         if line.startswith("## ")
     }
     assert "Glossary" in headings and "Costliest forecasts" in headings
+    terms = {term for term, _ in GLOSSARY}
     for text in pages:
         content = [line for line in text.splitlines() if not line.startswith("page ")]
         assert content[-1].strip() not in headings, f"a heading ends a page: {content[-1]}"
+        assert content[-1].strip() not in terms, f"a term ends a page: {content[-1]}"
+    # table headings wrap between words, never inside one ("sampl e size", "outco me")
+    text = "\n".join(pages)
+    words = set(text.split())
+    assert {"sample", "outcome", "time-weighted", "resolution"} <= words
+    assert not words & {"sampl", "outco", "time-weighte", "resolutio"}  # cut in narrow columns

@@ -47,3 +47,16 @@ def test_title_names_authors_filter_and_date():
     ann = _card(_data([0.6] * 12, [1] * 6 + [0] * 6), author="Ann")
     assert draw_figure(ann).get_suptitle().startswith("Calibration report: Ann\n")
     assert render_png(card).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_crowded_labels_at_the_bottom_stay_inside_the_plot():
+    """Two bins 0.05 apart that never came true: the second count goes above, not below the
+    axis onto the tick labels, and keeps a gap from the first (no "n=3n=3")."""
+    card = _card(_data([0.3] * 3 + [0.35] * 3 + [0.9] * 4, [0] * 6 + [1] * 4))
+    fig = draw_figure(card)
+    labels, boxes = _label_boxes(fig)
+    plot = fig.axes[0].get_window_extent()
+    assert sorted(t.get_text() for t in labels) == ["n=3", "n=3", "n=4"]
+    for box in boxes:
+        assert plot.x0 <= box.x0 and box.x1 <= plot.x1 and plot.y0 <= box.y0 <= box.y1 <= plot.y1
+    assert not any(a.padded(2).overlaps(b) for a, b in combinations(boxes, 2))

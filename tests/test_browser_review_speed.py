@@ -8,6 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from tests.browser import serve_in_thread
 from tests.web_fixtures import PASSWORD, add_proposals, seed, settings_for
@@ -47,12 +48,12 @@ def sign_in_by_keyboard(page, base_url: str) -> None:
 
 def outcomes(engine) -> dict[str, tuple[str, str | None]]:
     with session_scope(engine) as session:
-        return {f.id: (f.status, f.outcome) for f in session.query(Forecast).all()}
+        return {f.id: (f.status, f.outcome) for f in session.exec(select(Forecast)).all()}
 
 
 def decisions(engine) -> dict[str, str]:
     with session_scope(engine) as session:
-        return {p.question_id: p.status for p in session.query(Proposal).all()}
+        return {p.question_id: p.status for p in session.exec(select(Proposal)).all()}
 
 
 def expect_first_card(page, proposal: Proposal) -> None:

@@ -224,4 +224,6 @@ def subject(card: Scorecard) -> str:
             else ""
         ),
     ]
-    return " · ".join(s for s in [who or "all forecasters", *scope] if s)
+    line = " · ".join(s for s in [who or "all forecasters", *scope] if s)
+    # names come from forecast files: a control character would print as a missing glyph
+    return "".join(ch if ch.isprintable() else " " for ch in line)

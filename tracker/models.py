@@ -497,6 +497,29 @@ class TaskRun(SQLModel, table=True):
     last_detail: str | None = None
 
 
+class TaskStat(SQLModel, table=True):
+    """Counters of every Celery task's runs, by task name: what ``/metrics`` reports as task
+    latencies and failures.  Each finished run adds to its row in one ``UPDATE`` (an upsert), so
+    every worker process counts into the same row and every web process reads the same figures.
+    ``le_*`` are the cumulative buckets of the run times (runs that took at most that long)."""
+
+    __tablename__ = "task_stat"
+
+    name: str = Field(primary_key=True, max_length=100)
+    successes: int = 0
+    failures: int = 0
+    retries: int = 0
+    seconds_sum: float = 0.0
+    le_100ms: int = 0
+    le_500ms: int = 0
+    le_1s: int = 0
+    le_5s: int = 0
+    le_30s: int = 0
+    le_120s: int = 0
+    last_finished: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_seconds: float | None = None
+
+
 class User(SQLModel, table=True):
     """An analyst who may sign in to the web app; the name is what resolutions and the audit log
     record."""

@@ -8,6 +8,10 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     TrackerError
     ├── ConfigError                  bad settings, unreadable override file
     ├── StorageError                 the database failed (wraps SQLAlchemy errors)
+    │   ├── SchemaTooNewError        the schema is newer than this code (an unknown revision)
+    │   ├── DatabaseBusyError        another process kept the SQLite file locked too long
+    │   └── DiskFullError            the disk filled up while writing; nothing was written
+    ├── BackupError                  a backup, restore, export or import refused or failed
     ├── NotFoundError                no such forecast / source / feed ...
     ├── UnknownTermError             an estimative term not in the scale
     ├── LifecycleError               an illegal status transition
@@ -59,6 +63,49 @@ class ConfigError(TrackerError):
 
 class StorageError(TrackerError):
     """The database could not do what was asked (connection, migration, constraint)."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database's schema revision is one this version's migrations do not know: a newer
+    tracker made it.  Upgrading (or running against it) would fail half-way or corrupt it."""
+
+    def __init__(self, database: str, revisions: list[str]) -> None:
+        self.database = database
+        self.revisions = revisions
+        names = ", ".join(repr(r) for r in revisions)
+        super().__init__(
+            f"the database {database} has schema revision {names}, newer than this version of "
+            "the tracker knows; upgrade the tracker, or point TRACKER_DATABASE_URL elsewhere"
+        )
+
+
+class DatabaseBusyError(StorageError):
+    """Another process held the SQLite database's write lock past the busy timeout."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        super().__init__(
+            f"the database {database} stayed locked by another tracker process; "
+            "retry, or stop the other process (`tracker run`, an import) first"
+        )
+
+
+class DiskFullError(StorageError):
+    """The disk (or the file size limit) filled up while writing; the unit of work was rolled
+    back, so nothing of it was written."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"disk full writing {path}: nothing was written; free space and retry")
+
+
+class BackupError(TrackerError):
+    """A backup, restore, export or import that cannot be done; ``path`` names the file."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
 
 
 class NotFoundError(TrackerError):

@@ -58,7 +58,46 @@ class Settings(BaseSettings):
         default=12,
         ge=1,
         le=24 * 90,
-        description="Hours a web sign-in lasts before the analyst must sign in again.",
+        description="Hours a web sign-in lasts at most, however active the analyst is (the "
+        "absolute limit); then they must sign in again.",
+    )
+    web_session_idle_minutes: int = Field(
+        default=120,
+        ge=5,
+        le=24 * 60 * 90,
+        description="Minutes without a request after which a web sign-in ends (the idle limit).",
+    )
+    api_token_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days a new API token works when `tracker tokens create` is given no "
+        "--expires.",
+    )
+    signin_account_limit: str = Field(
+        default="5 per 15 minutes",
+        description="Failed sign-ins allowed per account name (from any address) before further "
+        "tries are refused with 429 and Retry-After; written as the `limits` library reads it "
+        "(moving window).",
+    )
+    signin_address_limit: str = Field(
+        default="20 per 15 minutes",
+        description="Failed sign-ins (and bad API tokens) allowed per client address before "
+        "further tries are refused with 429 and Retry-After (moving window).",
+    )
+    signin_limit_storage: str | None = Field(
+        default=None,
+        description="Where failed sign-ins are counted: a `limits` storage URL "
+        "(redis://host:6379/1 to share the count between server processes and machines); "
+        "default: the Redis broker when TRACKER_BROKER_URL is Redis, else memory (one count "
+        "per server process).",
+    )
+    signin_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password checks (argon2, about 64 MiB and 0.1-0.3 s each) one server "
+        "process runs at the same time; further sign-ins wait a few seconds, then get a 429.",
     )
     review_per_page: int = Field(
         default=10,
@@ -149,6 +188,14 @@ class Settings(BaseSettings):
         "pull is retried after this, doubled after each failure, at most a day.",
     )
 
+    @field_validator("signin_account_limit", "signin_address_limit")
+    @classmethod
+    def _check_limit(cls, value: str) -> str:
+        from limits import parse  # the rate-limit syntax: "5 per 15 minutes", "20/hour"
+
+        parse(value)  # a ValueError says what is wrong
+        return value
+
     @field_validator("poll_interval", mode="before")
     @classmethod
     def _parse_interval(cls, value: object) -> object:
@@ -169,6 +216,12 @@ class Settings(BaseSettings):
 
     def broker_is_redis(self) -> bool:
         return self.resolved_broker_url().startswith(("redis://", "rediss://", "redis+socket://"))
+
+    def resolved_signin_limit_storage(self) -> str:
+        """Where failed sign-ins are counted: the setting, the Redis broker, or memory."""
+        if self.signin_limit_storage:
+            return self.signin_limit_storage
+        return self.resolved_broker_url() if self.broker_is_redis() else "memory://"
 
     def resolved_forecasts_dir(self) -> Path:
         return self.forecasts_dir or self.data_dir / "forecasts"

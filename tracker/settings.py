@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -145,6 +146,21 @@ class Settings(BaseSettings):
         "process.",
     )
 
+    fetch_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds one request (a feed, an article page, a market) may take in all: "
+        "connecting, headers and body, every redirect included; waiting for a per-host slot "
+        "does not count. A slower answer is recorded on the feed as a `timeout`.",
+    )
+    max_entries_per_feed: int = Field(
+        default=1000,
+        ge=1,
+        description="Entries read from one feed document at most; a feed with more keeps its "
+        "first ones and `tracker poll` says how many were dropped.",
+    )
+
     page_batch: int = Field(
         default=200,
         ge=1,
@@ -186,6 +202,22 @@ class Settings(BaseSettings):
         le=30 * 86400,
         description="Seconds between two pulls of a market baseline's price history; a failing "
         "pull is retried after this, doubled after each failure, at most a day.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Lines the web app, the workers and the beat log: text, or json (one JSON "
+        "object a line with the feed, task and forecast ids it is about; `--log-format` on "
+        "`tracker run`, `serve`, `worker` and `beat` overrides it).",
+    )
+    metrics_public: bool = Field(
+        default=False,
+        description="Let anyone who can reach the web app read GET /metrics (Prometheus); false: "
+        "a scraper must send `Authorization: Bearer` with TRACKER_METRICS_TOKEN.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token Prometheus sends to read GET /metrics (unset while "
+        "TRACKER_METRICS_PUBLIC is false: /metrics answers 403 saying so).",
     )
 
     @field_validator("signin_account_limit", "signin_address_limit")

@@ -14,13 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-from tracker.errors import StorageError
+from tracker.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError, StorageError
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,16 +70,36 @@ def engine_for(settings: Settings) -> Engine:
     return _cached_engine(settings.resolved_database_url())
 
 
+class UnitSession(Session):
+    """The session of a unit of work.  On SQLite it opens its transaction with ``BEGIN
+    IMMEDIATE``, taking the write lock first (see :func:`_begin_immediate`)."""
+
+
+@event.listens_for(UnitSession, "after_begin")
+def _begin_immediate(_session: Session, _transaction: object, connection: Connection) -> None:
+    """A unit of work on SQLite takes the write lock before its first statement.
+
+    Under WAL a transaction that read first and writes later cannot wait for another writer: if
+    that writer committed meanwhile, SQLite refuses the upgrade at once ("database is locked",
+    SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.  Taken first, the lock is simply waited
+    for (busy_timeout), so concurrent units run one after the other.  Readers outside units of
+    work (and WAL readers generally) are never blocked.  pysqlite has not begun anything yet
+    (it begins implicitly only before a write), so this is the transaction's BEGIN."""
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite" and not getattr(driver, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it fails."""
-    session = Session(engine, expire_on_commit=False)
+    session = UnitSession(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
-        raise database_error(exc) from exc
+        raise database_error(exc, where(engine)) from exc
     except BaseException:
         session.rollback()
         raise
@@ -87,9 +107,28 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-def database_error(exc: BaseException) -> StorageError:
+def where(engine: Engine) -> str:
+    """The database as a message names it: a SQLite file's path, else the URL without password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
+#: SQLite's result codes for a full disk, and for a write the system refused (a file size limit
+#: gives EFBIG, which SQLite reports as a write error); PostgreSQL's SQLSTATE disk_full
+_DISK_FULL = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "53100"}
+_LOCKED = {"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"}
+
+
+def database_error(exc: BaseException, database: str = "") -> StorageError:
     """The :class:`StorageError` for a database's error (SQLAlchemy's, or a driver's raised through
-    a raw cursor): its kind and first line."""
+    a raw cursor): a full disk and a lock held too long by name, else its kind and first line."""
+    driver = getattr(exc, "orig", None) or exc
+    code = getattr(driver, "sqlite_errorname", None) or getattr(driver, "sqlstate", None)
+    if code in _DISK_FULL:
+        return DiskFullError(database or "the database")
+    if code in _LOCKED:
+        return DatabaseBusyError(database or "the database")
     return StorageError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}")
 
 
@@ -111,6 +150,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (``tracker init``); running it twice is harmless."""
     from alembic import command
 
+    refuse_newer_schema(engine, schema_revisions(engine))
     try:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
@@ -123,21 +163,34 @@ def schema_is_current(engine: Engine) -> bool:
     Every CLI command asks, so this reads the database's ``alembic_version`` and the scripts'
     ``revision`` lines without importing Alembic, which would load every migration script
     (0.1 s; docs/dev.md, "CLI start-up").  A test checks it against Alembic's own answer."""
+    return schema_revisions(engine) == migration_heads()
+
+
+def schema_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database's ``alembic_version`` holds (none before `tracker init`)."""
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
-                return False
+                return frozenset()
             rows = connection.execute(text("SELECT version_num FROM alembic_version"))
-            current = {str(row[0]) for row in rows}
+            return frozenset(str(row[0]) for row in rows)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read the database: {_first_line(exc)}") from exc
-    return current == migration_heads()
+
+
+def refuse_newer_schema(engine: Engine, revisions: frozenset[str]) -> None:
+    """Raises :class:`SchemaTooNewError` when a revision is not one of this version's
+    migrations: a newer tracker made the schema, and neither upgrading it nor running against
+    it can work (Alembic itself would stop with a traceback)."""
+    unknown = sorted(revisions - known_revisions())
+    if unknown:
+        raise SchemaTooNewError(where(engine), unknown)
 
 
 @lru_cache(maxsize=1)
-def migration_heads() -> frozenset[str]:
-    """The revisions no migration script builds on, from the scripts' ``revision`` and
-    ``down_revision`` assignments."""
+def _revision_graph() -> tuple[frozenset[str], frozenset[str]]:
+    """Every migration's revision, and those some migration builds on, from the scripts'
+    ``revision`` and ``down_revision`` assignments."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for script in (migrations_dir() / "versions").glob("*.py"):
@@ -147,7 +200,18 @@ def migration_heads() -> frozenset[str]:
         down = values.get("down_revision")
         downs = down if isinstance(down, tuple | list) else [down] if down else []
         parents.update(str(parent) for parent in downs)
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(parents)
+
+
+def migration_heads() -> frozenset[str]:
+    """The revisions no migration script builds on."""
+    revisions, parents = _revision_graph()
+    return revisions - parents
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision of this version's migration scripts."""
+    return _revision_graph()[0]
 
 
 def _assignments(script: Path, names: tuple[str, ...]) -> dict[str, object]:

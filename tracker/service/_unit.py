@@ -33,7 +33,9 @@ def init_database(settings: Settings) -> Engine:
 def ready_database(settings: Settings) -> Engine:
     """The engine, once its schema is this version's; else a one-line error saying what to run."""
     engine = database(settings)
-    if not db.schema_is_current(engine):
+    revisions = db.schema_revisions(engine)
+    db.refuse_newer_schema(engine, revisions)
+    if revisions != db.migration_heads():
         where = engine.url.render_as_string(hide_password=True)
         raise StorageError(
             f"the database {where} is not initialised or is older than this version; "

@@ -8,6 +8,8 @@ The schema is made only by Alembic (:func:`upgrade`), never by ``create_all``.
 from __future__ import annotations
 
 import ast
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -49,6 +51,10 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+#: every engine this process made, so that a forked child can drop their pools
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -57,8 +63,26 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    _ENGINES.add(engine)
+    return engine
+
+
+def forget_inherited_connections() -> None:
+    """Give every engine of this process a fresh, empty pool, without closing the connections
+    its pool held.
+
+    Run in each forked child (Celery's prefork pool, ``multiprocessing``): the pool a child
+    inherits holds the parent's sockets, and two processes talking on one PostgreSQL
+    connection interleave their messages ("command status: BEGIN", "connection in transaction
+    status INTRANS"; one process's commit can land in another's transaction).  ``close=False``
+    leaves the sockets to the parent: closing them here would end its sessions too."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=forget_inherited_connections)
 
 
 @lru_cache(maxsize=8)

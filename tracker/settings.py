@@ -43,6 +43,29 @@ class Settings(BaseSettings):
         description="Folder the web's New source page and POST /api/sources write forecast files "
         "into (each source's text in its sources/ subfolder); default: forecasts in the data dir.",
     )
+    forecast_file_max_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest forecast file an import reads, in bytes (1 MiB: a file holds one "
+        "article's forecasts); a larger file is refused, not read.",
+    )
+    source_text_max_bytes: int = Field(
+        default=4 << 20,
+        ge=1024,
+        description="Largest source text (`source.text`, a regular file in the forecast file's "
+        "folder) an import reads, in bytes.",
+    )
+    opml_max_feeds: int = Field(
+        default=1000,
+        ge=1,
+        description="Most feeds one OPML import may add; a larger file is refused whole.",
+    )
+    opml_max_title_chars: int = Field(
+        default=500,
+        ge=10,
+        description="Longest feed title an OPML file may give (characters); a longer one "
+        "refuses the import whole.",
+    )
     web_public_read: bool = Field(
         default=True,
         description="Let anyone who can reach the web app read its pages and GET /api/ without "

@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from tracker.settings import Settings
+from workers import observe
 from workers.tasks import register_tasks
 
 BEAT_INTERVAL_S = 60.0
@@ -125,22 +126,34 @@ def make_celery(settings: Settings | None = None) -> Celery:
         )
     app.tracker_settings = settings
     register_tasks(app)
+    observe.connect(app)
     return app
 
 
 def queue_depth(app: Celery) -> int | None:
     """Messages waiting in the tracker's queue, when the broker lets us count them."""
     settings: Settings = app.tracker_settings
+    return queue_depths(settings)[settings.namespace]
+
+
+def queue_depths(settings: Settings) -> dict[str, int | None]:
+    """Messages waiting in each of the tracker's queues (its tasks' and the article pages'), by
+    queue name; None where the broker cannot say (Redis unreachable)."""
+    queues = [settings.namespace, settings.pages_queue()]
     if not settings.broker_is_redis():
         folder = broker_folders(settings)["queue"]
-        return (
-            sum(1 for path in folder.glob(f"*.{settings.namespace}.msg")) if folder.exists() else 0
-        )
-    client = redis.Redis.from_url(settings.resolved_broker_url(), socket_connect_timeout=2)
+        return {
+            queue: sum(1 for _ in folder.glob(f"*.{queue}.msg")) if folder.exists() else 0
+            for queue in queues
+        }
+    client = redis.Redis.from_url(
+        settings.resolved_broker_url(), socket_connect_timeout=2, socket_timeout=2
+    )
     try:
-        return int(client.llen(f"{settings.namespace}:{settings.namespace}"))
+        # kombu keeps a Redis queue as a list under the transport's key prefix
+        return {queue: int(client.llen(f"{settings.namespace}:{queue}")) for queue in queues}
     except redis.RedisError:
-        return None
+        return dict.fromkeys(queues)
     finally:
         client.close()
 

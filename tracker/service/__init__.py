@@ -44,9 +44,10 @@ By area:
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
   :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`costliest`,
   :func:`calibration_bin`;
-- operating: :func:`status_summary`, :func:`pipeline_progress`, :func:`task_run`, the task
-  bodies (:class:`WorkerResources`, :func:`poll_due_feeds`, :func:`poll_feed`,
-  :func:`match_articles`, :func:`check_deadlines`, :func:`fetch_due_pages`,
+- operating: :func:`operator_metrics` (what ``/metrics`` reports), :func:`record_task_end`
+  (a worker's task counters), :func:`status_summary`, :func:`pipeline_progress`,
+  :func:`task_run`, the task bodies (:class:`WorkerResources`, :func:`poll_due_feeds`,
+  :func:`poll_feed`, :func:`match_articles`, :func:`check_deadlines`, :func:`fetch_due_pages`,
   :func:`fetch_article_page`), and the Celery side reached through an
   entry point (:func:`queue_task`, :func:`queue_startup_tasks`, :func:`run_worker`,
   :func:`run_beat`);
@@ -161,6 +162,14 @@ if typing.TYPE_CHECKING:
         search_forecasts,
         update_forecast,
     )
+    from tracker.service._metrics import (
+        OperatorMetrics,
+        TaskFigures,
+        TaskResult,
+        operator_metrics,
+        record_task_end,
+        task_figures,
+    )
     from tracker.service._periodic import (
         CHECK_DEADLINES,
         FETCH_ARTICLE_PAGE,
@@ -229,6 +238,7 @@ if typing.TYPE_CHECKING:
     )
     from tracker.service._workers import (
         queue_depth,
+        queue_depths,
         queue_startup_tasks,
         queue_task,
         run_beat,
@@ -265,6 +275,7 @@ __all__ = [
     "ForecastView",
     "ListedForecast",
     "NeedsOutcome",
+    "OperatorMetrics",
     "OpmlImport",
     "PeriodRow",
     "PipelineProgress",
@@ -282,6 +293,8 @@ __all__ = [
     "SignedIn",
     "Standing",
     "StatusSummary",
+    "TaskFigures",
+    "TaskResult",
     "WorkerResources",
     "WrittenReport",
     "add_feed",
@@ -340,6 +353,7 @@ __all__ = [
     "needs_outcome",
     "needs_outcome_count",
     "new_articles",
+    "operator_metrics",
     "own_scores",
     "pending_reviews",
     "pipeline_progress",
@@ -351,10 +365,12 @@ __all__ = [
     "pull_due_baselines",
     "question_view",
     "queue_depth",
+    "queue_depths",
     "queue_due_baselines",
     "queue_startup_tasks",
     "queue_task",
     "ready_database",
+    "record_task_end",
     "reject_proposal",
     "remove_feed",
     "reopen_forecast",
@@ -382,6 +398,7 @@ __all__ = [
     "sign_out",
     "source_key",
     "status_summary",
+    "task_figures",
     "task_run",
     "task_runs",
     "token_user",

@@ -9,6 +9,7 @@ the robots.txt cache, and the compiled rules of the forecasts.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 
 from tracker import ingest, resolution
 from tracker.ingest import FetchLimits, HostLimiter, PageFetcher, PageOutcome, Poller, PollResult
+from tracker.logs import log_context
 from tracker.resolution import MatchReport, RuleSet
 from tracker.service._resolution import DeadlineCheck, deadline_check
 from tracker.service._taskruns import recorded_run
@@ -33,6 +35,7 @@ FETCH_DUE_PAGES = "fetch_due_pages"
 FETCH_ARTICLE_PAGE = "fetch_article_page"
 #: articles handed to one ``match_articles`` task at most (the resolution stage's batch)
 HAND_OFF_BATCH = resolution.BATCH
+log = logging.getLogger(__name__)
 
 
 class WorkerResources:
@@ -130,11 +133,26 @@ def poll_feed(
     held by another poller is skipped; a feed error is recorded on the feed, not raised.  The
     new articles of a feed that wants their pages are each given to ``enqueue_page`` (they are
     marked due as well, so the next ``fetch_due_pages`` finds any that this misses)."""
-    result = resources.poller().poll_feed(feed_id, force=force)
+    with log_context(feed_id=feed_id):
+        result = resources.poller().poll_feed(feed_id, force=force)
+        _log_poll(result)
     if enqueue_page is not None:
         for article_id in result.page_ids:
             enqueue_page(article_id)
     return result
+
+
+def _log_poll(result: PollResult) -> None:
+    """One line per poll for the operator (its feed id comes from the log context)."""
+    if result.error_kind:
+        log.warning("poll of %s failed (%s): %s", result.url, result.error_kind, result.message)
+    elif result.outcome is not ingest.Outcome.SKIPPED:
+        log.info(
+            "polled %s: %s, %d new article(s)",
+            result.url,
+            result.outcome.value,
+            len(result.new_article_ids),
+        )
 
 
 def fetch_due_pages(resources: WorkerResources, enqueue: Callable[[int], object]) -> int:

@@ -32,6 +32,8 @@ class CeleryWiring(Protocol):
 
     def queue_depth(self, app: Any) -> int | None: ...
 
+    def queue_depths(self, settings: Settings) -> dict[str, int | None]: ...
+
 
 @cache
 def wiring() -> CeleryWiring:
@@ -72,6 +74,12 @@ def _send(app: Any, settings: Settings, name: str, *args: object, queue: str | N
 def queue_depth(settings: Settings) -> int | None:
     """Messages waiting in the tracker's queue, when the broker lets us count them."""
     return wiring().queue_depth(celery_app(settings))
+
+
+def queue_depths(settings: Settings) -> dict[str, int | None]:
+    """Messages waiting in each of the tracker's queues (tasks, article pages), by queue name;
+    None where the broker cannot say.  Needs no Celery app (what ``/metrics`` reads)."""
+    return wiring().queue_depths(settings)
 
 
 def run_worker(

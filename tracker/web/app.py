@@ -21,6 +21,7 @@ import tracker
 from tracker import service
 from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
+from tracker.web import metrics as metrics_endpoint
 from tracker.web.api import authors as api_authors
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
@@ -61,6 +62,7 @@ ROUTERS: list[APIRouter] = [
     api_feeds.router,
     api_sources.router,
     api_authors.router,
+    metrics_endpoint.router,
 ]
 
 

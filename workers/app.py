@@ -111,7 +111,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "visibility_timeout": VISIBILITY_TIMEOUT_S,
                 "global_keyprefix": f"{settings.namespace}:",
             },
-            beat_scheduler="redbeat.RedBeatScheduler",
+            beat_scheduler="workers.beat:ResilientRedBeatScheduler",
             redbeat_redis_url=settings.resolved_broker_url(),
             redbeat_key_prefix=f"{settings.namespace}:redbeat:",
             redbeat_lock_timeout=30,

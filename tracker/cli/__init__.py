@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "web",
     "resolution",
     "demo",
+    "admin",
 )
 
 
@@ -64,6 +65,10 @@ _MODULES_OF: dict[str, tuple[str, ...]] = {
     "reject": ("resolution",),
     "resolver-stats": ("resolution",),
     "demo": ("demo",),
+    "backup": ("admin",),
+    "restore": ("admin",),
+    "export-all": ("admin",),
+    "import-all": ("admin",),
 }
 
 

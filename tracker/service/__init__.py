@@ -14,7 +14,8 @@ errors (:mod:`tracker.errors`), whose one-line messages the front ends show as t
 By area:
 
 - the database: :func:`database`, :func:`init_database`, :func:`ready_database`,
-  :func:`schema_is_current`, :func:`unit_of_work`;
+  :func:`schema_is_current`, :func:`unit_of_work`; backups and moving engines:
+  :func:`backup_database`, :func:`restore_database`, :func:`export_all`, :func:`import_all`;
 - forecast files: :func:`check_forecasts`, :func:`forecast_template`;
 - forecasts: :func:`import_forecasts`, :func:`list_forecasts`, :func:`search_forecasts`,
   :func:`filter_choices`, :func:`forecast_detail`, :func:`forecast_view`,
@@ -83,6 +84,12 @@ if typing.TYPE_CHECKING:
         sign_in,
         sign_out,
         token_user,
+    )
+    from tracker.service._backup import (
+        BackupResult,
+        RestoreResult,
+        backup_database,
+        restore_database,
     )
     from tracker.service._baselines import (
         PULL_DUE_BASELINES,
@@ -185,6 +192,7 @@ if typing.TYPE_CHECKING:
         poll_due_feeds,
         poll_feed,
     )
+    from tracker.service._portable import Manifest, export_all, import_all
     from tracker.service._questions import (
         QuestionRow,
         QuestionView,
@@ -264,6 +272,7 @@ __all__ = [
     "SCALE_COLUMNS",
     "AuthorRecord",
     "AuthorRow",
+    "BackupResult",
     "BaselineImport",
     "BaselineInfo",
     "BaselineSeries",
@@ -274,6 +283,7 @@ __all__ = [
     "ForecastOutcome",
     "ForecastView",
     "ListedForecast",
+    "Manifest",
     "NeedsOutcome",
     "OperatorMetrics",
     "OpmlImport",
@@ -286,6 +296,7 @@ __all__ = [
     "QueueInfo",
     "RecordedStatement",
     "ResolutionPass",
+    "RestoreResult",
     "ReviewEntry",
     "ReviewPage",
     "SavedDraft",
@@ -303,6 +314,7 @@ __all__ = [
     "author_exists",
     "author_forecasts",
     "author_record",
+    "backup_database",
     "baseline_at",
     "baseline_points",
     "baselines_to_pull",
@@ -324,6 +336,7 @@ __all__ = [
     "draft_source",
     "enable_feed",
     "evidence_page",
+    "export_all",
     "export_opml",
     "extract_source",
     "extract_text",
@@ -336,6 +349,7 @@ __all__ = [
     "forecast_outcomes",
     "forecast_template",
     "forecast_view",
+    "import_all",
     "import_baseline_file",
     "import_forecasts",
     "import_opml",
@@ -378,6 +392,7 @@ __all__ = [
     "resolution_pass",
     "resolve_forecast",
     "resolver_stats",
+    "restore_database",
     "review_page",
     "revoke_token",
     "run_beat",

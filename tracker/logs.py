@@ -50,6 +50,7 @@ def bind(**ids: object) -> Token[Mapping[str, object]]:
 
 
 def unbind(token: Token[Mapping[str, object]]) -> None:
+    """Puts the context back as it was before the :func:`bind` that returned ``token``."""
     _CONTEXT.reset(token)
 
 
@@ -151,5 +152,7 @@ def dict_config(log_format: LogFormat, level: str | int = "INFO") -> dict[str, A
 
 
 def configure(log_format: LogFormat, level: str | int = "INFO") -> None:
-    """Sets up this process's logging (see :func:`dict_config`)."""
+    """Sets up this process's logging (see :func:`dict_config`); warnings become log lines too
+    (``py.warnings``), so that with JSON every line on stderr is JSON."""
     logging.config.dictConfig(dict_config(log_format, level))
+    logging.captureWarnings(True)

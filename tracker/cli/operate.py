@@ -13,12 +13,14 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from tracker import service
+    from tracker.settings import Settings
 
 from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, state
 from tracker.cli._layout import Col, Record, print_records, print_table
@@ -28,6 +30,28 @@ ConcurrencyOpt = Annotated[
     int | None,
     typer.Option(min=1, max=256, help="poll tasks at a time (default: TRACKER_WORKER_CONCURRENCY)"),
 ]
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+LogFormatOpt = Annotated[
+    LogFormat | None,
+    typer.Option(
+        help="text, or json: one JSON object a line with the feed, task and forecast ids "
+        "(default: TRACKER_LOG_FORMAT)"
+    ),
+]
+
+
+def with_log_format(ctx: typer.Context, log_format: LogFormat | None) -> Settings:
+    """The settings, with ``--log-format`` when given."""
+    settings = state(ctx).settings
+    if log_format is None:
+        return settings
+    return settings.model_copy(update={"log_format": log_format.value})
 
 
 def _short_when(value: datetime | None) -> str:
@@ -118,17 +142,21 @@ def _tracker_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "tracker", *args]
 
 
-def embedded_services(concurrency: int, web: tuple[str, int] | None = None) -> dict[str, list[str]]:
+def embedded_services(
+    concurrency: int, web: tuple[str, int] | None = None, log_format: LogFormat | None = None
+) -> dict[str, list[str]]:
     """The processes `tracker run` starts and supervises, by name; ``web`` is (host, port) of
-    the web app (`tracker serve` in its own process), None for none."""
+    the web app (`tracker serve` in its own process), None for none; ``log_format`` is passed
+    on to each."""
+    logged = ["--log-format", log_format.value] if log_format else []
     services = {
-        "worker": _tracker_argv("worker", "--concurrency", str(concurrency)),
-        "pages": _tracker_argv("worker", "--pages", "--concurrency", str(concurrency)),
-        "beat": _tracker_argv("beat"),
+        "worker": _tracker_argv("worker", "--concurrency", str(concurrency), *logged),
+        "pages": _tracker_argv("worker", "--pages", "--concurrency", str(concurrency), *logged),
+        "beat": _tracker_argv("beat", *logged),
     }
     if web is not None:
         host, port = web
-        services["web"] = _tracker_argv("serve", "--host", host, "--port", str(port))
+        services["web"] = _tracker_argv("serve", "--host", host, "--port", str(port), *logged)
     return services
 
 
@@ -145,6 +173,7 @@ def run(
     no_web: Annotated[
         bool, typer.Option("--no-web", help="run only the worker and the beat")
     ] = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Run everything on this machine: a worker, a worker for article pages, a beat and the web
     app (embedded file broker unless TRACKER_BROKER_URL says otherwise).  Ctrl-C stops them
@@ -155,7 +184,9 @@ def run(
     console.print(st.settings.location_line(), markup=False, soft_wrap=True)
     service.init_database(st.settings)
     services = embedded_services(
-        concurrency or st.settings.worker_concurrency, None if no_web else (host, port)
+        concurrency or st.settings.worker_concurrency,
+        None if no_web else (host, port),
+        log_format=log_format,
     )
     processes = {name: subprocess.Popen(argv) for name, argv in services.items()}
     service.queue_startup_tasks(st.settings)
@@ -225,15 +256,16 @@ def worker(
             "and matching",
         ),
     ] = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """A Celery worker for the tracker's queue, or with --pages for the article-page queue
     (extra arguments go to `celery worker`)."""
     from tracker import service
 
-    st = state(ctx)
+    settings = with_log_format(ctx, log_format)
     service.run_worker(
-        st.settings,
-        concurrency=concurrency or st.settings.worker_concurrency,
+        settings,
+        concurrency=concurrency or settings.worker_concurrency,
         loglevel=loglevel,
         extra=list(ctx.args),
         pages=pages,
@@ -244,10 +276,12 @@ def worker(
 def beat(
     ctx: typer.Context,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+    log_format: LogFormatOpt = None,
 ) -> None:
     """The Celery beat that schedules `poll_due_feeds` and `fetch_due_pages` every minute and
     `check_deadlines` daily (RedBeat with its Redis lock in the distributed mode: start several,
     exactly one ticks)."""
     from tracker import service
 
-    service.run_beat(state(ctx).settings, loglevel=loglevel, extra=list(ctx.args))
+    settings = with_log_format(ctx, log_format)
+    service.run_beat(settings, loglevel=loglevel, extra=list(ctx.args))

@@ -21,6 +21,7 @@ from tracker.cli._app import (
     state,
 )
 from tracker.cli._layout import Col, print_table, when
+from tracker.cli.operate import LogFormatOpt, with_log_format
 from tracker.errors import InvalidInputError
 
 users_app = typer.Typer(no_args_is_help=True, help="Analysts' accounts for the web app.")
@@ -45,14 +46,17 @@ def serve(
             "per CPU core); each keeps its own scorecard cache",
         ),
     ] = 1,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Serve the web app and JSON API (upgrades the database schema first)."""
     import uvicorn
 
-    from tracker import service
+    from tracker import logs, service
 
-    settings = state(ctx).settings
+    settings = with_log_format(ctx, log_format)
     console.print(settings.location_line(), markup=False, soft_wrap=True)
+    # uvicorn applies this in each of its processes: every line in the settings' format
+    log_config = logs.dict_config(settings.log_format)
     # The schema is upgraded here, before any server starts: a database it cannot be upgraded
     # (a newer tracker's) is one line here, not a traceback in the app's start-up; and the
     # several processes' own start-up upgrade then finds nothing to do and cannot race.
@@ -63,7 +67,12 @@ def serve(
         from tracker.web import create_app
 
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", proxy_headers=False
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config,
+            proxy_headers=False,
         )
         return
     # Several processes: each builds its app from the same TRACKER_* environment this command read.
@@ -74,6 +83,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=log_config,
         proxy_headers=False,
     )
 

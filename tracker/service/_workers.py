@@ -14,6 +14,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol, cast
 
+from tracker import logs
 from tracker.errors import ConfigError
 from tracker.service._periodic import CHECK_DEADLINES, FETCH_DUE_PAGES, POLL_DUE_FEEDS
 from tracker.service._unit import init_database
@@ -98,10 +99,28 @@ def run_worker(
     argv = ["worker", "--loglevel", loglevel, "--queues", queue]
     if pages:
         argv += ["--hostname", "pages@%h"]
-    celery_app(settings).worker_main([*argv, "--concurrency", str(concurrency), *extra])
+    app = celery_app(settings)
+    app.start([*_own_logging(settings, loglevel), *argv, "--concurrency", str(concurrency), *extra])
 
 
 def run_beat(settings: Settings, *, loglevel: str, extra: list[str]) -> None:
     """Run the Celery beat (after bringing the schema up to date)."""
     init_database(settings)
-    celery_app(settings).start(["beat", "--loglevel", loglevel, *extra])
+    app = celery_app(settings)
+    app.start([*_own_logging(settings, loglevel), "beat", "--loglevel", loglevel, *extra])
+
+
+def _own_logging(settings: Settings, loglevel: str) -> list[str]:
+    """Sets up the process's logging as the settings say (text or JSON lines with the ids of
+    :mod:`tracker.logs`) and has Celery leave it alone: Celery configures logging only when
+    nobody answers its ``setup_logging`` signal.  Returns the options that go before the
+    sub-command: ``--quiet`` for JSON, whose every line must be JSON (no start-up banner)."""
+    from celery.signals import setup_logging
+
+    logs.configure(settings.log_format, loglevel.upper())
+    setup_logging.connect(_logging_is_set_up, weak=False)
+    return ["--quiet"] if settings.log_format == "json" else []
+
+
+def _logging_is_set_up(**_kwargs: object) -> None:
+    """Receiver of Celery's ``setup_logging``: :func:`_own_logging` has done it."""

@@ -30,6 +30,7 @@ from tracker.web.api import review as api_review
 from tracker.web.api import scorecard as api_scorecard
 from tracker.web.api import sources as api_sources
 from tracker.web.errors import install_error_handlers
+from tracker.web.logcontext import LogContextMiddleware
 from tracker.web.pages import auth as auth_pages
 from tracker.web.pages import authors as author_pages
 from tracker.web.pages import exports as export_pages
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.scorecards = ScorecardCache(EstimativeScale.for_project(settings.scale_file))
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LogContextMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     for router in ROUTERS:

@@ -277,7 +277,10 @@ def csrf_token_of(client: TestClient, path: str) -> str:
     return match.group(1)
 
 
-def make_token(engine: Engine, name: str = "script", user: str = "ana") -> str:
+def make_token(engine: Engine, name: str = "script", user: str = "ana", *, days: float = 90) -> str:
     with session_scope(engine) as session:
-        _token, secret = auth.create_token(session, name, user, actor="admin")
+        expires_at = utcnow() + timedelta(days=days)
+        _token, secret = auth.create_token(
+            session, name, user, expires_at=expires_at, actor="admin"
+        )
     return secret

@@ -19,7 +19,9 @@ Lower-level errors (SQLAlchemy, YAML, HTTP) are mapped with ``raise X(...) from 
     ├── ConflictError                a name already taken (user, API token)
     ├── AuthError                    who is asking could not be established
     │   ├── NotSignedInError         a write (or a private read) without a signed-in analyst
-    │   └── BadCredentialsError      wrong name or password; unknown, revoked or expired token
+    │   ├── BadCredentialsError      wrong name or password; unknown, revoked or expired token
+    │   └── SignInThrottledError     too many failed sign-ins (account or address), or too many
+    │                                password checks at once: try again in ``retry_after`` s
     ├── RuleError                    a forecast's evidence rule cannot be compiled for matching
     ├── CsrfError                    a form post without the session's CSRF token
     ├── ForecastFileError            one problem in one forecast file (file, line, id, field)
@@ -193,7 +195,27 @@ class NotSignedInError(AuthError):
 
 
 class BadCredentialsError(AuthError):
-    """A name/password pair or a token that does not identify an active analyst."""
+    """A name/password pair or a token that does not identify an active analyst.
+
+    ``reason`` (``unknown_user``, ``wrong_password``, ``disabled``, ``token``) is for the audit
+    log only: the message is the same for every sign-in failure, so it tells no one which
+    names exist."""
+
+    def __init__(self, message: str, reason: str = "token") -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class SignInThrottledError(AuthError):
+    """A sign-in (or bearer token) refused before any password check: too many failures for
+    the account or the client address (``reason`` ``throttled``), or every password-check slot
+    busy (``busy``).  ``retry_after`` is whole seconds, sent as ``Retry-After``."""
+
+    def __init__(self, retry_after: int, reason: str = "throttled") -> None:
+        self.retry_after = max(1, retry_after)
+        self.reason = reason
+        what = "too many failed sign-ins" if reason == "throttled" else "too many sign-ins at once"
+        super().__init__(f"{what}; try again in {self.retry_after} seconds")
 
 
 class CsrfError(TrackerError):

@@ -551,11 +551,13 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _ts()
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class WebSession(SQLModel, table=True):
     """A signed-in browser: the cookie holds a random secret, the row its SHA-256 and the CSRF
-    token."""
+    token.  ``expires_at`` slides with use (the idle limit) but never past ``created_at`` plus
+    the absolute limit (``TRACKER_WEB_SESSION_HOURS``)."""
 
     __tablename__ = "web_session"
 

@@ -123,11 +123,72 @@ def users_add(
     console.print(f"User {user.name!r} created; they can sign in to the web app now.", markup=False)
 
 
+RevokeTokens = Annotated[
+    bool,
+    typer.Option(
+        "--revoke-tokens", help="also revoke the user's API tokens (scripts need new ones)"
+    ),
+]
+
+
+@users_app.command("passwd")
+def users_passwd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the account whose password changes")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="read the new password from the first line of standard input "
+            "instead of prompting twice",
+        ),
+    ] = False,
+    revoke_tokens: RevokeTokens = False,
+) -> None:
+    """Set a new password: asked twice (or read with --password-stdin). Every web session of
+    the user ends; its API tokens keep working unless --revoke-tokens (they are secrets of their
+    own, not made from the password)."""
+    from tracker import service
+
+    engine = state(ctx).ready_engine()
+    password = _read_password(password_stdin)
+    with service.unit_of_work(engine) as session:
+        ended = service.change_password(
+            session, name, password, actor=current_user(), revoke_tokens=revoke_tokens
+        )
+    console.print(f"Password of {name!r} changed; {_ended(ended)}.", markup=False)
+
+
+@users_app.command("signout-all")
+def users_signout_all(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the account to sign out everywhere")],
+    revoke_tokens: RevokeTokens = False,
+) -> None:
+    """End every web session of a user, in every browser; its API tokens keep working unless
+    --revoke-tokens."""
+    from tracker import service
+
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        ended = service.sign_out_everywhere(
+            session, name, actor=current_user(), revoke_tokens=revoke_tokens
+        )
+    console.print(f"User {name!r} signed out everywhere; {_ended(ended)}.", markup=False)
+
+
+def _ended(counts: dict[str, int]) -> str:
+    said = f"{counts['sessions_ended']} web session(s) ended"
+    if "tokens_revoked" in counts:
+        said += f", {counts['tokens_revoked']} API token(s) revoked"
+    return said
+
+
 @users_app.command("disable")
 def users_disable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to disable")]
 ) -> None:
-    """Disable an account: its sign-ins, sessions and API tokens stop working at once."""
+    """Disable an account: its sign-ins stop working, its web sessions end and its API tokens are
+    revoked, for good (enabling it again brings none of them back)."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
@@ -139,7 +200,8 @@ def users_disable(
 def users_enable(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="the account to enable")]
 ) -> None:
-    """Enable a disabled account again."""
+    """Enable a disabled account again (it signs in afresh; old sessions and tokens stay
+    ended)."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
@@ -176,8 +238,9 @@ TOKEN_COLUMNS = (
     Col("name", "key"),
     Col("user", "key"),
     Col("starts with", "key"),
-    Col("created", "key", drop=1),
+    Col("created", "key", drop=2),
     Col("last used", "key"),
+    Col("expires", "key", drop=1),
     Col("revoked", "key"),
 )
 
@@ -194,15 +257,33 @@ def tokens_create(
             "--user", help="the analyst the token acts as (default: the user called NAME)"
         ),
     ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="when it stops working: a lifetime (90d, 12h) or a day (2027-06-30, its end in "
+            "UTC); default: TRACKER_API_TOKEN_DAYS days",
+        ),
+    ] = None,
 ) -> None:
-    """Create an API token and print it once; only its hash is stored."""
+    """Create an API token and print it once; only its hash is stored. It expires (see
+    --expires)."""
     from tracker import service
 
-    with service.unit_of_work(state(ctx).ready_engine()) as session:
-        token, secret = service.create_token(session, name, user=user, actor=current_user())
-        owner = user or name
+    current = state(ctx)
+    with service.unit_of_work(current.ready_engine()) as session:
+        token, secret = service.create_token(
+            session,
+            name,
+            user=user,
+            expires=expires,
+            default_days=current.settings.api_token_days,
+            actor=current_user(),
+        )
+        owner, until = user or name, token.expires_at
     error_console.print(
-        f"Token {token.name!r} acts as {owner!r}. Store it now: it is not shown again. "
+        f"Token {token.name!r} acts as {owner!r} until {until:%Y-%m-%d %H:%M} UTC. "
+        "Store it now: it is not shown again. "
         "Send it as 'Authorization: Bearer <token>'.",
         markup=False,
         highlight=False,
@@ -224,6 +305,7 @@ def tokens_list(ctx: typer.Context) -> None:
             t.prefix,
             when(t.created_at),
             when(t.last_used_at, "never"),
+            when(t.expires_at),
             when(t.revoked_at, ""),
         ]
         for t in tokens

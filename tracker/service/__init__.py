@@ -52,9 +52,10 @@ By area:
   :func:`fetch_article_page`), and the Celery side reached through an
   entry point (:func:`queue_task`, :func:`queue_startup_tasks`, :func:`run_worker`,
   :func:`run_beat`);
-- accounts: :func:`add_user`, :func:`set_user_active`, :func:`list_users`,
-  :func:`create_token`, :func:`list_tokens`, :func:`revoke_token`, :func:`sign_in`,
-  :func:`sign_out`, :func:`token_user`, :func:`session_user`, :func:`same_secret`.
+- accounts: :func:`add_user`, :func:`set_user_active`, :func:`change_password`,
+  :func:`list_users`, :func:`create_token`, :func:`list_tokens`, :func:`revoke_token`,
+  :func:`sign_in` (throttled by a :class:`SignInGuard`), :func:`sign_out`,
+  :func:`sign_out_everywhere`, :func:`token_user`, :func:`session_user`, :func:`same_secret`.
 """
 
 import typing
@@ -74,7 +75,9 @@ if typing.TYPE_CHECKING:
     from tracker.scoring import MIN_JUDGED
     from tracker.service._accounts import (
         SignedIn,
+        SignInGuard,
         add_user,
+        change_password,
         create_token,
         list_tokens,
         list_users,
@@ -83,6 +86,7 @@ if typing.TYPE_CHECKING:
         set_user_active,
         sign_in,
         sign_out,
+        sign_out_everywhere,
         token_user,
     )
     from tracker.service._backup import (
@@ -301,6 +305,7 @@ __all__ = [
     "ReviewPage",
     "SavedDraft",
     "SavedSource",
+    "SignInGuard",
     "SignedIn",
     "Standing",
     "StatusSummary",
@@ -319,6 +324,7 @@ __all__ = [
     "baseline_points",
     "baselines_to_pull",
     "calibration_bin",
+    "change_password",
     "check_deadlines",
     "check_forecasts",
     "compare_forecasters",
@@ -411,6 +417,7 @@ __all__ = [
     "set_user_active",
     "sign_in",
     "sign_out",
+    "sign_out_everywhere",
     "source_key",
     "status_summary",
     "task_figures",

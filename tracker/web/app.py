@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates()
+    app.state.signin_guard = service.SignInGuard.of(settings)
     app.state.scorecards = ScorecardCache(EstimativeScale.for_project(settings.scale_file))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LogContextMiddleware)

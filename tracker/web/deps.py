@@ -91,6 +91,21 @@ def current_identity(request: Request, session: SessionDep) -> Identity | None:
     return identity
 
 
+def get_signin_guard(request: Request) -> service.SignInGuard:
+    guard: service.SignInGuard = request.app.state.signin_guard
+    return guard
+
+
+#: the app's throttle of failed sign-ins and bad tokens (see :class:`tracker.service.SignInGuard`)
+SignInGuardDep = Annotated[service.SignInGuard, Depends(get_signin_guard)]
+
+
+def client_address(request: Request) -> str:
+    """The peer's address, which failed sign-ins are counted against (no proxy headers are
+    trusted: behind a reverse proxy every client shares the proxy's address)."""
+    return request.client.host if request.client else "unknown"
+
+
 def _from_bearer(request: Request, session: Session) -> Identity | None:
     header = request.headers.get("authorization")
     if header is None:
@@ -98,14 +113,19 @@ def _from_bearer(request: Request, session: Session) -> Identity | None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise BadCredentialsError("the Authorization header must be 'Bearer <token>'")
-    user = service.token_user(session, secret.strip())
+    user = service.token_user(
+        session,
+        secret.strip(),
+        address=client_address(request),
+        guard=get_signin_guard(request),
+    )
     assert user.id is not None  # a stored row
     return Identity(name=user.name, user_id=user.id, via="token")
 
 
 def _from_cookie(request: Request, session: Session) -> Identity | None:
     secret = request.cookies.get(SESSION_COOKIE)
-    found = service.session_user(session, secret) if secret else None
+    found = service.session_user(session, secret, get_settings(request)) if secret else None
     if found is None:
         return None
     user, web_session = found

@@ -8,6 +8,7 @@ site's layout, except that a browser who must sign in is redirected to the sign-
     NotFoundError              404
     NotSignedInError           401  (HTML: 303 to /login?next=...)
     BadCredentialsError        401  (with WWW-Authenticate: Bearer)
+    SignInThrottledError       429  (with Retry-After)
     CsrfError                  403
     LifecycleError             409  (e.g. resolving a resolved forecast)
     ConflictError              409
@@ -35,6 +36,7 @@ from tracker.errors import (
     LifecycleError,
     NotFoundError,
     NotSignedInError,
+    SignInThrottledError,
     StorageError,
     TrackerError,
 )
@@ -48,6 +50,7 @@ STATUS_OF: tuple[tuple[type[TrackerError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (NotSignedInError, 401, "not_signed_in"),
     (BadCredentialsError, 401, "bad_credentials"),
+    (SignInThrottledError, 429, "throttled"),
     (CsrfError, 403, "csrf"),
     (LifecycleError, 409, "lifecycle"),
     (ConflictError, 409, "conflict"),
@@ -66,6 +69,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Not possible now",
+    429: "Too many attempts",
     422: "Invalid input",
     500: "Server error",
     503: "Service unavailable",
@@ -98,8 +102,14 @@ async def tracker_error(request: Request, exc: Exception) -> Response:
     if status in HIDDEN:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
         message = HIDDEN[status]
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_response(request, status, kind, message, headers)
+    return error_response(request, status, kind, message, error_headers(exc))
+
+
+def error_headers(exc: TrackerError) -> dict[str, str] | None:
+    """What a client needs beside the message: how to authenticate, or when to try again."""
+    if isinstance(exc, SignInThrottledError):
+        return {"Retry-After": str(exc.retry_after)}
+    return {"WWW-Authenticate": "Bearer"} if classify(exc)[0] == 401 else None
 
 
 def _sign_in_url(request: Request) -> str:

@@ -10,13 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from tests.conftest import Cli
 from tests.web_fixtures import HOSTILE_ID, add_proposals, resolve_some, seed
 from tracker import db, service
 from tracker.db import session_scope
-from tracker.models import Outcome
+from tracker.models import AuditEntry, Outcome
 
 #: unresolved forecasts of the seed, resolved by hand after a backup or an import
 CHANGED, LATER = "us-implements-russian-demands", "russia-military-measures"
@@ -50,10 +50,10 @@ def snapshot(cli: Cli) -> dict[str, str]:
 
 
 def audit_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every column of every entry, as the models read them (UTC times, JSON details)."""
+    table = AuditEntry.__table__
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT id, at, actor, action, entity, entity_id FROM audit_log ORDER BY id")
-        )
+        rows = connection.execute(select(table).order_by(table.c.id))
         return [tuple(row) for row in rows]
 
 

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from tracker.cli._layout import guarded
 from tracker.errors import ForecastFileError, ForecastImportError, InvalidInputError, TrackerError
 
 if TYPE_CHECKING:
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     from tracker.domain.scale import EstimativeScale
     from tracker.settings import Settings
 
-console = Console()
-error_console = Console(stderr=True, soft_wrap=True)
+#: both show control characters as symbols, whatever is printed (``_layout.ControlGuard``)
+console = guarded(Console())
+error_console = guarded(Console(stderr=True, soft_wrap=True))
 
 
 #: the groups of ``tracker --help`` (typer's ``rich_help_panel``), in the order a day goes

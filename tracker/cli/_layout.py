@@ -24,11 +24,18 @@ Two layouts:
   under it (forecasts, articles, feeds).
 
 Times are written :func:`when` (``YYYY-MM-DD HH:MM``, UTC, the same width every time).
+
+Text from outside (feed and article titles, OPML, forecast files, error messages of servers) is
+printed through :func:`untrusted`: never read as markup, its control characters shown as visible
+symbols (an escape code cannot recolour, retitle or link the terminal).  Every cell, line and URL
+of these helpers goes through it, and the CLI's consoles run everything they print through
+:class:`ControlGuard` as a last line of defence.
 This module imports only rich and the standard library: a CLI module may import it at start-up.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,8 +43,9 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich import box
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -56,6 +64,87 @@ INDENT = 2
 WideOption = Annotated[
     bool, typer.Option("--wide", help="every column and the long text in full, however wide")
 ]
+
+
+def _visible(code: int) -> str:
+    """The symbol shown for a control character: its Control Pictures glyph (``␛`` for ESC,
+    ``␇`` for BEL, ``␡`` for DEL), ``\ufffd`` for C1 controls and bidirectional overrides."""
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+#: C0 (but tab and newline), DEL, C1, and the bidirectional overrides and isolates (which
+#: reorder what a terminal shows) -> one visible character each (the width stays the same)
+_CONTROLS = {
+    code: _visible(code)
+    for code in (
+        *(c for c in range(0x20) if c not in (0x09, 0x0A)),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+}
+
+
+def visible(text: str) -> str:
+    """The text with every control character replaced by a visible symbol, one for one."""
+    return text.translate(_CONTROLS)
+
+
+def untrusted(value: str | Text | None, style: str = "") -> Text:
+    """Text from outside, ready to print: never markup (``[/bold]`` and ``[link=...]`` print as
+    they are), every control character shown as a symbol (:func:`visible`).  A :class:`Text`
+    keeps its styles: the replacement is one character for one."""
+    if value is None:
+        return Text(style=style)
+    if isinstance(value, str):
+        return Text(visible(value), style=style)
+    clean = visible(value.plain)
+    if clean != value.plain:
+        value = value.copy()
+        value.plain = clean
+    return value
+
+
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _CONTROLS}
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """``json.dumps`` for the terminal: indented, Unicode kept, and the control characters JSON
+    leaves raw (DEL, C1, bidirectional overrides) written as ``\\uXXXX`` escapes, so a script
+    reads the same value and a terminal shows no escape code."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, **options)
+    return text.translate(_JSON_ESCAPES)
+
+
+class _Visible:
+    """A renderable drawn as another, with the control characters of its text made visible."""
+
+    def __init__(self, inner: ConsoleRenderable) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            if segment.control or segment.text.isprintable():
+                yield segment
+            else:
+                yield Segment(visible(segment.text), segment.style, segment.control)
+
+
+class ControlGuard(RenderHook):
+    """A console hook that shows the control characters of whatever is printed as symbols:
+    what a command forgot to pass through :func:`untrusted` still cannot reach the terminal as
+    an escape code.  (rich's own colours are added after it, from styles, not from text.)"""
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Visible(r) for r in renderables]
+
+
+def guarded(console: Console) -> Console:
+    """The console with a :class:`ControlGuard` installed."""
+    console.push_render_hook(ControlGuard())
+    return console
 
 
 @dataclass(frozen=True)
@@ -179,8 +268,8 @@ class FittedTable:
 
 
 def _cell(value: Cell) -> Text:
-    """Cells are text, never markup: a name with brackets prints as it is."""
-    return value if isinstance(value, Text) else Text(value)
+    """Cells are text, never markup: a name with brackets prints as it is (:func:`untrusted`)."""
+    return untrusted(value)
 
 
 def print_table(
@@ -268,6 +357,7 @@ def _line(
 def _print_under(console: Console, text: Text, *, wrap: bool, indent: int) -> None:
     """A line under a record's row, indented (dim unless styled): wrapped, or shortened to one
     line with an ellipsis (the whole text is in the command's ``show``, or with ``--wide``)."""
+    text = untrusted(text)
     if not text.style and not text.spans:
         text = Text(text.plain, style="dim")
     if wrap:
@@ -290,7 +380,7 @@ def shortened(text: Text, width: int) -> Text:
 def print_url(console: Console, url: str, *, indent: int = 0) -> None:
     """A URL whole on a line of its own (never wrapped, never cut, never styled as markup),
     so that it can be selected and copied even when it is wider than the terminal."""
-    console.print(Text(" " * indent + url), soft_wrap=True, crop=False, highlight=False)
+    console.print(untrusted(" " * indent + url), soft_wrap=True, crop=False, highlight=False)
 
 
 def print_fields(console: Console, fields: Iterable[tuple[str, Cell]], *, indent: int = 0) -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from tracker.cli._layout import Col, Record, print_fields, print_records
+from tracker.cli._layout import Col, Record, print_fields, print_records, untrusted
 
 if TYPE_CHECKING:
     from tracker.models import Forecast
@@ -80,13 +80,13 @@ def print_card(console: Console, item: ReviewItem) -> None:
     head = Text.assemble(
         ("\nProposal ", "bold"),
         (str(p.id), "bold"),
-        f"  {f.id}  ",
+        untrusted(f"  {f.id}  "),
         (proposed, "bold"),
         f"  ({p.kind.replace('_', ' ')}, made {p.created_at:%Y-%m-%d})",
     )
     console.print(head, highlight=False)
     _forecast_fields(console, f, f.criteria)
-    console.print(Padding(Text(p.reason, style="dim"), (0, 0, 0, 2)), highlight=False)
+    console.print(Padding(untrusted(p.reason, "dim"), (0, 0, 0, 2)), highlight=False)
     counting = [e for e in item.evidence if e.counts]
     negated = [e for e in item.evidence if e.negated]
     if counting:
@@ -111,7 +111,9 @@ def print_needs_outcome(console: Console, card: NeedsOutcome) -> None:
     _forecast_fields(console, f, card.criteria)
     note = f": “{r.decision_note}”" if r.decision_note else ""
     console.print(
-        Text(f"  proposal {r.id} ({r.kind.replace('_', ' ')}) rejected by {r.decided_by}{note}"),
+        untrusted(
+            f"  proposal {r.id} ({r.kind.replace('_', ' ')}) rejected by {r.decided_by}{note}"
+        ),
         highlight=False,
     )
     if card.evidence:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
     from tracker.service import BaselineInfo, PullResult
 
 from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
-from tracker.cli._layout import Col, Record, WideOption, print_records
+from tracker.cli._layout import Col, Record, WideOption, json_text, print_records
 from tracker.cli._layout import when as short_when
 from tracker.errors import BaselineFileError
 
@@ -118,7 +117,7 @@ def baselines_list(
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         found = service.list_baselines(session, question)
     if format is OutputFormat.json:
-        print(json.dumps([_json(info) for info in found], indent=2, ensure_ascii=False))
+        print(json_text([_json(info) for info in found]))
         return
     print_records(
         console,

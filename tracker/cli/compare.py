@@ -3,7 +3,6 @@ comparing forecasters, and the questions they share."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +12,15 @@ if TYPE_CHECKING:
     from tracker.scoring import HeadToHead, Interval
 
 from tracker.cli._app import FORECASTS, SCORES, OutputFormat, app, console, state
-from tracker.cli._layout import Col, Record, WideOption, print_records, print_table
+from tracker.cli._layout import (
+    Col,
+    Record,
+    WideOption,
+    json_text,
+    print_records,
+    print_table,
+    untrusted,
+)
 
 authors_app = typer.Typer(no_args_is_help=True, help="Authors: their records and comparisons.")
 questions_app = typer.Typer(no_args_is_help=True, help="Questions and who forecast them.")
@@ -45,7 +52,7 @@ def _interval(i: Interval | None, spec: str = ".3f") -> str:
 
 
 def _dump(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(json_text(data))
 
 
 @authors_app.command("list")
@@ -146,9 +153,11 @@ def authors_show(
         return
     row = record.row
     console.print(
-        f"[bold]{record.name}[/bold]: {row.forecasts} forecast(s) in {len(record.sources)} "
-        f"source(s), {row.scored} scored; Brier {_num(row.brier)} {_interval(row.brier_interval)}"
-        + (f" (too few to judge: under {service.MIN_JUDGED})" if row.too_few else ""),
+        untrusted(record.name, "bold").append(
+            f": {row.forecasts} forecast(s) in {len(record.sources)} source(s), {row.scored} "
+            f"scored; Brier {_num(row.brier)} {_interval(row.brier_interval)}"
+            + (f" (too few to judge: under {service.MIN_JUDGED})" if row.too_few else "")
+        ),
         highlight=False,
     )
     if row.comparison:
@@ -267,7 +276,10 @@ def questions_show(
     if format is OutputFormat.json:
         _dump(data)
         return
-    console.print(f"[bold]{data['id']}[/bold]: {data['text']}", highlight=False)
+    console.print(
+        untrusted(data["id"], "bold").append_text(untrusted(f": {data['text']}")),
+        highlight=False,
+    )
     console.print(
         f"{data['opens']} to {data['closes']}, {data['status']}"
         + (f", outcome {data['outcome']}" if data["outcome"] else ""),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from datetime import datetime, timedelta
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 if TYPE_CHECKING:
     from tracker.ingest import PollResult
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
     from tracker.service import FeedHealth
 
 from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
-from tracker.cli._layout import Col, Record, WideOption, print_records
+from tracker.cli._layout import Col, Record, WideOption, json_text, print_records, untrusted
 from tracker.cli._layout import when as short_when
 from tracker.errors import ConfigError
 
@@ -144,7 +142,7 @@ def feeds_list(
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         feeds = service.list_feeds(session)
     if format is OutputFormat.json:
-        print(json.dumps([_feed_json(health) for health in feeds], indent=2))
+        print(json_text([_feed_json(health) for health in feeds]))
         return
     records = [_feed_record(health) for health in feeds]
     print_records(
@@ -385,14 +383,14 @@ def _article_record(a: Article) -> Record:
             a.author or "",
             ", ".join(a.categories),
         ],
-        under=[Text(a.title)],
+        under=[untrusted(a.title)],
         urls=[a.url] if a.url else [],
     )
 
 
 def _print_articles(rows: list[Article], format: OutputFormat, wide: bool) -> None:
     if format is OutputFormat.json:
-        print(json.dumps([a.model_dump(mode="json") for a in rows], indent=2, ensure_ascii=False))
+        print(json_text([a.model_dump(mode="json") for a in rows]))
         return
     estimated = any(a.published_estimated for a in rows)
     print_records(

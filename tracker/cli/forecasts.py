@@ -4,7 +4,6 @@ scale``."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,10 +34,12 @@ from tracker.cli._layout import (
     Col,
     Record,
     WideOption,
+    json_text,
     key_values,
     print_fields,
     print_records,
     print_url,
+    untrusted,
     when,
 )
 
@@ -56,7 +57,9 @@ def import_(
 
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
-        report = service.import_forecasts(session, paths, st.scale, actor=current_user())
+        report = service.import_forecasts(
+            session, paths, st.scale, actor=current_user(), settings=st.settings
+        )
     console.print(
         f"Imported {report.files} file(s): {len(report.created)} new, {len(report.updated)} "
         "updated, "
@@ -83,7 +86,8 @@ def check(
     every problem is listed, one a line."""
     from tracker import service
 
-    found = service.check_forecasts(paths, state(ctx).scale)
+    st = state(ctx)
+    found = service.check_forecasts(paths, st.scale, st.settings)
     if found.problems:
         print_problems(found.problems)
         error_console.print(
@@ -131,13 +135,11 @@ def list_(
         scores = service.own_scores(session, resolved)
     if format is OutputFormat.json:
         print(
-            json.dumps(
+            json_text(
                 [
                     {**item.to_json(), "score": _score_json(scores.get(item.row.id))}
                     for item in listed
-                ],
-                indent=2,
-                ensure_ascii=False,
+                ]
             )
         )
         return
@@ -172,7 +174,7 @@ def _status(status: str, outcome: str | None) -> str:
 
 def _forecast_record(item: Any, score: OwnScore | None) -> Record:
     row = item.row
-    estimate = Text(row.estimate)
+    estimate = untrusted(row.estimate)
     if row.vague:
         estimate.append(" (vague)", style="dim")
     return Record(
@@ -232,7 +234,7 @@ def show(
         score = service.own_scores(session, [forecast_id]).get(forecast_id)
     if format is OutputFormat.json:
         data = {**_detail_json(detail), "score": _score_json(score)}
-        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        print(json_text(data, default=str))
         return
     _print_detail(detail, score)
 
@@ -268,21 +270,21 @@ def _section(title: str) -> None:
 
 def _print_heading(detail: ForecastDetail) -> None:
     f = detail.forecast
-    heading = Text(f.id, style="bold").append(f"  {_status(detail.status.value, f.outcome)}")
+    heading = untrusted(f.id, style="bold").append(f"  {_status(detail.status.value, f.outcome)}")
     console.print(heading)
-    console.print(Text(f.question))
+    console.print(untrusted(f.question))
     when_text = f"open {f.opens} to {f.closes}"
     if f.question_id != f.id:
         when_text += f"; question: {f.question_id}"
-    console.print(Text(when_text, style="dim"))
+    console.print(untrusted(when_text, style="dim"))
 
 
 def _print_quote(detail: ForecastDetail) -> None:
     f, s = detail.forecast, detail.source
     console.print()
-    console.print(Padding(Text(f"“{f.quote}”", style="italic"), (0, 0, 0, 2)))
+    console.print(Padding(untrusted(f"“{f.quote}”", style="italic"), (0, 0, 0, 2)))
     where = ", ".join(str(part) for part in (s.title, s.publisher, s.published) if part)
-    console.print(Padding(Text(f"— {s.author}, {where}"), (0, 0, 0, 2)))
+    console.print(Padding(untrusted(f"— {s.author}, {where}"), (0, 0, 0, 2)))
     if s.url:
         print_url(console, s.url, indent=2)
 
@@ -290,7 +292,8 @@ def _print_quote(detail: ForecastDetail) -> None:
 def _print_probability(detail: ForecastDetail) -> None:
     f = detail.forecast
     _section("Probability")
-    said = Text(f"  {f.probability:.0%}", style="bold").append(f" from the author's “{f.estimate}”")
+    said = Text(f"  {f.probability:.0%}", style="bold")
+    said.append_text(untrusted(f" from the author's “{f.estimate}”"))
     if f.vague:
         said.append(" (a vague term)", style="dim")
     if f.probability_from_scale:
@@ -314,7 +317,7 @@ def _statement_record(detail: ForecastDetail, u: Any) -> Record:
     replaced = u.id in detail.replaced
     under: list[Cell] = []
     if u.quote and u.quote != detail.forecast.quote:
-        under.append(Text(f"“{u.quote}”", style="italic"))
+        under.append(untrusted(f"“{u.quote}”", style="italic"))
     if u.note or u.actor:
         under.append(" ".join(part for part in (u.note, f"— {u.actor}" if u.actor else "") if part))
     return Record(
@@ -337,7 +340,7 @@ def _print_rules(detail: ForecastDetail) -> None:
     for title, rules in (("Evidence for YES", f.yes_when), ("Evidence for NO", f.no_when)):
         if not rules:
             continue
-        console.print(Text(f"  {title}", style="bold"))
+        console.print(untrusted(f"  {title}", style="bold"))
         for kind, label in (("all", "all of"), ("any", "any of"), ("none", "none of")):
             if rules.get(kind):
                 print_fields(console, [(label, ", ".join(rules[kind]))], indent=4)
@@ -358,17 +361,17 @@ def _print_resolutions(detail: ForecastDetail) -> None:
     _section("Resolutions")
     for r in detail.resolutions:
         line = Text("  ").append(r.outcome, style="bold")
-        line.append(f" by {r.resolved_by}, {when(r.resolved_at)} UTC")
+        line.append_text(untrusted(f" by {r.resolved_by}, {when(r.resolved_at)} UTC"))
         if not r.active:
             line.append(" (reopened)", style="dim")
         console.print(line)
         if r.note:
-            console.print(Padding(Text(r.note), (0, 0, 0, 4)))
+            console.print(Padding(untrusted(r.note), (0, 0, 0, 4)))
         for link in r.evidence_links or []:
             print_url(console, link, indent=4)
         if not r.active:
             reopened = f"reopened by {r.reopened_by}, {when(r.reopened_at)} UTC: {r.reopen_note}"
-            console.print(Padding(Text(reopened, style="dim"), (0, 0, 0, 4)))
+            console.print(Padding(untrusted(reopened, style="dim"), (0, 0, 0, 4)))
 
 
 def _print_audit(detail: ForecastDetail) -> None:
@@ -376,7 +379,7 @@ def _print_audit(detail: ForecastDetail) -> None:
     for a in detail.audit:
         moved = f"  {a.from_status} -> {a.to_status}" if a.from_status else ""
         moved = moved or (f"  -> {a.to_status}" if a.to_status else "")
-        console.print(Text(f"  {when(a.at)}  {a.action}  by {a.actor}{moved}"))
+        console.print(untrusted(f"  {when(a.at)}  {a.action}  by {a.actor}{moved}"))
         print_fields(console, key_values(a.detail or {}), indent=6)
 
 
@@ -441,7 +444,7 @@ def scale(
     st = state(ctx)
     if format is OutputFormat.json:
         entries = [dataclasses.asdict(entry) for entry in service.scale_entries(st.scale, name)]
-        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        print(json_text(entries))
         return
     *row_columns, source = service.SCALE_COLUMNS
     columns = [

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,6 +26,7 @@ from tracker.cli._app import (
     parse_day,
     state,
 )
+from tracker.cli._layout import json_text
 from tracker.cli._review_card import KEYS, keys_prompt, print_card, print_needs_outcome
 
 
@@ -208,7 +208,7 @@ def review(
         items = service.pending_reviews(session, limit=limit)
         limbo = service.needs_outcome(session)
     if format is OutputFormat.json:
-        print(json.dumps([item.to_json() for item in items], indent=2, ensure_ascii=False))
+        print(json_text([item.to_json() for item in items]))
         return
     if items:
         console.print(f"{len(items)} proposal(s) wait for review, oldest first.")
@@ -312,7 +312,7 @@ def resolver_stats(
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         stats = service.resolver_stats(session, author=author, source=source, tag=tag)
     if format is OutputFormat.json:
-        print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(stats.to_json()))
         return
     for table in resolver_tables(stats):
         console.print(rich_table(table))

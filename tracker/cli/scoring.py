@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
 
 from tracker.cli._app import SCORES, app, console, error_console, parse_day, state
-from tracker.cli._layout import Col, FittedTable, WideOption
+from tracker.cli._layout import Col, FittedTable, WideOption, json_text
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
 app.add_typer(report_app, name="report", rich_help_panel=SCORES)
@@ -180,7 +179,7 @@ def scorecard(
     card = _scorecard(ctx, filters)
     tables = [summary_table(card)] + ([breakdown_table(card, by.value)] if by else [])
     if format is ScorecardFormat.json:
-        print(json.dumps(card.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
+        print(json_text(card.to_json(), allow_nan=False))
     elif format is ScorecardFormat.csv:
         write_csv_table(csv.writer(sys.stdout, lineterminator="\n"), tables[-1], title_row=False)
     else:

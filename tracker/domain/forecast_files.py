@@ -8,7 +8,9 @@ Nothing here touches the database: see :mod:`tracker.domain.registry` for the im
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +27,55 @@ from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastFileError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+#: the deepest nesting of mappings and lists a file may have (a forecast file needs 6)
+MAX_DEPTH = 32
+#: the most nodes a file may hold once its aliases are expanded (a billion-laughs file of 699
+#: bytes expands to billions); the largest real file has a few thousand
+MAX_NODES = 100_000
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """How much a forecast file and its source text may hold (the settings
+    ``forecast_file_max_bytes`` and ``source_text_max_bytes``): they are read from disk at most
+    this many bytes, so a huge file or a device (``/dev/zero``) costs no memory."""
+
+    file_bytes: int = 1 << 20
+    text_bytes: int = 4 << 20
+
+
+class _UnreadableError(Exception):
+    """A file that is not read: over its limit, a device or a pipe, outside its folder.
+    ``reason`` says which, ``raise_limit`` whether a larger limit would help."""
+
+    def __init__(self, reason: str, *, raise_limit: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.raise_limit = raise_limit
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.  Opened without blocking (a FIFO
+    named like a forecast file does not hang the import) and checked before and while reading,
+    so that ``/dev/zero`` or a file that grows is refused, not read into memory."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _UnreadableError("is not a regular file (a device, a pipe or a folder)")
+        if info.st_size > limit:
+            raise _UnreadableError(
+                f"is {info.st_size:,} bytes, over the limit of {limit:,}", raise_limit=True
+            )
+        data = b""
+        while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
+            data += chunk
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise _UnreadableError(f"is over the limit of {limit:,} bytes", raise_limit=True)
+    return data
 
 
 # --- YAML with line numbers -------------------------------------------------------------
@@ -48,6 +99,58 @@ class _LineLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[str, int]] = []
+        self._depth = 0
+        #: id of a composed node -> its size with every alias under it expanded
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """PyYAML's composer, refusing deep nesting (its recursion would end in a
+        ``RecursionError``) and aliases that expand past :data:`MAX_NODES` (an alias bomb),
+        before anything is constructed."""
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None and id(anchored) not in self._sizes:
+                raise yaml.composer.ComposerError(
+                    None, None, "an alias refers to the node that holds it (a loop)", mark
+                )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", mark
+                )
+            node = cast(yaml.Node, super().compose_node(parent, index))
+        finally:
+            self._depth -= 1
+        self._sizes[id(node)] = size = self._size(node)
+        if size > MAX_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"its aliases expand to more than {MAX_NODES:,} values", mark
+            )
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        """A node's size with its aliases expanded, from its children's (composed before it)."""
+        if id(node) in self._sizes:  # an alias: the anchored node, composed before
+            return self._sizes[id(node)]
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        children = (
+            [child for pair in node.value for child in pair]
+            if isinstance(node, yaml.MappingNode)
+            else node.value
+        )
+        return 1 + sum(self._sizes[id(child)] for child in children)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date or time as YAML reads it; an impossible one (``2022-02-30``, month 13, hour
+        25) stays the text as written, so that the field's validation names it."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         mapping = LineDict()
@@ -71,6 +174,7 @@ class _LineLoader(yaml.SafeLoader):
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 def _line_of(container: Any, loc: tuple[Any, ...]) -> int | None:
@@ -469,6 +573,9 @@ def _pydantic_message(error: Any, chain: list[type[BaseModel]]) -> str:
     if error["type"] == "extra_forbidden":
         return _unknown_field(_models_along(chain, loc[:-1]), loc[-1])
     message = _PLAIN_MESSAGES.get(error["type"]) or error["msg"].removeprefix("Value error, ")
+    if error["type"].startswith("date") and "outside expected range" in error["msg"]:
+        # an impossible date or time written as one (2022-02-30, month 13, hour 25)
+        message = "no such date: " + error["msg"].split(", ", 1)[-1]
     if not isinstance(error["input"], dict | list):  # pydantic always gives the input
         message += f" (got {_shown(error['input'])})"
     return message
@@ -598,17 +705,20 @@ def _read_yaml(path: Path, raw: str) -> tuple[Any, list[ForecastFileError]]:
 
 
 def load_forecast_file(
-    path: Path, scale: EstimativeScale
+    path: Path, scale: EstimativeScale, limits: FileLimits = FileLimits()
 ) -> tuple[ForecastFile | QuestionFile | None, list[ForecastFileError]]:
     """Parse and check one file; returns the file (None if it has any problem) and every problem
     found, in the order of their lines.  Quotes are checked against ``source.text``, read
-    relative to the file."""
+    relative to the file (see :func:`_read_source_text`)."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_capped(path.resolve(), limits.file_bytes).decode("utf-8")
+    except _UnreadableError as exc:
+        hint = "; split it, or raise forecast_file_max_bytes" if exc.raise_limit else ""
+        return None, [ForecastFileError(path, f"the file {exc.reason}{hint}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ForecastFileError(path, f"cannot read the file: {exc}")]
-    return _check(path, raw, scale, text_folder=path.parent)
+    return _check(path, raw, scale, text_folder=path.parent, limits=limits)
 
 
 def check_forecast_text(
@@ -636,6 +746,7 @@ def _check(
     *,
     text_folder: Path | None = None,
     given_text: tuple[str, str] | None = None,
+    limits: FileLimits = FileLimits(),
 ) -> tuple[ForecastFile | QuestionFile | None, list[ForecastFileError]]:
     document, read_problems = _read_yaml(path, raw)
     if read_problems and document is None:
@@ -649,7 +760,7 @@ def _check(
         problems.add(_unknown_field([_FileSpec], key), document, (key,))
     source = _check_source(document, problems)
     if text_folder is not None:
-        given_text = _read_source_text(document, text_folder, problems)
+        given_text = _read_source_text(document, text_folder, problems, limits.text_bytes)
     result = _check_forecasts(document, scale, given_text, problems)
     found = sorted(problems.found, key=lambda p: p.line or 0)
     if found or source is None or result is None:
@@ -668,24 +779,34 @@ def _check_source(document: LineDict, problems: _Problems) -> SourceSpec | None:
 
 
 def _read_source_text(
-    document: LineDict, folder: Path, problems: _Problems
+    document: LineDict, folder: Path, problems: _Problems, limit: int
 ) -> tuple[str, str] | None:
     """The source's text (``source.text``, relative to the file), read even when another field
-    of the source is wrong, so that every quote is still checked."""
+    of the source is wrong, so that every quote is still checked.
+
+    Only a regular file in the folder of the forecast file (or under it) is read, at most
+    ``limit`` bytes: a file names its own article's text, so ``/etc/passwd``, ``../..``, a
+    symbolic link that leads out of the folder and ``/dev/zero`` are refused, not read."""
     source = document.get("source")
     name = source.get("text") if isinstance(source, dict) else None
     if not isinstance(name, str) or not name.strip() or PLACEHOLDER.search(name):
         return None
+    root = folder.resolve()
     text_path = (folder / name).resolve()
     try:
-        return _source_text_variants(text_path.read_text(encoding="utf-8"))
+        if not text_path.is_relative_to(root):
+            raise _UnreadableError("is outside the folder of the forecast file; put the text there")
+        return _source_text_variants(read_capped(text_path, limit).decode("utf-8"))
+    except _UnreadableError as exc:
+        hint = "; raise source_text_max_bytes" if exc.raise_limit else ""
+        problems.add(f"the source text {name!r} {exc.reason}{hint}", document, ("source", "text"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(
             f"cannot read the source text {text_path}: {exc.__class__.__name__}",
             document,
             ("source", "text"),
         )
-        return None
+    return None
 
 
 def _check_forecasts(

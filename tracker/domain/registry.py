@@ -56,6 +56,7 @@ from tracker.paging import Page, offset_of
 
 if TYPE_CHECKING:  # the file parser (YAML, pydantic models) loads when a file is read
     from tracker.domain.forecast_files import (
+        FileLimits,
         ForecastFile,
         ForecastSpec,
         ParsedForecast,
@@ -95,10 +96,13 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return result
 
 
-def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFile | QuestionFile]:
+def load_files(
+    paths: Iterable[Path], scale: EstimativeScale, limits: FileLimits | None = None
+) -> list[ForecastFile | QuestionFile]:
     """Validate every file (forecast files and question files); raise one ForecastImportError
-    with all problems, or return them all."""
-    from tracker.domain.forecast_files import QuestionFile, load_forecast_file
+    with all problems, or return them all.  ``limits``: how large a file and its source text
+    may be (the defaults of :class:`~tracker.domain.forecast_files.FileLimits`)."""
+    from tracker.domain.forecast_files import FileLimits, QuestionFile, load_forecast_file
 
     files, problems = [], []
     owner: dict[str, tuple[Path, int]] = {}
@@ -108,7 +112,7 @@ def load_files(paths: Iterable[Path], scale: EstimativeScale) -> list[ForecastFi
             [ForecastFileError(", ".join(map(str, paths)) or ".", "no forecast files found")]
         )
     for path in expanded:
-        loaded, file_problems = load_forecast_file(path, scale)
+        loaded, file_problems = load_forecast_file(path, scale, limits or FileLimits())
         problems += file_problems
         if loaded is None:
             continue

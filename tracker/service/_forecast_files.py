@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.domain import forecast_files, registry
-from tracker.domain.forecast_files import ForecastFile, QuestionFile
+from tracker.domain.forecast_files import FileLimits, ForecastFile, QuestionFile
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import ForecastFileError, ForecastImportError
+from tracker.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,24 @@ class ForecastCheck:
     questions: int = 0
 
 
-def check_forecasts(paths: Iterable[Path], scale: EstimativeScale) -> ForecastCheck:
-    """Validate forecast files (or folders of them) as an import does, writing nothing."""
+def file_limits(settings: Settings | None) -> FileLimits:
+    """The sizes a forecast file and its source text may have, from the settings (the defaults
+    without)."""
+    if settings is None:
+        return FileLimits()
+    return FileLimits(
+        file_bytes=settings.forecast_file_max_bytes, text_bytes=settings.source_text_max_bytes
+    )
+
+
+def check_forecasts(
+    paths: Iterable[Path], scale: EstimativeScale, settings: Settings | None = None
+) -> ForecastCheck:
+    """Validate forecast files (or folders of them) as an import does, writing nothing; the
+    ``settings`` give the size limits."""
     paths = list(paths)
     try:
-        files = registry.load_files(paths, scale)
+        files = registry.load_files(paths, scale, file_limits(settings))
     except ForecastImportError as exc:
         return ForecastCheck(len(registry.expand_paths(paths)), 0, exc.problems)
     return ForecastCheck(

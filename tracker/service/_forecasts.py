@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -29,6 +29,9 @@ from tracker.models import Forecast, Outcome, ProbabilityUpdate, Proposal
 from tracker.resolution import ForecastResolutionSummary, summaries
 from tracker.service._evidence import EVIDENCE_PER_PAGE, EvidencePage, evidence_pages
 
+if TYPE_CHECKING:
+    from tracker.settings import Settings
+
 
 def import_forecasts(
     session: Session,
@@ -37,11 +40,15 @@ def import_forecasts(
     *,
     actor: str,
     today: date | None = None,
+    settings: Settings | None = None,
 ) -> ImportReport:
     """Validate forecast files (or folders of them) and import them, all or nothing: one
     :class:`~tracker.errors.ForecastImportError` lists every problem and nothing is written.
-    Re-importing is idempotent; a changed probability becomes a dated update."""
-    files = registry.load_files(paths, scale)
+    Re-importing is idempotent; a changed probability becomes a dated update.  The
+    ``settings`` give the sizes a file and its source text may have (defaults without)."""
+    from tracker.service._forecast_files import file_limits  # the YAML parser: only here
+
+    files = registry.load_files(paths, scale, file_limits(settings))
     return registry.import_files(
         session, files, today=today or utc_today(), actor=actor, scale=scale
     )

@@ -5,8 +5,9 @@ processes) answer the same, and the task counters add up across workers."""
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -174,3 +175,57 @@ def test_queue_depth_of_the_file_broker(tmp_path):
     figures = scrape(settings)
     assert value(figures, "tracker_queue_messages", queue="tracker") == 1
     assert value(figures, "tracker_queue_messages", queue="tracker.pages") == 0
+
+
+def test_status_json_for_monitoring_scripts(cli, tmp_path):
+    """The documented shape of `tracker status --format json`, read after a real poll."""
+    cli.env["TRACKER_ALLOW_PRIVATE_FEEDS"] = "1"
+    cli("init")
+    with FeedServer() as server:
+        good = server.add("/good.xml", Static(rss(news_items("s", 4))))
+        cli("feeds", "add", good)
+        cli("feeds", "add", server.url("/missing.xml"))
+        cli("poll")
+    engine = db.make_engine(cli.env["TRACKER_DATABASE_URL"])
+    service.record_task_end(engine, "tracker.poll_feed", 0.25, "success")
+    service.record_task_end(engine, "tracker.poll_feed", 0.75, "failure")
+    with session_scope(engine) as session:
+        failing = [h.feed.id for h in service.list_feeds(session) if h.state == "failing"]
+    engine.dispose()
+
+    data = json.loads(cli("status", "--format", "json").stdout)
+
+    assert set(data) == {
+        "schema_version",
+        "at",
+        "database",
+        "feeds",
+        "articles",
+        "proposals",
+        "needs_outcome",
+        "periodic_tasks",
+        "workers",
+        "queues",
+    }
+    assert data["schema_version"] == 1
+    assert datetime.fromisoformat(data["at"]).tzinfo is not None
+    assert data["database"] == {"revision": ",".join(sorted(db.migration_heads())), "current": True}
+    assert data["feeds"] == {
+        "total": 2,
+        "due": 0,
+        "failing": 1,
+        "disabled": 0,
+        "failing_ids": failing,
+    }
+    assert data["articles"]["stored"] == 4 and data["articles"]["unmatched"] == 0
+    assert data["proposals"] == {"waiting": 0, "by_kind": {}}
+    assert data["needs_outcome"] == 0
+    poll = data["workers"]["tasks"]["tracker.poll_feed"]
+    assert (poll["successes"], poll["failures"], poll["retries"]) == (1, 1, 0)
+    assert poll["mean_seconds"] == 0.5
+    assert data["workers"]["last_task_finished"] == poll["last_finished"]
+    assert data["queues"] == {
+        "broker": "embedded file broker",
+        "namespace": "tracker",
+        "depths": {"tracker": 0, "tracker.pages": 0},
+    }

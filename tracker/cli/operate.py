@@ -8,6 +8,7 @@ own, each started as ``python -m tracker <command>``.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from tracker import service
     from tracker.settings import Settings
 
-from tracker.cli._app import WEB_AND_WORKERS, app, console, error_console, state
+from tracker.cli._app import WEB_AND_WORKERS, OutputFormat, app, console, error_console, state
 from tracker.cli._layout import Col, Record, print_records, print_table
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -60,7 +61,15 @@ def _short_when(value: datetime | None) -> str:
 
 
 @app.command(rich_help_panel=WEB_AND_WORKERS)
-def status(ctx: typer.Context) -> None:
+def status(
+    ctx: typer.Context,
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", help="table, or json for monitoring scripts (its shape: README, Operating)"
+        ),
+    ] = OutputFormat.table,
+) -> None:
     """Feeds due, failing feeds first, proposals waiting, the last run of each periodic task,
     queue depth."""
     from tracker import service
@@ -69,6 +78,9 @@ def status(ctx: typer.Context) -> None:
     st = state(ctx)
     with service.unit_of_work(st.ready_engine()) as session:
         summary = service.status_summary(session, st.settings)
+    if format is OutputFormat.json:
+        print(json.dumps(summary.to_json(), indent=2))
+        return
     console.print(
         f"Feeds: {summary.feeds} ({summary.due} due now, {len(summary.failing)} failing, "
         f"{len(summary.disabled)} disabled)"

@@ -17,7 +17,7 @@ from tests.conftest import ARTICLE_FILE, FORECASTS
 from tests.services import redis_namespace, redis_url, wait_for
 from tracker import db, service
 from tracker.db import session_scope
-from tracker.demo import CorpusServer
+from tracker.demo import CorpusServer, corpus_publisher
 from tracker.domain import registry
 from tracker.domain.scale import EstimativeScale
 from tracker.models import Article, Evidence, Proposal, TaskRun
@@ -56,10 +56,11 @@ def test_teasers_resolve_a_forecast_through_their_pages_on_real_workers(tmp_path
                 ("northwire-world-2022.xml", False),
                 ("kestrelpost-teasers-2022.xml", True),
             ):
-                service.add_feed(
+                service.add_feed(  # all on 127.0.0.1: each feed's publisher is vouched for
                     session,
                     server.url(name),
                     full_text=full_text,
+                    publisher=corpus_publisher(name),
                     default_interval=timedelta(days=1),
                     actor="tester",
                 )

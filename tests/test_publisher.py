@@ -7,7 +7,8 @@ import socket
 import pytest
 import requests
 
-from tracker.matching import publisher, registered_domain
+from tracker import urls
+from tracker.matching import registered_domain
 
 
 @pytest.mark.parametrize(
@@ -49,9 +50,11 @@ def test_registered_domain_never_touches_the_network(monkeypatch):
     monkeypatch.setenv(
         "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "https://publicsuffix.org/list/public_suffix_list.dat"
     )
-    publisher._extractor.cache_clear()  # a fresh extractor loads its suffix list under the guard
+    urls._extractor.cache_clear()  # a fresh extractor loads its suffix list under the guard
+    urls._host_domain.cache_clear()
     try:
         assert registered_domain("https://news.bbc.co.uk/x") == "bbc.co.uk"
         assert registered_domain("https://www.northwire.example/x") == "northwire.example"
     finally:
-        publisher._extractor.cache_clear()
+        urls._extractor.cache_clear()
+        urls._host_domain.cache_clear()

@@ -90,6 +90,13 @@ def practice_dir(forecasts_dir: Path) -> Path:
 TEASER_FEED_MARK = "-teasers"
 
 
+def corpus_publisher(name: str) -> str:
+    """The publisher of one of the corpus's feed files, named ``<publisher>-....xml``: every
+    feed is served from 127.0.0.1, where articles would all count for one publisher, so the demo
+    vouches for each feed's publisher as an operator would (``feeds add --publisher``)."""
+    return name.partition("-")[0].removesuffix(".xml") + ".example"
+
+
 class _CorpusHandler(BaseHTTPRequestHandler):
     server: CorpusServer
 
@@ -139,9 +146,13 @@ class CorpusServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/{name}"  # host is the str "127.0.0.1" here
 
-    def feed_urls(self) -> list[tuple[str, bool]]:
-        """Each feed's URL, and whether it is a feed of teasers (to add with --full-text)."""
-        return [(self.url(name), TEASER_FEED_MARK in name) for name in self.feeds]
+    def feed_urls(self) -> list[tuple[str, bool, str]]:
+        """Each feed's URL, whether it is a feed of teasers (to add with --full-text), and its
+        publisher (to add with --publisher)."""
+        return [
+            (self.url(name), TEASER_FEED_MARK in name, corpus_publisher(name))
+            for name in self.feeds
+        ]
 
     def __enter__(self) -> CorpusServer:
         self._thread.start()
@@ -276,6 +287,7 @@ def _setup(
                 interval="1d",
                 title=name,
                 full_text=TEASER_FEED_MARK in name,
+                publisher=corpus_publisher(name),
                 default_interval=timedelta(days=1),
                 actor=DEMO_ACTOR,
             )

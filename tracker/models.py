@@ -275,6 +275,11 @@ class Feed(SQLModel, table=True):
     fetch_articles: bool = Field(
         default=False, description="fetch each new article's page for its full text"
     )
+    publisher: str | None = Field(
+        default=None,
+        max_length=255,
+        description="the publisher the operator vouches this feed is (else its server's domain)",
+    )
     next_check_at: datetime = _ts(index=True)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)
@@ -351,6 +356,12 @@ class Article(SQLModel, table=True):
     )
     fetched_at: datetime = _ts()
     content_hash: str = Field(max_length=64)
+    publisher: str | None = Field(
+        default=None,
+        max_length=255,
+        description="registered domain of the server its text came from: the feed's, or its "
+        "own link's once its page was fetched from there (NULL: stored before migration 0013)",
+    )
     matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     page_state: str | None = Field(
         default=None, max_length=10, description="pending, fetched, failed or refused"
@@ -403,7 +414,8 @@ class Evidence(SQLModel, table=True):
     )
     negated: bool = False
     publisher: str = Field(
-        max_length=255, description="registered domain of the article (else of its feed's site)"
+        max_length=255,
+        description="whom it counts for: the article's publisher (the server it came from)",
     )
     published_at: datetime = Field(
         sa_type=UTCDateTime, description="the article's publication time"

@@ -152,10 +152,10 @@ def _serve_feeds(forecasts: Path | None, port: int) -> None:
             "with TRACKER_ALLOW_PRIVATE_FEEDS=1; the demo's data dir has them already):",
             markup=False,
         )
-        for url, teasers in server.feed_urls():
+        for url, teasers, publisher in server.feed_urls():
             console.print(
-                f"TRACKER_ALLOW_PRIVATE_FEEDS=1 tracker feeds add {url} --interval 15m"
-                + (" --full-text" if teasers else ""),
+                f"TRACKER_ALLOW_PRIVATE_FEEDS=1 tracker feeds add {url} --interval 15m "
+                f"--publisher {publisher}" + (" --full-text" if teasers else ""),
                 markup=False,
                 soft_wrap=True,  # one line each, to copy whole
             )

@@ -85,6 +85,13 @@ def feeds_add(
             "needs a `tracker worker --pages`)",
         ),
     ] = False,
+    publisher: Annotated[
+        str | None,
+        typer.Option(
+            help="the publisher this feed is (a domain: bbc.co.uk), when it is served from "
+            "another domain; default: its articles count for the server they come from",
+        ),
+    ] = None,
 ) -> None:
     """Add a feed; it is polled at the next beat (or by `tracker poll`)."""
     from tracker import service
@@ -97,6 +104,7 @@ def feeds_add(
             interval=interval,
             title=title,
             full_text=full_text,
+            publisher=publisher,
             default_interval=st.settings.poll_interval,
             actor=current_user(),
         )

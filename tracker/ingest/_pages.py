@@ -16,6 +16,12 @@ poller).  A page fetch (:func:`fetch_article_page`) then, with no transaction op
    publication date with the page's, and sets ``matched_at`` back to NULL so the resolution stage
    matches the new text (and re-evaluates the forecasts it adds evidence to).
 
+A page fetched from its own link's registered domain (after redirects), for an article that
+counted for another publisher (an aggregator's item), makes the article that publisher's
+(``Article.publisher``): its text becomes the page's alone (body, and title when the page has
+one; the feed's teaser is dropped, since those were the aggregator's words, not the
+publisher's), whatever their lengths.
+
 A failure is recorded on the article with its kind (:class:`PageErrorKind`), message and time,
 and retried with exponential backoff until :attr:`PagePolicy.max_attempts`; some kinds are
 permanent (a binary file, a page over the size cap, a forbidden address).  Nothing is dropped
@@ -49,6 +55,7 @@ from tracker.ingest._parse import MAX_BODY, header_charset
 from tracker.ingest._rows import plausible_date
 from tracker.ingest._ssrf import check_url
 from tracker.models import Article, Feed, table_of
+from tracker.urls import registered_domain
 
 _ARTICLE = table_of(Article)
 
@@ -400,6 +407,8 @@ class _Claim:
     fed_chars: int  # the longer of what the feed gave: summary or body
     truncated: bool
     estimated: bool
+    url: str | None = None  # the canonical link: the domain the article names as its own
+    publisher: str | None = None  # whom it counts for now
 
 
 def _write(engine: Engine, statement: Update, params: dict[str, Any]) -> Row[Any] | None:
@@ -471,6 +480,7 @@ def _claim_statement(force: bool) -> Update:
             _ARTICLE.c.page_attempts,
             _ARTICLE.c.text_truncated,
             _ARTICLE.c.published_estimated,
+            _ARTICLE.c.publisher,
             func.length(_ARTICLE.c.body).label("body_chars"),
             func.length(_ARTICLE.c.summary).label("summary_chars"),
         )
@@ -500,7 +510,16 @@ def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _C
         return None
     link = row.original_url or row.url
     fed = max(row.body_chars or 0, row.summary_chars or 0)
-    return _Claim(row.id, link, row.page_attempts, fed, row.text_truncated, row.published_estimated)
+    return _Claim(
+        row.id,
+        link,
+        row.page_attempts,
+        fed,
+        row.text_truncated,
+        row.published_estimated,
+        row.url or row.original_url,
+        row.publisher,
+    )
 
 
 def fetch_article_page(
@@ -557,6 +576,16 @@ def _record_failure(
     )
 
 
+def verified_publisher(link: str | None, fetched_from: str, counted_for: str | None) -> str | None:
+    """The publisher a page fetch makes an article's: its link's registered domain, when the page
+    was fetched from that domain (``fetched_from``: the final URL, after redirects) and the
+    article counts for someone else so far; None when nothing changes."""
+    own = registered_domain(link)
+    if not own or own == counted_for or registered_domain(fetched_from) != own:
+        return None
+    return own
+
+
 def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
     """Stores the page's text when it is longer than what the feed gave, and its date when the
     feed's was estimated; either resets ``matched_at`` so the new text is matched."""
@@ -568,7 +597,17 @@ def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
         "page_attempts": claim.attempts + 1,
         "page_next_try_at": None,
     }
-    if len(page.text) > claim.fed_chars:
+    verified = verified_publisher(claim.url, page.url, claim.publisher)
+    if verified is not None:  # the publisher's own page: its words replace the aggregator's
+        values.update(
+            publisher=verified,
+            body=page.text,
+            body_source="page",
+            summary="",
+            text_truncated=page.truncated,
+            **({"title": page.title} if page.title else {}),
+        )
+    elif len(page.text) > claim.fed_chars:
         values.update(
             body=page.text, body_source="page", text_truncated=page.truncated or claim.truncated
         )

@@ -50,11 +50,13 @@ def prepare(
     *,
     for_sqlite: bool = False,
     charset: str | None = None,
+    publisher: str | None = None,
 ) -> Prepared:
     """Parses ``body`` (``charset``: the HTTP header's) and makes its article rows (all the
-    per-entry work), already in the driver's values ``for_sqlite``; raises FeedParseError."""
+    per-entry work, counted for ``publisher``), already in the driver's values ``for_sqlite``;
+    raises FeedParseError."""
     parsed = parse_feed(body, url, charset=charset)
-    rows = article_rows(feed_id, parsed.entries, fetched_at)
+    rows = article_rows(feed_id, parsed.entries, fetched_at, publisher)
     return Prepared(
         parsed.title,
         parsed.site_url,
@@ -100,12 +102,27 @@ class ParsePool:
         *,
         for_sqlite: bool = False,
         charset: str | None = None,
+        publisher: str | None = None,
     ) -> Prepared:
         if not self.processes:
-            return prepare(feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset)
+            return prepare(
+                feed_id,
+                body,
+                url,
+                fetched_at,
+                for_sqlite=for_sqlite,
+                charset=charset,
+                publisher=publisher,
+            )
         for attempt in (1, 2):
             executor, future = self._submit(
-                feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
+                feed_id,
+                body,
+                url,
+                fetched_at,
+                for_sqlite=for_sqlite,
+                charset=charset,
+                publisher=publisher,
             )
             try:
                 return future.result()
@@ -128,6 +145,7 @@ class ParsePool:
         *,
         for_sqlite: bool,
         charset: str | None,
+        publisher: str | None = None,
     ) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
@@ -136,13 +154,27 @@ class ParsePool:
                 self._executor = self._start()
             try:
                 return self._executor, self._executor.submit(
-                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
+                    prepare,
+                    feed_id,
+                    body,
+                    url,
+                    fetched_at,
+                    for_sqlite=for_sqlite,
+                    charset=charset,
+                    publisher=publisher,
                 )
             except BrokenProcessPool:  # broke since the last result was read
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
                 return self._executor, self._executor.submit(
-                    prepare, feed_id, body, url, fetched_at, for_sqlite=for_sqlite, charset=charset
+                    prepare,
+                    feed_id,
+                    body,
+                    url,
+                    fetched_at,
+                    for_sqlite=for_sqlite,
+                    charset=charset,
+                    publisher=publisher,
                 )
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:

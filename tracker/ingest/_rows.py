@@ -6,8 +6,10 @@ guid+link so distinct items are not collapsed.  Two entries with different guids
 articles whatever their links (a comments feed's items all link to one page).
 
 Across feeds a story is its canonical URL plus title (:func:`story_key`): a syndicated copy is
-stored once and linked to every feed that carried it (``_store``).  Inside one document a
-story key that repeats under another identity is left out (None), so the second item is kept.
+stored once and linked to every feed of the same publisher that carried it (``_store``; another
+publisher's copy is stored as its own article, so no feed can displace another publisher's).
+Inside one document a story key that repeats under another identity is left out (None), so the
+second item is kept.
 
 The canonical URL drops the fragment, the default port and tracking parameters (utm_*,
 fbclid, ...); the link as the feed gave it is kept beside it (``original_url``).  This module
@@ -140,10 +142,17 @@ def plausible_date(published: datetime | None, fetched_at: datetime) -> datetime
 
 
 def article_rows(
-    feed_id: int, entries: Sequence[ParsedEntry], fetched_at: datetime
+    feed_id: int,
+    entries: Sequence[ParsedEntry],
+    fetched_at: datetime,
+    publisher: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for the article table; each identity once, each story once, dates checked
-    (missing, before 1990 or in the future: the fetch time, flagged estimated)."""
+    (missing, before 1990 or in the future: the fetch time, flagged estimated).
+
+    ``publisher`` is whom every row counts for: the feed's server (the registered domain it was
+    fetched from, after redirects) or the publisher the operator vouches the feed is; never the
+    domain an entry's link names, which the feed chooses (issue 17)."""
     rows: dict[str, dict[str, Any]] = {}
     stories: set[str] = set()
     urls = [canonical_url(entry.link) for entry in entries]
@@ -175,6 +184,7 @@ def article_rows(
             "published_estimated": published is None,
             "fetched_at": fetched_at,
             "content_hash": entry.content_hash,
+            "publisher": publisher,
             "matched_at": None,
         }
     return list(rows.values())

@@ -8,6 +8,11 @@ two workers racing on one feed, or two feeds carrying one story, store it once, 
 returned are exactly the articles that are new.  The few rows that conflict on the story key
 alone are settled afterwards (:func:`insert_articles`): linked as syndicated copies, or stored
 as distinct items.
+
+A story is shared only by feeds of one publisher (``Article.publisher``: the server the rows
+were fetched from).  A feed is free to name any link, so a row whose story is stored under
+another publisher is stored as its own article: one feed naming ``reuters.example/a`` first can
+neither take the place of Reuters' own article at that link nor have it counted for Reuters.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import itertools
 import sqlite3
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -26,6 +31,7 @@ from tracker.clock import utcnow
 from tracker.db import database_error
 from tracker.ingest._rows import DriverRows, driver_rows
 from tracker.models import Article, ArticleFeed, table_of
+from tracker.urls import registered_domain
 
 _BATCH = 500
 
@@ -35,8 +41,12 @@ def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -
     for SQLite (:class:`~tracker.ingest._rows.DriverRows`).
 
     A row that conflicts is either stored already (its feed and identity) or another feed's
-    copy of a stored story (its story key): that copy is linked to the story's article
-    (:class:`~tracker.models.ArticleFeed`), not stored again.  When the stored story belongs to
+    copy of a stored story (its story key): a copy from a feed of the same publisher is linked
+    to the story's article (:class:`~tracker.models.ArticleFeed`), not stored again; another
+    publisher's copy is its own article, counted for its own publisher: it goes in without a
+    story key, unless the link is on its publisher's own domain and the stored one's is not (a
+    feed that named the link first): then it takes the story key over, so that the publisher's
+    other feeds find their own article, not the squatter's.  When the stored story belongs to
     the same feed under another guid (an item of the same link and title), the row is a
     distinct item and goes in without a story key; without two guids to tell them apart it is
     the same item (stored before identities took the title in: migration 0007)."""
@@ -51,9 +61,11 @@ def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -
     if len(inserted) < len(table):
         stored = {identity for _, identity in inserted}
         leftovers = [key for key in table.row_keys() if key.identity not in stored]
-        again = _settle_conflicts(session, leftovers)
+        again, taken_over = _settle_conflicts(session, leftovers)
         if again:
-            new_ids += [row_id for row_id, _ in _insert(session, table.without_story(again))]
+            new_ids += [row_id for row_id, _ in _insert(session, table.only(again, story=False))]
+        if taken_over:
+            new_ids += [row_id for row_id, _ in _insert(session, table.only(taken_over))]
     return sorted(new_ids)
 
 
@@ -62,9 +74,21 @@ class _RowKey(NamedTuple):
     identity: str
     story: str | None
     guid: str | None
+    publisher: str | None
+    url: str | None
 
 
 _KEY_COLUMNS = _RowKey._fields
+
+
+class _Owner(NamedTuple):
+    """The stored article holding a story key."""
+
+    id: int
+    feed_id: int | None
+    guid: str | None
+    publisher: str | None
+    url: str | None
 
 
 class _Table:
@@ -80,23 +104,30 @@ class _Table:
     def row_keys(self) -> list[_RowKey]:
         if isinstance(self.rows, DriverRows):
             columns = self.rows.columns
-            at = [columns.index(name) for name in _KEY_COLUMNS]
-            return [_RowKey(*(values[index] for index in at)) for values in self.rows.values]
-        return [_RowKey(*(row[name] for name in _KEY_COLUMNS)) for row in self.rows]
+            at = [columns.index(name) if name in columns else None for name in _KEY_COLUMNS]
+            return [
+                _RowKey._make(None if index is None else values[index] for index in at)
+                for values in self.rows.values
+            ]
+        return [_RowKey._make(row.get(name) for name in _KEY_COLUMNS) for row in self.rows]
 
-    def without_story(self, identities: set[str]) -> _Table:
-        """The rows of these identities, their story key left out."""
+    def only(self, identities: set[str], *, story: bool = True) -> _Table:
+        """The rows of these identities (without ``story``: their story key left out)."""
         if isinstance(self.rows, DriverRows):
             columns = self.rows.columns
-            ident, story = columns.index("identity"), columns.index("story")
+            ident, at = columns.index("identity"), columns.index("story")
             values = [
-                (*row[:story], None, *row[story + 1 :])
+                row if story else (*row[:at], None, *row[at + 1 :])
                 for row in self.rows.values
                 if row[ident] in identities
             ]
             return _Table(DriverRows(columns, values))
         return _Table(
-            [{**row, "story": None} for row in self.rows if row["identity"] in identities]
+            [
+                row if story else {**row, "story": None}
+                for row in self.rows
+                if row["identity"] in identities
+            ]
         )
 
 
@@ -124,10 +155,12 @@ def _insert(session: Session, table: _Table) -> list[tuple[int, str]]:
     return inserted
 
 
-def _settle_conflicts(session: Session, leftovers: list[_RowKey]) -> set[str]:
+def _settle_conflicts(session: Session, leftovers: list[_RowKey]) -> tuple[set[str], set[str]]:
     """Links the rows that are copies of another feed's story to its article; returns the
-    identities to insert again without a story key (distinct items of the story's own feed).
-    Rows already stored under their own feed and identity need nothing."""
+    identities to insert again without a story key (distinct items of the story's own feed,
+    other publishers' copies), and those to insert again with it (a publisher's own link, whose
+    key another publisher's feed held: released here).  Rows already stored under their own feed
+    and identity need nothing."""
     article = table_of(Article)
     stored: set[tuple[int, str]] = set()
     for chunk in _chunks(leftovers):
@@ -141,29 +174,50 @@ def _settle_conflicts(session: Session, leftovers: list[_RowKey]) -> set[str]:
             )
         )
     copies = [key for key in leftovers if (key.feed_id, key.identity) not in stored and key.story]
-    owners: dict[str, tuple[int, int | None, str | None]] = {}
+    owners: dict[str, _Owner] = {}
     for chunk in _chunks(copies):
         owners.update(
-            (row[0], (row[1], row[2], row[3]))
+            (row[0], _Owner(*row[1:]))
             for row in session.connection().execute(
-                select(article.c.story, article.c.id, article.c.feed_id, article.c.guid).where(
-                    article.c.story.in_([key.story for key in chunk])
-                )
+                select(
+                    article.c.story,
+                    article.c.id,
+                    article.c.feed_id,
+                    article.c.guid,
+                    article.c.publisher,
+                    article.c.url,
+                ).where(article.c.story.in_([key.story for key in chunk]))
             )
         )
-    again, links = set(), []
+    again, taken_over, released, links = set(), set(), [], []
     for key in copies:
         owner = owners.get(key.story or "")
         if owner is None:
             continue  # conflicted with a row that is gone again: the next poll stores it
-        owner_id, owner_feed, owner_guid = owner
-        if owner_feed != key.feed_id:
+        owner_id, owner_feed, owner_guid, owner_publisher, owner_url = owner
+        if owner_feed != key.feed_id and owner_publisher != key.publisher:
+            # another publisher's copy: its own article, never displaced
+            if _owns(key.publisher, key.url) and not _owns(owner_publisher, owner_url):
+                taken_over.add(key.identity)
+                released.append(owner_id)
+            else:
+                again.add(key.identity)
+        elif owner_feed != key.feed_id:
             links.append({"article_id": owner_id, "feed_id": key.feed_id, "seen_at": utcnow()})
         elif key.guid and owner_guid and key.guid != owner_guid:
             again.add(key.identity)  # two guids: two items, whatever their link and title
         # else: the same item, stored under the identity an older version of the rules gave it
     _link(session, links)
-    return again
+    if released:
+        session.connection().execute(
+            update(article).where(article.c.id.in_(released)).values(story=None)
+        )
+    return again, taken_over
+
+
+def _owns(publisher: str | None, url: str | None) -> bool:
+    """Whether ``url`` is on ``publisher``'s own domain."""
+    return publisher is not None and registered_domain(url) == publisher
 
 
 def _chunks(keys: list[_RowKey]) -> list[list[_RowKey]]:

@@ -37,6 +37,7 @@ from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, ArticleFeed, Feed, table_of
 from tracker.settings import check_interval, parse_interval
+from tracker.urls import registered_domain
 
 _FEED = table_of(Feed)
 #: what one feed's store returns: new article ids (None: the feed is gone), or the update's success
@@ -118,12 +119,16 @@ def add_feed(
     interval: timedelta | str,
     title: str | None = None,
     fetch_articles: bool = False,
+    publisher: str | None = None,
 ) -> Feed:
     """Adds a feed, due at once.  A URL already present is refused with the existing id;
     an interval out of bounds with what is allowed.  ``fetch_articles``: fetch each new
-    article's page for its full text (``tracker.ingest._pages``)."""
+    article's page for its full text (``tracker.ingest._pages``).  ``publisher``: the publisher
+    the operator vouches the feed is (its registered domain), for a feed served from another
+    domain than its publisher's; without it, articles count for the server they came from."""
     url = validate_feed_url(url)
     interval = feed_interval(interval)
+    publisher = _publisher_domain(publisher) if publisher else None
     existing = session.exec(select(Feed).where(col(Feed.url) == url)).first()
     if existing:
         raise FeedUrlError(url, f"already added as feed {existing.id}")
@@ -133,10 +138,22 @@ def add_feed(
         interval_s=int(interval.total_seconds()),
         next_check_at=utcnow(),
         fetch_articles=fetch_articles,
+        publisher=publisher,
     )
     session.add(feed)
     session.flush()
     return feed
+
+
+def _publisher_domain(name: str) -> str:
+    """The registered domain of a publisher the operator names (``www.reuters.com`` or a URL of
+    its site: ``reuters.com``)."""
+    domain = registered_domain(name) if len(name) <= 255 else ""
+    if not domain or not re.fullmatch(r"[a-z0-9.:-]+", domain):
+        raise FeedSettingError(
+            "publisher", f"{name[:80]!r} is not a domain name; give the publisher's, e.g. bbc.co.uk"
+        )
+    return domain
 
 
 def get_feed(session: Session, feed_id: int) -> Feed:
@@ -388,6 +405,7 @@ class _Claim:
     interval: timedelta
     failures: int
     fetch_articles: bool = False
+    publisher: str | None = None  # vouched for by the operator; else the server's (see _fetch)
 
 
 @dataclass
@@ -504,6 +522,7 @@ class Poller:
                 _FEED.c.interval_s,
                 _FEED.c.consecutive_failures,
                 _FEED.c.fetch_articles,
+                _FEED.c.publisher,
             )
         )
 
@@ -517,6 +536,7 @@ class Poller:
                     timedelta(seconds=row.interval_s),
                     row.consecutive_failures,
                     bool(row.fetch_articles),
+                    row.publisher,
                 )
                 for row in session.connection().execute(statement)
             }
@@ -547,6 +567,7 @@ class Poller:
                     response.fetched_at,
                     for_sqlite=self.for_sqlite,
                     charset=header_charset(response.headers.get("content-type")),
+                    publisher=claim.publisher or registered_domain(response.url) or None,
                 )
             )
         except FeedError as error:

@@ -8,6 +8,9 @@ recompiles only when the rules or windows change.
 
 Evidence rows go in with ``INSERT ... ON CONFLICT DO NOTHING`` on (forecast, article, side), and
 each article gets ``matched_at``: matching the same articles again adds nothing.
+
+An evidence row counts for the publisher the article was fetched from (``Article.publisher``,
+recorded by ingestion), never for the domain its link names: a feed chooses its links.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
@@ -108,8 +111,39 @@ def active_rules(session: Session) -> list[ForecastRules]:
 
 
 def publisher_of(article_url: str | None, feed_site_url: str | None) -> str:
-    """The article's registered domain, else its feed's site's; never the feed URL."""
+    """The article's registered domain, else its feed's site's; never the feed URL.  Only for
+    articles stored before migration 0012 recorded where they came from
+    (:func:`evidence_publisher`)."""
     return registered_domain(article_url) or registered_domain(feed_site_url) or UNKNOWN_PUBLISHER
+
+
+def evidence_publisher(
+    fetched_from: str | None, article_url: str | None, feed_site_url: str | None
+) -> str:
+    """Whom an article's evidence counts for: the publisher it was fetched from
+    (``Article.publisher``); an article stored before that was recorded keeps the attribution it
+    had (:func:`publisher_of`)."""
+    return fetched_from or publisher_of(article_url, feed_site_url)
+
+
+def _drop_stale(session: Session, publishers: dict[int, str]) -> set[str]:
+    """Deletes the evidence these articles gave while they counted for another publisher (an
+    aggregator's item, before its page made it its own publisher's: its sentence may be the
+    aggregator's words); matching them again makes it afresh.  Returns the questions touched."""
+    if not publishers:
+        return set()
+    rows = session.execute(
+        sa_select(
+            col(Evidence.id),
+            col(Evidence.article_id),
+            col(Evidence.question_id),
+            col(Evidence.publisher),
+        ).where(col(Evidence.article_id).in_(list(publishers)))
+    ).all()
+    stale = [(row[0], row[2]) for row in rows if row[3] != publishers[row[1]]]
+    if stale:
+        session.execute(delete(Evidence).where(col(Evidence.id).in_([i for i, _ in stale])))
+    return {question for _, question in stale}
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:
@@ -163,12 +197,18 @@ def _match_batch(
         )
         for article, _ in read
     ]
+    publishers = {
+        article.id: evidence_publisher(article.publisher, article.url, site_url)
+        for article, site_url in read
+        if article.body_source == "page" and article.id is not None  # a page may have changed it
+    }
+    stale = _drop_stale(session, publishers)
     for (article, site_url), hits in zip(read, match_batch(compiled, texts), strict=True):
         assert article.id is not None  # a stored row
         seen.append(article.id)
         if not hits:
             continue
-        publisher = publisher_of(article.url, site_url)
+        publisher = evidence_publisher(article.publisher, article.url, site_url)
         rows += [
             {
                 "question_id": hit.forecast_id,
@@ -187,7 +227,7 @@ def _match_batch(
     new = _insert_ignore(session, rows)
     if seen:
         session.execute(update(Article).where(col(Article.id).in_(seen)).values(matched_at=now))
-    touched = sorted({forecast_id for forecast_id, _ in new})
+    touched = sorted({forecast_id for forecast_id, _ in new} | stale)
     return MatchReport(
         articles=len(seen),
         evidence=len(new),

@@ -24,7 +24,7 @@ from sqlmodel.sql.expression import Select
 from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, registry
 from tracker.errors import InvalidInputError, NotFoundError, ProposalStateError, TrackerError
-from tracker.matching import published_day
+from tracker.matching import published_day, registered_domain
 from tracker.models import (
     Article,
     Evidence,
@@ -62,6 +62,13 @@ class EvidenceView:
     def counts(self) -> bool:
         """Counts toward a proposal: not negated and published inside the forecast's window."""
         return self.in_window and not self.negated
+
+    @property
+    def link_publisher(self) -> str | None:
+        """The publisher the article's link names, when the evidence counts for another (the
+        server it was fetched from: an aggregator's or a forger's feed): shown, never counted."""
+        named = registered_domain(self.url)
+        return named if named and named != self.publisher else None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -75,20 +75,31 @@ def add_feed(
     interval: timedelta | str | None = None,
     title: str | None = None,
     full_text: bool = False,
+    publisher: str | None = None,
     default_interval: timedelta,
     actor: str,
 ) -> FeedHealth:
     """Add a feed, due at once.  ``interval`` as ``15m``/``2h``/``1d`` (default: the settings'
     ``poll_interval``); ``title`` (default: the feed's own, once polled); ``full_text``: fetch
-    each new article's page for its full text (for feeds that give only teasers)."""
+    each new article's page for its full text (for feeds that give only teasers);
+    ``publisher``: the publisher the operator vouches the feed is (default: whoever serves it)."""
     feed = ingest.add_feed(
         session,
         url,
         interval=interval or default_interval,
         title=title or None,
         fetch_articles=full_text,
+        publisher=publisher or None,
     )
-    _record(session, feed, "create", actor, interval_s=feed.interval_s, full_text=full_text)
+    _record(
+        session,
+        feed,
+        "create",
+        actor,
+        interval_s=feed.interval_s,
+        full_text=full_text,
+        **({"publisher": feed.publisher} if feed.publisher else {}),
+    )
     return _health(feed, 0)
 
 

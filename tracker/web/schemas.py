@@ -413,7 +413,15 @@ class EvidenceOut(BaseModel):
     in_window: bool
     sentence: str = Field(description="the sentence that matched, as the article wrote it")
     matched_phrases: list[str]
-    publisher: str = Field(description="registered domain of the article (else of its feed's site)")
+    publisher: str = Field(
+        description="the publisher it counts for: the registered domain of the server the article "
+        "was fetched from (its feed's, or its own page's), never one its feed merely names"
+    )
+    link_publisher: str | None = Field(
+        default=None,
+        description="the publisher the article's link names, when it is not the one counted "
+        "(an aggregator's item whose page was not fetched from there): shown, never counted",
+    )
     published_at: datetime
     article_id: int
     title: str
@@ -435,6 +443,7 @@ class EvidenceOut(BaseModel):
             sentence=view.sentence,
             matched_phrases=view.matched_phrases,
             publisher=view.publisher,
+            link_publisher=view.link_publisher,
             published_at=view.published_at,
             article_id=view.article_id,
             title=view.title,

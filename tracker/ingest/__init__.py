@@ -26,6 +26,7 @@ import typing
 
 if typing.TYPE_CHECKING:
     from tracker.ingest._factory import (
+        fetch_limits,
         make_fetcher,
         make_page_fetcher,
         make_poller,
@@ -91,6 +92,7 @@ if typing.TYPE_CHECKING:
 # httpx and the models too, tripling its start-up time for nothing.
 _EXPORTS = {
     "tracker.ingest._factory": (
+        "fetch_limits",
         "make_fetcher",
         "make_page_fetcher",
         "make_poller",
@@ -194,6 +196,7 @@ __all__ = [
     "feed_interval",
     "feed_state",
     "fetch_article_page",
+    "fetch_limits",
     "get_feed",
     "import_opml",
     "list_articles",

@@ -13,6 +13,11 @@ from tracker.ingest.feeds import Poller
 from tracker.settings import Settings
 
 
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The limits of every fetch (feeds, article pages, markets), from the settings."""
+    return FetchLimits(total_timeout=settings.fetch_timeout_s)
+
+
 def make_fetcher(
     settings: Settings,
     *,
@@ -24,7 +29,7 @@ def make_fetcher(
     """The one HTTP client of a worker (or of `tracker poll`), configured from the settings;
     ``accept``: what it asks for (feeds; article pages ask for HTML)."""
     return Fetcher(
-        limits or FetchLimits(),
+        limits or fetch_limits(settings),
         guard or AddressGuard(allow_private=settings.allow_private_feeds),
         host_limiter,
         accept=accept,
@@ -71,4 +76,5 @@ def make_poller(
         fetcher or make_fetcher(settings),
         lease=lease,
         parse_processes=settings.parse_processes,
+        max_entries=settings.max_entries_per_feed,
     )

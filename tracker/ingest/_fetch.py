@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -32,7 +32,13 @@ import httpx
 
 from tracker import __version__
 from tracker.clock import utcnow
-from tracker.errors import BlockedAddressError, FeedParseError, FetchError, TrackerError
+from tracker.errors import (
+    BlockedAddressError,
+    FeedParseError,
+    FetchError,
+    TrackerError,
+)
+from tracker.ingest._schedule import MAX_DELAY
 from tracker.ingest._ssrf import AddressGuard, GuardedBackend, check_url
 
 if TYPE_CHECKING:
@@ -178,8 +184,97 @@ class _GuardedTransport(httpx.HTTPTransport):
             max_connections=200,
             max_keepalive_connections=50,
             keepalive_expiry=5.0,
-            network_backend=GuardedBackend(guard),
+            network_backend=_DeadlineBackend(guard),
         )
+
+
+_DEADLINE = threading.local()  # .at: the monotonic time the current thread's request must end
+
+
+class _Budget:
+    """The time one request may take, connect, headers and body of every hop together
+    (``FetchLimits.total_timeout``).  httpx's own timeouts are per read: a server dribbling its
+    headers one byte a second never trips them.  Only the time spent talking to the server
+    counts: the wait for a per-host slot is not part of it (a busy host would otherwise give its
+    healthy feeds false timeouts)."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        self.url, self.total, self.left = url, seconds, seconds
+
+    @contextmanager
+    def running(self) -> Iterator[float]:
+        """Counts the time inside against the budget; the sockets of this thread read and write
+        with at most what is left (``_DeadlineStream``)."""
+        if self.left <= 0:
+            raise self.exceeded()
+        started = time.monotonic()
+        _DEADLINE.at = started + self.left
+        try:
+            yield _DEADLINE.at
+        finally:
+            _DEADLINE.at = None
+            self.left -= time.monotonic() - started
+
+    def exceeded(self) -> FetchError:
+        return FetchError(
+            "timeout", self.url, f"no complete answer within the time limit of {self.total:g} s"
+        )
+
+
+def _time_left(timeout: float | None) -> float | None:
+    """``timeout`` shortened to what is left of this thread's request; a timeout error when
+    nothing is left."""
+    at: float | None = getattr(_DEADLINE, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the whole request took longer than its time limit")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write ends by the request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(GuardedBackend):
+    """The guarded backend whose connections keep the request's deadline."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = super().connect_tcp(host, port, _time_left(timeout), local_address, socket_options)
+        return _DeadlineStream(stream)
 
 
 class Fetcher:
@@ -222,21 +317,18 @@ class Fetcher:
     def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
-        """GET ``url`` conditionally, following at most ``max_redirects`` checked redirects."""
-        deadline = time.monotonic() + self.limits.total_timeout
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        """GET ``url`` conditionally, following at most ``max_redirects`` checked redirects, all
+        within one time budget (``total_timeout``)."""
+        budget = _Budget(url, self.limits.total_timeout)
+        headers = _validators(etag, last_modified)
         seen = [url]
         current = url
         while True:
             check_url(current)
-            outcome = self._one_hop(current, headers, deadline)
+            outcome = self._one_hop(current, headers, budget)
             if isinstance(outcome, FetchResult):
                 return outcome
-            target = urljoin(current, outcome)
+            target = _redirect_target(url, current, outcome)
             if target in seen:
                 raise FetchError("redirect", url, f"redirect loop: {current} -> {target}")
             if len(seen) > self.limits.max_redirects:
@@ -246,32 +338,20 @@ class Fetcher:
             seen.append(target)
             current = target
 
-    def _one_hop(self, url: str, headers: dict[str, str], deadline: float) -> FetchResult | str:
+    def _one_hop(self, url: str, headers: dict[str, str], budget: _Budget) -> FetchResult | str:
         """The result, or the Location to follow."""
+        request = _request(
+            self.client, url, headers, "connection" if url == budget.url else "redirect"
+        )
         host = urlsplit(url).hostname or ""
         try:
-            with (
-                self.host_limiter.slot(host),
-                self.client.stream("GET", url, headers=headers) as response,
-            ):
-                if response.status_code in REDIRECT_CODES:
-                    location: str | None = response.headers.get("location")
-                    if not location:
-                        raise FetchError(
-                            "http_status",
-                            url,
-                            f"HTTP {response.status_code} without a Location",
-                            status=response.status_code,
-                        )
-                    return location
-                if response.status_code == 304:
-                    return FetchResult(url, 304, response.headers, not_modified=True)
-                _raise_for_status(url, response)
-                body = _read_capped(url, response, self.limits.max_body_bytes, deadline)
-                return FetchResult(url, response.status_code, response.headers, body)
+            with self.host_limiter.slot(host), budget.running() as deadline:
+                return self._exchange(url, request, deadline)
         except httpx.TimeoutException as exc:
-            raise FetchError(
-                "timeout", url, f"no answer in time ({exc.__class__.__name__})"
+            raise (
+                budget.exceeded()
+                if budget.left <= 0
+                else FetchError("timeout", url, f"no answer in time ({exc.__class__.__name__})")
             ) from exc
         except httpx.ConnectError as exc:
             kind = "tls" if _is_tls(exc) else "connection"
@@ -284,6 +364,78 @@ class Fetcher:
             if exc.url == url:
                 raise
             raise FetchError(exc.kind, url, exc.message) from exc
+
+    def _exchange(self, url: str, request: httpx.Request, deadline: float) -> FetchResult | str:
+        """One request and its response (the caller holds the host slot and runs the budget)."""
+        try:
+            response = self.client.send(request, stream=True)
+        except (httpx.InvalidURL, ValueError) as exc:
+            # httpx builds the next request of a redirect even when it does not follow it: a
+            # Location it cannot make a URL of raises here (ValueError: UnicodeError, IDNAError)
+            raise FetchError(
+                "redirect", url, f"the redirect goes to an invalid URL: {exc}"
+            ) from exc
+        try:
+            if response.status_code in REDIRECT_CODES:
+                location: str | None = response.headers.get("location")
+                if not location:
+                    raise FetchError(
+                        "http_status",
+                        url,
+                        f"HTTP {response.status_code} without a Location",
+                        status=response.status_code,
+                    )
+                return location
+            if response.status_code == 304:
+                return FetchResult(url, 304, response.headers, not_modified=True)
+            _raise_for_status(url, response)
+            body = _read_capped(url, response, self.limits.max_body_bytes, deadline)
+            return FetchResult(url, response.status_code, response.headers, body)
+        finally:
+            response.close()
+
+
+#: what a conditional request may send back: the validators a server gave, if they are plain
+#: ASCII of a sane length (a header value httpx cannot encode would fail every later poll)
+_MAX_VALIDATOR = {"etag": 500, "last-modified": 100}
+
+
+def validator(name: str, value: str | None) -> str | None:
+    """A response's ``ETag`` or ``Last-Modified`` worth keeping for the next conditional GET:
+    printable ASCII no longer than the feed's column (``name``: the header, lower case)."""
+    if not value or len(value) > _MAX_VALIDATOR[name]:
+        return None
+    return value if value.isascii() and value.isprintable() else None
+
+
+def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag := validator("etag", etag):
+        headers["If-None-Match"] = etag
+    if last_modified := validator("last-modified", last_modified):
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _request(client: httpx.Client, url: str, headers: dict[str, str], kind: str) -> httpx.Request:
+    """The GET of ``url``; a URL httpx cannot send (a NUL, a malformed IDNA label) is the
+    feed's error (``kind``: a redirect's, or the connection's for the feed's own URL), not the
+    poller's."""
+    try:
+        return client.build_request("GET", url, headers=headers)
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: UnicodeError, IDNAError
+        raise FetchError(kind, url, f"not a URL that can be fetched: {exc}") from exc
+
+
+def _redirect_target(url: str, current: str, location: str) -> str:
+    """The absolute URL a ``Location`` points to (checked as any URL before it is fetched)."""
+    try:
+        target = urljoin(current, location)
+    except ValueError as exc:  # an unbalanced IPv6 bracket, a host that NFKC makes unsafe
+        raise FetchError(
+            "redirect", url, f"the redirect from {current} goes to an invalid URL: {exc}"
+        ) from exc
+    return target
 
 
 def _is_tls(exc: BaseException) -> bool:
@@ -328,19 +480,21 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds: either delta-seconds or an HTTP date."""
+    """``Retry-After`` in seconds: either delta-seconds or an HTTP date; at most the longest
+    backoff (:data:`~tracker.ingest._schedule.MAX_DELAY`), whatever the server asks for."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    longest = MAX_DELAY.total_seconds()
+    if value.isascii() and value.isdigit():
+        return longest if len(value.lstrip("0")) > 9 else min(float(value), longest)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or utcnow())).total_seconds())
+    return min(max(0.0, (when - (now or utcnow())).total_seconds()), longest)
 
 
 def _decoder(url: str, encoding: str) -> zlib._Decompress | str | None:
@@ -379,7 +533,8 @@ def _decoded_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
 def _read_capped(url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if (
-        declared.isdigit()
+        declared.isascii()
+        and declared.isdigit()
         and int(declared) > limit
         and not response.headers.get("content-encoding")
     ):

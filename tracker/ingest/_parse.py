@@ -65,6 +65,8 @@ MAX_BODY = 100_000  # characters of text: a long feature is about 60,000; the re
 MAX_AUTHOR = 500
 MAX_CATEGORIES = 50
 MAX_CATEGORY = 200
+#: entries read from one document at most (``TRACKER_MAX_ENTRIES_PER_FEED``); the rest are dropped
+MAX_ENTRIES = 1000
 _TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.IGNORECASE)
 _XML_DECL_ENCODING = re.compile(rb"^(\xef\xbb\xbf)?(<\?xml[^>]*?encoding=)([\"'])([^\"']*)\3")
 
@@ -98,13 +100,16 @@ class ParsedFeed:
     ttl_s: int | None
     entries: list[ParsedEntry] = field(default_factory=list)
     parser: str = "fastfeedparser"
+    #: entries left out beyond the cap (the document's first ones are kept)
+    dropped: int = 0
 
 
 # --- 1. pre-parse hardening -------------------------------------------------------------
 
 
 def _to_utf8(body: bytes) -> bytes:
-    """UTF-16/32 documents (by BOM) become UTF-8, so the prolog scan below sees ASCII."""
+    """UTF-16/32 documents (by BOM, or without one by where the NUL bytes of their first
+    character fall) become UTF-8, so the prolog scan below sees ASCII."""
     for bom, codec in (
         (b"\x00\x00\xfe\xff", "utf-32-be"),
         (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -114,7 +119,28 @@ def _to_utf8(body: bytes) -> bytes:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, errors="replace").encode("utf-8")
             return _declare_utf8(text)
-    return body
+    wide = _wide_without_bom(body[:4])
+    if wide is None:
+        return body
+    return _declare_utf8(body.decode(wide, errors="replace").encode("utf-8"))
+
+
+def _wide_without_bom(head: bytes) -> str | None:
+    """The UTF-16/32 codec of a document without a byte-order mark, told by its first character,
+    which is ASCII in any feed (``<``, ``{`` or white space: XML 1.0 appendix F): the NUL bytes
+    around it give the width and the byte order.  libxml2 detects these encodings the same way,
+    so a check that read the bytes as ASCII would miss a DOCTYPE the parser then reads."""
+    if len(head) < 4 or b"\x00" not in head[:2]:
+        return None
+    if head[:3] == b"\x00\x00\x00" and head[3]:
+        return "utf-32-be"
+    if head[0] and head[1:4] == b"\x00\x00\x00":
+        return "utf-32-le"
+    if not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be"
+    if head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le"
+    return None
 
 
 def _doctype_end(body: bytes, start: int, url: str) -> int:
@@ -815,16 +841,33 @@ def _feedparser_entry(item: Any) -> ParsedEntry:
 # --- 8. parsing ----------------------------------------------------------------------------
 
 
-def parse_feed(body: bytes, url: str, *, charset: str | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, url: str, *, charset: str | None = None, max_entries: int = MAX_ENTRIES
+) -> ParsedFeed:
     """Entries of the feed ``body`` fetched from ``url`` (its final URL, after redirects: the
-    base of relative links); ``charset`` is the HTTP ``Content-Type`` header's.  Raises
+    base of relative links); ``charset`` is the HTTP ``Content-Type`` header's.  At most
+    ``max_entries`` entries are read (the first ones; ``dropped`` counts the rest).  Raises
     FeedParseError."""
     if not body.strip():
         raise FeedParseError(url, "the body is empty")
     body = harden(body, url)
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        return _json_feed(body, url)
-    body = repair_markup(to_utf8(body, charset))
+        return _capped(_json_feed(body, url, max_entries), max_entries)
+    # Checked again as the parser will read it: whatever encoding the bytes were in (EBCDIC,
+    # a charset only the header names), no DTD gets through in the UTF-8 the parser gets.
+    body = repair_markup(harden(to_utf8(body, charset), url))
+    return _capped(_parse_xml(body, url, max_entries), max_entries)
+
+
+def _capped(feed: ParsedFeed, max_entries: int) -> ParsedFeed:
+    """``feed`` with at most ``max_entries`` entries (a parser may have read more)."""
+    if len(feed.entries) > max_entries:
+        feed.dropped += len(feed.entries) - max_entries
+        del feed.entries[max_entries:]
+    return feed
+
+
+def _parse_xml(body: bytes, url: str, max_entries: int) -> ParsedFeed:
     try:
         parsed = fastfeedparser.parse(
             body, include_tags=True, include_media=False, include_enclosures=False
@@ -832,34 +875,39 @@ def parse_feed(body: bytes, url: str, *, charset: str | None = None) -> ParsedFe
     # Untrusted input meets a third-party parser here: whatever it raises means "not a feed
     # it can read", and feedparser gets its turn; the reason is kept for the message.
     except Exception as first:  # noqa: BLE001
-        return _from_feedparser(body, url, first)
+        return _from_feedparser(body, url, first, max_entries)
     raw_items = _scan_items(body, url, len(parsed.entries))
     if raw_items is None:
-        return _from_feedparser(body, url, None)
+        return _from_feedparser(body, url, None, max_entries)
     feed = ParsedFeed(
         title=html_text(_text(parsed.feed.get("title"))) or None,
         site_url=_http_url(_text(parsed.feed.get("link")), url),
         ttl_s=_ttl(body),
+        dropped=max(0, len(parsed.entries) - max_entries),
     )
     try:
         feed.entries = [
-            _ffp_entry(item, raw) for item, raw in zip(parsed.entries, raw_items, strict=True)
+            _ffp_entry(item, raw)
+            for item, raw in zip(parsed.entries[:max_entries], raw_items[:max_entries], strict=True)
         ]
     except (TypeError, AttributeError, ValueError) as exc:
         raise FeedParseError(url, f"an entry has fields of the wrong type ({exc})") from exc
     return feed
 
 
-def _from_feedparser(body: bytes, url: str, first: Exception | None) -> ParsedFeed:
+def _from_feedparser(
+    body: bytes, url: str, first: Exception | None, max_entries: int
+) -> ParsedFeed:
     parsed = _feedparser_parse(body, url, first)
     feed = ParsedFeed(
         title=html_text(_text(parsed.feed.get("title"))) or None,
         site_url=_http_url(_text(parsed.feed.get("link")), url),
         ttl_s=_ttl(body),
         parser="feedparser",
+        dropped=max(0, len(parsed.entries) - max_entries),
     )
     try:
-        feed.entries = [_feedparser_entry(item) for item in parsed.entries]
+        feed.entries = [_feedparser_entry(item) for item in parsed.entries[:max_entries]]
     except (TypeError, AttributeError, ValueError) as exc:
         raise FeedParseError(url, f"an entry has fields of the wrong type ({exc})") from exc
     return feed
@@ -886,7 +934,7 @@ def _feedparser_parse(body: bytes, url: str, first: Exception | None) -> Any:
     raise FeedParseError(url, f"not a feed: {reason}")
 
 
-def _json_feed(body: bytes, url: str) -> ParsedFeed:
+def _json_feed(body: bytes, url: str, max_entries: int = MAX_ENTRIES) -> ParsedFeed:
     """A JSON Feed (jsonfeed.org, versions 1 and 1.1), read field by field."""
     try:
         document = json.loads(body)
@@ -903,8 +951,9 @@ def _json_feed(body: bytes, url: str) -> ParsedFeed:
             site_url=_http_url(_text(document.get("home_page_url")), url),
             ttl_s=None,
             parser="json",
+            dropped=max(0, len(items) - max_entries),
         )
-        feed.entries = [_json_entry(item, url) for item in items]
+        feed.entries = [_json_entry(item, url) for item in items[:max_entries]]
     except (TypeError, AttributeError, ValueError) as exc:
         raise FeedParseError(url, f"an entry has fields of the wrong type ({exc})") from exc
     return feed

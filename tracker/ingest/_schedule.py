@@ -3,7 +3,8 @@
 After a success: the feed's interval, raised to at least the feed's RSS ``<ttl>`` and the
 response's ``Cache-Control: max-age`` / ``Expires``.  After a failure: the interval doubled per
 consecutive failure, raised to at least ``Retry-After``.  Everything is capped at
-:data:`MAX_DELAY` (a failing feed is retried at least daily: never silently dropped), and a
+:data:`MAX_DELAY` (a failing feed is retried at least daily: never silently dropped; a server's
+header asking for more, up to 30 digits of seconds, is read as the cap), and a
 positive jitter of up to 10 % spreads the feeds of one host so they do not poll in step.
 """
 
@@ -17,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 MAX_DELAY = timedelta(hours=24)
 JITTER = 0.10
-_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE | re.ASCII)
+
+
+def seconds_capped(seconds: float) -> timedelta:
+    """``seconds`` as a delay, at most :data:`MAX_DELAY` (a server's wish of 10**30 seconds is a
+    day, not an ``OverflowError``) and never negative."""
+    return timedelta(seconds=min(max(seconds, 0.0), MAX_DELAY.total_seconds()))
 
 
 def server_wish(headers: Mapping[str, str], now: datetime) -> timedelta | None:
@@ -26,17 +33,18 @@ def server_wish(headers: Mapping[str, str], now: datetime) -> timedelta | None:
     if "no-cache" in cache_control.lower() or "no-store" in cache_control.lower():
         return None
     match = _MAX_AGE.search(cache_control)
-    if match:
-        return timedelta(seconds=int(match.group(1)))
+    if match:  # the digits are counted first: int() of a million digits is slow by itself
+        digits = match.group(1).lstrip("0") or "0"
+        return MAX_DELAY if len(digits) > 9 else seconds_capped(int(digits))
     expires = headers.get("expires")
     if expires:
         try:
             when = email.utils.parsedate_to_datetime(expires)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        return max(timedelta(0), when - now)
+        return min(max(timedelta(0), when - now), MAX_DELAY)
     return None
 
 
@@ -69,5 +77,5 @@ def after_failure(
     exponent = min(max(failures - 1, 0), 32)
     delay = min(interval * (2**exponent), MAX_DELAY)
     if retry_after is not None:
-        delay = max(delay, retry_after)
+        delay = max(delay, min(retry_after, MAX_DELAY))
     return now + _jittered(delay, rng or random.Random())

@@ -40,9 +40,19 @@ class AddressGuard:
     denied: tuple[IPNetwork, ...] = field(default_factory=tuple)
 
     def refusal(self, address: IPAddress) -> str | None:
-        """Why ``address`` is forbidden, or None when it may be contacted."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
+        """Why ``address`` is forbidden, or None when it may be contacted.  An IPv6 address that
+        carries an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64) is refused when the
+        IPv4 address would be: ``2002:7f00:1::`` reaches 127.0.0.1 through a 6to4 relay."""
+        if isinstance(address, ipaddress.IPv6Address):
+            for embedded in embedded_ipv4(address):
+                reason = self._own_refusal(embedded)
+                if reason:
+                    return f"{address} carries {embedded}: {reason}"
+            if address.ipv4_mapped:
+                return None  # the mapped address is the one connected to, and it is allowed
+        return self._own_refusal(address)
+
+    def _own_refusal(self, address: IPAddress) -> str | None:
         for network in self.denied:
             if address.version == network.version and address in network:
                 return f"{address} is in the denied network {network}"
@@ -77,11 +87,51 @@ class AddressGuard:
         return checked
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, for prefixes /48 to /96
+_V4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address may carry to a relay or translator: IPv4-mapped and
+    -compatible, 6to4 (2002::/16), Teredo (2001::/32: its server, and its client whose bits are
+    inverted), NAT64 (64:ff9b::/96, and 64:ff9b:1::/48 at each RFC 6052 position, since the
+    prefix length in use there cannot be told from the address)."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if address in _V4_COMPATIBLE and int(address) > 1:  # not :: or ::1
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)
+    if address in _NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address in _NAT64_LOCAL:
+        found.extend(_rfc6052_candidates(address.packed))
+    return found
+
+
+def _rfc6052_candidates(packed: bytes) -> list[ipaddress.IPv4Address]:
+    """The IPv4 address at each position RFC 6052 allows (prefix /48, /56, /64 and /96; bits
+    64-71, the "u" octet, are skipped)."""
+    without_u = packed[:8] + packed[9:]
+    candidates = [
+        ipaddress.IPv4Address(without_u[6:10]),  # /48
+        ipaddress.IPv4Address(without_u[7:11]),  # /56
+        ipaddress.IPv4Address(without_u[8:12]),  # /64
+        ipaddress.IPv4Address(packed[12:16]),  # /96
+    ]
+    return [candidate for candidate in candidates if not candidate.is_unspecified]
+
+
 def check_url(url: str) -> None:
     """Only absolute http(s) URLs with a host; raises :class:`BlockedAddressError` otherwise."""
     try:
         parts = urlsplit(url)
-    except ValueError as exc:  # e.g. an unbalanced IPv6 bracket: "http://["
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:  # e.g. an unbalanced IPv6 bracket: "http://[", port 99999
         raise BlockedAddressError(url, f"not a valid URL ({exc})") from exc
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise BlockedAddressError(

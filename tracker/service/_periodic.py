@@ -43,7 +43,7 @@ class WorkerResources:
 
     def __init__(self, settings: Settings, limits: FetchLimits | None = None) -> None:
         self.settings = settings
-        self.limits = limits or FetchLimits()
+        self.limits = limits or ingest.fetch_limits(settings)
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._poller: Poller | None = None
@@ -70,7 +70,7 @@ class WorkerResources:
                 fetcher = ingest.make_fetcher(
                     self.settings, limits=self.limits, host_limiter=self._shared_limiter()
                 )
-                self._poller = Poller(self.engine, fetcher)
+                self._poller = ingest.make_poller(self.settings, self.engine, fetcher=fetcher)
             return self._poller
 
     def page_fetcher(self) -> PageFetcher:
@@ -190,10 +190,16 @@ def fetch_article_page(
 
 def match_articles(resources: WorkerResources, article_ids: list[int]) -> MatchReport:
     """The resolution stage for the articles a poll handed off (one unit of work)."""
-    engine = resources.engine
+    with resources.rules_lock:
+        return match_new_articles(resources.engine, article_ids, resources.rules)
+
+
+def match_new_articles(engine: Engine, article_ids: list[int], rules: RuleSet) -> MatchReport:
+    """Match the articles a poll stored (one unit of work, recorded as a ``match_articles``
+    run): what a worker does after each poll and `tracker poll` after its feeds."""
     with recorded_run(engine, MATCH_ARTICLES) as run:
-        with resources.rules_lock, unit_of_work(engine) as session:
-            report = resolution.match_articles(session, article_ids, resources.rules)
+        with unit_of_work(engine) as session:
+            report = resolution.match_articles(session, article_ids, rules)
         run.detail = report.summary()
     return report
 

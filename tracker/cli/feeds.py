@@ -336,10 +336,15 @@ def poll(
             new += len(result.new_article_ids)
             progress.update(task, advance=1, new=new)
 
-        results = service.poll_feeds(
+        run = service.poll_feeds(
             st.settings, engine, feed_ids, force=bool(feed or all_feeds), progress=advance
         )
-    _print_poll_summary(results)
+    _print_poll_summary(run.results)
+    if run.matched is not None:
+        console.print(
+            f"Matched {run.matched.articles} new article(s): {run.matched.evidence} new "
+            "evidence row(s); `tracker review` shows the proposals."
+        )
 
 
 def _print_poll_summary(results: list[PollResult]) -> None:
@@ -354,6 +359,8 @@ def _print_poll_summary(results: list[PollResult]) -> None:
             error_console.print(
                 f"  feed {r.feed_id} {r.error_kind}: {r.message}", markup=False, highlight=False
             )
+        elif r.message and r.outcome.value == "new":
+            console.print(f"  feed {r.feed_id}: {r.message}", markup=False, highlight=False)
 
 
 # --- tracker articles ---------------------------------------------------------------------

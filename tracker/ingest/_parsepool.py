@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.errors import FeedParseError
-from tracker.ingest._parse import parse_feed
+from tracker.ingest._parse import MAX_ENTRIES, parse_feed
 from tracker.ingest._rows import DriverRows, article_rows, driver_rows
 
 
@@ -40,6 +40,8 @@ class Prepared:
     ttl_s: int | None
     entries: int
     rows: list[dict[str, Any]] | DriverRows
+    #: entries left out beyond ``max_entries``
+    dropped: int = 0
 
 
 def prepare(
@@ -50,12 +52,13 @@ def prepare(
     *,
     for_sqlite: bool = False,
     charset: str | None = None,
+    max_entries: int = MAX_ENTRIES,
     publisher: str | None = None,
 ) -> Prepared:
-    """Parses ``body`` (``charset``: the HTTP header's) and makes its article rows (all the
-    per-entry work, counted for ``publisher``), already in the driver's values ``for_sqlite``;
-    raises FeedParseError."""
-    parsed = parse_feed(body, url, charset=charset)
+    """Parses ``body`` (``charset``: the HTTP header's; at most ``max_entries`` entries) and makes
+    its article rows (all the per-entry work, counted for ``publisher``), already in the
+    driver's values ``for_sqlite``; raises FeedParseError."""
+    parsed = parse_feed(body, url, charset=charset, max_entries=max_entries)
     rows = article_rows(feed_id, parsed.entries, fetched_at, publisher)
     return Prepared(
         parsed.title,
@@ -63,6 +66,7 @@ def prepare(
         parsed.ttl_s,
         len(parsed.entries),
         driver_rows(rows) if for_sqlite else rows,
+        parsed.dropped,
     )
 
 
@@ -102,28 +106,19 @@ class ParsePool:
         *,
         for_sqlite: bool = False,
         charset: str | None = None,
+        max_entries: int = MAX_ENTRIES,
         publisher: str | None = None,
     ) -> Prepared:
+        options: dict[str, Any] = {
+            "for_sqlite": for_sqlite,
+            "charset": charset,
+            "max_entries": max_entries,
+            "publisher": publisher,
+        }
         if not self.processes:
-            return prepare(
-                feed_id,
-                body,
-                url,
-                fetched_at,
-                for_sqlite=for_sqlite,
-                charset=charset,
-                publisher=publisher,
-            )
+            return prepare(feed_id, body, url, fetched_at, **options)
         for attempt in (1, 2):
-            executor, future = self._submit(
-                feed_id,
-                body,
-                url,
-                fetched_at,
-                for_sqlite=for_sqlite,
-                charset=charset,
-                publisher=publisher,
-            )
+            executor, future = self._submit(feed_id, body, url, fetched_at, options)
             try:
                 return future.result()
             except BrokenProcessPool as exc:
@@ -142,10 +137,7 @@ class ParsePool:
         body: bytes,
         url: str,
         fetched_at: datetime,
-        *,
-        for_sqlite: bool,
-        charset: str | None,
-        publisher: str | None = None,
+        options: dict[str, Any],
     ) -> tuple[ProcessPoolExecutor, Future[Prepared]]:
         """Submits to the running executor, started by the first body to parse (a run of 304s
         starts none) and again after one broke."""
@@ -154,27 +146,13 @@ class ParsePool:
                 self._executor = self._start()
             try:
                 return self._executor, self._executor.submit(
-                    prepare,
-                    feed_id,
-                    body,
-                    url,
-                    fetched_at,
-                    for_sqlite=for_sqlite,
-                    charset=charset,
-                    publisher=publisher,
+                    prepare, feed_id, body, url, fetched_at, **options
                 )
             except BrokenProcessPool:  # broke since the last result was read
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
                 return self._executor, self._executor.submit(
-                    prepare,
-                    feed_id,
-                    body,
-                    url,
-                    fetched_at,
-                    for_sqlite=for_sqlite,
-                    charset=charset,
-                    publisher=publisher,
+                    prepare, feed_id, body, url, fetched_at, **options
                 )
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:

@@ -26,10 +26,10 @@ from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundError, OpmlError
 from tracker.ingest import _schedule
-from tracker.ingest._fetch import Fetcher, FetchResult
+from tracker.ingest._fetch import Fetcher, FetchResult, validator
 from tracker.ingest._opml import OpmlFeed, read_opml, write_opml
 from tracker.ingest._pages import want_pages
-from tracker.ingest._parse import header_charset
+from tracker.ingest._parse import MAX_ENTRIES, header_charset
 from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
 from tracker.ingest._ssrf import check_url
 from tracker.ingest._store import insert_articles
@@ -40,6 +40,7 @@ from tracker.settings import check_interval, parse_interval
 from tracker.urls import registered_domain
 
 _FEED = table_of(Feed)
+MAX_SITE_URL = 2000  # the column's length: a longer <link> is not kept (PostgreSQL would refuse it)
 #: what one feed's store returns: new article ids (None: the feed is gone), or the update's success
 _Stored = TypeVar("_Stored")
 
@@ -316,13 +317,12 @@ def list_articles(
     feeds are merged from each feed's newest ``limit``: one index range per feed, whatever the
     number of articles."""
     query = select(Article)
-    if text:
-        pattern = f"%{text}%"
+    if text:  # `%` and `_` are literal: SQLAlchemy escapes them (an ESCAPE clause)
         query = query.where(
             or_(
-                col(Article.title).ilike(pattern),
-                col(Article.summary).ilike(pattern),
-                col(Article.body).ilike(pattern),
+                col(Article.title).icontains(text, autoescape=True),
+                col(Article.summary).icontains(text, autoescape=True),
+                col(Article.body).icontains(text, autoescape=True),
             )
         )
     elif feed_id is None:
@@ -431,6 +431,8 @@ class Poller:
 
     ``parse_processes`` (0: none, None: one per core) parse for :meth:`poll_due` when it polls
     many feeds (see ``_parsepool``); :meth:`poll_feed` always parses in the calling thread.
+    ``max_entries``: entries read from one document at most; a feed with more keeps its first
+    ones and its result says how many were dropped.
     """
 
     def __init__(
@@ -441,8 +443,10 @@ class Poller:
         lease: timedelta = timedelta(minutes=5),
         rng: random.Random | None = None,
         parse_processes: int | None = 0,
+        max_entries: int = MAX_ENTRIES,
     ) -> None:
         self.engine = engine
+        self.max_entries = max_entries
         self.fetcher = fetcher
         self.lease = max(
             lease,
@@ -567,6 +571,7 @@ class Poller:
                     response.fetched_at,
                     for_sqlite=self.for_sqlite,
                     charset=header_charset(response.headers.get("content-type")),
+                    max_entries=self.max_entries,
                     publisher=claim.publisher or registered_domain(response.url) or None,
                 )
             )
@@ -601,12 +606,12 @@ class Poller:
         }
         if parsed is not None:
             values.update(
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
+                etag=validator("etag", response.headers.get("etag")),
+                last_modified=validator("last-modified", response.headers.get("last-modified")),
             )
             if parsed.title:  # the operator's title (or the first one seen) is kept
                 values["title"] = func.coalesce(func.nullif(_FEED.c.title, ""), parsed.title)
-            if parsed.site_url:
+            if parsed.site_url and len(parsed.site_url) <= MAX_SITE_URL:
                 values["site_url"] = parsed.site_url
 
         def store(session: Session) -> list[int] | None:
@@ -632,6 +637,7 @@ class Poller:
                 new_ids,
                 list(new_ids) if claim.fetch_articles else [],
                 parsed.entries if parsed else 0,
+                message=_dropped_note(parsed, self.max_entries),
                 next_check_at=next_check,
             )
 
@@ -640,7 +646,7 @@ class Poller:
     def _failure(self, claim: _Claim, error: FeedError) -> _Outcome[bool]:
         now = utcnow()
         failures = claim.failures + 1
-        retry_after = timedelta(seconds=error.retry_after) if error.retry_after else None
+        retry_after = _schedule.seconds_capped(error.retry_after) if error.retry_after else None
         next_check = _schedule.after_failure(
             now, claim.interval, failures, retry_after=retry_after, rng=self.rng
         )
@@ -683,6 +689,15 @@ class Poller:
 
 
 _INLINE = ParsePool(0)
+
+
+def _dropped_note(parsed: Prepared | None, max_entries: int) -> str:
+    if parsed is None or not parsed.dropped:
+        return ""
+    return (
+        f"the feed has {parsed.entries + parsed.dropped:,} entries; only its first "
+        f"{max_entries:,} were read (TRACKER_MAX_ENTRIES_PER_FEED)"
+    )
 
 
 def _skipped(feed_id: int) -> PollResult:

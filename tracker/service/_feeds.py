@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,6 +23,9 @@ from tracker.domain import audit
 from tracker.ingest import FeedState, PollResult
 from tracker.models import Article, Feed
 from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from tracker.resolution import MatchReport
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,14 @@ def feeds_to_poll(
     return ingest.due_feed_ids(session)
 
 
+@dataclass(frozen=True)
+class PollRun:
+    """What `tracker poll` did: each feed's result, and the matching of the new articles."""
+
+    results: list[PollResult]
+    matched: MatchReport | None = None
+
+
 def poll_feeds(
     settings: Settings,
     engine: Engine,
@@ -198,14 +210,23 @@ def poll_feeds(
     *,
     force: bool,
     progress: Callable[[PollResult], None] | None = None,
-) -> list[PollResult]:
+) -> PollRun:
     """Poll ``feed_ids`` now, in this process (``force``: due or not), ``worker_concurrency`` at a
-    time with parse processes (the settings'); ``progress(result)`` after each feed."""
+    time with parse processes (the settings'); ``progress(result)`` after each feed.  Then the
+    new articles are matched, as a worker matches them after its polls, so the review queue
+    shows their evidence at once.  A feed's failure is recorded on it and in its result; the
+    other feeds are polled all the same."""
+    from tracker.resolution import RuleSet
+    from tracker.service._periodic import match_new_articles
+
     with ingest.make_fetcher(settings) as fetcher:
         poller = ingest.make_poller(settings, engine, fetcher=fetcher)
-        return poller.poll_due(
+        results = poller.poll_due(
             feed_ids=feed_ids,
             force=force,
             concurrency=settings.worker_concurrency,
             progress=progress,
         )
+    new_ids = [article_id for result in results for article_id in result.new_article_ids]
+    matched = match_new_articles(engine, new_ids, RuleSet()) if new_ids else None
+    return PollRun(results, matched)

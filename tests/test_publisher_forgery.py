@@ -256,3 +256,24 @@ def test_the_operator_vouches_for_a_feeds_publisher(tracked, servers):
         assert session.exec(select(Article.publisher)).one() == "northwire.example"
         with pytest.raises(FeedSettingError, match="publisher"):
             ingest.add_feed(session, forger.url("/b.xml"), interval="1h", publisher="not a domain")
+
+
+def test_the_evidence_page_shows_whom_an_item_counts_for_and_the_publisher_it_only_names(
+    tracked, servers
+):
+    from tracker.web.schemas import EvidenceOut
+    from tracker.web.templating import make_templates
+
+    forger, reuters, _ = servers
+    feed = forger.add("/wire.xml", Static(rss([item(reuters.url("/a"), "Treaty signed")])))
+    poll(tracked, feed)
+    match(tracked)
+    with session_scope(tracked) as session:
+        [view] = resolution.evidence_for(session, "treaty-signed")
+    assert (view.publisher, view.link_publisher) == ("127.0.0.1", "127.0.0.3")
+    shown = EvidenceOut.of(view)
+    assert (shown.publisher, shown.link_publisher) == ("127.0.0.1", "127.0.0.3")
+    macros = make_templates().env.get_template("_evidence.html").module
+    html = str(macros.evidence_list([shown]))  # type: ignore[attr-defined]
+    assert '<span class="publisher"' in html and ">127.0.0.1</span>" in html
+    assert "(link on 127.0.0.3, not verified)" in html

@@ -11,16 +11,20 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.feedserver import FeedServer, Static, news_items, rss
+from tests.feedserver import FeedServer, Static, rss
 from tests.services import redis_namespace, redis_url, wait_for
+from tests.test_resolution import FORECAST_FILE
+from tests.test_resolution_workers import ITEMS
 from tracker import db, logs
 from tracker.db import session_scope
+from tracker.domain import registry
+from tracker.domain.scale import EstimativeScale
 from tracker.ingest import add_feed
 from tracker.models import Feed
 from tracker.settings import Settings
@@ -79,11 +83,16 @@ def test_worker_json_lines_carry_feed_and_task_ids(tmp_path, namespace):
     )
     engine = db.engine_for(settings)
     db.upgrade(engine)
+    forecasts = tmp_path / "oped.yaml"
+    forecasts.write_text(FORECAST_FILE, encoding="utf-8")
+    with session_scope(engine) as session:
+        files = registry.load_files([forecasts], EstimativeScale.builtin())
+        registry.import_files(session, files, today=date(2022, 1, 10), actor="tester")
     out, err = tmp_path / "worker.out", tmp_path / "worker.err"
     with FeedServer() as server:
         with session_scope(engine) as session:
             urls = [
-                server.add("/good.xml", Static(rss(news_items("g", 3)))),
+                server.add("/news.xml", Static(rss(ITEMS))),
                 server.url("/missing.xml"),
             ]
             ids = {url: add_feed(session, url, interval=timedelta(minutes=15)).id for url in urls}
@@ -101,7 +110,8 @@ def test_worker_json_lines_carry_feed_and_task_ids(tmp_path, namespace):
                     return all(session.get(Feed, i).last_polled_at for i in ids.values())
 
             wait_for(polled, 60, "the worker to poll both feeds")
-            wait_for(lambda: err.read_text().count("succeeded") >= 3, 20, "the tasks' last lines")
+            wait_for(lambda: "new evidence" in err.read_text(), 30, "the matching's lines")
+            wait_for(lambda: err.read_text().count("succeeded") >= 4, 20, "the tasks' last lines")
         finally:
             _stop(worker)
     # no start-up banner; Celery prints only its "worker: Warm shutdown" notice outside logging
@@ -118,6 +128,14 @@ def test_worker_json_lines_carry_feed_and_task_ids(tmp_path, namespace):
         assert line["feed_id"] in ids.values()
     failed = next(line for line in lines if "/missing.xml" in line["message"])
     assert failed["level"] == "WARNING" and "http_status" in failed["message"]
+    evidence = [line for line in lines if line["message"].startswith("new evidence")]
+    assert evidence
+    for line in evidence:
+        assert line["message"].endswith(f" {line['forecast_id']}")
+        assert line["task"] == "tracker.match_articles" and line["task_id"]
+    for line in lines:
+        if line["message"].startswith("proposal "):
+            assert f"question {line['question_id']}:" in line["message"]
 
 
 def _free_port() -> int:

@@ -201,7 +201,25 @@ def match_new_articles(engine: Engine, article_ids: list[int], rules: RuleSet) -
         with unit_of_work(engine) as session:
             report = resolution.match_articles(session, article_ids, rules)
         run.detail = report.summary()
+    _log_match(report)
     return report
+
+
+def _log_match(report: MatchReport) -> None:
+    """A line for each forecast that got new evidence and each proposal made, each carrying
+    its id (``forecast_id``, ``question_id``) for the operator's log search."""
+    for forecast_id in report.forecasts:
+        with log_context(forecast_id=forecast_id):
+            log.info("new evidence for forecast %s", forecast_id)
+    for proposal in report.proposals:
+        with log_context(question_id=proposal.question_id):
+            log.info(
+                "proposal %s for question %s: %s (%s)",
+                proposal.id,
+                proposal.question_id,
+                proposal.outcome or "no outcome",
+                proposal.kind,
+            )
 
 
 def check_deadlines(resources: WorkerResources, as_of: date | None = None) -> DeadlineCheck:

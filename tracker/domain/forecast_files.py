@@ -28,6 +28,15 @@ from tracker.errors import ForecastFileError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
+#: the longest text each kind of field may hold, the same on SQLite and PostgreSQL (SQLite would
+#: store any length; a 5,000-character id made a page nobody could open).  Ids are in URLs.
+MAX_ID = 100
+MAX_NAME = 200  # an author, a title, a publisher, an estimate, an evidence phrase
+MAX_TAG = 50
+MAX_QUESTION = 1000
+MAX_URL = 2000
+MAX_TEXT = 10_000  # a quote, notes, criteria, a correction's or an update's note
+
 #: the deepest nesting of mappings and lists a file may have (a forecast file needs 6)
 MAX_DEPTH = 32
 #: the most nodes a file may hold once its aliases are expanded (a billion-laughs file of 699
@@ -221,6 +230,8 @@ class EvidenceRules(BaseModel):
             text = phrase.strip()
             if not text or text == "*":
                 raise ValueError("a phrase is empty")
+            if len(text) > MAX_NAME:
+                raise ValueError(f"a phrase is longer than {MAX_NAME} characters")
             if "*" in text[:-1]:
                 raise ValueError(
                     f"{phrase!r}: '*' may only end a phrase (a word prefix such as ratif*)"
@@ -240,7 +251,7 @@ class ResolutionSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    criteria: str | None = None
+    criteria: str | None = Field(default=None, max_length=MAX_TEXT)
     yes_when: EvidenceRules | None = None
     no_when: EvidenceRules | None = None
     min_sources: int = Field(default=2, ge=1, le=100)
@@ -298,10 +309,10 @@ class UpdateSpec(BaseModel):
 
     as_of: date
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
-    estimate: str | None = Field(default=None, min_length=1)
-    quote: str | None = Field(default=None, min_length=1)
-    url: str | None = None
-    note: str | None = None
+    estimate: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    quote: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    url: str | None = Field(default=None, max_length=MAX_URL)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
 
     _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
 
@@ -311,14 +322,17 @@ def question_ref(question: str) -> str | None:
     question defined inline).  An id is a slug: lowercase letters, digits, ``-``, no spaces;
     a question's text always has spaces."""
     value = question.strip()
-    return value if SLUG.match(value) else None
+    return value if SLUG.fullmatch(value) else None
 
 
 def _slug_id(value: str) -> str:
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):  # not .match: its `$` lets a trailing newline through
         raise ValueError(
-            f"{value!r} is not a slug (lowercase letters, digits and '-', e.g. nato-moratorium)"
+            f"{_shown(value)} is not a slug (lowercase letters, digits and '-', e.g. "
+            "nato-moratorium)"
         )
+    if len(value) > MAX_ID:
+        raise ValueError(f"an id is at most {MAX_ID} characters (this one has {len(value):,})")
     return value
 
 
@@ -330,23 +344,23 @@ class ForecastSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    question: str = Field(min_length=1)
-    quote: str = Field(min_length=1)
-    estimate: str = Field(min_length=1)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
+    quote: str = Field(min_length=1, max_length=MAX_TEXT)
+    estimate: str = Field(min_length=1, max_length=MAX_NAME)
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
     opens: date
     #: required when the question is defined inline
     closes: date | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, max_length=50)
     #: free text for readers (see FREE_FORM_FIELDS)
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=MAX_TEXT)
     #: required when the question is defined inline: evidence rules, a default at close, or
     #: ``manual``
     resolution: ResolutionSpec | None = None
     updates: list[UpdateSpec] = Field(default_factory=list)
     #: the note of a correction: set when a re-import changes the probability of a resolved
     #: forecast to fix a data-entry error (refused without it)
-    correction: str | None = None
+    correction: str | None = Field(default=None, max_length=MAX_TEXT)
 
     _probability_not_boolean = field_validator("probability", mode="before")(_not_boolean)
     _slug = field_validator("id")(_slug_id)
@@ -362,6 +376,8 @@ class ForecastSpec(BaseModel):
         cleaned = [t.strip().lower() for t in tags]
         if any(not t for t in cleaned):
             raise ValueError("a tag is empty")
+        if any(len(t) > MAX_TAG for t in cleaned):
+            raise ValueError(f"a tag is longer than {MAX_TAG} characters")
         return list(dict.fromkeys(cleaned))
 
     def free_form(self) -> dict[str, Any]:
@@ -377,13 +393,13 @@ class QuestionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    question: str = Field(min_length=1)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
     opens: date
     closes: date
     #: evidence rules, a default at close, or ``manual``
     resolution: ResolutionSpec
     #: free text for readers
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=MAX_TEXT)
 
     _slug = field_validator("id")(_slug_id)
 
@@ -403,13 +419,13 @@ class _QuestionFileSpec(BaseModel):
 class SourceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1)
-    author: str = Field(min_length=1)
-    publisher: str | None = None
-    url: str | None = None
+    title: str = Field(min_length=1, max_length=MAX_NAME)
+    author: str = Field(min_length=1, max_length=MAX_NAME)
+    publisher: str | None = Field(default=None, max_length=MAX_NAME)
+    url: str | None = Field(default=None, max_length=MAX_URL)
     published: date | None = None
     text: str | None = Field(
-        default=None, description="path of the source text, relative to the file"
+        default=None, max_length=1000, description="path of the source text, relative to the file"
     )
 
 
@@ -641,10 +657,21 @@ class _Problems:
     def placeholders(
         self, node: Any, forecast_id: str | None = None, prefix: tuple[Any, ...] = ()
     ) -> set[tuple[Any, ...]]:
-        """Adds a problem for each template placeholder left in ``node``; returns their
+        """Adds a problem for each template placeholder left in ``node``, and for each NUL
+        character (PostgreSQL refuses it in text, SQLite would keep it); returns their
         locations."""
         found = set()
         for loc, value in _scalars(node):
+            if isinstance(value, str) and "\x00" in value:
+                found.add(loc)
+                self.add(
+                    "contains a NUL character (\\x00); remove it",
+                    node,
+                    loc,
+                    prefix=prefix,
+                    forecast_id=forecast_id,
+                )
+                continue
             if isinstance(value, str) and (match := PLACEHOLDER.search(value)):
                 found.add(loc)
                 self.add(
@@ -855,6 +882,8 @@ def _check_question_file(
             problems.add("a question must be a mapping with id, question, opens, ...", line=line)
             continue
         question_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+        if question_id and len(question_id) > MAX_ID:
+            question_id = question_id[:MAX_ID] + "..."
         problems.placeholders(entry, question_id)
         spec, _ = problems.validate([_QuestionFileSpec, QuestionSpec], entry, (), question_id)
         if not isinstance(spec, QuestionSpec):
@@ -1042,6 +1071,8 @@ def _check_forecast(
     forecast_id = entry.get("id")
     if not isinstance(forecast_id, str) or PLACEHOLDER.search(forecast_id):
         forecast_id = None
+    elif len(forecast_id) > MAX_ID:  # named in messages: shortened (its own problem says why)
+        forecast_id = forecast_id[:MAX_ID] + "..."
     before = len(problems.found)
     failed = problems.placeholders(entry, forecast_id)
     spec, errors = problems.validate([_FileSpec, ForecastSpec], entry, forecast_id=forecast_id)

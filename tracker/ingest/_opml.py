@@ -28,8 +28,21 @@ class OpmlFeed:
     fetch_articles: bool = False
 
 
-def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
-    """Every ``<outline xmlUrl=...>`` of the document, nested folders included."""
+#: the defaults of the settings ``opml_max_feeds`` and ``opml_max_title_chars``
+MAX_FEEDS = 1000
+MAX_TITLE_CHARS = 500
+
+
+def read_opml(
+    data: bytes,
+    path: str,
+    *,
+    max_feeds: int = MAX_FEEDS,
+    max_title_chars: int = MAX_TITLE_CHARS,
+) -> list[OpmlFeed]:
+    """Every ``<outline xmlUrl=...>`` of the document, nested folders included.  A document
+    with more than ``max_feeds`` feeds, or a title longer than ``max_title_chars``, is refused
+    whole (an OPML file comes from elsewhere: its size is not the reader's choice)."""
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
@@ -45,6 +58,21 @@ def read_opml(data: bytes, path: str) -> list[OpmlFeed]:
             title = outline.get("title") or outline.get("text") or None
             full_text = (outline.get(_FETCH_ARTICLES) or "").strip().lower() == "true"
             feeds.append(OpmlFeed(url, title, full_text))
+        if len(feeds) > max_feeds:
+            raise OpmlError(
+                path,
+                [f"more than {max_feeds:,} feeds; split the file, or raise opml_max_feeds"],
+            )
+    long_titles = [f for f in feeds if f.title and len(f.title) > max_title_chars]
+    if long_titles:
+        raise OpmlError(
+            path,
+            [
+                f"the title of {f.url[:200]!r} is {len(f.title or ''):,} characters, over the "
+                f"limit of {max_title_chars:,} (opml_max_title_chars)"
+                for f in long_titles
+            ],
+        )
     if not feeds:
         raise OpmlError(path, ["no <outline xmlUrl=...> entries: nothing to import"])
     return feeds

@@ -27,7 +27,7 @@ from tracker.db import session_scope
 from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundError, OpmlError
 from tracker.ingest import _schedule
 from tracker.ingest._fetch import Fetcher, FetchResult, validator
-from tracker.ingest._opml import OpmlFeed, read_opml, write_opml
+from tracker.ingest._opml import MAX_FEEDS, MAX_TITLE_CHARS, OpmlFeed, read_opml, write_opml
 from tracker.ingest._pages import want_pages
 from tracker.ingest._parse import MAX_ENTRIES, header_charset
 from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
@@ -242,11 +242,18 @@ def set_fetch_articles(session: Session, feed_id: int, wanted: bool) -> Feed:
 
 
 def import_opml(
-    session: Session, data: bytes, path: str, *, interval: timedelta | str
+    session: Session,
+    data: bytes,
+    path: str,
+    *,
+    interval: timedelta | str,
+    max_feeds: int = MAX_FEEDS,
+    max_title_chars: int = MAX_TITLE_CHARS,
 ) -> tuple[list[Feed], list[str]]:
-    """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present)."""
+    """Adds every feed of an OPML file, all or nothing: (added feeds, URLs already present).
+    More than ``max_feeds`` feeds or a title over ``max_title_chars`` refuse the whole file."""
     interval = feed_interval(interval)
-    entries = read_opml(data, path)
+    entries = read_opml(data, path, max_feeds=max_feeds, max_title_chars=max_title_chars)
     problems: list[str] = []
     wanted: dict[str, OpmlFeed] = {}
     for entry in entries:

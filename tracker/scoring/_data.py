@@ -179,7 +179,8 @@ def _filtered(query: _Query, filters: ScorecardFilter) -> _Query:
     if filters.author and filters.exact_author:
         query = query.where(col(Source.author) == filters.author)
     elif filters.author:
-        query = query.where(col(Source.author).ilike(f"%{filters.author}%"))
+        # part of a name; `%` and `_` in it are literal (SQLAlchemy escapes them)
+        query = query.where(col(Source.author).icontains(filters.author, autoescape=True))
     if filters.questions is not None:
         query = query.where(col(Forecast.question_id).in_(filters.questions))
     if filters.source:

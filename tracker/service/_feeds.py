@@ -152,11 +152,20 @@ def import_opml(
     interval: timedelta | str | None = None,
     default_interval: timedelta,
     actor: str,
+    max_feeds: int = 1000,
+    max_title_chars: int = 500,
 ) -> OpmlImport:
     """Add every feed of an OPML document, all or nothing (``origin`` names it in errors); feeds
-    already present are left alone.  The interval is checked as for one feed."""
+    already present are left alone.  The interval is checked as for one feed; more than
+    ``max_feeds`` feeds, or a title over ``max_title_chars``, refuse the document (the settings
+    ``opml_max_feeds`` and ``opml_max_title_chars``)."""
     added, present = ingest.import_opml(
-        session, data, origin, interval=interval or default_interval
+        session,
+        data,
+        origin,
+        interval=interval or default_interval,
+        max_feeds=max_feeds,
+        max_title_chars=max_title_chars,
     )
     for feed in added:
         _record(

@@ -216,21 +216,28 @@ def sign_in(
     must commit after a failure too.
     """
     try:
-        guard.check(name, address)
-        with guard.password_check():
-            guard.check(name, address)  # others may have failed while this one waited
-            user = auth.authenticate(session, name, password)
-    except SignInThrottledError as exc:
+        user = _checked_user(session, name, password, address, guard)
+    except (SignInThrottledError, BadCredentialsError) as exc:
         auth.record_sign_in(session, name, address, failure=exc.reason)
         raise
-    except BadCredentialsError as exc:
-        guard.failed(name, address)
-        auth.record_sign_in(session, name, address, failure=exc.reason)
-        raise
-    guard.succeeded(name)
     secret, web_session = auth.start_session(session, user, limits=auth.SessionLimits.of(settings))
     auth.record_sign_in(session, user.name, address)
     return SignedIn(user, secret, web_session)
+
+
+def _checked_user(
+    session: Session, name: str, password: str, address: str, guard: SignInGuard
+) -> User:
+    guard.check(name, address)  # refused before waiting for a slot
+    with guard.password_check():
+        guard.check(name, address)  # others may have failed while this one waited
+        try:
+            user = auth.authenticate(session, name, password)
+        except BadCredentialsError:
+            guard.failed(name, address)  # counted before the slot is free for the next check
+            raise
+    guard.succeeded(name)
+    return user
 
 
 def sign_out(session: Session, secret: str) -> None:

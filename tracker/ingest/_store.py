@@ -65,7 +65,11 @@ def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -
         if again:
             new_ids += [row_id for row_id, _ in _insert(session, table.only(again, story=False))]
         if taken_over:
-            new_ids += [row_id for row_id, _ in _insert(session, table.only(taken_over))]
+            took = _insert(session, table.only(taken_over))
+            new_ids += [row_id for row_id, _ in took]
+            late = taken_over - {identity for _, identity in took}  # a racing poller's same key
+            if late:
+                new_ids += [row_id for row_id, _ in _insert(session, table.only(late, story=False))]
     return sorted(new_ids)
 
 

@@ -206,3 +206,32 @@ def test_text_lines_show_the_ids_and_threads_keep_their_own(capsys, root_logging
         "polling [feed_id=1]",
         "polling [feed_id=2]",
     ]
+
+
+def test_run_passes_the_log_format_to_every_process():
+    from tracker.cli.operate import LogFormat, embedded_services
+
+    services = embedded_services(2, ("127.0.0.1", 8123), log_format=LogFormat.json)
+    assert set(services) == {"worker", "pages", "beat", "web"}
+    assert all(argv[-2:] == ["--log-format", "json"] for argv in services.values())
+    assert all("--log-format" not in argv for argv in embedded_services(2, None).values())
+
+
+@pytest.mark.redis
+def test_beat_json_lines(tmp_path, namespace):
+    env = _env(tmp_path, TRACKER_BROKER_URL=redis_url(), TRACKER_NAMESPACE=namespace)
+    db.upgrade(db.make_engine(env["TRACKER_DATABASE_URL"]))
+    out, err = tmp_path / "beat.out", tmp_path / "beat.err"
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "beat", "--log-format=json"],
+        env=env,
+        stdout=out.open("wb"),
+        stderr=err.open("wb"),
+    )
+    try:
+        wait_for(lambda: "Acquired lock" in err.read_text(), 60, "the beat to take RedBeat's lock")
+    finally:
+        _stop(beat)
+    assert "LocalTime" not in out.read_text()  # no banner
+    lock = [line for line in json_lines(err) if line["message"] == "beat: Acquired lock"]
+    assert len(lock) == 1 and lock[0]["logger"] == "celery.beat"

@@ -55,6 +55,26 @@ def _redirect(location: str):
 
 
 GOOD_BODY = rss(news_items("good", 3))
+#: NUL in every field (JSON can carry it; PostgreSQL's text cannot)
+NUL_JSON_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "T\u0000itle",
+        "home_page_url": "https://x.example/\u0000",
+        "items": [
+            {
+                "id": "a\u0000b",
+                "title": "x\u0000y",
+                "url": "https://x.example/a\u0000",
+                "content_text": "b\u0000ody \ud800 lone surrogate",
+                "summary": "s\u0000",
+                "authors": [{"name": "A\u0000"}],
+                "tags": ["t\u0000"],
+                "date_published": "2022-01-01T00:00:00Z",
+            }
+        ],
+    }
+).encode()
 #: name -> (route, error kinds accepted, None: the feed is read and stored)
 HOSTILE: dict[str, tuple[Callable, set[str] | None]] = {
     "redirect-backslashes": (_redirect("http:\\\\127.0.0.1\\x.xml"), {"redirect", "http_status"}),
@@ -76,6 +96,22 @@ HOSTILE: dict[str, tuple[Callable, set[str] | None]] = {
         None,
     ),
     "etag-too-long-for-its-column": (_raw(200, [("ETag", '"' + "e" * 600 + '"')], GOOD_BODY), None),
+    "json-feed-with-nul-characters": (
+        _raw(200, [("Content-Type", "application/feed+json")], NUL_JSON_FEED),
+        None,
+    ),
+    "charset-undefined": (
+        _raw(
+            200,
+            [("Content-Type", "application/rss+xml; charset=undefined")],
+            rss(news_items("latin", 2), title="Caf\u00e9").replace(b"\xc3\xa9", b"\xe9"),
+        ),
+        None,
+    ),
+    "json-nested-100000-deep": (
+        _raw(200, [("Content-Type", "application/feed+json")], b'{"items": ' + b"[" * 100_000),
+        {"parse"},
+    ),
     "site-link-too-long-for-its-column": (
         _raw(200, [], rss(news_items("long", 2), link="https://x.example/" + "a" * 2100)),
         None,

@@ -252,7 +252,7 @@ def to_utf8(body: bytes, charset: str | None = None) -> bytes:
         if codec and codec != "utf_8" and not codec.startswith("utf_"):
             try:
                 return _declare_utf8(body.decode(codec).encode("utf-8"))
-            except (UnicodeDecodeError, LookupError):
+            except (ValueError, LookupError):  # UnicodeError: a codec such as "undefined"
                 continue
     return _declare_utf8(_detected(body).encode("utf-8"))
 
@@ -732,8 +732,17 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return str(value).strip()
+        return _storable(str(value)).strip()
     raise TypeError(f"expected text, got {type(value).__name__}")
+
+
+def _storable(text: str) -> str:
+    """``text`` without what no database column takes: NUL characters (PostgreSQL refuses them)
+    and lone surrogates (no UTF-8 encoding: SQLite's driver raises), both of which a JSON Feed
+    can carry as escapes (XML cannot)."""
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _categories(terms: Iterable[Any]) -> list[str]:
@@ -940,6 +949,8 @@ def _json_feed(body: bytes, url: str, max_entries: int = MAX_ENTRIES) -> ParsedF
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedParseError(url, f"not a feed: invalid JSON ({exc})") from exc
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise FeedParseError(url, "not a feed: JSON nested too deeply") from exc
     if not isinstance(document, dict) or "items" not in document:
         raise FeedParseError(url, "not a feed: JSON without an 'items' list")
     items = document["items"]

@@ -155,7 +155,7 @@ def test_sign_in_resolve_and_reopen_in_the_browser(browser_page, live_app, tmp_p
     expect(page.get_by_role("status")).to_have_text("The forecast is reopened.")
     expect(page.locator(".status-line .badge").first).to_have_text("closed")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.locator("header")).not_to_contain_text("Signed in")
 
 

@@ -80,6 +80,11 @@ HOSTILE: dict[str, tuple[Callable, set[str] | None]] = {
     "redirect-backslashes": (_redirect("http:\\\\127.0.0.1\\x.xml"), {"redirect", "http_status"}),
     "redirect-bad-idna-label": (_redirect("http://xn--/feed.xml"), {"redirect"}),
     "redirect-unbalanced-bracket": (_redirect("http://[::1/feed.xml"), {"redirect", "connection"}),
+    # a label over 63 characters: the IDNA encoding fails before any name is looked up
+    "redirect-host-label-too-long": (
+        _redirect("http://" + "a" * 64 + ".example/feed.xml"),
+        {"dns", "redirect"},
+    ),
     "redirect-port-out-of-range": (_redirect("http://127.0.0.1:99999/x"), {"redirect", "ssrf"}),
     "retry-after-30-digits": (_raw(503, [("Retry-After", "9" * 30)]), {"http_status"}),
     "retry-after-superscript-digit": (_raw(429, [("Retry-After", "\u00b2")]), {"http_status"}),

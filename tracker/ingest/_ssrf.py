@@ -151,6 +151,8 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError("dns", host, f"cannot resolve {host!r}: {exc.strerror}") from exc
+    except ValueError as exc:  # UnicodeError: a label IDNA cannot encode (empty, over 63 chars)
+        raise FetchError("dns", host, f"{host!r} is not a host name: {exc}") from exc
     addresses: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])

@@ -100,7 +100,7 @@ class UnitSession(Session):
 
 
 @event.listens_for(UnitSession, "after_begin")
-def _begin_immediate(_session: Session, _transaction: object, connection: Connection) -> None:
+def _begin_immediate(session: Session, _transaction: object, connection: Connection) -> None:
     """A unit of work on SQLite takes the write lock before its first statement.
 
     Under WAL a transaction that read first and writes later cannot wait for another writer: if
@@ -109,15 +109,21 @@ def _begin_immediate(_session: Session, _transaction: object, connection: Connec
     for (busy_timeout), so concurrent units run one after the other.  Readers outside units of
     work (and WAL readers generally) are never blocked.  pysqlite has not begun anything yet
     (it begins implicitly only before a write), so this is the transaction's BEGIN."""
+    if session.info.get("read_only"):
+        return  # a page's read: pysqlite's own reads, no write lock (see session_scope)
     driver = connection.connection.driver_connection
     if connection.dialect.name == "sqlite" and not getattr(driver, "in_transaction", True):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block succeeds and rolls back when it fails."""
-    session = UnitSession(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it fails.
+
+    ``write=False`` is for a web page's GET: on SQLite it takes no write lock at its start, so
+    pages do not queue behind each other or behind the workers; a GET that writes anyway (a
+    session's last-seen time) locks at its first write, as SQLite does by default."""
+    session = UnitSession(engine, expire_on_commit=False, info={"read_only": not write})
     try:
         yield session
         session.commit()

@@ -50,8 +50,10 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the route returns, rolled back when it raises."""
-    with service.unit_of_work(get_engine(request)) as session:
+    """One session per request: committed when the route returns, rolled back when it raises.
+    A GET or HEAD does not take SQLite's write lock first (``db.session_scope``)."""
+    write = request.method not in ("GET", "HEAD")
+    with service.unit_of_work(get_engine(request), write=write) as session:
         yield session
 
 

@@ -8,7 +8,7 @@ Each test with a database runs on SQLite and PostgreSQL: the same refusal on bot
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from tests.test_forecast_files import GOOD, write
 from tracker import service
 from tracker.db import session_scope
 from tracker.domain.scale import EstimativeScale
-from tracker.errors import ForecastImportError, OpmlError
+from tracker.errors import ForecastImportError, InvalidInputError, OpmlError
 from tracker.models import Article, Feed, Forecast, Source
 from tracker.scoring import ScorecardFilter
 from tracker.scoring._data import count_unscored
@@ -185,3 +185,62 @@ def test_the_cli_reads_the_opml_caps_from_the_settings(cli, tmp_path):
     assert result.exit_code == 1 and "more than 2 feeds" in result.output
     cli.env["TRACKER_OPML_MAX_FEEDS"] = "3"
     assert "Imported 3 new feed(s)" in cli("feeds", "import-opml", path).output
+
+
+# --- what a person types: notes, names, feed titles ------------------------------------------
+
+
+@pytest.fixture
+def imported(engine, tmp_path):
+    assert _import(engine, write(tmp_path, GOOD)) == []
+    return engine
+
+
+def _status(engine, forecast_id: str = "treaty-signed") -> str:
+    with session_scope(engine) as session:
+        return session.get(Forecast, forecast_id).status
+
+
+@pytest.mark.parametrize(
+    ("note", "actor", "field", "says"),
+    [
+        ("x" * 10_001, "ana", "note", "is 10,001 characters long; at most 10,000 are kept"),
+        ("a\x00note", "ana", "note", "contains a NUL character"),
+        ("fine", "a" * 101, "by", "is 101 characters long; at most 100 are kept"),
+        ("fine", "an\x00a", "by", "contains a NUL character"),
+    ],
+)
+def test_a_resolution_note_or_name_the_database_would_refuse_is_refused_first(
+    imported, note, actor, field, says
+):
+    before = _status(imported)
+    with pytest.raises(InvalidInputError) as refused, session_scope(imported) as session:
+        service.resolve_forecast(session, "treaty-signed", "yes", actor=actor, note=note)
+    assert refused.value.field == field and says in str(refused.value)
+    assert _status(imported) == before != "resolved"
+
+
+def test_a_statement_note_or_url_the_database_would_refuse_is_refused_first(imported):
+    refusals = [
+        ("url", {"url": "https://x.example/" + "p" * 2000}),
+        ("note", {"note": "n\x00"}),
+        ("quote", {"quote": "q" * 10_001}),
+    ]
+    for field, extra in refusals:
+        with pytest.raises(InvalidInputError) as refused, session_scope(imported) as session:
+            service.update_forecast(
+                session, "treaty-signed", as_of=date(2022, 3, 1), probability=0.1,
+                scale=SCALE, actor="ana", today=date(2022, 4, 1), **extra,
+            )  # fmt: skip
+        assert refused.value.field == field
+
+
+@pytest.mark.parametrize("title", ["T" * 501, "a\x00title"])
+def test_a_feed_title_the_database_would_refuse_is_refused_first(engine, title):
+    with pytest.raises(InvalidInputError) as refused, session_scope(engine) as session:
+        service.add_feed(
+            session, "https://news.example.org/rss.xml", title=title,
+            default_interval=timedelta(hours=1), actor="ana",
+        )  # fmt: skip
+    assert refused.value.field == "title"
+    assert _feeds(engine) == 0

@@ -262,6 +262,10 @@ def _row(
     corrects: int | None = None,
 ) -> ProbabilityUpdate:
     value = statement.value
+    # what a person typed is checked the same on both engines (a file's fields already were)
+    audit.check_text("quote", statement.quote, audit.MAX_DETAIL)
+    audit.check_text("url", statement.url, 2000)  # the column's length
+    audit.check_text("note", statement.note, audit.MAX_DETAIL)
     return ProbabilityUpdate(
         forecast_id=forecast.id,
         as_of=statement.as_of,

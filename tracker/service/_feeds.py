@@ -24,6 +24,9 @@ from tracker.ingest import FeedState, PollResult
 from tracker.models import Article, Feed
 from tracker.settings import Settings
 
+#: the longest title a feed may be given (an OPML file's are capped by ``opml_max_title_chars``)
+MAX_FEED_TITLE = 500
+
 if TYPE_CHECKING:
     from tracker.resolution import MatchReport
 
@@ -87,6 +90,7 @@ def add_feed(
     ``poll_interval``); ``title`` (default: the feed's own, once polled); ``full_text``: fetch
     each new article's page for its full text (for feeds that give only teasers);
     ``publisher``: the publisher the operator vouches the feed is (default: whoever serves it)."""
+    audit.check_text("title", title, MAX_FEED_TITLE)
     feed = ingest.add_feed(
         session,
         url,

@@ -20,7 +20,15 @@ from tests.feedserver import FeedServer, Static, news_items, rss
 from tracker import db, service
 from tracker.clock import utcnow
 from tracker.db import session_scope
-from tracker.ingest import AddressGuard, Fetcher, FetchLimits, LocalHostLimiter, Poller, add_feed
+from tracker.ingest import (
+    AddressGuard,
+    Fetcher,
+    FetchLimits,
+    LocalHostLimiter,
+    Poller,
+    _schedule,
+    add_feed,
+)
 from tracker.ingest._schedule import JITTER, MAX_DELAY
 from tracker.models import Article, Feed
 from tracker.settings import Settings
@@ -381,3 +389,16 @@ def test_a_feed_with_too_many_entries_keeps_the_first_ones_and_says_so(cli, serv
     assert "feed 1: the feed has 25 entries; only its first 10 were read" in out
     titles = [a["title"] for a in json.loads(cli("articles", "list", "--format", "json").output)]
     assert sorted(titles) == sorted(f"many story {i}: NATO and Russia talks" for i in range(10))
+
+
+# --- the schedule ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("interval", [timedelta(minutes=1), timedelta(days=1), timedelta(days=30)])
+def test_a_feed_failing_for_months_is_still_scheduled_within_the_cap(interval):
+    """The backoff doubled per failure up to 2**32 times the interval: a daily feed failing
+    31 times in a row made a timedelta overflow, out of every later poll of it."""
+    now = utcnow()
+    for failures in (1, 31, 100, 10_000):
+        next_check = _schedule.after_failure(now, interval, failures)
+        assert now + min(interval, MAX_DELAY) <= next_check <= now + LATEST

@@ -74,7 +74,9 @@ def after_failure(
     rng: random.Random | None = None,
 ) -> datetime:
     """The next check after the ``failures``-th consecutive failure (1 for the first)."""
-    exponent = min(max(failures - 1, 0), 32)
+    # 2**20 minutes is far past the cap already; a larger power overflows a timedelta
+    # (a daily feed failing for a month: 2**30 days)
+    exponent = min(max(failures - 1, 0), 20)
     delay = min(interval * (2**exponent), MAX_DELAY)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_DELAY))

@@ -661,7 +661,7 @@ class Poller:
         values: dict[str, Any] = {
             "consecutive_failures": failures,
             "error_kind": error.kind,
-            "last_error": error.message[:2000],
+            "last_error": error.message.replace("\x00", "")[:2000],  # text PostgreSQL takes
             "last_error_at": now,
             "error_since": first_failure,
             "last_polled_at": now,

@@ -190,3 +190,15 @@ def test_a_guarded_console_shows_what_a_command_forgot_to_clean(tmp_path: Path) 
     console.file.close()
     out = (tmp_path / "out").read_text()
     assert "\x1b" not in out and "\x9b" not in out and "␛[2J" in out
+
+
+def test_an_opml_export_of_a_hostile_title_is_xml_that_imports_again(hostile: Cli) -> None:
+    from defusedxml import ElementTree
+
+    from tracker.ingest._opml import read_opml
+
+    output = hostile("feeds", "export-opml").output
+    assert not any(char in output for char in FORBIDDEN[:4])
+    ElementTree.fromstring(output.encode())  # well-formed (the raw ESC made it unreadable)
+    (feed,) = [f for f in read_opml(output.encode(), "export") if f.url.startswith("http://127")]
+    assert "[/bold] [link=http://evil.example/]here[/link]" in (feed.title or "")

@@ -78,19 +78,32 @@ def read_opml(
     return feeds
 
 
+#: characters XML 1.0 cannot hold (C0 controls but tab, newline and carriage return) and C1
+#: controls (valid XML, but escape codes on a terminal): a feed's title may hold them
+_CONTROLS = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_NOT_IN_XML = dict.fromkeys(_CONTROLS, "\ufffd")
+
+
+def _xml_text(text: str | None) -> str | None:
+    return None if text is None else text.translate(_NOT_IN_XML)
+
+
 def write_opml(
     feeds: list[tuple[str, str | None, str | None, bool]], title: str = "forecast-tracker feeds"
 ) -> str:
-    """An OPML 2.0 document of (url, title, site url, fetch articles) rows."""
+    """An OPML 2.0 document of (url, title, site url, fetch articles) rows.  A control character
+    in a title (a feed server's) is written as U+FFFD: ElementTree would write it raw, making a
+    document no XML reader opens (and an escape code on a terminal)."""
     opml = Element("opml", version="2.0")
     SubElement(SubElement(opml, "head"), "title").text = title
     body = SubElement(opml, "body")
-    for url, feed_title, site_url, fetch_articles in feeds:
+    for url, raw_title, site_url, fetch_articles in feeds:
+        feed_title = _xml_text(raw_title)
         attrs = {"type": "rss", "text": feed_title or url, "xmlUrl": url}
         if feed_title:
             attrs["title"] = feed_title
         if site_url:
-            attrs["htmlUrl"] = site_url
+            attrs["htmlUrl"] = _xml_text(site_url) or ""
         if fetch_articles:
             attrs[_FETCH_ARTICLES] = "true"
         SubElement(body, "outline", attrs)

@@ -10,7 +10,7 @@ import ipaddress
 import pytest
 
 from tracker.errors import BlockedAddressError, FeedParseError
-from tracker.ingest import AddressGuard
+from tracker.ingest import AddressGuard, extract_page
 from tracker.ingest._parse import harden, parse_feed
 from tracker.ingest._ssrf import check_url, embedded_ipv4
 
@@ -151,3 +151,16 @@ def test_entries_beyond_the_cap_are_dropped_and_counted():
     ).encode()
     feed = parse_feed(json_feed, "https://f.example/", max_entries=5)
     assert len(feed.entries) == 5 and feed.dropped == 7
+
+
+def test_an_article_page_in_a_charset_that_cannot_decode_is_still_read():
+    """``charset=undefined`` names a codec whose decoding always raises UnicodeError; the page's
+    text is found by detection instead of the fetch failing with it."""
+
+    body = (
+        b"<html><body><article><p>"
+        + b"Caf\xe9 talks went on. " * 40
+        + b"</p></article></body></html>"
+    )
+    page = extract_page("https://x.example/a", body, "text/html; charset=undefined", 100)
+    assert "talks went on" in page.text

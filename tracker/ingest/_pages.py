@@ -331,8 +331,8 @@ def _markup(url: str, body: bytes, content_type: str) -> str | bytes:
     if charset:
         try:
             return body.decode(charset, errors="replace")
-        except LookupError:
-            pass  # an unknown charset name: let trafilatura detect it
+        except (LookupError, ValueError):  # ValueError: UnicodeError of a codec like "undefined"
+            pass  # an unknown or unusable charset name: let trafilatura detect it
     return body
 
 

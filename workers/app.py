@@ -79,6 +79,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_soft_time_limit=POLL_SOFT_LIMIT_S,
         task_time_limit=POLL_HARD_LIMIT_S,
         broker_connection_retry_on_startup=True,
+        # a worker keeps trying to reach a broker that went away, however long it takes (the
+        # default gives up after 100 tries, about an hour, and the worker exits)
+        broker_connection_max_retries=None,
         worker_send_task_events=False,
         beat_schedule={
             "poll-due-feeds": {

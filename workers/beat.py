@@ -14,7 +14,8 @@ adds three things to ``tick``:
 - Redis unreachable: log one warning and try again in :data:`RETRY_S` seconds;
 - lock lost (or never taken): take it again, waiting as a standby while another beat holds it,
   before anything is sent, so two beats never tick at once;
-- schedule gone (Redis restarted without its data): install the static entries again.
+- schedule gone (Redis restarted without its data): install the static entries again, the
+  minute ticks due at once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import logging
 from typing import Any
 
 import redis
+from celery.schedules import schedule
 from redbeat import RedBeatScheduler
 from redbeat.schedulers import LUA_EXTEND_TO_SCRIPT, get_redis
 
@@ -64,10 +66,20 @@ class ResilientRedBeatScheduler(RedBeatScheduler):  # type: ignore[misc]  # redb
         self.lock = lock
 
     def _restore_schedule(self) -> None:
-        """Install the static entries again if Redis lost them (restarted without its data)."""
-        if not get_redis(self.app).exists(self.app.redbeat_conf.statics_key):
-            logger.warning("beat: the schedule is gone from Redis; installing it again")
-            self.setup_schedule()
+        """Install the static entries again if Redis lost them (restarted without its data).
+
+        The entries that run at intervals (every minute: find the due feeds, pages, baselines)
+        are made due at once: the restart lost the tasks they had queued, and what they do is
+        idempotent.  Entries on a calendar (the daily deadline check) keep their next time."""
+        conf = self.app.redbeat_conf
+        if get_redis(self.app).exists(conf.statics_key):
+            return
+        logger.warning("beat: the schedule is gone from Redis; installing it again")
+        self.setup_schedule()
+        for name in conf.schedule:
+            entry = self.Entry.from_key(self.Entry.generate_key(self.app, name), app=self.app)
+            if isinstance(entry.schedule, schedule):  # not a crontab
+                entry.reschedule(last_run_at=self.app.now() - entry.schedule.run_every)
 
     def close(self) -> None:
         """Release the lock if Redis can be reached; otherwise it expires on its own."""

@@ -43,11 +43,10 @@ def backup(ctx: typer.Context, file: FileArg) -> None:
     """Copy the database to FILE while the tracker runs (SQLite's online backup API; for
     PostgreSQL pg_dump, or a zip of `export-all` where pg_dump is not installed)."""
     from tracker import service
-    from tracker.service._backup import default_pg_dump
 
     st = state(ctx)
     console.print(st.settings.location_line(), markup=False, soft_wrap=True)
-    done = service.backup_database(st.ready_engine(), file, pg_dump=default_pg_dump())
+    done = service.backup_database(st.ready_engine(), file)
     console.print(
         f"Backed up to {done.path} ({done.method}, {done.size:,} bytes, schema "
         f"{', '.join(done.revisions)}); restore with `tracker restore {done.path}`",

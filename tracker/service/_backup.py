@@ -46,12 +46,11 @@ class BackupResult:
     revisions: list[str]
 
 
-def default_pg_dump() -> str | None:
-    return shutil.which("pg_dump")
+def backup_database(engine: Engine, target: Path, pg_dump: str | None = "pg_dump") -> BackupResult:
+    """Copy the database to ``target`` (replacing nothing: an existing file is refused).
 
-
-def backup_database(engine: Engine, target: Path, pg_dump: str | None = None) -> BackupResult:
-    """Copy the database to ``target`` (replacing nothing: an existing file is refused)."""
+    ``pg_dump`` is the program for PostgreSQL, found on the PATH; None (or not found) makes the
+    backup a zip of the logical export."""
     if target.exists():
         raise BackupError(target, "exists already; name a new file (nothing is overwritten)")
     if not target.parent.is_dir():
@@ -61,7 +60,7 @@ def backup_database(engine: Engine, target: Path, pg_dump: str | None = None) ->
         raise BackupError(db.where(engine), "the schema is not this version's; run `tracker init`")
     partial = target.with_name(f".{target.name}.partial")
     try:
-        method = _write_backup(engine, partial, pg_dump)
+        method = _write_backup(engine, partial, shutil.which(pg_dump) if pg_dump else None)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -302,6 +301,5 @@ __all__ = [
     "RestoreResult",
     "backup_database",
     "backup_kind",
-    "default_pg_dump",
     "restore_database",
 ]

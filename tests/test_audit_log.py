@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
-from tracker import service
+from tracker import db, service
 from tracker.db import session_scope
 from tracker.models import AuditEntry
 
@@ -50,14 +50,19 @@ def test_plain_sql_cannot_change_or_delete_audit_entries(engine, statement):
         assert conn.execute(text("SELECT actor FROM audit_log")).scalar_one() == "mallory"
 
 
-def test_truncate_is_refused_on_postgres(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE (its DELETE is refused above)")
-    with engine.begin() as conn:
-        conn.execute(INSERT)
-    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
-        conn.execute(text("TRUNCATE audit_log"))
-    assert _count(engine) == 1
+@pytest.mark.postgres
+def test_truncate_is_refused_on_postgres(postgres_url):
+    """SQLite has no TRUNCATE (its DELETE is refused above)."""
+    engine = db.make_engine(postgres_url)
+    try:
+        db.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(INSERT)
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
+        assert _count(engine) == 1
+    finally:
+        engine.dispose()
 
 
 def test_inserts_stay_allowed(engine):

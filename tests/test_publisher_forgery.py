@@ -277,3 +277,35 @@ def test_the_evidence_page_shows_whom_an_item_counts_for_and_the_publisher_it_on
     html = str(macros.evidence_list([shown]))  # type: ignore[attr-defined]
     assert '<span class="publisher"' in html and ">127.0.0.1</span>" in html
     assert "(link on 127.0.0.3, not verified)" in html
+
+
+def test_the_feeds_form_and_the_api_take_the_publisher_an_analyst_vouches_for(seeded, client):
+    from tests.web_fixtures import csrf_token_of, make_token, sign_in
+
+    headers = {"Authorization": f"Bearer {make_token(seeded.engine)}"}
+    created = client.post(
+        "/api/feeds",
+        json={"url": "https://feeds.host.example/bbc.xml", "publisher": "https://www.bbc.co.uk/"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    refused = client.post(
+        "/api/feeds",
+        json={"url": "https://feeds.host.example/x.xml", "publisher": "not a domain"},
+        headers=headers,
+    )
+    assert refused.status_code == 400 and "publisher" in refused.json()["detail"]
+    sign_in(client)
+    form = {"url": "https://feeds.host.example/ft.xml", "publisher": "ft.com"}
+    token = csrf_token_of(client, "/feeds")
+    added = client.post("/feeds", data={**form, "csrf_token": token}, follow_redirects=True)
+    assert added.status_code == 200 and "The feed is added" in added.text
+    again = {**form, "url": form["url"] + "?2", "publisher": "-", "csrf_token": token}
+    bad = client.post("/feeds", data=again)
+    assert bad.status_code == 400 and "publisher" in bad.text
+    with session_scope(seeded.engine) as session:
+        vouched = session.exec(select(Feed.url, Feed.publisher).where(Feed.publisher.is_not(None)))
+        assert sorted(vouched) == [
+            ("https://feeds.host.example/bbc.xml", "bbc.co.uk"),
+            ("https://feeds.host.example/ft.xml", "ft.com"),
+        ]

@@ -150,7 +150,7 @@ def _publisher_domain(name: str) -> str:
     """The registered domain of a publisher the operator names (``www.reuters.com`` or a URL of
     its site: ``reuters.com``)."""
     domain = registered_domain(name) if len(name) <= 255 else ""
-    if not domain or not re.fullmatch(r"[a-z0-9.:-]+", domain):
+    if not domain or not re.fullmatch(r"[a-z0-9]([a-z0-9.:-]*[a-z0-9])?", domain):
         raise FeedSettingError(
             "publisher", f"{name[:80]!r} is not a domain name; give the publisher's, e.g. bbc.co.uk"
         )

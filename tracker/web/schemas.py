@@ -715,6 +715,13 @@ class FeedIn(BaseModel):
         default=False,
         description="fetch each new article's page for its full text (for feeds of teasers)",
     )
+    publisher: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = (
+        Field(
+            default=None,
+            description="the publisher the feed is (a domain: bbc.co.uk), for a feed served from "
+            "another domain than its site's; default: articles count for the server they came from",
+        )
+    )
 
 
 class FeedFullTextIn(BaseModel):

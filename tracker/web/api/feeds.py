@@ -44,6 +44,7 @@ def add_feed(
         interval=body.interval,
         title=body.title,
         full_text=body.full_text,
+        publisher=body.publisher or None,
         default_interval=settings.poll_interval,
         actor=analyst.name,
     )

@@ -39,6 +39,7 @@ class AddFeedForm(BaseModel):
     title: str = Field(default="", max_length=500, pattern=PRINTABLE)
     interval: str = Field(default="", max_length=20, pattern=PRINTABLE)
     full_text: bool = False
+    publisher: str = Field(default="", max_length=255, pattern=PRINTABLE)
 
 
 class FullTextForm(BaseModel):
@@ -110,6 +111,7 @@ def add_feed(
             title=form.title.strip() or None,
             interval=form.interval.strip() or None,
             full_text=form.full_text,
+            publisher=form.publisher.strip() or None,
             default_interval=settings.poll_interval,
             actor=analyst.name,
         )

@@ -202,3 +202,10 @@ def test_an_opml_export_of_a_hostile_title_is_xml_that_imports_again(hostile: Cl
     ElementTree.fromstring(output.encode())  # well-formed (the raw ESC made it unreadable)
     (feed,) = [f for f in read_opml(output.encode(), "export") if f.url.startswith("http://127")]
     assert "[/bold] [link=http://evil.example/]here[/link]" in (feed.title or "")
+
+
+def test_a_scorecard_as_csv_on_the_terminal_carries_no_escape_code(hostile: Cli) -> None:
+    hostile("resolve-manually", "hostile-terminal", "--outcome", "yes", "--note", "test")
+    args = ["scorecard", "--format", "csv", "--by", "author", "--as-of", "2031-01-01"]
+    output = hostile(*args, "--resamples", "50").output
+    assert "Mallory" in output and "\x1b" not in output and "␛]8;;http://evil.example/" in output

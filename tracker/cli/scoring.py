@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from tracker.scoring import ProgressCallback, Scorecard, ScorecardFilter
 
 from tracker.cli._app import SCORES, app, console, error_console, parse_day, state
-from tracker.cli._layout import Col, FittedTable, WideOption, json_text
+from tracker.cli._layout import Col, FittedTable, WideOption, json_text, visible
 
 report_app = typer.Typer(no_args_is_help=True, help="Write reports a colleague can open.")
 app.add_typer(report_app, name="report", rich_help_panel=SCORES)
@@ -181,7 +182,9 @@ def scorecard(
     if format is ScorecardFormat.json:
         print(json_text(card.to_json(), allow_nan=False))
     elif format is ScorecardFormat.csv:
-        write_csv_table(csv.writer(sys.stdout, lineterminator="\n"), tables[-1], title_row=False)
+        out = io.StringIO()
+        write_csv_table(csv.writer(out, lineterminator="\n"), tables[-1], title_row=False)
+        sys.stdout.write(visible(out.getvalue()))  # names from files: no escape code passes
     else:
         if card.sensitivity:
             tables.append(sensitivity_table(card))

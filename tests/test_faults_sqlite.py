@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.feedserver import FeedServer, Static, news_items, rss
 
 FEEDS = 12
@@ -255,3 +257,36 @@ def test_a_full_disk_during_a_poll_is_one_line_and_the_database_opens(tmp_path: 
     assert _count(_db(tmp_path), "SELECT COUNT(*) FROM article") == 800
     assert _count(_db(tmp_path), "SELECT COUNT(DISTINCT url) FROM article") == 800
     assert _integrity(_db(tmp_path)) == "ok"
+
+
+def test_a_lock_held_too_long_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """Another process keeps the write lock past the busy timeout: the unit of work fails with
+    `DatabaseBusyError` (what to do, which file), not a bare "database is locked"."""
+    from sqlalchemy import event, text
+
+    from tracker import db
+    from tracker.errors import DatabaseBusyError
+
+    path = tmp_path / "busy.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+
+    def short_wait(dbapi_connection, _record) -> None:  # 30 s in production; 0.2 s here
+        dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+    event.listen(engine, "connect", short_wait)
+    engine.dispose()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer, holding on
+    try:
+        with pytest.raises(DatabaseBusyError) as raised, db.session_scope(engine) as session:
+            session.connection().execute(text("SELECT COUNT(*) FROM forecast"))
+        message = str(raised.value)
+        assert str(path) in message and "retry" in message and "\n" not in message
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        engine.dispose()
+    # the lock gone, the same unit of work goes through
+    with db.session_scope(engine) as session:
+        session.connection().execute(text("SELECT COUNT(*) FROM forecast"))

@@ -244,3 +244,14 @@ def test_a_feed_title_the_database_would_refuse_is_refused_first(engine, title):
         )  # fmt: skip
     assert refused.value.field == "title"
     assert _feeds(engine) == 0
+
+
+def test_a_feed_url_longer_than_its_column_is_refused_first(engine):
+    url = "https://news.example.org/" + "p" * 2000
+    with pytest.raises(InvalidInputError) as refused, session_scope(engine) as session:
+        service.add_feed(session, url, default_interval=timedelta(hours=1), actor="ana")
+    assert refused.value.field == "url" and "at most 2,000" in str(refused.value)
+    data = f'<opml version="2.0"><body><outline xmlUrl="{url}"/></body></opml>'.encode()
+    with pytest.raises(OpmlError, match="a feed URL of 2,025 characters"):
+        _import_opml(engine, data)
+    assert _feeds(engine) == 0

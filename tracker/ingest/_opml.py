@@ -31,6 +31,8 @@ class OpmlFeed:
 #: the defaults of the settings ``opml_max_feeds`` and ``opml_max_title_chars``
 MAX_FEEDS = 1000
 MAX_TITLE_CHARS = 500
+#: the longest feed URL (``Feed.url``'s length)
+MAX_URL = 2000
 
 
 def read_opml(
@@ -63,6 +65,11 @@ def read_opml(
                 path,
                 [f"more than {max_feeds:,} feeds; split the file, or raise opml_max_feeds"],
             )
+    long_urls = [f.url for f in feeds if len(f.url) > MAX_URL]
+    if long_urls:
+        raise OpmlError(
+            path, [f"a feed URL of {len(u):,} characters ({u[:80]!r}...)" for u in long_urls]
+        )
     long_titles = [f for f in feeds if f.title and len(f.title) > max_title_chars]
     if long_titles:
         raise OpmlError(

@@ -26,6 +26,8 @@ from tracker.settings import Settings
 
 #: the longest title a feed may be given (an OPML file's are capped by ``opml_max_title_chars``)
 MAX_FEED_TITLE = 500
+#: the longest feed URL (the column's length, the same on both engines)
+MAX_FEED_URL = 2000
 
 if TYPE_CHECKING:
     from tracker.resolution import MatchReport
@@ -91,6 +93,7 @@ def add_feed(
     each new article's page for its full text (for feeds that give only teasers);
     ``publisher``: the publisher the operator vouches the feed is (default: whoever serves it)."""
     audit.check_text("title", title, MAX_FEED_TITLE)
+    audit.check_text("url", url.strip(), MAX_FEED_URL)
     feed = ingest.add_feed(
         session,
         url,

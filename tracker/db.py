@@ -103,12 +103,14 @@ class UnitSession(Session):
 def _begin_immediate(session: Session, _transaction: object, connection: Connection) -> None:
     """A unit of work on SQLite takes the write lock before its first statement.
 
-    Under WAL a transaction that read first and writes later cannot wait for another writer: if
-    that writer committed meanwhile, SQLite refuses the upgrade at once ("database is locked",
-    SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.  Taken first, the lock is simply waited
-    for (busy_timeout), so concurrent units run one after the other.  Readers outside units of
-    work (and WAL readers generally) are never blocked.  pysqlite has not begun anything yet
-    (it begins implicitly only before a write), so this is the transaction's BEGIN."""
+    pysqlite begins a transaction only before the first INSERT/UPDATE/DELETE, so a unit's reads
+    ran outside it: two processes importing the same file both read "no such source", both
+    inserted, and one failed on the unique constraint.  And under WAL a transaction that read
+    first cannot wait for a writer that committed meanwhile: SQLite refuses the upgrade at once
+    ("database is locked", SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.  Taken first, the
+    lock is waited for (busy_timeout), so concurrent units run one after the other, each seeing
+    the last commit.  Readers outside units of work, and WAL readers, are never blocked.
+    pysqlite has begun nothing yet at this point, so this is the transaction's BEGIN."""
     if session.info.get("read_only"):
         return  # a page's read: pysqlite's own reads, no write lock (see session_scope)
     driver = connection.connection.driver_connection

@@ -11,7 +11,7 @@ import pytest
 
 from tracker.errors import BlockedAddressError, FeedParseError
 from tracker.ingest import AddressGuard, extract_page
-from tracker.ingest._parse import harden, parse_feed
+from tracker.ingest._parse import harden, html_text, parse_feed
 from tracker.ingest._ssrf import check_url, embedded_ipv4
 
 
@@ -164,3 +164,31 @@ def test_an_article_page_in_a_charset_that_cannot_decode_is_still_read():
     )
     page = extract_page("https://x.example/a", body, "text/html; charset=undefined", 100)
     assert "talks went on" in page.text
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<div>" * 200_000 + "deep text",
+        "<div>" * 200 + "<p>x</p>" * 1_000 + "deep text",
+        "<i><b></i>" * 50_000 + "deep text",
+    ],
+)
+def test_markup_nested_too_deep_for_a_parser_is_read_by_pattern(markup, monkeypatch):
+    """An HTML5 parser's time grows with depth times tags (200,000 unclosed divs in one entry
+    held a poll for over a minute): such markup never reaches it, and its text is still read."""
+    from tracker.ingest import _parse
+
+    def no_parser(markup: str) -> None:
+        raise AssertionError("deeply nested markup was given to the HTML parser")
+
+    monkeypatch.setattr(_parse, "LexborHTMLParser", no_parser)
+    assert _parse.html_text(markup).endswith("deep text")
+
+
+def test_ordinary_markup_still_goes_to_the_parser():
+    paragraphs = "".join(
+        f"<p>Paragraph {i} with <b>bold</b> and <a href='#'>a link</a>" for i in range(400)
+    )
+    text = html_text(f"<article><div><section>{paragraphs}</section></div></article>")
+    assert text.startswith("Paragraph 0 with bold and a link Paragraph 1")

@@ -173,6 +173,7 @@ def test_server_json_lines_carry_the_forecast_id_of_a_request(tmp_path):
     assert access["GET /api/feeds/987 HTTP/1.1"]["feed_id"] == "987"
     assert "forecast_id" not in access["GET /api/forecasts HTTP/1.1"]
     assert any("Uvicorn running" in line["message"] for line in lines)
+    assert not any("color_message" in line for line in lines)  # no terminal colours in JSON
 
 
 @pytest.fixture

@@ -105,9 +105,9 @@ def _json_formatter() -> logging.Formatter:
     from pythonjsonlogger.core import RESERVED_ATTRS
     from pythonjsonlogger.json import JsonFormatter
 
-    # not fields of a line: Celery's formatting arguments (repeated in the message), asyncio's
-    # task name, and the filter's list of the ids it added
-    reserved = [*RESERVED_ATTRS, "taskName", "data", "tracker_ids"]
+    # not fields of a line: Celery's formatting arguments (repeated in the message), uvicorn's
+    # message with terminal colours, asyncio's task name, and the filter's list of its ids
+    reserved = [*RESERVED_ATTRS, "taskName", "data", "color_message", "tracker_ids"]
     return JsonFormatter(
         JSON_FIELDS,
         rename_fields=JSON_RENAMES,
@@ -147,6 +147,7 @@ def dict_config(log_format: LogFormat, level: str | int = "INFO") -> dict[str, A
             "uvicorn.access": shown,
             "httpx": {"level": "WARNING"},  # a line per request is noise for operators
             "httpcore": {"level": "WARNING"},
+            "alembic": {"level": "WARNING"},  # the start-up upgrade's plugin lines
         },
     }
 

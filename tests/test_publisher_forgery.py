@@ -309,3 +309,14 @@ def test_the_feeds_form_and_the_api_take_the_publisher_an_analyst_vouches_for(se
             ("https://feeds.host.example/bbc.xml", "bbc.co.uk"),
             ("https://feeds.host.example/ft.xml", "ft.com"),
         ]
+
+
+def test_the_review_card_says_which_items_are_not_verified(tracked, servers, cli):
+    forger, reuters, ap = servers
+    poll(tracked, forger.add("/wire.xml", Static(rss([item(reuters.url("/a"), "Treaty signed")]))))
+    poll(tracked, ap.add("/top.xml", Static(rss([item(ap.url("/b"), "Geneva treaty")]))))
+    match(tracked)
+    assert pending(tracked).publishers == ["127.0.0.1", "127.0.0.4"]  # the forger as itself
+    card = " ".join(cli("review").output.split())
+    assert "(link on 127.0.0.3, not verified: counts for 127.0.0.1)" in card
+    assert "link on 127.0.0.4" not in card  # AP's own article

@@ -64,13 +64,20 @@ def _evidence(console: Console, title: str, rows: Sequence[EvidenceView]) -> Non
     records = [
         Record(
             [e.side, f"{e.published_at:%Y-%m-%d}", e.publisher, e.field or ""],
-            under=[f"“{e.sentence}”"],
+            under=[f"“{e.sentence}”", *_not_verified(e)],
             urls=[e.url] if e.url else [],
         )
         for e in rows
     ]
     console.print()
     print_records(console, EVIDENCE_COLUMNS, records, title=title, indent=2, shorten=False)
+
+
+def _not_verified(e: EvidenceView) -> list[str]:
+    """A line under an item whose link names another publisher than the one it counts for."""
+    if e.link_publisher is None:
+        return []
+    return [f"(link on {e.link_publisher}, not verified: counts for {e.publisher})"]
 
 
 def print_card(console: Console, item: ReviewItem) -> None:

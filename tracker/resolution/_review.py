@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, union_all
 from sqlalchemy import select as sa_select
@@ -67,6 +68,12 @@ class EvidenceView:
     def link_publisher(self) -> str | None:
         """The publisher the article's link names, when the evidence counts for another (the
         server it was fetched from: an aggregator's or a forger's feed): shown, never counted."""
+        try:
+            host = (urlsplit(self.url).hostname or "") if self.url else ""
+        except ValueError:  # a malformed IPv6 literal or port
+            return None
+        if not host or host == self.publisher or host.endswith("." + self.publisher):
+            return None  # its own publisher's link (most rows: no suffix list to load)
         named = registered_domain(self.url)
         return named if named and named != self.publisher else None
 

@@ -245,3 +245,30 @@ def test_the_throttle_comes_after_the_sign_in_forms_csrf_check(client, hasher):
         follow_redirects=False,
     )
     assert forged.status_code == 403 and hasher.verified == 0
+
+
+def test_no_transaction_is_held_while_a_password_is_hashed(client, seeded, monkeypatch):
+    """On SQLite a unit of work holds the write lock from its first statement: a sign-in that
+    kept one open across its 0.3 s hash held up every other request meanwhile."""
+    import sqlite3
+
+    path = seeded.engine.url.database
+    locked: list[bool] = []
+
+    class LockProbe(CountingHasher):
+        def verify(self, hash_, password):
+            probe = sqlite3.connect(path, timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")  # fails at once if a writer holds the lock
+                probe.rollback()
+                locked.append(False)
+            except sqlite3.OperationalError:
+                locked.append(True)
+            finally:
+                probe.close()
+            return super().verify(hash_, password)
+
+    monkeypatch.setattr(auth, "_hasher", LockProbe(auth._hasher))
+    assert sign_in(client, password="a wrong guess").status_code == 401
+    assert sign_in(client).status_code == 303
+    assert locked == [False, False]

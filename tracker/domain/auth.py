@@ -54,6 +54,8 @@ MIN_PASSWORD_SCORE = 3
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 #: a session's expiry is moved forward at most this often (not a write on every request)
 SESSION_SLIDE_RESOLUTION = timedelta(minutes=1)
+#: how long a sign-in waits for a free password-check slot before it is answered 429 (busy)
+SIGN_IN_WAIT_S = 3.0
 #: an API token's lifetime when none is given (the default of ``TRACKER_API_TOKEN_DAYS``)
 DEFAULT_TOKEN_DAYS = 90
 #: the longest an API token may be made to work
@@ -227,21 +229,47 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.name))))
 
 
-def authenticate(session: Session, name: str, password: str) -> User:
-    """The active user with this name and password, or :class:`BadCredentialsError`.
+@dataclass(frozen=True)
+class Credentials:
+    """What a sign-in checks a password against, read in a short transaction of its own so
+    that no transaction is held open while the password is hashed."""
+
+    name: str
+    user_id: int | None  # None: no user has this name
+    password_hash: str | None
+    active: bool
+
+
+def credentials(session: Session, name: str) -> Credentials:
+    user = session.exec(select(User).where(col(User.name) == name.strip())).first()
+    if user is None:
+        return Credentials(name.strip(), None, None, False)
+    return Credentials(user.name, user.id, user.password_hash, user.active)
+
+
+def check_credentials(found: Credentials, password: str) -> None:
+    """:class:`BadCredentialsError` unless ``password`` is the active user's.
 
     Every path verifies one argon2 hash (an unknown name against :func:`_dummy_hash`, a
     disabled user against its own), and every failure has the same message: neither the answer
     nor its time tells which names exist.  The error's ``reason`` is for the audit log only.
     """
-    user = session.exec(select(User).where(col(User.name) == name.strip())).first()
-    reason = "unknown_user" if user is None else "disabled" if not user.active else ""
+    reason = "unknown_user" if found.user_id is None else "" if found.active else "disabled"
     try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        _hasher.verify(found.password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         reason = reason or "wrong_password"
-    if reason or user is None:
+    if reason:
         raise BadCredentialsError("wrong user name or password", reason=reason)
+
+
+def signed_in(session: Session, found: Credentials, password: str) -> User:
+    """The user whose credentials were checked, its sign-in time set (and its hash upgraded if
+    made with older parameters)."""
+    user = session.get(User, found.user_id)
+    if user is None or not user.active or user.password_hash != found.password_hash:
+        # removed, disabled or given a new password while the password was being checked
+        raise BadCredentialsError("wrong user name or password", reason="changed")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
@@ -249,11 +277,19 @@ def authenticate(session: Session, name: str, password: str) -> User:
     return user
 
 
+def authenticate(session: Session, name: str, password: str) -> User:
+    """The active user with this name and password, or :class:`BadCredentialsError` (the three
+    steps above in one transaction)."""
+    found = credentials(session, name)
+    check_credentials(found, password)
+    return signed_in(session, found, password)
+
+
 def record_sign_in(
     session: Session, name: str, address: str, *, failure: str | None = None
 ) -> None:
     """An audit entry for a sign-in, or for a failed one with its ``failure`` reason
-    (``unknown_user``, ``wrong_password``, ``disabled``, ``throttled``, ``busy``)."""
+    (``unknown_user``, ``wrong_password``, ``disabled``, ``throttled``, ``busy``, ``changed``)."""
     name = name.strip()[:100]
     detail: dict[str, str] = {"address": address[:100]}
     if failure:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tracker.clock import utcnow
@@ -22,15 +23,13 @@ from tracker.domain import auth
 from tracker.domain.auth import TokenRow
 from tracker.errors import BadCredentialsError, SignInThrottledError, StorageError
 from tracker.models import ApiToken, User, WebSession
+from tracker.service._unit import unit_of_work
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
     from limits.strategies import RateLimiter
 
     from tracker.settings import Settings
-
-#: how long a sign-in waits for a free password-check slot before it is answered 429
-SLOT_WAIT_S = 3.0
 
 
 class SignInGuard:
@@ -52,7 +51,7 @@ class SignInGuard:
         storage_url: str = "memory://",
         key_prefix: str = "tracker",
         concurrency: int = 2,
-        slot_wait_s: float = SLOT_WAIT_S,
+        slot_wait_s: float = auth.SIGN_IN_WAIT_S,
     ) -> None:
         from limits import parse
         from limits.storage import storage_from_string
@@ -200,7 +199,7 @@ class SignedIn:
 
 
 def sign_in(
-    session: Session,
+    engine: Engine,
     name: str,
     password: str,
     *,
@@ -212,32 +211,41 @@ def sign_in(
 
     A name or address with too many recent failures is refused before the password is hashed
     (:class:`SignInThrottledError`); otherwise the check waits for a free slot of ``guard``.
-    Success and failure (with its reason) are written to the audit log either way; the caller
-    must commit after a failure too.
+    Made of short units of work: the user's hash is read in one, the password hashed outside
+    any (on SQLite a transaction holds the database's write lock, which every page needs), and
+    the session, or the failure, written in another.  Success and failure (with its reason) are
+    written to the audit log either way.
     """
     try:
-        user = _checked_user(session, name, password, address, guard)
+        found = _checked_credentials(engine, name, password, address, guard)
+        with unit_of_work(engine) as session:
+            user = auth.signed_in(session, found, password)
+            secret, web_session = auth.start_session(
+                session, user, limits=auth.SessionLimits.of(settings)
+            )
+            auth.record_sign_in(session, user.name, address)
     except (SignInThrottledError, BadCredentialsError) as exc:
-        auth.record_sign_in(session, name, address, failure=exc.reason)
+        with unit_of_work(engine) as session:
+            auth.record_sign_in(session, name, address, failure=exc.reason)
         raise
-    secret, web_session = auth.start_session(session, user, limits=auth.SessionLimits.of(settings))
-    auth.record_sign_in(session, user.name, address)
     return SignedIn(user, secret, web_session)
 
 
-def _checked_user(
-    session: Session, name: str, password: str, address: str, guard: SignInGuard
-) -> User:
+def _checked_credentials(
+    engine: Engine, name: str, password: str, address: str, guard: SignInGuard
+) -> auth.Credentials:
     guard.check(name, address)  # refused before waiting for a slot
     with guard.password_check():
         guard.check(name, address)  # others may have failed while this one waited
+        with unit_of_work(engine) as session:
+            found = auth.credentials(session, name)
         try:
-            user = auth.authenticate(session, name, password)
+            auth.check_credentials(found, password)
         except BadCredentialsError:
             guard.failed(name, address)  # counted before the slot is free for the next check
             raise
     guard.succeeded(name)
-    return user
+    return found
 
 
 def sign_out(session: Session, secret: str) -> None:

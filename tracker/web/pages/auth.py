@@ -11,14 +11,19 @@ Too many failed sign-ins for a name or from an address get the form again with a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+import anyio
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 
 from tracker import service
-from tracker.domain.auth import MAX_PASSWORD_LENGTH
+from tracker.domain.auth import MAX_PASSWORD_LENGTH, SIGN_IN_WAIT_S
 from tracker.errors import AuthError, BadCredentialsError, CsrfError, SignInThrottledError
 from tracker.urls import local_path
 from tracker.web.deps import (
@@ -29,6 +34,7 @@ from tracker.web.deps import (
     SettingsDep,
     SignInGuardDep,
     client_address,
+    get_engine,
 )
 from tracker.web.errors import error_headers
 from tracker.web.templating import home_path, render
@@ -85,27 +91,29 @@ def sign_in_page(
 
 
 @router.post("/login", name="sign_in_submit")
-def sign_in(
+async def sign_in(
     request: Request,
     form: Annotated[SignInForm, Form()],
-    session: SessionDep,
+    engine: Annotated[Engine, Depends(get_engine)],
     settings: SettingsDep,
     guard: SignInGuardDep,
 ) -> Response:
     if not service.same_secret(form.csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE) or "\0"):
         raise CsrfError()
     next_path = local_path(form.next)
+    attempt = partial(
+        service.sign_in,
+        engine,
+        form.name,
+        form.password,
+        address=client_address(request),
+        guard=guard,
+        settings=settings,
+    )
     try:
-        signed_in = service.sign_in(
-            session,
-            form.name,
-            form.password,
-            address=client_address(request),
-            guard=guard,
-            settings=settings,
-        )
+        signed_in = await _in_a_password_slot(request, settings.signin_concurrency, attempt)
     except (BadCredentialsError, SignInThrottledError) as exc:
-        # the form again with the message (and the failure committed to the audit log)
+        # the form again with the message (the failure is in the audit log already)
         return _sign_in_page(
             request,
             settings.web_secure_cookies,
@@ -127,6 +135,28 @@ def sign_in(
     )
     response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/login")
     return response
+
+
+async def _in_a_password_slot(
+    request: Request, slots: int, attempt: Callable[[], service.SignedIn]
+) -> service.SignedIn:
+    """Run ``attempt`` in a worker thread once one of ``slots`` is free, waiting in the event
+    loop: a burst of sign-ins then holds no threads of the pool that every other page runs in
+    (waiting in the service's own slot would hold one each).  After a few seconds' wait the
+    answer is a 429 (``busy``)."""
+    limiter = getattr(request.app.state, "signin_slots", None)
+    if limiter is None:
+        limiter = request.app.state.signin_slots = anyio.CapacityLimiter(slots)
+    acquired = False
+    with anyio.move_on_after(SIGN_IN_WAIT_S):  # only the wait: a started check is never cut
+        await limiter.acquire()
+        acquired = True
+    if not acquired:
+        raise SignInThrottledError(1, reason="busy")
+    try:
+        return await run_in_threadpool(attempt)
+    finally:
+        limiter.release()
 
 
 @router.post("/logout", name="sign_out")

@@ -397,13 +397,16 @@ _SKIP_TAG_LIST = list(_SKIP_TAGS)
 
 #: elements whose start tag does not deepen the tree: void ones, and those an HTML parser closes
 #: by itself at the next of their kind (an article of unclosed paragraphs is not deep)
-_NOT_NESTING = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
-    | {"source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
+_NOT_NESTING = (
+    "area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr|p|li|dt|dd|tr|td|th"
+    "|option"
 )
-_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*?(/?)>")
+#: "/" for an end tag, "" for a start tag that may deepen the tree ("<div/>" opens a div in HTML)
+_NESTING_TAG = re.compile(rf"<(/?)(?!(?:{_NOT_NESTING})\b)[A-Za-z]", re.IGNORECASE)
 #: nesting beyond which markup is stripped by pattern instead of parsed
 MAX_HTML_DEPTH = 128
+#: tags below which nesting is not even counted: the parser's worst case there is milliseconds
+_FEW_TAGS = 1000
 
 
 def _too_deep(markup: str) -> bool:
@@ -411,16 +414,18 @@ def _too_deep(markup: str) -> bool:
     checks the stack of open elements at each block start tag ("a p in button scope?"), so its
     time grows with depth times tags: 200,000 unclosed ``<div>`` in one feed entry took lexbor
     over a minute, holding a poll.  No real article nests that deep; such markup is read by
-    :func:`_xml_text_piece`'s patterns, which are linear."""
-    if markup.count("<") <= MAX_HTML_DEPTH:
+    :func:`_xml_text_piece`'s patterns, which are linear.  Markup with few tags is not counted
+    (the count costs about half a parse)."""
+    if markup.count("<") <= _FEW_TAGS:
         return False
     depth = 0
-    for match in _TAG_NAME.finditer(markup):
-        if match.group(3) or match.group(2).lower() in _NOT_NESTING:
-            continue
-        depth = max(0, depth - 1) if match.group(1) else depth + 1
-        if depth > MAX_HTML_DEPTH:
-            return True
+    for closing in _NESTING_TAG.findall(markup):
+        if closing:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                return True
     return False
 
 

@@ -1,7 +1,12 @@
 """Downloading one feed: one shared httpx client, explicit limits, every safeguard in one place.
 
 - :class:`FetchLimits` holds every limit with a safe default (connect 5 s, read 15 s, whole
-  request 30 s, body 10 MiB, 5 redirects, 2 requests in flight per host).
+  request 30 s, body 10 MiB, 5 redirects, 2 requests in flight per host).  The whole-request
+  limit is one budget for connect, headers, body and every redirect, enforced on each socket
+  read and write (:class:`_Budget`); the wait for a per-host slot is not part of it.
+- Whatever the server sends ends as a :class:`FetchError` of the feed (or a clamped value),
+  never as another exception: a redirect to a URL httpx cannot build, header values with
+  non-ASCII digits or thirty of them, validators that could not be sent back.
 - Redirects are followed by hand, so each hop is checked (scheme, SSRF guard at connect time,
   loop detection, count).
 - The body is streamed raw and decompressed here, chunk by bounded chunk, so the size cap

@@ -28,6 +28,7 @@ from tracker.db import session_scope
 from tracker.models import Article, Feed, ProposalKind, TaskRun, TaskStat
 from tracker.service._resolution import waiting_proposals
 from tracker.service._review import needs_outcome_count
+from tracker.service._taskruns import task_runs
 from tracker.service._workers import queue_depths
 from tracker.settings import Settings
 
@@ -95,7 +96,7 @@ def operator_metrics(
         proposals_waiting={kind.value: 0 for kind in ProposalKind} | waiting_proposals(session),
         needs_outcome=needs_outcome_count(session),
         tasks=task_figures(session),
-        periodic=list(session.exec(select(TaskRun).order_by(col(TaskRun.name)))),
+        periodic=task_runs(session),
         queues=queue_depths(settings),
     )
 

@@ -6,12 +6,12 @@ while the feed server injects faults at random (issue 17).
 
 What runs: ``tracker worker`` and ``tracker beat`` as processes (RedBeat, a queue and keys of
 their own namespace on the Redis at ``--redis-url``), a database in a fresh folder under /tmp
-(SQLite unless ``--database-url``), and the farm of ``tests/chaos_feedserver.py`` on loopback
-addresses 127.0.0.10 and up: feeds with intervals of 1 to 3 minutes that gain entries over
-time, and faults on a share of the requests (hangs, resets, 500s, slow bodies, redirects,
-maintenance pages), plus a few feeds that are always broken.  After ``--minutes`` the faults
-and the new entries stop, and the soak waits for the poller to catch up (feeds in backoff
-included, up to ``--catch-up-minutes``).
+(SQLite, unless ``--database-url`` names an empty one), and the farm of
+``tests/chaos_feedserver.py`` on loopback addresses 127.0.0.10 and up: feeds with intervals of
+1 to 3 minutes that gain entries over time, and faults on a share of the requests (hangs,
+resets, 500s, slow bodies, redirects, maintenance pages), plus a few feeds that are always
+broken.  After ``--minutes`` the faults and the new entries stop, and the soak waits for the
+poller to catch up (feeds in backoff included, up to ``--catch-up-minutes``).
 
 Checks (exit status 1 when one fails):
 
@@ -466,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catch-up-minutes", type=float, default=30.0)
     parser.add_argument("--late-slack", type=float, default=30.0, help="seconds")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--database-url", help="default: SQLite in the soak's folder")
+    parser.add_argument(
+        "--database-url", help="an empty database (default: SQLite in the soak's folder)"
+    )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--keep", action="store_true", help="keep the folder (logs, database)")
     args = parser.parse_args(argv)

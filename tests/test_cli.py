@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -91,10 +92,10 @@ def test_resolve_manually_and_refused_transition(cli):
 def test_bad_import_is_one_line_and_imports_nothing(cli, tmp_path):
     cli("init")
     bad = tmp_path / "bad.yaml"
+    # the source text must lie beside the file (an import reads nothing outside its folder)
+    shutil.copytree(ARTICLE_FILE.parent / "sources", tmp_path / "sources")
     bad.write_text(
-        ARTICLE_FILE.read_text(encoding="utf-8")
-        .replace("probability: 0.", "probability: 7", 1)
-        .replace("text: sources/", f"text: {ARTICLE_FILE.parent}/sources/"),
+        ARTICLE_FILE.read_text(encoding="utf-8").replace("probability: 0.", "probability: 7", 1),
         encoding="utf-8",
     )
     result = cli("forecasts", "import", bad, ok=False)

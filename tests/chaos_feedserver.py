@@ -9,7 +9,11 @@ requests (``fault_rate``) gets a fault instead, drawn at random:
 - ``reset``: the connection is reset (RST) without an answer;
 - ``error``: HTTP 500;
 - ``slow``: the right body, trickled over 2 to 40 s (past the fetcher's 30 s limit for some);
+- ``slow_headers``: the status line, then a header every 5 s for 50 s, then the feed (a
+  client that counts its timeout per read would wait for all of it);
 - ``redirect``: a 302 to the feed's other path on the same loopback address (served cleanly);
+- ``bad_redirect``: a 302 to the feed's address written with backslashes (``http:`` and two
+  backslashes), a URL httpx cannot send (it once raised out of the poller);
 - ``malformed``: a 200 whose body is an HTML maintenance page, not a feed.
 
 A share of the feeds (``broken_share``) is always malformed: their entries can never be
@@ -38,7 +42,17 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-FAULTS = ("hang", "reset", "error", "slow", "redirect", "malformed")
+FAULTS = (
+    "hang",
+    "reset",
+    "error",
+    "slow",
+    "slow_headers",
+    "redirect",
+    "bad_redirect",
+    "malformed",
+)
+BS = "\\"
 MAINTENANCE = b"<!DOCTYPE html><html><body><h1>Down for maintenance</h1></body></html>"
 
 
@@ -112,6 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
             location = f"http://{feed.host}:{feed.port}{feed.moved_path}"
             self._reply(302, b"", {"Location": location})
             return False
+        if fault == "bad_redirect":
+            location = f"http:{BS * 2}{feed.host}:{feed.port}{BS}moved{BS}f{feed.index}.xml"
+            self._reply(302, b"", {"Location": location})
+            return False
         count = farm.published(feed, arrived)
         etag = f'"f{feed.index}-{count}"'
         if self.headers.get("If-None-Match") == etag:
@@ -119,6 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         body = farm.document(feed, count)
         headers = {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag}
+        if fault == "slow_headers":
+            self._slow_headers(body, headers)
+            return False
         if fault == "slow":
             self._trickle(body, headers, farm.slow_seconds())
             return False
@@ -132,6 +153,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+    def _slow_headers(self, body: bytes, headers: dict[str, str]) -> None:
+        """The status line, 10 headers 5 s apart, then the rest of the answer."""
+        self.send_response_only(200)
+        self.flush_headers()
+        for k in range(10):
+            self.server.farm.sleep(5.0)
+            self.wfile.write(f"X-Wait-{k}: 1\r\n".encode())
+        self._reply_rest(body, headers)
+
+    def _reply_rest(self, body: bytes, headers: dict[str, str]) -> None:
+        for name, value in {"Content-Length": str(len(body)), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
 
     def _trickle(self, body: bytes, headers: dict[str, str], seconds: float) -> None:
         self._reply(200, b"", {**headers, "Content-Length": str(len(body))})

@@ -11,7 +11,8 @@ restarted the beat.
 :class:`ResilientRedBeatScheduler` keeps RedBeat's rule (only the holder of the lock ticks) and
 adds three things to ``tick``:
 
-- Redis unreachable: log one warning and try again in :data:`RETRY_S` seconds;
+- Redis unreachable: log one warning and try again in :data:`RETRY_S` seconds (at start-up
+  too: the static schedule is installed once Redis answers);
 - lock lost (or never taken): take it again, waiting as a standby while another beat holds it,
   before anything is sent, so two beats never tick at once;
 - schedule gone (Redis restarted without its data): install the static entries again, the
@@ -21,6 +22,7 @@ adds three things to ``tick``:
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
@@ -42,8 +44,10 @@ class ResilientRedBeatScheduler(RedBeatScheduler):  # type: ignore[misc]  # redb
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         try:
-            if self.lock_key and self.lock is None:
-                self._take_lock()
+            if self.lock_key:
+                if self.lock is None:
+                    self._take_lock()
+                self.lock.extend(int(self.lock_timeout))  # still ours? (raises LockError if not)
             self._restore_schedule()
             interval: float = super().tick(*args, **kwargs)
         except redis.exceptions.LockError as exc:
@@ -54,6 +58,17 @@ class ResilientRedBeatScheduler(RedBeatScheduler):  # type: ignore[misc]  # redb
             logger.warning("beat: Redis unreachable (%s); trying again in %s s", exc, RETRY_S)
             return RETRY_S
         return interval
+
+    def setup_schedule(self) -> None:
+        """RedBeat's, tried again while Redis cannot be reached (a beat started before Redis,
+        or while it restarts), instead of ending the beat."""
+        while True:
+            try:
+                super().setup_schedule()
+                return
+            except REDIS_DOWN as exc:
+                logger.warning("beat: Redis unreachable (%s); trying again in %s s", exc, RETRY_S)
+                time.sleep(RETRY_S)
 
     def _take_lock(self) -> None:
         """Take RedBeat's lock as its start-up does: blocks while another beat holds it."""

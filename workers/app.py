@@ -118,6 +118,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
             redbeat_redis_url=settings.resolved_broker_url(),
             redbeat_key_prefix=f"{settings.namespace}:redbeat:",
             redbeat_lock_timeout=30,
+            # RedBeat's own client options (without them it falls back to the broker's transport
+            # options, and warns that 2.5 will stop): a silent Redis (a half-open connection
+            # after a host crash) raises a timeout, which the beat retries, instead of hanging
+            redbeat_redis_options={"socket_connect_timeout": 5, "socket_timeout": 10},
             beat_max_loop_interval=5,
         )
     else:

@@ -402,3 +402,27 @@ def test_a_feed_failing_for_months_is_still_scheduled_within_the_cap(interval):
     for failures in (1, 31, 100, 10_000):
         next_check = _schedule.after_failure(now, interval, failures)
         assert now + min(interval, MAX_DELAY) <= next_check <= now + LATEST
+
+
+def test_a_worker_poll_of_slow_headers_records_a_timeout_within_the_settings_deadline(
+    tmp_path, server
+):
+    """The Celery task's use case (``service.poll_feed``) builds its fetcher from the settings:
+    the slow feed is the feed's ``timeout``, not a task holding its slot for minutes."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        allow_private_feeds=True,
+        fetch_timeout_s=2,
+    )
+    engine = db.engine_for(settings)
+    db.upgrade(engine)
+    slow = _add(engine, server.add("/slow.xml", _slow_headers))
+    resources = service.WorkerResources(settings)
+    try:
+        result = service.poll_feed(resources, slow)
+    finally:
+        resources.close()
+    assert result.error_kind == "timeout" and "time limit of 2 s" in result.message
+    assert _feed(engine, slow).error_kind == "timeout"
+    engine.dispose()

@@ -231,6 +231,36 @@ def test_prefork_pool_processes_never_share_a_postgresql_connection(
     engine.dispose()
 
 
+def test_four_forked_children_write_through_the_engine_their_parent_used(postgres_url):
+    """The reproduction of issue 17 without Celery: the parent uses the engine (a pooled
+    connection stays open), forks four children that each write 50 rows.  Before the fork hook
+    two of the four failed ("connection in transaction status INTRANS", "server closed the
+    connection unexpectedly")."""
+    engine = db.make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE forked (child int)"))
+    children = []
+    for child in range(4):
+        pid = os.fork()
+        if pid == 0:  # the child: never return into pytest
+            code = 1
+            try:
+                for _ in range(50):
+                    with session_scope(engine) as session:
+                        session.execute(text("INSERT INTO forked VALUES (:c)"), {"c": child})
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT child, count(*) FROM forked GROUP BY child"))
+        counts = dict(rows.all())
+    engine.dispose()
+    assert codes == [0, 0, 0, 0]
+    assert counts == {0: 50, 1: 50, 2: 50, 3: 50}
+
+
 def _settings_of(env: dict[str, str]) -> dict[str, str]:
     return {
         "database_url": env["TRACKER_DATABASE_URL"],

@@ -272,3 +272,36 @@ def test_no_transaction_is_held_while_a_password_is_hashed(client, seeded, monke
     assert sign_in(client, password="a wrong guess").status_code == 401
     assert sign_in(client).status_code == 303
     assert locked == [False, False]
+
+
+def test_a_sign_in_that_finds_every_slot_busy_is_told_to_retry(seeded, tmp_path, monkeypatch):
+    """With TRACKER_SIGNIN_CONCURRENCY=1 and one password check running, the next sign-in waits
+    (here 0.2 s instead of 3 s), then gets 429 with Retry-After; the running one is not cut."""
+    from tracker.web.pages import auth as auth_pages
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Stuck(CountingHasher):
+        def verify(self, hash_, password):
+            entered.set()
+            assert release.wait(timeout=30), "the test never released the password check"
+            return super().verify(hash_, password)
+
+    monkeypatch.setattr(auth, "_hasher", Stuck(auth._hasher))
+    monkeypatch.setattr(auth_pages, "SIGN_IN_WAIT_S", 0.2)
+    settings = settings_for(seeded.engine, tmp_path, signin_concurrency=1)
+    with (
+        serve_in_thread(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=60) as browser,
+    ):
+        token = CSRF_INPUT.search(browser.get("/login").text).group(1)
+        form = {"name": "ana", "password": PASSWORD, "csrf_token": token}
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(browser.post, "/login", data=form)
+            assert entered.wait(timeout=30)
+            with httpx.Client(base_url=base, timeout=60, cookies=browser.cookies) as other:
+                busy = other.post("/login", data=form)
+            release.set()
+            assert first.result().status_code == 303  # signed in: the check was not cut
+    assert busy.status_code == 429 and busy.headers["retry-after"] == "1"
+    assert "too many sign-ins at once; try again in 1 second" in busy.text

@@ -215,7 +215,8 @@ class SignInThrottledError(AuthError):
         self.retry_after = max(1, retry_after)
         self.reason = reason
         what = "too many failed sign-ins" if reason == "throttled" else "too many sign-ins at once"
-        super().__init__(f"{what}; try again in {self.retry_after} seconds")
+        unit = "second" if self.retry_after == 1 else "seconds"
+        super().__init__(f"{what}; try again in {self.retry_after} {unit}")
 
 
 class CsrfError(TrackerError):

@@ -375,6 +375,54 @@ def test_tracker_poll_matches_the_new_articles_so_review_shows_their_evidence(
     assert listed["talks-held"]["evidence"] == 2
 
 
+def test_articles_whose_matching_was_lost_are_matched_by_the_straggler_task(
+    cli, server, tmp_path: Path
+):
+    """A worker SIGKILLed holding its ``match_articles`` task (Redis gives it back only after the
+    hour's visibility timeout), or a broker away at the hand-off, leaves a poll's articles
+    unmatched: ``match_stragglers`` (on the beat every 5 minutes) matches those older than its
+    age and leaves the fresh ones to their own task."""
+    path = tmp_path / "stragglers.yaml"
+    path.write_text(FORECAST_FILE, encoding="utf-8")
+    cli("init")
+    cli("forecasts", "import", path)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=cli.env["TRACKER_DATABASE_URL"],
+        allow_private_feeds=True,
+    )
+    engine = db.engine_for(settings)
+    lost = _add(engine, server.add("/lost.xml", Static(rss(news_items("lost", 2)))))
+    fresh = _add(engine, server.add("/fresh.xml", Static(rss(news_items("fresh", 1)))))
+    resources = service.WorkerResources(settings)
+    try:
+        # polled as a worker polls, with nobody to hand the new articles to (the lost task)
+        assert len(service.poll_feed(resources, lost).new_article_ids) == 2
+        assert len(service.poll_feed(resources, fresh).new_article_ids) == 1
+        with session_scope(engine) as session:
+            for article in session.exec(select(Article).where(Article.feed_id == lost)):
+                article.fetched_at = utcnow() - timedelta(minutes=11)
+        report = service.match_stragglers(resources)
+    finally:
+        resources.close()
+    assert report.articles == 2
+    with session_scope(engine) as session:
+        unmatched = session.exec(select(Article.feed_id).where(Article.matched_at.is_(None)))
+        assert list(unmatched) == [fresh]
+    listed = {f["id"]: f for f in json.loads(cli("forecasts", "list", "--format", "json").output)}
+    assert listed["talks-held"]["evidence"] == 2
+    engine.dispose()
+
+
+def test_the_beat_runs_the_straggler_task_every_five_minutes(tmp_path: Path):
+    from workers.app import make_celery
+
+    app = make_celery(Settings(data_dir=tmp_path))
+    entry = app.conf.beat_schedule["match-stragglers"]
+    assert entry["task"] == "tracker.match_stragglers" and entry["schedule"] == 300
+    assert "tracker.match_stragglers" in app.tasks
+
+
 # --- entries per feed ----------------------------------------------------------------------------
 
 

@@ -29,6 +29,8 @@ from workers.tasks import register_tasks
 BEAT_INTERVAL_S = 60.0
 #: The daily deadline check (UTC): just after midnight, so yesterday's close dates are past.
 DEADLINE_CHECK = crontab(hour=0, minute=15)
+#: how often the beat looks for articles whose matching was lost (service.match_stragglers)
+STRAGGLER_INTERVAL_S = 300
 POLL_SOFT_LIMIT_S = 90
 POLL_HARD_LIMIT_S = 120
 VISIBILITY_TIMEOUT_S = 3600
@@ -98,6 +100,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "tracker.pull_due_baselines",
                 "schedule": BEAT_INTERVAL_S,
                 "options": {"queue": queue, "expires": BEAT_INTERVAL_S},
+            },
+            "match-stragglers": {
+                "task": "tracker.match_stragglers",
+                "schedule": STRAGGLER_INTERVAL_S,
+                "options": {"queue": queue, "expires": STRAGGLER_INTERVAL_S},
             },
             "check-deadlines": {
                 "task": "tracker.check_deadlines",

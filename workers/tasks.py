@@ -9,6 +9,8 @@ records the run for `tracker status`, and is idempotent.
   task errors: they are recorded on the feed, which backs off on its own schedule.
 - ``tracker.match_articles(article_ids)``: the resolution stage for new articles (handed off by
   every poll through :data:`tracker.service.new_articles`, connected when a worker starts).
+- ``tracker.match_stragglers`` (beat, every 5 minutes): matches the articles left unmatched for
+  10 minutes (a hand-off lost with a SIGKILLed worker or a broker outage).
 - ``tracker.check_deadlines(as_of=None)`` (beat, daily): matches any article a failed hand-off
   left unprocessed, then proposes outcomes for forecasts past their close date.
 - On the pages queue (``<namespace>.pages``, consumed by `tracker worker --pages`), so a slow
@@ -148,6 +150,20 @@ def register_tasks(app: Celery) -> None:
     )
     def match_articles(article_ids: list[int]) -> dict[str, Any]:
         return service.match_articles(resources, article_ids).to_json()
+
+    @_task(
+        app,
+        name="tracker.match_stragglers",
+        shared=False,
+        retry_backoff=5,
+        retry_backoff_max=300,
+        max_retries=3,
+        soft_time_limit=DEADLINE_SOFT_LIMIT_S,
+        time_limit=DEADLINE_SOFT_LIMIT_S + 60,
+        **RETRY,
+    )
+    def match_stragglers() -> dict[str, Any]:
+        return service.match_stragglers(resources).to_json()
 
     @_task(
         app,

@@ -383,17 +383,15 @@ def all_article_ids(session: Session) -> list[int]:
     return _ids(session.exec(select(col(Article.id)).order_by(col(Article.id))))
 
 
-def unmatched_article_ids(session: Session, limit: int | None = None) -> list[int]:
+def unmatched_article_ids(
+    session: Session, limit: int | None = None, *, fetched_before: datetime | None = None
+) -> list[int]:
     """Articles the resolution stage has not processed yet (``matched_at IS NULL``), oldest
-    first."""
-    return _ids(
-        session.exec(
-            select(col(Article.id))
-            .where(col(Article.matched_at).is_(None))
-            .order_by(col(Article.id))
-            .limit(limit)
-        )
-    )
+    first; with ``fetched_before``, only those stored before that moment."""
+    query = select(col(Article.id)).where(col(Article.matched_at).is_(None))
+    if fetched_before is not None:
+        query = query.where(col(Article.fetched_at) < fetched_before)
+    return _ids(session.exec(query.order_by(col(Article.id)).limit(limit)))
 
 
 # --- polling ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, update
@@ -301,11 +301,16 @@ def catch_up(
     rematch: bool = False,
     progress: ProgressCallback | None = None,
     batch: int = BATCH,
+    fetched_before: datetime | None = None,
 ) -> MatchReport:
-    """Match every article not processed yet (every article with ``rematch``), one unit of work
-    per batch; ``progress(done, total)`` after each."""
+    """Match every article not processed yet (every article with ``rematch``; only those stored
+    before ``fetched_before`` when given), one unit of work per batch; ``progress(done, total)``
+    after each."""
     with session_scope(engine) as session:
-        ids = all_article_ids(session) if rematch else unmatched_article_ids(session)
+        if rematch:
+            ids = all_article_ids(session)
+        else:
+            ids = unmatched_article_ids(session, fetched_before=fetched_before)
     report = MatchReport()
     if progress:
         progress(0, len(ids))

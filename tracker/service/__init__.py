@@ -193,6 +193,7 @@ if typing.TYPE_CHECKING:
         fetch_article_page,
         fetch_due_pages,
         match_articles,
+        match_stragglers,
         poll_due_feeds,
         poll_feed,
     )
@@ -370,6 +371,7 @@ __all__ = [
     "list_tokens",
     "list_users",
     "match_articles",
+    "match_stragglers",
     "needs_outcome",
     "needs_outcome_count",
     "new_articles",

@@ -13,12 +13,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import redis
 from sqlalchemy import Engine
 
 from tracker import ingest, resolution
+from tracker.clock import utcnow
 from tracker.ingest import FetchLimits, HostLimiter, PageFetcher, PageOutcome, Poller, PollResult
 from tracker.logs import log_context
 from tracker.resolution import MatchReport, RuleSet
@@ -35,6 +36,9 @@ FETCH_DUE_PAGES = "fetch_due_pages"
 FETCH_ARTICLE_PAGE = "fetch_article_page"
 #: articles handed to one ``match_articles`` task at most (the resolution stage's batch)
 HAND_OFF_BATCH = resolution.BATCH
+#: how long an article may wait unmatched before ``match_stragglers`` takes it (its own
+#: ``match_articles`` task normally runs within seconds of the poll)
+STRAGGLER_AGE = timedelta(minutes=10)
 log = logging.getLogger(__name__)
 
 
@@ -192,6 +196,23 @@ def match_articles(resources: WorkerResources, article_ids: list[int]) -> MatchR
     """The resolution stage for the articles a poll handed off (one unit of work)."""
     with resources.rules_lock:
         return match_new_articles(resources.engine, article_ids, resources.rules)
+
+
+def match_stragglers(resources: WorkerResources, *, now: datetime | None = None) -> MatchReport:
+    """Match the articles left unmatched longer than :data:`STRAGGLER_AGE` (recorded as a
+    ``match_articles`` run).
+
+    A poll hands its new articles to a ``match_articles`` task; that hand-off is lost when the
+    whole worker is killed holding the task (Redis gives an unacknowledged task back only after
+    the visibility timeout, an hour) or when the broker is away at that moment.  This beat task
+    finds them within minutes instead of at the next daily deadline check.  Articles younger than
+    the age are left to their own task, so the two do not match one article at once."""
+    before = (now or utcnow()) - STRAGGLER_AGE
+    with recorded_run(resources.engine, MATCH_ARTICLES) as run, resources.rules_lock:
+        report = resolution.catch_up(resources.engine, resources.rules, fetched_before=before)
+        run.detail = report.summary()
+    _log_match(report)
+    return report
 
 
 def match_new_articles(engine: Engine, article_ids: list[int], rules: RuleSet) -> MatchReport:

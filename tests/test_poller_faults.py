@@ -297,6 +297,45 @@ def test_slow_headers_hit_the_requests_one_deadline_and_the_feed_records_a_timeo
     engine.dispose()
 
 
+def test_a_hung_name_lookup_is_cut_by_the_requests_deadline(tmp_path, server, monkeypatch):
+    """The system resolver has no timeout of its own: a dead name server held a poll far past
+    its time limit.  A resolver that hangs cannot exist on loopback, so the test's one stand-in
+    is ``getaddrinfo`` for one made-up name, which sleeps and then answers 127.0.0.1 (so nothing
+    could leave loopback even if the deadline failed)."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def hanging_getaddrinfo(host, port, *args, **kwargs):
+        if host == "hung-dns.test":
+            time.sleep(20)
+            return real_getaddrinfo("127.0.0.1", port, *args, **kwargs)
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_getaddrinfo)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'd.db'}",
+        allow_private_feeds=True,
+        fetch_timeout_s=2,
+        parse_processes=0,
+    )
+    engine = db.engine_for(settings)
+    db.upgrade(engine)
+    url = server.add("/hung.xml", Static(rss(news_items("h", 1))))
+    hung = _add(engine, url.replace("127.0.0.1", "hung-dns.test"))
+    good = _add(engine, server.add("/fine.xml", Static(rss(news_items("f", 2)))))
+    started = time.monotonic()
+    run = service.poll_feeds(settings, engine, [hung, good], force=True)
+    elapsed = time.monotonic() - started
+    results = {r.feed_id: r for r in run.results}
+    assert results[hung].error_kind == "timeout", results[hung]
+    assert elapsed < 15  # the lookup hangs for 20 s: the deadline cut it short
+    assert _feed(engine, hung).error_kind == "timeout"
+    assert results[good].outcome.value == "new"
+    engine.dispose()
+
+
 class _HeldLimiter(LocalHostLimiter):
     """The local per-host limiter whose one slot another request holds for ``held`` seconds."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,14 +142,15 @@ def check_url(url: str) -> None:
         raise BlockedAddressError(url, "the URL has no host")
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address ``host`` resolves to (a literal address resolves to itself)."""
+def resolve(host: str, port: int, timeout: float | None = None) -> list[IPAddress]:
+    """Every address ``host`` resolves to (a literal address resolves to itself), within
+    ``timeout`` seconds when given (``httpcore.ConnectTimeout`` after)."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _getaddrinfo(host, port, timeout)
     except socket.gaierror as exc:
         raise FetchError("dns", host, f"cannot resolve {host!r}: {exc.strerror}") from exc
     except ValueError as exc:  # UnicodeError: a label IDNA cannot encode (empty, over 63 chars)
@@ -159,6 +161,35 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     return addresses
+
+
+def _getaddrinfo(host: str, port: int, timeout: float | None) -> list[Any]:
+    """``socket.getaddrinfo`` bounded by ``timeout``.
+
+    The system resolver takes no timeout of its own and can hang for tens of seconds (a dead
+    name server, retries): the lookup runs in a daemon thread, and the request stops waiting for
+    it when the connect timeout (shortened to what is left of the request's deadline) is over.
+    A thread per lookup rather than a pool: a hung lookup must not hold a pool's slot, nor the
+    interpreter's exit."""
+    if timeout is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            answer.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, ValueError) as exc:  # gaierror, UnicodeError: re-raised by the caller
+            failure.append(exc)
+
+    worker = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise httpcore.ConnectTimeout(f"resolving {host!r} took longer than {timeout:g} s")
+    if failure:
+        raise failure[0]
+    return answer
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -175,7 +206,7 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = self.guard.check(f"{host}:{port}", resolve(host, port))
+        addresses = self.guard.check(f"{host}:{port}", resolve(host, port, timeout))
         last: Exception | None = None
         for address in addresses:
             try:

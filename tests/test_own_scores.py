@@ -253,6 +253,29 @@ def test_the_cli_lists_and_shows_each_forecasts_scores(scored, cli):
     assert detail["score"]["log_loss"] == pytest.approx(-math.log(0.9))
 
 
+def test_the_lists_table_shows_the_brier_score_own_scores_gives(scored, cli):
+    """The table computes its Brier column without numpy (`scoring.standing_brier`); every row
+    shows own_scores' Brier, and the annulled and unresolved forecasts show none."""
+    from sqlmodel import select
+
+    from tracker.models import Forecast
+
+    with session_scope(scored) as session:
+        ids = list(session.exec(select(Forecast.id)))
+        scores = service.own_scores(session, ids)
+    wide = {**cli.env, "COLUMNS": "300"}
+    table = cli.runner.invoke(cli.app, ["forecasts", "list"], env=wide).output
+    for fid in ids:
+        row = next(line for line in table.splitlines() if f" {fid} " in f" {line} ")
+        cells = row.split()
+        shown = [c for c in cells if c.count(".") == 1 and c.replace(".", "").isdigit()]
+        if fid in scores:
+            assert shown == [f"{scores[fid].brier:.4f}"], row
+        else:
+            assert shown == [], row
+    assert len(scores) == len(EXPECTED) and len(ids) > len(scores)
+
+
 def test_the_cli_scorecard_lists_the_costliest(scored, cli):
     args = ["scorecard", "--as-of", "2026-01-01", "--resamples", "0", "--costliest", "3"]
     out = cli.runner.invoke(cli.app, args, env={**cli.env, "COLUMNS": "300"}).output

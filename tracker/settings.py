@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -245,7 +245,9 @@ class Settings(BaseSettings):
 
     @field_validator("signin_account_limit", "signin_address_limit")
     @classmethod
-    def _check_limit(cls, value: str) -> str:
+    def _check_limit(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name and value == cls.model_fields[info.field_name].default:
+            return value  # the default is known good: every command is spared importing limits
         from limits import parse  # the rate-limit syntax: "5 per 15 minutes", "20/hour"
 
         parse(value)  # a ValueError says what is wrong

@@ -131,8 +131,9 @@ def list_(
     where = ForecastFilter(status=status, tag=tag, author=author, source=source)
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         listed = service.list_forecasts(session, where)
-        resolved = [item.row.id for item in listed if item.row.status == Status.RESOLVED]
-        scores = service.own_scores(session, resolved)
+        if format is OutputFormat.json:  # every score; the table shows the Brier score only
+            resolved = [item.row.id for item in listed if item.row.status == Status.RESOLVED]
+            scores = service.own_scores(session, resolved)
     if format is OutputFormat.json:
         print(
             json_text(
@@ -143,7 +144,7 @@ def list_(
             )
         )
         return
-    records = [_forecast_record(item, scores.get(item.row.id)) for item in listed]
+    records = [_forecast_record(item) for item in listed]
     print_records(
         console,
         FORECAST_COLUMNS,
@@ -172,8 +173,11 @@ def _status(status: str, outcome: str | None) -> str:
     return f"{status} {outcome}" if outcome else status
 
 
-def _forecast_record(item: Any, score: OwnScore | None) -> Record:
+def _forecast_record(item: Any) -> Record:
+    from tracker.scoring import standing_brier
+
     row = item.row
+    brier = standing_brier(row.probability, row.outcome) if row.status == Status.RESOLVED else None
     estimate = untrusted(row.estimate)
     if row.vague:
         estimate.append(" (vague)", style="dim")
@@ -183,7 +187,7 @@ def _forecast_record(item: Any, score: OwnScore | None) -> Record:
             _status(row.status, row.outcome),
             f"{row.probability:.0%}",
             row.closes.isoformat(),
-            f"{score.brier:.4f}" if score else "",
+            "" if brier is None else f"{brier:.4f}",
             estimate,
             ", ".join(row.tags),
             _proposal_text(item.resolution, manual=row.manual),

@@ -84,6 +84,7 @@ if typing.TYPE_CHECKING:
         reread,
         score_data,
     )
+    from tracker.scoring._standing import standing_brier
     from tracker.scoring._timeweighted import time_weighted_brier
 
 __getattr__ = _lazy.exports(__name__, __file__)
@@ -132,6 +133,7 @@ __all__ = [
     "reread",
     "score_data",
     "skill",
+    "standing_brier",
     "time_weighted_brier",
     "wilson",
 ]

@@ -150,6 +150,38 @@ def test_task_counters_add_up_across_concurrent_workers(engine):
     assert figures.seconds_sum == pytest.approx(5 * 0.2 * sum(range(8)))
 
 
+def test_first_runs_of_a_task_in_several_workers_at_once_all_record(engine):
+    """Pool processes start their first run of a task together: each records it (the run's
+    row is upserted; reading it before inserting let two insert it and fail the task on
+    ``task_run_pkey``, seen with four prefork processes on PostgreSQL)."""
+    from tracker.errors import StorageError
+    from tracker.service._taskruns import recorded_run
+
+    start = threading.Barrier(8)
+    failures: list[StorageError] = []
+
+    def run(i: int) -> None:
+        start.wait(30)
+        try:
+            with recorded_run(engine, f"race_{i % 2}") as record:
+                record.detail = f"run {i}"
+        except StorageError as exc:  # a thread that lost the race to insert the row
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    with session_scope(engine) as session:
+        runs = {run.name: run for run in service.task_runs(session)}
+    assert {name: runs[name].last_status for name in ("race_0", "race_1")} == {
+        "race_0": "ok",
+        "race_1": "ok",
+    }
+
+
 def test_metrics_need_the_token_unless_public(tmp_path):
     settings = make_settings(tmp_path)
     with TestClient(create_app(settings)) as client:

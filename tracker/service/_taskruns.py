@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from tracker.clock import utcnow
 from tracker.db import session_scope
-from tracker.models import TaskRun
+from tracker.models import TaskRun, table_of
 
 #: longest error text kept on a failed run
 DETAIL_LIMIT = 500
@@ -30,11 +31,18 @@ class RunRecord:
 
 
 def _update(engine: Engine, name: str, **fields: object) -> None:
+    """One ``INSERT ... ON CONFLICT (name) DO UPDATE``: runs of one task in several worker
+    processes record themselves at once, and reading the row before inserting it let two of
+    them insert it (``task_run_pkey``), failing a task for its bookkeeping."""
+    table = table_of(TaskRun)
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(name=name, **fields)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.name],
+        set_={column: statement.excluded[column] for column in fields},
+    )
     with session_scope(engine) as session:
-        run = session.get(TaskRun, name) or TaskRun(name=name)
-        for key, value in fields.items():
-            setattr(run, key, value)
-        session.add(run)
+        session.execute(statement)
 
 
 @contextmanager

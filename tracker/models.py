@@ -420,6 +420,14 @@ class Evidence(SQLModel, table=True):
     published_at: datetime = Field(
         sa_type=UTCDateTime, description="the article's publication time"
     )
+    attached_by: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the user who attached it by hand; NULL: found by matching",
+    )
+    note: str | None = Field(
+        default=None, max_length=2000, description="why it was attached by hand"
+    )
     created_at: datetime = _ts()
 
 

@@ -64,28 +64,37 @@ def test_search_filters_sort_and_pages(client):
         for f in client.get("/api/forecasts", params={"per_page": "200"}).json()["items"]
     ]
     assert closes == sorted(closes)
-    # pages: disjoint, in order, together the whole list
+    # pages: disjoint, in order, together the whole list, each read after the last one's cursor
     first = client.get("/api/forecasts", params={"per_page": "8"}).json()
-    assert (first["total"], first["pages"], len(first["items"])) == (21, 3, 8)
-    paged = [
-        i["id"]
-        for p in (1, 2, 3)
-        for i in client.get("/api/forecasts", params={"per_page": "8", "page": str(p)}).json()[
-            "items"
-        ]
-    ]
+    assert (first["total"], len(first["items"]), first["prev_cursor"]) == (21, 8, None)
+    paged, cursor = [], None
+    while True:
+        params = {"per_page": "8", **({"cursor": cursor} if cursor else {})}
+        body = client.get("/api/forecasts", params=params).json()
+        paged += [i["id"] for i in body["items"]]
+        if not (cursor := body["next_cursor"]):
+            break
     assert paged == every
-    assert client.get("/api/forecasts", params={"page": "9"}).json()["items"] == []
+    # an old numbered link past the first page reads the first page, with a note
+    old = client.get("/api/forecasts", params={"page": "9", "per_page": "8"}).json()
+    assert [i["id"] for i in old["items"]] == every[:8] and "first page" in old["note"]
 
 
 def test_list_page_filters_and_paginates(client):
     page = client.get("/forecasts", params={"tag": "nato", "per_page": "2", "status": "", "q": ""})
     assert page.status_code == 200
-    assert re.search(r"\d+ forecasts, page 1 of \d+", page.text)
-    assert 'rel="next" href="?tag=nato&amp;per_page=2&amp;page=2"' in page.text
+    assert re.search(r"\d+ forecasts</p>", page.text)
+    following = re.search(
+        r'rel="next" href="\?tag=nato&amp;per_page=2&amp;cursor=([\w-]+)"', page.text
+    )
+    assert following and 'rel="prev"' not in page.text and 'rel="first"' not in page.text
     assert page.text.count("<tr>") == 1 + 2  # header + two rows
-    second = client.get("/forecasts?tag=nato&per_page=2&page=2")
-    assert 'rel="prev"' in second.text
+    second = client.get(f"/forecasts?tag=nato&per_page=2&cursor={following[1]}")
+    assert (
+        'rel="prev"' in second.text and 'rel="first" href="?tag=nato&amp;per_page=2"' in second.text
+    )
+    old = client.get("/forecasts?tag=nato&per_page=2&page=2")
+    assert old.status_code == 200 and 'id="page-note"' in old.text and 'rel="prev"' not in old.text
     assert "No forecast matches" in client.get("/forecasts", params={"q": "zzz-nothing"}).text
 
 

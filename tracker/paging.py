@@ -61,6 +61,8 @@ class KeysetPage(Generic[T]):
     total: int | None = None
     #: the cursor this page was read from (None: the first page)
     cursor: str | None = None
+    #: the cursor of the page before this one (None: this is the first page)
+    prev_cursor: str | None = None
 
 
 def encode_cursor(values: tuple[CursorValue, ...]) -> str:

@@ -27,12 +27,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from tracker._seek import Key, keyset_page, read_page
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, statements
@@ -52,7 +54,7 @@ from tracker.models import (
     StatementOrigin,
     Status,
 )
-from tracker.paging import Page, offset_of
+from tracker.paging import CursorValue, KeysetPage
 
 if TYPE_CHECKING:  # the file parser (YAML, pydantic models) loads when a file is read
     from tracker.domain.forecast_files import (
@@ -801,19 +803,41 @@ class ForecastSort(str, Enum):
     STATUS = "status"
 
 
-def _order(sort: ForecastSort, today: date) -> tuple[Any, ...]:
-    """The ``ORDER BY`` of ``sort`` (the forecast's id breaks ties after it)."""
-    return {
-        ForecastSort.CLOSES: (col(Forecast.closes),),
-        ForecastSort.CLOSES_DESC: (col(Forecast.closes).desc(),),
-        ForecastSort.OPENS: (col(Forecast.opens),),
-        ForecastSort.OPENS_DESC: (col(Forecast.opens).desc(),),
-        ForecastSort.PROBABILITY: (col(Forecast.probability),),
-        ForecastSort.PROBABILITY_DESC: (col(Forecast.probability).desc(),),
+def _keys(sort: ForecastSort, today: date) -> tuple[Key, ...]:
+    """The sort key of ``sort``, the forecast's id last (it breaks ties, and makes the key
+    unique for keyset pages)."""
+    leading: tuple[Key, ...] = {
+        ForecastSort.CLOSES: (Key(col(Forecast.closes), date),),
+        ForecastSort.CLOSES_DESC: (Key(col(Forecast.closes), date, descending=True),),
+        ForecastSort.OPENS: (Key(col(Forecast.opens), date),),
+        ForecastSort.OPENS_DESC: (Key(col(Forecast.opens), date, descending=True),),
+        ForecastSort.PROBABILITY: (Key(col(Forecast.probability), float),),
+        ForecastSort.PROBABILITY_DESC: (Key(col(Forecast.probability), float, descending=True),),
         ForecastSort.ID: (),
-        ForecastSort.AUTHOR: (col(Source.author), col(Forecast.closes)),
-        ForecastSort.STATUS: (lifecycle.status_column(today), col(Forecast.closes)),
+        ForecastSort.AUTHOR: (Key(col(Source.author), str), Key(col(Forecast.closes), date)),
+        ForecastSort.STATUS: (
+            Key(lifecycle.status_column(today), str),
+            Key(col(Forecast.closes), date),
+        ),
     }[sort]
+    return (*leading, Key(col(Forecast.id), str))
+
+
+def _key_of(sort: ForecastSort, today: date, pair: Any) -> tuple[CursorValue, ...]:
+    """The values of the sort key of ``sort`` for one (forecast, source) row: its cursor."""
+    forecast, source = pair
+    leading: tuple[CursorValue, ...] = {
+        ForecastSort.CLOSES: (forecast.closes,),
+        ForecastSort.CLOSES_DESC: (forecast.closes,),
+        ForecastSort.OPENS: (forecast.opens,),
+        ForecastSort.OPENS_DESC: (forecast.opens,),
+        ForecastSort.PROBABILITY: (forecast.probability,),
+        ForecastSort.PROBABILITY_DESC: (forecast.probability,),
+        ForecastSort.ID: (),
+        ForecastSort.AUTHOR: (source.author, forecast.closes),
+        ForecastSort.STATUS: (lifecycle.status_on(forecast, today).value, forecast.closes),
+    }[sort]
+    return (*leading, forecast.id)
 
 
 @dataclass(frozen=True)
@@ -859,7 +883,7 @@ class ForecastFilter:
 
 
 #: one page of a forecast list
-ForecastPage = Page[ForecastRow]
+ForecastPage = KeysetPage[ForecastRow]
 
 
 def list_forecasts(session: Session, where: ForecastFilter) -> list[ForecastRow]:
@@ -875,19 +899,32 @@ def search_forecasts(
     where: ForecastFilter,
     *,
     sort: ForecastSort = ForecastSort.CLOSES,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = 50,
 ) -> ForecastPage:
-    """One page of the matching forecasts; filtering, ordering and paging all happen in SQL."""
-    skip = offset_of(page, per_page)
+    """The page of the matching forecasts at ``cursor`` (None: the first), read by keyset on
+    the sort key and the id (see :mod:`tracker._seek`); ``total`` counts every match."""
+    day = where.day()
+    pairs, following, earlier = read_page(
+        session,
+        where.apply(select(Forecast, Source).join(Source)),
+        _keys(sort, day),
+        partial(_key_of, sort, day),
+        cursor=cursor,
+        per_page=per_page,
+    )
+    rows = _rows(session, [(f, s) for f, s in pairs], day)
     total = session.exec(
         where.apply(select(func.count(col(Forecast.id))).select_from(Forecast).join(Source))
     ).one()
-    query = where.apply(select(Forecast, Source).join(Source))
-    order = _order(sort, where.day())
-    query = query.order_by(*order, col(Forecast.id)).offset(skip).limit(per_page)
-    rows = _rows(session, session.exec(query).all(), where.day())
-    return Page(rows, total, page, per_page)
+    return keyset_page(
+        rows,
+        per_page=per_page,
+        cursor=cursor,
+        next_cursor=following,
+        prev_cursor=earlier,
+        total=total,
+    )
 
 
 @dataclass

@@ -83,11 +83,12 @@ def search_forecasts(
     where: ForecastFilter,
     *,
     sort: ForecastSort = ForecastSort.CLOSES,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = 50,
 ) -> ForecastPage:
-    """One page of the forecasts matching ``where`` (the web's list and ``GET /api/forecasts``)."""
-    return registry.search_forecasts(session, where, sort=sort, page=page, per_page=per_page)
+    """The page at ``cursor`` (None: the first) of the forecasts matching ``where`` (the web's
+    list, ``GET /api/forecasts``, ``tracker forecasts list``)."""
+    return registry.search_forecasts(session, where, sort=sort, cursor=cursor, per_page=per_page)
 
 
 def filter_choices(session: Session) -> FilterChoices:

@@ -13,7 +13,7 @@ from tracker.clock import today
 from tracker.domain.registry import ForecastFilter, ForecastRow, ForecastSort
 from tracker.ingest import FeedState
 from tracker.models import Outcome, Proposal, Status
-from tracker.paging import Page
+from tracker.paging import KeysetPage, Page
 from tracker.resolution import EvidenceView
 from tracker.scoring import CalibrationBin, OwnScore, ScorecardFilter
 from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
@@ -137,17 +137,71 @@ class PageOut(BaseModel):
         }
 
 
-class ForecastPageOut(PageOut):
+#: what a page read by an old numbered-page link (``?page=3``) says above the first page
+OLD_PAGE_NOTE = (
+    "Pages are no longer numbered: this is the first page; follow Next \u2192 from here."
+)
+
+
+class CursorQuery(BaseModel):
+    """The position of a list read by keyset: ``cursor`` (a ``next_cursor`` or ``prev_cursor``
+    of the page before; none: the first page).  ``page`` is what links made before cursors
+    carried: ``page=1`` is the first page, a later one reads the first page with a note."""
+
+    cursor: str | None = Field(
+        default=None,
+        description="the page to read: a next_cursor or prev_cursor of an earlier answer "
+        "(none: the first page)",
+    )
+    page: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="numbered pages are gone: 1 is the first page, a later one answers the "
+        "first page with a note",
+    )
+
+    def old_page_note(self) -> str | None:
+        """The note for an old numbered-page link past the first page."""
+        return OLD_PAGE_NOTE if (self.page or 1) > 1 and not self.cursor else None
+
+
+class KeysetPageOut(BaseModel):
+    """One page of a list read by keyset; subclasses add ``items`` (and ``total`` where the
+    list counts its rows)."""
+
+    per_page: int = Field(ge=1)
+    next_cursor: str | None = Field(description="the cursor of the next page (null: the last)")
+    prev_cursor: str | None = Field(
+        description="the cursor of the page before (null: this is the first page)"
+    )
+    note: str | None = Field(default=None, description="a note on the request (an old link)")
+
+    @staticmethod
+    def paging(found: KeysetPage[Any], note: str | None = None) -> dict[str, Any]:
+        """The paging fields of one page of a list (everything but its items)."""
+        return {
+            "per_page": found.per_page,
+            "next_cursor": found.next_cursor,
+            "prev_cursor": found.prev_cursor,
+            "note": note,
+        }
+
+
+class ForecastPageOut(KeysetPageOut):
     items: list[ForecastSummary]
     total: int = Field(ge=0, description="forecasts matching the filters, on all pages")
 
     @classmethod
     def of(
-        cls, found: Page[ForecastRow], scores: Mapping[str, OwnScore] | None = None
+        cls,
+        found: KeysetPage[ForecastRow],
+        scores: Mapping[str, OwnScore] | None = None,
+        note: str | None = None,
     ) -> ForecastPageOut:
         scores = scores or {}
         items = [ForecastSummary.of(row, scores.get(row.id)) for row in found.items]
-        return cls(items=items, **cls.paging(found))
+        return cls(items=items, total=found.total or 0, **cls.paging(found, note))
 
 
 class CalibrationBinOut(PageOut):
@@ -431,6 +485,10 @@ class EvidenceOut(BaseModel):
     )
     author: str | None = Field(description="the article's author, as the feed gave it")
     categories: list[str] = Field(description="the article's categories (tags), from the feed")
+    attached_by: str | None = Field(
+        default=None, description="the analyst who attached it by hand (null: found by matching)"
+    )
+    note: str | None = Field(default=None, description="why it was attached by hand")
 
     @classmethod
     def of(cls, view: EvidenceView) -> EvidenceOut:
@@ -451,6 +509,8 @@ class EvidenceOut(BaseModel):
             field=view.field,
             author=view.author,
             categories=list(view.categories),
+            attached_by=view.attached_by,
+            note=view.note,
         )
 
 
@@ -596,7 +656,7 @@ class IdentityOut(BaseModel):
     via: Literal["session", "token"]
 
 
-class ForecastListQuery(BaseModel):
+class ForecastListQuery(CursorQuery):
     """The forecast list's search, filters, order and page (query string of the page and the
     API)."""
 
@@ -608,7 +668,6 @@ class ForecastListQuery(BaseModel):
     author: Text | None = Field(default=None, description="author name, or part of it")
     source: Text | None = Field(default=None, description="source key (the forecast file's name)")
     sort: ForecastSort = ForecastSort.CLOSES
-    page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
     def filter(self) -> ForecastFilter:
@@ -748,4 +807,53 @@ FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
     404: {"model": ErrorOut, "description": "No such feed"},
+}
+
+
+# --- evidence attached by hand ----------------------------------------------------------------
+
+
+class AttachIn(BaseModel):
+    """An article attached to a forecast as evidence.  The rules (yes or no, a note saying why)
+    are the tracker's: a 400 names the field, as the CLI does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: int = Field(ge=1, le=MAX_ID, description="the article (see GET /api/articles)")
+    side: Annotated[str, StringConstraints(max_length=10)] = Field(
+        description="yes or no: the outcome the article reports"
+    )
+    note: Text | None = Field(
+        default=None, description="why it is evidence (required: a 400 without one)"
+    )
+
+
+class AttachedEvidenceOut(BaseModel):
+    """The stored evidence row (its sentence is the article's title, or its first sentence)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    question_id: str
+    article_id: int
+    side: Literal["yes", "no"]
+    sentence: str
+    publisher: str = Field(description="the publisher it counts for (as for matched evidence)")
+    published_at: datetime
+    attached_by: str | None
+    note: str | None
+
+
+class AttachedOut(BaseModel):
+    evidence: AttachedEvidenceOut
+    counts: bool = Field(
+        description="counts toward a proposal: published inside the forecast's window"
+    )
+    proposals: list[ProposalOut] = Field(description="proposals the resolver made from it")
+
+
+ATTACH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    404: {"model": ErrorOut, "description": "No such forecast, article or evidence"},
+    409: {"model": ErrorOut, "description": "This article is evidence for that side already"},
 }

@@ -86,9 +86,9 @@ def forecasts_page(
     query: Annotated[ForecastListForm, Query()],
 ) -> Response:
     found = service.search_forecasts(
-        session, query.filter(), sort=query.sort, page=query.page, per_page=query.per_page
+        session, query.filter(), sort=query.sort, cursor=query.cursor, per_page=query.per_page
     )
-    base = query.model_dump(mode="json", exclude={"page"}, exclude_defaults=True)
+    base = query.model_dump(mode="json", exclude={"page", "cursor"}, exclude_defaults=True)
     return render(
         request,
         "forecasts/list.html",
@@ -99,6 +99,7 @@ def forecasts_page(
             "choices": service.filter_choices(session),
             "sort_labels": SORT_LABELS,
             "page_params": base,
+            "note": query.old_page_note(),
         },
     )
 

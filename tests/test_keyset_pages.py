@@ -1,0 +1,212 @@
+"""Keyset pages (issue 18): every long list read by cursor, on SQLite and PostgreSQL.
+
+Walking a list by ``next_cursor`` returns every row once, in the list's documented order (ties on
+the sort key broken by the id); walking back by ``prev_cursor`` gives the same pages; rows
+inserted between two reads neither repeat nor hide a row that was there; a cursor that is not
+one the list made is one line naming ``cursor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from tracker import service
+from tracker.domain.registry import ForecastFilter, ForecastSort
+from tracker.errors import InvalidInputError
+from tracker.models import Forecast, Question, Source, Status
+from tracker.paging import KeysetPage, encode_cursor
+
+TODAY = date(2026, 6, 1)
+AUTHORS = ("alpha", "beta", "gamma")
+#: (stored status, closes offset from TODAY): open, open past its date (closed today), resolved
+STATUSES = (("open", 30), ("open", -5), ("resolved", -40), ("annulled", -10), ("closed", -2))
+
+
+def add_forecasts(session: Session, numbers: range) -> None:
+    """Forecasts f0000... with many ties: three authors, four close dates, five probabilities,
+    every status (an open one past its close date is closed today)."""
+    sources = {s.author: s for s in session.exec(select(Source))}
+    for author in AUTHORS:
+        if author not in sources:
+            sources[author] = Source(key=f"src-{author}", title=author, author=author)
+            session.add(sources[author])
+    session.flush()
+    for n in numbers:
+        status, offset = STATUSES[n % len(STATUSES)]
+        closes = TODAY + timedelta(days=offset + (n % 4))
+        opens = closes - timedelta(days=60 + n % 3)
+        fid = f"f{n:04d}"
+        session.add(
+            Question(
+                id=fid,
+                text=f"question {n}",
+                opens=opens,
+                closes=closes,
+                status=status,
+                outcome="yes" if status == "resolved" else None,
+                defined_in=f"src-{AUTHORS[n % 3]}",
+            )
+        )
+        session.flush()  # the question before its forecast (no ORM relationship orders them)
+        session.add(
+            Forecast(
+                id=fid,
+                source_id=sources[AUTHORS[n % 3]].id,
+                question_id=fid,
+                question=f"question {n}",
+                quote="q",
+                estimate="likely",
+                probability=(0.1, 0.25, 0.5, 0.75, 0.9)[n % 5],
+                opens=opens,
+                closes=closes,
+                status=status,
+                outcome="yes" if status == "resolved" else None,
+            )
+        )
+    session.commit()
+
+
+def walk(
+    read: Callable[[str | None], KeysetPage[Any]], ident: Callable[[Any], Any]
+) -> Iterator[list[Any]]:
+    """The pages of a list, first to last, by next_cursor."""
+    cursor = None
+    while True:
+        page = read(cursor)
+        yield [ident(item) for item in page.items]
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def walk_both_ways(
+    read: Callable[[str | None], KeysetPage[Any]], ident: Callable[[Any], Any]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """(the pages forward by next_cursor, the pages read back from the last by prev_cursor,
+    in forward order)."""
+    forward, cursor = [], None
+    while True:
+        page = read(cursor)
+        forward.append([ident(item) for item in page.items])
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    backward = [forward[-1]]
+    while page.prev_cursor is not None:
+        page = read(page.prev_cursor)
+        backward.append([ident(item) for item in page.items])
+    return forward, backward[::-1]
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+
+def expected_forecasts(session: Session, sort: ForecastSort) -> list[str]:
+    """Every forecast's id in the documented order of ``sort``, computed in Python."""
+    rows = [(f, s) for f, s in session.exec(select(Forecast, Source).join(Source))]
+
+    def status(f: Forecast) -> str:
+        return "closed" if f.status == "open" and f.closes < TODAY else f.status
+
+    def neg(d: date) -> int:
+        return -d.toordinal()
+
+    keys: dict[ForecastSort, Callable[[tuple[Forecast, Source]], tuple[Any, ...]]] = {
+        ForecastSort.CLOSES: lambda r: (r[0].closes, r[0].id),
+        ForecastSort.OPENS: lambda r: (r[0].opens, r[0].id),
+        ForecastSort.PROBABILITY: lambda r: (r[0].probability, r[0].id),
+        ForecastSort.ID: lambda r: (r[0].id,),
+        ForecastSort.AUTHOR: lambda r: (r[1].author, r[0].closes, r[0].id),
+        ForecastSort.STATUS: lambda r: (status(r[0]), r[0].closes, r[0].id),
+    }
+    descending: dict[ForecastSort, Callable[[tuple[Forecast, Source]], tuple[Any, ...]]] = {
+        ForecastSort.CLOSES_DESC: lambda r: (neg(r[0].closes), r[0].id),
+        ForecastSort.OPENS_DESC: lambda r: (neg(r[0].opens), r[0].id),
+        ForecastSort.PROBABILITY_DESC: lambda r: (-r[0].probability, r[0].id),
+    }
+    key = {**keys, **descending}[sort]
+    return [f.id for f, _ in sorted(rows, key=key)]
+
+
+@pytest.fixture
+def forecasts(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        add_forecasts(session, range(0, 200, 2))  # even numbers: odd ones are inserted later
+        yield session
+
+
+@pytest.mark.parametrize("sort", list(ForecastSort), ids=lambda s: s.name)
+def test_forecast_pages_walk_every_row_once_in_order_and_back(forecasts, sort):
+    session = forecasts
+    where = ForecastFilter(today=TODAY)
+
+    def read(cursor: str | None) -> KeysetPage[Any]:
+        return service.search_forecasts(session, where, sort=sort, cursor=cursor, per_page=7)
+
+    forward, backward = walk_both_ways(read, lambda row: row.id)
+    assert [i for page in forward for i in page] == expected_forecasts(session, sort)
+    assert backward == forward
+    assert all(len(page) == 7 for page in forward[:-1])
+    assert read(None).total == 100
+
+
+@pytest.mark.parametrize(
+    "sort", [ForecastSort.CLOSES, ForecastSort.PROBABILITY_DESC, ForecastSort.STATUS]
+)
+def test_forecast_pages_are_stable_under_inserts(forecasts, sort):
+    session = forecasts
+    where = ForecastFilter(today=TODAY)
+    before = expected_forecasts(session, sort)
+    first = service.search_forecasts(session, where, sort=sort, per_page=10)
+    add_forecasts(session, range(1, 200, 2))  # sort before, between and after the cursor
+    seen = [row.id for row in first.items]
+    cursor = first.next_cursor
+    while cursor:
+        page = service.search_forecasts(session, where, sort=sort, cursor=cursor, per_page=10)
+        seen += [row.id for row in page.items]
+        cursor = page.next_cursor
+    old = [i for i in seen if i in set(before)]
+    assert old == before  # none repeated, none skipped, the order kept
+    after = expected_forecasts(session, sort)
+    last_seen = after.index(first.items[-1].id)
+    assert seen[10:] == after[last_seen + 1 :]  # new rows after the cursor shown
+
+
+def test_forecast_filters_apply_to_every_page(forecasts):
+    session = forecasts
+    where = ForecastFilter(today=TODAY, status=Status.CLOSED, author="beta")
+    pages = list(
+        walk(
+            lambda c: service.search_forecasts(
+                session, where, sort=ForecastSort.AUTHOR, cursor=c, per_page=3
+            ),
+            lambda row: (row.author, row.status),
+        )
+    )
+    rows = [r for page in pages for r in page]
+    assert rows and set(rows) == {("beta", "closed")}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64 at all!",
+        encode_cursor((">", "2026-01-01", "f0001")),  # a date where a probability belongs
+        encode_cursor((">", 0.5)),  # too short
+        encode_cursor(("?", 0.5, "f0001")),  # no direction
+        encode_cursor((">", None, "f0001")),  # NULL in a column that has none
+        "A" * 5000,
+    ],
+)
+def test_a_bad_forecast_cursor_names_the_cursor(forecasts, cursor):
+    with pytest.raises(InvalidInputError) as caught:
+        service.search_forecasts(
+            forecasts, ForecastFilter(today=TODAY), sort=ForecastSort.PROBABILITY, cursor=cursor
+        )
+    assert caught.value.field == "cursor" and "\n" not in str(caught.value)

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -43,6 +44,8 @@ from sqlalchemy import Engine, Table, insert, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import large_profile  # noqa: E402  (beside this file)
 
 from tracker import db  # noqa: E402
 from tracker.models import SQLModel  # noqa: E402
@@ -82,6 +85,14 @@ BUSY_AUTHOR = "Pundit 000"
 PRICED = 0.3
 
 
+def _event_text(k: int, _rng: random.Random) -> str:
+    return f"Will event {k} happen?"
+
+
+#: a question's text (the large profile writes questions about its topics)
+QUESTION_TEXT = _event_text
+
+
 def _question_row(k: int, defined_in: str, p: float, rng: random.Random) -> dict:
     """Question ``q-NNNNN``: its window and, past its close date, mostly an outcome drawn with
     probability ``p`` (4 % annulled)."""
@@ -102,7 +113,7 @@ def _question_row(k: int, defined_in: str, p: float, rng: random.Random) -> dict
         status = "closed"
     return {
         "id": f"q-{k:05d}",
-        "text": f"Will event {k} happen?",
+        "text": QUESTION_TEXT(k, rng),
         "criteria": "bench",
         "opens": opens,
         "closes": closes,
@@ -285,6 +296,15 @@ def build(
 HOT_FORECAST, HOT_QUESTION, HOT_EVIDENCE = "bench-00000", "q-00000", 5_000
 ARTICLES = 50_000
 PENDING = 300  # proposals waiting for review
+#: articles already loaded (ids 1 .. ARTICLES) by the large profile: evidence only points at them
+ARTICLES_LOADED = False
+
+
+def use_large(profile: large_profile.Profile) -> None:
+    """The large profile's sizes for what the default profile keeps in constants."""
+    global HOT_EVIDENCE, ARTICLES, PENDING, ARTICLES_LOADED, QUESTION_TEXT
+    HOT_EVIDENCE, ARTICLES, PENDING = profile.hot_evidence, profile.articles, profile.pending
+    ARTICLES_LOADED, QUESTION_TEXT = True, large_profile.question_text
 
 
 def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: random.Random) -> int:
@@ -300,21 +320,25 @@ def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: ran
             "the database is built without evidence rows"
         )
         return 0
-    articles = [
-        {
-            "id": a + 1,
-            "identity": f"{a:064x}",
-            "url": f"https://news{a % 7}.example.org/{a}",
-            "title": f"Story {a}",
-            "summary": "",
-            "published_at": NOW - timedelta(minutes=37 * a),
-            "published_estimated": False,
-            "fetched_at": NOW,
-            "content_hash": f"{a:064x}",
-            "matched_at": NOW,
-        }
-        for a in range(ARTICLES)
-    ]
+    articles = (
+        []
+        if ARTICLES_LOADED
+        else [
+            {
+                "id": a + 1,
+                "identity": f"{a:064x}",
+                "url": f"https://news{a % 7}.example.org/{a}",
+                "title": f"Story {a}",
+                "summary": "",
+                "published_at": NOW - timedelta(minutes=37 * a),
+                "published_estimated": False,
+                "fetched_at": NOW,
+                "content_hash": f"{a:064x}",
+                "matched_at": NOW,
+            }
+            for a in range(ARTICLES)
+        ]
+    )
     others = len(question_ids) - 1
     dialect = engine.dialect.name
     series = (
@@ -331,7 +355,8 @@ def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: ran
                               publisher, published_at, created_at)
         SELECT q.id, a.id, CASE WHEN s.n % 3 = 0 THEN 'no' ELSE 'yes' END, {phrases},
                'Officials said the agreement was signed on day ' || s.n || '.', s.n % 7 = 0,
-               'publisher' || (s.n % 5) || '.example', a.published_at, a.published_at
+               COALESCE(a.publisher, 'publisher' || (s.n % 5) || '.example'), a.published_at,
+               a.published_at
         FROM (SELECT n,
                      CASE WHEN n < :hot THEN 0 ELSE 1 + (n - :hot) % :others END AS q_index,
                      CASE WHEN n < :hot THEN n + 1
@@ -347,12 +372,15 @@ def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: ran
         )
     with engine.begin() as conn:
         _insert(conn, _table("article"), articles)
-        start = time.perf_counter()
+    start = time.perf_counter()
+    dropped = large_profile.without_indexes(engine, "evidence") if ARTICLES_LOADED else None
+    with dropped or nullcontext(), engine.begin() as conn:
         conn.execute(
             text(statement),
             {"count": count, "hot": HOT_EVIDENCE, "others": others, "articles": ARTICLES},
         )
-        print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
+    print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
+    with engine.begin() as conn:
         _insert(conn, _table("proposal"), _proposals(conn, rng))
     return count
 
@@ -453,19 +481,29 @@ def _wait_until_up(base: str) -> None:
         time.sleep(0.2)
 
 
-async def load(base: str, path: str, requests: int, concurrency: int) -> dict[str, float]:
-    """``requests`` GETs of ``path`` by ``concurrency`` clients in a loop; latencies in ms."""
+class MissingPageError(Exception):
+    """The page is not served (404/405 on its first request): not built yet."""
+
+
+async def load(
+    base: str, path: str | list[str], requests: int, concurrency: int
+) -> dict[str, float]:
+    """``requests`` GETs by ``concurrency`` clients in a loop, rotating over ``path`` when it is
+    a list (several queries per search, so one cached plan or result is not all that is
+    measured); latencies in ms."""
+    paths = [path] if isinstance(path, str) else path
     latencies: list[float] = []
     remaining = requests
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=httpx.Timeout(60.0)
+        base_url=base, limits=limits, timeout=httpx.Timeout(120.0)
     ) as client:
 
         async def one_client() -> None:
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
+                path = paths[remaining % len(paths)]
                 start = time.perf_counter()
                 response = await client.get(path)
                 latencies.append((time.perf_counter() - start) * 1000)
@@ -474,8 +512,10 @@ async def load(base: str, path: str, requests: int, concurrency: int) -> dict[st
                         f"GET {path}: HTTP {response.status_code}: {response.text[:300]}"
                     )
 
-        for _ in range(min(10, requests)):  # warm-up: connections, caches
-            await client.get(path)
+        for n in range(max(min(10, requests), len(paths))):  # warm-up: connections, caches
+            response = await client.get(paths[n % len(paths)])
+            if response.status_code in (404, 405, 422) and n == 0:
+                raise MissingPageError(f"{paths[0]}: HTTP {response.status_code}")
         began = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
@@ -567,6 +607,297 @@ def cold_costs(engine: Engine) -> None:
         )
 
 
+# --- the large profile: searches, cursors, the LIKE peer, the cached database -----------------
+
+#: (label, queries rotated, LIKE patterns of the peer) per article search
+SEARCHES = [
+    ("common word", ["nato", "sanctions", "ukraine"], ["nato", "sanctions", "ukraine"]),
+    ("rare word", ["moratorium", "annexation", "kaliningrad"],
+     ["moratorium", "annexation", "kaliningrad"]),
+    ("phrase", ['"INF treaty"', '"NATO enlargement"', '"test moratorium"'],
+     ["INF treaty", "NATO enlargement", "test moratorium"]),
+    ("prefix", ["sanction*", "missil*", "enlarg*"], ["sanction", "missil", "enlarg"]),
+]  # fmt: skip
+#: the date range of the filtered search
+SINCE, UNTIL = (NOW - timedelta(days=400)).date(), (NOW - timedelta(days=200)).date()
+
+
+def big_feeds(engine: Engine) -> list[int]:
+    """The three feeds with most articles (the filtered search's feeds)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text("SELECT feed_id FROM article GROUP BY feed_id ORDER BY count(*) DESC LIMIT 3")
+            ).scalars()
+        )
+
+
+def article_ids(engine: Engine, count: int = 20) -> list[int]:
+    """Articles spread over the table (the article page rotates over them)."""
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM article")).scalar_one()
+    return [1 + k * (top // count) for k in range(count)]
+
+
+def follow(base: str, api_path: str, hops: int) -> str | None:
+    """The cursor of page ``hops + 1`` of an API list, following ``next_cursor``."""
+    cursor = None
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for _ in range(hops):
+            joiner = "&" if "?" in api_path else "?"
+            path = api_path + (f"{joiner}cursor={quote(cursor, safe='')}" if cursor else "")
+            response = client.get(path)
+            if response.status_code != 200:
+                return None
+            cursor = response.json().get("next_cursor")
+            if not cursor:
+                return None
+    return cursor
+
+
+def with_cursor(path: str, cursor: str | None, name: str = "cursor") -> str | None:
+    if cursor is None:
+        return None
+    return f"{path}{'&' if '?' in path else '?'}{name}={quote(cursor, safe='')}"
+
+
+def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """Every page and API call of issue 18's list, with several queries per search."""
+    feeds = big_feeds(engine)
+    ids = article_ids(engine)
+    q = quote
+    found: list[tuple[str, list[str] | str | None]] = [
+        ("health (peer)", "/api/health"),
+        ("scorecard", "/scorecard"),
+        ("scorecard JSON", "/api/scorecard"),
+        ("forecasts list", "/forecasts"),
+        ("forecasts JSON", "/api/forecasts"),
+        ("forecasts, cursor 50", with_cursor("/forecasts", follow(base, "/api/forecasts", 50))),
+        ("forecasts JSON, cursor 50",
+         with_cursor("/api/forecasts", follow(base, "/api/forecasts", 50))),
+        ("forecasts, search+filter",
+         [f"/forecasts?q={w}&status=resolved&sort=-probability"
+          for w in ("nato", "sanctions", "treaty")]),
+        ("forecasts search JSON",
+         [f"/api/forecasts?q={w}" for w in ("nato", "missile", "ukraine")]),
+        ("articles (no q)", "/articles"),
+        ("articles JSON (no q)", "/api/articles"),
+    ]  # fmt: skip
+    for label, queries, _ in SEARCHES:
+        found.append((f"articles, {label}", [f"/articles?q={q(w)}" for w in queries]))
+        found.append((f"articles JSON, {label}", [f"/api/articles?q={q(w)}" for w in queries]))
+    dated = [
+        f"q=treaty&since={SINCE}&until={UNTIL}&feed={f}" for f in feeds
+    ]  # the peer: feed and dates
+    found += [
+        ("articles, dates+feed", [f"/articles?{d}" for d in dated]),
+        ("articles JSON, dates+feed", [f"/api/articles?{d}" for d in dated]),
+        ("articles, search cursor 10",
+         with_cursor("/articles?q=nato", follow(base, "/api/articles?q=nato", 10))),
+        ("articles JSON, search cursor 10",
+         with_cursor("/api/articles?q=nato", follow(base, "/api/articles?q=nato", 10))),
+        ("article page", [f"/articles/{i}" for i in ids]),
+        (f"forecast, {HOT_EVIDENCE:,} evidence", f"/forecasts/{HOT_FORECAST}"),
+        ("forecast JSON", f"/api/forecasts/{HOT_FORECAST}"),
+        ("forecast, evidence cursor 80",
+         with_cursor(f"/forecasts/{HOT_FORECAST}",
+                     follow(base, f"/api/forecasts/{HOT_FORECAST}/evidence", 80),
+                     "evidence_cursor")),
+        ("evidence JSON, cursor 80",
+         with_cursor(f"/api/forecasts/{HOT_FORECAST}/evidence",
+                     follow(base, f"/api/forecasts/{HOT_FORECAST}/evidence", 80))),
+        ("review queue", "/review"),
+        ("review queue JSON", "/api/review"),
+        ("review JSON, cursor 10", with_cursor("/api/review", follow(base, "/api/review", 10))),
+        ("audit log", "/audit"),
+        ("audit JSON", "/api/audit"),
+        ("audit JSON, cursor 50", with_cursor("/api/audit", follow(base, "/api/audit", 50))),
+        ("author page (busy)", f"/authors/{q(chosen['author'], safe='')}"),
+        ("question, shared", f"/questions/{chosen['question']}"),
+    ]  # fmt: skip
+    pages: list[tuple[str, list[str]]] = []
+    for label, paths in found:
+        if paths is None:
+            print(f"{label:<34} (no cursor: the API list has no next_cursor here yet)")
+            continue
+        pages.append((label, [paths] if isinstance(paths, str) else paths))
+    return pages
+
+
+def like_peer(engine: Engine, patterns: list[str], feed: int | None = None) -> float:
+    """The scan a search replaces, in-process: ``title/summary/body ILIKE %word%``, newest 20;
+    one run per pattern (they take seconds), median in ms."""
+    dialect = engine.dialect.name
+    like = "ILIKE" if dialect == "postgresql" else "LIKE"  # SQLite's LIKE ignores ASCII case
+    where = " OR ".join(f"{c} {like} :p" for c in ("title", "summary", "body"))
+    filters = ""
+    if feed is not None:
+        filters = " AND feed_id = :feed AND published_at >= :since AND published_at < :until"
+    sql = text(
+        f"SELECT id FROM article WHERE ({where}){filters} "
+        "ORDER BY published_at DESC, id DESC LIMIT 20"
+    )
+    took = []
+    since = datetime.combine(SINCE, datetime.min.time())
+    until = datetime.combine(UNTIL, datetime.min.time())
+    if dialect == "postgresql":
+        since, until = since.replace(tzinfo=UTC), until.replace(tzinfo=UTC)
+    with engine.connect() as conn:
+        for pattern in patterns:
+            start = time.perf_counter()
+            conn.execute(
+                sql, {"p": f"%{pattern}%", "feed": feed, "since": since, "until": until}
+            ).all()
+            took.append((time.perf_counter() - start) * 1000)
+    return statistics.median(took)
+
+
+CACHE = Path.home() / ".cache" / "tracker-bench"
+#: the schema the bulk load writes (before the full-text index): the upgrade from it to head
+#: then indexes the loaded articles as a deployment's upgrade would (migration 0016)
+LOAD_REVISION = "0015"
+#: bump when the generated data changes: older caches are then rebuilt
+DATA_VERSION = 1
+
+
+def schema_head(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def pg_fresh(server_url: str, name: str, drop: bool) -> str:
+    """The URL of database ``name`` on ``server_url``'s server, dropped and made again when
+    ``drop``."""
+    server = db.make_engine(server_url)
+    url = server.url.set(database=name).render_as_string(hide_password=False)
+    if drop:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return url
+
+
+def index_search(engine: Engine) -> float | None:
+    """Builds the full-text index in bulk (the search core's ``rebuild_index``); seconds, or None
+    when this checkout has no search core yet."""
+    try:
+        from tracker.search import rebuild_index  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print("note: no tracker.search yet: the full-text index is not built")
+        return None
+    start = time.perf_counter()
+    rebuild_index(engine)
+    took = time.perf_counter() - start
+    print(f"  full-text index rebuilt in {took:.1f} s")
+    return took
+
+
+def large_database(args: argparse.Namespace) -> tuple[str, dict]:
+    """The large profile's database: the cached one when its record matches (upgraded to this
+    checkout's schema head if it is older), else built; returns its URL and record."""
+    profile = large_profile.Profile.large(args.scale)
+    use_large(profile)
+    key = f"large-s{args.scale:g}-v{DATA_VERSION}"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if args.pg_fresh:
+        record_path = CACHE / f"pg-{args.pg_fresh}.json"
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        reuse = record.get("key") == key and not args.rebuild
+        server = args.database_url or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        url = pg_fresh(server, args.pg_fresh, drop=not reuse)
+    else:
+        path = CACHE / f"sqlite-{key}.db"
+        record_path = path.with_suffix(".json")
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        reuse = record.get("key") == key and path.exists() and not args.rebuild
+        if not reuse:
+            for stale in CACHE.glob("sqlite-large-*"):
+                stale.unlink()
+        url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    if reuse:
+        print(f"cached database {url} ({json.dumps(record['counts'])})")
+    else:
+        record = {"key": key, "steps": {}}
+        db.upgrade(engine, LOAD_REVISION)
+        print(f"building the large profile at scale {args.scale:g}: {profile}")
+        steps = record["steps"]
+        start = time.perf_counter()
+        steps.update(large_profile.load_articles(engine, profile, seed=7))
+        began = time.perf_counter()
+        record["counts"] = build(engine, profile.forecasts, profile.authors, profile.evidence)
+        steps["forecasts, evidence, ANALYZE"] = round(time.perf_counter() - began, 1)
+        steps["total data"] = round(time.perf_counter() - start, 1)
+        record["counts"]["articles"] = profile.articles
+        record["head"] = schema_head(engine)
+        record_path.write_text(json.dumps(record, indent=1))
+    if not args.build_only or args.upgrade:
+        head = schema_head(engine)
+        start = time.perf_counter()
+        db.upgrade(engine)  # from LOAD_REVISION: 0016 indexes the stored articles (rebuild_index)
+        if schema_head(engine) != head:
+            record["steps"][f"upgrade {head} -> {schema_head(engine)}"] = round(
+                time.perf_counter() - start, 1
+            )
+            print(f"  upgrade {head} -> {schema_head(engine)}: {time.perf_counter() - start:.1f} s")
+    if args.reindex:
+        took = index_search(engine)
+        if took is not None:
+            record["steps"]["full-text index rebuilt"] = round(took, 1)
+    record["head"] = schema_head(engine)
+    record_path.write_text(json.dumps(record, indent=1))
+    print(f"build steps (s): {json.dumps(record['steps'])}")
+    engine.dispose()
+    return url, record
+
+
+def measure(
+    base: str, pages_: list[tuple[str, list[str]]], args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    print(f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
+    peer = None
+    results = {}
+    for label, paths in pages_:
+        if args.only and peer is not None and args.only not in label:
+            continue
+        try:
+            result = asyncio.run(load(base, paths, args.requests, args.concurrency))
+        except MissingPageError as missing:
+            print(f"{label:<34} not served here yet ({missing})")
+            continue
+        results[label] = result
+        peer = peer or result["p50"]
+        goal = (
+            ""
+            if label.startswith("health")
+            else ("  ok" if result["p95"] < 150 else "  OVER 150 ms")
+        )
+        print(
+            f"{label:<34} {result['p50']:8.1f} {result['p95']:8.1f} {result['rps']:8.0f} "
+            f"{result['p50'] / peer:8.1f}x{goal}",
+            flush=True,
+        )
+    return results
+
+
+def peers(url: str, results: dict[str, dict[str, float]]) -> None:
+    """Each article search beside the LIKE scan it replaces (same filters, newest 20)."""
+    engine = db.make_engine(url)
+    feeds = big_feeds(engine)
+    print(f"{'search (LIKE peer, in-process)':<34} {'ours p50':>9} {'LIKE p50':>10} {'ratio':>8}")
+    rows = [(f"articles, {label}", patterns, None) for label, _, patterns in SEARCHES]
+    rows.append(("articles, dates+feed", ["treaty"] * 3, feeds[0]))
+    for label, patterns, feed in rows:
+        like = like_peer(engine, patterns, feed)
+        ours = results.get(label, {}).get("p50")
+        ratio = f"{like / ours:7.0f}x" if ours else "    n/a"
+        print(f"{label:<34} {ours or float('nan'):9.1f} {like:10.0f} {ratio}", flush=True)
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -588,8 +919,65 @@ def main() -> None:
         default=2,
         help="`tracker serve --workers`: server processes (default 2, one per core here)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=("default", "large"),
+        default="default",
+        help="large: issue 18's 100,000 forecasts, 1,000,000 articles with bodies, 5,000,000 "
+        "evidence rows, searches and their LIKE peer; cached under ~/.cache/tracker-bench",
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="large profile: fraction of it")
+    parser.add_argument(
+        "--pg-fresh",
+        metavar="NAME",
+        help="large profile on PostgreSQL: database NAME on --database-url's server (default "
+        "postgres@127.0.0.1:5432), dropped and built unless it holds this profile already",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="large profile: ignore the cache")
+    parser.add_argument(
+        "--reindex", action="store_true", help="large profile: rebuild the full-text index"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="large profile: skip the LIKE peer")
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="large profile: build (or find) the cached database at the load revision and stop",
+    )
+    parser.add_argument(
+        "--upgrade", action="store_true", help="with --build-only: upgrade it to head too"
+    )
     args = parser.parse_args()
+    if args.profile == "large":
+        run_large(args)
+    else:
+        run_default(args)
 
+
+def run_large(args: argparse.Namespace) -> None:
+    url, _record = large_database(args)
+    if args.build_only:
+        return
+    engine = db.make_engine(url)
+    chosen = targets(engine)
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        process, base, _log = serve(url, Path(tmp), args.server_workers)
+        try:
+            print(
+                f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} "
+                f"concurrent clients, {args.requests} requests per page; load "
+                f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            )
+            results = measure(base, large_pages(base, engine, chosen), args)
+        finally:
+            process.terminate()
+            process.wait(30)
+    engine.dispose()
+    if not args.no_peer:
+        peers(url, results)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def run_default(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         engine = db.make_engine(url)
@@ -609,22 +997,7 @@ def main() -> None:
                 f"serving at {base} ({args.server_workers} server process(es)); {args.concurrency} "
                 f"concurrent clients, {args.requests} requests per page"
             )
-            print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50/peer':>9}")
-            peer = None
-            for label, path in pages(chosen):
-                if args.only and peer is not None and args.only not in label:
-                    continue
-                result = asyncio.run(load(base, path, args.requests, args.concurrency))
-                peer = peer or result["p50"]
-                goal = (
-                    ""
-                    if label.startswith("health")
-                    else ("  ok" if result["p95"] < 150 else "  OVER 150 ms")
-                )
-                print(
-                    f"{label:<26} {result['p50']:8.1f} {result['p95']:8.1f} {result['rps']:8.0f} "
-                    f"{result['p50'] / peer:8.1f}x{goal}"
-                )
+            measure(base, [(label, [path]) for label, path in pages(chosen)], args)
         finally:
             process.terminate()
             process.wait(30)

@@ -9,7 +9,7 @@ one the list made is one line naming ``cursor``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from tracker import service
 from tracker.domain.registry import ForecastFilter, ForecastSort
 from tracker.errors import InvalidInputError
-from tracker.models import Forecast, Question, Source, Status
+from tracker.models import Article, Evidence, Forecast, Question, Source, Status
 from tracker.paging import KeysetPage, encode_cursor
 
 TODAY = date(2026, 6, 1)
@@ -210,3 +210,77 @@ def test_a_bad_forecast_cursor_names_the_cursor(forecasts, cursor):
             forecasts, ForecastFilter(today=TODAY), sort=ForecastSort.PROBABILITY, cursor=cursor
         )
     assert caught.value.field == "cursor" and "\n" not in str(caught.value)
+
+
+# --- a forecast's evidence -------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def add_evidence(session: Session, numbers: range, question_id: str = "f0000") -> None:
+    """Evidence rows on one question, counting and negated, many published at the same moment
+    (ties on the sort key, broken by the row's id)."""
+    for n in numbers:
+        article = Article(
+            identity=f"{n:064d}", title=f"story {n}", content_hash=f"{n:064d}", url=None
+        )
+        session.add(article)
+        session.flush()
+        session.add(
+            Evidence(
+                question_id=question_id,
+                article_id=article.id,
+                side="yes",
+                sentence=f"sentence {n}",
+                negated=n % 3 == 0,
+                publisher=f"wire-{n % 4}.example",
+                published_at=T0 + timedelta(hours=(n * 7) % 11),
+            )
+        )
+    session.commit()
+
+
+def expected_evidence(session: Session, negated: bool) -> list[int]:
+    rows = session.exec(
+        select(Evidence).where(Evidence.question_id == "f0000", Evidence.negated == negated)
+    ).all()
+    return [e.id for e in sorted(rows, key=lambda e: (e.published_at, e.id))]
+
+
+@pytest.fixture
+def evidence(forecasts: Session) -> Session:
+    add_evidence(forecasts, range(90))
+    return forecasts
+
+
+@pytest.mark.parametrize("negated", [False, True], ids=["counting", "negated"])
+def test_evidence_pages_walk_every_row_once_in_order_and_back(evidence, negated):
+    def read(cursor: str | None) -> KeysetPage[Any]:
+        return service.evidence_page(evidence, "f0000", negated=negated, cursor=cursor, per_page=4)
+
+    forward, backward = walk_both_ways(read, lambda view: view.id)
+    assert [i for page in forward for i in page] == expected_evidence(evidence, negated)
+    assert backward == forward and len(forward) > 3
+
+
+def test_evidence_pages_are_stable_under_inserts(evidence):
+    before = expected_evidence(evidence, False)
+    first = service.evidence_page(evidence, "f0000", per_page=10)
+    add_evidence(evidence, range(90, 150))  # published before, at and after the cursor's time
+    seen = [v.id for v in first.items]
+    cursor = first.next_cursor
+    while cursor:
+        page = service.evidence_page(evidence, "f0000", cursor=cursor, per_page=10)
+        seen += [v.id for v in page.items]
+        cursor = page.next_cursor
+    assert [i for i in seen if i in set(before)] == before
+    assert len(seen) == len(set(seen))
+
+
+def test_a_bad_evidence_cursor_names_the_cursor(evidence):
+    made = service.evidence_page(evidence, "f0000", per_page=2).next_cursor
+    assert made
+    for cursor in ("%%%", encode_cursor((">", "yesterday", 3)), made[:-3]):
+        with pytest.raises(InvalidInputError) as caught:
+            service.evidence_page(evidence, "f0000", cursor=cursor)
+        assert caught.value.field == "cursor"

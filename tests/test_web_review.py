@@ -121,13 +121,20 @@ def test_forecast_page_has_the_evidence_timeline_and_the_pending_proposal(
     ]
     first = client.get(f"/api/forecasts/{MORATORIUM}/evidence", params={"per_page": 1}).json()
     second = client.get(
-        f"/api/forecasts/{MORATORIUM}/evidence", params={"per_page": 1, "page": 2}
+        f"/api/forecasts/{MORATORIUM}/evidence",
+        params={"per_page": 1, "cursor": first["next_cursor"]},
     ).json()
-    assert (first["pages"], first["items"][0]["publisher"], second["items"][0]["publisher"]) == (
+    assert (first["total"], first["items"][0]["publisher"], second["items"][0]["publisher"]) == (
         2,
         "wire-a.example",
         "wire-c.example",
     )
+    assert (second["next_cursor"], first["prev_cursor"]) == (None, None)
+    back = client.get(
+        f"/api/forecasts/{MORATORIUM}/evidence",
+        params={"per_page": 1, "cursor": second["prev_cursor"]},
+    ).json()
+    assert back["items"] == first["items"]
     assert client.get("/api/forecasts/no-such-thing/evidence").status_code == 404
     assert client.get(f"/api/forecasts/{DEMANDS}").json()["evidence"]["total"] == 2
     assert (

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from tracker._seek import check_per_page
 from tracker.clock import today as utc_today
 from tracker.domain import lifecycle, registry
 from tracker.models import Proposal, Status
-from tracker.paging import Page, offset_of
-from tracker.resolution import EvidenceView, ReviewItem, evidence_for, review_count, review_queue
+from tracker.paging import KeysetPage, Page, offset_of
+from tracker.resolution import (
+    EvidenceView,
+    ReviewItem,
+    evidence_keyset,
+    review_count,
+    review_queue,
+)
 from tracker.resolution import summaries as resolution_summaries
 
 #: evidence rows per page on a forecast's page; proposals per page of the review queue, and the
@@ -24,19 +31,24 @@ EVIDENCE_PER_PAGE = 50
 QUEUE_PER_PAGE = 10
 QUEUE_EVIDENCE = 5
 
-EvidencePage = Page[EvidenceView]
+EvidencePage = KeysetPage[EvidenceView]
 
 
 def _evidence_page(
-    session: Session, forecast_id: str, *, negated: bool, page: int, per_page: int, total: int
+    session: Session,
+    forecast_id: str,
+    *,
+    negated: bool,
+    cursor: str | None,
+    per_page: int,
+    total: int,
 ) -> EvidencePage:
-    skip = offset_of(page, per_page)
-    rows = (
-        evidence_for(session, forecast_id, negated=negated, limit=per_page, offset=skip)
-        if total
-        else []
+    if not total and not cursor:  # nothing to read (a bad cursor is still refused below)
+        return KeysetPage([], None, check_per_page(per_page), total)
+    rows, following, earlier = evidence_keyset(
+        session, forecast_id, negated=negated, cursor=cursor, per_page=per_page
     )
-    return Page(rows, total, page, per_page)
+    return KeysetPage(rows, following, per_page, total, cursor, earlier)
 
 
 def evidence_page(
@@ -44,15 +56,16 @@ def evidence_page(
     forecast_id: str,
     *,
     negated: bool = False,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = EVIDENCE_PER_PAGE,
 ) -> EvidencePage:
-    """One page of a forecast's counting (or negated) evidence, oldest article first."""
+    """The page at ``cursor`` (None: the first) of a forecast's counting (or negated) evidence,
+    oldest article first, with how many rows of that kind it has."""
     registry.get_forecast(session, forecast_id)  # an unknown forecast is a NotFoundError
     summary = resolution_summaries(session, [forecast_id])[forecast_id]
     total = summary.evidence_negated if negated else summary.evidence
     return _evidence_page(
-        session, forecast_id, negated=negated, page=page, per_page=per_page, total=total
+        session, forecast_id, negated=negated, cursor=cursor, per_page=per_page, total=total
     )
 
 
@@ -60,21 +73,26 @@ def evidence_pages(
     session: Session,
     forecast_id: str,
     *,
-    page: int = 1,
-    negated_page: int = 1,
+    cursor: str | None = None,
+    negated_cursor: str | None = None,
     per_page: int = EVIDENCE_PER_PAGE,
 ) -> tuple[Proposal | None, EvidencePage, EvidencePage]:
     """A forecast's pending proposal and the requested pages of its counting and negated
-    evidence."""
+    evidence (each list has its own cursor)."""
     summary = resolution_summaries(session, [forecast_id])[forecast_id]
     counting = _evidence_page(
-        session, forecast_id, negated=False, page=page, per_page=per_page, total=summary.evidence
+        session,
+        forecast_id,
+        negated=False,
+        cursor=cursor,
+        per_page=per_page,
+        total=summary.evidence,
     )
     negated = _evidence_page(
         session,
         forecast_id,
         negated=True,
-        page=negated_page,
+        cursor=negated_cursor,
         per_page=per_page,
         total=summary.evidence_negated,
     )

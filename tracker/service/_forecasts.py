@@ -118,15 +118,20 @@ def forecast_view(
     session: Session,
     forecast_id: str,
     *,
-    evidence_page: int = 1,
-    negated_page: int = 1,
+    evidence_cursor: str | None = None,
+    negated_cursor: str | None = None,
     per_page: int = EVIDENCE_PER_PAGE,
     today: date | None = None,
 ) -> ForecastView:
-    """What a forecast's page shows (the web page and ``GET /api/forecasts/{id}``)."""
+    """What a forecast's page shows (the web page and ``GET /api/forecasts/{id}``): the pages
+    of its evidence at ``evidence_cursor`` and ``negated_cursor`` (None: the first)."""
     detail = registry.forecast_detail(session, forecast_id, today)
     proposal, counting, negated = evidence_pages(
-        session, forecast_id, page=evidence_page, negated_page=negated_page, per_page=per_page
+        session,
+        forecast_id,
+        cursor=evidence_cursor,
+        negated_cursor=negated_cursor,
+        per_page=per_page,
     )
     return ForecastView(detail, proposal, counting, negated)
 

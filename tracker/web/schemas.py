@@ -514,13 +514,14 @@ class EvidenceOut(BaseModel):
         )
 
 
-class EvidencePageOut(PageOut):
+class EvidencePageOut(KeysetPageOut):
     items: list[EvidenceOut]
     total: int = Field(ge=0, description="rows of this kind, on all pages")
 
     @classmethod
-    def of(cls, page: EvidencePage) -> EvidencePageOut:
-        return cls(items=[EvidenceOut.of(v) for v in page.items], **cls.paging(page))
+    def of(cls, page: EvidencePage, note: str | None = None) -> EvidencePageOut:
+        items = [EvidenceOut.of(v) for v in page.items]
+        return cls(items=items, total=page.total or 0, **cls.paging(page, note))
 
 
 ProposalKindOut = Literal["evidence", "default_at_close", "disputed", "not_yet_resolvable"]

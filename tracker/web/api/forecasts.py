@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from tracker import service
@@ -20,6 +20,7 @@ from tracker.web.schemas import (
     AttachedEvidenceOut,
     AttachedOut,
     AttachIn,
+    CursorQuery,
     EvidencePageOut,
     ForecastDetailOut,
     ForecastListQuery,
@@ -73,11 +74,10 @@ def get_forecast(
     return _detail(session, forecast_id)
 
 
-class EvidenceQuery(BaseModel):
+class EvidenceQuery(CursorQuery):
     negated: bool = Field(
         default=False, description="the negated rows instead of the counting ones"
     )
-    page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=service.EVIDENCE_PER_PAGE, ge=1, le=200)
 
 
@@ -96,9 +96,9 @@ def get_evidence(
     """A page of the forecast's evidence, oldest article first: the counting rows, or the
     negated ones."""
     page = service.evidence_page(
-        session, forecast_id, negated=query.negated, page=query.page, per_page=query.per_page
+        session, forecast_id, negated=query.negated, cursor=query.cursor, per_page=query.per_page
     )
-    return EvidencePageOut.of(page)
+    return EvidencePageOut.of(page, query.old_page_note())
 
 
 @router.post(

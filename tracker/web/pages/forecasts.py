@@ -19,6 +19,7 @@ from tracker.web.charts import probability_chart
 from tracker.web.deps import AnalystDep, ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.schemas import (
     FORECAST_ID_PATTERN,
+    OLD_PAGE_NOTE,
     BlankIsUnset,
     EvidencePageOut,
     ForecastListForm,
@@ -111,12 +112,20 @@ def forecast_page(
     session: SessionDep,
     _reader: ReaderDep,
     done: Annotated[Done | None, Query()] = None,
-    evidence_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    negated_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    evidence_cursor: Annotated[str | None, Query()] = None,
+    negated_cursor: Annotated[str | None, Query()] = None,
+    evidence_page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    negated_page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
+    """A forecast, with a page of each kind of its evidence (``evidence_page`` and
+    ``negated_page`` are the numbered pages of old links: past the first, a note)."""
     view = service.forecast_view(
-        session, _checked_id(forecast_id), evidence_page=evidence_page, negated_page=negated_page
+        session,
+        _checked_id(forecast_id),
+        evidence_cursor=evidence_cursor,
+        negated_cursor=negated_cursor,
     )
+    old_link = (evidence_page or 1) > 1 or (negated_page or 1) > 1
     detail, forecast = view.detail, view.detail.forecast
     return render(
         request,
@@ -135,7 +144,9 @@ def forecast_page(
             "score": service.own_scores(session, [forecast.id]).get(forecast.id),
             "evidence": EvidencePageOut.of(view.evidence),
             "negated": EvidencePageOut.of(view.negated),
-            "page_params": {"evidence_page": evidence_page, "negated_page": negated_page},
+            "evidence_params": {"negated_cursor": negated_cursor} if negated_cursor else {},
+            "negated_params": {"evidence_cursor": evidence_cursor} if evidence_cursor else {},
+            "note": OLD_PAGE_NOTE if old_link else None,
         },
     )
 

@@ -39,6 +39,7 @@ DOMAIN = (
     "tracker.resolution",
     "tracker.scoring",
     "tracker.reports",
+    "tracker.search",
 )
 #: the front ends: they parse, call tracker.service, and present
 FRONT_ENDS = [ROOT / "tracker" / "cli", ROOT / "tracker" / "web", ROOT / "workers"]

@@ -8,6 +8,11 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from tracker import db
+from tracker.search import is_search_table
+
+
+def include_name(name, type_, _parents):
+    return not (type_ == "table" and is_search_table(name))
 
 
 def test_upgrade_creates_every_table_and_is_safe_twice(engine):
@@ -29,7 +34,9 @@ def test_upgrade_creates_every_table_and_is_safe_twice(engine):
 
 def test_autogenerate_finds_no_difference_from_the_models(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # the search index's engine-specific tables (migration 0016) are not in the models
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(connection, opts=opts)
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 

@@ -28,8 +28,10 @@ _COMMAND_MODULES = (
     "operate",
     "web",
     "resolution",
+    "evidence",
     "demo",
     "admin",
+    "search",
 )
 
 
@@ -65,11 +67,13 @@ _MODULES_OF: dict[str, tuple[str, ...]] = {
     "confirm": ("resolution",),
     "reject": ("resolution",),
     "resolver-stats": ("resolution",),
+    "evidence": ("evidence",),
     "demo": ("demo",),
     "backup": ("admin",),
     "restore": ("admin",),
     "export-all": ("admin",),
     "import-all": ("admin",),
+    "search": ("search",),
 }
 
 

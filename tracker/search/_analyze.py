@@ -1,0 +1,69 @@
+"""The one analyzer both engines index with (pure: no database).
+
+Text becomes tokens here, in Python, and each engine is handed the tokens already made: SQLite
+FTS5 a space-joined string its ``ascii`` tokenizer splits back unchanged, PostgreSQL a
+``tsvector`` literal.  So both see the same tokens at the same positions and find the same rows
+(``to_tsvector`` would split hosts, decimals and hyphens its own way).
+
+Steps: NFKC, casefold, strip diacritics (NFKD, combining marks dropped), tokens are runs of
+letters and digits (no underscore), tokens longer than :data:`MAX_TOKEN` and the words of
+:data:`STOP_WORDS` are dropped, the rest stemmed (Snowball English, PyStemmer).  A change to any
+step changes which rows a query finds: bump :data:`ANALYZER_VERSION`, and ``tracker search
+reindex`` rebuilds the index with it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+#: stored beside the index; an index made by another version is stale (``tracker search reindex``)
+ANALYZER_VERSION = 1
+
+#: tokens kept per document, all fields together (PostgreSQL's positions end at 16,383)
+MAX_POSITIONS = 16_000
+
+#: longer runs (hashes, base64, glued URLs) are not words anyone searches for
+MAX_TOKEN = 60
+
+#: our own short list: words so common that they find nearly every article
+STOP_WORDS = frozenset(
+    """a an and are as at be but by for from had has have he her his i if in into is it its
+    of on or our she so than that the their them then there these they this to was we were
+    which who will with would you""".split()  # noqa: SIM905 (a paragraph reads better)
+)
+
+_RUN = re.compile(r"[^\W_]+")
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """NFKC, casefold, diacritics stripped: what a token is compared as before stemming."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """The folded runs of letters and digits of ``text``, stop words and over-long runs kept."""
+    return _RUN.findall(fold(text))
+
+
+def analyze(text: str | None) -> list[str]:
+    """The index tokens of ``text``, in order."""
+    if not text:
+        return []
+    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) <= MAX_TOKEN]
+
+
+def is_stop_word(word: str) -> bool:
+    return word in STOP_WORDS

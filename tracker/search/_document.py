@@ -1,0 +1,81 @@
+"""What is indexed of an article and of a forecast, as analyzed fields (pure: no database).
+
+Three fields per document: ``title``, ``lead`` and ``body`` (see docs/dev.md, "Search").  Both
+engines get them from :func:`fts_values` and :func:`tsvector_literal`, made from one token list,
+so they agree on every token and position:
+
+- at most :data:`~._analyze.MAX_POSITIONS` tokens per document, title first;
+- PostgreSQL keeps at most 256 positions per lexeme: later occurrences are written to FTS5 as a
+  filler token no query can produce (``·``), so phrases see the same positions on both;
+- PostgreSQL numbers positions across fields: a gap of one position between fields keeps a
+  phrase from spanning two of them, as in FTS5, where columns are apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tracker.search._analyze import MAX_POSITIONS, analyze
+
+Fields = tuple[list[str], list[str], list[str]]
+
+#: PostgreSQL's limit of positions per lexeme in a tsvector
+MAX_OCCURRENCES = 256
+#: a token no query can produce (not a letter or digit; FTS5's ascii tokenizer keeps it whole)
+FILLER = "\u00b7"
+_WEIGHTS = ("A", "B", "")
+
+
+def analyze_fields(title: str | None, lead: str | None, body: Iterable[str | None]) -> Fields:
+    """The tokens of each field, capped per document (title first, then lead, then body)."""
+    budget = MAX_POSITIONS
+    out: list[list[str]] = []
+    for text in (title, lead, " \n".join(t for t in body if t)):
+        tokens = analyze(text)[:budget]
+        budget -= len(tokens)
+        out.append(tokens)
+    return out[0], out[1], out[2]
+
+
+def article_fields(
+    title: str | None,
+    summary: str | None,
+    body: str | None,
+    author: str | None,
+    publisher: str | None,
+) -> Fields:
+    return analyze_fields(title, summary, (body, author, publisher))
+
+
+def forecast_fields(
+    question: str | None, quote: str | None, criteria: Sequence[str | None]
+) -> Fields:
+    """``criteria``: the criteria text, the yes_when/no_when phrases, author, source title/key."""
+    return analyze_fields(question, quote, criteria)
+
+
+def fts_values(fields: Fields) -> tuple[str, str, str]:
+    """The three column values for FTS5 (space-joined tokens, over-used ones as the filler)."""
+    seen: dict[str, int] = {}
+    columns = []
+    for tokens in fields:
+        kept = []
+        for token in tokens:
+            seen[token] = seen.get(token, 0) + 1
+            kept.append(token if seen[token] <= MAX_OCCURRENCES else FILLER)
+        columns.append(" ".join(kept))
+    return columns[0], columns[1], columns[2]
+
+
+def tsvector_literal(fields: Fields) -> str:
+    """The ``tsvector`` literal: ``'tok':1A,5A 'other':3B`` (title A, lead B, body D)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for tokens, weight in zip(fields, _WEIGHTS, strict=True):
+        for token in tokens:
+            position += 1
+            at = positions.setdefault(token, [])
+            if len(at) < MAX_OCCURRENCES:
+                at.append(f"{position}{weight}")
+        position += 1  # the gap between fields
+    return " ".join(f"'{token}':{','.join(at)}" for token, at in positions.items())

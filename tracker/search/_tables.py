@@ -1,0 +1,99 @@
+"""The index's tables as SQLAlchemy sees them (made by migration 0016, not by the models: they
+differ by engine) and the full-text conditions, compiled for the engine at hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    cast,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from tracker.models import UTCDateTime
+from tracker.search._query import ParsedQuery, fts_match, pg_tsquery
+
+_METADATA = MetaData()
+
+ARTICLE_SEARCH = Table(
+    "article_search",
+    _METADATA,
+    Column("article_id", Integer, primary_key=True),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("tsv", TSVECTOR),  # PostgreSQL only
+)
+FORECAST_SEARCH = Table(
+    "forecast_search",
+    _METADATA,
+    Column("key", Integer),  # SQLite only
+    Column("forecast_id", String(200), primary_key=True),
+    Column("tsv", TSVECTOR),  # PostgreSQL only
+)
+
+#: the tables (FTS5's own shadow tables included) the models do not describe
+SEARCH_TABLES = ("article_fts", "forecast_fts", "article_search", "forecast_search", "search_meta")
+
+
+def is_search_table(name: str | None) -> bool:
+    """Whether ``name`` is one of the index's tables (for Alembic's model comparison)."""
+    if not name:
+        return False
+    return name in SEARCH_TABLES or name.startswith(("article_fts_", "forecast_fts_"))
+
+
+class TextMatch(ColumnElement[bool]):
+    """True for the rows of ``kind`` (``article`` or ``forecast``) that ``query`` finds in
+    ``tier`` (None: any tier): an FTS5 ``MATCH`` on SQLite, ``@@`` on PostgreSQL."""
+
+    type = Boolean()
+    inherit_cache = False
+
+    def __init__(self, kind: str, column: Any, query: ParsedQuery, tier: int | None = None) -> None:
+        self.kind = kind
+        self.column = column
+        self.query = query
+        self.tier = tier
+
+
+@compiles(TextMatch, "sqlite")
+def _sqlite(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    fts = f"{element.kind}_fts"
+    rowids: Any = (
+        select(literal_column("rowid"))
+        .select_from(table(fts))
+        .where(
+            literal_column(fts).op("MATCH")(bindparam(None, fts_match(element.query, element.tier)))
+        )
+    )
+    if element.kind == "article":
+        condition = element.column.in_(rowids)
+    else:
+        keys = FORECAST_SEARCH.c
+        condition = element.column.in_(select(keys.forecast_id).where(keys.key.in_(rowids)))
+    return compiler.process(condition, **kw)
+
+
+@compiles(TextMatch, "postgresql")
+def _postgres(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    literal = cast(bindparam(None, pg_tsquery(element.query, element.tier)), TSQUERY)
+    if element.kind == "article":
+        condition = ARTICLE_SEARCH.c.tsv.op("@@")(literal)
+        if element.column is not ARTICLE_SEARCH.c.article_id:
+            condition = element.column.in_(select(ARTICLE_SEARCH.c.article_id).where(condition))
+    else:
+        keys = FORECAST_SEARCH.c
+        condition = element.column.in_(select(keys.forecast_id).where(keys.tsv.op("@@")(literal)))
+    return compiler.process(condition, **kw)

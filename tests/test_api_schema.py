@@ -43,6 +43,7 @@ CHECKED_BEYOND_SCHEMA = {
     ("GET", "/api/scorecard/bins/{k}"),
     ("GET", "/api/reports/calibration"),
     ("POST", "/api/feeds"),
+    ("POST", "/api/forecasts/{forecast_id}/evidence"),
     ("POST", "/api/forecasts/{forecast_id}/reopen"),
     ("POST", "/api/forecasts/{forecast_id}/updates"),
     ("POST", "/api/proposals/{proposal_id}/reject"),

@@ -31,7 +31,6 @@ _COMMAND_MODULES = (
     "evidence",
     "demo",
     "admin",
-    "search",
 )
 
 
@@ -73,7 +72,6 @@ _MODULES_OF: dict[str, tuple[str, ...]] = {
     "restore": ("admin",),
     "export-all": ("admin",),
     "import-all": ("admin",),
-    "search": ("search",),
 }
 
 

@@ -17,8 +17,9 @@
 
 Modules: ``_match`` (matching stored articles, the deadline check, catch-up), ``_policy`` (the
 policy, pure, and applying it to proposals), ``_review`` (queue, evidence, confirm/reject),
-``_stats`` (scoring the resolver).  Every change is in the audit log of its forecast
-(actions ``propose``, ``supersede-proposal``, ``confirm-proposal``, ``reject-proposal``, and
+``_stats`` (scoring the resolver), ``_attach`` (evidence a reviewer attaches by hand).  Every
+change is in the audit log of its forecast (actions ``propose``, ``supersede-proposal``,
+``confirm-proposal``, ``reject-proposal``, ``attach-evidence``, ``detach-evidence``, and
 the lifecycle's ``resolve``); every function is idempotent where the issue asks for it.
 """
 
@@ -28,6 +29,14 @@ from tracker import _lazy
 
 if typing.TYPE_CHECKING:
     from tracker.matching import RuleSet
+    from tracker.resolution._attach import (
+        ArticleEvidence,
+        ArticleView,
+        Attached,
+        article_view,
+        attach,
+        detach,
+    )
     from tracker.resolution._match import (
         BATCH,
         UNKNOWN_PUBLISHER,
@@ -59,7 +68,6 @@ if typing.TYPE_CHECKING:
         count_evidence,
         counts_by_kind,
         evidence_for,
-        evidence_keyset,
         get_proposal,
         proposal_json,
         reject,
@@ -78,6 +86,9 @@ __all__ = [
     "RESOLVER_ACTOR",
     "UNKNOWN_PUBLISHER",
     "UNRESOLVED",
+    "ArticleEvidence",
+    "ArticleView",
+    "Attached",
     "AutoConfirmReport",
     "Decision",
     "EvidenceFact",
@@ -89,6 +100,8 @@ __all__ = [
     "ReviewItem",
     "RuleSet",
     "active_rules",
+    "article_view",
+    "attach",
     "auto_confirm",
     "catch_up",
     "check_deadlines",
@@ -97,9 +110,9 @@ __all__ = [
     "count_evidence",
     "counts_by_kind",
     "decide",
+    "detach",
     "evaluate",
     "evidence_for",
-    "evidence_keyset",
     "evidence_publisher",
     "get_proposal",
     "match_articles",

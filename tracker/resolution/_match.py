@@ -129,7 +129,9 @@ def evidence_publisher(
 def _drop_stale(session: Session, publishers: dict[int, str]) -> set[str]:
     """Deletes the evidence these articles gave while they counted for another publisher (an
     aggregator's item, before its page made it its own publisher's: its sentence may be the
-    aggregator's words); matching them again makes it afresh.  Returns the questions touched."""
+    aggregator's words); matching them again makes it afresh.  Evidence a reviewer attached by
+    hand is their judgement of the article, not of a sentence: it stays, and counts for the new
+    publisher.  Returns the questions touched."""
     if not publishers:
         return set()
     rows = session.execute(
@@ -138,12 +140,21 @@ def _drop_stale(session: Session, publishers: dict[int, str]) -> set[str]:
             col(Evidence.article_id),
             col(Evidence.question_id),
             col(Evidence.publisher),
+            col(Evidence.attached_by),
         ).where(col(Evidence.article_id).in_(list(publishers)))
     ).all()
-    stale = [(row[0], row[2]) for row in rows if row[3] != publishers[row[1]]]
-    if stale:
-        session.execute(delete(Evidence).where(col(Evidence.id).in_([i for i, _ in stale])))
-    return {question for _, question in stale}
+    stale = [row for row in rows if row[3] != publishers[row[1]]]
+    matched = [row[0] for row in stale if row[4] is None]
+    if matched:
+        session.execute(delete(Evidence).where(col(Evidence.id).in_(matched)))
+    for row in stale:
+        if row[4] is not None:
+            session.execute(
+                update(Evidence)
+                .where(col(Evidence.id) == row[0])
+                .values(publisher=publishers[row[1]])
+            )
+    return {row[2] for row in stale}
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:

@@ -24,6 +24,7 @@ By area:
 - a new source: :func:`draft_source` (an article's candidates), :func:`save_source` (the
   accepted ones written as a forecast file and imported), :func:`source_key`;
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
+  :func:`attach_evidence` and :func:`detach_evidence` (evidence by hand), :func:`article_view`,
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`,
   :func:`confirm_many`, :func:`needs_outcome`, :func:`needs_outcome_count`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
@@ -38,8 +39,6 @@ By area:
   :func:`add_market_baseline`, :func:`list_baselines`, :func:`pull_baseline`,
   :func:`pull_baselines`, :func:`pull_due_baselines`, :func:`baselines_to_pull`,
   :func:`queue_due_baselines` (the beat's tick), :func:`baseline_points`, :func:`baseline_at`;
-- search (README, "Search syntax"): :func:`search_articles`, :func:`search_forecast_text`,
-  :func:`search_index_state`, :func:`reindex_search` (``tracker search reindex``);
 - questions: :func:`list_questions`, :func:`question_view` (every forecaster's probability
   over time, the baselines, the resolution);
 - comparing forecasters: :func:`list_authors`, :func:`author_record`,
@@ -91,6 +90,7 @@ if typing.TYPE_CHECKING:
         sign_out_everywhere,
         token_user,
     )
+    from tracker.service._attach import article_view, attach_evidence, detach_evidence
     from tracker.service._backup import (
         BackupResult,
         RestoreResult,
@@ -235,13 +235,6 @@ if typing.TYPE_CHECKING:
         scorecard,
         scores_fingerprint,
     )
-    from tracker.service._search import (
-        IndexState,
-        reindex_search,
-        search_articles,
-        search_forecast_text,
-        search_index_state,
-    )
     from tracker.service._sources import SavedSource, draft_source, save_source, source_key
     from tracker.service._status import (
         PipelineProgress,
@@ -296,7 +289,6 @@ __all__ = [
     "ForecastCheck",
     "ForecastOutcome",
     "ForecastView",
-    "IndexState",
     "ListedForecast",
     "Manifest",
     "NeedsOutcome",
@@ -327,6 +319,8 @@ __all__ = [
     "add_feed",
     "add_market_baseline",
     "add_user",
+    "article_view",
+    "attach_evidence",
     "author_exists",
     "author_forecasts",
     "author_record",
@@ -348,6 +342,7 @@ __all__ = [
     "create_token",
     "database",
     "deadline_check",
+    "detach_evidence",
     "disable_feed",
     "draft_file",
     "draft_source",
@@ -405,7 +400,6 @@ __all__ = [
     "record_task_end",
     "reject_proposal",
     "remove_feed",
-    "reindex_search",
     "reopen_forecast",
     "report",
     "resolution_pass",
@@ -424,10 +418,7 @@ __all__ = [
     "schema_is_current",
     "scorecard",
     "scores_fingerprint",
-    "search_articles",
-    "search_forecast_text",
     "search_forecasts",
-    "search_index_state",
     "session_user",
     "set_full_text",
     "set_user_active",

@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "evidence",
     "demo",
     "admin",
+    "search",
 )
 
 
@@ -72,6 +73,7 @@ _MODULES_OF: dict[str, tuple[str, ...]] = {
     "restore": ("admin",),
     "export-all": ("admin",),
     "import-all": ("admin",),
+    "search": ("search",),
 }
 
 

@@ -39,6 +39,8 @@ By area:
   :func:`add_market_baseline`, :func:`list_baselines`, :func:`pull_baseline`,
   :func:`pull_baselines`, :func:`pull_due_baselines`, :func:`baselines_to_pull`,
   :func:`queue_due_baselines` (the beat's tick), :func:`baseline_points`, :func:`baseline_at`;
+- search (README, "Search syntax"): :func:`search_articles`, :func:`search_forecast_text`,
+  :func:`search_index_state`, :func:`reindex_search` (``tracker search reindex``);
 - questions: :func:`list_questions`, :func:`question_view` (every forecaster's probability
   over time, the baselines, the resolution);
 - comparing forecasters: :func:`list_authors`, :func:`author_record`,
@@ -235,6 +237,13 @@ if typing.TYPE_CHECKING:
         scorecard,
         scores_fingerprint,
     )
+    from tracker.service._search import (
+        IndexState,
+        reindex_search,
+        search_articles,
+        search_forecast_text,
+        search_index_state,
+    )
     from tracker.service._sources import SavedSource, draft_source, save_source, source_key
     from tracker.service._status import (
         PipelineProgress,
@@ -289,6 +298,7 @@ __all__ = [
     "ForecastCheck",
     "ForecastOutcome",
     "ForecastView",
+    "IndexState",
     "ListedForecast",
     "Manifest",
     "NeedsOutcome",
@@ -400,6 +410,7 @@ __all__ = [
     "record_task_end",
     "reject_proposal",
     "remove_feed",
+    "reindex_search",
     "reopen_forecast",
     "report",
     "resolution_pass",
@@ -418,7 +429,10 @@ __all__ = [
     "schema_is_current",
     "scorecard",
     "scores_fingerprint",
+    "search_articles",
+    "search_forecast_text",
     "search_forecasts",
+    "search_index_state",
     "session_user",
     "set_full_text",
     "set_user_active",

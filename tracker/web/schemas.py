@@ -485,6 +485,10 @@ class EvidenceOut(BaseModel):
     )
     author: str | None = Field(description="the article's author, as the feed gave it")
     categories: list[str] = Field(description="the article's categories (tags), from the feed")
+    attached_by: str | None = Field(
+        default=None, description="the analyst who attached it by hand (null: found by matching)"
+    )
+    note: str | None = Field(default=None, description="why it was attached by hand")
 
     @classmethod
     def of(cls, view: EvidenceView) -> EvidenceOut:
@@ -505,6 +509,8 @@ class EvidenceOut(BaseModel):
             field=view.field,
             author=view.author,
             categories=list(view.categories),
+            attached_by=view.attached_by,
+            note=view.note,
         )
 
 
@@ -802,4 +808,53 @@ FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     403: {"model": ErrorOut, "description": "Cookie session without the CSRF token"},
     404: {"model": ErrorOut, "description": "No such feed"},
+}
+
+
+# --- evidence attached by hand ----------------------------------------------------------------
+
+
+class AttachIn(BaseModel):
+    """An article attached to a forecast as evidence.  The rules (yes or no, a note saying why)
+    are the tracker's: a 400 names the field, as the CLI does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: int = Field(ge=1, le=MAX_ID, description="the article (see GET /api/articles)")
+    side: Annotated[str, StringConstraints(max_length=10)] = Field(
+        description="yes or no: the outcome the article reports"
+    )
+    note: Text | None = Field(
+        default=None, description="why it is evidence (required: a 400 without one)"
+    )
+
+
+class AttachedEvidenceOut(BaseModel):
+    """The stored evidence row (its sentence is the article's title, or its first sentence)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    question_id: str
+    article_id: int
+    side: Literal["yes", "no"]
+    sentence: str
+    publisher: str = Field(description="the publisher it counts for (as for matched evidence)")
+    published_at: datetime
+    attached_by: str | None
+    note: str | None
+
+
+class AttachedOut(BaseModel):
+    evidence: AttachedEvidenceOut
+    counts: bool = Field(
+        description="counts toward a proposal: published inside the forecast's window"
+    )
+    proposals: list[ProposalOut] = Field(description="proposals the resolver made from it")
+
+
+ATTACH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    404: {"model": ErrorOut, "description": "No such forecast, article or evidence"},
+    409: {"model": ErrorOut, "description": "This article is evidence for that side already"},
 }

@@ -12,14 +12,20 @@ from sqlmodel import Session
 from tracker import service
 from tracker.web.deps import AnalystDep, ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.schemas import (
+    ATTACH_RESPONSES,
     ERROR_RESPONSES,
+    MAX_ID,
     PRINTABLE,
     WRITE_RESPONSES,
+    AttachedEvidenceOut,
+    AttachedOut,
+    AttachIn,
     CursorQuery,
     EvidencePageOut,
     ForecastDetailOut,
     ForecastListQuery,
     ForecastPageOut,
+    ProposalOut,
     ReopenIn,
     ResolveIn,
     UpdateIn,
@@ -159,3 +165,51 @@ def add_update(
     )
     session.flush()
     return _detail(session, forecast_id)
+
+
+@router.post(
+    "/{forecast_id}/evidence",
+    name="api_attach_evidence",
+    response_model=AttachedOut,
+    status_code=201,
+    responses=ATTACH_RESPONSES,
+)
+def attach_evidence(
+    forecast_id: ForecastId, body: AttachIn, session: SessionDep, analyst: AnalystDep
+) -> AttachedOut:
+    """Attach an article to the forecast as evidence for yes or no, with a note saying why: it
+    counts like matched evidence (the resolver re-evaluates the forecast's proposal at once) and
+    the analyst is recorded as who attached it."""
+    done = service.attach_evidence(
+        session,
+        article_id=body.article_id,
+        forecast_id=forecast_id,
+        side=body.side,
+        actor=analyst.name,
+        note=body.note,
+    )
+    return AttachedOut(
+        evidence=AttachedEvidenceOut.model_validate(done.evidence),
+        counts=done.counts,
+        proposals=[ProposalOut.of(p) for p in done.proposals],
+    )
+
+
+@router.delete(
+    "/{forecast_id}/evidence/{evidence_id}",
+    name="api_detach_evidence",
+    response_model=AttachedEvidenceOut,
+    responses=ATTACH_RESPONSES,
+)
+def detach_evidence(
+    forecast_id: ForecastId,
+    evidence_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    analyst: AnalystDep,
+) -> AttachedEvidenceOut:
+    """Remove evidence attached by hand (matched evidence cannot be); the forecast's proposal is
+    re-evaluated.  Answers the row removed."""
+    gone = service.detach_evidence(
+        session, evidence_id=evidence_id, actor=analyst.name, forecast_id=forecast_id
+    )
+    return AttachedEvidenceOut.model_validate(gone)

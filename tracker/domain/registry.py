@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from tracker import search
 from tracker._seek import Key, keyset_page, read_page
 from tracker.clock import today as utc_today
 from tracker.clock import utcnow
@@ -194,6 +195,8 @@ def import_files(
             report=report,
         )
     session.flush()
+    # the search index, in step: every forecast of the files (a source's new title counts too)
+    search.index_forecasts(session, [p.spec.id for f in forecast_files for p in f.forecasts])
     report.closed = lifecycle.close_expired(session, today)
     return report
 
@@ -842,7 +845,8 @@ def _key_of(sort: ForecastSort, today: date, pair: Any) -> tuple[CursorValue, ..
 
 @dataclass(frozen=True)
 class ForecastFilter:
-    """Which forecasts to list.  ``text`` matches the id, question or quote (case-insensitive);
+    """Which forecasts to list.  ``text`` is a full-text query (README, "Search syntax": question,
+    quote, criteria, author, source), or a forecast's exact id;
     ``status`` is the status on ``today`` (default: today, UTC; see
     :func:`tracker.domain.lifecycle.status_on`)."""
 
@@ -857,14 +861,8 @@ class ForecastFilter:
         return self.today or utc_today()
 
     def apply(self, query: Any) -> Any:
-        if self.text:
-            query = query.where(
-                or_(
-                    col(Forecast.id).icontains(self.text, autoescape=True),
-                    col(Forecast.question).icontains(self.text, autoescape=True),
-                    col(Forecast.quote).icontains(self.text, autoescape=True),
-                )
-            )
+        if self.text:  # the full-text index (README, "Search syntax"), or an exact id
+            query = query.where(search.forecast_text_condition(self.text))
         if self.status:
             query = query.where(lifecycle.status_is(Status(self.status), self.day()))
         if self.tag:

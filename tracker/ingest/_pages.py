@@ -55,6 +55,7 @@ from tracker.ingest._parse import MAX_BODY, header_charset
 from tracker.ingest._rows import plausible_date
 from tracker.ingest._ssrf import check_url
 from tracker.models import Article, Feed, table_of
+from tracker.search import index_articles, unindex_articles
 from tracker.urls import registered_domain
 
 _ARTICLE = table_of(Article)
@@ -500,6 +501,27 @@ def _update(engine: Engine, article_id: int, values: dict[str, Any]) -> None:
     _write(engine, _update_statement(frozenset(values)), {"article_id": article_id, **params})
 
 
+#: the article's columns the search index holds (its text, publisher and date)
+_INDEXED = frozenset({"title", "summary", "body", "publisher", "published_at"})
+
+
+def _update_indexed(engine: Engine, article_id: int, values: dict[str, Any]) -> None:
+    """:func:`_update` of indexed columns, the search index kept in step in one transaction:
+    out of the index with its old text, then in with the new."""
+    params = {f"v_{name}": value for name, value in values.items()}
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "sqlite":  # the write lock first: it reads, then writes
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            unindex_articles(connection, [article_id])
+            connection.execute(
+                _update_statement(frozenset(values)), {"article_id": article_id, **params}
+            )
+            index_articles(connection, [article_id])
+    except SQLAlchemyError as exc:
+        raise database_error(exc) from exc
+
+
 def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _Claim | None:
     """Takes the article's page for ``lease`` (pushing ``page_next_try_at`` on), if it is due
     (or, with ``force``, wanted at all and not fetched)."""
@@ -616,7 +638,10 @@ def _record_text(engine: Engine, claim: _Claim, page: PageText) -> PageOutcome:
     rematch = "body" in values or "published_at" in values
     if rematch:
         values["matched_at"] = None
-    _update(engine, claim.id, values)
+    if _INDEXED.isdisjoint(values):
+        _update(engine, claim.id, values)
+    else:
+        _update_indexed(engine, claim.id, values)
     return PageOutcome(claim.id, PageState.FETCHED.value, rematch=rematch, chars=len(page.text))
 
 

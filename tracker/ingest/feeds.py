@@ -36,6 +36,7 @@ from tracker.ingest._store import insert_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, ArticleFeed, Feed, table_of
+from tracker.search import index_articles
 from tracker.settings import check_interval, parse_interval
 from tracker.urls import registered_domain
 
@@ -625,6 +626,7 @@ class Poller:
             if not self._update_feed(session, claim.id, values):
                 return None
             new_ids = insert_articles(session, parsed.rows) if parsed is not None else []
+            index_articles(session, new_ids)  # searchable as soon as they are stored
             if claim.fetch_articles:
                 want_pages(session, new_ids, now)
             return new_ids

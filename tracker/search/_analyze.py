@@ -27,7 +27,7 @@ ANALYZER_VERSION = 1
 MAX_POSITIONS = 16_000
 
 #: longer runs (hashes, base64, glued URLs) are not words anyone searches for
-MAX_TOKEN = 60
+MAX_TOKEN = 40
 
 #: our own short list: words so common that they find nearly every article
 STOP_WORDS = frozenset(
@@ -42,8 +42,12 @@ _STEMMER = Stemmer.Stemmer("english")
 
 def fold(text: str) -> str:
     """NFKC, casefold, diacritics stripped: what a token is compared as before stemming."""
+    if text.isascii():  # the common case, and NFKC, casefold and NFKD change nothing there
+        return text.lower()
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
+    if decomposed.isascii():
+        return decomposed
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)
 
@@ -62,7 +66,9 @@ def analyze(text: str | None) -> list[str]:
     """The index tokens of ``text``, in order."""
     if not text:
         return []
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) <= MAX_TOKEN]
+    return [
+        stem(w) for w in _RUN.findall(fold(text)) if w not in STOP_WORDS and len(w) <= MAX_TOKEN
+    ]
 
 
 def is_stop_word(word: str) -> bool:

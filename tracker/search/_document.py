@@ -19,6 +19,8 @@ from tracker.search._analyze import MAX_POSITIONS, analyze
 
 Fields = tuple[list[str], list[str], list[str]]
 
+#: well under PostgreSQL's 1 MB limit of a tsvector, positions included (16,000 of 2 bytes)
+MAX_LEXEME_BYTES = 900_000
 #: PostgreSQL's limit of positions per lexeme in a tsvector
 MAX_OCCURRENCES = 256
 #: a token no query can produce (not a letter or digit; FTS5's ascii tokenizer keeps it whole)
@@ -34,6 +36,30 @@ def analyze_fields(title: str | None, lead: str | None, body: Iterable[str | Non
         tokens = analyze(text)[:budget]
         budget -= len(tokens)
         out.append(tokens)
+    if sum(len(t) for tokens in out for t in tokens) * 4 > MAX_LEXEME_BYTES:
+        return _within_bytes(out)
+    return out[0], out[1], out[2]
+
+
+def _within_bytes(fields: list[list[str]]) -> Fields:
+    """The fields up to the token whose distinct lexemes would pass :data:`MAX_LEXEME_BYTES`
+    (a document of thousands of distinct long words in a four-byte script)."""
+    seen: set[str] = set()
+    size = 0
+    out: list[list[str]] = []
+    for tokens in fields:
+        kept: list[str] = []
+        for token in tokens:
+            if token not in seen:
+                size += len(token.encode()) + 8  # the lexeme, its header and a position
+                seen.add(token)
+            if size > MAX_LEXEME_BYTES:
+                break
+            kept.append(token)
+        out.append(kept)
+        if size > MAX_LEXEME_BYTES:
+            out += [[]] * (3 - len(out))
+            break
     return out[0], out[1], out[2]
 
 
@@ -56,6 +82,8 @@ def forecast_fields(
 
 def fts_values(fields: Fields) -> tuple[str, str, str]:
     """The three column values for FTS5 (space-joined tokens, over-used ones as the filler)."""
+    if sum(map(len, fields)) <= MAX_OCCURRENCES:  # no token can occur too often
+        return " ".join(fields[0]), " ".join(fields[1]), " ".join(fields[2])
     seen: dict[str, int] = {}
     columns = []
     for tokens in fields:

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, DateTime, Engine, Table, func, select, text
 from sqlalchemy import Date as SqlDate
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import __version__, db
+from tracker import __version__, db, search
 from tracker.errors import BackupError
 
 MANIFEST = "manifest.json"
@@ -207,6 +207,7 @@ def import_all(engine: Engine, directory: Path, progress: Progress | None = None
                 _import_table(connection, by_name[entry.name], directory, entry, progress)
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection)
+            search.rebuild_index(connection)  # the index is not exported: made from the rows
     except SQLAlchemyError as exc:
         raise db.database_error(exc, db.where(engine)) from exc
     return manifest

@@ -148,6 +148,20 @@ def test_confirm_loads_only_what_it_uses(tmp_path, data_dir):
     assert loaded(modules, NOT_FOR_LIST_OR_CONFIRM) == []
 
 
+def test_the_models_on_sqlite_load_no_postgresql_dialect():
+    """The PostgreSQL options of the models are given when a PostgreSQL engine is made
+    (``models.add_postgresql_options``): naming one in a model loaded SQLAlchemy's PostgreSQL
+    dialect and its drivers' modules (20 ms) into every command, on SQLite too."""
+    code = (
+        "import json, sys; from tracker import db, models; "
+        "db.make_engine('sqlite://').dispose(); print(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = json.loads(done.stdout)
+    assert "tracker.models" in modules
+    assert loaded(modules, ("sqlalchemy.dialects.postgresql",)) == []
+
+
 def full_command_tree() -> dict[str, list[str]]:
     """Each top-level command of `tracker --help`, with its subcommands (a group's)."""
     import typer.main

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from tests.web_fixtures import FORECAST_ID, add_proposals, csrf_token_of, sign_in
 from tracker import service
 from tracker.domain.registry import ForecastFilter, ForecastSort
 from tracker.errors import InvalidInputError
-from tracker.models import Article, Evidence, Forecast, Question, Source, Status
+from tracker.models import Article, Evidence, Forecast, Proposal, Question, Source, Status
 from tracker.paging import KeysetPage, encode_cursor
 
 TODAY = date(2026, 6, 1)
@@ -284,3 +285,81 @@ def test_a_bad_evidence_cursor_names_the_cursor(evidence):
         with pytest.raises(InvalidInputError) as caught:
             service.evidence_page(evidence, "f0000", cursor=cursor)
         assert caught.value.field == "cursor"
+
+
+# --- the review queue ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def proposals(seeded: Any) -> dict[str, Proposal]:
+    return add_proposals(seeded.engine)
+
+
+def test_review_queue_pages_walk_every_card_once_and_back(seeded, proposals):
+    with Session(seeded.engine) as session:
+        oldest_first = [
+            p.id for p in sorted(proposals.values(), key=lambda p: (p.created_at, p.id))
+        ]
+
+        def read(cursor: str | None) -> KeysetPage[Any]:
+            return service.review_page(session, cursor=cursor, per_page=4)
+
+        forward, backward = walk_both_ways(read, lambda entry: entry.item.proposal.id)
+        assert [i for page in forward for i in page] == oldest_first and len(forward) == 2
+        assert backward == forward
+        with pytest.raises(InvalidInputError, match=r"^cursor: "):
+            service.review_page(session, cursor=encode_cursor((">", 3, 4)))
+
+
+def test_confirming_a_page_of_cards_skips_none_of_the_next(client, proposals):
+    """An analyst confirms the cards of the first page from the queue's page: the queue then
+    starts with the cards that followed, and the second page read after the old cursor is the
+    same second page."""
+    sign_in(client)
+    first = client.get("/api/review", params={"per_page": 2}).json()
+    second = client.get(
+        "/api/review", params={"per_page": 2, "cursor": first["next_cursor"]}
+    ).json()
+    token = csrf_token_of(client, "/review")
+    for item in first["items"]:
+        outcome = {} if item["proposal"]["outcome"] else {"outcome": "yes"}
+        done = client.post(
+            f"/review/{item['proposal']['id']}/confirm",
+            data={"csrf_token": token, "back": "review", **outcome},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+    after = client.get("/api/review", params={"per_page": 2}).json()
+    ids = [i["proposal"]["id"] for i in second["items"]]
+    assert [i["proposal"]["id"] for i in after["items"]] == ids
+    again = client.get("/api/review", params={"per_page": 2, "cursor": first["next_cursor"]})
+    assert [i["proposal"]["id"] for i in again.json()["items"]] == ids
+
+
+def test_a_confirm_from_a_later_page_goes_back_to_that_page(client, proposals):
+    sign_in(client)
+    first = client.get("/api/review", params={"per_page": 2}).json()
+    cursor = first["next_cursor"]
+    page = client.get("/review", params={"cursor": cursor})
+    assert f'name="cursor" value="{cursor}"' in page.text
+    card = client.get("/api/review", params={"per_page": 2, "cursor": cursor}).json()["items"][0]
+    outcome = {} if card["proposal"]["outcome"] else {"outcome": "no"}
+    done = client.post(
+        f"/review/{card['proposal']['id']}/confirm",
+        data={"csrf_token": csrf_token_of(client, "/review"), "cursor": cursor, **outcome},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == f"/review?done=confirmed&cursor={cursor}"
+
+
+def test_bad_cursors_in_pages_and_api_are_one_line_400s(client):
+    for path in ("/api/forecasts", "/api/review", "/forecasts", "/review"):
+        answer = client.get(path, params={"cursor": "!!not-ours"})
+        assert answer.status_code == 400, (path, answer.status_code)
+        assert "cursor" in answer.text
+    body = client.get("/api/review", params={"cursor": "e30"}).json()
+    assert body["detail"].startswith("cursor: ") and "\n" not in body["detail"]
+    evidence = client.get(f"/api/forecasts/{FORECAST_ID}/evidence", params={"cursor": "x"})
+    assert evidence.status_code == 400 and evidence.json()["detail"].startswith("cursor: ")
+    old = client.get("/review", params={"page": "7"})
+    assert old.status_code == 200 and 'id="page-note"' in old.text

@@ -73,6 +73,7 @@ if typing.TYPE_CHECKING:
         proposal_json,
         reject,
         review_count,
+        review_keyset,
         review_queue,
         summaries,
     )
@@ -123,6 +124,7 @@ __all__ = [
     "reject",
     "resolver_stats",
     "review_count",
+    "review_keyset",
     "review_queue",
     "summaries",
     "supersede_resolved",

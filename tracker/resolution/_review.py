@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from tracker._seek import Key, read_page
+from tracker._seek import Key, order_by, read_page
 from tracker.clock import utcnow
 from tracker.domain import audit, lifecycle, registry
 from tracker.errors import InvalidInputError, NotFoundError, ProposalStateError
@@ -318,18 +318,41 @@ def review_queue(
     session: Session,
     *,
     limit: int | None = None,
-    offset: int = 0,
     evidence_limit: int | None = None,
 ) -> list[ReviewItem]:
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
     its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
     rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
-    query = _queue_query().order_by(col(Proposal.created_at), col(Proposal.id))
+    query = _queue_query().order_by(*order_by(QUEUE_KEYS))
     if limit:
         query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
-    pairs = list(session.exec(query))
+    return _items(session, [(p, f) for p, f in session.exec(query)], evidence_limit)
+
+
+#: the review queue's order: oldest proposal first
+QUEUE_KEYS = (Key(col(Proposal.created_at), datetime), Key(col(Proposal.id), int))
+
+
+def review_keyset(
+    session: Session, *, cursor: str | None, per_page: int, evidence_limit: int | None = None
+) -> tuple[list[ReviewItem], str | None, str | None]:
+    """The page of the review queue at ``cursor`` (None: the first), oldest first: (items, next
+    cursor, previous cursor).  Read by keyset on (created_at, id): a card confirmed or rejected
+    leaves the queue, and the page after a cursor still starts with the card that followed."""
+    pairs, following, earlier = read_page(
+        session,
+        _queue_query(),
+        QUEUE_KEYS,
+        lambda pair: (pair[0].created_at, pair[0].id),
+        cursor=cursor,
+        per_page=per_page,
+    )
+    return _items(session, [(p, f) for p, f in pairs], evidence_limit), following, earlier
+
+
+def _items(
+    session: Session, pairs: list[tuple[Proposal, Forecast]], evidence_limit: int | None
+) -> list[ReviewItem]:
     questions = {q.id: q for q in _questions(session, [p.question_id for p, _ in pairs])}
     views = _views(session, list(questions.values()), per_forecast=evidence_limit)
     return [ReviewItem(p, f, views[p.question_id]) for p, f in pairs]

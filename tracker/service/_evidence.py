@@ -15,12 +15,13 @@ from tracker._seek import check_per_page
 from tracker.clock import today as utc_today
 from tracker.domain import lifecycle, registry
 from tracker.models import Proposal, Status
-from tracker.paging import KeysetPage, Page, offset_of
+from tracker.paging import KeysetPage
 from tracker.resolution import (
     EvidenceView,
     ReviewItem,
     evidence_keyset,
     review_count,
+    review_keyset,
     review_queue,
 )
 from tracker.resolution import summaries as resolution_summaries
@@ -109,20 +110,22 @@ class ReviewEntry:
     negated_total: int
 
 
-ReviewPage = Page[ReviewEntry]
+ReviewPage = KeysetPage[ReviewEntry]
 
 
 def review_page(
     session: Session,
     *,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = QUEUE_PER_PAGE,
     evidence_limit: int = QUEUE_EVIDENCE,
 ) -> ReviewPage:
-    """One page of the review queue, oldest proposal first, each with its first evidence rows."""
-    skip = offset_of(page, per_page)
-    total = review_count(session)
-    items = review_queue(session, limit=per_page, offset=skip, evidence_limit=evidence_limit)
+    """The page of the review queue at ``cursor`` (None: the first), oldest proposal first, each
+    with its first evidence rows; ``total`` is the queue's length.  Confirming the cards of a
+    page does not move the next page: it still starts after the same cursor."""
+    items, following, earlier = review_keyset(
+        session, cursor=cursor, per_page=per_page, evidence_limit=evidence_limit
+    )
     counts = resolution_summaries(session, [item.forecast.id for item in items])
     day = utc_today()
     entries = [
@@ -134,7 +137,7 @@ def review_page(
         )
         for item in items
     ]
-    return Page(entries, total, page, per_page)
+    return KeysetPage(entries, following, per_page, review_count(session), cursor, earlier)
 
 
 def pending_reviews(session: Session, *, limit: int | None = None) -> list[ReviewItem]:

@@ -597,13 +597,14 @@ class ReviewItemOut(BaseModel):
         )
 
 
-class ReviewPageOut(PageOut):
+class ReviewPageOut(KeysetPageOut):
     items: list[ReviewItemOut]
     total: int = Field(ge=0, description="proposals waiting for review, on all pages")
 
     @classmethod
-    def of(cls, page: ReviewPage) -> ReviewPageOut:
-        return cls(items=[ReviewItemOut.of(entry) for entry in page.items], **cls.paging(page))
+    def of(cls, page: ReviewPage, note: str | None = None) -> ReviewPageOut:
+        items = [ReviewItemOut.of(entry) for entry in page.items]
+        return cls(items=items, total=page.total or 0, **cls.paging(page, note))
 
 
 class ConfirmIn(BaseModel):

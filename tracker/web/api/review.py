@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tracker import service
 from tracker.service import ProposalDecision
@@ -15,6 +15,7 @@ from tracker.web.schemas import (
     MAX_ID,
     PROPOSAL_RESPONSES,
     ConfirmIn,
+    CursorQuery,
     DecisionOut,
     ProposalOut,
     RejectIn,
@@ -27,8 +28,7 @@ ProposalId = Annotated[
 ]
 
 
-class ReviewQuery(BaseModel):
-    page: int = Field(default=1, ge=1, le=100_000)
+class ReviewQuery(CursorQuery):
     per_page: int = Field(default=service.QUEUE_PER_PAGE, ge=1, le=200)
     evidence_limit: int = Field(
         default=service.QUEUE_EVIDENCE,
@@ -45,9 +45,9 @@ def review(
     """Proposals waiting for an analyst (evidence, default at close, disputed, not yet
     resolvable), oldest first, each with its forecast and its evidence; negated evidence apart."""
     page = service.review_page(
-        session, page=query.page, per_page=query.per_page, evidence_limit=query.evidence_limit
+        session, cursor=query.cursor, per_page=query.per_page, evidence_limit=query.evidence_limit
     )
-    return ReviewPageOut.of(page)
+    return ReviewPageOut.of(page, query.old_page_note())
 
 
 def _decision(decided: ProposalDecision) -> DecisionOut:

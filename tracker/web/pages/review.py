@@ -10,10 +10,11 @@ shortcuts; every form works without it."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from tracker import service
 from tracker.models import Outcome
@@ -21,6 +22,7 @@ from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
 from tracker.web.schemas import (
     FORECAST_ID_PATTERN,
     MAX_ID,
+    OLD_PAGE_NOTE,
     EvidenceOut,
     ResolveIn,
     ReviewPageOut,
@@ -43,6 +45,8 @@ class DecisionForm(BaseModel):
     model_config = ConfigDict(extra="ignore")  # the form also carries csrf_token
 
     back: Literal["review", "forecast"] = "review"
+    #: the queue's page the card was on: the analyst goes back to it (the decided cards gone)
+    cursor: Annotated[str, StringConstraints(max_length=1000, pattern=r"^[\w-]*$")] | None = None
 
 
 class ConfirmForm(DecisionForm):
@@ -65,6 +69,7 @@ class ConfirmSelectedForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     proposal: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list)
+    cursor: Annotated[str, StringConstraints(max_length=1000, pattern=r"^[\w-]*$")] | None = None
 
 
 class ResolveForm(ResolveIn):
@@ -88,29 +93,40 @@ def review(
     session: SessionDep,
     _reader: ReaderDep,
     settings: SettingsDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    cursor: Annotated[str | None, Query()] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     done: Annotated[Done | None, Query()] = None,
     n: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
-    queue = service.review_page(session, page=page, per_page=settings.review_per_page)
-    limbo = service.needs_outcome(session) if page == 1 else []
+    """The queue's page at ``cursor`` (``page`` is an old numbered link's: past the first, the
+    first page with a note); the questions that need an outcome follow the first page."""
+    queue = service.review_page(session, cursor=cursor, per_page=settings.review_per_page)
+    limbo = service.needs_outcome(session) if queue.prev_cursor is None else []
     return render(
         request,
         "review/page.html",
         {
             "queue": ReviewPageOut.of(queue),
+            "review_cursor": cursor,
             "limbo": [(card, [EvidenceOut.of(e) for e in card.evidence]) for card in limbo],
             "notice": _notice(done, n),
+            "note": OLD_PAGE_NOTE if (page or 1) > 1 and not cursor else None,
         },
     )
 
 
-def _back(request: Request, back: str, forecast_id: str, done: str) -> Response:
+def _back(
+    request: Request, back: str, forecast_id: str, done: str, cursor: str | None = None
+) -> Response:
     if back == "forecast":
         url = request.app.url_path_for("forecast", forecast_id=forecast_id)
     else:
         url = request.app.url_path_for("review")
-    return RedirectResponse(f"{url}?done={done}", status_code=303)
+    return RedirectResponse(f"{url}?{_query(done=done, cursor=cursor)}", status_code=303)
+
+
+def _query(**params: str | int | None) -> str:
+    return urlencode({k: v for k, v in params.items() if v is not None})
 
 
 @router.post("/review/{proposal_id}/confirm", name="proposal_confirm")
@@ -124,7 +140,7 @@ def confirm(
     decided = service.confirm_proposal(
         session, proposal_id, actor=analyst.name, outcome=form.outcome, note=form.note
     )
-    return _back(request, form.back, decided.forecast_id, "confirmed")
+    return _back(request, form.back, decided.forecast_id, "confirmed", form.cursor)
 
 
 @router.post("/review/{proposal_id}/reject", name="proposal_reject")
@@ -136,7 +152,7 @@ def reject(
     analyst: AnalystDep,
 ) -> Response:
     decided = service.reject_proposal(session, proposal_id, actor=analyst.name, note=form.note)
-    return _back(request, form.back, decided.forecast_id, "rejected")
+    return _back(request, form.back, decided.forecast_id, "rejected", form.cursor)
 
 
 @router.post("/review/confirm-selected", name="proposals_confirm_selected")
@@ -149,7 +165,8 @@ def confirm_selected(
     """Confirm the selected cards as proposed, all or nothing (:func:`service.confirm_many`)."""
     decided = service.confirm_many(session, form.proposal, actor=analyst.name)
     url = request.app.url_path_for("review")
-    return RedirectResponse(f"{url}?done=confirmed_many&n={len(decided)}", status_code=303)
+    query = _query(done="confirmed_many", n=len(decided), cursor=form.cursor)
+    return RedirectResponse(f"{url}?{query}", status_code=303)
 
 
 @router.post("/review/forecasts/{forecast_id}/resolve", name="review_resolve")

@@ -45,8 +45,7 @@ from sqlalchemy import Engine, Table, insert, inspect, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import large_profile  # noqa: E402  (beside this file)
-
+from benchmarks import large_profile  # noqa: E402
 from tracker import db  # noqa: E402
 from tracker.models import SQLModel  # noqa: E402
 from tracker.scoring import ScorecardFilter, compute_scorecard  # noqa: E402
@@ -708,6 +707,7 @@ def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple
                      follow(base, f"/api/forecasts/{HOT_FORECAST}/evidence", 80))),
         ("review queue", "/review"),
         ("review queue JSON", "/api/review"),
+        ("review queue, cursor 10", with_cursor("/review", follow(base, "/api/review", 10))),
         ("review JSON, cursor 10", with_cursor("/api/review", follow(base, "/api/review", 10))),
         ("audit log", "/audit"),
         ("audit JSON", "/api/audit"),

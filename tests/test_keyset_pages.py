@@ -8,6 +8,7 @@ one the list made is one line naming ``cursor``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 
 from tests.web_fixtures import FORECAST_ID, add_proposals, csrf_token_of, sign_in
 from tracker import service
+from tracker.db import make_engine
 from tracker.domain.registry import ForecastFilter, ForecastSort
 from tracker.errors import InvalidInputError
 from tracker.models import Article, Evidence, Forecast, Proposal, Question, Source, Status
@@ -362,4 +364,57 @@ def test_bad_cursors_in_pages_and_api_are_one_line_400s(client):
     evidence = client.get(f"/api/forecasts/{FORECAST_ID}/evidence", params={"cursor": "x"})
     assert evidence.status_code == 400 and evidence.json()["detail"].startswith("cursor: ")
     old = client.get("/review", params={"page": "7"})
+    assert old.status_code == 200 and 'id="page-note"' in old.text
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+def test_question_pages_walk_every_question_once_and_back(forecasts):
+    session = forecasts
+    everything = session.exec(select(Question)).all()
+    expected = [q.id for q in sorted(everything, key=lambda q: (q.closes, q.id))]
+
+    def read(cursor: str | None) -> KeysetPage[Any]:
+        return service.list_questions(session, today=TODAY, cursor=cursor, per_page=9)
+
+    forward, backward = walk_both_ways(read, lambda row: row.id)
+    assert [i for page in forward for i in page] == expected and backward == forward
+    assert read(None).total == 100
+
+
+def test_questions_cli_pages_by_cursor_and_refuses_a_bad_one(cli):
+    cli("init")
+    with Session(make_engine(cli.env["TRACKER_DATABASE_URL"])) as session:
+        add_forecasts(session, range(12))
+    first = json.loads(cli("questions", "list", "--per-page", "5", "--format", "json").output)
+    assert first["total"] == 12 and len(first["items"]) == 5 and first["prev_cursor"] is None
+    second = json.loads(
+        cli(
+            "questions",
+            "list",
+            "--per-page",
+            "5",
+            "--format",
+            "json",
+            "--cursor",
+            first["next_cursor"],
+        ).output
+    )
+    assert not {q["id"] for q in first["items"]} & {q["id"] for q in second["items"]}
+    table = cli("questions", "list", "--per-page", "5").output
+    assert f"--cursor {first['next_cursor']}" in table
+    bad = cli("questions", "list", "--cursor", "nope!", ok=False)
+    assert bad.exit_code != 0 and "cursor:" in bad.output and "Traceback" not in bad.output
+
+
+def test_the_questions_page_links_next_and_keeps_old_links(client):
+    page = client.get("/questions")
+    assert page.status_code == 200
+    api = client.get("/api/questions", params={"per_page": 2}).json()
+    assert api["prev_cursor"] is None and len(api["items"]) == 2 and api["next_cursor"]
+    after = client.get("/api/questions", params={"per_page": 2, "cursor": api["next_cursor"]})
+    assert after.json()["prev_cursor"] and after.json()["items"] != api["items"]
+    assert client.get("/api/questions", params={"cursor": "zz"}).status_code == 400
+    old = client.get("/questions", params={"page": 4})
     assert old.status_code == 200 and 'id="page-note"' in old.text

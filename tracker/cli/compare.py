@@ -214,19 +214,26 @@ def compare(
 @questions_app.command("list")
 def questions_list(
     ctx: typer.Context,
-    page: Annotated[int, typer.Option(min=1)] = 1,
-    per_page: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    cursor: Annotated[
+        str | None, typer.Option(help="the page to show: a cursor printed under the page before")
+    ] = None,
+    per_page: Annotated[int, typer.Option(min=1, max=500)] = 50,
     format: Format = OutputFormat.table,
     wide: WideOption = False,
 ) -> None:
-    """Questions, soonest close first, with their forecasters."""
+    """Questions, soonest close first, with their forecasters, a page at a time."""
     from tracker import service
 
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        found = service.list_questions(session, page=page, per_page=per_page)
+        found = service.list_questions(session, cursor=cursor, per_page=per_page)
     if format is OutputFormat.json:
         _dump(
-            {"total": found.total, "page": found.page, "items": [q.to_json() for q in found.items]}
+            {
+                "total": found.total,
+                "next_cursor": found.next_cursor,
+                "prev_cursor": found.prev_cursor,
+                "items": [q.to_json() for q in found.items],
+            }
         )
         return
     records = [
@@ -246,10 +253,19 @@ def questions_list(
         console,
         QUESTION_COLUMNS,
         records,
-        title=f"{found.total} question(s); page {found.page} of {found.pages}",
-        caption="`tracker questions show ID` gives a question with every forecaster on it",
+        title=f"{found.total} question(s), soonest close first",
+        caption=_pages_caption(found.next_cursor, found.prev_cursor)
+        + "`tracker questions show ID` gives a question with every forecaster on it",
         wide=wide,
     )
+
+
+def _pages_caption(following: str | None, earlier: str | None) -> str:
+    """The options that read the pages around this one (a cursor is long: on a line of its own)."""
+    lines = [f"next page: --cursor {following}"] if following else []
+    if earlier:
+        lines.append(f"page before: --cursor {earlier}")
+    return "".join(line + "\n" for line in lines)
 
 
 QUESTION_COLUMNS = (

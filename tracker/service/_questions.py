@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tracker._seek import Key, read_page
 from tracker.baselines import BaselineSeries
 from tracker.clock import today as utc_today
 from tracker.domain import lifecycle, registry, statements
 from tracker.models import Forecast, Question, Resolution, Source
-from tracker.paging import Page, offset_of
+from tracker.paging import KeysetPage
 from tracker.service._baselines import baseline_points
 
 
@@ -40,19 +41,31 @@ class QuestionRow:
         }
 
 
+#: the questions list's order: soonest close first
+QUESTION_KEYS = (Key(col(Question.closes), date), Key(col(Question.id), str))
+
+
 def list_questions(
-    session: Session, *, today: date | None = None, page: int = 1, per_page: int = 50
-) -> Page[QuestionRow]:
-    """Questions with their forecasters, soonest close first (questions no forecast stands on
-    included: a question file may define them ahead)."""
+    session: Session,
+    *,
+    today: date | None = None,
+    cursor: str | None = None,
+    per_page: int = 50,
+) -> KeysetPage[QuestionRow]:
+    """The page at ``cursor`` (None: the first) of the questions with their forecasters,
+    soonest close first (questions no forecast stands on included: a question file may define
+    them ahead); ``total`` counts them all."""
     day = today or utc_today()
+    found, following, earlier = read_page(
+        session,
+        select(Question),
+        QUESTION_KEYS,
+        lambda row: (row[0].closes, row[0].id),
+        cursor=cursor,
+        per_page=per_page,
+    )
+    questions = [row[0] for row in found]
     total = session.exec(select(func.count()).select_from(Question)).one()
-    questions = session.exec(
-        select(Question)
-        .order_by(col(Question.closes), col(Question.id))
-        .offset(offset_of(page, per_page))
-        .limit(per_page)
-    ).all()
     authors: dict[str, list[str]] = {q.id: [] for q in questions}
     counts: dict[str, int] = dict.fromkeys(authors, 0)
     if questions:
@@ -78,7 +91,7 @@ def list_questions(
         )
         for q in questions
     ]
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return KeysetPage(items, following, per_page, total, cursor, earlier)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from pydantic import Field
 
 from tracker import service
 from tracker.clock import today
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.pages import authors as _author_pages  # noqa: F401 - registers "author_name"
-from tracker.web.schemas import ERROR_RESPONSES
+from tracker.web.schemas import ERROR_RESPONSES, CursorQuery, KeysetPageOut
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardQuery
 
 router = APIRouter(prefix="/api", tags=["authors"])
@@ -67,21 +68,24 @@ def compare(
     return scorecards.head_to_head(session, a, b, resamples).to_json()
 
 
+class QuestionListQuery(CursorQuery):
+    per_page: int = Field(default=50, ge=1, le=500)
+
+
 @router.get(
     "/questions", name="api_questions", response_model=dict[str, Any], responses=ERROR_RESPONSES
 )
 def questions(
     session: SessionDep,
     _reader: ReaderDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    query: Annotated[QuestionListQuery, Query()],
 ) -> dict[str, Any]:
-    """Questions, soonest close first, with their forecasters."""
-    found = service.list_questions(session, page=page, per_page=per_page)
+    """Questions, soonest close first, with their forecasters, a page at a time (``cursor``:
+    a ``next_cursor`` or ``prev_cursor`` of the page before)."""
+    found = service.list_questions(session, cursor=query.cursor, per_page=query.per_page)
     return {
         "total": found.total,
-        "page": found.page,
-        "per_page": found.per_page,
+        **KeysetPageOut.paging(found, query.old_page_note()),
         "items": [q.to_json() for q in found.items],
     }
 

@@ -20,7 +20,7 @@ from tracker.service import AuthorRecord, QuestionView
 from tracker.web.deps import ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.line_charts import Series, murphy_chart, probability_lines, scores_by_period
 from tracker.web.pages.scorecard import bin_links
-from tracker.web.schemas import Text
+from tracker.web.schemas import OLD_PAGE_NOTE, Text
 from tracker.web.scorecards import PAGE_RESAMPLES, ScorecardQuery
 from tracker.web.templating import render
 
@@ -157,10 +157,14 @@ def questions_page(
     request: Request,
     session: SessionDep,
     _reader: ReaderDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    cursor: Annotated[str | None, Query()] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
-    found = service.list_questions(session, page=page, per_page=50)
-    return render(request, "questions/list.html", {"found": found})
+    """The questions, a page at a time (``page``: an old numbered link; past the first, the
+    first page with a note)."""
+    found = service.list_questions(session, cursor=cursor, per_page=50)
+    note = OLD_PAGE_NOTE if (page or 1) > 1 and not cursor else None
+    return render(request, "questions/list.html", {"found": found, "note": note})
 
 
 def question_chart(view: QuestionView) -> object:

@@ -37,8 +37,9 @@ CASES = [
 #: already added or whose host does not parse), and rules
 #: the use-case layer states once for every front end, so that the API gives the CLI's message
 #: rather than a schema's (a feed URL's scheme, the interval's bounds, a required note; a forecast
-#: file's validation, a text the extractor cannot read)
+#: file's validation, a text the extractor cannot read; a search's syntax and a cursor's position)
 CHECKED_BEYOND_SCHEMA = {
+    ("GET", "/api/articles"),
     ("GET", "/api/scorecard"),
     ("GET", "/api/scorecard/bins/{k}"),
     ("GET", "/api/reports/calibration"),
@@ -49,6 +50,7 @@ CHECKED_BEYOND_SCHEMA = {
     ("POST", "/api/proposals/{proposal_id}/reject"),
     ("POST", "/api/sources"),
     ("POST", "/api/sources/extract"),
+    ("GET", "/api/search/forecasts"),
 }
 #: operations that fetch a URL of the request body at once: the generated URL is replaced by one
 #: on 127.0.0.2, which the SSRF guard refuses, so that no test request ever leaves the machine

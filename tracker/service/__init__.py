@@ -25,6 +25,7 @@ By area:
   accepted ones written as a forecast file and imported), :func:`source_key`;
 - evidence and review: :func:`evidence_page`, :func:`review_page`, :func:`pending_reviews`,
   :func:`attach_evidence` and :func:`detach_evidence` (evidence by hand), :func:`article_view`,
+  :func:`feed_choices` (the articles page's feed filter),
   :func:`confirm_proposal`, :func:`reject_proposal`, :func:`confirm_all`,
   :func:`confirm_many`, :func:`needs_outcome`, :func:`needs_outcome_count`;
 - the resolution stage: :func:`resolution_pass`, :func:`deadline_check`,
@@ -92,6 +93,7 @@ if typing.TYPE_CHECKING:
         sign_out_everywhere,
         token_user,
     )
+    from tracker.service._articles import feed_choices
     from tracker.service._attach import article_view, attach_evidence, detach_evidence
     from tracker.service._backup import (
         BackupResult,
@@ -362,6 +364,7 @@ __all__ = [
     "export_opml",
     "extract_source",
     "extract_text",
+    "feed_choices",
     "feed_health",
     "feeds_to_poll",
     "fetch_article_page",

@@ -22,6 +22,7 @@ from tracker import service
 from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import metrics as metrics_endpoint
+from tracker.web.api import articles as api_articles
 from tracker.web.api import authors as api_authors
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
@@ -31,6 +32,7 @@ from tracker.web.api import scorecard as api_scorecard
 from tracker.web.api import sources as api_sources
 from tracker.web.errors import install_error_handlers
 from tracker.web.logcontext import LogContextMiddleware
+from tracker.web.pages import articles as article_pages
 from tracker.web.pages import auth as auth_pages
 from tracker.web.pages import authors as author_pages
 from tracker.web.pages import exports as export_pages
@@ -51,6 +53,7 @@ ROUTERS: list[APIRouter] = [
     auth_pages.router,
     scorecard_pages.router,
     forecast_pages.router,
+    article_pages.router,
     review_pages.router,
     feed_pages.router,
     export_pages.router,
@@ -63,6 +66,7 @@ ROUTERS: list[APIRouter] = [
     api_feeds.router,
     api_sources.router,
     api_authors.router,
+    api_articles.router,
     metrics_endpoint.router,
 ]
 

@@ -4,6 +4,7 @@ shared with the HTML forms.  Links from outside pass through :func:`tracker.urls
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,8 +15,9 @@ from tracker.domain.registry import ForecastFilter, ForecastRow, ForecastSort
 from tracker.ingest import FeedState
 from tracker.models import Outcome, Proposal, Status
 from tracker.paging import KeysetPage, Page
-from tracker.resolution import EvidenceView
+from tracker.resolution import ArticleView, EvidenceView
 from tracker.scoring import CalibrationBin, OwnScore, ScorecardFilter
+from tracker.search import ArticleHit, ArticleQuery, ForecastHit
 from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
 from tracker.urls import safe_url
 
@@ -859,3 +861,203 @@ ATTACH_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such forecast, article or evidence"},
     409: {"model": ErrorOut, "description": "This article is evidence for that side already"},
 }
+
+
+# --- articles and search ------------------------------------------------------------------------
+
+#: a search as typed: long enough to protect the server; the search's own limit and syntax
+#: errors are one 400 line naming ``q`` (README, "Search syntax")
+SearchText = Annotated[str, StringConstraints(max_length=20_000)]
+Cursor = Annotated[str, StringConstraints(max_length=2_000)]
+
+
+class SnippetPartOut(BaseModel):
+    """A piece of a snippet: ``hit`` pieces are the query's words (untrusted text: escape it)."""
+
+    text: str
+    hit: bool
+
+    @staticmethod
+    def of(parts: list[tuple[str, bool]]) -> list[SnippetPartOut]:
+        return [SnippetPartOut(text=text, hit=hit) for text, hit in parts]
+
+
+class ArticleQueryIn(BaseModel):
+    """An article search (README, "Search syntax") and its filters; no ``q``: the newest
+    articles of the filters."""
+
+    q: SearchText | None = Field(default=None, description="the search, in the search syntax")
+    feed: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="a feed's id: its articles and those it carried"
+    )
+    publisher: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = (
+        Field(default=None, description="the registered domain an article counts for")
+    )
+    since: date | None = Field(default=None, description="published on or after this day (UTC)")
+    until: date | None = Field(default=None, description="published on or before this day (UTC)")
+    cursor: Cursor | None = Field(
+        default=None, description="the next_cursor of the page before (none: the first page)"
+    )
+    per_page: int = Field(default=20, ge=1, le=100)
+
+    def query(self) -> ArticleQuery:
+        return ArticleQuery(
+            text=self.q or None,
+            feed_id=self.feed,
+            publisher=self.publisher or None,
+            since=self.since,
+            until=self.until,
+        )
+
+
+class ArticleListForm(BlankIsUnset, ArticleQueryIn):
+    """The articles page's form: an empty field is not set; ``trail`` is the cursors of the
+    pages before (for its Previous link: a search reads forward only)."""
+
+    trail: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+
+
+class ArticleHitOut(BaseModel):
+    """An article a search found.  ``title``, ``feed_title`` and the snippet come from feeds
+    (untrusted: escape them); ``url`` is withheld unless it is an http(s) link."""
+
+    article_id: int
+    title: str
+    url: str | None
+    published_at: datetime | None
+    feed_id: int | None
+    feed_title: str | None
+    publisher: str | None
+    tier: int = Field(description="2: every word in the title, 1: in title and lead, 0: anywhere")
+    snippet: list[SnippetPartOut]
+
+    @classmethod
+    def of(cls, hit: ArticleHit) -> ArticleHitOut:
+        return cls(
+            article_id=hit.article_id,
+            title=hit.title,
+            url=safe_url(hit.url),
+            published_at=hit.published_at,
+            feed_id=hit.feed_id,
+            feed_title=hit.feed_title,
+            publisher=hit.publisher,
+            tier=hit.tier,
+            snippet=SnippetPartOut.of(hit.snippet),
+        )
+
+
+class ArticlePageOut(KeysetPageOut):
+    items: list[ArticleHitOut]
+
+    @classmethod
+    def of(cls, found: KeysetPage[ArticleHit]) -> ArticlePageOut:
+        return cls(items=[ArticleHitOut.of(hit) for hit in found.items], **cls.paging(found))
+
+
+class ArticleEvidenceOut(BaseModel):
+    """A forecast the article is evidence for, shown through ``forecast_id``."""
+
+    evidence_id: int
+    question_id: str
+    forecast_id: str
+    question: str
+    side: Literal["yes", "no"]
+    negated: bool
+    sentence: str
+    attached_by: str | None = Field(description="who attached it by hand (null: matched)")
+    note: str | None
+    created_at: datetime
+
+
+class ArticleDetailOut(BaseModel):
+    """An article as stored (its texts are the feed's or its page's: untrusted) and the
+    forecasts it is evidence for."""
+
+    id: int
+    title: str
+    url: str | None
+    feed_id: int | None
+    feed_title: str | None
+    publisher: str | None
+    author: str | None
+    categories: list[str]
+    published_at: datetime
+    published_estimated: bool
+    fetched_at: datetime
+    summary: str
+    body: str
+    evidence: list[ArticleEvidenceOut]
+
+    @classmethod
+    def of(cls, view: ArticleView) -> ArticleDetailOut:
+        a = view.article
+        assert a.id is not None  # a stored row
+        return cls(
+            id=a.id,
+            title=a.title,
+            url=safe_url(a.url or a.original_url),
+            feed_id=a.feed_id,
+            feed_title=view.feed_title,
+            publisher=a.publisher,
+            author=a.author,
+            categories=list(a.categories),
+            published_at=a.published_at,
+            published_estimated=a.published_estimated,
+            fetched_at=a.fetched_at,
+            summary=a.summary,
+            body=a.body,
+            evidence=[ArticleEvidenceOut.model_validate(asdict(e)) for e in view.evidence],
+        )
+
+
+class ForecastSearchIn(BaseModel):
+    """A forecast search (README, "Search syntax") among the forecasts the filters let through."""
+
+    q: SearchText = Field(description="the search, in the search syntax")
+    status: Status | None = None
+    tag: Text | None = None
+    author: Text | None = Field(default=None, description="author name, or part of it")
+    source: Text | None = Field(default=None, description="source key (the forecast file's name)")
+    cursor: Cursor | None = Field(
+        default=None, description="the next_cursor of the page before (none: the first page)"
+    )
+    per_page: int = Field(default=20, ge=1, le=100)
+
+    def filter(self) -> ForecastFilter:
+        return ForecastFilter(
+            status=self.status,
+            tag=self.tag or None,
+            author=self.author or None,
+            source=self.source or None,
+            today=today(),
+        )
+
+
+class ForecastHitOut(BaseModel):
+    forecast_id: str
+    question: str
+    author: str
+    closes: date
+    status: Status = Field(description="the status it has today")
+    tier: int = Field(description="2: every word in the question, 1: question and quote, 0: any")
+    snippet: list[SnippetPartOut] = Field(description="from its quote and criteria")
+
+    @classmethod
+    def of(cls, hit: ForecastHit) -> ForecastHitOut:
+        return cls(
+            forecast_id=hit.forecast_id,
+            question=hit.question,
+            author=hit.author,
+            closes=hit.closes,
+            status=Status(hit.status),
+            tier=hit.tier,
+            snippet=SnippetPartOut.of(hit.snippet),
+        )
+
+
+class ForecastHitPageOut(KeysetPageOut):
+    items: list[ForecastHitOut]
+
+    @classmethod
+    def of(cls, found: KeysetPage[ForecastHit]) -> ForecastHitPageOut:
+        return cls(items=[ForecastHitOut.of(hit) for hit in found.items], **cls.paging(found))

@@ -30,6 +30,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV: tuple[tuple[str, str], ...] = (
     ("Scorecard", "scorecard"),
     ("Forecasts", "forecasts"),
+    ("Articles", "articles"),
     ("Questions", "questions"),
     ("Authors", "authors"),
     ("Review", "review"),

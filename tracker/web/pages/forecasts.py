@@ -37,8 +37,10 @@ NOTICES = {
     "confirmed": "The proposal is confirmed: the outcome is recorded.",
     "rejected": "The proposal is rejected: the forecast stays unresolved.",
     "updated": "The statement is recorded.",
+    "attached": "The article is attached as evidence; the resolver has re-evaluated the forecast.",
+    "detached": "The evidence is detached; the resolver has re-evaluated the forecast.",
 }
-Done = Literal["resolved", "reopened", "confirmed", "rejected", "updated"]
+Done = Literal["resolved", "reopened", "confirmed", "rejected", "updated", "attached", "detached"]
 SORT_LABELS = {
     ForecastSort.CLOSES: "close date, soonest first",
     ForecastSort.CLOSES_DESC: "close date, latest first",

@@ -28,10 +28,11 @@ import pytest
 from tests.conftest import Cli
 from tests.test_web_authors import HOSTILE, MARKET, TRENIN
 from tests.test_web_authors import seed_authors as seed
-from tracker import db, service
+from tracker import db, ingest, service
 from tracker.db import session_scope
 from tracker.domain.scale import EstimativeScale
 from tracker.models import Article
+from tracker.search import index_articles
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "cli"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -61,6 +62,8 @@ COMMANDS: dict[str, list[str]] = {
     "feeds-list": ["feeds", "list"],
     "articles-list": ["articles", "list"],
     "articles-search": ["articles", "search", "NATO"],
+    "articles-search-page": ["articles", "search", "answers", "--limit", "1"],
+    "forecasts-search": ["forecasts", "search", "moratorium"],
     "authors-list": ["authors", "list", "--as-of", AS_OF],
     "authors-show": ["authors", "show", "Ann", "--as-of", AS_OF, "--resamples", "100"],
     "compare": ["compare", "Ann", TRENIN, "--as-of", AS_OF, "--resamples", "100"],
@@ -129,6 +132,8 @@ def _extra(engine) -> None:
         service.disable_feed(session, gone.id, reason="HTTP 410 Gone", actor="t")
         for n, (title, url) in enumerate(ARTICLES):
             session.add(_article(feed.id, n, title, url))
+        session.flush()
+        index_articles(session, ingest.all_article_ids(session))  # as polling indexes them
         service.add_user(session, "ana", "a long enough password", actor="t")
         token, _secret = service.create_token(
             session, "nightly-report-script", user="ana", actor="t"

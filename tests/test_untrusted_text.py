@@ -26,6 +26,7 @@ from tracker.cli._layout import guarded, json_text, untrusted, visible
 from tracker.db import session_scope
 from tracker.domain import registry
 from tracker.domain.scale import EstimativeScale
+from tracker.search import index_articles
 
 #: an OSC 8 hyperlink, a clear-screen CSI, BEL, backspace, an 8-bit CSI (C1), a bidi override,
 #: and rich markup that closes a tag never opened and makes a link
@@ -86,6 +87,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Cli:
         )
         feed.last_error, feed.error_kind, feed.consecutive_failures = HOSTILE, "parse", 1
     add_proposals(engine, _articles(f"{WORD} {HOSTILE}"))
+    with session_scope(engine) as session:  # stored as a test stores them: index them too
+        index_articles(session, ingest.all_article_ids(session))
     engine.dispose()
     yield Cli(url, tmp / "data")
     db._cached_engine.cache_clear()
@@ -95,6 +98,8 @@ COMMANDS = [
     ["articles", "list"],
     ["articles", "list", "--wide"],
     ["articles", "search", WORD],
+    ["articles", "search", WORD, "--wide"],
+    ["forecasts", "search", "screen"],
     ["feeds", "list"],
     ["feeds", "list", "--wide"],
     ["review"],
@@ -119,6 +124,11 @@ def test_commands_print_hostile_text_as_text(hostile: Cli, args: list[str]) -> N
     ("args", "shown"),
     [
         (["articles", "list", "--wide"], "[/bold] [link=http://evil.example/]here[/link]"),
+        (
+            ["articles", "search", WORD, "--wide"],
+            "[/bold] [link=http://evil.example/]here[/link]",
+        ),
+        (["forecasts", "search", "screen", "--wide"], "the [/bold] screen"),
         (["feeds", "list", "--wide"], "[/bold] [link=http://evil.example/]here[/link]"),
         (["review"], "[/bold] [link=http://evil.example/]here[/link]"),
         (["forecasts", "show", "hostile-terminal"], "the [/bold] screen"),

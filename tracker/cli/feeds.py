@@ -11,13 +11,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 if TYPE_CHECKING:
     from tracker.ingest import PollResult
     from tracker.models import Article
+    from tracker.search import ArticleHit
     from tracker.service import FeedHealth
 
-from tracker.cli._app import NEWS, OutputFormat, app, console, current_user, error_console, state
+from tracker.cli._app import (
+    NEWS,
+    OutputFormat,
+    app,
+    console,
+    current_user,
+    error_console,
+    parse_day,
+    state,
+)
+from tracker.cli._hits import next_page_hint, snippet_text
 from tracker.cli._layout import Col, Record, WideOption, json_text, print_records, untrusted
 from tracker.cli._layout import when as short_when
 from tracker.errors import ConfigError
@@ -446,17 +458,109 @@ def articles_list(
     _print_articles(rows, format, wide)
 
 
+SEARCH_COLUMNS = (
+    Col("id", "number"),
+    Col("published (UTC)", "key"),
+    Col("feed", "number"),
+    Col("publisher", drop=1),
+)
+SinceOpt = Annotated[str | None, typer.Option(help="published on or after this day (YYYY-MM-DD)")]
+UntilOpt = Annotated[str | None, typer.Option(help="published on or before this day (YYYY-MM-DD)")]
+CursorOpt = Annotated[
+    str | None, typer.Option(help="the page after this cursor (printed under a page)")
+]
+PageOpt = Annotated[int, typer.Option(min=1, max=100, help="hits per page")]
+
+
+def _hit_record(hit: ArticleHit) -> Record:
+    """A hit's row, its title and snippet (hit words bold) under it, and its URL whole."""
+    under: list[Text] = [untrusted(hit.title)]
+    if hit.snippet:
+        under.append(snippet_text(hit.snippet))
+    return Record(
+        [
+            str(hit.article_id),
+            short_when(hit.published_at),
+            str(hit.feed_id or "-"),
+            untrusted(hit.publisher or "-"),
+        ],
+        under=under,
+        urls=[hit.url] if hit.url else [],
+    )
+
+
+def _hit_json(hit: ArticleHit) -> dict[str, Any]:
+    return {
+        "article_id": hit.article_id,
+        "title": hit.title,
+        "url": hit.url,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "feed_id": hit.feed_id,
+        "feed_title": hit.feed_title,
+        "publisher": hit.publisher,
+        "tier": hit.tier,
+        "snippet": [{"text": text, "hit": hit_word} for text, hit_word in hit.snippet],
+    }
+
+
 @articles_app.command("search")
 def articles_search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="words to find in titles, teasers and full texts")],
-    limit: LimitOpt = 50,
+    query: Annotated[
+        str,
+        typer.Argument(
+            metavar="QUERY",
+            help='words, "a phrase", prefix*, -exclude, OR (README, "Search syntax")',
+        ),
+    ],
+    feed: Annotated[
+        int | None, typer.Option("--feed", help="only this feed's articles (and those it carried)")
+    ] = None,
+    publisher: Annotated[
+        str | None, typer.Option(help="only articles counting for this publisher (a domain)")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    cursor: CursorOpt = None,
+    limit: PageOpt = 20,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     wide: WideOption = False,
 ) -> None:
-    """Articles whose title, teaser or full text contains TEXT (case-insensitive), newest first."""
+    """Articles the full-text search finds in titles, teasers, full texts, authors and
+    publishers: every word in the title first, then in title and lead, then anywhere; newest
+    first within each.  The hit words are bold in each snippet."""
     from tracker import service
+    from tracker.search import ArticleQuery
 
+    wanted = ArticleQuery(
+        text=query,
+        feed_id=feed,
+        publisher=publisher,
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
+    )
     with service.unit_of_work(state(ctx).ready_engine()) as session:
-        rows = service.list_articles(session, text=text, limit=limit)
-    _print_articles(rows, format, wide)
+        found = service.search_articles(session, wanted, cursor=cursor, per_page=limit)
+    if format is OutputFormat.json:
+        items = [_hit_json(hit) for hit in found.items]
+        print(json_text({"items": items, "next_cursor": found.next_cursor}))
+        return
+    print_records(
+        console,
+        SEARCH_COLUMNS,
+        [_hit_record(hit) for hit in found.items],
+        title=f"{len(found.items)} article(s){' on this page' if found.next_cursor else ''}",
+        wide=wide,
+    )
+    if found.next_cursor:
+        options: dict[str, object] = {
+            "--feed": feed,
+            "--publisher": publisher,
+            "--since": since,
+            "--until": until,
+        }
+        if limit != 20:
+            options["--limit"] = limit
+        command = ["tracker", "articles", "search", query]
+        for line in next_page_hint(command, options, found.next_cursor, console.width):
+            console.print(untrusted(line), soft_wrap=True, crop=False, highlight=False)

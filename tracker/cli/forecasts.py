@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tracker.domain.registry import ForecastDetail
     from tracker.resolution import ForecastResolutionSummary
     from tracker.scoring import OwnScore
+    from tracker.search import ForecastHit
 
 from tracker.cli._app import (
     FORECASTS,
@@ -29,6 +30,7 @@ from tracker.cli._app import (
     print_problems,
     state,
 )
+from tracker.cli._hits import next_page_hint, snippet_text
 from tracker.cli._layout import (
     Cell,
     Col,
@@ -166,6 +168,92 @@ FORECAST_COLUMNS = (
     Col("tags", wide_only=True),
     Col("proposal", wide_only=True),
 )
+
+
+HIT_COLUMNS = (
+    Col("id", "key"),
+    Col("status", "key"),
+    Col("closes", "key", drop=2),
+    Col("author", drop=1),
+)
+
+
+def _hit_record(hit: ForecastHit) -> Record:
+    under: list[Cell] = [untrusted(hit.question)]
+    if hit.snippet:
+        under.append(snippet_text(hit.snippet))
+    return Record([hit.forecast_id, hit.status, hit.closes.isoformat(), hit.author], under=under)
+
+
+def _hit_json(hit: ForecastHit) -> dict[str, Any]:
+    return {
+        "id": hit.forecast_id,
+        "question": hit.question,
+        "author": hit.author,
+        "closes": hit.closes.isoformat(),
+        "status": hit.status,
+        "tier": hit.tier,
+        "snippet": [{"text": text, "hit": hit_word} for text, hit_word in hit.snippet],
+    }
+
+
+@forecasts_app.command("search")
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        str,
+        typer.Argument(
+            metavar="QUERY",
+            help='words, "a phrase", prefix*, -exclude, OR (README, "Search syntax")',
+        ),
+    ],
+    status: Annotated[Status | None, typer.Option(help="only forecasts with this status")] = None,
+    tag: Annotated[str | None, typer.Option(help="only forecasts with this tag")] = None,
+    author: Annotated[str | None, typer.Option(help="author name, or part of it")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source key (the forecast file's name)")
+    ] = None,
+    cursor: Annotated[
+        str | None, typer.Option(help="the page after this cursor (printed under a page)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="hits per page")] = 20,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.table,
+    wide: WideOption = False,
+) -> None:
+    """Forecasts the full-text search finds in questions, quotes, criteria, authors and
+    sources: every word in the question first, then in question and quote, then anywhere;
+    soonest close date first within each.  The hit words are bold in each snippet."""
+    from tracker import service
+    from tracker.domain.registry import ForecastFilter
+
+    where = ForecastFilter(status=status, tag=tag, author=author, source=source)
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        found = service.search_forecast_text(session, query, where, cursor=cursor, per_page=limit)
+    if format is OutputFormat.json:
+        items = [_hit_json(hit) for hit in found.items]
+        print(json_text({"items": items, "next_cursor": found.next_cursor}))
+        return
+    print_records(
+        console,
+        HIT_COLUMNS,
+        [_hit_record(hit) for hit in found.items],
+        title=f"{len(found.items)} forecast(s){' on this page' if found.next_cursor else ''}",
+        wide=wide,
+    )
+    if found.next_cursor:
+        options: dict[str, object] = {
+            "--status": status.value if status else None,
+            "--tag": tag,
+            "--author": author,
+            "--source": source,
+        }
+        if limit != 20:
+            options["--limit"] = limit
+        command = ["tracker", "forecasts", "search", query]
+        for line in next_page_hint(command, options, found.next_cursor, console.width):
+            console.print(untrusted(line), soft_wrap=True, crop=False, highlight=False)
 
 
 def _status(status: str, outcome: str | None) -> str:

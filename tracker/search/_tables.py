@@ -19,28 +19,41 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import UserDefinedType
 
 from tracker.models import UTCDateTime
 from tracker.search._query import ParsedQuery, fts_match, pg_tsquery
 
 _METADATA = MetaData()
 
+
+class _TSVector(UserDefinedType[str]):
+    """PostgreSQL's ``tsvector`` column type, named without importing SQLAlchemy's PostgreSQL
+    dialect: this module is loaded by every command that reads forecasts, on SQLite too, and the
+    dialect with its drivers' modules is 20 ms of `tracker confirm` (docs/dev.md, "CLI
+    start-up")."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "TSVECTOR"
+
+
 ARTICLE_SEARCH = Table(
     "article_search",
     _METADATA,
     Column("article_id", Integer, primary_key=True),
     Column("published_at", UTCDateTime, nullable=False),
-    Column("tsv", TSVECTOR),  # PostgreSQL only
+    Column("tsv", _TSVector()),  # PostgreSQL only
 )
 FORECAST_SEARCH = Table(
     "forecast_search",
     _METADATA,
     Column("key", Integer),  # SQLite only
     Column("forecast_id", String(200), primary_key=True),
-    Column("tsv", TSVECTOR),  # PostgreSQL only
+    Column("tsv", _TSVector()),  # PostgreSQL only
 )
 
 #: the tables (FTS5's own shadow tables included) the models do not describe
@@ -88,6 +101,8 @@ def _sqlite(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(TextMatch, "postgresql")
 def _postgres(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    from sqlalchemy.dialects.postgresql import TSQUERY  # loaded already on PostgreSQL
+
     literal = cast(bindparam(None, pg_tsquery(element.query, element.tier)), TSQUERY)
     if element.kind == "article":
         condition = ARTICLE_SEARCH.c.tsv.op("@@")(literal)

@@ -51,6 +51,11 @@ CHECKED_BEYOND_SCHEMA = {
     ("POST", "/api/sources"),
     ("POST", "/api/sources/extract"),
     ("GET", "/api/search/forecasts"),
+    ("GET", "/api/forecasts"),
+    ("GET", "/api/forecasts/{forecast_id}/evidence"),
+    ("GET", "/api/review"),
+    ("GET", "/api/questions"),
+    ("GET", "/api/audit"),
 }
 #: operations that fetch a URL of the request body at once: the generated URL is replaced by one
 #: on 127.0.0.2, which the SSRF guard refuses, so that no test request ever leaves the machine

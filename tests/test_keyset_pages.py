@@ -9,6 +9,7 @@ one the list made is one line naming ``cursor``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,16 @@ from tracker import service
 from tracker.db import make_engine
 from tracker.domain.registry import ForecastFilter, ForecastSort
 from tracker.errors import InvalidInputError
-from tracker.models import Article, Evidence, Forecast, Proposal, Question, Source, Status
+from tracker.models import (
+    Article,
+    AuditEntry,
+    Evidence,
+    Forecast,
+    Proposal,
+    Question,
+    Source,
+    Status,
+)
 from tracker.paging import KeysetPage, encode_cursor
 
 TODAY = date(2026, 6, 1)
@@ -418,3 +428,112 @@ def test_the_questions_page_links_next_and_keeps_old_links(client):
     assert client.get("/api/questions", params={"cursor": "zz"}).status_code == 400
     old = client.get("/questions", params={"page": 4})
     assert old.status_code == 200 and 'id="page-note"' in old.text
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def add_entries(session: Session, numbers: range) -> None:
+    """Audit entries, many written at the same moment (ties broken by id: newest first)."""
+    for n in numbers:
+        session.add(
+            AuditEntry(
+                at=AT + timedelta(minutes=(n * 5) % 13),
+                actor=("ana", "bo", "system")[n % 3],
+                action="resolve" if n % 2 else "propose",
+                entity="forecast" if n % 4 else "question",
+                entity_id=f"f{n % 7:04d}",
+                detail={"note": f"<b>note {n}</b>"},
+            )
+        )
+    session.commit()
+
+
+def newest_first(session: Session, **where: str) -> list[int]:
+    rows = [
+        e
+        for e in session.exec(select(AuditEntry)).all()
+        if all(getattr(e, k) == v for k, v in where.items())
+    ]
+    return [e.id for e in sorted(rows, key=lambda e: (e.at, e.id), reverse=True)]
+
+
+@pytest.fixture
+def entries(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        add_entries(session, range(60))
+        yield session
+
+
+@pytest.mark.parametrize("where", [{}, {"actor": "bo"}, {"entity": "question"}])
+def test_audit_pages_walk_every_entry_once_newest_first_and_back(entries, where):
+    def read(cursor: str | None) -> KeysetPage[Any]:
+        return service.audit_log(entries, cursor=cursor, per_page=7, **where)
+
+    forward, backward = walk_both_ways(read, lambda row: row.id)
+    assert [i for page in forward for i in page] == newest_first(entries, **where)
+    assert backward == forward
+
+
+def test_audit_filters_by_id_and_time_and_refuses_bad_input(entries):
+    rows = service.audit_log(entries, entity="Forecast", entity_id="f0003", per_page=500).items
+    assert rows and {(r.entity, r.entity_id) for r in rows} == {("forecast", "f0003")}
+    later = service.audit_log(entries, since=AT + timedelta(minutes=10), per_page=500).items
+    assert later and all(r.at >= AT + timedelta(minutes=10) for r in later)
+    assert len(service.audit_log(entries, since=AT.date(), per_page=500).items) == 60
+    for field, bad in (("entity", {"entity": "no such;kind"}), ("actor", {"actor": "a\x00b"})):
+        with pytest.raises(InvalidInputError) as caught:
+            service.audit_log(entries, **bad)
+        assert caught.value.field == field
+
+
+def test_audit_pages_are_stable_as_the_log_grows(entries):
+    before = newest_first(entries)
+    first = service.audit_log(entries, per_page=10)
+    add_entries(entries, range(60, 90))  # new entries: some newer, some at the same moments
+    seen = [r.id for r in first.items]
+    cursor = first.next_cursor
+    while cursor:
+        page = service.audit_log(entries, cursor=cursor, per_page=10)
+        seen += [r.id for r in page.items]
+        cursor = page.next_cursor
+    assert [i for i in seen if i in set(before)] == before and len(seen) == len(set(seen))
+
+
+def test_the_audit_page_is_for_signed_in_analysts_and_escapes_notes(client, seeded):
+    assert client.get("/api/audit").status_code == 401
+    assert client.get("/audit", follow_redirects=False).status_code in (303, 401)
+    with Session(seeded.engine) as session:
+        add_entries(session, range(3))
+    sign_in(client)
+    page = client.get("/audit", params={"entity": "question", "entity_id": "f0000"})
+    assert page.status_code == 200
+    assert "&lt;b&gt;note 0&lt;/b&gt;" in page.text and "<b>note 0</b>" not in page.text
+    page = client.get("/audit", params={"entity": "question", "per_page": 2})
+    api = client.get("/api/audit", params={"per_page": 2}).json()
+    assert len(api["items"]) == 2 and api["next_cursor"] and api["prev_cursor"] is None
+    following = re.search(r'rel="next" href="\?([^"]+)"', page.text)
+    assert following and "entity=question" in following[1]
+    bad = client.get("/api/audit", params={"cursor": "nope"})
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("cursor: ")
+    assert client.get("/api/audit", params={"entity": "bad kind!"}).status_code == 400
+
+
+def test_tracker_audit_pages_newest_first_in_80_columns(cli):
+    cli("init")
+    with Session(make_engine(cli.env["TRACKER_DATABASE_URL"])) as session:
+        add_entries(session, range(12))
+    first = json.loads(cli("audit", "--per-page", "5", "--format", "json").output)
+    assert len(first["items"]) == 5 and first["next_cursor"]
+    second = json.loads(
+        cli("audit", "--per-page", "5", "--format", "json", "--cursor", first["next_cursor"]).output
+    )
+    ids = [e["id"] for e in first["items"] + second["items"]]
+    assert ids == sorted(ids, key=lambda i: ids.index(i)) and len(set(ids)) == 10
+    table = cli("audit", "--per-page", "5", "--actor", "bo").output
+    assert "bo" in table and "ana" not in table.replace("--cursor", "")
+    assert all(len(line) <= 80 for line in table.splitlines() if "--cursor" not in line)
+    bad = cli("audit", "--cursor", "nope!", ok=False)
+    assert bad.exit_code != 0 and "cursor:" in bad.output and "Traceback" not in bad.output

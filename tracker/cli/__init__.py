@@ -74,6 +74,7 @@ _MODULES_OF: dict[str, tuple[str, ...]] = {
     "restore": ("admin",),
     "export-all": ("admin",),
     "import-all": ("admin",),
+    "audit": ("admin",),
     "search": ("search",),
 }
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tracker.cli._app import ADMIN, app, console, state
+from tracker.cli._app import ADMIN, OutputFormat, app, console, state
+from tracker.cli._layout import Col, Record, WideOption, json_text, print_records, when
 
 FileArg = Annotated[Path, typer.Argument(help="the backup file", dir_okay=False)]
 DirArg = Annotated[Path, typer.Argument(help="the export folder", file_okay=False)]
@@ -112,3 +114,91 @@ def import_all(ctx: typer.Context, directory: DirArg) -> None:
         markup=False,
         soft_wrap=True,
     )
+
+
+AUDIT_COLUMNS = (
+    Col("when", "number"),
+    Col("actor", "key"),
+    Col("action", "key"),
+    Col("entity", "key"),
+    Col("id", "key"),
+    Col("status", "key", drop=1),
+)
+
+
+@app.command(rich_help_panel=ADMIN)
+def audit(
+    ctx: typer.Context,
+    entity: Annotated[
+        str | None, typer.Option(help="a kind of thing: forecast, question, proposal, feed, ...")
+    ] = None,
+    entity_id: Annotated[str | None, typer.Option("--id", help="its id")] = None,
+    actor: Annotated[str | None, typer.Option(help="who did it (exactly)")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="at or after (UTC)"),
+    ] = None,
+    cursor: Annotated[
+        str | None, typer.Option(help="the page to show: a cursor printed under the page before")
+    ] = None,
+    per_page: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = (
+        OutputFormat.table
+    ),
+    wide: WideOption = False,
+) -> None:
+    """The audit log: every state change, newest first, with who made it, a page at a time."""
+    from tracker import service
+
+    with service.unit_of_work(state(ctx).ready_engine()) as session:
+        found = service.audit_log(
+            session,
+            entity=entity,
+            entity_id=entity_id,
+            actor=actor,
+            since=since,
+            cursor=cursor,
+            per_page=per_page,
+        )
+    if format is OutputFormat.json:
+        print(
+            json_text(
+                {
+                    "next_cursor": found.next_cursor,
+                    "prev_cursor": found.prev_cursor,
+                    "items": [row.to_json() for row in found.items],
+                }
+            )
+        )
+        return
+    records = [
+        Record(
+            [
+                when(row.at),
+                row.actor,
+                row.action,
+                row.entity,
+                row.entity_id,
+                f"{row.from_status or '-'} -> {row.to_status or '-'}"
+                if row.from_status or row.to_status
+                else "",
+            ],
+            under=[_detail(row.detail)] if row.detail else [],
+        )
+        for row in found.items
+    ]
+    lines = [f"next page: --cursor {found.next_cursor}"] if found.next_cursor else []
+    if found.prev_cursor:
+        lines.append(f"page before: --cursor {found.prev_cursor}")
+    print_records(
+        console,
+        AUDIT_COLUMNS,
+        records,
+        title=f"Audit log, newest first ({len(records)} shown)",
+        caption="\n".join(lines) or None,
+        wide=wide,
+    )
+
+
+def _detail(detail: dict[str, object]) -> str:
+    return "; ".join(f"{key}: {value}" for key, value in detail.items())

@@ -6,13 +6,17 @@ path (including a careless later one) can rewrite history through the ORM.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from tracker._seek import Key, read_page
 from tracker.errors import InvalidInputError, StorageError
 from tracker.models import AuditEntry
+from tracker.paging import KeysetPage
 
 SYSTEM_ACTOR = "system"
 #: the longest name of who does something (the ``--by`` of the CLI, a user): the columns that
@@ -68,6 +72,51 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which entries of the log to read: of one kind of entity (``forecast``, ``question``,
+    ``proposal``, ...) and one id, by one actor, at or after ``since`` (all: None)."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+
+    def apply(self, query: Any) -> Any:
+        if self.entity is not None:
+            query = query.where(col(AuditEntry.entity) == self.entity)
+        if self.entity_id is not None:
+            query = query.where(col(AuditEntry.entity_id) == self.entity_id)
+        if self.actor is not None:
+            query = query.where(col(AuditEntry.actor) == self.actor)
+        if self.since is not None:
+            query = query.where(col(AuditEntry.at) >= self.since)
+        return query
+
+
+#: the log's order: newest first (the id breaks ties of one moment, and says which came first)
+LOG_KEYS = (
+    Key(col(AuditEntry.at), datetime, descending=True),
+    Key(col(AuditEntry.id), int, descending=True),
+)
+
+
+def read_log(
+    session: Session, where: LogFilter, *, cursor: str | None, per_page: int
+) -> KeysetPage[AuditEntry]:
+    """The page of the log at ``cursor`` (None: the newest entries), newest first, read by
+    keyset on (at, id): the log only grows, and entries written meanwhile never shift a page."""
+    rows, following, earlier = read_page(
+        session,
+        where.apply(select(AuditEntry)),
+        LOG_KEYS,
+        lambda row: (row[0].at, row[0].id),
+        cursor=cursor,
+        per_page=per_page,
+    )
+    return KeysetPage([row[0] for row in rows], following, per_page, None, cursor, earlier)
 
 
 @event.listens_for(Session, "before_flush")

@@ -13,9 +13,7 @@ so they agree on every token and position:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import chain
 
 from tracker.search._analyze import MAX_POSITIONS, analyze
 
@@ -34,12 +32,11 @@ def analyze_fields(title: str | None, lead: str | None, body: Iterable[str | Non
     """The tokens of each field, capped per document (title first, then lead, then body)."""
     budget = MAX_POSITIONS
     out: list[list[str]] = []
-    texts = (title or "", lead or "", " \n".join(t for t in body if t))
-    for text in texts:
+    for text in (title, lead, " \n".join(t for t in body if t)):
         tokens = analyze(text)[:budget]
         budget -= len(tokens)
         out.append(tokens)
-    if sum(map(len, chain(*out))) * 4 > MAX_LEXEME_BYTES:  # 4 bytes a character at most
+    if sum(len(t) for tokens in out for t in tokens) * 4 > MAX_LEXEME_BYTES:
         return _within_bytes(out)
     return out[0], out[1], out[2]
 
@@ -85,7 +82,7 @@ def forecast_fields(
 
 def fts_values(fields: Fields) -> tuple[str, str, str]:
     """The three column values for FTS5 (space-joined tokens, over-used ones as the filler)."""
-    if max(Counter(chain(*fields)).values(), default=0) <= MAX_OCCURRENCES:  # the usual case
+    if sum(map(len, fields)) <= MAX_OCCURRENCES:  # no token can occur too often
         return " ".join(fields[0]), " ".join(fields[1]), " ".join(fields[2])
     seen: dict[str, int] = {}
     columns = []

@@ -23,7 +23,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
@@ -40,8 +39,6 @@ from tracker.search._document import (
 
 #: rows per batch when rebuilding
 BATCH = 2_000
-#: FTS5's in-memory index before it writes a segment, for a rebuild (default 1 MB)
-HASH_SIZE = 64 * 1024 * 1024
 #: above this many rows a rebuild analyzes in a pool of processes
 POOL_ABOVE = 20_000
 
@@ -88,7 +85,7 @@ def index_articles(where: Session | Connection, article_ids: Iterable[int]) -> i
     for chunk in _chunked(sorted(set(article_ids)), BATCH):
         done = _indexed_articles(connection, chunk)
         rows = [r for r in _read_articles(connection, chunk) if r[0] not in done]
-        _write_articles(connection, _prepare_articles(_is_sqlite(connection), rows))
+        _write_articles(connection, [(r[0], r[6], _article_row_fields(r)) for r in rows])
         added += len(rows)
     return added
 
@@ -117,21 +114,11 @@ def unindex_articles(where: Session | Connection, article_ids: Iterable[int]) ->
         )
 
 
-#: an article ready to write: id, date, and its FTS5 values (SQLite) or tsvector literal
-Prepared = tuple[int, Any, Any]
-
-
-def _prepare_articles(sqlite: bool, rows: list[Sequence[Any]]) -> list[Prepared]:
-    """The analysis of a batch, as the engine takes it (the work a rebuild's pool does)."""
-    engine_values = fts_values if sqlite else tsvector_literal
-    return [(r[0], r[6], engine_values(_article_row_fields(r))) for r in rows]
-
-
-def _write_articles(connection: Connection, docs: list[Prepared]) -> None:
+def _write_articles(connection: Connection, docs: list[tuple[int, datetime, Fields]]) -> None:
     if not docs:
         return
     if _is_sqlite(connection):
-        _sqlite_fts(connection, "article_fts", [(i, values) for i, _, values in docs])
+        _sqlite_fts(connection, "article_fts", [(i, fts_values(f)) for i, _, f in docs])
         connection.exec_driver_sql(
             "INSERT INTO article_search (article_id, published_at) VALUES (?, ?)",
             [(i, _sqlite_time(at)) for i, at, _ in docs],
@@ -141,7 +128,7 @@ def _write_articles(connection: Connection, docs: list[Prepared]) -> None:
             "INSERT INTO article_search (article_id, published_at, tsv) "
             "VALUES (%s, %s, CAST(%s AS tsvector)) ON CONFLICT (article_id) DO UPDATE "
             "SET published_at = EXCLUDED.published_at, tsv = EXCLUDED.tsv",
-            docs,
+            [(i, at, tsvector_literal(f)) for i, at, f in docs],
         )
 
 
@@ -252,6 +239,10 @@ def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+def _analyze_articles(rows: list[Sequence[Any]]) -> list[tuple[int, Any, Fields]]:
+    return [(r[0], r[6], _article_row_fields(r)) for r in rows]
+
+
 def _analyze_forecasts(rows: list[Sequence[Any]]) -> list[tuple[str, Fields]]:
     return [(r[0], _forecast_row_fields(r)) for r in rows]
 
@@ -336,8 +327,7 @@ def _rebuild_articles(target: Engine | Connection, report: Progress) -> int:
             connection.exec_driver_sql("TRUNCATE article_search")
     done = 0
     report("articles", 0, total)
-    prepare = partial(_prepare_articles, sqlite)
-    for docs in _mapped(prepare, _article_batches(target), total):
+    for docs in _mapped(_analyze_articles, _article_batches(target), total):
         with _unit(target) as connection:
             # an article a poller indexed meanwhile is in already
             indexed = _indexed_articles(connection, [d[0] for d in docs])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -121,23 +121,23 @@ def _article_filters(query: ArticleQuery) -> list[Any]:
         conditions.append(s.published_at >= _day_start(query.since))
     if query.until is not None:
         conditions.append(s.published_at < _day_start(query.until + timedelta(days=1)))
-    if query.feed_id is not None:  # its own articles and those it carried (two index ranges)
-        carried = table_of(ArticleFeed).c
+    if query.feed_id is not None:
+        carried = select(table_of(ArticleFeed).c.article_id).where(
+            table_of(ArticleFeed).c.feed_id == query.feed_id
+        )
         conditions.append(
             s.article_id.in_(
-                union(
-                    select(article.c.id).where(article.c.feed_id == query.feed_id),
-                    select(carried.article_id).where(carried.feed_id == query.feed_id),
+                select(article.c.id).where(
+                    or_(article.c.feed_id == query.feed_id, article.c.id.in_(carried))
                 )
             )
         )
     if query.publisher is not None:
-        # a scalar subquery: each candidate's own article row, by its key (publisher has no
-        # index; an IN or a join could read every article)
-        publisher = (
-            select(article.c.publisher).where(article.c.id == s.article_id).scalar_subquery()
+        conditions.append(
+            s.article_id.in_(
+                select(article.c.id).where(article.c.publisher == query.publisher.strip().lower())
+            )
         )
-        conditions.append(publisher == query.publisher.strip().lower())
     return conditions
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Integer,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import NullType, UserDefinedType
+from sqlalchemy.types import UserDefinedType
 
 from tracker.models import UTCDateTime
 from tracker.search._query import ParsedQuery, fts_match, pg_tsquery
@@ -66,11 +67,11 @@ def is_search_table(name: str | None) -> bool:
     return name in SEARCH_TABLES or name.startswith(("article_fts_", "forecast_fts_"))
 
 
-class TextMatch(ColumnElement[Any]):
+class TextMatch(ColumnElement[bool]):
     """True for the rows of ``kind`` (``article`` or ``forecast``) that ``query`` finds in
     ``tier`` (None: any tier): an FTS5 ``MATCH`` on SQLite, ``@@`` on PostgreSQL."""
 
-    type = NullType()  # not Boolean: SQLite would compare the condition with 1, and lose its index
+    type = Boolean()
     inherit_cache = False
 
     def __init__(self, kind: str, column: Any, query: ParsedQuery, tier: int | None = None) -> None:

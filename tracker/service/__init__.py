@@ -56,6 +56,7 @@ By area:
   :func:`fetch_article_page`), and the Celery side reached through an
   entry point (:func:`queue_task`, :func:`queue_startup_tasks`, :func:`run_worker`,
   :func:`run_beat`);
+- the audit log: :func:`audit_log` (every state change, newest first, a page at a time);
 - accounts: :func:`add_user`, :func:`set_user_active`, :func:`change_password`,
   :func:`list_users`, :func:`create_token`, :func:`list_tokens`, :func:`revoke_token`,
   :func:`sign_in` (throttled by a :class:`SignInGuard`), :func:`sign_out`,
@@ -95,6 +96,7 @@ if typing.TYPE_CHECKING:
     )
     from tracker.service._articles import feed_choices
     from tracker.service._attach import article_view, attach_evidence, detach_evidence
+    from tracker.service._audit import AUDIT_PER_PAGE, AuditRow, audit_log
     from tracker.service._backup import (
         BackupResult,
         RestoreResult,
@@ -275,6 +277,7 @@ if typing.TYPE_CHECKING:
 __getattr__ = _lazy.exports(__name__, __file__)
 
 __all__ = [
+    "AUDIT_PER_PAGE",
     "BASELINE_PREFIX",
     "CHECK_DEADLINES",
     "EVIDENCE_PER_PAGE",
@@ -288,6 +291,7 @@ __all__ = [
     "QUEUE_EVIDENCE",
     "QUEUE_PER_PAGE",
     "SCALE_COLUMNS",
+    "AuditRow",
     "AuthorRecord",
     "AuthorRow",
     "BackupResult",
@@ -333,6 +337,7 @@ __all__ = [
     "add_user",
     "article_view",
     "attach_evidence",
+    "audit_log",
     "author_exists",
     "author_forecasts",
     "author_record",

@@ -23,6 +23,7 @@ from tracker.domain.scale import EstimativeScale
 from tracker.settings import Settings
 from tracker.web import metrics as metrics_endpoint
 from tracker.web.api import articles as api_articles
+from tracker.web.api import audit as api_audit
 from tracker.web.api import authors as api_authors
 from tracker.web.api import feeds as api_feeds
 from tracker.web.api import forecasts as api_forecasts
@@ -33,6 +34,7 @@ from tracker.web.api import sources as api_sources
 from tracker.web.errors import install_error_handlers
 from tracker.web.logcontext import LogContextMiddleware
 from tracker.web.pages import articles as article_pages
+from tracker.web.pages import audit as audit_pages
 from tracker.web.pages import auth as auth_pages
 from tracker.web.pages import authors as author_pages
 from tracker.web.pages import exports as export_pages
@@ -55,6 +57,7 @@ ROUTERS: list[APIRouter] = [
     forecast_pages.router,
     article_pages.router,
     review_pages.router,
+    audit_pages.router,
     feed_pages.router,
     export_pages.router,
     source_pages.router,
@@ -62,6 +65,7 @@ ROUTERS: list[APIRouter] = [
     api_meta.router,
     api_forecasts.router,
     api_review.router,
+    api_audit.router,
     api_scorecard.router,
     api_feeds.router,
     api_sources.router,

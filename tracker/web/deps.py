@@ -140,6 +140,14 @@ def _from_cookie(request: Request, session: Session) -> Identity | None:
 CurrentIdentityDep = Annotated[Identity | None, Depends(current_identity)]
 
 
+def require_signed_in(identity: CurrentIdentityDep) -> Identity:
+    """A signed-in analyst, whatever ``TRACKER_WEB_PUBLIC_READ`` says: for what is not for the
+    public (the audit log names who did what, with their notes)."""
+    if identity is None:
+        raise NotSignedInError("reading the audit log")
+    return identity
+
+
 def require_reader(identity: CurrentIdentityDep, settings: SettingsDep) -> Identity | None:
     """Anyone when ``TRACKER_WEB_PUBLIC_READ`` is on (the default); else a signed-in analyst."""
     if identity is None and not settings.web_public_read:
@@ -181,3 +189,4 @@ def _is_form(request: Request) -> bool:
 
 ReaderDep = Annotated[Identity | None, Depends(require_reader)]
 AnalystDep = Annotated[Identity, Depends(require_analyst)]
+SignedInDep = Annotated[Identity, Depends(require_signed_in)]

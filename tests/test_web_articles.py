@@ -267,3 +267,13 @@ def test_the_feed_filter_selects_its_feed_and_combines_with_dates(client, seeded
     assert f'<option value="{feed_id}" selected>' in page.text
     week = (datetime(2022, 3, 4) + timedelta(days=1)).date().isoformat()
     assert hit_ids(client.get("/articles", params={"feed": feed_id, "since": week}).text) == []
+
+
+def test_the_forecasts_search_box_uses_the_same_syntax_and_says_what_is_wrong(client, seeded):
+    found = client.get("/forecasts", params={"q": '"senate ratifies"'})
+    assert found.status_code == 200 and f'href="/forecasts/{SENATE}"' in found.text
+    bad = client.get("/forecasts", params={"q": '"senate'})
+    assert bad.status_code == 400
+    message = re.search(r'<p class="error" role="alert" id="search-error">([^<]*)</p>', bad.text)
+    assert message and message.group(1).startswith("q: ") and "\n" not in message.group(1)
+    assert 'role="search"' in bad.text and "0 forecasts" in bad.text

@@ -13,8 +13,9 @@ from pydantic import ConfigDict
 from tracker import service
 from tracker.clock import today
 from tracker.domain.registry import ForecastSort
-from tracker.errors import NotFoundError
+from tracker.errors import InvalidInputError, NotFoundError
 from tracker.models import Status
+from tracker.paging import KeysetPage
 from tracker.web.charts import probability_chart
 from tracker.web.deps import AnalystDep, ReaderDep, ScorecardsDep, SessionDep
 from tracker.web.schemas import (
@@ -88,9 +89,15 @@ def forecasts_page(
     _reader: ReaderDep,
     query: Annotated[ForecastListForm, Query()],
 ) -> Response:
-    found = service.search_forecasts(
-        session, query.filter(), sort=query.sort, cursor=query.cursor, per_page=query.per_page
-    )
+    """The list; a search the syntax cannot take (README, "Search syntax") or a cursor this list
+    did not make shows its one-line message above the box, with a 400 and no rows."""
+    error = None
+    try:
+        found = service.search_forecasts(
+            session, query.filter(), sort=query.sort, cursor=query.cursor, per_page=query.per_page
+        )
+    except InvalidInputError as exc:
+        error, found = str(exc), KeysetPage([], None, query.per_page, total=0)
     base = query.model_dump(mode="json", exclude={"page", "cursor"}, exclude_defaults=True)
     return render(
         request,
@@ -98,12 +105,14 @@ def forecasts_page(
         {
             "query": query,
             "found": found,
+            "error": error,
             "scores": service.own_scores(session, [row.id for row in found.items]),
             "choices": service.filter_choices(session),
             "sort_labels": SORT_LABELS,
             "page_params": base,
             "note": query.old_page_note(),
         },
+        status_code=400 if error else 200,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -55,6 +55,9 @@ def add_forecasts(session: Session, numbers: range) -> None:
         closes = TODAY + timedelta(days=offset + (n % 4))
         opens = closes - timedelta(days=60 + n % 3)
         fid = f"f{n:04d}"
+        resolved_at = (
+            datetime.combine(closes, time(12), tzinfo=UTC) if status == "resolved" else None
+        )
         session.add(
             Question(
                 id=fid,
@@ -63,6 +66,7 @@ def add_forecasts(session: Session, numbers: range) -> None:
                 closes=closes,
                 status=status,
                 outcome="yes" if status == "resolved" else None,
+                resolved_at=resolved_at,
                 defined_in=f"src-{AUTHORS[n % 3]}",
             )
         )
@@ -80,6 +84,7 @@ def add_forecasts(session: Session, numbers: range) -> None:
                 closes=closes,
                 status=status,
                 outcome="yes" if status == "resolved" else None,
+                resolved_at=resolved_at,
             )
         )
     session.commit()

@@ -260,6 +260,9 @@ def test_a_bad_cursor_or_page_size_is_one_line(engine):
             with pytest.raises(InvalidInputError) as caught:
                 service.search_articles(session, ArticleQuery("x y"), cursor=bad)
             assert caught.value.field == "cursor"
+        with pytest.raises(InvalidInputError, match="until: 2022-01-01 is before since"):
+            query = ArticleQuery("x", since=date(2022, 2, 1), until=date(2022, 1, 1))
+            service.search_articles(session, query)
         with pytest.raises(InvalidInputError, match="per_page"):
             service.search_articles(session, ArticleQuery("treaty"), per_page=0)
         with pytest.raises(InvalidInputError) as caught:
@@ -443,3 +446,16 @@ def test_a_document_of_long_distinct_words_stays_within_a_tsvector():
         0 < len(fields[2]) < 9000
         and len(tsvector_literal(fields).encode()) < MAX_LEXEME_BYTES * 1.2
     )
+
+
+def test_the_snippets_quick_scan_marks_what_a_word_by_word_scan_marks():
+    from tracker.search._snippet import _hits, _hits_by_word
+
+    text = (
+        "Treaties and the INF treaty; a treatise. Morat moratoria, moratorium! Zürich's cafe "
+        "sanctioned sanctions_regime NATO-led nato2 Guarantees guaranteed re-guarantee."
+    )
+    for query in ("treaty", "morat*", "sanction", "nato guarantee", "zurich cafe", "treat*"):
+        tokens, prefixes = parse_query(query).highlights()
+        assert _hits(text, tokens, prefixes) == _hits_by_word(text, tokens, prefixes), query
+        assert _hits(text, tokens, prefixes), query

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -121,23 +121,23 @@ def _article_filters(query: ArticleQuery) -> list[Any]:
         conditions.append(s.published_at >= _day_start(query.since))
     if query.until is not None:
         conditions.append(s.published_at < _day_start(query.until + timedelta(days=1)))
-    if query.feed_id is not None:
-        carried = select(table_of(ArticleFeed).c.article_id).where(
-            table_of(ArticleFeed).c.feed_id == query.feed_id
-        )
+    if query.feed_id is not None:  # its own articles and those it carried (two index ranges)
+        carried = table_of(ArticleFeed).c
         conditions.append(
             s.article_id.in_(
-                select(article.c.id).where(
-                    or_(article.c.feed_id == query.feed_id, article.c.id.in_(carried))
+                union(
+                    select(article.c.id).where(article.c.feed_id == query.feed_id),
+                    select(carried.article_id).where(carried.feed_id == query.feed_id),
                 )
             )
         )
     if query.publisher is not None:
-        conditions.append(
-            s.article_id.in_(
-                select(article.c.id).where(article.c.publisher == query.publisher.strip().lower())
-            )
+        # a scalar subquery: each candidate's own article row, by its key (publisher has no
+        # index; an IN or a join could read every article)
+        publisher = (
+            select(article.c.publisher).where(article.c.id == s.article_id).scalar_subquery()
         )
+        conditions.append(publisher == query.publisher.strip().lower())
     return conditions
 
 
@@ -168,6 +168,10 @@ def search_articles(
     first, newest first within a tier; with no text, every article (of the filters) newest
     first.  Bad input raises :class:`InvalidInputError` (``q``, ``cursor``, ``per_page``)."""
     _check_page(per_page)
+    if query.since and query.until and query.since > query.until:
+        raise InvalidInputError(
+            "until", f"{query.until} is before since ({query.since}); swap them"
+        )
     parsed = _parsed(query.text)
     after = decode_cursor(cursor, (int, datetime, int)) if cursor else None
     tiers = _TIERS if parsed is not None else (0,)

@@ -226,6 +226,18 @@ def test_article_page_proposes_it_as_evidence_and_the_forecast_page_can_detach_i
     assert 'class="attached-by"' not in client.get(f"/forecasts/{SENATE}").text
 
 
+def test_attaching_an_article_from_outside_the_window_says_it_does_not_count(client, seeded):
+    ids = store(seeded.engine, [("wire-a.example", "Old news", "From before.", "2021-06-01")])
+    sign_in(client)
+    token = csrf_token_of(client, f"/articles/{ids['Old news']}")
+    done = client.post(
+        f"/articles/{ids['Old news']}/attach",
+        data={"forecast_id": SENATE, "side": "no", "note": NOTE, "csrf_token": token},
+    )
+    assert done.status_code == 200 and "it does not count" in done.text
+    assert "outside window" in done.text
+
+
 def test_attaching_needs_the_csrf_token_and_a_signed_in_analyst(client, seeded):
     ids = store(seeded.engine)
     form = {"forecast_id": SENATE, "side": "yes", "note": NOTE}

@@ -147,7 +147,7 @@ def attach(
     analyst: AnalystDep,
 ) -> Response:
     """Attach the article to the chosen forecast; on to the forecast's evidence list."""
-    service.attach_evidence(
+    done = service.attach_evidence(
         session,
         article_id=article_id,
         forecast_id=form.forecast_id,
@@ -156,7 +156,8 @@ def attach(
         note=form.note,
     )
     url = request.app.url_path_for("forecast", forecast_id=form.forecast_id)
-    return RedirectResponse(f"{url}?done=attached#evidence", status_code=303)
+    notice = "attached" if done.counts else "attached_outside"
+    return RedirectResponse(f"{url}?done={notice}#evidence", status_code=303)
 
 
 class DetachForm(BaseModel):

@@ -39,9 +39,20 @@ NOTICES = {
     "rejected": "The proposal is rejected: the forecast stays unresolved.",
     "updated": "The statement is recorded.",
     "attached": "The article is attached as evidence; the resolver has re-evaluated the forecast.",
+    "attached_outside": "The article is attached as evidence, but it does not count: it was "
+    "published outside the forecast's window.",
     "detached": "The evidence is detached; the resolver has re-evaluated the forecast.",
 }
-Done = Literal["resolved", "reopened", "confirmed", "rejected", "updated", "attached", "detached"]
+Done = Literal[
+    "resolved",
+    "reopened",
+    "confirmed",
+    "rejected",
+    "updated",
+    "attached",
+    "attached_outside",
+    "detached",
+]
 SORT_LABELS = {
     ForecastSort.CLOSES: "close date, soonest first",
     ForecastSort.CLOSES_DESC: "close date, latest first",

@@ -8,7 +8,6 @@ would load the whole CLI, SQLAlchemy and the web app (over a second) before pars
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
@@ -90,20 +89,11 @@ def _load_app(args: typing.Sequence[str] = ()) -> typer.Typer:
     return app
 
 
-#: how many new objects the cyclic collector lets by before a collection (Python's default: 700)
-_GC_YOUNG_THRESHOLD = 50_000
-
-
 def main() -> None:
     # pydantic reads every installed distribution's entry points for plugins when it builds its
     # first model (about 20 ms of each command's start-up); the tracker uses none. A value the
     # user set (even empty) is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # Start-up makes objects that live as long as the process (modules, classes, SQLAlchemy's
-    # and pydantic's tables: most of a command's allocations), and the collector, tuned for
-    # objects that die young, walked them again every 700 allocations: 8 % of `tracker confirm`.
-    # Long-running commands (serve, worker, poll) still collect, every 50 000 allocations.
-    gc.set_threshold(_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     _load_app(sys.argv[1:])()
 
 

@@ -32,7 +32,8 @@ def list_articles(
 ) -> ArticlePageOut:
     """Articles the search finds, best first (every word in the title, then in title and lead,
     then anywhere; newest first within each), each with a snippet whose hit words are marked;
-    without ``q``, the newest articles of the filters.  Follow ``next_cursor`` for more."""
+    without ``q``, the newest articles of the filters.  Follow ``next_cursor`` for more (a search
+    reads forward only: ``prev_cursor`` is always null; keep the cursors you followed)."""
     found = service.search_articles(
         session, query.query(), cursor=query.cursor, per_page=query.per_page
     )
@@ -62,8 +63,9 @@ def search_forecasts(
 ) -> ForecastHitPageOut:
     """Forecasts the search finds (question, quote, criteria, author, source) among those the
     filters let through, best first, then by close date; each with a snippet of its quote and
-    criteria.  (``GET /api/forecasts?q=`` is the forecasts list filtered by the same search, in
-    the list's own order.)"""
+    criteria; ``next_cursor`` reads on (``prev_cursor`` is always null).  (``GET
+    /api/forecasts?q=`` is the forecasts list filtered by the same search, in the list's own
+    order.)"""
     found = service.search_forecast_text(
         session, query.q, query.filter(), cursor=query.cursor, per_page=query.per_page
     )

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.web_fixtures import FORECAST_ID, add_proposals, csrf_token_of, sign_in
 from tracker import service
+from tracker._seek import Key, read_page
 from tracker.db import make_engine
 from tracker.domain.registry import ForecastFilter, ForecastSort
 from tracker.errors import InvalidInputError
@@ -542,3 +543,44 @@ def test_tracker_audit_pages_newest_first_in_80_columns(cli):
     assert all(len(line) <= 80 for line in table.splitlines() if "--cursor" not in line)
     bad = cli("audit", "--cursor", "nope!", ok=False)
     assert bad.exit_code != 0 and "cursor:" in bad.output and "Traceback" not in bad.output
+
+
+# --- the seek condition itself, on a column with NULLs -----------------------------------------
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_seek_walks_a_nullable_key_nulls_last_both_ways(engine, descending):
+    """No list of the tracker sorts on a column that may be NULL yet; the helper must get it
+    right when one does: NULLs last in either direction, on both engines, ties by id."""
+    keys = (
+        Key(col(Article.author), str, descending=descending, nullable=True),
+        Key(col(Article.id), int, descending=descending),
+    )
+    with Session(engine) as session:
+        for n in range(23):
+            author = None if n % 4 == 0 else ("ann", "bob", "cy")[n % 3]
+            session.add(
+                Article(
+                    identity=f"{n:064d}", title=f"t{n}", content_hash=f"{n:064d}", author=author
+                )
+            )
+        session.commit()
+        rows = session.exec(select(Article)).all()
+        named = sorted((a for a in rows if a.author), key=lambda a: (a.author, a.id))
+        nulls = sorted((a for a in rows if not a.author), key=lambda a: a.id)
+        expected = [a.id for a in (named[::-1] if descending else named)]
+        expected += [a.id for a in (nulls[::-1] if descending else nulls)]
+
+        def read(cursor: str | None) -> KeysetPage[Any]:
+            found, following, earlier = read_page(
+                session,
+                select(Article),
+                keys,
+                lambda row: (row[0].author, row[0].id),
+                cursor=cursor,
+                per_page=4,
+            )
+            return KeysetPage([r[0] for r in found], following, 4, None, cursor, earlier)
+
+        forward, backward = walk_both_ways(read, lambda a: a.id)
+        assert [i for page in forward for i in page] == expected and backward == forward

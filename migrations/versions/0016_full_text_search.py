@@ -8,8 +8,9 @@ with plain DDL and left out of the models (``tracker.search.is_search_table`` te
 - SQLite: contentless FTS5 tables ``article_fts`` (rowid = article id) and ``forecast_fts``
   (rowid = ``forecast_search.key``), ``article_search`` (which articles are indexed, and their
   date: the order of hits), ``forecast_search`` (a forecast's integer key).
-- PostgreSQL: ``article_search`` (article, date, tsvector) and ``forecast_search`` (forecast,
-  tsvector), GIN indexes, rows that go with their article or forecast (FK cascade).
+- PostgreSQL: ``article_search`` (article, date, tsvector of the whole article, and of its title
+  and lead: the tiers) and ``forecast_search`` (forecast, tsvector), GIN indexes (made by the
+  index's rebuild, after the load), rows that go with their article or forecast (FK cascade).
 - Both: ``search_meta``, the analyzer version the index was built with.
 
 The upgrade indexes the stored articles and forecasts with the analyzer of the code that runs
@@ -52,7 +53,8 @@ POSTGRES = [
     (
         "CREATE TABLE article_search (article_id INTEGER NOT NULL PRIMARY KEY"
         " REFERENCES article (id) ON DELETE CASCADE,"
-        " published_at TIMESTAMP WITH TIME ZONE NOT NULL, tsv TSVECTOR NOT NULL)"
+        " published_at TIMESTAMP WITH TIME ZONE NOT NULL, tsv TSVECTOR NOT NULL,"
+        " head_tsv TSVECTOR NOT NULL)"
     ),
     "CREATE INDEX ix_article_search_published ON article_search (published_at, article_id)",
     (

@@ -15,13 +15,14 @@ reindex`` rebuilds the index with it.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 import Stemmer
 
 #: stored beside the index; an index made by another version is stale (``tracker search reindex``)
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 #: tokens kept per document, all fields together (PostgreSQL's positions end at 16,383)
 MAX_POSITIONS = 16_000
@@ -48,11 +49,21 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", folded)
     if decomposed.isascii():
         return decomposed
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    return unicodedata.normalize("NFC", _combining_marks().sub("", decomposed))
 
 
-@lru_cache(maxsize=200_000)
+@cache
+def _combining_marks() -> re.Pattern[str]:
+    """Every combining mark (made once, on the first text that is not ASCII: 0.1 s)."""
+    marks = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
+    return re.compile(f"[{re.escape(marks)}]+")
+
+
+#: word -> its stem, or "" for a word left out (a stop word, an over-long run); bounded
+_STEMS: dict[str, str] = {}
+_MAX_CACHED = 500_000
+
+
 def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
@@ -63,13 +74,27 @@ def words(text: str) -> list[str]:
 
 
 def analyze(text: str | None) -> list[str]:
-    """The index tokens of ``text``, in order."""
+    """The index tokens of ``text``, in order.  (The hot loop of indexing: one dictionary look-up
+    per word once its stem is known.)"""
     if not text:
         return []
-    return [
-        stem(w) for w in _RUN.findall(fold(text)) if w not in STOP_WORDS and len(w) <= MAX_TOKEN
-    ]
+    cache = _STEMS
+    out: list[str] = []
+    append = out.append
+    for word in _RUN.findall(fold(text)):
+        token = cache.get(word)
+        if token is None:
+            token = token_of(word)
+        if token:
+            append(token)
+    return out
 
 
-def is_stop_word(word: str) -> bool:
-    return word in STOP_WORDS
+def token_of(word: str) -> str:
+    """The index token of one folded word ("" when it is left out), cached."""
+    token = _STEMS.get(word)
+    if token is None:
+        token = "" if word in STOP_WORDS or len(word) > MAX_TOKEN else stem(word)
+        if len(_STEMS) < _MAX_CACHED:
+            _STEMS[word] = token
+    return token

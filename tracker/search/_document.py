@@ -13,7 +13,9 @@ so they agree on every token and position:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from tracker.search._analyze import MAX_POSITIONS, analyze
 
@@ -32,11 +34,12 @@ def analyze_fields(title: str | None, lead: str | None, body: Iterable[str | Non
     """The tokens of each field, capped per document (title first, then lead, then body)."""
     budget = MAX_POSITIONS
     out: list[list[str]] = []
-    for text in (title, lead, " \n".join(t for t in body if t)):
+    texts = (title or "", lead or "", " \n".join(t for t in body if t))
+    for text in texts:
         tokens = analyze(text)[:budget]
         budget -= len(tokens)
         out.append(tokens)
-    if sum(len(t) for tokens in out for t in tokens) * 4 > MAX_LEXEME_BYTES:
+    if sum(map(len, chain(*out))) * 4 > MAX_LEXEME_BYTES:  # 4 bytes a character at most
         return _within_bytes(out)
     return out[0], out[1], out[2]
 
@@ -82,7 +85,7 @@ def forecast_fields(
 
 def fts_values(fields: Fields) -> tuple[str, str, str]:
     """The three column values for FTS5 (space-joined tokens, over-used ones as the filler)."""
-    if sum(map(len, fields)) <= MAX_OCCURRENCES:  # no token can occur too often
+    if max(Counter(chain(*fields)).values(), default=0) <= MAX_OCCURRENCES:  # the usual case
         return " ".join(fields[0]), " ".join(fields[1]), " ".join(fields[2])
     seen: dict[str, int] = {}
     columns = []
@@ -95,11 +98,12 @@ def fts_values(fields: Fields) -> tuple[str, str, str]:
     return columns[0], columns[1], columns[2]
 
 
-def tsvector_literal(fields: Fields) -> str:
-    """The ``tsvector`` literal: ``'tok':1A,5A 'other':3B`` (title A, lead B, body D)."""
+def tsvector_literal(fields: Fields, *, head: bool = False) -> str:
+    """The ``tsvector`` literal: ``'tok':1A,5A 'other':3B`` (title A, lead B, body D); ``head``:
+    of the title and lead only (the same positions), PostgreSQL's ``head_tsv``."""
     positions: dict[str, list[str]] = {}
     position = 0
-    for tokens, weight in zip(fields, _WEIGHTS, strict=True):
+    for tokens, weight in zip(fields[:2] if head else fields, _WEIGHTS, strict=False):
         for token in tokens:
             position += 1
             at = positions.setdefault(token, [])
@@ -107,3 +111,8 @@ def tsvector_literal(fields: Fields) -> str:
                 at.append(f"{position}{weight}")
         position += 1  # the gap between fields
     return " ".join(f"'{token}':{','.join(at)}" for token, at in positions.items())
+
+
+def pg_values(fields: Fields) -> tuple[str, str]:
+    """An article's two vectors for PostgreSQL: the whole document's, and its title and lead's."""
+    return tsvector_literal(fields), tsvector_literal(fields, head=True)

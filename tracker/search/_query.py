@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.errors import InvalidInputError
-from tracker.search._analyze import MAX_TOKEN, STOP_WORDS, analyze, fold, stem, words
+from tracker.search._analyze import MAX_TOKEN, STOP_WORDS, analyze, stem, words
 
 #: the longest query taken, in characters
 MAX_QUERY = 500
@@ -256,6 +256,24 @@ def pg_tsquery(query: ParsedQuery, tier: int | None = None) -> str:
     return " & ".join(parts)
 
 
-def fold_query_word(word: str) -> str:
-    """A word as a snippet compares it (folded, not stemmed)."""
-    return fold(word)
+#: a condition on one of PostgreSQL's vectors: (column, tsquery literal, negated)
+PgCondition = tuple[str, str, bool]
+
+
+def pg_conditions(query: ParsedQuery, tier: int | None) -> list[PgCondition]:
+    """An article's tier as conditions on its two vectors: ``head_tsv`` (title A, lead B: small,
+    stored inline, with statistics of its own) for tiers 2 and 1, ``tsv`` (everything) for tier
+    0 and the exclusions.  The same rows as :func:`pg_tsquery` on ``tsv`` alone, but the planner
+    knows how rare a word is in titles, and checks a small vector per row."""
+    excluded = [f"!{_pg_term(t, '')}" for t in query.excluded]
+    if tier is None:
+        return [("tsv", pg_tsquery(query), False)]
+    if tier == 0:
+        full = " & ".join([_pg_positive(query, ""), *excluded])
+        return [("tsv", full, False), ("head_tsv", _pg_positive(query, "AB"), True)]
+    head = _pg_positive(query, "A")
+    if tier == 1:
+        head = f"{_pg_positive(query, 'AB')} & !{head}"
+    return [("head_tsv", head, False)] + (
+        [("tsv", " & ".join(excluded), False)] if excluded else []
+    )

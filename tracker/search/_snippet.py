@@ -5,25 +5,57 @@ escapes the text and marks the hits its own way."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from tracker.search._analyze import MAX_TOKEN, STOP_WORDS, fold, stem
+from tracker.search._analyze import fold, token_of
 
 #: about how many characters a snippet shows
 WIDTH = 200
+#: how far into a text hits are looked for (a snippet of a long text comes from its start)
+SCANNED = 30_000
 
 _RUN = re.compile(r"[^\W_]+")
 
 Snippet = list[tuple[str, bool]]
 
 
-def _is_hit(word: str, tokens: frozenset[str], prefixes: tuple[str, ...]) -> bool:
-    folded = fold(word)
-    if folded in STOP_WORDS or len(folded) > MAX_TOKEN:
-        return False
-    for piece in _RUN.findall(folded):
-        if stem(piece) in tokens or any(piece.startswith(p) for p in prefixes):
-            return True
-    return False
+def _hits(text: str, tokens: frozenset[str], prefixes: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the words of ``text`` whose index token the query holds are (start, end).
+
+    A regular expression finds the words that start like one of the query's tokens (a stem
+    is nearly always the start of its words, bar its last letters: ``treati``, ``treaty``),
+    and only those are analyzed: a long body costs a scan in C, not a loop over its words."""
+    if not tokens and not prefixes:
+        return []
+    folded = text.lower() if text.isascii() else fold(text)
+    if len(folded) != len(text):  # folding moved the offsets (a ligature, say): word by word
+        return _hits_by_word(text, tokens, prefixes)
+    found = []
+    for match in _candidates(tokens, prefixes).finditer(folded, 0, SCANNED):
+        token = token_of(match.group())
+        if token and (token in tokens or token.startswith(prefixes)):
+            found.append(match.span())
+    return found
+
+
+@lru_cache(maxsize=256)
+def _candidates(tokens: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    starts = {t[: max(2, len(t) - 2)] for t in (*tokens, *prefixes)}
+    alternatives = "|".join(re.escape(s) for s in sorted(starts, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+
+
+def _hits_by_word(
+    text: str, tokens: frozenset[str], prefixes: tuple[str, ...]
+) -> list[tuple[int, int]]:
+    found = []
+    for match in _RUN.finditer(text, 0, SCANNED):
+        for piece in _RUN.findall(fold(match.group())):
+            token = token_of(piece)
+            if token and (token in tokens or token.startswith(prefixes)):
+                found.append(match.span())
+                break
+    return found
 
 
 def snippet(
@@ -34,11 +66,7 @@ def snippet(
     text = " ".join(text.split())
     if not text:
         return []
-    hits = [
-        (m.start(), m.end())
-        for m in _RUN.finditer(text)
-        if (tokens or prefixes) and _is_hit(m.group(), tokens, prefixes)
-    ]
+    hits = _hits(text, tokens, prefixes)
     start = _best_start(text, hits)
     end = min(len(text), start + WIDTH)
     if end < len(text):

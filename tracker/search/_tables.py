@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     Column,
     ColumnElement,
     Integer,
     MetaData,
     String,
     Table,
+    and_,
     bindparam,
     cast,
     literal_column,
@@ -21,10 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import UserDefinedType
+from sqlalchemy.types import NullType, UserDefinedType
 
 from tracker.models import UTCDateTime
-from tracker.search._query import ParsedQuery, fts_match, pg_tsquery
+from tracker.search._query import ParsedQuery, fts_match, pg_conditions, pg_tsquery
 
 _METADATA = MetaData()
 
@@ -47,6 +47,7 @@ ARTICLE_SEARCH = Table(
     Column("article_id", Integer, primary_key=True),
     Column("published_at", UTCDateTime, nullable=False),
     Column("tsv", _TSVector()),  # PostgreSQL only
+    Column("head_tsv", _TSVector()),  # PostgreSQL only: title and lead
 )
 FORECAST_SEARCH = Table(
     "forecast_search",
@@ -67,11 +68,11 @@ def is_search_table(name: str | None) -> bool:
     return name in SEARCH_TABLES or name.startswith(("article_fts_", "forecast_fts_"))
 
 
-class TextMatch(ColumnElement[bool]):
+class TextMatch(ColumnElement[Any]):
     """True for the rows of ``kind`` (``article`` or ``forecast``) that ``query`` finds in
     ``tier`` (None: any tier): an FTS5 ``MATCH`` on SQLite, ``@@`` on PostgreSQL."""
 
-    type = Boolean()
+    type = NullType()  # not Boolean: SQLite would compare the condition with 1, and lose its index
     inherit_cache = False
 
     def __init__(self, kind: str, column: Any, query: ParsedQuery, tier: int | None = None) -> None:
@@ -101,14 +102,29 @@ def _sqlite(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(TextMatch, "postgresql")
 def _postgres(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    from sqlalchemy.dialects.postgresql import TSQUERY  # loaded already on PostgreSQL
-
-    literal = cast(bindparam(None, pg_tsquery(element.query, element.tier)), TSQUERY)
     if element.kind == "article":
-        condition = ARTICLE_SEARCH.c.tsv.op("@@")(literal)
-        if element.column is not ARTICLE_SEARCH.c.article_id:
-            condition = element.column.in_(select(ARTICLE_SEARCH.c.article_id).where(condition))
+        s = ARTICLE_SEARCH.c
+        conditions = [
+            ~_matches(s[column], text) if negated else _matches(s[column], text)
+            for column, text, negated in pg_conditions(element.query, element.tier)
+        ]
+        condition: Any = and_(*conditions)
+        if element.column is not s.article_id:
+            condition = element.column.in_(select(s.article_id).where(condition))
     else:
         keys = FORECAST_SEARCH.c
-        condition = element.column.in_(select(keys.forecast_id).where(keys.tsv.op("@@")(literal)))
+        found = _matches(keys.tsv, pg_tsquery(element.query, element.tier))
+        condition = element.column.in_(select(keys.forecast_id).where(found))
     return compiler.process(condition, **kw)
+
+
+def _matches(column: Any, tsquery: str) -> Any:
+    """``column @@ 'literal'::tsquery``, the literal written into the statement, not bound:
+    psycopg prepares a statement run five times, and PostgreSQL's generic plan for it cannot
+    tell a rare word from a common one (it walked every article for a rare word: 3 s at
+    200,000).  Safe: the literal is our own tokens (letters and digits) and operators, and
+    quotes are doubled anyway."""
+    from sqlalchemy.dialects.postgresql import TSQUERY  # loaded already on PostgreSQL
+
+    quoted = tsquery.replace("'", "''")
+    return column.op("@@")(cast(literal_column(f"'{quoted}'"), TSQUERY))

@@ -480,6 +480,27 @@ def _wait_until_up(base: str) -> None:
         time.sleep(0.2)
 
 
+#: an analyst's bearer token (the large profile makes one): sent to the pages only analysts read
+AUTH: dict[str, str] = {}
+SIGNED_IN = ("/audit", "/api/audit")
+
+
+def sign_in(url: str) -> None:
+    """An analyst account and an API token for the pages behind sign-in (the audit log)."""
+    from sqlmodel import Session
+
+    from tracker import service
+
+    engine = db.make_engine(url)
+    name = f"bench-{os.getpid()}"
+    with Session(engine) as session:
+        service.add_user(session, name, "bench-password-long-enough-1", actor="bench")
+        _row, secret = service.create_token(session, name, actor="bench")
+        session.commit()
+    engine.dispose()
+    AUTH["Authorization"] = f"Bearer {secret}"
+
+
 class MissingPageError(Exception):
     """The page is not served (404/405 on its first request): not built yet."""
 
@@ -494,8 +515,9 @@ async def load(
     latencies: list[float] = []
     remaining = requests
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = AUTH if any(p.startswith(SIGNED_IN) for p in paths) else {}
     async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=httpx.Timeout(120.0)
+        base_url=base, limits=limits, timeout=httpx.Timeout(120.0), headers=headers
     ) as client:
 
         async def one_client() -> None:
@@ -641,7 +663,7 @@ def article_ids(engine: Engine, count: int = 20) -> list[int]:
 def follow(base: str, api_path: str, hops: int) -> str | None:
     """The cursor of page ``hops + 1`` of an API list, following ``next_cursor``."""
     cursor = None
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx.Client(base_url=base, timeout=120, headers=AUTH) as client:
         for _ in range(hops):
             joiner = "&" if "?" in api_path else "?"
             path = api_path + (f"{joiner}cursor={quote(cursor, safe='')}" if cursor else "")
@@ -679,6 +701,8 @@ def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple
           for w in ("nato", "sanctions", "treaty")]),
         ("forecasts search JSON",
          [f"/api/forecasts?q={w}" for w in ("nato", "missile", "ukraine")]),
+        ("forecast search (ranked) JSON",
+         [f"/api/search/forecasts?q={w}&status=open" for w in ("nato", "missile", "ukraine")]),
         ("articles (no q)", "/articles"),
         ("articles JSON (no q)", "/api/articles"),
     ]  # fmt: skip
@@ -696,6 +720,7 @@ def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple
         ("articles JSON, search cursor 10",
          with_cursor("/api/articles?q=nato", follow(base, "/api/articles?q=nato", 10))),
         ("article page", [f"/articles/{i}" for i in ids]),
+        ("article JSON", [f"/api/articles/{i}" for i in ids]),
         (f"forecast, {HOT_EVIDENCE:,} evidence", f"/forecasts/{HOT_FORECAST}"),
         ("forecast JSON", f"/api/forecasts/{HOT_FORECAST}"),
         ("forecast, evidence cursor 80",
@@ -711,6 +736,7 @@ def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple
         ("review JSON, cursor 10", with_cursor("/api/review", follow(base, "/api/review", 10))),
         ("audit log", "/audit"),
         ("audit JSON", "/api/audit"),
+        ("audit log, cursor 50", with_cursor("/audit", follow(base, "/api/audit", 50))),
         ("audit JSON, cursor 50", with_cursor("/api/audit", follow(base, "/api/audit", 50))),
         ("author page (busy)", f"/authors/{q(chosen['author'], safe='')}"),
         ("question, shared", f"/questions/{chosen['question']}"),
@@ -861,7 +887,8 @@ def measure(
     peer = None
     results = {}
     for label, paths in pages_:
-        if args.only and peer is not None and args.only not in label:
+        wanted = args.only.split(",") if args.only else []
+        if wanted and peer is not None and not any(w in label for w in wanted):
             continue
         try:
             result = asyncio.run(load(base, paths, args.requests, args.concurrency))
@@ -893,7 +920,7 @@ def peers(url: str, results: dict[str, dict[str, float]]) -> None:
     for label, patterns, feed in rows:
         like = like_peer(engine, patterns, feed)
         ours = results.get(label, {}).get("p50")
-        ratio = f"{like / ours:7.0f}x" if ours else "    n/a"
+        ratio = f"{like / ours:7.{0 if like >= 10 * ours else 2}f}x" if ours else "    n/a"
         print(f"{label:<34} {ours or float('nan'):9.1f} {like:10.0f} {ratio}", flush=True)
     engine.dispose()
 
@@ -911,7 +938,9 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=4, help="clients at once")
     parser.add_argument(
-        "--only", help="measure only the pages whose label contains this text (and the peer)"
+        "--only",
+        help="measure only the pages whose label contains this text, or one of these "
+        "comma-separated texts (and the peer)",
     )
     parser.add_argument(
         "--server-workers",
@@ -957,6 +986,7 @@ def run_large(args: argparse.Namespace) -> None:
     url, _record = large_database(args)
     if args.build_only:
         return
+    sign_in(url)
     engine = db.make_engine(url)
     chosen = targets(engine)
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:

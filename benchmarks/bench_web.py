@@ -839,9 +839,9 @@ def large_database(args: argparse.Namespace) -> tuple[str, dict]:
         record_path = path.with_suffix(".json")
         record = json.loads(record_path.read_text()) if record_path.exists() else {}
         reuse = record.get("key") == key and path.exists() and not args.rebuild
-        if not reuse:
-            for stale in CACHE.glob("sqlite-large-*"):
-                stale.unlink()
+        if not reuse:  # only this key's own files: another run may be using other caches
+            for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                stale.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     engine = db.make_engine(url)
     if reuse:

@@ -204,6 +204,7 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
     assert re.findall(r">(\w+)</a>", nav) == [
         "Scorecard",
         "Forecasts",
+        "Articles",
         "Questions",
         "Authors",
         "Review",
@@ -228,6 +229,7 @@ def test_nav_shows_only_sections_that_exist(client, web_settings):
             assert re.findall(r">(\w+)</a>", nav) == [
                 "Scorecard",
                 "Forecasts",
+                "Articles",
                 "Questions",
                 "Authors",
                 "Feeds",
@@ -289,8 +291,15 @@ def test_openapi_describes_the_api_only(client):
         "/api/compare",
         "/api/questions",
         "/api/questions/{question_id}",
+        "/api/forecasts/{forecast_id}/evidence/{evidence_id}",
+        "/api/articles",
+        "/api/articles/{article_id}",
+        "/api/search/forecasts",
         "/api/audit",
     }
+    attach = schema["paths"]["/api/forecasts/{forecast_id}/evidence"]["post"]
+    assert {"201", "400", "401", "403", "404", "409"} <= set(attach["responses"])
+    assert attach["security"] == [{"APIToken": []}]
     save = schema["paths"]["/api/sources"]["post"]
     assert {"201", "400", "401", "403", "409", "422"} <= set(save["responses"])
     assert save["security"] == [{"APIToken": []}]

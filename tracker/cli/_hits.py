@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
-from tracker.cli._layout import untrusted
+from tracker.cli._layout import Col, Record, json_text, print_records, untrusted
+
+#: hits per page unless ``--limit`` says otherwise (the hint repeats a limit only if changed)
+DEFAULT_LIMIT = 20
 
 
 def snippet_text(parts: Sequence[tuple[str, bool]]) -> Text:
@@ -18,6 +23,35 @@ def snippet_text(parts: Sequence[tuple[str, bool]]) -> Text:
     for part, hit in parts:
         text.append_text(untrusted(part, "bold" if hit else ""))
     return text
+
+
+def print_hit_page(
+    console: Console,
+    *,
+    noun: str,
+    columns: Sequence[Col],
+    records: list[Record],
+    next_cursor: str | None,
+    command: Sequence[str],
+    options: dict[str, object],
+    limit: int,
+    wide: bool,
+) -> None:
+    """One page of search hits as a table, then (if there is a next page) the command that
+    prints it: ``command`` with the ``options`` that are set, the limit if not the default,
+    and the cursor."""
+    more = " on this page" if next_cursor else ""
+    print_records(console, columns, records, title=f"{len(records)} {noun}(s){more}", wide=wide)
+    if next_cursor:
+        if limit != DEFAULT_LIMIT:
+            options = {**options, "--limit": limit}
+        for line in next_page_hint(command, options, next_cursor, console.width):
+            console.print(untrusted(line), soft_wrap=True, crop=False, highlight=False)
+
+
+def hit_page_json(items: list[dict[str, Any]], next_cursor: str | None) -> str:
+    """One page of hits as the API gives it: the items and the cursor of the next page."""
+    return json_text({"items": items, "next_cursor": next_cursor})
 
 
 def next_page_hint(

@@ -29,7 +29,7 @@ from tracker.cli._app import (
     parse_day,
     state,
 )
-from tracker.cli._hits import next_page_hint, snippet_text
+from tracker.cli._hits import hit_page_json, print_hit_page, snippet_text
 from tracker.cli._layout import Col, Record, WideOption, json_text, print_records, untrusted
 from tracker.cli._layout import when as short_when
 from tracker.errors import ConfigError
@@ -542,25 +542,16 @@ def articles_search(
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         found = service.search_articles(session, wanted, cursor=cursor, per_page=limit)
     if format is OutputFormat.json:
-        items = [_hit_json(hit) for hit in found.items]
-        print(json_text({"items": items, "next_cursor": found.next_cursor}))
+        print(hit_page_json([_hit_json(hit) for hit in found.items], found.next_cursor))
         return
-    print_records(
+    print_hit_page(
         console,
-        SEARCH_COLUMNS,
-        [_hit_record(hit) for hit in found.items],
-        title=f"{len(found.items)} article(s){' on this page' if found.next_cursor else ''}",
+        noun="article",
+        columns=SEARCH_COLUMNS,
+        records=[_hit_record(hit) for hit in found.items],
+        next_cursor=found.next_cursor,
+        command=["tracker", "articles", "search", query],
+        options={"--feed": feed, "--publisher": publisher, "--since": since, "--until": until},
+        limit=limit,
         wide=wide,
     )
-    if found.next_cursor:
-        options: dict[str, object] = {
-            "--feed": feed,
-            "--publisher": publisher,
-            "--since": since,
-            "--until": until,
-        }
-        if limit != 20:
-            options["--limit"] = limit
-        command = ["tracker", "articles", "search", query]
-        for line in next_page_hint(command, options, found.next_cursor, console.width):
-            console.print(untrusted(line), soft_wrap=True, crop=False, highlight=False)

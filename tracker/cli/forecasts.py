@@ -30,7 +30,7 @@ from tracker.cli._app import (
     print_problems,
     state,
 )
-from tracker.cli._hits import next_page_hint, snippet_text
+from tracker.cli._hits import hit_page_json, print_hit_page, snippet_text
 from tracker.cli._layout import (
     Cell,
     Col,
@@ -232,28 +232,24 @@ def search(
     with service.unit_of_work(state(ctx).ready_engine()) as session:
         found = service.search_forecast_text(session, query, where, cursor=cursor, per_page=limit)
     if format is OutputFormat.json:
-        items = [_hit_json(hit) for hit in found.items]
-        print(json_text({"items": items, "next_cursor": found.next_cursor}))
+        print(hit_page_json([_hit_json(hit) for hit in found.items], found.next_cursor))
         return
-    print_records(
+    print_hit_page(
         console,
-        HIT_COLUMNS,
-        [_hit_record(hit) for hit in found.items],
-        title=f"{len(found.items)} forecast(s){' on this page' if found.next_cursor else ''}",
-        wide=wide,
-    )
-    if found.next_cursor:
-        options: dict[str, object] = {
+        noun="forecast",
+        columns=HIT_COLUMNS,
+        records=[_hit_record(hit) for hit in found.items],
+        next_cursor=found.next_cursor,
+        command=["tracker", "forecasts", "search", query],
+        options={
             "--status": status.value if status else None,
             "--tag": tag,
             "--author": author,
             "--source": source,
-        }
-        if limit != 20:
-            options["--limit"] = limit
-        command = ["tracker", "forecasts", "search", query]
-        for line in next_page_hint(command, options, found.next_cursor, console.width):
-            console.print(untrusted(line), soft_wrap=True, crop=False, highlight=False)
+        },
+        limit=limit,
+        wide=wide,
+    )
 
 
 def _status(status: str, outcome: str | None) -> str:

@@ -111,15 +111,20 @@ def new() -> None:
     print(service.forecast_template(), end="")
 
 
+# the filters the forecasts list and the forecasts search share
+StatusOpt = Annotated[Status | None, typer.Option(help="only forecasts with this status")]
+TagOpt = Annotated[str | None, typer.Option(help="only forecasts with this tag")]
+AuthorOpt = Annotated[str | None, typer.Option(help="author name, or part of it")]
+SourceOpt = Annotated[str | None, typer.Option(help="source key (the forecast file's name)")]
+
+
 @forecasts_app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[Status | None, typer.Option(help="only forecasts with this status")] = None,
-    tag: Annotated[str | None, typer.Option(help="only forecasts with this tag")] = None,
-    author: Annotated[str | None, typer.Option(help="author name, or part of it")] = None,
-    source: Annotated[
-        str | None, typer.Option(help="source key (the forecast file's name)")
-    ] = None,
+    status: StatusOpt = None,
+    tag: TagOpt = None,
+    author: AuthorOpt = None,
+    source: SourceOpt = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.table,
@@ -207,12 +212,10 @@ def search(
             help='words, "a phrase", prefix*, -exclude, OR (README, "Search syntax")',
         ),
     ],
-    status: Annotated[Status | None, typer.Option(help="only forecasts with this status")] = None,
-    tag: Annotated[str | None, typer.Option(help="only forecasts with this tag")] = None,
-    author: Annotated[str | None, typer.Option(help="author name, or part of it")] = None,
-    source: Annotated[
-        str | None, typer.Option(help="source key (the forecast file's name)")
-    ] = None,
+    status: StatusOpt = None,
+    tag: TagOpt = None,
+    author: AuthorOpt = None,
+    source: SourceOpt = None,
     cursor: Annotated[
         str | None, typer.Option(help="the page after this cursor (printed under a page)")
     ] = None,

@@ -505,9 +505,7 @@ class MissingPageError(Exception):
     """The page is not served (404/405 on its first request): not built yet."""
 
 
-async def load(
-    base: str, path: str | list[str], requests: int, concurrency: int
-) -> dict:
+async def load(base: str, path: str | list[str], requests: int, concurrency: int) -> dict:
     """``requests`` GETs by ``concurrency`` clients in a loop, rotating over ``path`` when it is
     a list (several queries per search, so one cached plan or result is not all that is
     measured); latencies in ms."""

@@ -286,3 +286,63 @@ def test_the_cli_scorecard_lists_the_costliest(scored, cli):
         "bravo-confident-miss",
     ]
     assert "6.9078" in lines[0] and "Costliest 3 forecast(s)" in out
+
+
+def peer(fid: str, question: str, probability: float, updates: str = "") -> str:
+    """A forecast on a question defined by another forecast (its peers' question)."""
+    block = f"    updates:\n{updates}" if updates else ""
+    return (
+        f"  - id: {fid}\n"
+        f"    question: {question}\n"
+        f"    quote: {fid} thinks so.\n"
+        "    estimate: may well\n"
+        f"    probability: {probability}\n"
+        "    opens: 2022-01-25\n"
+        f"{block}"
+    )
+
+
+#: peers of the fixture's forecasts, updated on days of their own (more peers, more histories)
+PEERS = source(
+    "Pat Peer",
+    peer(
+        "pat-on-summit",
+        UPDATED,
+        0.5,
+        "      - as_of: 2022-02-15\n        probability: 0.9\n        quote: Surely now.\n",
+    ),
+    peer("pat-on-bravo", "bravo-confident-miss", 0.4),
+    peer(
+        "pat-on-careful",
+        "careful-no",
+        0.3,
+        "      - as_of: 2022-02-01\n        probability: 0.2\n        quote: Less so.\n",
+    ),
+)
+
+
+def test_each_pages_scores_are_the_full_computations(scored, tmp_path: Path):
+    """The list pages score only their own forecasts (and their peers): each page of two gives
+    the peer and time-weighted scores that one computation over every forecast gives."""
+    from tracker.scoring import _data
+    from tracker.scoring._peer import peer_scores
+    from tracker.scoring._scorecard import _time_weighted
+
+    path = tmp_path / "peers.yaml"
+    path.write_text(PEERS, encoding="utf-8")
+    with session_scope(scored) as session:
+        # their questions are resolved already: the peers are resolved with them
+        service.import_forecasts(session, [path], SCALE, actor="t", today=date(2022, 3, 1))
+    with session_scope(scored) as session:
+        data = _data.load(session, ScorecardFilter())
+        scores = zip(peer_scores(data), _time_weighted(data), strict=True)
+        full = dict(zip(data.ids, scores, strict=True))
+        pages = [data.ids[i : i + 2] for i in range(0, len(data.ids), 2)]
+        paged = {k: v for page in pages for k, v in service.own_scores(session, page).items()}
+    assert set(paged) == set(full) and len(full) == len(EXPECTED) + 3
+    for fid, (peer_score, tw) in full.items():
+        own = paged[fid]
+        assert own.peer == (None if math.isnan(peer_score) else pytest.approx(peer_score)), fid
+        assert own.time_weighted_brier == pytest.approx(own.brier if math.isnan(tw) else tw), fid
+    assert sum(s.peer is not None for s in paged.values()) == 6  # three questions of two
+    assert sum(s.time_weighted_brier != pytest.approx(s.brier) for s in paged.values()) == 3

@@ -311,6 +311,16 @@ def _load_tags(
     data.tags = codes.names()
 
 
+def _updates_of_resolved(query: _Query, filters: ScorecardFilter) -> _Query:
+    """``query`` over the probability updates of the resolved forecasts matching ``filters``."""
+    return _resolved(
+        query.select_from(ProbabilityUpdate).join(
+            Forecast, col(Forecast.id) == col(ProbabilityUpdate.forecast_id)
+        ),
+        filters,
+    )
+
+
 def _load_updates(
     session: Session, filters: ScorecardFilter, data: ScoringData, position: dict[str, int]
 ) -> None:
@@ -318,21 +328,21 @@ def _load_updates(
     its corrections only the newest row is in force, at the statement's date and in its place
     (a correction replaces a period, never adds one)."""
     statement = func.coalesce(col(ProbabilityUpdate.corrects_id), col(ProbabilityUpdate.id))
+    # Grouped over the filter's forecasts only, not the whole table: a page's peers (a few
+    # questions) must not aggregate every forecast's history.
     changed = (
-        select(col(ProbabilityUpdate.forecast_id))
+        _updates_of_resolved(select(col(ProbabilityUpdate.forecast_id)), filters)
         .group_by(col(ProbabilityUpdate.forecast_id))
         .having(func.count(func.distinct(statement)) > 1)
     )
-    query = _resolved(
+    query = _updates_of_resolved(
         select(
             col(ProbabilityUpdate.forecast_id),
             col(ProbabilityUpdate.as_of),
             statement,
             col(ProbabilityUpdate.id),
             col(ProbabilityUpdate.probability),
-        )
-        .select_from(ProbabilityUpdate)
-        .join(Forecast, col(Forecast.id) == col(ProbabilityUpdate.forecast_id)),
+        ),
         filters,
     ).where(col(ProbabilityUpdate.forecast_id).in_(changed))
     in_force: dict[tuple[int, int], tuple[int, int, float]] = {}

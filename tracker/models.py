@@ -243,6 +243,8 @@ class AuditEntry(SQLModel, table=True):
     """One state change, append-only."""
 
     __tablename__ = "audit_log"
+    #: the keyset of the log's pages, newest first (``tracker.domain.audit.read_log``)
+    __table_args__ = (Index("ix_audit_log_at_id", "at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(index=True)

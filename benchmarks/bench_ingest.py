@@ -10,7 +10,9 @@ server does not compete with the pipeline for the GIL.  Measured in one run, on 
 
 1. ours, end to end: poll (httpx, SSRF guard, size caps, per-host limit 2), parse
    (fastfeedparser), dedup and store (SQLite, ON CONFLICT DO NOTHING) -> entries/s;
-2. reader (PyPI `reader`): ``update_feeds()`` into its own SQLite -> entries/s, and the ratio;
+2. reader (PyPI `reader`): ``update_feeds()`` into its own SQLite -> entries/s, and the ratio
+   (``--reader-search``: and ``update_search()``, so both keep a full-text index up to date:
+   ours indexes each poll's new articles in its transaction);
 3. ours again on the unchanged farm: every feed answers 304 -> seconds for all feeds.
 
 Each round measures 1-3 on fresh databases, ours then reader; the rounds alternate so that
@@ -144,14 +146,23 @@ def bench_ours(
     return stored, elapsed, repoll
 
 
-def bench_reader(base: str, feeds: int, workdir: Path, workers: int) -> tuple[int, float]:
+def bench_reader(
+    base: str, feeds: int, workdir: Path, workers: int, search: bool
+) -> tuple[int, float]:
+    """reader's ``update_feeds()``; with ``search``, its full-text index kept up to date too
+    (``enable_search()`` first, ``update_search()`` timed after: reader indexes in a step of its
+    own, where we index in the poll's transaction)."""
     from reader import make_reader
 
     reader = make_reader(str(workdir / "reader.sqlite"))
     for i in range(feeds):
         reader.add_feed(f"{base}/feed/{i}.xml")
+    if search:
+        reader.enable_search()
     started = time.perf_counter()
     reader.update_feeds(workers=workers)
+    if search:
+        reader.update_search()
     elapsed = time.perf_counter() - started
     stored = reader.get_entry_counts().total
     reader.close()
@@ -184,6 +195,12 @@ def main() -> None:
         help="rounds of (ours, reader), alternating, each on fresh databases; the machine is "
         "shared, so the median of the rounds is reported with their spread",
     )
+    parser.add_argument(
+        "--reader-search",
+        action="store_true",
+        help="the peer keeps its full-text index up to date as ours does (reader's "
+        "enable_search + update_search, timed); without it the peer stores entries only",
+    )
     args = parser.parse_args()
     ready, stop = multiprocessing.Queue(), multiprocessing.Event()
     farm = multiprocessing.Process(
@@ -203,7 +220,9 @@ def main() -> None:
                 ours, ours_s, repoll_s = bench_ours(
                     base, args.feeds, workdir, args.concurrency, args.parse_processes
                 )
-                theirs, theirs_s = bench_reader(base, args.feeds, workdir, workers=2)
+                theirs, theirs_s = bench_reader(
+                    base, args.feeds, workdir, workers=2, search=args.reader_search
+                )
             rounds.append((ours / ours_s, theirs / theirs_s, repoll_s))
             print(
                 f"round {number}: ours {ours} entries in {ours_s:5.2f} s = {ours / ours_s:6.0f}/s, "
@@ -218,7 +237,8 @@ def main() -> None:
     theirs_rate = statistics.median(r[1] for r in rounds)
     ratios = [r[0] / r[1] for r in rounds]
     print(f"ours   : median {ours_rate:9.0f} entries/s")
-    print(f"reader : median {theirs_rate:9.0f} entries/s")
+    peer = "reader, search index kept" if args.reader_search else "reader, no search index"
+    print(f"reader : median {theirs_rate:9.0f} entries/s ({peer})")
     print(
         f"ratio  : {ours_rate / theirs_rate:.1f}x reader (medians; rounds {min(ratios):.1f}x to "
         f"{max(ratios):.1f}x; "

@@ -85,16 +85,20 @@ def needs_outcome(today: date) -> ColumnElement[bool]:
     proposal of it rejected and none pending.  The resolver does not make a rejected proposal
     again (until a new publisher reports), so only an analyst's outcome can settle it."""
 
-    def proposal_in(state: ProposalStatus) -> ColumnElement[bool]:
-        return exists().where(
-            col(Proposal.question_id) == col(Question.id), col(Proposal.status) == state.value
-        )
-
+    pending = exists().where(
+        col(Proposal.question_id) == col(Question.id),
+        col(Proposal.status) == ProposalStatus.PENDING.value,
+    )
+    # `IN` rather than a correlated `EXISTS`: SQLite then starts from the few rejected proposals
+    # instead of walking every question closed before today (the review page, issue 18).
+    rejected = select(col(Proposal.question_id)).where(
+        col(Proposal.status) == ProposalStatus.REJECTED.value
+    )
     return and_(
         col(Question.status).in_((Status.OPEN.value, Status.CLOSED.value)),
         col(Question.closes) < today,
-        proposal_in(ProposalStatus.REJECTED),
-        ~proposal_in(ProposalStatus.PENDING),
+        col(Question.id).in_(rejected),
+        ~pending,
     )
 
 

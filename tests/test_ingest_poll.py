@@ -227,7 +227,9 @@ def test_feed_commands(cli, server, tmp_path):
     assert "FAILING" in cli("feeds", "list").output  # the table says more than the one word
     assert listed[1]["articles"] == 5
     found = json.loads(cli("articles", "search", "moratorium", "--format", "json").output)
-    assert [a["title"] for a in found] == ["Moratorium on INF missiles"]
+    # a page of hits: the items and the cursor of the next page (none: one hit)
+    assert [a["title"] for a in found["items"]] == ["Moratorium on INF missiles"]
+    assert found["next_cursor"] is None
     assert len(json.loads(cli("articles", "list", "--format", "json").output)) == 5
     status = cli("status").output
     assert "1 failing" in status and "http_status" in status and "5 stored" in status

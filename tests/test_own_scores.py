@@ -324,8 +324,7 @@ PEERS = source(
 def test_each_pages_scores_are_the_full_computations(scored, tmp_path: Path):
     """The list pages score only their own forecasts (and their peers): each page of two gives
     the peer and time-weighted scores that one computation over every forecast gives."""
-    from tracker.scoring import _data
-    from tracker.scoring import peer_scores
+    from tracker.scoring import _data, peer_scores
     from tracker.scoring._scorecard import _time_weighted
 
     path = tmp_path / "peers.yaml"

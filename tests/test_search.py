@@ -315,6 +315,58 @@ def test_a_polled_article_is_found_at_once(engine):
     assert found(engine, ArticleQuery("zapad", feed_id=feed_id)) == [(result.new_article_ids[0], 2)]
 
 
+def _index_snapshot(engine) -> list[tuple]:
+    """What the index holds for articles: FTS5's every token instance (term, article, column,
+    offset) read through fts5vocab, or PostgreSQL's vectors as text."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.article_vocab "
+                "USING fts5vocab(main, article_fts, instance)"
+            )
+            sql = "SELECT term, doc, col, offset FROM temp.article_vocab ORDER BY 2, 3, 4"
+        else:
+            sql = "SELECT article_id, tsv::text, head_tsv::text FROM article_search ORDER BY 1"
+        rows = [tuple(row) for row in connection.exec_driver_sql(sql)]
+        dates = connection.exec_driver_sql(
+            "SELECT article_id, published_at FROM article_search ORDER BY 1"
+        ).all()
+    return rows + [tuple(row) for row in dates]
+
+
+def test_a_polls_index_entries_are_the_ones_a_rebuild_makes_from_the_stored_rows(engine):
+    """The parse step analyzes each entry before the write lock (Prepared.index_values); what it
+    writes must be exactly what analyzing the stored article gives: same tokens, positions,
+    columns, fillers and dates."""
+    crowded = " ".join(["treaty"] * 300)  # past PostgreSQL's 256 positions: the filler
+    items = [
+        {
+            "title": f"Ceasefire talks in Genève, round {i}",
+            "link": f"https://news.example/talks/{i}",
+            "guid": f"talks-{i}",
+            "description": f"&lt;p&gt;Négociations {i}: the moratorium on INF-range missiles. "
+            f"{crowded if i == 2 else ''}&lt;/p&gt;",
+            "author": f"desk{i}@news.example (Desk {i})",
+            "pubDate": f"Mon, {21 + i} Feb 2022 10:00:00 +0000",
+        }
+        for i in range(4)
+    ]
+    with FeedServer() as server:
+        url = server.add("/feed.xml", Static(rss(items)))
+        with session_scope(engine) as session:
+            feed_id = ingest.add_feed(session, url, interval=timedelta(hours=1)).id
+        with ingest.Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
+            result = ingest.Poller(engine, fetcher).poll_feed(feed_id)
+    assert len(result.new_article_ids) == 4
+    polled = _index_snapshot(engine)
+    if engine.dialect.name == "sqlite":
+        assert (FILLER, result.new_article_ids[2], "lead") in {row[:3] for row in polled}
+    search.rebuild_index(engine)
+    assert _index_snapshot(engine) == polled
+    newest_first = sorted(result.new_article_ids, reverse=True)
+    assert found(engine, "genève moratorium") == [(i, 1) for i in newest_first]
+
+
 def test_a_fetched_page_replacing_the_body_updates_the_hits(engine, tmp_path):
     from tests.pagesite import article_page, page_route, paragraphs
     from tests.test_pages import DECIDING, LIMITS, POLICY, poll_full_text_feed, settings

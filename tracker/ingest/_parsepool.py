@@ -22,13 +22,14 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from tracker.errors import FeedParseError
 from tracker.ingest._parse import MAX_ENTRIES, parse_feed
 from tracker.ingest._rows import DriverRows, article_rows, driver_rows
+from tracker.search import article_index_values
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Prepared:
     rows: list[dict[str, Any]] | DriverRows
     #: entries left out beyond ``max_entries``
     dropped: int = 0
+    #: each row's search index entry by its identity, for the engine the rows were made for
+    index_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def prepare(
@@ -57,9 +60,15 @@ def prepare(
 ) -> Prepared:
     """Parses ``body`` (``charset``: the HTTP header's; at most ``max_entries`` entries) and makes
     its article rows (all the per-entry work, counted for ``publisher``), already in the
-    driver's values ``for_sqlite``; raises FeedParseError."""
+    driver's values ``for_sqlite``, and their search index entries; raises FeedParseError."""
     parsed = parse_feed(body, url, charset=charset, max_entries=max_entries)
     rows = article_rows(feed_id, parsed.entries, fetched_at, publisher)
+    index_values = {
+        row["identity"]: article_index_values(
+            for_sqlite, row["title"], row["summary"], row["body"], row["author"], row["publisher"]
+        )
+        for row in rows
+    }
     return Prepared(
         parsed.title,
         parsed.site_url,
@@ -67,6 +76,7 @@ def prepare(
         len(parsed.entries),
         driver_rows(rows) if for_sqlite else rows,
         parsed.dropped,
+        index_values,
     )
 
 

@@ -625,8 +625,11 @@ class Poller:
             # fetching: nothing is stored), and takes the write lock before the articles go in.
             if not self._update_feed(session, claim.id, values):
                 return None
-            new_ids = insert_articles(session, parsed.rows) if parsed is not None else []
-            index_articles(session, new_ids)  # searchable as soon as they are stored
+            if parsed is None:
+                return []
+            new_ids = insert_articles(session, parsed.rows)
+            # searchable as soon as they are stored; analyzed by the parse worker already
+            index_articles(session, new_ids, parsed.index_values)
             if claim.fetch_articles:
                 want_pages(session, new_ids, now)
             return new_ids

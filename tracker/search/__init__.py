@@ -12,30 +12,38 @@ ours (:mod:`._query`; README, "Search syntax").  See docs/dev.md, "Search".
   against :data:`ANALYZER_VERSION`.
 
 Imports the foundations and the models only (the domain's lifecycle, lazily, for a forecast's
-status), so ingestion and the domain can keep the index in step.
+status), so ingestion and the domain can keep the index in step.  Its names load when first used
+(``tracker._lazy``): a parse worker takes :func:`article_index_values` (the analyzer, no
+database), and a CLI command that never searches does not build the search tables.
 """
 
 from __future__ import annotations
 
-from tracker.search._analyze import ANALYZER_VERSION, analyze
-from tracker.search._index import (
-    index_articles,
-    index_forecasts,
-    index_version,
-    rebuild_index,
-    unindex_articles,
-)
-from tracker.search._query import ParsedQuery, Term, parse_query
-from tracker.search._search import (
-    ArticleHit,
-    ArticleQuery,
-    ForecastHit,
-    forecast_text_condition,
-    search_articles,
-    search_forecasts,
-)
-from tracker.search._snippet import Snippet
-from tracker.search._tables import is_search_table
+import typing
+
+from tracker import _lazy
+
+if typing.TYPE_CHECKING:
+    from tracker.search._analyze import ANALYZER_VERSION, analyze
+    from tracker.search._document import article_index_values
+    from tracker.search._index import (
+        index_articles,
+        index_forecasts,
+        index_version,
+        rebuild_index,
+        unindex_articles,
+    )
+    from tracker.search._query import ParsedQuery, Term, parse_query
+    from tracker.search._search import (
+        ArticleHit,
+        ArticleQuery,
+        ForecastHit,
+        forecast_text_condition,
+        search_articles,
+        search_forecasts,
+    )
+    from tracker.search._snippet import Snippet
+    from tracker.search._tables import is_search_table
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -46,6 +54,7 @@ __all__ = [
     "Snippet",
     "Term",
     "analyze",
+    "article_index_values",
     "forecast_text_condition",
     "index_articles",
     "index_forecasts",
@@ -57,3 +66,5 @@ __all__ = [
     "search_forecasts",
     "unindex_articles",
 ]
+
+__getattr__ = _lazy.exports(__name__, __file__)

@@ -76,6 +76,21 @@ def article_fields(
     return analyze_fields(title, summary, (body, author, publisher))
 
 
+def article_index_values(
+    sqlite: bool,
+    title: str | None,
+    summary: str | None,
+    body: str | None,
+    author: str | None,
+    publisher: str | None,
+) -> tuple[str, ...]:
+    """An article's entry as the engine takes it: FTS5's three columns (``sqlite``) or the two
+    ``tsvector`` literals.  Pure, so a feed's parse worker makes them for its new rows before
+    any write lock is taken (the analysis is most of an entry's indexing cost)."""
+    fields = article_fields(title, summary, body, author, publisher)
+    return fts_values(fields) if sqlite else pg_values(fields)
+
+
 def forecast_fields(
     question: str | None, quote: str | None, criteria: Sequence[str | None]
 ) -> Fields:

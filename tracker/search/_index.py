@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
@@ -33,9 +33,9 @@ from tracker.search._analyze import ANALYZER_VERSION
 from tracker.search._document import (
     Fields,
     article_fields,
+    article_index_values,
     forecast_fields,
     fts_values,
-    pg_values,
     tsvector_literal,
 )
 
@@ -81,17 +81,44 @@ def _indexed_articles(connection: Connection, ids: list[int]) -> set[int]:
     return {int(r[0]) for r in connection.execute(statement, {"ids": ids})}
 
 
-def index_articles(where: Session | Connection, article_ids: Iterable[int]) -> int:
+def index_articles(
+    where: Session | Connection,
+    article_ids: Iterable[int],
+    analyzed: Mapping[str, tuple[str, ...]] | None = None,
+) -> int:
     """Adds these articles to the index, as stored now (in the caller's transaction); articles
-    already in it are left as they are.  Returns how many were added."""
+    already in it are left as they are.  ``analyzed``: entries made before the transaction
+    (:func:`~._document.article_index_values`, in a parse worker) by the articles' identity, for
+    rows stored exactly as analyzed; the rest are read back and analyzed here.  Returns how many
+    were added."""
     connection = _connection(where)
     added = 0
     for chunk in _chunked(sorted(set(article_ids)), BATCH):
         done = _indexed_articles(connection, chunk)
-        rows = [r for r in _read_articles(connection, chunk) if r[0] not in done]
-        _write_articles(connection, _prepare_articles(_is_sqlite(connection), rows))
-        added += len(rows)
+        ready = _analyzed_articles(connection, chunk, analyzed) if analyzed else []
+        todo = done | {doc[0] for doc in ready}
+        unread = [i for i in chunk if i not in todo]
+        rows = _read_articles(connection, unread) if unread else []
+        docs = [doc for doc in ready if doc[0] not in done]
+        docs += _prepare_articles(_is_sqlite(connection), rows)
+        _write_articles(connection, docs)
+        added += len(docs)
     return added
+
+
+def _analyzed_articles(
+    connection: Connection, ids: list[int], analyzed: Mapping[str, tuple[str, ...]]
+) -> list[Prepared]:
+    """The entries of ``analyzed`` for these stored articles, matched by identity (one feed's
+    identities are unique); only the id, identity and date are read back, not the text."""
+    statement = text("SELECT id, identity, published_at FROM article WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    return [
+        (int(row[0]), row[2], analyzed[row[1]])
+        for row in connection.execute(statement, {"ids": ids})
+        if row[1] in analyzed
+    ]
 
 
 def unindex_articles(where: Session | Connection, article_ids: Iterable[int]) -> None:
@@ -124,8 +151,7 @@ Prepared = tuple[int, Any, Any]
 
 def _prepare_articles(sqlite: bool, rows: list[Sequence[Any]]) -> list[Prepared]:
     """The analysis of a batch, as the engine takes it (the work a rebuild's pool does)."""
-    engine_values = fts_values if sqlite else pg_values
-    return [(r[0], r[6], engine_values(_article_row_fields(r))) for r in rows]
+    return [(r[0], r[6], article_index_values(sqlite, *r[1:6])) for r in rows]
 
 
 def _write_articles(connection: Connection, docs: list[Prepared]) -> None:

@@ -100,6 +100,37 @@ def test_breakdowns_sort_on_the_server_by_header_links(seeded, client):
     assert client.get("/scorecard?sort_tag=bogus").status_code == 422
 
 
+def test_breakdown_tables_come_a_page_at_a_time_in_their_sort_order(seeded, client, monkeypatch):
+    """With a thousand authors the whole tables were most of the page; each shows a page of
+    rows, with links that keep the filters, sorts and the other tables' pages."""
+    from tracker.web.pages import scorecard
+
+    resolve_some(seeded.engine)
+    everything = [plain(r[0]) for r in table_rows(client.get("/scorecard").text, "breakdown-tag")]
+    monkeypatch.setattr(scorecard, "BREAKDOWN_PER_PAGE", 3)
+    seen, path = [], "/scorecard?tag=&sort_author=brier"
+    for _ in range(len(everything)):
+        page = client.get(path.replace("&amp;", "&")).text
+        seen += [plain(r[0]) for r in table_rows(page, "breakdown-tag")]
+        nav = re.search(r'aria-label="Pages of the tag table">(.*?)</nav>', page, re.S).group(1)
+        following = re.search(r'<a rel="next" href="([^"]+)"', nav)
+        if not following:
+            break
+        path = "/scorecard" + following.group(1).split("#")[0]
+        assert "sort_author=brier" in path  # the author table's order is kept
+    assert seen == everything and len(everything) > 3
+    assert f"of {len(everything)} (tags), page" in nav
+    # a new order starts on page 1; a page past the end shows the last one
+    later = client.get("/scorecard?page_tag=2").text
+    header = re.search(r'<table[^>]*id="breakdown-tag".*?</thead>', later, re.S).group(0)
+    assert "page_tag" not in header
+    last = client.get("/scorecard?page_tag=999").text
+    assert [plain(r[0]) for r in table_rows(last, "breakdown-tag")] == everything[
+        -len(table_rows(last, "breakdown-tag")) :
+    ]
+    assert client.get("/scorecard?page_tag=0").status_code == 422
+
+
 def test_filters_by_date_author_and_tag(seeded, client):
     resolve_some(seeded.engine)
     today = date.today().isoformat()

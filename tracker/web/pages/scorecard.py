@@ -40,13 +40,20 @@ def _sort_key(value: str) -> str:
 
 
 SortKey = Annotated[str, AfterValidator(_sort_key)]
+BreakdownPage = Annotated[int, Field(ge=1, le=100_000)]
 BREAKDOWNS = ("author", "source", "tag")
+#: rows of a breakdown table at a time: with a thousand authors the whole tables made the page
+#: 0.8 MB and most of its time went into rendering them (issue 18, large profile)
+BREAKDOWN_PER_PAGE = 50
 
 
 class ScorecardPageQuery(ScorecardForm):
     sort_author: SortKey = "-count"
     sort_source: SortKey = "-count"
     sort_tag: SortKey = "-count"
+    page_author: BreakdownPage = 1
+    page_source: BreakdownPage = 1
+    page_tag: BreakdownPage = 1
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,18 @@ class Header:
 
 @dataclass(frozen=True)
 class Breakdown:
+    """One breakdown table: a page of its rows in the chosen order (``first`` the 1-based number of
+    the first row shown, ``total`` the rows in all), with links to the pages around it."""
+
     by: str
     headers: list[Header]
     rows: list[GroupRow]
+    first: int = 1
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    prev_href: str | None = None
+    next_href: str | None = None
     columns: tuple[ScoreColumn, ...] = BRIEF
 
 
@@ -87,9 +103,29 @@ def breakdown(
             aria = "descending" if current.startswith("-") else "ascending"
         else:  # numbers start high-to-low, names A to Z
             target, aria = (f"-{key}" if numeric else key), None
-        href = "?" + urlencode({**params, f"sort_{by}": target}) + f"#by-{by}"
+        resorted = {k: v for k, v in params.items() if k != f"page_{by}"}  # a new order: page 1
+        href = "?" + urlencode({**resorted, f"sort_{by}": target}) + f"#by-{by}"
         headers.append(Header(label or by, numeric, href, aria))
-    return Breakdown(by, headers, sort_rows(rows, current))
+    pages = max(1, -(-len(rows) // BREAKDOWN_PER_PAGE))
+    page = min(getattr(query, f"page_{by}"), pages)
+    start = (page - 1) * BREAKDOWN_PER_PAGE
+
+    def page_href(number: int) -> str | None:
+        if not 1 <= number <= pages or number == page:
+            return None
+        return "?" + urlencode({**params, f"page_{by}": str(number)}) + f"#by-{by}"
+
+    return Breakdown(
+        by,
+        headers,
+        sort_rows(rows, current)[start : start + BREAKDOWN_PER_PAGE],
+        first=start + 1,
+        total=len(rows),
+        page=page,
+        pages=pages,
+        prev_href=page_href(page - 1),
+        next_href=page_href(page + 1),
+    )
 
 
 def filter_params(query: ScorecardForm) -> dict[str, str]:

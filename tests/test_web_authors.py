@@ -607,3 +607,22 @@ def test_the_api_gives_the_services_numbers(site):
         mean_interval([brier(p, q) for _, q, p in OTHERS["Ann"]])[0]
     )
     assert ann["over_time"][1]["peer"] == pytest.approx(ANN_PEER["ann-moratorium"])
+
+
+def test_an_authors_page_reads_the_baselines_fingerprint_once_per_request(site, monkeypatch):
+    """The record, the forecasts and the authors' list share one reading of the fingerprint per
+    request (each is a scan of the baselines' points); the next request reads it again."""
+    from tracker.web import scorecards
+
+    calls = []
+    real = service.comparison_fingerprint
+
+    def counted(session):
+        calls.append(1)
+        return real(session)
+
+    monkeypatch.setattr(scorecards.service, "comparison_fingerprint", counted)
+    site.get("/authors/Ann")
+    assert len(calls) == 1
+    site.get("/authors/Ann")
+    assert len(calls) == 2

@@ -129,6 +129,9 @@ class Forecast(SQLModel, table=True):
         ),
         CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="ck_forecast_outcome"),
         CheckConstraint("closes >= opens", name="ck_forecast_window"),
+        # the forecasts list's keyset sorts (migration 0018; closes has its own index)
+        Index("ix_forecast_probability_id", "probability", "id"),
+        Index("ix_forecast_opens_id", "opens", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=200)

@@ -987,16 +987,21 @@ def _rows(
 
 
 def _tags_of(session: Session, forecast_ids: list[str]) -> dict[str, list[str]]:
+    """Each forecast's tags, A to Z.  Sorted here, not by the query: asked to order by tag,
+    SQLite walked the whole tag index in order rather than look up a page's 50 forecasts (130 ms
+    at 200,000 tags, not 1 ms)."""
     tags: dict[str, list[str]] = {}
     if not forecast_ids:
         return tags
     rows = session.exec(
-        select(ForecastTag)
-        .where(col(ForecastTag.forecast_id).in_(forecast_ids))
-        .order_by(col(ForecastTag.tag))
+        select(col(ForecastTag.forecast_id), col(ForecastTag.tag)).where(
+            col(ForecastTag.forecast_id).in_(forecast_ids)
+        )
     )
-    for row in rows:
-        tags.setdefault(row.forecast_id, []).append(row.tag)
+    for forecast_id, tag in rows:
+        tags.setdefault(forecast_id, []).append(tag)
+    for names in tags.values():
+        names.sort()
     return tags
 
 

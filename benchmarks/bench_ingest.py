@@ -12,7 +12,7 @@ server does not compete with the pipeline for the GIL.  Measured in one run, on 
    (fastfeedparser), dedup and store (SQLite, ON CONFLICT DO NOTHING) -> entries/s;
 2. reader (PyPI `reader`): ``update_feeds()`` into its own SQLite -> entries/s, and the ratio
    (``--reader-search``: and ``update_search()``, so both keep a full-text index up to date:
-   ours indexes each poll's new articles in its transaction);
+   ours indexes each poll's new articles in its transaction, analyzed by the parse workers);
 3. ours again on the unchanged farm: every feed answers 304 -> seconds for all feeds.
 
 Each round measures 1-3 on fresh databases, ours then reader; the rounds alternate so that

@@ -289,3 +289,23 @@ def test_the_forecasts_search_box_uses_the_same_syntax_and_says_what_is_wrong(cl
     message = re.search(r'<p class="error" role="alert" id="search-error">([^<]*)</p>', bad.text)
     assert message and message.group(1).startswith("q: ") and "\n" not in message.group(1)
     assert 'role="search"' in bad.text and "0 forecasts" in bad.text
+
+
+def test_with_more_feeds_than_a_pick_list_holds_the_feed_is_typed_and_still_filters(
+    client, seeded, monkeypatch
+):
+    """Thousands of feeds made the page a 2,000-option list; above the limit the filter is the
+    feed's number, which each hit's feed link fills in."""
+    from tracker.domain import registry
+
+    ids = store(seeded.engine)
+    page = client.get("/articles").text
+    assert '<select name="feed">' in page
+    monkeypatch.setattr(registry, "PICK_LIST_MAX", 1)
+    page = client.get("/articles").text
+    assert '<select name="feed">' not in page and "<option" not in page.split('role="search"')[1]
+    feed_link = re.search(r'href="/articles\?feed=(\d+)"', page)
+    assert feed_link is not None
+    filtered = client.get("/articles", params={"feed": feed_link.group(1)}).text
+    assert f'name="feed" min="1" value="{feed_link.group(1)}"' in filtered
+    assert hit_ids(filtered) and set(hit_ids(filtered)) < set(ids.values())

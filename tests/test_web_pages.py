@@ -96,6 +96,25 @@ def test_list_page_filters_and_paginates(client):
     assert "No forecast matches" in client.get("/forecasts", params={"q": "zzz-nothing"}).text
 
 
+def test_with_more_authors_and_sources_than_a_pick_list_holds_they_are_typed(client, monkeypatch):
+    """A thousand authors and sources made every forecasts page 117 KB of options; above the
+    limit the author field has no list and the source is typed by its key, and both filter."""
+    from tracker.domain import registry
+
+    listed = client.get("/forecasts").text
+    assert '<datalist id="authors">' in listed and '<select name="source">' in listed
+    monkeypatch.setattr(registry, "PICK_LIST_MAX", 1)
+    for path in ("/forecasts", "/scorecard", "/exports"):
+        page = client.get(path).text
+        assert '<datalist id="authors">' not in page and '<select name="source">' not in page, path
+        assert '<input name="source" value=""' in page, path
+    typed = client.get("/forecasts", params={"source": "trenin-2022-01-21"}).text
+    assert '<input name="source" value="trenin-2022-01-21"' in typed
+    assert re.search(r"(\d+) forecasts</p>", typed).group(1) == str(
+        len(all_ids(client, source="trenin-2022-01-21"))
+    )
+
+
 def test_detail_page_shows_quote_source_history_rules_and_audit(client):
     page = client.get(f"/forecasts/{FORECAST_ID}").text
     assert "are non-existent" in page  # the quote

@@ -933,31 +933,43 @@ def _count(session: Session, where: ForecastFilter) -> int:
     return total
 
 
+#: the most values a filter's pick list shows; above it the filter is a text field: a thousand
+#: authors and sources made every forecasts page 117 KB and rendering them most of its time
+PICK_LIST_MAX = 200
+
+
 @dataclass
 class FilterChoices:
-    """The values a forecast list can be filtered by, for pick lists."""
+    """The values a forecast list can be filtered by, for pick lists; ``authors`` or ``sources``
+    is None when there are more than :data:`PICK_LIST_MAX` (typed, not picked)."""
 
     statuses: list[str]
     tags: list[str]
-    authors: list[str]
-    sources: list[tuple[str, str]]
+    authors: list[str] | None
+    sources: list[tuple[str, str]] | None
 
 
-def filter_choices(session: Session) -> FilterChoices:
+def filter_choices(session: Session, most: int | None = None) -> FilterChoices:
+    """``most``: the longest pick list (default :data:`PICK_LIST_MAX`)."""
+    most = PICK_LIST_MAX if most is None else most
+    authors = list(
+        session.exec(
+            select(col(Source.author)).distinct().order_by(col(Source.author)).limit(most + 1)
+        )
+    )
+    sources = [
+        (k, t)
+        for k, t in session.exec(
+            select(col(Source.key), col(Source.title)).order_by(col(Source.key)).limit(most + 1)
+        )
+    ]
     return FilterChoices(
         statuses=[s.value for s in Status],
         tags=list(
             session.exec(select(col(ForecastTag.tag)).distinct().order_by(col(ForecastTag.tag)))
         ),
-        authors=list(
-            session.exec(select(col(Source.author)).distinct().order_by(col(Source.author)))
-        ),
-        sources=[
-            (k, t)
-            for k, t in session.exec(
-                select(col(Source.key), col(Source.title)).order_by(col(Source.key))
-            )
-        ],
+        authors=authors if len(authors) <= most else None,
+        sources=sources if len(sources) <= most else None,
     )
 
 

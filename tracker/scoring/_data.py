@@ -306,7 +306,7 @@ def _load_tags(
     )
     # ordered here, not by the query: asked to order by tag, SQLite walked the whole tag index in
     # order instead of looking up the few forecasts of a page's peers (300 ms at 200,000 tags)
-    rows = sorted(session.execute(query).tuples(), key=lambda r: (r[1], r[0]))
+    rows = sorted(session.execute(query).all(), key=lambda r: (r[1], r[0]))
     codes = _Codes()
     data.tag_forecast = np.fromiter((position[r[0]] for r in rows), dtype=np.int64, count=len(rows))
     data.tag_codes = np.fromiter((codes.code(r[1]) for r in rows), dtype=np.int64, count=len(rows))

@@ -92,7 +92,8 @@ def search_forecasts(
 
 
 def filter_choices(session: Session) -> FilterChoices:
-    """The statuses, tags, authors and sources a list can be filtered by."""
+    """The statuses, tags, authors and sources a list can be filtered by (authors and sources
+    None when too many for a pick list)."""
     return registry.filter_choices(session)
 
 

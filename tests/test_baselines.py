@@ -9,10 +9,12 @@ a failed pull is recorded with its kind, backs off, and loses no stored point.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, text, update
 from sqlmodel import select
 
 from tests.marketserver import FakeMarket, MarketServer, ms, utc
@@ -619,3 +621,55 @@ def test_the_commands(cli, questions, api, tmp_path):
     assert "FAILING (html) x1" in table
     missing = cli("baselines", "add", "nope", MARKET.slug, ok=False)
     assert missing.stderr.startswith("Error: no question 'nope'")
+
+
+def test_the_comparison_fingerprint_is_the_same_on_every_read_and_moves_with_a_point(questions):
+    """The author pages' cache is keyed on it.  PostgreSQL sums a big table in parallel workers
+    in no fixed order: a float total differed in its last bits between reads, so every author
+    page missed the cache (2.4 s a page at 100,000 forecasts).  Here the planner is told to
+    go parallel on every scan, over points whose float total depends on the order."""
+    engine = questions
+    spread = random.Random(7)
+    with session_scope(engine) as session:
+        baseline = Baseline(name="Crowd", kind="crowd", question_id="nato-moratorium")
+        session.add(baseline)
+        session.flush()
+        start = date(2022, 1, 1)
+        session.execute(
+            insert(BaselinePoint),
+            [
+                {
+                    "baseline_id": baseline.id,
+                    "day": start + timedelta(days=k),
+                    "probability": spread.random(),
+                    "recorded_at": datetime(2022, 7, 1, tzinfo=UTC),
+                }
+                for k in range(20_000)
+            ],
+        )
+        point_id = baseline.id
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE baseline_point"))
+
+    def read() -> tuple[object, ...]:
+        with session_scope(engine, write=False) as session:
+            if engine.dialect.name == "postgresql":
+                for setting in (
+                    "parallel_setup_cost = 0",
+                    "parallel_tuple_cost = 0",
+                    "min_parallel_table_scan_size = 0",
+                    "max_parallel_workers_per_gather = 4",
+                    "parallel_leader_participation = off",
+                ):
+                    session.execute(text(f"SET LOCAL {setting}"))
+            return service.comparison_fingerprint(session)
+
+    first = read()
+    assert all(read() == first for _ in range(5))
+    with session_scope(engine) as session:
+        session.execute(
+            update(BaselinePoint)
+            .where(BaselinePoint.baseline_id == point_id, BaselinePoint.day == start)
+            .values(probability=BaselinePoint.probability + 0.001)
+        )
+    assert read() != first

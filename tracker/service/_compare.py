@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func
+from sqlalchemy import BigInteger, case, cast, func
 from sqlmodel import Session, col, select
 
 from tracker.baselines import BaselineSeries
@@ -426,18 +426,29 @@ def _rivals(
     return found
 
 
+#: the baselines' points are totalled in millionths, as integers (see comparison_fingerprint)
+_MILLIONTHS = 1_000_000
+
+
 def comparison_fingerprint(session: Session) -> tuple[object, ...]:
     """What the authors' list and records depend on: the scores' fingerprint
     (:func:`~tracker.service.scores_fingerprint`) and the baselines' points (count, newest
-    write, total), which a pull or an import changes without an audit entry.  For caches."""
+    write, total), which a pull or an import changes without an audit entry.  For caches.
+
+    The total is of whole millionths, not of the floats: PostgreSQL sums a large table in
+    parallel workers, in no fixed order, and a float total then differed in its last bits from
+    one request to the next, so every author page missed the cache and recomputed every
+    author's record (2.4 s a page at 100,000 forecasts).  Integers add up the same in any order."""
+    millionths = cast(func.round(col(BaselinePoint.probability) * _MILLIONTHS), BigInteger)
     points = session.execute(
         select(
             func.count(),
             func.max(col(BaselinePoint.recorded_at)),
-            func.sum(col(BaselinePoint.probability)),
+            func.sum(millionths),
         ).select_from(BaselinePoint)
     ).one()
-    return (*scores_fingerprint(session), *points)
+    total = None if points[2] is None else int(points[2])  # numeric on PostgreSQL, int on SQLite
+    return (*scores_fingerprint(session), points[0], points[1], total)
 
 
 def scoring_day(as_of: date | None) -> date:

@@ -117,16 +117,22 @@ def _article_filters(query: ArticleQuery) -> list[Any]:
     s = ARTICLE_SEARCH.c
     article = table_of(Article)
     conditions: list[Any] = []
+    window: list[Any] = []  # the dates, on the index's copy and on the article's own date
     if query.since is not None:
         conditions.append(s.published_at >= _day_start(query.since))
+        window.append(article.c.published_at >= _day_start(query.since))
     if query.until is not None:
         conditions.append(s.published_at < _day_start(query.until + timedelta(days=1)))
+        window.append(article.c.published_at < _day_start(query.until + timedelta(days=1)))
     if query.feed_id is not None:  # its own articles and those it carried (two index ranges)
+        # The feed's own articles within the dates only: its (feed_id, published_at) index then
+        # gives a few thousand rows, not all 33,000 of a busy feed (230 ms on PostgreSQL, which
+        # read each from the table for its id).  The index holds the article's own date.
         carried = table_of(ArticleFeed).c
         conditions.append(
             s.article_id.in_(
                 union(
-                    select(article.c.id).where(article.c.feed_id == query.feed_id),
+                    select(article.c.id).where(article.c.feed_id == query.feed_id, *window),
                     select(carried.article_id).where(carried.feed_id == query.feed_id),
                 )
             )

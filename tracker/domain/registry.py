@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
 from tracker import search
@@ -949,6 +949,25 @@ class FilterChoices:
     sources: list[tuple[str, str]] | None
 
 
+#: every distinct tag, A to Z, one step of the tag index each (a "loose index scan")
+_DISTINCT_TAGS = text(
+    """WITH RECURSIVE found(tag) AS (
+         SELECT min(tag) FROM forecast_tag
+         UNION ALL
+         SELECT (SELECT min(t.tag) FROM forecast_tag t WHERE t.tag > found.tag)
+         FROM found WHERE found.tag IS NOT NULL
+       )
+       SELECT tag FROM found WHERE tag IS NOT NULL"""
+)
+
+
+def _distinct_tags(session: Session) -> list[str]:
+    """The tags in use, A to Z.  ``SELECT DISTINCT`` read all 200,000 rows of a big tag table on
+    every forecasts page (PostgreSQL has no skip scan): this asks the index for the next tag
+    after each one, a lookup per distinct tag."""
+    return [str(tag) for tag in session.execute(_DISTINCT_TAGS).scalars()]
+
+
 def filter_choices(session: Session, most: int | None = None) -> FilterChoices:
     """``most``: the longest pick list (default :data:`PICK_LIST_MAX`)."""
     most = PICK_LIST_MAX if most is None else most
@@ -965,9 +984,7 @@ def filter_choices(session: Session, most: int | None = None) -> FilterChoices:
     ]
     return FilterChoices(
         statuses=[s.value for s in Status],
-        tags=list(
-            session.exec(select(col(ForecastTag.tag)).distinct().order_by(col(ForecastTag.tag)))
-        ),
+        tags=_distinct_tags(session),
         authors=authors if len(authors) <= most else None,
         sources=sources if len(sources) <= most else None,
     )

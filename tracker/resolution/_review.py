@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, union_all
+from sqlalchemy import func, true, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -303,13 +303,40 @@ def lead_forecast_id(question_id: Any) -> Any:
     return func.coalesce(inline, first)
 
 
-def _queue_query() -> Select[Proposal, Forecast]:
+def _queue_query(session: Session) -> Select[Proposal, Forecast]:
+    """Pending proposals of unresolved questions, each with its question's lead forecast
+    (:func:`lead_forecast_id`).  On PostgreSQL the lead is a LATERAL lookup per proposal (the
+    question's forecasts, the inline one first, else the lowest id): joined on the computed id,
+    PostgreSQL hashed every unresolved forecast (15,000 at 100,000) for 1,000 cards, 19 ms for
+    the count alone against 7 ms.  SQLite has no LATERAL and looks the lead up per row anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _queue_query_lateral()
     return (
         select(Proposal, Forecast)
         .join(Forecast, col(Forecast.id) == lead_forecast_id(col(Proposal.question_id)))
         .where(
             col(Proposal.status) == ProposalStatus.PENDING.value,
             col(Forecast.status).in_(UNRESOLVED),
+        )
+    )
+
+
+def _queue_query_lateral() -> Select[Proposal, Forecast]:
+    question = col(Proposal.question_id)
+    lead = (
+        sa_select(Forecast)
+        .where(col(Forecast.question_id) == question)
+        .order_by((col(Forecast.id) == question).desc(), col(Forecast.id))
+        .limit(1)
+        .lateral("lead")
+    )
+    forecast = aliased(Forecast, lead)
+    return (
+        select(Proposal, forecast)
+        .join(lead, true())
+        .where(
+            col(Proposal.status) == ProposalStatus.PENDING.value,
+            col(forecast.status).in_(UNRESOLVED),
         )
     )
 
@@ -323,7 +350,7 @@ def review_queue(
     """Pending proposals (disputed and not-yet-resolvable ones included), oldest first, each with
     its forecast and evidence (``evidence_limit``: the first so many counting and so many negated
     rows of each; see :func:`summaries` for the totals).  Read-only (safe for a GET)."""
-    query = _queue_query().order_by(*order_by(QUEUE_KEYS))
+    query = _queue_query(session).order_by(*order_by(QUEUE_KEYS))
     if limit:
         query = query.limit(limit)
     return _items(session, [(p, f) for p, f in session.exec(query)], evidence_limit)
@@ -341,7 +368,7 @@ def review_keyset(
     leaves the queue, and the page after a cursor still starts with the card that followed."""
     pairs, following, earlier = read_page(
         session,
-        _queue_query(),
+        _queue_query(session),
         QUEUE_KEYS,
         lambda pair: (pair[0].created_at, pair[0].id),
         cursor=cursor,
@@ -366,7 +393,7 @@ def _questions(session: Session, ids: Sequence[str]) -> list[Question]:
 
 def review_count(session: Session) -> int:
     """How many proposals wait for review (the length of :func:`review_queue`)."""
-    return session.exec(select(func.count()).select_from(_queue_query().subquery())).one()
+    return session.exec(select(func.count()).select_from(_queue_query(session).subquery())).one()
 
 
 def get_proposal(session: Session, proposal_id: int) -> Proposal:

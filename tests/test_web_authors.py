@@ -614,15 +614,20 @@ def test_an_authors_page_reads_the_baselines_fingerprint_once_per_request(site, 
     request (each is a scan of the baselines' points); the next request reads it again."""
     from tracker.web import scorecards
 
-    calls = []
-    real = service.comparison_fingerprint
+    calls: dict[str, int] = {}
 
-    def counted(session):
-        calls.append(1)
-        return real(session)
+    def counting(name):
+        real = getattr(service, name)
 
-    monkeypatch.setattr(scorecards.service, "comparison_fingerprint", counted)
+        def counted(session):
+            calls[name] = calls.get(name, 0) + 1
+            return real(session)
+
+        monkeypatch.setattr(scorecards.service, name, counted)
+
+    counting("baseline_points_fingerprint")
+    counting("scores_fingerprint")
     site.get("/authors/Ann")
-    assert len(calls) == 1
+    assert calls == {"baseline_points_fingerprint": 1, "scores_fingerprint": 1}
     site.get("/authors/Ann")
-    assert len(calls) == 2
+    assert calls == {"baseline_points_fingerprint": 2, "scores_fingerprint": 2}

@@ -432,8 +432,14 @@ _MILLIONTHS = 1_000_000
 
 def comparison_fingerprint(session: Session) -> tuple[object, ...]:
     """What the authors' list and records depend on: the scores' fingerprint
-    (:func:`~tracker.service.scores_fingerprint`) and the baselines' points (count, newest
-    write, total), which a pull or an import changes without an audit entry.  For caches.
+    (:func:`~tracker.service.scores_fingerprint`) and the baselines' points
+    (:func:`baseline_points_fingerprint`), which a pull or an import changes without an audit
+    entry.  For caches."""
+    return (*scores_fingerprint(session), *baseline_points_fingerprint(session))
+
+
+def baseline_points_fingerprint(session: Session) -> tuple[object, ...]:
+    """The baselines' points: count, newest write, total.
 
     The total is of whole millionths, not of the floats: PostgreSQL sums a large table in
     parallel workers, in no fixed order, and a float total then differed in its last bits from
@@ -448,7 +454,7 @@ def comparison_fingerprint(session: Session) -> tuple[object, ...]:
         ).select_from(BaselinePoint)
     ).one()
     total = None if points[2] is None else int(points[2])  # numeric on PostgreSQL, int on SQLite
-    return (*scores_fingerprint(session), points[0], points[1], total)
+    return (points[0], points[1], total)
 
 
 def scoring_day(as_of: date | None) -> date:

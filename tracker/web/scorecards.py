@@ -172,20 +172,34 @@ class FingerprintCache(Generic[K, V]):
             return self._locks.setdefault(key, threading.Lock())
 
 
-def _comparison_fingerprint(session: Session) -> tuple[object, ...]:
-    """:func:`tracker.service.comparison_fingerprint`, once per transaction of ``session``: an
-    author's page asks for the record, the forecasts and the authors' list, and each reading of
-    the baselines' points scanned the table (18 ms at 200,000 points, three times a page)."""
+def _once_per_transaction(session: Session, key: str, compute: Callable[[], V]) -> V:
+    """``compute()``, once per transaction of ``session``: a page asks several caches, and each
+    fingerprint is a scan or a count of a large table (13-18 ms on PostgreSQL at 100,000)."""
     transaction = session.get_transaction()
-    memo = session.info.get(_FINGERPRINT_MEMO)
+    memo = session.info.get(key)
     if memo is not None and transaction is not None and memo[0] is transaction:
         return memo[1]  # type: ignore[no-any-return]
-    fingerprint = service.comparison_fingerprint(session)
-    session.info[_FINGERPRINT_MEMO] = (session.get_transaction(), fingerprint)
-    return fingerprint
+    value = compute()
+    session.info[key] = (session.get_transaction(), value)
+    return value
 
 
-_FINGERPRINT_MEMO = "tracker.web.comparison_fingerprint"
+def _scores_fingerprint(session: Session) -> tuple[object, ...]:
+    """:func:`tracker.service.scores_fingerprint`, once per request."""
+    return _once_per_transaction(
+        session, "tracker.web.scores_fingerprint", lambda: service.scores_fingerprint(session)
+    )
+
+
+def _comparison_fingerprint(session: Session) -> tuple[object, ...]:
+    """:func:`tracker.service.comparison_fingerprint`, once per request (the scores' part shared
+    with the scorecard's): an author's page asks for the record, the forecasts, the authors'
+    list and a scorecard."""
+    return _once_per_transaction(
+        session,
+        "tracker.web.comparison_fingerprint",
+        lambda: (*_scores_fingerprint(session), *service.baseline_points_fingerprint(session)),
+    )
 
 
 class ScorecardCache:
@@ -219,7 +233,7 @@ class ScorecardCache:
         computed."""
         return self._cards.get(
             filters,
-            service.scores_fingerprint(session),
+            _scores_fingerprint(session),
             lambda: service.scorecard(session, filters, self.scale),
         )
 

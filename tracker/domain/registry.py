@@ -923,11 +923,12 @@ def search_forecasts(
 
 
 def _count(session: Session, where: ForecastFilter) -> int:
-    """How many forecasts match ``where``.  The source is joined only for a filter that may
-    read it: without one, counting 100,000 forecasts reads the id index alone (0.2 ms, not
-    30 ms on SQLite); every forecast has its source, so the join never changes the count."""
+    """How many forecasts match ``where``.  The source is joined only for a filter that reads
+    it (author, source; the text is the index's, which holds the author too): without one,
+    counting 100,000 forecasts reads the id index alone (0.2 ms, not 30 ms on SQLite); every
+    forecast has its source, so the join never changes the count."""
     query = select(func.count(col(Forecast.id))).select_from(Forecast)
-    if where.text or where.author or where.source:
+    if where.author or where.source:
         query = query.join(Source)
     total: int = session.exec(where.apply(query)).one()
     return total

@@ -323,7 +323,4 @@ def _forecast_hits(
 def forecast_text_condition(text: str) -> Any:
     """The forecasts list's text filter: the forecast of that exact id, or those the index finds
     (any tier)."""
-    return or_(
-        col(Forecast.id) == text.strip(),
-        TextMatch("forecast", col(Forecast.id), parse_query(text)),
-    )
+    return TextMatch("forecast", col(Forecast.id), parse_query(text), or_key=text.strip())

@@ -15,9 +15,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    literal,
     literal_column,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -75,11 +77,27 @@ class TextMatch(ColumnElement[Any]):
     type = NullType()  # not Boolean: SQLite would compare the condition with 1, and lose its index
     inherit_cache = False
 
-    def __init__(self, kind: str, column: Any, query: ParsedQuery, tier: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        column: Any,
+        query: ParsedQuery,
+        tier: int | None = None,
+        *,
+        or_key: str | None = None,
+    ) -> None:
         self.kind = kind
         self.column = column
         self.query = query
         self.tier = tier
+        #: a forecast's id that matches too (the forecasts list's box takes an exact id): added to
+        #: the index's hits, not ORed with them, which made PostgreSQL scan every forecast
+        self.or_key = or_key
+
+
+def _with_key(found: Any, key: str | None) -> Any:
+    """The ids ``found`` selects, and ``key`` with them."""
+    return found if key is None else union_all(found, select(literal(key)))
 
 
 @compiles(TextMatch, "sqlite")
@@ -96,7 +114,8 @@ def _sqlite(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
         condition = element.column.in_(rowids)
     else:
         keys = FORECAST_SEARCH.c
-        condition = element.column.in_(select(keys.forecast_id).where(keys.key.in_(rowids)))
+        found = select(keys.forecast_id).where(keys.key.in_(rowids))
+        condition = element.column.in_(_with_key(found, element.or_key))
     return compiler.process(condition, **kw)
 
 
@@ -113,8 +132,9 @@ def _postgres(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
             condition = element.column.in_(select(s.article_id).where(condition))
     else:
         keys = FORECAST_SEARCH.c
-        found = _matches(keys.tsv, pg_tsquery(element.query, element.tier))
-        condition = element.column.in_(select(keys.forecast_id).where(found))
+        matches = _matches(keys.tsv, pg_tsquery(element.query, element.tier))
+        found = select(keys.forecast_id).where(matches)
+        condition = element.column.in_(_with_key(found, element.or_key))
     return compiler.process(condition, **kw)
 
 

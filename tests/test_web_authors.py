@@ -631,3 +631,14 @@ def test_an_authors_page_reads_the_baselines_fingerprint_once_per_request(site, 
     assert calls == {"baseline_points_fingerprint": 1, "scores_fingerprint": 1}
     site.get("/authors/Ann")
     assert calls == {"baseline_points_fingerprint": 2, "scores_fingerprint": 2}
+
+
+def test_with_more_rivals_than_a_pick_list_holds_the_other_name_is_typed(site, monkeypatch):
+    """A thousand authors were a thousand options on every author's page."""
+    from tracker.domain import registry
+
+    assert '<select name="b">' in site.get("/authors/Ann")
+    monkeypatch.setattr(registry, "PICK_LIST_MAX", 1)
+    page = site.get("/authors/Ann")
+    assert '<select name="b">' not in page and '<input name="b" required' in page
+    assert 'action="/compare"' in page

@@ -14,6 +14,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from tracker import service
 from tracker.clock import today
+from tracker.domain import registry
 from tracker.reports import reliability_diagram
 from tracker.scoring import HeadToHead
 from tracker.service import AuthorRecord, QuestionView
@@ -99,6 +100,7 @@ def author_page(
     record = scorecards.author_record(session, name, PAGE_RESAMPLES)
     forecasts, scores = scorecards.author_forecasts(session, name)
     rivals = [r.name for r in scorecards.authors(session) if r.name != name]
+    rivals += [service.BASELINE_PREFIX + b for b in _baseline_names(record)]
     return render(
         request,
         "authors/page.html",
@@ -111,7 +113,10 @@ def author_page(
             "forecasts": forecasts,
             "scores": scores,
             "peer": record.peer_by_forecast,
-            "rivals": rivals + [service.BASELINE_PREFIX + b for b in _baseline_names(record)],
+            # a pick list of up to PICK_LIST_MAX names; beyond, the other name is typed (a
+            # thousand authors were 1,000 options on every author's page)
+            "rivals": rivals if len(rivals) <= registry.PICK_LIST_MAX else None,
+            "can_compare": bool(rivals),
             "min_judged": service.MIN_JUDGED,
             "compare_href": lambda other: "/compare?" + urlencode({"a": name, "b": other}),
         },

@@ -295,6 +295,16 @@ def test_reindex_rebuilds_the_same_index_and_says_so(cli, engine):
 # --- kept in step ------------------------------------------------------------------------------
 
 
+def poll_items(engine, items: list[dict]) -> tuple[int, ingest.PollResult]:
+    """Adds a loopback feed serving ``items`` as RSS and polls it once, as `tracker poll` does."""
+    with FeedServer() as server:
+        url = server.add("/feed.xml", Static(rss(items)))
+        with session_scope(engine) as session:
+            feed_id = ingest.add_feed(session, url, interval=timedelta(hours=1)).id
+        with ingest.Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
+            return feed_id, ingest.Poller(engine, fetcher).poll_feed(feed_id)
+
+
 def test_a_polled_article_is_found_at_once(engine):
     items = [
         {
@@ -305,12 +315,7 @@ def test_a_polled_article_is_found_at_once(engine):
             "pubDate": "Mon, 21 Feb 2022 10:00:00 +0000",
         }
     ]
-    with FeedServer() as server:
-        url = server.add("/feed.xml", Static(rss(items)))
-        with session_scope(engine) as session:
-            feed_id = ingest.add_feed(session, url, interval=timedelta(hours=1)).id
-        with ingest.Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-            result = ingest.Poller(engine, fetcher).poll_feed(feed_id)
+    feed_id, result = poll_items(engine, items)
     assert found(engine, "belarus drill*") == [(result.new_article_ids[0], 1)]
     assert found(engine, ArticleQuery("zapad", feed_id=feed_id)) == [(result.new_article_ids[0], 2)]
 
@@ -351,12 +356,7 @@ def test_a_polls_index_entries_are_the_ones_a_rebuild_makes_from_the_stored_rows
         }
         for i in range(4)
     ]
-    with FeedServer() as server:
-        url = server.add("/feed.xml", Static(rss(items)))
-        with session_scope(engine) as session:
-            feed_id = ingest.add_feed(session, url, interval=timedelta(hours=1)).id
-        with ingest.Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
-            result = ingest.Poller(engine, fetcher).poll_feed(feed_id)
+    _feed, result = poll_items(engine, items)
     assert len(result.new_article_ids) == 4
     polled = _index_snapshot(engine)
     if engine.dialect.name == "sqlite":

@@ -10,17 +10,18 @@ changed outcome, rejected) for :func:`tracker.resolution.resolver_stats`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, true, union_all
+from sqlalchemy import bindparam, func, true, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker._seek import Key, order_by, read_page
 from tracker.clock import utcnow
@@ -103,6 +104,59 @@ class EvidenceView:
         }
 
 
+#: an evidence row as a reviewer reads it: columns, not ORM objects (a review page reads hundreds
+#: of rows and builds no entities for them)
+_VIEW_COLUMNS = (
+    col(Evidence.id),
+    col(Evidence.question_id),
+    col(Evidence.side),
+    col(Evidence.negated),
+    col(Evidence.sentence),
+    col(Evidence.matched_phrases),
+    col(Evidence.publisher),
+    col(Evidence.published_at),
+    col(Evidence.article_id),
+    col(Article.title),
+    col(Article.url),
+    col(Evidence.field),
+    col(Article.author),
+    col(Article.categories),
+    col(Evidence.attached_by),
+    col(Evidence.note),
+)
+
+
+def _view_query() -> Any:
+    return (
+        sa_select(*_VIEW_COLUMNS)
+        .join(Article, col(Evidence.article_id) == col(Article.id))
+        .order_by(col(Evidence.published_at), col(Evidence.id))
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _firsts_query(forecasts: int, kinds: tuple[bool, ...], per_forecast: int) -> Any:
+    """The views of the first ``per_forecast`` rows of each kind of ``forecasts`` questions
+    (bound as ``q0``, ``q1``...): one small index range read per question and kind
+    (``ix_evidence_timeline``) joined by UNION ALL.  Built once per shape: a page of 20 cards
+    built 40 subqueries on every request, longer than the database took to run them."""
+    firsts = [
+        select(col(Evidence.id))
+        .where(col(Evidence.question_id) == bindparam(f"q{i}"), col(Evidence.negated) == kind)
+        .order_by(col(Evidence.published_at), col(Evidence.id))
+        .limit(per_forecast)
+        .subquery()
+        for i in range(forecasts)
+        for kind in kinds
+    ]
+    chosen = (
+        union_all(*(select(first.c.id) for first in firsts))
+        if len(firsts) > 1
+        else select(firsts[0].c.id)
+    ).subquery()
+    return _view_query().join(chosen, chosen.c.id == col(Evidence.id))
+
+
 def _views(
     session: Session,
     forecasts: Sequence[Question],
@@ -112,86 +166,49 @@ def _views(
     ids: Sequence[int] | None = None,
 ) -> dict[str, list[EvidenceView]]:
     """The evidence of ``forecasts``, oldest article first; ``negated`` keeps one kind only;
-    ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast: one
-    small index range read per forecast and kind
-    (``ix_evidence_timeline``),
-    joined by UNION ALL into one query, so a forecast with thousands of rows costs no more than
-    others.
+    ``per_forecast`` keeps the first so many of each kind (counting, negated) per forecast
+    (:func:`_firsts_query`), so a forecast with thousands of rows costs no more than others.
     """
     by_id = {f.id: f for f in forecasts}
     views: dict[str, list[EvidenceView]] = {f.id: [] for f in forecasts}
     if not by_id:
         return views
-    # columns, not ORM objects: a review page reads hundreds of rows and builds no entities for them
-    query = (
-        sa_select(
-            col(Evidence.id),
-            col(Evidence.question_id),
-            col(Evidence.side),
-            col(Evidence.negated),
-            col(Evidence.sentence),
-            col(Evidence.matched_phrases),
-            col(Evidence.publisher),
-            col(Evidence.published_at),
-            col(Evidence.article_id),
-            col(Article.title),
-            col(Article.url),
-            col(Evidence.field),
-            col(Article.author),
-            col(Article.categories),
-            col(Evidence.attached_by),
-            col(Evidence.note),
-        )
-        .join(Article, col(Evidence.article_id) == col(Article.id))
-        .order_by(col(Evidence.published_at), col(Evidence.id))
-    )
+    params: dict[str, Any] = {}
     if ids is not None:  # the rows of one page, chosen by a keyset read
-        query = query.where(col(Evidence.id).in_(list(ids)))
+        query = _view_query().where(col(Evidence.id).in_(list(ids)))
     elif per_forecast is None:
-        query = query.where(col(Evidence.question_id).in_(list(by_id)))
+        query = _view_query().where(col(Evidence.question_id).in_(list(by_id)))
         if negated is not None:
             query = query.where(col(Evidence.negated) == negated)
     else:
-        kinds = [False, True] if negated is None else [negated]
-        firsts = [
-            select(col(Evidence.id))
-            .where(col(Evidence.question_id) == forecast_id, col(Evidence.negated) == kind)
-            .order_by(col(Evidence.published_at), col(Evidence.id))
-            .limit(per_forecast)
-            .subquery()
-            for forecast_id in by_id
-            for kind in kinds
-        ]
-        chosen = (
-            union_all(*(select(first.c.id) for first in firsts))
-            if len(firsts) > 1
-            else select(firsts[0].c.id)
-        ).subquery()
-        query = query.join(chosen, chosen.c.id == col(Evidence.id))
-    for row in session.execute(query):
-        forecast = by_id[row.question_id]
-        views[row.question_id].append(
-            EvidenceView(
-                id=row.id,
-                question_id=row.question_id,
-                side=row.side,
-                negated=row.negated,
-                in_window=forecast.opens <= published_day(row.published_at) <= forecast.closes,
-                sentence=row.sentence,
-                matched_phrases=list(row.matched_phrases or []),
-                publisher=row.publisher,
-                published_at=row.published_at,
-                article_id=row.article_id,
-                title=row.title,
-                url=row.url,
-                field=row.field,
-                author=row.author,
-                categories=tuple(row.categories or ()),
-                attached_by=row.attached_by,
-                note=row.note,
-            )
-        )
+        kinds = (False, True) if negated is None else (negated,)
+        query = _firsts_query(len(by_id), kinds, per_forecast)
+        params = {f"q{i}": forecast_id for i, forecast_id in enumerate(by_id)}
+    for row in session.execute(query, params):
+        views[row.question_id].append(_view_of(row, by_id[row.question_id]))
     return views
+
+
+def _view_of(row: Any, question: Question) -> EvidenceView:
+    return EvidenceView(
+        id=row.id,
+        question_id=row.question_id,
+        side=row.side,
+        negated=row.negated,
+        in_window=question.opens <= published_day(row.published_at) <= question.closes,
+        sentence=row.sentence,
+        matched_phrases=list(row.matched_phrases or []),
+        publisher=row.publisher,
+        published_at=row.published_at,
+        article_id=row.article_id,
+        title=row.title,
+        url=row.url,
+        field=row.field,
+        author=row.author,
+        categories=tuple(row.categories or ()),
+        attached_by=row.attached_by,
+        note=row.note,
+    )
 
 
 def evidence_for(
@@ -304,12 +321,21 @@ def lead_forecast_id(question_id: Any) -> Any:
 
 
 def _queue_query(session: Session) -> Select[Proposal, Forecast]:
-    """Pending proposals of unresolved questions, each with its question's lead forecast
+    """:func:`_queue_statement` for the session's database."""
+    return _queue_statement(session.get_bind().dialect.name)
+
+
+@functools.cache
+def _queue_statement(dialect: str) -> Select[Proposal, Forecast]:
+    """Built once per database kind (a statement is immutable; each use adds to a copy): the
+    aliases of the lead lookup took longer to build than the database took to count the queue.
+
+    Pending proposals of unresolved questions, each with its question's lead forecast
     (:func:`lead_forecast_id`).  On PostgreSQL the lead is a LATERAL lookup per proposal (the
     question's forecasts, the inline one first, else the lowest id): joined on the computed id,
     PostgreSQL hashed every unresolved forecast (15,000 at 100,000) for 1,000 cards, 19 ms for
     the count alone against 7 ms.  SQLite has no LATERAL and looks the lead up per row anyway."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return _queue_query_lateral()
     return (
         select(Proposal, Forecast)
@@ -393,7 +419,12 @@ def _questions(session: Session, ids: Sequence[str]) -> list[Question]:
 
 def review_count(session: Session) -> int:
     """How many proposals wait for review (the length of :func:`review_queue`)."""
-    return session.exec(select(func.count()).select_from(_queue_query(session).subquery())).one()
+    return session.exec(_count_statement(session.get_bind().dialect.name)).one()
+
+
+@functools.cache
+def _count_statement(dialect: str) -> SelectOfScalar[int]:
+    return select(func.count()).select_from(_queue_statement(dialect).subquery())
 
 
 def get_proposal(session: Session, proposal_id: int) -> Proposal:

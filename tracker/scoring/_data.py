@@ -221,9 +221,15 @@ class _Codes:
 
 
 def load(
-    session: Session, filters: ScorecardFilter, progress: ProgressCallback | None = None
+    session: Session,
+    filters: ScorecardFilter,
+    progress: ProgressCallback | None = None,
+    *,
+    tags: bool = True,
 ) -> ScoringData:
-    """Every resolved forecast matching ``filters`` (early ones too; see :func:`split_scored`)."""
+    """Every resolved forecast matching ``filters`` (early ones too; see :func:`split_scored`);
+    ``tags=False`` leaves the tags out (own and peer scores read none).  The forecasts are
+    counted first only to show ``progress``."""
     columns = (
         col(Forecast.id),
         col(Forecast.probability),
@@ -238,9 +244,13 @@ def load(
         col(Forecast.corrected_after_resolution),
         col(Forecast.question_id),
     )
-    total = session.execute(
-        _resolved(select(func.count(col(Forecast.id))).select_from(Forecast), filters)
-    ).scalar_one()
+    total = (
+        session.execute(
+            _resolved(select(func.count(col(Forecast.id))).select_from(Forecast), filters)
+        ).scalar_one()
+        if progress
+        else 0
+    )
     query = _resolved(select(*columns).select_from(Forecast), filters).order_by(col(Forecast.id))
     raw: list[list[Any]] = [[] for _ in columns]
     result = session.execute(query.execution_options(yield_per=_PARTITION))
@@ -290,7 +300,8 @@ def load(
     data.terms, data.sources, data.authors = terms.names(), sources.names(), authors.names()
     data.questions = questions.names()
     position = {forecast_id: i for i, forecast_id in enumerate(ids)}
-    _load_tags(session, filters, data, position)
+    if tags:
+        _load_tags(session, filters, data, position)
     _load_updates(session, filters, data, position)
     return data
 

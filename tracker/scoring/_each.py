@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.scale import EstimativeScale
-from tracker.domain.statements import standing_of
 from tracker.errors import NotFoundError
-from tracker.models import Forecast, Outcome, ProbabilityUpdate, Source, Status
+from tracker.models import Forecast, Outcome, Status
 from tracker.paging import Page, offset_of
 from tracker.scoring import _data
 from tracker.scoring._calibration import CalibrationRow, calibration_table
@@ -144,98 +143,51 @@ def _questions(session: Session, ids: Sequence[str]) -> dict[str, str]:
 def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnScore]:
     """The scores of those of ``forecast_ids`` that are resolved yes or no, by id; the others
     (open, closed, annulled, unknown) are absent.  Scored with the statements in force, as the
-    scorecard scores them."""
-    rows: list[Any] = []
-    for chunk in _chunks(list(dict.fromkeys(forecast_ids))):
-        query = (
-            select(
-                col(Forecast.id),
-                col(Source.author),
-                col(Forecast.probability),
-                col(Forecast.outcome),
-                col(Forecast.opens),
-                col(Forecast.closes),
-                col(Forecast.resolved_at),
-                col(Forecast.question),
-            )
-            .join(Source, col(Source.id) == col(Forecast.source_id))
-            .where(
-                col(Forecast.id).in_(chunk),
-                col(Forecast.status) == Status.RESOLVED.value,
-                col(Forecast.outcome).in_([Outcome.YES.value, Outcome.NO.value]),
-            )
-            .order_by(col(Forecast.id))
-        )
-        rows.extend(session.execute(query).all())
-    if not rows:
+    scorecard scores them.
+
+    Every resolved forecast on their questions is loaded as the scorecard loads forecasts (the
+    peers are part of a forecast's peer score), and the asked ones are picked out: three
+    queries, whatever the number of forecasts; each round trip counted on a forecasts page."""
+    asked = _asked(session, list(dict.fromkeys(forecast_ids)))
+    if not asked:
         return {}
-    ids, authors, prob, outcome, opens, closes, resolved_at, question = (
-        list(c) for c in zip(*rows, strict=True)
-    )
-    y = np.array([o == Outcome.YES.value for o in outcome], dtype=np.float64)
-    last_day = np.array(
-        [min(c, r.date()).toordinal() for c, r in zip(closes, resolved_at, strict=True)]
-    )
-    forecast, day, value = _histories(session, ids)
-    tw = time_weighted_brier(
-        len(ids), y, np.array([d.toordinal() for d in opens]), last_day, forecast, day, value
-    )
-    arrays = _Arrays.of(ids, authors, np.asarray(prob, dtype=np.float64), y, tw)
-    peers = _peers(session, ids)
+    questions = tuple(sorted({question_id for question_id, _text in asked.values()}))
+    data = _data.load(session, ScorecardFilter(questions=questions), tags=False)
+    index = [i for i, forecast_id in enumerate(data.ids) if forecast_id in asked]
+    authors = [data.authors[code] for code in data.author_codes]
+    arrays = _Arrays.of(data.ids, authors, data.p, data.y, _time_weighted_or_nan(data))
+    peers = peer_scores(data)
+    texts = {forecast_id: text for forecast_id, (_question, text) in asked.items()}
     return {
-        s.id: dataclasses.replace(s, peer=peers.get(s.id))
-        for s in arrays.scores(session, range(len(ids)), dict(zip(ids, question, strict=True)))
+        s.id: dataclasses.replace(s, peer=float(peer) if np.isfinite(peer) else None)
+        for s, peer in zip(arrays.scores(session, index, texts), peers[index], strict=True)
     }
 
 
-def _peers(session: Session, ids: Sequence[str]) -> dict[str, float]:
-    """The peer score of each of ``ids`` whose question has other resolved forecasts (every
-    resolved forecast on those questions is loaded: the peers are part of the score)."""
-    questions = sorted(
-        {
-            q
-            for chunk in _chunks(list(ids))
-            for q in session.execute(
-                select(col(Forecast.question_id)).where(col(Forecast.id).in_(chunk))
-            ).scalars()
-        }
-    )
-    shared = session.execute(
-        select(col(Forecast.question_id))
-        .where(
-            col(Forecast.question_id).in_(questions),
-            col(Forecast.status) == Status.RESOLVED.value,
-        )
-        .group_by(col(Forecast.question_id))
-        .having(func.count() > 1)
-    ).scalars()
-    shared_questions = tuple(shared)
-    if not shared_questions:
-        return {}
-    data = _data.load(session, ScorecardFilter(questions=shared_questions))
-    scores = peer_scores(data)
-    return {i: float(v) for i, v in zip(data.ids, scores, strict=True) if np.isfinite(v)}
-
-
-def _histories(session: Session, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(forecast index, day, probability) of the statements in force of the forecasts among
-    ``ids`` that have more than one (sorted by forecast, then date), as the scorecard reads
-    them."""
-    rows: dict[str, list[ProbabilityUpdate]] = {}
+def _asked(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(question id, question text) of each of ``ids`` resolved yes or no, by forecast id."""
+    found: dict[str, tuple[str, str]] = {}
     for chunk in _chunks(ids):
-        query = select(ProbabilityUpdate).where(col(ProbabilityUpdate.forecast_id).in_(chunk))
-        for row in session.execute(query).scalars():
-            rows.setdefault(row.forecast_id, []).append(row)
-    history = [
-        (i, u.as_of.toordinal(), u.probability)
-        for i, forecast_id in enumerate(ids)
-        if len(standing := standing_of(rows.get(forecast_id, []))) > 1
-        for u in standing
-    ]
-    return (
-        np.array([h[0] for h in history], dtype=np.int64),
-        np.array([h[1] for h in history], dtype=np.int64),
-        np.array([h[2] for h in history], dtype=np.float64),
+        query = select(col(Forecast.id), col(Forecast.question_id), col(Forecast.question)).where(
+            col(Forecast.id).in_(chunk),
+            col(Forecast.status) == Status.RESOLVED.value,
+            col(Forecast.outcome).in_([Outcome.YES.value, Outcome.NO.value]),
+        )
+        found.update((i, (q, text)) for i, q, text in session.execute(query))
+    return found
+
+
+def _time_weighted_or_nan(data: _data.ScoringData) -> np.ndarray:
+    """Each forecast's time-weighted Brier, NaN for one without a history (:meth:`_Arrays.of`
+    scores its plain Brier)."""
+    return time_weighted_brier(
+        len(data),
+        data.y,
+        data.opens,
+        np.minimum(data.closes, data.resolved),
+        data.update_forecast,
+        data.update_day,
+        data.update_p,
     )
 
 

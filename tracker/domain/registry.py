@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import Enum
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +54,7 @@ from tracker.models import (
     StatementOrigin,
     Status,
 )
-from tracker.paging import CursorValue, KeysetPage
+from tracker.paging import KeysetPage
 
 if TYPE_CHECKING:  # the file parser (YAML, pydantic models) loads when a file is read
     from tracker.domain.forecast_files import (
@@ -826,23 +825,6 @@ def _keys(sort: ForecastSort, today: date) -> tuple[Key, ...]:
     return (*leading, Key(col(Forecast.id), str))
 
 
-def _key_of(sort: ForecastSort, today: date, pair: Any) -> tuple[CursorValue, ...]:
-    """The values of the sort key of ``sort`` for one (forecast, source) row: its cursor."""
-    forecast, source = pair
-    leading: tuple[CursorValue, ...] = {
-        ForecastSort.CLOSES: (forecast.closes,),
-        ForecastSort.CLOSES_DESC: (forecast.closes,),
-        ForecastSort.OPENS: (forecast.opens,),
-        ForecastSort.OPENS_DESC: (forecast.opens,),
-        ForecastSort.PROBABILITY: (forecast.probability,),
-        ForecastSort.PROBABILITY_DESC: (forecast.probability,),
-        ForecastSort.ID: (),
-        ForecastSort.AUTHOR: (source.author, forecast.closes),
-        ForecastSort.STATUS: (lifecycle.status_on(forecast, today).value, forecast.closes),
-    }[sort]
-    return (*leading, forecast.id)
-
-
 @dataclass(frozen=True)
 class ForecastFilter:
     """Which forecasts to list.  ``text`` is a full-text query (README, "Search syntax": question,
@@ -901,17 +883,19 @@ def search_forecasts(
     per_page: int = 50,
 ) -> ForecastPage:
     """The page of the matching forecasts at ``cursor`` (None: the first), read by keyset on
-    the sort key and the id (see :mod:`tracker._seek`); ``total`` counts every match."""
+    the sort key and the id (see :mod:`tracker._seek`); ``total`` counts every match.
+
+    The page is read as its keys alone, then its forecasts by id (a "deferred join"): a search
+    matching thousands of forecasts sorted them whole, quotes and criteria included, for 50."""
     day = where.day()
-    pairs, following, earlier = read_page(
-        session,
-        where.apply(select(Forecast, Source).join(Source)),
-        _keys(sort, day),
-        partial(_key_of, sort, day),
-        cursor=cursor,
-        per_page=per_page,
+    keys = _keys(sort, day)
+    narrow = select(*(key.expr for key in keys)).select_from(Forecast)
+    if where.author or where.source or sort is ForecastSort.AUTHOR:
+        narrow = narrow.join(Source)
+    found, following, earlier = read_page(
+        session, where.apply(narrow), keys, tuple, cursor=cursor, per_page=per_page
     )
-    rows = _rows(session, [(f, s) for f, s in pairs], day)
+    rows = _rows(session, _pairs_in_order(session, [row[-1] for row in found]), day)
     return keyset_page(
         rows,
         per_page=per_page,
@@ -920,6 +904,15 @@ def search_forecasts(
         prev_cursor=earlier,
         total=_count(session, where),
     )
+
+
+def _pairs_in_order(session: Session, ids: list[str]) -> list[tuple[Forecast, Source]]:
+    """The forecasts of ``ids`` with their sources, in that order."""
+    if not ids:
+        return []
+    query = select(Forecast, Source).join(Source).where(col(Forecast.id).in_(ids))
+    by_id = {forecast.id: (forecast, source) for forecast, source in session.exec(query)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _count(session: Session, where: ForecastFilter) -> int:

@@ -886,23 +886,36 @@ def search_forecasts(
     the sort key and the id (see :mod:`tracker._seek`); ``total`` counts every match.
 
     The page is read as its keys alone, then its forecasts by id (a "deferred join"): a search
-    matching thousands of forecasts sorted them whole, quotes and criteria included, for 50."""
+    matching thousands of forecasts sorted them whole, quotes and criteria included, for 50.
+    A search's first page counts its matches in the same query (``count(*) OVER ()``: the
+    database has every match in hand to sort them), not in a second pass over the index."""
     day = where.day()
     keys = _keys(sort, day)
-    narrow = select(*(key.expr for key in keys)).select_from(Forecast)
+    columns: list[Any] = [key.expr for key in keys]
+    counted_here = cursor is None and bool(where.text)
+    if counted_here:
+        columns.append(func.count().over())
+    narrow = select(*columns).select_from(Forecast)
     if where.author or where.source or sort is ForecastSort.AUTHOR:
         narrow = narrow.join(Source)
+    n = len(keys)
     found, following, earlier = read_page(
-        session, where.apply(narrow), keys, tuple, cursor=cursor, per_page=per_page
+        session,
+        where.apply(narrow),
+        keys,
+        lambda row: tuple(row[:n]),
+        cursor=cursor,
+        per_page=per_page,
     )
-    rows = _rows(session, _pairs_in_order(session, [row[-1] for row in found]), day)
+    rows = _rows(session, _pairs_in_order(session, [row[n - 1] for row in found]), day)
+    total = (int(found[0][n]) if found else 0) if counted_here else _count(session, where)
     return keyset_page(
         rows,
         per_page=per_page,
         cursor=cursor,
         next_cursor=following,
         prev_cursor=earlier,
-        total=_count(session, where),
+        total=total,
     )
 
 

@@ -84,7 +84,7 @@ if typing.TYPE_CHECKING:
         reread,
         score_data,
     )
-    from tracker.scoring._standing import standing_brier
+    from tracker.scoring._standing import StandingScore, standing_brier, standing_score
     from tracker.scoring._timeweighted import time_weighted_brier
 
 __getattr__ = _lazy.exports(__name__, __file__)
@@ -113,6 +113,7 @@ __all__ = [
     "ScorecardFilter",
     "ScoringData",
     "SensitivityRow",
+    "StandingScore",
     "Summary",
     "bin_index",
     "bootstrap",
@@ -134,6 +135,7 @@ __all__ = [
     "score_data",
     "skill",
     "standing_brier",
+    "standing_score",
     "time_weighted_brier",
     "wilson",
 ]

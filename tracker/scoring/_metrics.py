@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LOG_CLIP = 0.001
+from tracker.scoring._standing import LOG_CLIP as LOG_CLIP
+
 LN2 = math.log(2.0)
 
 

@@ -47,8 +47,8 @@ By area:
 - comparing forecasters: :func:`list_authors`, :func:`author_record`,
   :func:`compare_forecasters` (authors, or a baseline at an author's dates), :func:`author_exists`;
 - scores and reports: :func:`scorecard`, :func:`report`, :func:`write_report`,
-  :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`costliest`,
-  :func:`calibration_bin`;
+  :func:`scores_fingerprint`, :func:`own_scores` (each forecast's), :func:`list_scores` (a
+  list's), :func:`costliest`, :func:`calibration_bin`;
 - operating: :func:`operator_metrics` (what ``/metrics`` reports), :func:`record_task_end`
   (a worker's task counters), :func:`status_summary`, :func:`pipeline_progress`,
   :func:`task_run`, the task bodies (:class:`WorkerResources`, :func:`poll_due_feeds`,
@@ -238,6 +238,7 @@ if typing.TYPE_CHECKING:
     from tracker.service._scoring import (
         calibration_bin,
         costliest,
+        list_scores,
         own_scores,
         scorecard,
         scores_fingerprint,
@@ -393,6 +394,7 @@ __all__ = [
     "list_feeds",
     "list_forecasts",
     "list_questions",
+    "list_scores",
     "list_tokens",
     "list_users",
     "match_articles",

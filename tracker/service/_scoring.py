@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from tracker import scoring
-from tracker.models import AuditEntry, Forecast, Resolution
+from tracker.models import AuditEntry, Forecast, Resolution, Status
 
 if TYPE_CHECKING:
+    from tracker.domain.registry import ForecastRow
     from tracker.domain.scale import EstimativeScale
     from tracker.scoring import (
         CalibrationBin,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         ProgressCallback,
         Scorecard,
         ScorecardFilter,
+        StandingScore,
     )
 
 
@@ -53,6 +55,22 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
     if not forecast_ids:
         return {}  # without loading the scoring code (numpy): `forecasts list` of open ones
     return scoring.own_scores(session, forecast_ids)
+
+
+def list_scores(rows: Sequence[ForecastRow]) -> dict[str, StandingScore]:
+    """The Brier score and log loss a forecasts list shows for each of ``rows`` resolved yes or
+    no, by id, from the rows alone (no query: :mod:`tracker.scoring._standing`); the others are
+    absent.  :func:`own_scores` gives these two and the rest."""
+    found: dict[str, StandingScore] = {}
+    for row in rows:
+        score = (
+            scoring.standing_score(row.probability, row.outcome)
+            if row.status == Status.RESOLVED.value
+            else None
+        )
+        if score is not None:
+            found[row.id] = score
+    return found
 
 
 def costliest(

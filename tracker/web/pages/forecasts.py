@@ -117,7 +117,7 @@ def forecasts_page(
             "query": query,
             "found": found,
             "error": error,
-            "scores": service.own_scores(session, [row.id for row in found.items]),
+            "scores": service.list_scores(found.items),
             "choices": service.filter_choices(session),
             "sort_labels": SORT_LABELS,
             "page_params": base,

@@ -339,3 +339,44 @@ def test_openapi_describes_the_api_only(client):
         assert {"200", "400", "401", "403", "404", "409", "422"} <= set(decide["responses"])
         assert decide["security"] == [{"APIToken": []}]
     assert client.get("/api/health").json() == {"status": "ok", "schema_current": True}
+
+
+def test_links_are_the_paths_starlette_gives_for_every_route(web_app):
+    """The templates' ``path_for`` fills a route's path looked up once; for every named route
+    with parameters, and values a convertor writes as they are or might not (a slash, a space,
+    a negative number), it gives what Starlette's ``url_path_for`` gives, or raises as it does."""
+    from starlette.routing import NoMatchFound
+
+    from tracker.web.templating import fast_path_for
+
+    def every(routes: list) -> list:  # through FastAPI's included routers
+        found = []
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            found += every(inner.routes) if inner is not None else [route]
+        return found
+
+    routes = [
+        (route.name, route.param_convertors)
+        for route in every(web_app.routes)
+        if getattr(route, "param_convertors", None)
+    ]
+    assert len(routes) > 10
+    samples = {"int": [0, 7, 123456789, -1], "str": ["nato-moratorium", "a.b_c~d", "two words"]}
+    for name, convertors in routes:
+        kinds = {p: "int" if type(c).__name__ == "IntegerConvertor" else "str"
+                 for p, c in convertors.items()}  # fmt: skip
+        for i in range(4):
+            params = {p: samples[kind][i % len(samples[kind])] for p, kind in kinds.items()}
+            try:
+                expected: object = str(web_app.url_path_for(name, **params))
+            except (AssertionError, NoMatchFound, ValueError) as exc:
+                expected = type(exc)
+            try:
+                got: object = fast_path_for(web_app, name, params)
+            except (AssertionError, NoMatchFound, ValueError) as exc:
+                got = type(exc)
+            assert got == expected, (name, params)
+    # the second time, from the route's path looked up once
+    assert fast_path_for(web_app, "forecast", {"forecast_id": "x-1"}) == "/forecasts/x-1"
+    assert fast_path_for(web_app, "forecast", {"forecast_id": "y-2"}) == "/forecasts/y-2"

@@ -52,7 +52,7 @@ def nav_items(request: Request) -> list[NavItem]:
     items = []
     for label, name in NAV:
         try:
-            href = request.app.url_path_for(name)
+            href = fast_path_for(request.app, name, {})
         except NoMatchFound:
             continue
         path = request.url.path

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, text
 from sqlmodel import select
 
 from tests.marketserver import FakeMarket, MarketServer, ms, utc
 from tracker import baselines, service
 from tracker.baselines import ManifoldClient, baseline_at, daily_prices, market_slug
-from tracker.baselines._store import claim
+from tracker.baselines._store import claim, write_points
 from tracker.db import session_scope
 from tracker.errors import (
     BaselineFileError,
@@ -624,17 +624,19 @@ def test_the_commands(cli, questions, api, tmp_path):
 
 
 def test_the_comparison_fingerprint_is_the_same_on_every_read_and_moves_with_a_point(questions):
-    """The author pages' cache is keyed on it.  PostgreSQL sums a big table in parallel workers
-    in no fixed order: a float total differed in its last bits between reads, so every author
-    page missed the cache (2.4 s a page at 100,000 forecasts).  Here the planner is told to
-    go parallel on every scan, over points whose float total depends on the order."""
+    """The author pages' cache is keyed on it.  It once totalled every point: PostgreSQL sums a
+    big table in parallel workers in no fixed order, so a float total differed in its last bits
+    between reads and every author page missed the cache.  Here the planner is told to go
+    parallel on every scan; then points are written as a pull writes them, one of them by a
+    worker whose clock is behind (its ``recorded_at`` older than the newest): each write moves
+    the fingerprint."""
     engine = questions
     spread = random.Random(7)
+    start = date(2022, 1, 1)
     with session_scope(engine) as session:
         baseline = Baseline(name="Crowd", kind="crowd", question_id="nato-moratorium")
         session.add(baseline)
         session.flush()
-        start = date(2022, 1, 1)
         session.execute(
             insert(BaselinePoint),
             [
@@ -664,12 +666,17 @@ def test_the_comparison_fingerprint_is_the_same_on_every_read_and_moves_with_a_p
                     session.execute(text(f"SET LOCAL {setting}"))
             return service.comparison_fingerprint(session)
 
+    def write(value: float, clock: datetime) -> None:
+        with session_scope(engine) as session:
+            write_points(session, point_id, [(start, value)], clock)
+
     first = read()
     assert all(read() == first for _ in range(5))
-    with session_scope(engine) as session:
-        session.execute(
-            update(BaselinePoint)
-            .where(BaselinePoint.baseline_id == point_id, BaselinePoint.day == start)
-            .values(probability=BaselinePoint.probability + 0.001)
-        )
-    assert read() != first
+    write(0.123, datetime(2022, 7, 2, tzinfo=UTC))
+    second = read()
+    assert second != first
+    write(0.456, datetime(2022, 6, 1, tzinfo=UTC))  # a clock behind the newest write
+    third = read()
+    assert third != second
+    write(0.456, datetime(2022, 7, 3, tzinfo=UTC))  # the value it has: nothing written
+    assert read() == third

@@ -640,6 +640,9 @@ class Baseline(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: how many times its points were written (one more per write, in the write's transaction):
+    #: the cached comparisons' fingerprint reads it instead of every point
+    points_version: int = Field(default=0)
     created_at: datetime = _ts()
 
 

@@ -154,6 +154,12 @@ def write_points(
     ]
     for start in range(0, len(rows), _BATCH):
         session.execute(_upsert(session, rows[start : start + _BATCH]))
+    if rows:  # the comparisons' fingerprint (tracker.service.baseline_points_fingerprint)
+        session.execute(
+            update(Baseline)
+            .where(col(Baseline.id) == baseline_id)
+            .values(points_version=col(Baseline.points_version) + 1)
+        )
     added = sum(1 for day, _ in points if day not in stored)
     return Written(added, len(rows) - added, len(points) - len(rows))
 

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, case, cast, func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.baselines import BaselineSeries
@@ -27,7 +27,7 @@ from tracker.clock import today as utc_today
 from tracker.domain import registry
 from tracker.domain.registry import ForecastFilter, ForecastRow
 from tracker.errors import InvalidInputError, NotFoundError
-from tracker.models import BaselinePoint, Forecast, Source, Status
+from tracker.models import Baseline, Forecast, Source, Status
 from tracker.scoring import (
     MIN_JUDGED,
     AuthorComparison,
@@ -426,10 +426,6 @@ def _rivals(
     return found
 
 
-#: the baselines' points are totalled in millionths, as integers (see comparison_fingerprint)
-_MILLIONTHS = 1_000_000
-
-
 def comparison_fingerprint(session: Session) -> tuple[object, ...]:
     """What the authors' list and records depend on: the scores' fingerprint
     (:func:`~tracker.service.scores_fingerprint`) and the baselines' points
@@ -439,22 +435,18 @@ def comparison_fingerprint(session: Session) -> tuple[object, ...]:
 
 
 def baseline_points_fingerprint(session: Session) -> tuple[object, ...]:
-    """The baselines' points: count, newest write, total.
-
-    The total is of whole millionths, not of the floats: PostgreSQL sums a large table in
-    parallel workers, in no fixed order, and a float total then differed in its last bits from
-    one request to the next, so every author page missed the cache and recomputed every
-    author's record (2.4 s a page at 100,000 forecasts).  Integers add up the same in any order."""
-    millionths = cast(func.round(col(BaselinePoint.probability) * _MILLIONTHS), BigInteger)
-    points = session.execute(
+    """The baselines' points: how many baselines, the newest one, and how many writes of points
+    all of them had (``Baseline.points_version``, one more per write of a baseline's points, in
+    that write's transaction).  Read from the baselines, one row each: the points themselves
+    (a count, the newest write and a total of 200,000 values) were most of an author page."""
+    row = session.execute(
         select(
             func.count(),
-            func.max(col(BaselinePoint.recorded_at)),
-            func.sum(millionths),
-        ).select_from(BaselinePoint)
+            func.coalesce(func.max(col(Baseline.id)), 0),
+            func.coalesce(func.sum(col(Baseline.points_version)), 0),
+        ).select_from(Baseline)
     ).one()
-    total = None if points[2] is None else int(points[2])  # numeric on PostgreSQL, int on SQLite
-    return (points[0], points[1], total)
+    return (int(row[0]), int(row[1]), int(row[2]))
 
 
 def scoring_day(as_of: date | None) -> date:

@@ -189,6 +189,30 @@ def test_scorecard_is_cached_until_the_data_changes(seeded, client, web_app):
     assert stat(client.get("/scorecard").text, "scored") == first
 
 
+def test_the_api_scorecard_json_is_kept_with_its_card_until_the_data_changes(
+    seeded, client, web_app
+):
+    """The JSON is written once per card (770 KB at 100,000 forecasts) and sent again while the
+    data holds; a resolution changes it at once, as it changes the card."""
+    resolve_some(seeded.engine)
+    cache = web_app.state.scorecards
+    first = client.get("/api/scorecard")
+    assert first.headers["content-type"] == "application/json"
+    written = cache._json.computed
+    for _ in range(3):
+        assert client.get("/api/scorecard").content == first.content
+    assert cache._json.computed == written
+    token = make_token(seeded.engine)
+    client.post(
+        "/api/forecasts/closer-cooperation-china/resolve",
+        json={"outcome": "no"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    after = client.get("/api/scorecard").json()
+    assert after["counts"] != first.json()["counts"]
+    assert cache._json.computed == written + 1
+
+
 @pytest.mark.parametrize(
     ("fmt", "media_type"),
     [

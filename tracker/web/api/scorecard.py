@@ -45,14 +45,14 @@ def scorecard(
     _reader: ReaderDep,
     scorecards: ScorecardsDep,
     query: Annotated[ScorecardApiQuery, Query()],
-) -> dict[str, Any]:
-    """The scorecard of the resolved forecasts past their close date that match the filters: scores
-    with
-    bootstrap intervals, counts, Murphy and CORP decompositions, calibration tables, breakdowns by
-    author,
-    source and tag.  The shape is versioned (``schema_version``) and described in
-    docs/scorecard-json.md."""
-    return scorecards.get(session, query.scoring_filter(query.resamples)).to_json()
+) -> Response:
+    """The scorecard of the resolved forecasts past their close date that match the filters:
+    scores with bootstrap intervals, counts, Murphy and CORP decompositions, calibration tables,
+    breakdowns by author, source and tag.  The shape is versioned (``schema_version``) and
+    described in docs/scorecard-json.md.  Sent as kept with the card, written once
+    (:meth:`~tracker.web.scorecards.ScorecardCache.json`)."""
+    body = scorecards.json(session, query.scoring_filter(query.resamples))
+    return Response(body, media_type="application/json")
 
 
 class BinQuery(ScorecardQuery):

@@ -40,7 +40,6 @@ from tracker.scoring._metrics import clipped_log, probability_of_outcome
 from tracker.scoring._murphy import BinSums
 from tracker.scoring._peer import peer_scores
 from tracker.scoring._scorecard import _time_weighted, reread
-from tracker.scoring._timeweighted import time_weighted_brier
 
 #: forecast ids per ``IN (...)`` query (SQLite allows 32,766 parameters)
 _CHUNK = 5_000
@@ -154,8 +153,7 @@ def own_scores(session: Session, forecast_ids: Sequence[str]) -> dict[str, OwnSc
     questions = tuple(sorted({question_id for question_id, _text in asked.values()}))
     data = _data.load(session, ScorecardFilter(questions=questions), tags=False)
     index = [i for i, forecast_id in enumerate(data.ids) if forecast_id in asked]
-    authors = [data.authors[code] for code in data.author_codes]
-    arrays = _Arrays.of(data.ids, authors, data.p, data.y, _time_weighted_or_nan(data))
+    arrays = _arrays_of(data)
     peers = peer_scores(data)
     texts = {forecast_id: text for forecast_id, (_question, text) in asked.items()}
     return {
@@ -177,20 +175,6 @@ def _asked(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _time_weighted_or_nan(data: _data.ScoringData) -> np.ndarray:
-    """Each forecast's time-weighted Brier, NaN for one without a history (:meth:`_Arrays.of`
-    scores its plain Brier)."""
-    return time_weighted_brier(
-        len(data),
-        data.y,
-        data.opens,
-        np.minimum(data.closes, data.resolved),
-        data.update_forecast,
-        data.update_day,
-        data.update_p,
-    )
-
-
 # --- forecasts of a scorecard -------------------------------------------------------------------
 
 
@@ -199,6 +183,11 @@ def _scored(session: Session, filters: ScorecardFilter, scale: EstimativeScale) 
     data, _early = _data.split_scored(_data.load(session, filters), filters.day())
     if filters.scale:
         data = dataclasses.replace(data, p=reread(data, scale, filters.scale)[0])
+    return _arrays_of(data)
+
+
+def _arrays_of(data: _data.ScoringData) -> _Arrays:
+    """``data``'s forecasts with their scores, as the scorecard scores them."""
     authors = [data.authors[code] for code in data.author_codes]
     return _Arrays.of(data.ids, authors, data.p, data.y, _time_weighted(data))
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import Engine, Table, insert, inspect, text
+from sqlalchemy import Engine, MetaData, Table, insert, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,11 +67,14 @@ CHUNK = 20_000
 NOW = datetime.now(UTC)
 
 
-def _table(name: str) -> Table:
-    return SQLModel.metadata.tables[name]
-
-
-def _insert(conn, table: Table, rows: list[dict]) -> None:
+def _insert(conn, name: str, rows: list[dict]) -> None:
+    """``rows`` into table ``name`` as the database has it: the model's columns (with their
+    defaults) that it has.  The large profile loads at :data:`LOAD_REVISION`, before columns
+    that later migrations add (``baseline.points_version``): the model's own table would insert
+    their defaults too."""
+    present = {column["name"] for column in inspect(conn).get_columns(name)}
+    model = SQLModel.metadata.tables[name]
+    table = Table(name, MetaData(), *(c._copy() for c in model.columns if c.name in present))
     for start in range(0, len(rows), CHUNK):
         conn.execute(insert(table), rows[start : start + CHUNK])
 
@@ -262,15 +265,15 @@ def build(
     resolutions, audit = _audit(questions, rows)
     baselines, points = _baselines(questions, rows, sources, rng)
     with engine.begin() as conn:
-        _insert(conn, _table("source"), sources)
-        _insert(conn, _table("question"), questions)
-        _insert(conn, _table("forecast"), rows)
-        _insert(conn, _table("forecast_tag"), tags)
-        _insert(conn, _table("probability_update"), updates)
-        _insert(conn, _table("resolution"), resolutions)
-        _insert(conn, _table("audit_log"), audit)
-        _insert(conn, _table("baseline"), baselines)
-        _insert(conn, _table("baseline_point"), points)
+        _insert(conn, "source", sources)
+        _insert(conn, "question", questions)
+        _insert(conn, "forecast", rows)
+        _insert(conn, "forecast_tag", tags)
+        _insert(conn, "probability_update", updates)
+        _insert(conn, "resolution", resolutions)
+        _insert(conn, "audit_log", audit)
+        _insert(conn, "baseline", baselines)
+        _insert(conn, "baseline_point", points)
     counts = {
         "sources": len(sources),
         "questions": len(questions),
@@ -369,7 +372,7 @@ def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: ran
             "substr('0000' || s.q_index, -5)", "lpad(s.q_index::text, 5, '0')"
         )
     with engine.begin() as conn:
-        _insert(conn, _table("article"), articles)
+        _insert(conn, "article", articles)
     start = time.perf_counter()
     dropped = large_profile.without_indexes(engine, "evidence") if ARTICLES_LOADED else None
     with dropped or nullcontext(), engine.begin() as conn:
@@ -379,7 +382,7 @@ def build_evidence(engine: Engine, question_ids: list[str], count: int, rng: ran
         )
     print(f"evidence: {count:,} rows in {time.perf_counter() - start:.1f} s")
     with engine.begin() as conn:
-        _insert(conn, _table("proposal"), _proposals(conn, rng))
+        _insert(conn, "proposal", _proposals(conn, rng))
     return count
 
 

@@ -1,6 +1,7 @@
 """The large benchmark profile's data (benchmarks/large_profile.py, issue 18): articles look like
 the news an analyst searches (bodies of about 4,000 characters, topic words at their share of
-articles, dates in id order), and the bulk load leaves the indexes the migrations made."""
+articles, dates in id order), the bulk load leaves the indexes the migrations made, and a fresh
+build loads at its revision and upgrades to head."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
-from benchmarks import large_profile
+from benchmarks import bench_web, large_profile
 from benchmarks.bench_web import LOAD_REVISION
 from tracker import db
 
@@ -59,3 +61,18 @@ def test_bulk_load_leaves_the_migrations_indexes(database_url: str) -> None:
     with engine.connect() as conn:
         assert sorted(large_profile.secondary_indexes(conn, "article")) == before
     engine.dispose()
+
+
+def test_the_profile_loads_at_its_revision_and_upgrades_to_head(sqlite_url: str) -> None:
+    """The build writes at :data:`LOAD_REVISION`, whose tables lack what later migrations add
+    (``baseline.points_version``): a fresh build must still load, then upgrade."""
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine, LOAD_REVISION)
+    counts = bench_web.build(engine, 300, 20, 3_000)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        forecasts = conn.execute(text("SELECT count(*) FROM forecast")).scalar_one()
+        versions = conn.execute(text("SELECT min(points_version) FROM baseline")).scalar_one()
+    engine.dispose()
+    assert forecasts == counts["forecasts"] == 300
+    assert versions == 0

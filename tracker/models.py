@@ -260,6 +260,22 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class ChangeCount(SQLModel, table=True):
+    """How many committed transactions changed something of one kind: ``audit``, those that
+    wrote the audit log (one more per transaction, at its commit: ``tracker.domain.audit``).
+
+    Why: the web app keeps computed scorecards while nothing scored has changed, and asks on
+    every request.  Every change that can move a score writes an audit entry, so this one row
+    answers it (a count of 100,000 forecasts and resolutions took 13-19 ms on PostgreSQL).  It
+    is written last, at commit, under the row's lock, so a higher value is never seen before
+    the writes of a lower one (an audit id, taken at insert, can commit out of order)."""
+
+    __tablename__ = "change_count"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(default=0)
+
+
 class Feed(SQLModel, table=True):
     """A news feed we poll.  Its schedule is its own (``next_check_at``), as in Miniflux.
 
@@ -689,6 +705,7 @@ __all__ = [
     "Baseline",
     "BaselineKind",
     "BaselinePoint",
+    "ChangeCount",
     "Evidence",
     "Feed",
     "Forecast",

@@ -2,6 +2,10 @@
 
 Rows are never updated or deleted: a ``before_flush`` hook refuses it, so no code
 path (including a careless later one) can rewrite history through the ORM.
+
+A transaction that writes entries adds one to the ``audit`` :class:`ChangeCount` as it commits
+(:func:`changes_seen`): caches of what the log's changes can move (scorecards) read that one
+row to know whether they still hold.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from tracker._seek import Key, read_page
 from tracker.errors import InvalidInputError, StorageError
-from tracker.models import AuditEntry
+from tracker.models import AuditEntry, ChangeCount, table_of
 from tracker.paging import KeysetPage
 
 SYSTEM_ACTOR = "system"
@@ -126,3 +132,53 @@ def _refuse_audit_rewrites(session: Session, _context: Any, _instances: Any) -> 
             raise StorageError(
                 "the audit log is append-only: its entries cannot be changed or deleted"
             )
+
+
+#: the :class:`ChangeCount` of the transactions that wrote the log
+AUDIT_CHANGES = "audit"
+#: ``session.info`` key: this transaction has flushed an entry
+_WROTE_ENTRIES = "tracker.audit.wrote_entries"
+
+
+def changes_seen(session: Session) -> int:
+    """How many committed transactions have written the log: a higher number means something
+    audited (a status, a resolution, an import, ...) changed since a lower one was read.  One
+    row by its key, unlike the counts of forecasts and resolutions it replaces."""
+    value = session.exec(
+        select(ChangeCount.value).where(col(ChangeCount.name) == AUDIT_CHANGES)
+    ).first()
+    return value or 0
+
+
+@event.listens_for(Session, "before_flush")
+def _note_new_entries(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(obj, AuditEntry) for obj in session.new):
+        session.info[_WROTE_ENTRIES] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _count_the_change(session: Session) -> None:
+    """One more audited change, written as the transaction's last statement.
+
+    Why at commit and not with the entry: the row's lock is held from this write to the commit,
+    so writers pass it one at a time, in commit order: a reader that sees the count at n sees
+    every write of the transactions up to n.  Taken with the entry, it would queue every
+    audited transaction behind another's whole run (a worker's poll)."""
+    pending = any(isinstance(obj, AuditEntry) for obj in session.new)
+    if not (pending or session.info.get(_WROTE_ENTRIES)):
+        return
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        table_of(ChangeCount)
+    )
+    session.execute(
+        insert.values(name=AUDIT_CHANGES, value=1).on_conflict_do_update(
+            index_elements=["name"], set_={"value": table_of(ChangeCount).c.value + 1}
+        )
+    )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_entries(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's outermost transaction: committed or not
+        session.info.pop(_WROTE_ENTRIES, None)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from tracker import scoring
-from tracker.models import AuditEntry, Forecast, Resolution, Status
+from tracker.domain import audit
+from tracker.models import Status
 
 if TYPE_CHECKING:
     from tracker.domain.registry import ForecastRow
@@ -98,15 +98,9 @@ def calibration_bin(
     return scoring.calibration_bin(session, filters, k, scale, page=page, per_page=per_page)
 
 
-def scores_fingerprint(session: Session) -> tuple[int, int, int]:
-    """(forecasts, resolutions, newest audit id): changes whenever anything scored changes, since
-    every status change, resolution, reopening and import writes an audit entry in the same
-    transaction.  One cheap query; the web app's scorecard cache is keyed on it."""
-    row = session.execute(
-        select(
-            select(func.count()).select_from(Forecast).scalar_subquery(),
-            select(func.count()).select_from(Resolution).scalar_subquery(),
-            select(func.coalesce(func.max(col(AuditEntry.id)), 0)).scalar_subquery(),
-        )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+def scores_fingerprint(session: Session) -> tuple[int]:
+    """Changes whenever anything scored may have changed: the count of committed transactions
+    that wrote the audit log (:func:`tracker.domain.audit.changes_seen`), since every status
+    change, resolution, reopening, statement and import writes an audit entry in its
+    transaction.  One row by its key; the web app's scorecard cache is keyed on it."""
+    return (audit.changes_seen(session),)

@@ -4,9 +4,9 @@ Scores are computed at query time (nothing is stored), by :func:`tracker.service
 in SQL and numpy.  Most of that time is the bootstrap and the CORP band, and nothing in them
 changes until the data does, so a computed :class:`~tracker.scoring.Scorecard` is kept per
 filter together with a *fingerprint* of the database (:func:`tracker.service.scores_fingerprint`):
-the number of forecasts, of resolutions and the newest audit entry's id.  Every status change,
-resolution, reopening and import writes an audit entry, so a changed fingerprint means the card
-may be stale and it is computed again.  The day is part
+how many committed transactions wrote the audit log (one row, counted at each commit).  Every
+status change, resolution, reopening and import writes an audit entry, so a changed fingerprint
+means the card may be stale and it is computed again.  The day is part
 of the key too (only forecasts past their close date *as of today* are scored).
 
 Concurrent requests for the same filter wait for the first one's computation instead of all
@@ -175,7 +175,7 @@ class FingerprintCache(Generic[K, V]):
 
 def _once_per_transaction(session: Session, key: str, compute: Callable[[], V]) -> V:
     """``compute()``, once per transaction of ``session``: a page asks several caches, and each
-    fingerprint is a scan or a count of a large table (13-18 ms on PostgreSQL at 100,000)."""
+    fingerprint is a query (a row by its key, the baselines), a round trip each time."""
     transaction = session.get_transaction()
     memo = session.info.get(key)
     if memo is not None and transaction is not None and memo[0] is transaction:

@@ -4,8 +4,9 @@ Issue 18.  The scorecard and author pages keep computed results while nothing sc
 changed, and asked on every request: a count of the forecasts, of the resolutions and the
 newest audit id (13-19 ms on PostgreSQL at 100,000 forecasts, a scan each).  Every transaction
 that writes the audit log now adds one to the ``audit`` row at its commit
-(``tracker.domain.audit``), and the fingerprint reads that row.  It starts at 0: the caches
-live in the web processes, which start again after an upgrade.
+(``tracker.domain.audit``), and the fingerprint reads that row.  The first audited commit
+makes the row (none reads as 0), so a new database stays empty, as ``tracker import-all`` wants
+one; the caches live in the web processes, which start again after an upgrade.
 
 Revision ID: 0020
 Revises: 0019
@@ -24,13 +25,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    change_count = op.create_table(
+    op.create_table(
         "change_count",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
-    op.bulk_insert(change_count, [{"name": "audit", "value": 0}])
 
 
 def downgrade() -> None:

@@ -870,9 +870,11 @@ ForecastPage = KeysetPage[ForecastRow]
 def list_forecasts(session: Session, where: ForecastFilter) -> list[ForecastRow]:
     """Every forecast matching ``where`` (author: case-insensitive substring), soonest close
     first."""
-    query = where.apply(select(Forecast, Source).join(Source))
-    pairs = session.exec(query.order_by(col(Forecast.closes), col(Forecast.id))).all()
-    return _rows(session, pairs, where.day())
+    query = where.apply(sa_select(*_ROW_COLUMNS).join(Source))
+    found = session.execute(query.order_by(col(Forecast.closes), col(Forecast.id))).all()
+    tags = _tags_of(session, [row.id for row in found])
+    day = where.day()
+    return [_row_of(row, row, tags, day) for row in found]
 
 
 def search_forecasts(
@@ -1022,16 +1024,9 @@ def filter_choices(session: Session, most: int | None = None) -> FilterChoices:
     )
 
 
-def _rows(
-    session: Session, pairs: Sequence[tuple[Forecast, Source]], today: date
-) -> list[ForecastRow]:
-    tags = _tags_of(session, [f.id for f, _ in pairs])
-    return [_row_of(f, s, tags, today) for f, s in pairs]
-
-
 def _row_of(f: Any, s: Any, tags: dict[str, list[str]], today: date) -> ForecastRow:
-    """The list's row of forecast ``f`` and source ``s`` (models, or one row of
-    :data:`_ROW_COLUMNS` for both)."""
+    """The list's row of forecast ``f`` and source ``s`` (one row of :data:`_ROW_COLUMNS` for
+    both)."""
     return ForecastRow(
         id=f.id,
         status=lifecycle.status_on(f, today).value,

@@ -21,7 +21,6 @@ entry.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -32,6 +31,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, Field
 from sqlmodel import Session
 
@@ -203,13 +203,6 @@ def _comparison_fingerprint(session: Session) -> tuple[object, ...]:
     )
 
 
-def _json_bytes(data: dict[str, Any]) -> bytes:
-    """``data`` as FastAPI's JSONResponse writes it (UTF-8, compact, no NaN)."""
-    return json.dumps(
-        data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-    ).encode("utf-8")
-
-
 class ScorecardCache:
     """Computed scorecards by filter, valid while the database's fingerprint holds; and the
     authors' list, author records, authors' forecasts and head to heads, drawn from the same
@@ -253,7 +246,7 @@ class ScorecardCache:
         return self._json.get(
             filters,
             _scores_fingerprint(session),
-            lambda: _json_bytes(self.get(session, filters).to_json()),
+            lambda: bytes(JSONResponse(self.get(session, filters).to_json()).body),
         )
 
     def author_record(self, session: Session, name: str, resamples: int) -> AuthorRecord:

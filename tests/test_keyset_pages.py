@@ -35,6 +35,8 @@ from tracker.models import (
     Status,
 )
 from tracker.paging import KeysetPage, encode_cursor
+from tracker.resolution._policy import UNRESOLVED
+from tracker.resolution._review import review_count, review_queue
 
 TODAY = date(2026, 6, 1)
 AUTHORS = ("alpha", "beta", "gamma")
@@ -327,6 +329,23 @@ def test_review_queue_pages_walk_every_card_once_and_back(seeded, proposals):
         assert backward == forward
         with pytest.raises(InvalidInputError, match=r"^cursor: "):
             service.review_page(session, cursor=encode_cursor((">", 3, 4)))
+
+
+def test_the_queue_count_is_the_queues_length(forecasts):
+    """The count reads the questions (their status, whether they have a forecast), the queue
+    each proposal's lead forecast: a pending proposal of a resolved or annulled question, or of
+    a question no forecast stands on, is in neither."""
+    session = forecasts
+    session.add(Question(id="alone", text="no forecast", opens=TODAY, closes=TODAY, defined_in="q"))
+    session.flush()
+    numbers = range(0, 20, 2)  # the fixture's forecasts: every status twice
+    for question_id in [f"f{n:04d}" for n in numbers] + ["alone"]:
+        session.add(Proposal(question_id=question_id, kind="disputed", status="pending"))
+    session.add(Proposal(question_id="f0020", kind="disputed", status="rejected"))
+    session.commit()
+    queue = [item.forecast.id for item in review_queue(session)]
+    assert sorted(queue) == [f"f{n:04d}" for n in numbers if STATUSES[n % 5][0] in UNRESOLVED]
+    assert review_count(session) == len(queue) == 6
 
 
 def test_confirming_a_page_of_cards_skips_none_of_the_next(client, proposals):

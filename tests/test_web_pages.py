@@ -372,11 +372,16 @@ def test_links_are_the_paths_starlette_gives_for_every_route(web_app):
                 expected: object = str(web_app.url_path_for(name, **params))
             except (AssertionError, NoMatchFound, ValueError) as exc:
                 expected = type(exc)
-            try:
-                got: object = fast_path_for(web_app, name, params)
-            except (AssertionError, NoMatchFound, ValueError) as exc:
-                got = type(exc)
-            assert got == expected, (name, params)
+            for _ in range(2):  # the second time from what the first kept
+                try:
+                    got: object = fast_path_for(web_app, name, params)
+                except (AssertionError, NoMatchFound, ValueError) as exc:
+                    got = type(exc)
+                assert got == expected, (name, params)
     # the second time, from the route's path looked up once
     assert fast_path_for(web_app, "forecast", {"forecast_id": "x-1"}) == "/forecasts/x-1"
     assert fast_path_for(web_app, "forecast", {"forecast_id": "y-2"}) == "/forecasts/y-2"
+    static = str(web_app.url_path_for("static", path="/review.js"))  # a slash: Starlette's, kept
+    assert fast_path_for(web_app, "static", {"path": "/review.js"}) == static
+    assert ("static", ("path",), ("/review.js",)) in web_app.state.path_cache
+    assert fast_path_for(web_app, "static", {"path": "/review.js"}) == static

@@ -119,9 +119,9 @@ def fast_path_for(app: Any, name: str, params: dict[str, Any]) -> str:
     :data:`PATH_CACHE_SIZE`); a value a convertor might change goes through Starlette."""
     names = tuple(sorted(params))
     values = [_plain(params[n]) for n in names]
-    if any(v is None for v in values):
-        return str(app.url_path_for(name, **params))
     paths = _path_cache(app)
+    if any(v is None for v in values):
+        return _whole_path_for(app, paths, name, names, params)
     shape = paths.get((name, names))
     if shape is None:
         if len(paths) >= PATH_CACHE_SIZE:
@@ -131,6 +131,23 @@ def fast_path_for(app: Any, name: str, params: dict[str, Any]) -> str:
     for i, value in enumerate(values):
         shape = shape.replace(f"{_SLOT}{i:02d}", str(value))
     return shape
+
+
+def _whole_path_for(
+    app: Any, paths: dict[tuple[Any, ...], str], name: str, names: tuple[str, ...], params: Any
+) -> str:
+    """Starlette's path for values its convertors might change, kept by the values themselves
+    when they are strings and numbers (a static file's ``path='/review.js'`` on every page)."""
+    values = tuple(params[n] for n in names)
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        return str(app.url_path_for(name, **params))
+    key = (name, names, values)
+    found = paths.get(key)
+    if found is None:
+        if len(paths) >= PATH_CACHE_SIZE:
+            paths.clear()
+        found = paths[key] = str(app.url_path_for(name, **params))
+    return found
 
 
 def _context(request: Request) -> dict[str, Any]:

@@ -332,9 +332,8 @@ def test_review_queue_pages_walk_every_card_once_and_back(seeded, proposals):
 
 
 def test_the_queue_count_is_the_queues_length(forecasts):
-    """The count reads the questions (their status, whether they have a forecast), the queue
-    each proposal's lead forecast: a pending proposal of a resolved or annulled question, or of
-    a question no forecast stands on, is in neither."""
+    """A pending proposal of a resolved or annulled question, or of a question no forecast
+    stands on (it has no lead forecast), is neither in the queue nor in its count."""
     session = forecasts
     session.add(Question(id="alone", text="no forecast", opens=TODAY, closes=TODAY, defined_in="q"))
     session.flush()

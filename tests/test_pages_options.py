@@ -17,6 +17,7 @@ from tracker.db import session_scope
 from tracker.models import Article
 
 URL = "https://teasers.example/rss.xml"
+WHOLE = "https://whole.example/rss.xml"
 
 
 def feeds_json(cli) -> dict[str, dict]:
@@ -67,21 +68,24 @@ def test_the_cli_turns_the_option_on_and_off_and_opml_keeps_it(cli, tmp_path):
 def test_feeds_list_suggests_the_option_for_a_feed_of_teasers(cli, database_url):
     cli("init")
     cli("feeds", "add", URL)
+    cli("feeds", "add", WHOLE)
     engine = db.make_engine(database_url)
     with session_scope(engine) as session:
-        feed_id = ingest.list_feeds(session)[0].id
-        for i in range(6):
+        ids = {feed.url: feed.id for feed in ingest.list_feeds(session)}
+        for i in range(12):  # each feed's newest are its own: teasers on one, whole on the other
             session.add(
                 Article(
-                    feed_id=feed_id,
+                    feed_id=ids[URL] if i % 2 else ids[WHOLE],
                     identity=f"i{i}",
                     title=f"Story {i}",
                     summary="A teaser. Read more on our site.",
+                    body="" if i % 2 else "The whole story. " * 100,
                     content_hash=f"h{i}",
                 )
             )
     listed = feeds_json(cli)[URL]
     assert listed["suggest_full_text"] is True
+    assert feeds_json(cli)[WHOLE]["suggest_full_text"] is False
     assert "give only teasers" in " ".join(cli("feeds", "list").output.split())
     with session_scope(engine) as session:  # once the feed gives whole articles: no suggestion
         session.execute(update(Article).values(body="The whole story. " * 100))

@@ -44,6 +44,7 @@ import trafilatura
 from protego import Protego
 from sqlalchemy import Engine, Row, bindparam, func, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, col, select
 
@@ -658,24 +659,35 @@ def teaser_feed_ids(
 ) -> set[int]:
     """Feeds (of ``only``, else all) that do not fetch pages yet although most of their newest
     ``sample`` articles are teasers (a summary under :data:`TEASER_CHARS` characters and no
-    body): where ``--full-text`` is worth suggesting.  Two counts per such feed, on its date
-    index."""
-    found: set[int] = set()
-    candidates = select(col(Feed.id)).where(col(Feed.fetch_articles).is_(False))
-    if only is not None:
-        candidates = candidates.where(col(Feed.id).in_(list(only)))
-    for feed_id in session.exec(candidates):
-        newest = (
-            select(col(Article.summary), col(Article.body))
-            .where(col(Article.feed_id) == feed_id)
-            .order_by(col(Article.published_at).desc())
-            .limit(sample)
-            .subquery()
+    body): where ``--full-text`` is worth suggesting.  One statement: per feed, its newest
+    articles by its date index and two counts of them (a statement per feed took 3 s for the
+    feeds page at 2,000 feeds)."""
+    recent = aliased(Article)
+    newest = (
+        select(col(recent.id))
+        .where(col(recent.feed_id) == col(Feed.id))
+        .order_by(col(recent.published_at).desc())
+        .limit(sample)
+        .correlate(Feed)
+    )
+
+    def count_of(*conditions: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(Article)
+            .where(col(Article.id).in_(newest), *conditions)
+            .correlate(Feed)
+            .scalar_subquery()
         )
-        teaser = (newest.c.body == "") & (func.length(newest.c.summary) < TEASER_CHARS)
-        total, teasers = session.exec(
-            select(func.count(), func.count().filter(teaser)).select_from(newest)
-        ).one()
-        if feed_id is not None and total and teasers * 2 > total:
-            found.add(feed_id)
-    return found
+
+    teaser = (col(Article.body) == "") & (func.length(col(Article.summary)) < TEASER_CHARS)
+    query = select(col(Feed.id), count_of(), count_of(teaser)).where(
+        col(Feed.fetch_articles).is_(False)
+    )
+    if only is not None:
+        query = query.where(col(Feed.id).in_(list(only)))
+    return {
+        feed_id
+        for feed_id, total, teasers in session.exec(query)
+        if feed_id is not None and total and teasers * 2 > total
+    }

@@ -93,7 +93,7 @@ def test_tracker_run_polls_and_stores_then_stops_cleanly(tmp_path):
                 "status": "ok",
                 "schema_current": True,
             }
-            feeds = httpx.get(f"{web}/api/feeds", timeout=10).json()
+            feeds = httpx.get(f"{web}/api/feeds", timeout=10).json()["items"]
             assert (
                 feeds[0]["url"] == url and feeds[0]["articles"] == 6
             )  # the web app sees the worker's work

@@ -202,7 +202,7 @@ def test_feed_state_reads_the_same_from_both(seeded, cli, api):
     added = api.post("/api/feeds", json={"url": url, "interval": "1h"}).json()
     cli("feeds", "disable", str(added["id"]), "--reason", "paused")
     from_cli = {f["id"]: f for f in json.loads(cli("feeds", "list", "--format", "json").output)}
-    from_api = {f["id"]: f for f in api.get("/api/feeds").json()}
+    from_api = {f["id"]: f for f in api.get("/api/feeds").json()["items"]}
     assert {i: f["state"] for i, f in from_cli.items()} == {
         i: f["state"] for i, f in from_api.items()
     }

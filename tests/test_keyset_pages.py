@@ -28,6 +28,7 @@ from tracker.models import (
     Article,
     AuditEntry,
     Evidence,
+    Feed,
     Forecast,
     Proposal,
     Question,
@@ -602,3 +603,44 @@ def test_seek_walks_a_nullable_key_nulls_last_both_ways(engine, descending):
 
         forward, backward = walk_both_ways(read, lambda a: a.id)
         assert [i for page in forward for i in page] == expected and backward == forward
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+
+def test_feed_pages_walk_every_feed_once_failing_first_and_back(engine):
+    """The feeds list's order (failing ones first, most failures first, then disabled, then the
+    rest by id) by keyset, with the tally of all feeds on each page."""
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with Session(engine) as session:
+        for n in range(40):
+            failures = (0, 0, 3, 1, 0)[n % 5]
+            session.add(
+                Feed(
+                    url=f"https://feeds{n}.example/rss.xml",
+                    interval_s=1800,
+                    consecutive_failures=failures + (n % 3 if failures else 0),
+                    disabled_at=now if n % 7 == 0 else None,
+                )
+            )
+        session.commit()
+        feeds = session.exec(select(Feed)).all()
+
+        def rank(feed: Feed) -> tuple[int, int, int]:
+            state = 0 if feed.consecutive_failures else 1 if feed.disabled_at else 2
+            return state, -feed.consecutive_failures, feed.id or 0
+
+        expected = [feed.id for feed in sorted(feeds, key=rank)]
+
+        def read(cursor: str | None) -> KeysetPage[Any]:
+            return service.feeds_page(session, cursor=cursor, per_page=6).page
+
+        forward, backward = walk_both_ways(read, lambda health: health.feed.id)
+        assert [i for page in forward for i in page] == expected and len(forward) == 7
+        assert backward == forward
+        tally = service.feeds_page(session, per_page=6)
+        failing = sum(1 for f in feeds if f.consecutive_failures)
+        disabled = sum(1 for f in feeds if f.disabled_at and not f.consecutive_failures)
+        assert (tally.page.total, tally.failing, tally.disabled) == (40, failing, disabled)
+        with pytest.raises(InvalidInputError, match=r"^cursor: "):
+            service.feeds_page(session, cursor=encode_cursor((">", 3, 4)))

@@ -169,3 +169,31 @@ def test_sqlite_checks_foreign_keys_after_a_migration_and_not_at_head(sqlite_url
     assert not any("foreign_key_check" in s for s in statements)
     assert any("foreign_keys=ON" in s for s in statements)  # still enforced afterwards
     engine.dispose()
+
+
+def test_feeds_are_given_the_count_of_their_stored_articles(database_url):
+    """Migration 0021: the count the feeds list reads, for the articles stored before it."""
+    engine = db.make_engine(database_url)
+    at = "'2026-01-01 00:00:00+00'"
+    with engine.begin() as conn:
+        db.upgrade(engine, "0020")
+        for n in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO feed (id, url, interval_s, next_check_at, consecutive_failures,"
+                    f" created_at) VALUES ({n}, 'https://f{n}.example/rss', 1800, {at}, 0, {at})"
+                )
+            )
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO article (feed_id, identity, title, summary, published_at,"
+                    " published_estimated, fetched_at, content_hash)"
+                    f" VALUES (1, 'i{n}', 't', 's', {at}, FALSE, {at}, 'h{n}')"
+                )
+            )
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT id, article_count FROM feed")).all())
+    engine.dispose()
+    assert counts == {1: 3, 2: 0}

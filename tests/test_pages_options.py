@@ -104,14 +104,16 @@ def test_the_feeds_page_and_the_api_set_the_option(seeded, client):
         follow_redirects=True,
     )
     assert added.status_code == 200 and "Fetch pages" not in added.text.split(URL)[1][:2000]
-    feed = next(f for f in client.get("/api/feeds").json() if f["url"] == URL)
+    feed = next(f for f in client.get("/api/feeds").json()["items"] if f["url"] == URL)
     assert feed["fetch_articles"] is True and feed["suggest_full_text"] is False
     off = client.post(
         f"/feeds/{feed['id']}/full-text", data={"csrf_token": token}, follow_redirects=True
     )
     assert "no longer fetched" in off.text
     assert (
-        next(f for f in client.get("/api/feeds").json() if f["url"] == URL)["fetch_articles"]
+        next(f for f in client.get("/api/feeds").json()["items"] if f["url"] == URL)[
+            "fetch_articles"
+        ]
         is False
     )
 

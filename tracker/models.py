@@ -318,6 +318,10 @@ class Feed(SQLModel, table=True):
         sa_type=UTCDateTime,
         description="a poller holds this feed until then (per-feed lock)",
     )
+    #: how many articles it stored (``Article.feed_id``): one more per new article, written by
+    #: the poll that stores them, in its transaction; read by the feeds list instead of
+    #: counting (500,000 articles on a page of 100 busy feeds took 85 ms on PostgreSQL)
+    article_count: int = Field(default=0)
     created_at: datetime = _ts()
 
 

@@ -22,6 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 from sqlalchemy import Engine, case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
+from tracker._seek import Key, order_by, read_page
 from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import FeedError, FeedSettingError, FeedUrlError, NotFoundError, OpmlError
@@ -178,16 +179,56 @@ def feed_state(feed: Feed) -> FeedState:
     return "ok" if feed.last_success_at else "new"
 
 
+_FAILING = col(Feed.consecutive_failures) > 0
+_DISABLED = col(Feed.disabled_at).is_not(None)
+#: the feeds' order: failing first (most failures first), then disabled, then the rest, by id
+FEED_KEYS = (
+    Key(case((_FAILING, 0), (_DISABLED, 1), else_=2), int),
+    Key(col(Feed.consecutive_failures), int, descending=True),
+    Key(col(Feed.id), int),
+)
+
+
+def _feed_key(feed: Feed) -> tuple[int, int, int]:
+    """A feed's place in :data:`FEED_KEYS`, as the database computes it."""
+    rank = 0 if feed.consecutive_failures > 0 else 1 if feed.disabled_at is not None else 2
+    return rank, feed.consecutive_failures, feed.id or 0
+
+
 def list_feeds(session: Session, *, troubled_only: bool = False) -> list[Feed]:
     """Failing feeds first (most failures first), then disabled ones, then the rest by id;
     ``troubled_only``: the failing and disabled ones alone."""
-    failing, disabled = col(Feed.consecutive_failures) > 0, col(Feed.disabled_at).is_not(None)
-    query = select(Feed).order_by(
-        case((failing, 0), (disabled, 1), else_=2),
-        col(Feed.consecutive_failures).desc(),
-        col(Feed.id),
+    query = select(Feed).order_by(*order_by(FEED_KEYS))
+    return list(session.exec(query.where(or_(_FAILING, _DISABLED)) if troubled_only else query))
+
+
+def read_feeds(
+    session: Session, *, cursor: str | None, per_page: int
+) -> tuple[list[Feed], str | None, str | None]:
+    """The page of :func:`list_feeds` at ``cursor`` (None: the first): (feeds, next cursor,
+    previous cursor), read by keyset on :data:`FEED_KEYS`."""
+    rows, following, earlier = read_page(
+        session,
+        select(Feed),
+        FEED_KEYS,
+        lambda row: _feed_key(row[0]),
+        cursor=cursor,
+        per_page=per_page,
     )
-    return list(session.exec(query.where(or_(failing, disabled)) if troubled_only else query))
+    return [row[0] for row in rows], following, earlier
+
+
+def feed_tally(session: Session) -> tuple[int, int, int]:
+    """How many feeds there are, how many are failing and how many disabled (and not failing),
+    in one query."""
+    total, failing, disabled = session.exec(
+        select(
+            func.count(),
+            func.count().filter(_FAILING),
+            func.count().filter(_DISABLED & ~_FAILING),
+        ).select_from(Feed)
+    ).one()
+    return int(total), int(failing), int(disabled)
 
 
 def count_feeds(session: Session, *, polled: bool = False) -> int:
@@ -196,16 +237,6 @@ def count_feeds(session: Session, *, polled: bool = False) -> int:
     if polled:
         query = query.where(col(Feed.last_polled_at).is_not(None))
     return int(session.exec(query).one())
-
-
-def article_counts(session: Session) -> dict[int, int]:
-    """How many stored articles each feed has (feeds without any are absent)."""
-    rows = session.exec(
-        select(col(Article.feed_id), func.count())
-        .where(col(Article.feed_id).is_not(None))
-        .group_by(col(Article.feed_id))
-    )
-    return {int(feed_id): int(count) for feed_id, count in rows if feed_id is not None}
 
 
 def remove_feed(session: Session, feed_id: int) -> int:
@@ -628,6 +659,12 @@ class Poller:
             if parsed is None:
                 return []
             new_ids = insert_articles(session, parsed.rows)
+            if new_ids:  # the feeds list's count (Feed.article_count), with the articles
+                session.execute(
+                    update(Feed)
+                    .where(col(Feed.id) == claim.id)
+                    .values(article_count=col(Feed.article_count) + len(new_ids))
+                )
             # searchable as soon as they are stored; analyzed by the parse worker already
             index_articles(session, new_ids, parsed.index_values)
             if claim.fetch_articles:

@@ -32,7 +32,8 @@ By area:
   :func:`resolver_stats`, :func:`forecast_outcomes`;
 - extraction: :func:`extract_source` (a file, a URL or a text -> a draft), :func:`extract_text`,
   :func:`draft_file`, :func:`save_draft`, :func:`is_url`;
-- feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feed_health`,
+- feeds and articles: :func:`add_feed`, :func:`list_feeds`, :func:`feeds_page` (by keyset),
+  :func:`feed_health`,
   :func:`enable_feed`, :func:`disable_feed`, :func:`remove_feed`, :func:`import_opml`,
   :func:`export_opml`, :func:`set_full_text`, :func:`feeds_to_poll`, :func:`poll_feeds`,
   :func:`list_articles`;
@@ -148,13 +149,16 @@ if typing.TYPE_CHECKING:
         save_draft,
     )
     from tracker.service._feeds import (
+        FEEDS_PER_PAGE,
         FeedHealth,
+        FeedsPage,
         OpmlImport,
         add_feed,
         disable_feed,
         enable_feed,
         export_opml,
         feed_health,
+        feeds_page,
         feeds_to_poll,
         import_opml,
         list_articles,
@@ -283,6 +287,7 @@ __all__ = [
     "BASELINE_PREFIX",
     "CHECK_DEADLINES",
     "EVIDENCE_PER_PAGE",
+    "FEEDS_PER_PAGE",
     "FETCH_ARTICLE_PAGE",
     "FETCH_DUE_PAGES",
     "HAND_OFF_BATCH",
@@ -303,6 +308,7 @@ __all__ = [
     "DeadlineCheck",
     "EvidencePage",
     "FeedHealth",
+    "FeedsPage",
     "ForecastCheck",
     "ForecastOutcome",
     "ForecastView",
@@ -374,6 +380,7 @@ __all__ = [
     "extract_text",
     "feed_choices",
     "feed_health",
+    "feeds_page",
     "feeds_to_poll",
     "fetch_article_page",
     "fetch_due_pages",

@@ -18,7 +18,15 @@ from tracker.paging import KeysetPage, Page
 from tracker.resolution import ArticleView, EvidenceView
 from tracker.scoring import CalibrationBin, OwnScore, ScorecardFilter
 from tracker.search import ArticleHit, ArticleQuery, ForecastHit
-from tracker.service import EvidencePage, FeedHealth, ForecastView, ReviewEntry, ReviewPage
+from tracker.service import (
+    FEEDS_PER_PAGE,
+    EvidencePage,
+    FeedHealth,
+    FeedsPage,
+    ForecastView,
+    ReviewEntry,
+    ReviewPage,
+)
 from tracker.urls import safe_url
 
 #: no control characters but whitespace ones (PostgreSQL cannot store NUL; none belongs in a note)
@@ -751,6 +759,33 @@ class FeedOut(BaseModel):
                 "suggest_full_text": health.suggest_full_text,
                 "next_check_at": None if feed.disabled_at else feed.next_check_at,
             }
+        )
+
+
+class FeedsQuery(CursorQuery):
+    """A page of the feeds list (the API's query string)."""
+
+    per_page: int = Field(default=FEEDS_PER_PAGE, ge=1, le=500)
+
+
+class FeedPageOut(KeysetPageOut):
+    """A page of the feeds, failing ones first (most failures first), then disabled ones, then
+    the rest; ``total``, ``failing`` and ``disabled`` count every feed."""
+
+    items: list[FeedOut]
+    total: int = Field(ge=0, description="every feed, on all pages")
+    failing: int = Field(ge=0, description="feeds failing now")
+    disabled: int = Field(ge=0, description="feeds disabled (and not failing)")
+
+    @classmethod
+    def of(cls, found: FeedsPage, note: str | None = None) -> FeedPageOut:
+        page = found.page
+        return cls(
+            items=[FeedOut.of(health) for health in page.items],
+            total=page.total or 0,
+            failing=found.failing,
+            disabled=found.disabled,
+            **cls.paging(page, note),
         )
 
 

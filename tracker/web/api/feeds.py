@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from tracker import service
 from tracker.web.deps import AnalystDep, ReaderDep, SessionDep, SettingsDep
@@ -16,17 +16,23 @@ from tracker.web.schemas import (
     FeedFullTextIn,
     FeedIn,
     FeedOut,
+    FeedPageOut,
     FeedRemovedOut,
+    FeedsQuery,
 )
 
 router = APIRouter(prefix="/api/feeds", tags=["feeds"])
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID, description="the feed's id")]
 
 
-@router.get("", name="api_feeds", response_model=list[FeedOut], responses=ERROR_RESPONSES)
-def list_feeds(session: SessionDep, _reader: ReaderDep) -> list[FeedOut]:
-    """Every feed, failing ones first (most failures first), then disabled ones, then the rest."""
-    return [FeedOut.of(health) for health in service.list_feeds(session)]
+@router.get("", name="api_feeds", response_model=FeedPageOut, responses=ERROR_RESPONSES)
+def list_feeds(
+    session: SessionDep, _reader: ReaderDep, query: Annotated[FeedsQuery, Query()]
+) -> FeedPageOut:
+    """The feeds a page at a time (``next_cursor``), failing ones first (most failures first),
+    then disabled ones, then the rest; with how many there are, failing and disabled."""
+    found = service.feeds_page(session, cursor=query.cursor, per_page=query.per_page)
+    return FeedPageOut.of(found, query.old_page_note())
 
 
 @router.post(

@@ -63,19 +63,21 @@ def _page(
     error: str | None = None,
     form: AddFeedForm | None = None,
     status_code: int = 200,
+    cursor: str | None = None,
 ) -> Response:
-    feeds = [FeedOut.of(health) for health in service.list_feeds(session)]
+    found = service.feeds_page(session, cursor=cursor)
     return render(
         request,
         "feeds/page.html",
         {
-            "feeds": feeds,
+            "feeds": [FeedOut.of(health) for health in found.page.items],
+            "page": found.page,
             "notice": notice,
             "error": error,
             "form": form,
             "default_interval": int(settings.poll_interval.total_seconds()),
-            "failing": sum(f.state == "failing" for f in feeds),
-            "disabled": sum(f.state == "disabled" for f in feeds),
+            "failing": found.failing,
+            "disabled": found.disabled,
         },
         status_code=status_code,
     )
@@ -88,8 +90,10 @@ def feeds_page(
     settings: SettingsDep,
     _reader: ReaderDep,
     done: Annotated[Done | None, Query()] = None,
+    cursor: Annotated[str | None, Query()] = None,
 ) -> Response:
-    return _page(request, session, settings, notice=NOTICES.get(done or ""))
+    """The feeds a page at a time (``cursor``), failing ones first."""
+    return _page(request, session, settings, notice=NOTICES.get(done or ""), cursor=cursor)
 
 
 def _back(request: Request, done: str) -> Response:

@@ -738,6 +738,9 @@ def large_pages(base: str, engine: Engine, chosen: dict[str, str]) -> list[tuple
         ("audit JSON", "/api/audit"),
         ("audit log, cursor 50", with_cursor("/audit", follow(base, "/api/audit", 50))),
         ("audit JSON, cursor 50", with_cursor("/api/audit", follow(base, "/api/audit", 50))),
+        ("feeds", "/feeds"),
+        ("feeds JSON", "/api/feeds"),
+        ("feeds, cursor 10", with_cursor("/feeds", follow(base, "/api/feeds", 10))),
         ("author page (busy)", f"/authors/{q(chosen['author'], safe='')}"),
         ("question, shared", f"/questions/{chosen['question']}"),
     ]  # fmt: skip

@@ -11,13 +11,13 @@ import ast
 import os
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -148,6 +148,22 @@ def where(engine: Engine) -> str:
     if engine.dialect.name == "sqlite" and engine.url.database:
         return engine.url.database
     return engine.url.render_as_string(hide_password=True)
+
+
+def insert_with_conflicts(dialect: str) -> Callable[[Table], Any]:
+    """The ``insert`` of ``dialect`` that takes ``ON CONFLICT`` (PostgreSQL's or SQLite's), for
+    upserts and idempotent inserts.  Imported on use: PostgreSQL's dialect module loads its
+    driver modules (about 20 ms; docs/dev.md, "CLI start-up"), and a CLI command on SQLite
+    never needs it."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise NotImplementedError(f"ON CONFLICT is needed here; {dialect} is not supported")
 
 
 #: SQLite's result codes for a full disk, and for a write the system refused (a file size limit

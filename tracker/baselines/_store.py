@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tracker.baselines._series import BaselineSeries
+from tracker.db import insert_with_conflicts
 from tracker.errors import (
     BaselinePullError,
     ConflictError,
@@ -165,12 +165,7 @@ def write_points(
 
 
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"baseline points need ON CONFLICT; {dialect} has none here")
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        table_of(BaselinePoint)
-    )
+    insert = insert_with_conflicts(session.get_bind().dialect.name)(table_of(BaselinePoint))
     return insert.values(rows).on_conflict_do_update(
         index_elements=["baseline_id", "day"],
         set_={

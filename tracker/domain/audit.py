@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from tracker._seek import Key, read_page
+from tracker.db import insert_with_conflicts
 from tracker.errors import InvalidInputError, StorageError
 from tracker.models import AuditEntry, ChangeCount, table_of
 from tracker.paging import KeysetPage
@@ -167,10 +167,7 @@ def _count_the_change(session: Session) -> None:
     pending = any(isinstance(obj, AuditEntry) for obj in session.new)
     if not (pending or session.info.get(_WROTE_ENTRIES)):
         return
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        table_of(ChangeCount)
-    )
+    insert = insert_with_conflicts(session.get_bind().dialect.name)(table_of(ChangeCount))
     session.execute(
         insert.values(name=AUDIT_CHANGES, value=1).on_conflict_do_update(
             index_elements=["name"], set_={"value": table_of(ChangeCount).c.value + 1}

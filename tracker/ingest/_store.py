@@ -23,12 +23,11 @@ import sqlite3
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from tracker.clock import utcnow
-from tracker.db import database_error
+from tracker.db import database_error, insert_with_conflicts
 from tracker.ingest._rows import DriverRows, driver_rows
 from tracker.models import Article, ArticleFeed, table_of
 from tracker.urls import registered_domain
@@ -231,8 +230,7 @@ def _chunks(keys: list[_RowKey]) -> list[list[_RowKey]]:
 def _link(session: Session, links: list[dict[str, Any]]) -> None:
     if not links:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_with_conflicts(session.get_bind().dialect.name)
     session.connection().execute(insert(table_of(ArticleFeed)).on_conflict_do_nothing(), links)
 
 
@@ -240,9 +238,10 @@ def _link(session: Session, links: list[dict[str, Any]]) -> None:
 def _insert_statement(dialect_name: str) -> Insert:
     """One cached ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, executed for many rows
     (SQLAlchemy batches them as multi-row statements: "insertmanyvalues")."""
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    insert = insert_with_conflicts(dialect_name)
     table = table_of(Article)
-    return insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.identity)
+    statement: Insert = insert(table).on_conflict_do_nothing()
+    return statement.returning(table.c.id, table.c.identity)
 
 
 def _insert_sqlite(connection: Connection, rows: DriverRows) -> list[tuple[int, str]]:

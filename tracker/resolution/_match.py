@@ -22,12 +22,11 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from tracker.clock import today, utcnow
-from tracker.db import session_scope
+from tracker.db import insert_with_conflicts, session_scope
 from tracker.domain import lifecycle
 from tracker.ingest import all_article_ids, unmatched_article_ids
 from tracker.matching import ArticleText, ForecastRules, RuleSet, match_batch, registered_domain
@@ -161,24 +160,14 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[tuple[s
     """Inserts the evidence rows that are new; returns (forecast_id, negated) of those."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
+    insert = insert_with_conflicts(session.get_bind().dialect.name)
     table = table_of(Evidence)
     unique = ["question_id", "article_id", "side"]
-    statement: ReturningInsert[Any]
-    if dialect == "postgresql":
-        statement = (
-            postgresql.insert(table)
-            .on_conflict_do_nothing(index_elements=unique)
-            .returning(table.c.question_id, table.c.negated)
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(table)
-            .on_conflict_do_nothing(index_elements=unique)
-            .returning(table.c.question_id, table.c.negated)
-        )
-    else:
-        raise NotImplementedError(f"insert-or-ignore needs ON CONFLICT; {dialect} is not supported")
+    statement: ReturningInsert[Any] = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(table.c.question_id, table.c.negated)
+    )
     return [(row[0], row[1]) for row in session.connection().execute(statement, rows).all()]
 
 

@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Engine, case, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from tracker import ingest
 from tracker.clock import utcnow
-from tracker.db import session_scope
+from tracker.db import insert_with_conflicts, session_scope
 from tracker.models import Article, Feed, ProposalKind, TaskRun, TaskStat
 from tracker.service._resolution import waiting_proposals
 from tracker.service._review import needs_outcome_count
@@ -143,7 +142,7 @@ def record_task_end(engine: Engine, name: str, seconds: float, result: TaskResul
     buckets = {column: int(seconds <= bound) for column, bound in BUCKETS}
     adds = {**counts, **buckets, "seconds_sum": seconds}
     latest = {"last_finished": utcnow(), "last_seconds": seconds}
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_with_conflicts(engine.dialect.name)
     statement = insert(table).values(name=name, **adds, **latest)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.name],

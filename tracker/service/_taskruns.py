@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from tracker.clock import utcnow
-from tracker.db import session_scope
+from tracker.db import insert_with_conflicts, session_scope
 from tracker.models import TaskRun, table_of
 
 #: longest error text kept on a failed run
@@ -35,7 +34,7 @@ def _update(engine: Engine, name: str, **fields: object) -> None:
     processes record themselves at once, and reading the row before inserting it let two of
     them insert it (``task_run_pkey``), failing a task for its bookkeeping."""
     table = table_of(TaskRun)
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_with_conflicts(engine.dialect.name)
     statement = insert(table).values(name=name, **fields)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.name],

@@ -219,13 +219,13 @@ def read_feeds(
 
 
 def feed_tally(session: Session) -> tuple[int, int, int]:
-    """How many feeds there are, how many are failing and how many disabled (and not failing),
-    in one query."""
+    """How many feeds there are, and how many of them are in :func:`feed_state`'s ``failing``
+    and ``disabled`` (a disabled feed is disabled, whatever its failures), in one query."""
     total, failing, disabled = session.exec(
         select(
             func.count(),
-            func.count().filter(_FAILING),
-            func.count().filter(_DISABLED & ~_FAILING),
+            func.count().filter(_FAILING & ~_DISABLED),
+            func.count().filter(_DISABLED),
         ).select_from(Feed)
     ).one()
     return int(total), int(failing), int(disabled)

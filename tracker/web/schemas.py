@@ -774,8 +774,8 @@ class FeedPageOut(KeysetPageOut):
 
     items: list[FeedOut]
     total: int = Field(ge=0, description="every feed, on all pages")
-    failing: int = Field(ge=0, description="feeds failing now")
-    disabled: int = Field(ge=0, description="feeds disabled (and not failing)")
+    failing: int = Field(ge=0, description="feeds failing now (and not disabled)")
+    disabled: int = Field(ge=0, description="feeds disabled")
 
     @classmethod
     def of(cls, found: FeedsPage, note: str | None = None) -> FeedPageOut:

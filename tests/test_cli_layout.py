@@ -132,6 +132,8 @@ def _extra(engine) -> None:
         service.disable_feed(session, gone.id, reason="HTTP 410 Gone", actor="t")
         for n, (title, url) in enumerate(ARTICLES):
             session.add(_article(feed.id, n, title, url))
+        feed.article_count += len(ARTICLES)  # as the poll that stores them counts them
+        session.add(feed)
         session.flush()
         index_articles(session, ingest.all_article_ids(session))  # as polling indexes them
         service.add_user(session, "ana", "a long enough password", actor="t")

@@ -36,8 +36,7 @@ from tracker.models import (
     Status,
 )
 from tracker.paging import KeysetPage, encode_cursor
-from tracker.resolution._policy import UNRESOLVED
-from tracker.resolution._review import review_count, review_queue
+from tracker.resolution import UNRESOLVED, review_count, review_queue
 
 TODAY = date(2026, 6, 1)
 AUTHORS = ("alpha", "beta", "gamma")

@@ -41,6 +41,34 @@ def test_the_analyzer_folds_case_width_and_diacritics_drops_stop_words_and_stems
     assert analyze("x" * 41 + " kept") == ["kept"]  # a glued run is nobody's word
 
 
+def test_ascii_text_splits_into_the_words_the_unicode_pattern_finds():
+    """ASCII text is split by a translation table (the indexing hot path), other text by the
+    regular expression: every ASCII character, alone and between words, gives the same words."""
+    from tracker.search import _analyze
+
+    every = "".join(chr(code) for code in range(128))
+    samples = [every, every[::-1], "Moratorium_on INF-treaty 3.14\x00x\x1fy\tz\r\nEnd"]
+    samples += [f"ab{chr(code)}CD{chr(code)}9" for code in range(128)]
+    for text in samples:
+        assert _analyze.words(text) == _analyze._RUN.findall(_analyze.fold(text)), repr(text)
+    assert _analyze.words("Zürich NATO_x") == ["zurich", "nato", "x"]  # not ASCII: the pattern
+
+
+def test_the_analyzer_gives_the_same_tokens_once_its_stem_cache_is_full(monkeypatch):
+    from tracker.search import _analyze
+
+    text = "Talks resumed; the moratorium failed, treaties lapsed and talks resumed"
+    expected = analyze(text)
+    monkeypatch.setattr(_analyze, "_STEMS", {})
+    monkeypatch.setattr(_analyze, "_MAX_CACHED", 3)
+    assert (
+        analyze(text)
+        == expected
+        == ["talk", "resum", "moratorium", "fail", "treati", "laps", "talk", "resum"]
+    )
+    assert len(_analyze._STEMS) == 3
+
+
 def test_a_token_used_more_often_than_postgres_keeps_positions_is_the_same_on_both():
     many = (["treati"] * (MAX_OCCURRENCES + 3), [], [])
     title, _, _ = fts_values(many)

@@ -63,31 +63,41 @@ def _combining_marks() -> re.Pattern[str]:
 _STEMS: dict[str, str] = {}
 _MAX_CACHED = 500_000
 
+#: ASCII text to its words in one C pass: letters and digits lowercased, every other character
+#: a space (what ``_RUN`` finds in folded ASCII text, split by ``str.split``)
+_ASCII_WORDS = str.maketrans(
+    {code: (chr(code).lower() if chr(code).isalnum() else " ") for code in range(128)}
+)
+
 
 def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
 def words(text: str) -> list[str]:
-    """The folded runs of letters and digits of ``text``, stop words and over-long runs kept."""
+    """The folded runs of letters and digits of ``text``, stop words and over-long runs kept.
+    ASCII text (nearly all of it) is split by a translation table, four times the regular
+    expression's speed; both give the same words (a test holds them to it)."""
+    if text.isascii():
+        return text.translate(_ASCII_WORDS).split()
     return _RUN.findall(fold(text))
 
 
 def analyze(text: str | None) -> list[str]:
-    """The index tokens of ``text``, in order.  (The hot loop of indexing: one dictionary look-up
-    per word once its stem is known.)"""
+    """The index tokens of ``text``, in order.  (The hot loop of indexing: the words not yet
+    cached are stemmed once each, then every word is looked up in C, ``map`` and ``filter``,
+    not in a Python loop.)"""
     if not text:
         return []
+    found = words(text)
     cache = _STEMS
-    out: list[str] = []
-    append = out.append
-    for word in _RUN.findall(fold(text)):
-        token = cache.get(word)
-        if token is None:
-            token = token_of(word)
-        if token:
-            append(token)
-    return out
+    unseen = set(found).difference(cache)
+    if unseen:
+        for word in unseen:
+            token_of(word)
+        if len(cache) >= _MAX_CACHED:  # full: some of them were not cached
+            return [token for token in map(token_of, found) if token]
+    return list(filter(None, map(cache.__getitem__, found)))
 
 
 def token_of(word: str) -> str:

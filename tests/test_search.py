@@ -49,8 +49,8 @@ def test_ascii_text_splits_into_the_words_the_unicode_pattern_finds():
     every = "".join(chr(code) for code in range(128))
     samples = [every, every[::-1], "Moratorium_on INF-treaty 3.14\x00x\x1fy\tz\r\nEnd"]
     samples += [f"ab{chr(code)}CD{chr(code)}9" for code in range(128)]
-    for text in samples:
-        assert _analyze.words(text) == _analyze._RUN.findall(_analyze.fold(text)), repr(text)
+    for sample in samples:
+        assert _analyze.words(sample) == _analyze._RUN.findall(_analyze.fold(sample)), repr(sample)
     assert _analyze.words("Zürich NATO_x") == ["zurich", "nato", "x"]  # not ASCII: the pattern
 
 

@@ -84,20 +84,21 @@ def words(text: str) -> list[str]:
 
 
 def analyze(text: str | None) -> list[str]:
-    """The index tokens of ``text``, in order.  (The hot loop of indexing: the words not yet
-    cached are stemmed once each, then every word is looked up in C, ``map`` and ``filter``,
-    not in a Python loop.)"""
+    """The index tokens of ``text``, in order.  (The hot loop of indexing: every word is looked
+    up in C, ``map`` and ``filter``, not in a Python loop; words not cached yet are stemmed once
+    each and the look-up runs again.)"""
     if not text:
         return []
     found = words(text)
     cache = _STEMS
-    unseen = set(found).difference(cache)
-    if unseen:
-        for word in unseen:
+    try:
+        return list(filter(None, map(cache.__getitem__, found)))
+    except KeyError:  # a word seen for the first time
+        for word in set(found).difference(cache):
             token_of(word)
         if len(cache) >= _MAX_CACHED:  # full: some of them were not cached
             return [token for token in map(token_of, found) if token]
-    return list(filter(None, map(cache.__getitem__, found)))
+        return list(filter(None, map(cache.__getitem__, found)))
 
 
 def token_of(word: str) -> str:

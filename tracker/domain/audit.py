@@ -150,9 +150,13 @@ def changes_seen(session: Session) -> int:
     return value or 0
 
 
+def _has_new_entries(session: Session) -> bool:
+    return any(isinstance(obj, AuditEntry) for obj in session.new)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_new_entries(session: Session, _context: Any, _instances: Any) -> None:
-    if any(isinstance(obj, AuditEntry) for obj in session.new):
+    if _has_new_entries(session):
         session.info[_WROTE_ENTRIES] = True
 
 
@@ -164,8 +168,7 @@ def _count_the_change(session: Session) -> None:
     so writers pass it one at a time, in commit order: a reader that sees the count at n sees
     every write of the transactions up to n.  Taken with the entry, it would queue every
     audited transaction behind another's whole run (a worker's poll)."""
-    pending = any(isinstance(obj, AuditEntry) for obj in session.new)
-    if not (pending or session.info.get(_WROTE_ENTRIES)):
+    if not (_has_new_entries(session) or session.info.get(_WROTE_ENTRIES)):
         return
     insert = insert_with_conflicts(session.get_bind().dialect.name)(table_of(ChangeCount))
     session.execute(

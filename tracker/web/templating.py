@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -103,6 +104,20 @@ def _path_cache(app: Any) -> dict[tuple[Any, ...], str]:
     return cache
 
 
+def _kept(paths: dict[tuple[Any, ...], str], key: tuple[Any, ...], make: Callable[[], Any]) -> str:
+    """``paths[key]``, made by ``make()`` and kept when missing; a full cache starts over."""
+    found = paths.get(key)
+    if found is None:
+        if len(paths) >= PATH_CACHE_SIZE:
+            paths.clear()
+        found = paths[key] = str(make())
+    return found
+
+
+def _slots(names: tuple[str, ...]) -> dict[str, str]:
+    return {n: f"{_SLOT}{i:02d}" for i, n in enumerate(names)}
+
+
 def _plain(value: Any) -> str | None:
     """``value`` as its path segment, when a convertor would write it unchanged; else None."""
     if isinstance(value, bool):
@@ -122,12 +137,7 @@ def fast_path_for(app: Any, name: str, params: dict[str, Any]) -> str:
     paths = _path_cache(app)
     if any(v is None for v in values):
         return _whole_path_for(app, paths, name, names, params)
-    shape = paths.get((name, names))
-    if shape is None:
-        if len(paths) >= PATH_CACHE_SIZE:
-            paths.clear()
-        slots = {n: f"{_SLOT}{i:02d}" for i, n in enumerate(names)}
-        shape = paths[(name, names)] = str(app.url_path_for(name, **slots))
+    shape = _kept(paths, (name, names), lambda: app.url_path_for(name, **_slots(names)))
     for i, value in enumerate(values):
         shape = shape.replace(f"{_SLOT}{i:02d}", str(value))
     return shape
@@ -141,13 +151,7 @@ def _whole_path_for(
     values = tuple(params[n] for n in names)
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
         return str(app.url_path_for(name, **params))
-    key = (name, names, values)
-    found = paths.get(key)
-    if found is None:
-        if len(paths) >= PATH_CACHE_SIZE:
-            paths.clear()
-        found = paths[key] = str(app.url_path_for(name, **params))
-    return found
+    return _kept(paths, (name, names, values), lambda: app.url_path_for(name, **params))
 
 
 def _context(request: Request) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -113,9 +114,21 @@ def _serve(feeds: int, entries: int, body_chars: int, ready, stop) -> None:
         stop.wait()
 
 
+def _machine_busy() -> tuple[float, float] | None:
+    """CPU-seconds the whole machine has been busy and has had, from Linux's ``/proc/stat``
+    (None elsewhere): around a poll, what it used of the cores, parse workers included."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    hertz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hertz, sum(ticks) / hertz  # idle, iowait
+
+
 def bench_ours(
     base: str, feeds: int, workdir: Path, concurrency: int, parse_processes: int | None
-) -> tuple[int, float, float]:
+) -> tuple[int, float, float, str]:
     from tracker import db
     from tracker.db import session_scope
     from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed
@@ -129,9 +142,11 @@ def bench_ours(
         poller = Poller(
             engine, fetcher, parse_processes=parse_processes
         )  # as `tracker poll` runs it
+        busy_before, own_before = _machine_busy(), time.process_time()
         started = time.perf_counter()
         results = poller.poll_due(concurrency=concurrency)
         elapsed = time.perf_counter() - started
+        cpu = _cpu_note(busy_before, _machine_busy(), time.process_time() - own_before)
         stored = sum(len(r.new_article_ids) for r in results)
         failed = [r for r in results if r.error_kind]
         assert not failed, failed[:3]
@@ -143,7 +158,20 @@ def bench_ours(
         assert len(again) == feeds
         assert all(r.outcome.value == "not_modified" for r in again), {r.outcome for r in again}
     engine.dispose()
-    return stored, elapsed, repoll
+    return stored, elapsed, repoll, cpu
+
+
+def _cpu_note(
+    before: tuple[float, float] | None, after: tuple[float, float] | None, own: float
+) -> str:
+    """Where our poll's CPU went: the machine's busy share (a run that is not CPU-bound leaves
+    cores idle) and the writer process's own seconds; the rest is the parse workers'."""
+    if before is None or after is None:
+        return f"writer process {own:.2f} CPU-s"
+    busy, had = after[0] - before[0], after[1] - before[1]
+    return (
+        f"machine busy {busy:.2f} of {had:.2f} CPU-s ({busy / had:.0%}), writer process {own:.2f}"
+    )
 
 
 def bench_reader(
@@ -217,7 +245,7 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             with tempfile.TemporaryDirectory() as tmp:
                 workdir = Path(tmp)
-                ours, ours_s, repoll_s = bench_ours(
+                ours, ours_s, repoll_s, cpu = bench_ours(
                     base, args.feeds, workdir, args.concurrency, args.parse_processes
                 )
                 theirs, theirs_s = bench_reader(
@@ -227,7 +255,8 @@ def main() -> None:
             print(
                 f"round {number}: ours {ours} entries in {ours_s:5.2f} s = {ours / ours_s:6.0f}/s, "
                 f"reader {theirs} in {theirs_s:5.2f} s = {theirs / theirs_s:5.0f}/s, "
-                f"ratio {ours / ours_s / (theirs / theirs_s):4.1f}x, re-poll {repoll_s:.3f} s",
+                f"ratio {ours / ours_s / (theirs / theirs_s):4.1f}x, re-poll {repoll_s:.3f} s\n"
+                f"  ours' poll: {cpu}",
                 flush=True,
             )
     finally:

@@ -165,7 +165,8 @@ def _cpu_note(
     before: tuple[float, float] | None, after: tuple[float, float] | None, own: float
 ) -> str:
     """Where our poll's CPU went: the machine's busy share (a run that is not CPU-bound leaves
-    cores idle) and the writer process's own seconds; the rest is the parse workers'."""
+    cores idle) and the writer process's own seconds; the rest is the parse workers' and the
+    feed farm's (and anything else the machine runs)."""
     if before is None or after is None:
         return f"writer process {own:.2f} CPU-s"
     busy, had = after[0] - before[0], after[1] - before[1]

@@ -87,7 +87,8 @@ def search_forecasts(
     per_page: int = 50,
 ) -> ForecastPage:
     """The page at ``cursor`` (None: the first) of the forecasts matching ``where`` (the web's
-    list, ``GET /api/forecasts``, ``tracker forecasts list``)."""
+    list and ``GET /api/forecasts``; ``tracker forecasts list`` prints them all, through
+    :func:`list_forecasts`)."""
     return registry.search_forecasts(session, where, sort=sort, cursor=cursor, per_page=per_page)
 
 

@@ -189,12 +189,6 @@ FEED_KEYS = (
 )
 
 
-def _feed_key(feed: Feed) -> tuple[int, int, int]:
-    """A feed's place in :data:`FEED_KEYS`, as the database computes it."""
-    rank = 0 if feed.consecutive_failures > 0 else 1 if feed.disabled_at is not None else 2
-    return rank, feed.consecutive_failures, feed.id or 0
-
-
 def list_feeds(session: Session, *, troubled_only: bool = False) -> list[Feed]:
     """Failing feeds first (most failures first), then disabled ones, then the rest by id;
     ``troubled_only``: the failing and disabled ones alone."""
@@ -206,12 +200,13 @@ def read_feeds(
     session: Session, *, cursor: str | None, per_page: int
 ) -> tuple[list[Feed], str | None, str | None]:
     """The page of :func:`list_feeds` at ``cursor`` (None: the first): (feeds, next cursor,
-    previous cursor), read by keyset on :data:`FEED_KEYS`."""
+    previous cursor), read by keyset on :data:`FEED_KEYS`; each row comes with its rank, as
+    the database computes it, for its cursor."""
     rows, following, earlier = read_page(
         session,
-        select(Feed),
+        select(Feed, FEED_KEYS[0].expr),
         FEED_KEYS,
-        lambda row: _feed_key(row[0]),
+        lambda row: (row[1], row[0].consecutive_failures, row[0].id),
         cursor=cursor,
         per_page=per_page,
     )

@@ -114,8 +114,9 @@ def _kept(paths: dict[tuple[Any, ...], str], key: tuple[Any, ...], make: Callabl
     return found
 
 
-def _slots(names: tuple[str, ...]) -> dict[str, str]:
-    return {n: f"{_SLOT}{i:02d}" for i, n in enumerate(names)}
+def _slot(index: int) -> str:
+    """The stand-in of a route's ``index``-th parameter (by name) in a cached path."""
+    return f"{_SLOT}{index:02d}"
 
 
 def _plain(value: Any) -> str | None:
@@ -137,9 +138,13 @@ def fast_path_for(app: Any, name: str, params: dict[str, Any]) -> str:
     paths = _path_cache(app)
     if any(v is None for v in values):
         return _whole_path_for(app, paths, name, names, params)
-    shape = _kept(paths, (name, names), lambda: app.url_path_for(name, **_slots(names)))
+    shape = _kept(
+        paths,
+        (name, names),
+        lambda: app.url_path_for(name, **{n: _slot(i) for i, n in enumerate(names)}),
+    )
     for i, value in enumerate(values):
-        shape = shape.replace(f"{_SLOT}{i:02d}", str(value))
+        shape = shape.replace(_slot(i), str(value))
     return shape
 
 

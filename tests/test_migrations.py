@@ -197,3 +197,23 @@ def test_feeds_are_given_the_count_of_their_stored_articles(database_url):
         counts = dict(conn.execute(text("SELECT id, article_count FROM feed")).all())
     engine.dispose()
     assert counts == {1: 3, 2: 0}
+
+
+def test_fts5_merges_sixteen_segments_at_a_time_and_the_downgrade_restores_four(sqlite_url):
+    """Migration 0022: the setting FTS5 keeps in its own config table, for both indexes."""
+    from alembic import command
+
+    engine = db.make_engine(sqlite_url)
+
+    def automerge() -> set:
+        with engine.connect() as conn:
+            return {
+                conn.execute(text(f"SELECT v FROM {t}_config WHERE k = 'automerge'")).scalar()
+                for t in ("article_fts", "forecast_fts")
+            }
+
+    db.upgrade(engine)
+    assert automerge() == {16}
+    command.downgrade(db.alembic_config(engine), "0021")
+    assert automerge() == {4}
+    engine.dispose()

@@ -387,11 +387,27 @@ _CONTROL = re.compile(
 )  # an HTML parser drops or replaces these; so does html_text
 
 
+def any_of(words: Iterable[str]) -> str:
+    """A regular expression for any of ``words`` (literals), factored by shared prefixes:
+    ``p|pre|param`` reads ``p(?:aram|re)?``.  ``re`` tries a plain alternation's branches one by
+    one at each ``<`` of an article; factored, it follows one branch per character, and the
+    block-tag search below takes 60 % of the time over a 4,000-character body."""
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[:1], []).append(word[1:])
+    ends = "" in rests
+    branches = [re.escape(first) + any_of(rest) for first, rest in sorted(rests.items()) if first]
+    if not branches:
+        return ""
+    joined = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{joined})?" if ends else joined
+
+
 # A space goes in front of every block tag (opening or closing) before parsing, so
 # "<p>a</p><p>b</p>" reads "a b"; inserting a space cannot create markup, and the parser still
 # decides what is text.
-_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})\b)", re.IGNORECASE)
-_MAY_HIDE = re.compile(rf"<(?:{'|'.join(_SKIP_TAGS)})", re.IGNORECASE)
+_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?{any_of(_BLOCK_TAGS)}\b)", re.IGNORECASE)
+_MAY_HIDE = re.compile(rf"<{any_of(_SKIP_TAGS)}", re.IGNORECASE)
 _SKIP_TAG_LIST = list(_SKIP_TAGS)
 
 
@@ -472,7 +488,7 @@ _HIDDEN = re.compile(
     rf"<({'|'.join(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
-_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)})\b[^>]*>", re.IGNORECASE)
+_BLOCK_TAG = re.compile(rf"</?{any_of(_BLOCK_TAGS)}\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>|<[!?][^>]*>")
 
 

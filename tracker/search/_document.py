@@ -39,9 +39,18 @@ def analyze_fields(title: str | None, lead: str | None, body: Iterable[str | Non
         tokens = analyze(text)[:budget]
         budget -= len(tokens)
         out.append(tokens)
-    if sum(map(len, chain(*out))) * 4 > MAX_LEXEME_BYTES:  # 4 bytes a character at most
+    if _may_pass_bytes(texts, out):
         return _within_bytes(out)
     return out[0], out[1], out[2]
+
+
+def _may_pass_bytes(texts: tuple[str, str, str], fields: list[list[str]]) -> bool:
+    """Whether the tokens may take more than :data:`MAX_LEXEME_BYTES` (4 bytes a character at
+    most).  ASCII text has no more token characters than text characters, so most documents
+    are cleared by their length without counting their tokens (``str.isascii`` is a flag)."""
+    if all(map(str.isascii, texts)) and sum(map(len, texts)) * 4 <= MAX_LEXEME_BYTES:
+        return False
+    return sum(map(len, chain(*fields))) * 4 > MAX_LEXEME_BYTES
 
 
 def _within_bytes(fields: list[list[str]]) -> Fields:

@@ -41,8 +41,6 @@ from tracker.search._document import (
 
 #: rows per batch when rebuilding
 BATCH = 2_000
-#: FTS5's in-memory index before it writes a segment, for a rebuild (default 1 MB)
-HASH_SIZE = 64 * 1024 * 1024
 #: above this many rows a rebuild analyzes in a pool of processes
 POOL_ABOVE = 20_000
 

@@ -485,7 +485,7 @@ def _xml_inner_text(inner: str) -> str:
 # tags are found by pattern: a script-like element with its content, or a comment, dropped; a
 # block tag read as a space, any other tag as nothing.
 _HIDDEN = re.compile(
-    rf"<({'|'.join(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
+    rf"<({any_of(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
 _BLOCK_TAG = re.compile(rf"</?{any_of(_BLOCK_TAGS)}\b[^>]*>", re.IGNORECASE)

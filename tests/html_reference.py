@@ -11,8 +11,11 @@ from lxml import etree
 from tracker.ingest._parse import _BLOCK_TAGS, _CONTROL, _SKIP_TAGS
 
 # A space goes in front of every block tag (opening or closing) before parsing, so
-# "<p>a</p><p>b</p>" reads "a b"; inserting a space cannot create markup.
-_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})\b)", re.IGNORECASE)
+# "<p>a</p><p>b</p>" reads "a b"; inserting a space cannot create markup.  The tag name ends at
+# whitespace, "/" or ">", and only ASCII letters match either case, as the HTML tokenizer reads it.
+_BEFORE_BLOCK_TAG = re.compile(
+    rf"<(?=/?(?:{'|'.join(_BLOCK_TAGS)})[\t\n\f\r />])", re.IGNORECASE | re.ASCII
+)
 _PARSER = etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs lag lxml
     remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
 )

@@ -15,7 +15,17 @@ from hypothesis import strategies as st
 from tracker.errors import BlockedAddressError, FeedParseError
 from tracker.ingest import AddressGuard
 from tracker.ingest._fetch import parse_retry_after
-from tracker.ingest._parse import _BLOCK_TAGS, _SKIP_TAGS, any_of, harden, html_text, parse_feed
+from tracker.ingest._parse import (
+    _BLOCK_TAGS,
+    _CONTROL,
+    _SKIP_TAGS,
+    _TAG_NAME_END,
+    any_of,
+    collapsed,
+    harden,
+    html_text,
+    parse_feed,
+)
 from tracker.ingest._rows import article_rows, canonical_url, identities
 from tracker.ingest._schedule import MAX_DELAY, after_failure, after_success, server_wish
 from tracker.ingest._ssrf import check_url
@@ -210,6 +220,32 @@ def test_html_text_drops_markup_and_scripts():
     )
 
 
+def test_a_block_tag_is_read_by_its_whole_ascii_name():
+    """A space goes where a block element starts or ends, in either case; a custom element
+    whose name only starts like one ("p-x") is inline, as in a browser, and a name spelt with
+    a letter that folds to ASCII only outside ASCII (a long s, U+017F) is no tag at all."""
+    assert html_text("a<P>b</P\n>c<br/>d") == "a b c d"
+    assert html_text("a<p-x>b</p-x>c") == "abc"
+    assert html_text("a<\u017fection>b") == "a<\u017fection>b"  # text: no tag starts so
+    assert html_text("<scrIPT>x</scrIPT>y") == "y"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x00\x08\x7f\x85\xa0\u2003ab.-"), max_size=30),
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+        st.text(st.characters(max_codepoint=127), max_size=30),
+    )
+)
+def test_collapsed_text_is_what_splitting_and_joining_gives(text):
+    """The fast way (double spaces replaced in ASCII text without control characters) gives
+    the text the plain one does: split on whitespace, joined by one space, control characters
+    dropped."""
+    expected = " ".join(_CONTROL.sub("", " ".join(text.split())).split())
+    assert collapsed(text) == expected
+
+
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 _TAGS = st.builds(
     lambda slash, name, space, end: f"<{slash}{name}{space}{end}>",
@@ -272,7 +308,7 @@ def test_html_text_never_keeps_what_a_script_like_element_holds(pieces):
     st.lists(
         st.one_of(
             st.sampled_from([*_BLOCK_TAGS, *_SKIP_TAGS, "param", "thead", "h7", "headline", "s"]),
-            st.sampled_from(["<", "</", "> ", "x", "-", "1", "r", "re", "ader"]),
+            st.sampled_from(["<", "</", "> ", "/", "\n", "x", "-", "1", "r", "re", "ader"]),
         ),
         max_size=10,
     ).map("".join),
@@ -280,11 +316,12 @@ def test_html_text_never_keeps_what_a_script_like_element_holds(pieces):
 )
 def test_a_factored_alternation_finds_what_the_plain_one_finds(text, upper):
     """``any_of`` (the tag names factored by prefix, for speed) matches exactly where the
-    plain alternation of the same names does, case folded or not, at a word's end or not."""
+    plain alternation of the same names does, case folded or not, at a name's end or not."""
     text = text.upper() if upper else text
     for names in (_BLOCK_TAGS, _SKIP_TAGS):
-        factored = re.compile(rf"</?{any_of(names)}\b", re.IGNORECASE)
-        plain = re.compile(rf"</?(?:{'|'.join(names)})\b", re.IGNORECASE)
+        flags = re.IGNORECASE | re.ASCII
+        factored = re.compile(rf"</?{any_of(names)}(?={_TAG_NAME_END})", flags)
+        plain = re.compile(rf"</?(?:{'|'.join(names)})(?={_TAG_NAME_END})", flags)
         assert [m.span() for m in factored.finditer(text)] == [
             m.span() for m in plain.finditer(text)
         ]

@@ -405,9 +405,15 @@ def any_of(words: Iterable[str]) -> str:
 
 # A space goes in front of every block tag (opening or closing) before parsing, so
 # "<p>a</p><p>b</p>" reads "a b"; inserting a space cannot create markup, and the parser still
-# decides what is text.
-_BEFORE_BLOCK_TAG = re.compile(rf"<(?=/?{any_of(_BLOCK_TAGS)}\b)", re.IGNORECASE)
-_MAY_HIDE = re.compile(rf"<{any_of(_SKIP_TAGS)}", re.IGNORECASE)
+# decides what is text.  A tag name ends where the HTML tokenizer ends it (whitespace, "/" or
+# ">": "<p-x>" is an element of its own), and only ASCII letters match either case, as in HTML
+# (a long s, U+017F, folds to "s" in Python's Unicode matching: no section starts with it);
+# matching in ASCII also takes a fifth off the search's time.
+_TAG_NAME_END = r"[\t\n\f\r />]"
+_BEFORE_BLOCK_TAG = re.compile(
+    rf"<(?=/?{any_of(_BLOCK_TAGS)}{_TAG_NAME_END})", re.IGNORECASE | re.ASCII
+)
+_MAY_HIDE = re.compile(rf"<{any_of(_SKIP_TAGS)}", re.IGNORECASE | re.ASCII)
 _SKIP_TAG_LIST = list(_SKIP_TAGS)
 
 
@@ -455,14 +461,32 @@ def html_text(markup: str) -> str:
     parses a 4,000-character body in about a third of libxml2's time, close to what regular
     expressions took, and it is a parser.  Text without markup or entities is not parsed."""
     if "<" not in markup and "&" not in markup:
-        text = " ".join(markup.split())
-    elif _too_deep(markup):
-        text = " ".join(_xml_text_piece(markup).split())
-    else:
-        tree = LexborHTMLParser(_BEFORE_BLOCK_TAG.sub(" <", markup))
-        if _MAY_HIDE.search(markup):  # an element can only come from its name in the source
-            tree.strip_tags(_SKIP_TAG_LIST)
-        text = " ".join((tree.text(separator="") or "").split())
+        return collapsed(markup)
+    if _too_deep(markup):
+        return collapsed(_xml_text_piece(markup))
+    tree = LexborHTMLParser(_BEFORE_BLOCK_TAG.sub(" <", markup))
+    if _MAY_HIDE.search(markup):  # an element can only come from its name in the source
+        tree.strip_tags(_SKIP_TAG_LIST)
+    return collapsed(tree.text(separator="") or "")
+
+
+#: the ASCII characters ``str.split`` takes for whitespace, other than the space, and those
+#: ``str.isprintable`` does not take for printable
+_ASCII_CONTROL = bytes(range(0x20)) + b"\x7f"
+
+
+def collapsed(text: str) -> str:
+    """``text`` with every run of whitespace one space, none at either end, and the characters
+    of :data:`_CONTROL` dropped.  ASCII text in which only spaces separate words (nearly every
+    article) has its double spaces replaced, a third of the time of splitting it into words
+    and joining them (a test holds both ways to the same text)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROL)) == len(raw):
+            while "  " in text:
+                text = text.replace("  ", " ")
+            return text.strip(" ")
+    text = " ".join(text.split())
     # Every character of _CONTROL is unprintable, and isprintable() is one pass in C where the
     # search is a regular expression: the search runs only when something unprintable is left.
     if not text.isprintable():
@@ -485,10 +509,12 @@ def _xml_inner_text(inner: str) -> str:
 # tags are found by pattern: a script-like element with its content, or a comment, dropped; a
 # block tag read as a space, any other tag as nothing.
 _HIDDEN = re.compile(
-    rf"<({any_of(_SKIP_TAGS)})\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
-    re.IGNORECASE | re.DOTALL,
+    rf"<({any_of(_SKIP_TAGS)})(?={_TAG_NAME_END}).*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)",
+    re.IGNORECASE | re.ASCII | re.DOTALL,
 )
-_BLOCK_TAG = re.compile(rf"</?{any_of(_BLOCK_TAGS)}\b[^>]*>", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    rf"</?{any_of(_BLOCK_TAGS)}(?={_TAG_NAME_END})[^>]*>", re.IGNORECASE | re.ASCII
+)
 _ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>|<[!?][^>]*>")
 
 

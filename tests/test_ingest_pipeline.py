@@ -21,6 +21,7 @@ from tracker.errors import BlockedAddressError, FeedParseError, FetchError, Stor
 from tracker.ingest import (
     AddressGuard,
     Fetcher,
+    FetchLimits,
     Poller,
     add_feed,
     disable_feed,
@@ -123,6 +124,21 @@ def test_poll_due_reports_feeds_it_may_not_poll_as_skipped_in_order(server, engi
         (10_000, "skipped"),
         (feed_ids[2], "new"),
     ]
+
+
+@pytest.mark.parametrize(("lease_s", "per_thread"), [(180, 3), (300, 4), (3600, 4)])
+def test_a_run_claims_no_more_feeds_ahead_than_its_lease_covers(engine, lease_s, per_thread):
+    """A run keeps up to four feeds per fetch thread claimed ahead, so the parse workers are
+    never short of work, but the last one claimed must still be fetched within its lease: it
+    waits for its thread's earlier fetches and takes as long itself, each at most the whole
+    fetch's time limit and the wait for a per-host slot."""
+    limits = FetchLimits()
+    with Fetcher(limits, guard=AddressGuard(allow_private=True)) as fetcher:
+        poller = Poller(engine, fetcher, lease=timedelta(seconds=lease_s))
+        for concurrency in (1, 4):
+            assert poller.claims_ahead(concurrency) == concurrency * per_thread
+        longest = limits.total_timeout + limits.host_wait
+        assert per_thread * longest <= poller.lease.total_seconds()
 
 
 def test_an_interrupted_poll_gives_back_the_leases_it_holds(server, engine):

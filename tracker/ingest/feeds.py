@@ -526,8 +526,19 @@ class Poller:
             ThreadPoolExecutor(max(1, concurrency), "poll") as fetchers,
         ):
             return _Pipeline(self, parser, fetchers, force, progress).run(
-                feed_ids, in_flight=2 * max(1, concurrency)
+                feed_ids, in_flight=self.claims_ahead(concurrency)
             )
+
+    def claims_ahead(self, concurrency: int) -> int:
+        """How many feeds a run keeps claimed and not yet fetched and parsed: up to four per
+        fetch thread, so the parse workers still have feeds when the store of the last ones
+        takes a while (two per thread left them idle a tenth of a poll), and no more than the
+        lease covers: the last one claimed waits for its thread's earlier fetches, each at most
+        ``total_timeout`` plus ``host_wait``, then takes as long itself."""
+        limits = self.fetcher.limits
+        longest = limits.total_timeout + limits.host_wait
+        covered = int(self.lease.total_seconds() // longest) if longest > 0 else 4
+        return max(1, concurrency) * max(2, min(4, covered))
 
     # -- steps --
 
@@ -751,10 +762,11 @@ def _skipped(feed_id: int) -> PollResult:
 class _Pipeline:
     """One ``poll_due`` run: claims feeds as fetch threads free up, stores what arrives.
 
-    At most ``in_flight`` feeds are claimed and not yet stored, so a lease never waits long
-    for its fetch; everything fetched since the last write is stored, and the next feeds are
-    claimed, in one group (one transaction on SQLite, each unit still all-or-nothing: see
-    ``_writes``).  If the run is interrupted, the leases of the feeds not stored are given back.
+    At most ``in_flight`` feeds are claimed and not yet fetched and parsed
+    (:meth:`Poller.claims_ahead`), so a lease never waits long for its fetch; everything
+    fetched since the last write is stored, and the next feeds are claimed, in one group (one
+    transaction on SQLite, each unit still all-or-nothing: see ``_writes``).  If the run is
+    interrupted, the leases of the feeds not stored are given back.
     """
 
     def __init__(

@@ -171,14 +171,14 @@ def _write_articles(connection: Connection, docs: list[Prepared]) -> None:
 
 
 #: the text SQLAlchemy (and a poll's converted rows) store a date as on SQLite
-_SQLITE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+_SQLITE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", re.ASCII)
 
 
 def _sqlite_time(value: Any) -> str:
     """A date as SQLAlchemy stores it on SQLite (UTC, no zone, microseconds), whatever text
     the row holds, so that dates compare as text in the right order.  Text already in that
-    form (every row a poll stores) is kept as it is: parsing and formatting it again was a
-    tenth of the writer's time in Python."""
+    form (every row a poll stores) is kept as it is, not parsed and formatted again for every
+    row of the writer's index entries."""
     if isinstance(value, str) and _SQLITE_TIME.fullmatch(value):
         return value
     at = datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -539,3 +539,20 @@ def test_the_snippets_quick_scan_marks_what_a_word_by_word_scan_marks():
         tokens, prefixes = parse_query(query).highlights()
         assert _hits(text, tokens, prefixes) == _hits_by_word(text, tokens, prefixes), query
         assert _hits(text, tokens, prefixes), query
+
+
+@pytest.mark.parametrize(
+    ("stored", "indexed"),
+    [
+        ("2022-01-21 10:00:00.000000", "2022-01-21 10:00:00.000000"),  # a poll's rows: kept
+        ("2022-01-21 10:00:00", "2022-01-21 10:00:00.000000"),  # written by hand: completed
+        ("2022-01-21T10:00:00+02:00", "2022-01-21 08:00:00.000000"),  # with a zone: in UTC
+        (datetime(2022, 1, 21, 10, tzinfo=UTC), "2022-01-21 10:00:00.000000"),
+    ],
+)
+def test_the_index_dates_an_article_in_the_one_text_form_sqlite_orders_by(stored, indexed):
+    """``article_search.published_at`` orders hits as text, so every date is written in
+    SQLAlchemy's form, whatever form the article row holds it in."""
+    from tracker.search._index import _sqlite_time
+
+    assert _sqlite_time(stored) == indexed

@@ -20,6 +20,7 @@ from tracker.ingest import AddressGuard
 from tracker.models import Article, Feed
 from tracker.search import ArticleQuery, analyze, parse_query
 from tracker.search._document import FILLER, MAX_OCCURRENCES, fts_values, tsvector_literal
+from tracker.search._index import _sqlite_time
 from tracker.search._query import fts_match, pg_tsquery
 from tracker.search._snippet import snippet
 
@@ -553,6 +554,4 @@ def test_the_snippets_quick_scan_marks_what_a_word_by_word_scan_marks():
 def test_the_index_dates_an_article_in_the_one_text_form_sqlite_orders_by(stored, indexed):
     """``article_search.published_at`` orders hits as text, so every date is written in
     SQLAlchemy's form, whatever form the article row holds it in."""
-    from tracker.search._index import _sqlite_time
-
     assert _sqlite_time(stored) == indexed

@@ -191,7 +191,10 @@ def test_two_imports_at_once_both_land(tmp_path: Path) -> None:
 
 def _file_size_limit(limit: int) -> Callable[[], None]:
     """In the child: writes past ``limit`` bytes per file fail with EFBIG (SIGXFSZ ignored, so
-    the process is not killed), as they would on a full disk.  Only the child is limited."""
+    the process is not killed), as they would on a full disk.  Only the child is limited.  A file
+    already larger (the database) is written in place but cannot grow; with the WAL folded in
+    (:func:`_wal_checkpointed`), the new writes go to the WAL, which ``limit`` bounds: the free
+    space of the full disk."""
 
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -220,8 +223,7 @@ def test_a_full_disk_during_an_import_writes_nothing(tmp_path: Path) -> None:
     assert _tracker(env, "forecasts", "import", str(first)).returncode == 0
     _wal_checkpointed(_db(tmp_path))
     big = _forecast_file(tmp_path / "forecasts", "big", 400)
-    size = _db(tmp_path).stat().st_size
-    done = _tracker(env, "forecasts", "import", str(big), preexec=_file_size_limit(size + 64_000))
+    done = _tracker(env, "forecasts", "import", str(big), preexec=_file_size_limit(64_000))
     assert done.returncode == 1
     _disk_full_line(done.stderr, _db(tmp_path))
     assert _integrity(_db(tmp_path)) == "ok"
@@ -238,8 +240,7 @@ def test_a_full_disk_during_a_poll_is_one_line_and_the_database_opens(tmp_path: 
         assert _tracker(env, "init").returncode == 0
         _add_feeds(env, server, 4, 200)
         _wal_checkpointed(_db(tmp_path))
-        size = _db(tmp_path).stat().st_size
-        done = _tracker(env, "poll", "--all", preexec=_file_size_limit(size + 48_000))
+        done = _tracker(env, "poll", "--all", preexec=_file_size_limit(48_000))
         assert done.returncode == 1, done.stdout + done.stderr
         _disk_full_line(done.stderr, _db(tmp_path))
         assert _integrity(_db(tmp_path)) == "ok"

@@ -217,3 +217,37 @@ def test_fts5_merges_sixteen_segments_at_a_time_and_the_downgrade_restores_four(
     command.downgrade(db.alembic_config(engine), "0021")
     assert automerge() == {4}
     engine.dispose()
+
+
+def test_a_new_sqlite_file_gets_16_kib_pages_and_an_older_file_keeps_its_own(tmp_path):
+    """docs/dev.md, "Throughput": an article body does not fit on SQLite's default 4 KiB page.
+    The size is fixed when a file is made (and by WAL mode): a database made before opens,
+    migrates and keeps its pages."""
+    import sqlite3
+
+    def pragmas(engine) -> tuple:
+        with engine.connect() as conn:
+            return tuple(
+                conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("page_size", "cache_size", "journal_mode")
+            )
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    db.upgrade(engine)
+    assert pragmas(engine) == (db.SQLITE_PAGE_SIZE, -db.SQLITE_CACHE_KIB, "wal")
+    assert db.SQLITE_PAGE_SIZE == 16_384
+    engine.dispose()
+
+    older = tmp_path / "older.db"
+    with sqlite3.connect(older) as conn:  # as a tracker before this change made it
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE kept (n INTEGER)")
+        conn.execute("INSERT INTO kept VALUES (7)")
+    conn.close()
+    engine = db.make_engine(f"sqlite:///{older}")
+    db.upgrade(engine)
+    assert pragmas(engine) == (4096, -db.SQLITE_CACHE_KIB, "wal")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM kept").scalar() == 7
+    engine.dispose()

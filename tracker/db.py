@@ -41,8 +41,20 @@ def migrations_dir() -> Path:
     )
 
 
+#: bytes per page of a SQLite database made by the tracker (SQLite's default: 4,096).  Set when
+#: the file is made; a database made before keeps its own (WAL mode fixes it; docs/dev.md,
+#: "Throughput").  An article of about 4,000 characters of body does not fit on a 4,096-byte
+#: page and took an overflow page of its own.
+SQLITE_PAGE_SIZE = 16_384
+#: KiB of pages each connection keeps in memory (SQLite's default: 2,000 KiB): the index pages a
+#: poll's inserts land on stay cached from one commit to the next
+SQLITE_CACHE_KIB = 8_192
+
+
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # before WAL: a new file only
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # negative: in KiB, not pages
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -49,7 +49,7 @@ from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, col, select
 
 from tracker.clock import utcnow
-from tracker.db import database_error
+from tracker.db import database_error, where
 from tracker.errors import BlockedAddressError, FeedError, PageError
 from tracker.ingest._fetch import Fetcher
 from tracker.ingest._parse import MAX_BODY, header_charset
@@ -421,7 +421,7 @@ def _write(engine: Engine, statement: Update, params: dict[str, Any]) -> Row[Any
             result = connection.execute(statement, params)
             return result.first() if result.returns_rows else None
     except SQLAlchemyError as exc:
-        raise database_error(exc) from exc
+        raise database_error(exc, where(engine)) from exc
 
 
 def want_pages(session: Session, article_ids: list[int], now: datetime) -> None:
@@ -520,7 +520,7 @@ def _update_indexed(engine: Engine, article_id: int, values: dict[str, Any]) -> 
             )
             index_articles(connection, [article_id])
     except SQLAlchemyError as exc:
-        raise database_error(exc) from exc
+        raise database_error(exc, where(engine)) from exc
 
 
 def _claim(engine: Engine, article_id: int, lease: timedelta, force: bool) -> _Claim | None:

@@ -27,7 +27,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from tracker.clock import utcnow
-from tracker.db import database_error, insert_with_conflicts
+from tracker.db import database_error, insert_with_conflicts, where
 from tracker.ingest._rows import DriverRows, driver_rows
 from tracker.models import Article, ArticleFeed, table_of
 from tracker.urls import registered_domain
@@ -261,7 +261,7 @@ def _insert_sqlite(connection: Connection, rows: DriverRows) -> list[tuple[int, 
             )
             inserted.extend((row[0], row[1]) for row in cursor.fetchall())
     except sqlite3.Error as exc:  # the driver's own: SQLAlchemy is not in the way to wrap it
-        raise database_error(exc) from exc
+        raise database_error(exc, where(connection.engine)) from exc
     finally:
         cursor.close()
     return inserted

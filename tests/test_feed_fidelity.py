@@ -171,6 +171,27 @@ def test_an_unreadable_date_is_none_and_the_published_element_wins():
     assert only(rss(item)).published == datetime(2022, 1, 1, tzinfo=UTC)
 
 
+def test_markup_inside_a_cdata_body_is_text_not_the_items_elements():
+    """A body's CDATA section comes first and holds, as text, what looks like the item's title,
+    date, guid and end tag: the item's own elements after it are the ones read."""
+    body = (
+        "<p>From the archive:</p><title>Not the title</title><guid>not-the-guid</guid>"
+        "<pubDate>Mon, 01 Jan 1990 00:00:00 GMT</pubDate></item><item><title>x</title>"
+    )
+    items = (
+        f"<item><content:encoded><![CDATA[{body}]]></content:encoded><title>The title</title>"
+        "<guid>g1</guid><pubDate>Sat, 01 Jan 2022 00:00:00 GMT</pubDate></item>"
+        "<item><title>Second</title><guid>g2</guid></item>"
+    )
+    feed = parse_feed(rss(items), URL)
+    assert feed.parser == "fastfeedparser"  # the scan lined its two items up with the parser's
+    first, second = feed.entries
+    assert (first.title, first.guid) == ("The title", "g1")
+    assert first.published == datetime(2022, 1, 1, tzinfo=UTC)
+    assert first.body.startswith("From the archive: Not the title")
+    assert (second.title, second.published) == ("Second", None)
+
+
 # --- character sets ---
 
 WINDOWS_1252 = rss(

@@ -612,6 +612,41 @@ def _element_at(body: bytes, name: bytes, start: int, end: int) -> int:
     return pos
 
 
+def _item_extent(body: bytes, start: int, close: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """Where the item whose start tag ends at ``start`` ends (its ``close`` tag; the document's
+    end when it has none), and the stretches of it outside CDATA sections, where its own
+    elements are.  Inside a section is text of the body: a ``</item>`` or a ``<pubDate>``
+    there ends nothing and dates nothing.  (A full body's section is most of an item's bytes:
+    each element name searched for through it cost a seventh of reading a feed.)"""
+    parts = []
+    while True:
+        stop = body.find(close, start)
+        stop = len(body) if stop < 0 else stop
+        opening = body.find(b"<![CDATA[", start, stop)
+        if opening < 0:
+            parts.append((start, stop))
+            return stop, parts
+        parts.append((start, opening))
+        closing = body.find(b"]]>", opening + 9)
+        if closing < 0:
+            return len(body), parts
+        start = closing + 3
+
+
+def _clipped(parts: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of ``parts`` within ``body[start:end]``."""
+    return [(max(s, start), min(e, end)) for s, e in parts if s < end and e > start]
+
+
+def _find_element(body: bytes, name: bytes, parts: list[tuple[int, int]]) -> int:
+    """Index of the first ``<name`` start tag in ``parts`` (of :func:`_item_extent`), or -1."""
+    for start, end in parts:
+        at = _element_at(body, name, start, end)
+        if at >= 0:
+            return at
+    return -1
+
+
 def _element_source(body: bytes, start: int, end: int, close: bytes) -> tuple[bytes, bytes]:
     """The start tag and the content source of the element starting at ``start``."""
     tag_end = body.find(b">", start, end)
@@ -646,21 +681,22 @@ def _title_text(tag: bytes, inner: bytes, *, atom: bool) -> str:
     return " ".join(text.split())
 
 
-def _item_dates(body: bytes, start: int, end: int) -> list[tuple[int, str]]:
-    """(rank, raw string) of the item's date elements in ``body[start:end]``."""
+def _item_dates(body: bytes, parts: list[tuple[int, int]], end: int) -> list[tuple[int, str]]:
+    """(rank, raw string) of the item's date elements that start in ``parts`` (a region's
+    stretches outside CDATA, :func:`_item_extent`; ``end``: the region's end)."""
     common = []
     for rank, name in _COMMON_DATES:
-        at = _element_at(body, name, start, end)
+        at = _find_element(body, name, parts)
         if at >= 0:
             match = _DATE_TAG.match(body, at, end)
             if match and match.group(3).strip():
                 common.append((rank, match.group(3).strip().decode("utf-8", "replace")))
-    if common:
+    if common or not parts:
         return common
     return [
         (_DATE_RANK[match.group(2)], match.group(3).strip().decode("utf-8", "replace"))
-        for match in _DATE_TAG.finditer(body, start, end)
-        if match.group(3).strip()
+        for match in _DATE_TAG.finditer(body, parts[0][0], end)
+        if match.group(3).strip() and any(s <= match.start() < e for s, e in parts)
     ]
 
 
@@ -691,32 +727,38 @@ def _scan_items(body: bytes, url: str, expected: int) -> list[_RawItem] | None:
         if tag_end < 0:
             break
         if body[tag_end - 1] == 0x2F:  # <item/>
-            end = tag_end
+            end, parts = tag_end, []
         else:
-            end = body.find(item_close, tag_end)
-            end = len(body) if end < 0 else end
-        items.append(_raw_item(body, pos, tag_end, end, doc_base, title_name, title_close, atom))
+            end, parts = _item_extent(body, tag_end, item_close)
+        items.append(
+            _raw_item(body, (pos, tag_end, end), parts, doc_base, title_name, title_close, atom)
+        )
         pos = _element_at(body, item_name, end, len(body))
     return items if len(items) == expected else None
 
 
 def _raw_item(
     body: bytes,
-    start: int,
-    tag_end: int,
-    end: int,
+    extent: tuple[int, int, int],
+    parts: list[tuple[int, int]],
     doc_base: str,
     title_name: bytes,
     title_close: bytes,
     atom: bool,
 ) -> _RawItem:
+    """``extent``: where the item's start tag starts and ends, and where the item ends;
+    ``parts``: its stretches outside CDATA (:func:`_item_extent`)."""
+    start, tag_end, end = extent
     base = _base(body[start : tag_end + 1], doc_base)
-    regions = [(tag_end, end)]
+    searched = [(parts, end)]
     if atom:  # an Atom entry's <source> describes another feed: its title and dates are not ours
-        source = _element_at(body, b"<source", tag_end, end)
+        source = _find_element(body, b"<source", parts)
         source_end = body.find(b"</source>", source, end) if source >= 0 else -1
         if source_end >= 0:
-            regions = [(tag_end, source), (source_end + 9, end)]
+            searched = [
+                (_clipped(parts, tag_end, source), source),
+                (_clipped(parts, source_end + 9, end), end),
+            ]
     title: str | None = None
     for name, close in (
         ((title_name, title_close),)
@@ -727,20 +769,22 @@ def _raw_item(
             (b"<media:title", b"</media:title"),  # only where the item has no title of its own
         )
     ):
-        for region_start, region_end in regions:
-            at = _element_at(body, name, region_start, region_end)
+        for parts, region_end in searched:
+            at = _find_element(body, name, parts)
             if at >= 0:
                 title = _title_text(*_element_source(body, at, region_end, close), atom=atom)
                 break
         if title is not None:
             break
-    dates = [pair for region in regions for pair in _item_dates(body, *region)]
+    dates = [
+        pair for parts, region_end in searched for pair in _item_dates(body, parts, region_end)
+    ]
     dates.sort(key=lambda pair: pair[0])  # stable: source order within a kind
-    teaser = any(_element_at(body, name, tag_end, end) >= 0 for name in _TEASERS)
+    teaser = any(_find_element(body, name, parts) >= 0 for name in _TEASERS)
     guid = any(
-        _element_at(body, name, region_start, region_end) >= 0
+        _find_element(body, name, parts) >= 0
         for name in (_ATOM_IDS if atom else _RSS_IDS)
-        for region_start, region_end in regions
+        for parts, _ in searched
     )
     return _RawItem(title, [raw for _, raw in dates], base, teaser, guid)
 

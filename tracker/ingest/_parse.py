@@ -17,7 +17,8 @@ Order of work (``docs/dev.md``, "Ingestion"):
    cannot line its items up with fastfeedparser's entries;
 6. :func:`_scan_items` reads, per item, what fastfeedparser gets wrong, from the bytes: the
    item's own ``<title>`` (never ``media:title``; xhtml and inline markup kept as text), the raw
-   date strings (a date is never taken from a guid) and ``xml:base``;
+   date strings (a date is never taken from a guid) and ``xml:base``, each from the item's
+   source outside CDATA sections (a body's ``</item>`` or ``<pubDate>`` is text);
 7. text is taken out of HTML by :func:`html_text` (lexbor's HTML5 parser, through selectolax;
    libxml2's is the reference it is tested against, in ``tests/html_reference.py``): no
    markup, no script or style content is ever stored.

@@ -181,6 +181,7 @@ def test_markup_inside_a_cdata_body_is_text_not_the_items_elements():
     items = (
         f"<item><content:encoded><![CDATA[{body}]]></content:encoded><title>The title</title>"
         "<guid>g1</guid><pubDate>Sat, 01 Jan 2022 00:00:00 GMT</pubDate></item>"
+        "<extra><![CDATA[</item><pubDate>]]></extra>"  # a section between the items
         "<item><title>Second</title><guid>g2</guid></item>"
     )
     feed = parse_feed(rss(items), URL)

@@ -76,6 +76,11 @@ def test_a_token_used_more_often_than_postgres_keeps_positions_is_the_same_on_bo
     assert title.split().count("treati") == MAX_OCCURRENCES and title.count(FILLER) == 3
     literal = tsvector_literal(many)
     assert literal.count(",") == MAX_OCCURRENCES - 1  # 256 positions, the rest dropped alike
+    # at the limit, across the fields, the filler starts with the occurrence past it
+    at_limit = (["treati"] * 100, ["treati"] * 100, ["treati"] * (MAX_OCCURRENCES - 200))
+    assert FILLER not in "".join(fts_values(at_limit))
+    past = (at_limit[0], at_limit[1], [*at_limit[2], "treati"])
+    assert "".join(fts_values(past)).count(FILLER) == 1
 
 
 def test_postgres_positions_leave_a_gap_between_fields():

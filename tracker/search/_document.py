@@ -108,8 +108,12 @@ def forecast_fields(
 
 
 def fts_values(fields: Fields) -> tuple[str, str, str]:
-    """The three column values for FTS5 (space-joined tokens, over-used ones as the filler)."""
-    if max(Counter(chain(*fields)).values(), default=0) <= MAX_OCCURRENCES:  # the usual case
+    """The three column values for FTS5 (space-joined tokens, over-used ones as the filler).
+    A document of no more tokens than a token may occur (a title and a teaser) is not counted."""
+    if (
+        sum(map(len, fields)) <= MAX_OCCURRENCES
+        or max(Counter(chain(*fields)).values()) <= MAX_OCCURRENCES
+    ):  # the usual case
         return " ".join(fields[0]), " ".join(fields[1]), " ".join(fields[2])
     seen: dict[str, int] = {}
     columns = []

@@ -743,8 +743,9 @@ def _scan_items(body: bytes, url: str, expected: int) -> list[_RawItem] | None:
         tag_end = body.find(b">", pos)
         if tag_end < 0:
             break
+        parts: list[tuple[int, int]] = []
         if body[tag_end - 1] == 0x2F:  # <item/>
-            end, parts = tag_end, []
+            end = tag_end
         else:
             end, parts, opening = _item_extent(body, tag_end, item_close, opening)
         items.append(

@@ -171,6 +171,22 @@ def test_an_unreadable_date_is_none_and_the_published_element_wins():
     assert only(rss(item)).published == datetime(2022, 1, 1, tzinfo=UTC)
 
 
+def test_an_atom_entrys_source_is_another_feeds_and_not_read_for_the_entry():
+    """``<source>`` names the feed an entry was copied from: its title and dates are that
+    feed's.  The entry's own teaser (before the source) and title and date (after it) are read."""
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id>
+    <updated>2022-01-01T00:00:00Z</updated><entry><id>urn:e1</id>
+    <summary>The teaser</summary>
+    <source><id>urn:other</id><title>Another feed</title>
+      <updated>1999-01-01T00:00:00Z</updated></source>
+    <title>The entry's own title</title><published>2022-01-21T10:00:00Z</published>
+    <content type="html">&lt;p&gt;The body&lt;/p&gt;</content></entry></feed>"""
+    entry = only(body)
+    assert entry.title == "The entry's own title"
+    assert entry.published == datetime(2022, 1, 21, 10, tzinfo=UTC)
+    assert (entry.summary, entry.body) == ("The teaser", "The body")
+
+
 def test_markup_inside_a_cdata_body_is_text_not_the_items_elements():
     """A body's CDATA section comes first and holds, as text, what looks like the item's title,
     date, guid and end tag: the item's own elements after it are the ones read."""

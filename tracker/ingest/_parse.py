@@ -787,22 +787,24 @@ def _raw_item(
             (b"<media:title", b"</media:title"),  # only where the item has no title of its own
         )
     ):
-        for parts, region_end in searched:
-            at = _find_element(body, name, parts)
+        for region_parts, region_end in searched:
+            at = _find_element(body, name, region_parts)
             if at >= 0:
                 title = _title_text(*_element_source(body, at, region_end, close), atom=atom)
                 break
         if title is not None:
             break
     dates = [
-        pair for parts, region_end in searched for pair in _item_dates(body, parts, region_end)
+        pair
+        for region_parts, region_end in searched
+        for pair in _item_dates(body, region_parts, region_end)
     ]
     dates.sort(key=lambda pair: pair[0])  # stable: source order within a kind
     teaser = any(_find_element(body, name, parts) >= 0 for name in _TEASERS)
     guid = any(
-        _find_element(body, name, parts) >= 0
+        _find_element(body, name, region_parts) >= 0
         for name in (_ATOM_IDS if atom else _RSS_IDS)
-        for parts, _ in searched
+        for region_parts, _ in searched
     )
     return _RawItem(title, [raw for _, raw in dates], base, teaser, guid)
 

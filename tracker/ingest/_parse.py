@@ -622,11 +622,11 @@ def _item_extent(
     end when it has none), the stretches of it outside CDATA sections, where its own elements
     are, and the next section's opening after it.  Inside a section is text of the body: a
     ``</item>`` or a ``<pubDate>`` there ends nothing and dates nothing.  ``opening``: the first
-    section's opening found after the last item (``len(body)``: none), so each stretch of the
-    document is searched once, for an end tag or a section (a full body's section is most of
-    an item's bytes: each element name searched for through it cost a seventh of reading a
-    feed)."""
-    if opening < start:  # a section between the items
+    section's opening found after the last item (``len(body)``: none; before ``start``: looked
+    for again from there), so each stretch of the document is searched once, for an end tag or
+    a section (a full body's section is most of an item's bytes: each element name searched
+    for through it cost a seventh of reading a feed)."""
+    if opening < start:  # none looked for yet, or a section between the items
         opening = _next_cdata(body, start)
     parts = []
     while True:
@@ -650,7 +650,7 @@ def _next_cdata(body: bytes, start: int) -> int:
 
 
 def _clipped(parts: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    """The stretches of ``parts`` within ``body[start:end]``."""
+    """The stretches of ``parts`` cut to what lies between ``start`` and ``end``."""
     return [(max(s, start), min(e, end)) for s, e in parts if s < end and e > start]
 
 
@@ -738,7 +738,7 @@ def _scan_items(body: bytes, url: str, expected: int) -> list[_RawItem] | None:
     title_close = b"</" + item_prefix + b"title"
     items: list[_RawItem] = []
     pos = first
-    opening = _next_cdata(body, pos) if pos >= 0 else len(body)
+    opening = -1  # found by the first item's extent
     while pos >= 0:
         tag_end = body.find(b">", pos)
         if tag_end < 0:

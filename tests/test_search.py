@@ -4,20 +4,22 @@ by polling a real loopback feed, fetching an article's page, importing forecasts
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, inspect, text
+from sqlalchemy.dialects import sqlite
 
 from tests.conftest import ARTICLE_FILE
 from tests.feedserver import FeedServer, Static, rss
 from tracker import db, ingest, search, service
+from tracker.clock import sqlite_text
 from tracker.db import session_scope
 from tracker.domain.registry import ForecastFilter
 from tracker.domain.scale import EstimativeScale
 from tracker.errors import InvalidInputError
 from tracker.ingest import AddressGuard
-from tracker.models import Article, Feed
+from tracker.models import Article, Feed, UTCDateTime
 from tracker.search import ArticleQuery, analyze, parse_query
 from tracker.search._document import FILLER, MAX_OCCURRENCES, fts_values, tsvector_literal
 from tracker.search._index import _sqlite_time
@@ -554,9 +556,31 @@ def test_the_snippets_quick_scan_marks_what_a_word_by_word_scan_marks():
         ("2022-01-21 10:00:00", "2022-01-21 10:00:00.000000"),  # written by hand: completed
         ("2022-01-21T10:00:00+02:00", "2022-01-21 08:00:00.000000"),  # with a zone: in UTC
         (datetime(2022, 1, 21, 10, tzinfo=UTC), "2022-01-21 10:00:00.000000"),
+        ("0999-01-02 03:04:05", "0999-01-02 03:04:05.000000"),  # four digits: before 1000
+        (datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC), "0999-01-02 03:04:05.000006"),
     ],
 )
 def test_the_index_dates_an_article_in_the_one_text_form_sqlite_orders_by(stored, indexed):
     """``article_search.published_at`` orders hits as text, so every date is written in
     SQLAlchemy's form, whatever form the article row holds it in."""
     assert _sqlite_time(stored) == indexed
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2022, 1, 21, 10, 0, 0, 7, tzinfo=UTC),
+        datetime(2022, 1, 21, 12, 30, tzinfo=timezone(timedelta(hours=2, minutes=30))),
+        datetime(999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_times_written_through_the_driver_are_the_text_sqlalchemy_stores(at):
+    """The poll's rows (``_rows``) and the index's dates (``_index``) are written as text by
+    ``clock.sqlite_text``, beside rows SQLAlchemy writes itself: the same text, or an ORDER BY
+    on the column mixes them up."""
+    dialect = sqlite.dialect()
+    stored = sqlite.DATETIME().bind_processor(dialect)(
+        UTCDateTime().process_bind_param(at, dialect)
+    )
+    assert sqlite_text(at) == stored

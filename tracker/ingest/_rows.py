@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
+from tracker.clock import sqlite_text
 from tracker.ingest._parse import ParsedEntry, split_url
 
 TRACKING_PARAMS = frozenset(
@@ -238,8 +239,4 @@ def _sqlite_datetime(value: datetime) -> str:
     microseconds (the storage format every stored datetime of this database has)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    v = value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    return sqlite_text(value)

@@ -23,13 +23,14 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlmodel import Session
 
+from tracker.clock import sqlite_text
 from tracker.search._analyze import ANALYZER_VERSION
 from tracker.search._document import (
     Fields,
@@ -181,10 +182,7 @@ def _sqlite_time(value: Any) -> str:
     row of the writer's index entries."""
     if isinstance(value, str) and _SQLITE_TIME.fullmatch(value):
         return value
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return sqlite_text(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def _sqlite_fts(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -45,6 +46,19 @@ class Prepared:
     dropped: int = 0
     #: each row's search index entry by its identity, for the engine the rows were made for
     index_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def index_entries(self, inserted: Mapping[int, str]) -> list[tuple[int, Any, tuple[str, ...]]]:
+        """(id, date as stored, index entry) of the rows inserted (their identities by id), as
+        ``tracker.search.index_new_articles`` takes them."""
+        if isinstance(self.rows, DriverRows):
+            at = self.rows.columns.index("identity"), self.rows.columns.index("published_at")
+            dates = {values[at[0]]: values[at[1]] for values in self.rows.values}
+        else:
+            dates = {row["identity"]: row["published_at"] for row in self.rows}
+        return [
+            (article_id, dates[identity], self.index_values[identity])
+            for article_id, identity in sorted(inserted.items())
+        ]
 
 
 def prepare(

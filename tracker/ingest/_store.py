@@ -36,8 +36,16 @@ _BATCH = 500
 
 
 def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -> list[int]:
-    """Inserts the rows that are new; returns their ids.  ``rows`` may come already converted
-    for SQLite (:class:`~tracker.ingest._rows.DriverRows`).
+    """Inserts the rows that are new; returns their ids, in order (see
+    :func:`insert_new_articles`)."""
+    return sorted(insert_new_articles(session, rows))
+
+
+def insert_new_articles(
+    session: Session, rows: list[dict[str, Any]] | DriverRows
+) -> dict[int, str]:
+    """Inserts the rows that are new; returns their identities by the ids they got.  ``rows``
+    may come already converted for SQLite (:class:`~tracker.ingest._rows.DriverRows`).
 
     A row that conflicts is either stored already (its feed and identity) or another feed's
     copy of a stored story (its story key): a copy from a feed of the same publisher is linked
@@ -55,21 +63,20 @@ def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -
             f"exactly-once storage needs ON CONFLICT; {dialect.name} is not supported"
         )
     table = _as_table(rows, dialect.name)
-    inserted = _insert(session, table)
-    new_ids = [row_id for row_id, _ in inserted]
+    inserted = dict(_insert(session, table))
     if len(inserted) < len(table):
-        stored = {identity for _, identity in inserted}
+        stored = set(inserted.values())
         leftovers = [key for key in table.row_keys() if key.identity not in stored]
         again, taken_over = _settle_conflicts(session, leftovers)
         if again:
-            new_ids += [row_id for row_id, _ in _insert(session, table.only(again, story=False))]
+            inserted.update(_insert(session, table.only(again, story=False)))
         if taken_over:
-            took = _insert(session, table.only(taken_over))
-            new_ids += [row_id for row_id, _ in took]
-            late = taken_over - {identity for _, identity in took}  # a racing poller's same key
+            took = dict(_insert(session, table.only(taken_over)))
+            inserted.update(took)
+            late = taken_over - set(took.values())  # a racing poller's same key
             if late:
-                new_ids += [row_id for row_id, _ in _insert(session, table.only(late, story=False))]
-    return sorted(new_ids)
+                inserted.update(_insert(session, table.only(late, story=False)))
+    return inserted
 
 
 class _RowKey(NamedTuple):

@@ -33,11 +33,11 @@ from tracker.ingest._pages import want_pages
 from tracker.ingest._parse import MAX_ENTRIES, header_charset
 from tracker.ingest._parsepool import ParsePool, Prepared, cpu_count
 from tracker.ingest._ssrf import check_url
-from tracker.ingest._store import insert_articles
+from tracker.ingest._store import insert_new_articles
 from tracker.ingest._writes import WriteQueue
 from tracker.ingest.hooks import new_articles
 from tracker.models import Article, ArticleFeed, Feed, table_of
-from tracker.search import index_articles
+from tracker.search import index_new_articles
 from tracker.settings import check_interval, parse_interval
 from tracker.urls import registered_domain
 
@@ -664,7 +664,8 @@ class Poller:
                 return None
             if parsed is None:
                 return []
-            new_ids = insert_articles(session, parsed.rows)
+            inserted = insert_new_articles(session, parsed.rows)
+            new_ids = sorted(inserted)
             if new_ids:  # the feeds list's count (Feed.article_count), with the articles
                 session.execute(
                     update(Feed)
@@ -672,7 +673,7 @@ class Poller:
                     .values(article_count=col(Feed.article_count) + len(new_ids))
                 )
             # searchable as soon as they are stored; analyzed by the parse worker already
-            index_articles(session, new_ids, parsed.index_values)
+            index_new_articles(session, parsed.index_entries(inserted))
             if claim.fetch_articles:
                 want_pages(session, new_ids, now)
             return new_ids

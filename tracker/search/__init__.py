@@ -7,9 +7,10 @@ ours (:mod:`._query`; README, "Search syntax").  See docs/dev.md, "Search".
 - reading: :func:`search_articles` (:class:`ArticleQuery` -> :class:`ArticleHit` pages, also
   the newest-first article list), :func:`search_forecasts` (:class:`ForecastHit` pages),
   :func:`parse_query`, :func:`forecast_text_condition` (the forecasts list's text filter);
-- writing, in the caller's transaction: :func:`index_articles`, :func:`unindex_articles`,
-  :func:`index_forecasts`; whole: :func:`rebuild_index`, :func:`index_version`
-  against :data:`ANALYZER_VERSION`.
+- writing, in the caller's transaction: :func:`index_articles`, :func:`index_new_articles`
+  (a poll's new articles, analyzed before it), :func:`unindex_articles`,
+  :func:`index_forecasts`; whole: :func:`rebuild_index`, :func:`index_version` against
+  :data:`ANALYZER_VERSION`.
 
 Imports the foundations and the models only (the domain's lifecycle, lazily, for a forecast's
 status), so ingestion and the domain can keep the index in step.  Its names load when first used
@@ -29,6 +30,7 @@ if typing.TYPE_CHECKING:
     from tracker.search._index import (
         index_articles,
         index_forecasts,
+        index_new_articles,
         index_version,
         rebuild_index,
         unindex_articles,
@@ -58,6 +60,7 @@ __all__ = [
     "forecast_text_condition",
     "index_articles",
     "index_forecasts",
+    "index_new_articles",
     "index_version",
     "is_search_table",
     "parse_query",

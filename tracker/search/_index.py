@@ -21,7 +21,7 @@ import json
 import multiprocessing
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import partial
@@ -84,42 +84,34 @@ def _indexed_articles(connection: Connection, ids: list[int]) -> set[int]:
     return {int(r[0]) for r in connection.exec_driver_sql(sql)}
 
 
-def index_articles(
-    where: Session | Connection,
-    article_ids: Iterable[int],
-    analyzed: Mapping[str, tuple[str, ...]] | None = None,
-) -> int:
-    """Adds these articles to the index, as stored now (in the caller's transaction); articles
-    already in it are left as they are.  ``analyzed``: entries made before the transaction
-    (:func:`~._document.article_index_values`, in a parse worker) by the articles' identity, for
-    rows stored exactly as analyzed; the rest are read back and analyzed here.  Returns how many
-    were added."""
+def index_articles(where: Session | Connection, article_ids: Iterable[int]) -> int:
+    """Adds these articles to the index, as stored now (read back and analyzed here, in the
+    caller's transaction); articles already in it are left as they are.  Returns how many were
+    added.  A poll's new articles, analyzed before its transaction, go through
+    :func:`index_new_articles` instead."""
     connection = _connection(where)
     added = 0
     for chunk in _chunked(sorted(set(article_ids)), BATCH):
         done = _indexed_articles(connection, chunk)
-        ready = _analyzed_articles(connection, chunk, analyzed) if analyzed else []
-        todo = done | {doc[0] for doc in ready}
-        unread = [i for i in chunk if i not in todo]
+        unread = [i for i in chunk if i not in done]
         rows = _read_articles(connection, unread) if unread else []
-        docs = [doc for doc in ready if doc[0] not in done]
-        docs += _prepare_articles(_is_sqlite(connection), rows)
+        docs = _prepare_articles(_is_sqlite(connection), rows)
         _write_articles(connection, docs)
         added += len(docs)
     return added
 
 
-def _analyzed_articles(
-    connection: Connection, ids: list[int], analyzed: Mapping[str, tuple[str, ...]]
-) -> list[Prepared]:
-    """The entries of ``analyzed`` for these stored articles, matched by identity (one feed's
-    identities are unique); only the id, identity and date are read back, not the text."""
-    sql = f"SELECT id, identity, published_at FROM article WHERE id IN {_id_list(ids)}"
-    return [
-        (int(row[0]), row[2], analyzed[row[1]])
-        for row in connection.exec_driver_sql(sql)
-        if row[1] in analyzed
-    ]
+def index_new_articles(where: Session | Connection, docs: Sequence[Prepared]) -> int:
+    """Adds articles inserted in the caller's transaction, each given as (id, date as stored,
+    index entry made from the very values inserted: :func:`~._document.article_index_values`,
+    which a poll's parse worker runs before any write lock is taken).  Nothing is read back: an
+    article inserted in this transaction is in no index yet (an ``article_search`` row goes
+    with its article, by FK cascade), and its text and date are the caller's.  Returns how many
+    were added."""
+    connection = _connection(where)
+    for chunk in _chunked(list(docs), BATCH):
+        _write_articles(connection, chunk)
+    return len(docs)
 
 
 def unindex_articles(where: Session | Connection, article_ids: Iterable[int]) -> None:

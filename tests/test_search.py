@@ -403,6 +403,35 @@ def test_a_polls_index_entries_are_the_ones_a_rebuild_makes_from_the_stored_rows
     assert found(engine, "genève moratorium") == [(i, 1) for i in newest_first]
 
 
+def test_an_item_stored_on_a_second_insert_is_indexed_with_its_own_date(engine):
+    """A new guid under a stored link and title conflicts on the story key and goes in on a
+    second insert without it (``ingest._store``); the poll indexes it from what that insert
+    returned, with its own date, exactly as a rebuild from the stored row would."""
+    talks = {"title": "Talks resume", "link": "https://news.example/talks"}
+    first = {**talks, "guid": "talks-1", "description": "Envoys meet in Geneva."}
+    again = {**talks, "guid": "talks-2", "description": "Envoys meet once more, in Vienna."}
+    with FeedServer() as server:
+        url = server.add(
+            "/feed.xml", Static(rss([first | {"pubDate": "Mon, 21 Feb 2022 10:00:00 +0000"}]))
+        )
+        with session_scope(engine) as session:
+            feed_id = ingest.add_feed(session, url, interval=timedelta(hours=1)).id
+        with ingest.Fetcher(guard=AddressGuard(allow_private=True)) as fetcher:
+            poller = ingest.Poller(engine, fetcher)
+            (geneva,) = poller.poll_feed(feed_id).new_article_ids
+            server.add(
+                "/feed.xml", Static(rss([again | {"pubDate": "Wed, 23 Feb 2022 09:30:00 +0000"}]))
+            )
+            (vienna,) = poller.poll_feed(feed_id, force=True).new_article_ids
+    with session_scope(engine) as session:
+        assert session.get(Article, vienna).story is None  # the second insert's row
+    assert found(engine, "envoys") == [(vienna, 1), (geneva, 1)]  # newest first: its own date
+    assert found(engine, "vienna") == [(vienna, 1)]
+    polled = _index_snapshot(engine)
+    search.rebuild_index(engine)
+    assert _index_snapshot(engine) == polled
+
+
 def test_a_fetched_page_replacing_the_body_updates_the_hits(engine, tmp_path):
     from tests.pagesite import article_page, page_route, paragraphs
     from tests.test_pages import DECIDING, LIMITS, POLICY, poll_full_text_feed, settings

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, inspect, text
 from sqlalchemy.dialects import sqlite
 
@@ -83,6 +85,43 @@ def test_a_token_used_more_often_than_postgres_keeps_positions_is_the_same_on_bo
     assert FILLER not in "".join(fts_values(at_limit))
     past = (at_limit[0], at_limit[1], [*at_limit[2], "treati"])
     assert "".join(fts_values(past)).count(FILLER) == 1
+
+
+def _fts_values_counting_every_token(fields):
+    seen: dict[str, int] = {}
+    columns = []
+    for tokens in fields:
+        kept = []
+        for token in tokens:
+            seen[token] = seen.get(token, 0) + 1
+            kept.append(token if seen[token] <= MAX_OCCURRENCES else FILLER)
+        columns.append(" ".join(kept))
+    return tuple(columns)
+
+
+_FIELD = st.lists(st.sampled_from(["treati", "inf", "moratorium", "nato"]), max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.tuples(st.lists(st.just("inf"), max_size=30), _FIELD, _FIELD),
+    crowd=st.integers(0, 320),
+    at=st.integers(0, 2),
+)
+def test_fts_values_fill_in_exactly_where_counting_every_token_would(fields, crowd, at):
+    """Documents are counted in part first (``_document._may_overuse``); the filler must still
+    start exactly at each token's occurrence past the limit, wherever its occurrences lie."""
+    crowded = list(fields)
+    crowded[at] = (
+        [*crowded[at], *["crowd"] * crowd] if crowd % 2 else ["crowd"] * crowd + crowded[at]
+    )
+    assert fts_values(tuple(crowded)) == _fts_values_counting_every_token(crowded)
+
+
+def test_a_token_crowding_the_end_of_a_long_document_is_still_counted():
+    # the first part counted holds no crowd; 257 occurrences after it pass the limit
+    fields = ([], [], ["inf", "nato"] * 150 + ["treati"] * (MAX_OCCURRENCES + 1))
+    assert fts_values(fields)[2].count(FILLER) == 1
 
 
 def test_postgres_positions_leave_a_gap_between_fields():

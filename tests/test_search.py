@@ -4,6 +4,7 @@ by polling a real loopback feed, fetching an article's page, importing forecasts
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -88,15 +89,14 @@ def test_a_token_used_more_often_than_postgres_keeps_positions_is_the_same_on_bo
 
 
 def _fts_values_counting_every_token(fields):
-    seen: dict[str, int] = {}
-    columns = []
-    for tokens in fields:
-        kept = []
-        for token in tokens:
-            seen[token] = seen.get(token, 0) + 1
-            kept.append(token if seen[token] <= MAX_OCCURRENCES else FILLER)
-        columns.append(" ".join(kept))
-    return tuple(columns)
+    """The columns with every occurrence counted from the first: past the limit, the filler."""
+    running: Counter[str] = Counter()
+
+    def kept(token: str) -> str:
+        running[token] += 1
+        return FILLER if running[token] > MAX_OCCURRENCES else token
+
+    return tuple(" ".join(map(kept, tokens)) for tokens in fields)
 
 
 _FIELD = st.lists(st.sampled_from(["treati", "inf", "moratorium", "nato"]), max_size=400)

@@ -27,7 +27,7 @@ from tracker.db import session_scope
 from tracker.errors import FeedParseError
 from tracker.ingest._parse import html_text, parse_feed
 from tracker.ingest._parsepool import prepare
-from tracker.ingest._store import insert_articles
+from tracker.ingest._store import insert_new_articles
 from tracker.models import Feed
 
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -250,7 +250,7 @@ def test_every_corpus_feed_parses_stores_and_agrees_with_feedparser(corpus, tmp_
                 feed_id, feed.body, feed.url, FETCHED, for_sqlite=True, charset=feed.charset
             )
             with session_scope(engine) as session:
-                insert_articles(session, prepared.rows)
+                insert_new_articles(session, prepared.rows)
             ours = parse_feed(feed.body, feed.url, charset=feed.charset).entries
         except FeedParseError:
             tally.parse_errors += 1

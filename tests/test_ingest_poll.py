@@ -16,7 +16,7 @@ from tracker.db import session_scope
 from tracker.ingest import AddressGuard, Fetcher, Poller, add_feed, new_articles
 from tracker.ingest._parse import parse_feed
 from tracker.ingest._rows import article_rows, story_key
-from tracker.ingest._store import insert_articles
+from tracker.ingest._store import insert_new_articles
 from tracker.models import Article, Feed
 
 
@@ -140,11 +140,11 @@ def test_sqlite_fast_insert_stores_exactly_what_sqlalchemy_stores(sqlite_url):
             {**row, "feed_id": orm_feed, "url": url, "story": story_key(url, row["title"])}
         )
     with session_scope(engine) as session:
-        fast_ids = insert_articles(session, fast_rows)
+        fast_ids = sorted(insert_new_articles(session, fast_rows))
         orm_ids = (
             session.connection().execute(_insert_statement("sqlite"), orm_rows).scalars().all()
         )
-        assert insert_articles(session, fast_rows) == []  # conflicts return no id
+        assert insert_new_articles(session, fast_rows) == {}  # conflicts return no id
     columns = (
         "identity, guid, title, summary, body, body_source, text_truncated, author, categories, "
         "published_at, published_estimated, fetched_at, content_hash, matched_at"
@@ -178,7 +178,7 @@ def test_two_sessions_inserting_the_same_entries_store_them_once(engine):
     def insert():
         with session_scope(engine) as session:
             barrier.wait()
-            got.append(insert_articles(session, rows))
+            got.append(sorted(insert_new_articles(session, rows)))
 
     threads = [threading.Thread(target=insert) for _ in range(2)]
     for t in threads:

@@ -115,7 +115,7 @@ def test_full_text_migration_keeps_every_article_of_the_old_shape(database_url):
 
     from tracker.ingest._parse import ParsedEntry
     from tracker.ingest._rows import article_rows, story_key
-    from tracker.ingest._store import insert_articles
+    from tracker.ingest._store import insert_new_articles
 
     engine = db.make_engine(database_url)
     _old_shape_database(engine)
@@ -147,7 +147,7 @@ def test_full_text_migration_keeps_every_article_of_the_old_shape(database_url):
     ]
     with db.session_scope(engine) as session:
         rows = article_rows(1, again, datetime(2026, 12, 3, tzinfo=UTC))
-        assert insert_articles(session, rows) == []
+        assert insert_new_articles(session, rows) == {}
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM article")).scalar() == 6
     engine.dispose()

@@ -6,7 +6,7 @@ URL + title) is unique across feeds.  Rows go in
 with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (SQLite and PostgreSQL alike), so
 two workers racing on one feed, or two feeds carrying one story, store it once, and the ids
 returned are exactly the articles that are new.  The few rows that conflict on the story key
-alone are settled afterwards (:func:`insert_articles`): linked as syndicated copies, or stored
+alone are settled afterwards (:func:`insert_new_articles`): linked as syndicated copies, or stored
 as distinct items.
 
 A story is shared only by feeds of one publisher (``Article.publisher``: the server the rows
@@ -33,12 +33,6 @@ from tracker.models import Article, ArticleFeed, table_of
 from tracker.urls import registered_domain
 
 _BATCH = 500
-
-
-def insert_articles(session: Session, rows: list[dict[str, Any]] | DriverRows) -> list[int]:
-    """Inserts the rows that are new; returns their ids, in order (see
-    :func:`insert_new_articles`)."""
-    return sorted(insert_new_articles(session, rows))
 
 
 def insert_new_articles(

@@ -47,3 +47,25 @@ def test_searches_print_hit_words_and_refuse_a_bad_query_in_one_line(seeded, cli
     assert "senate-ratifies-russia-agreement" in [hit["id"] for hit in hits["items"]]
     day = cli("articles", "search", "treaty", "--since", "March 1st", ok=False)
     assert day.output.strip() == "Error: since: 'March 1st' is not a date; write it as YYYY-MM-DD"
+
+
+def test_a_query_starting_with_an_exclusion_is_the_query_not_an_option(seeded, cli):
+    """``-weather report`` (report, but not weather) is typed as the syntax says, before or after
+    the options, and its printed next page runs as pasted; an option's value and a mistyped option
+    are still read as before."""
+    ids = store(seeded.engine)
+    query = "-weather report OR senate OR sanctions"
+    every = json.loads(cli("articles", "search", query, "--format", "json").output)
+    found = [item["article_id"] for item in every["items"]]
+    assert sorted(found) == sorted(
+        ids[title] for title in ("Senate treaty vote", "Sanctions widen", "A quiet week")
+    )
+    first = cli("articles", "search", "--limit", "2", query).output
+    assert _pasted(first)[:3] == ["articles", "search", query]
+    assert _row_ids(first) + _row_ids(cli(*_pasted(first)).output) == found
+    hits = json.loads(cli("forecasts", "search", "-moscow senate", "--format", "json").output)
+    assert "senate-ratifies-russia-agreement" in [hit["id"] for hit in hits["items"]]
+    odd = cli("articles", "search", "report", "--publisher", "-wire-b", "--format", "json")
+    assert json.loads(odd.output)["items"] == []  # an option's value stays its value
+    typo = cli("articles", "search", query, "--limt", "2", ok=False)
+    assert typo.exit_code == 2 and "No such option: --limt" in typo.output

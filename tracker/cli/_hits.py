@@ -9,11 +9,41 @@ from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperCommand, TyperOption
 
 from tracker.cli._layout import Col, Record, json_text, print_records, untrusted
 
 #: hits per page unless ``--limit`` says otherwise (the hint repeats a limit only if changed)
 DEFAULT_LIMIT = 20
+
+
+class SearchCommand(TyperCommand):
+    """A search command, whose query may start with ``-`` (``-ukraine nato``: nato but not
+    ukraine), which click would take for short options it does not know.  Such a word, where
+    no option's value goes, is read as the query (moved after a ``--``), so the query works as
+    the syntax says, and so does the next page's printed command; a mistyped ``--option``
+    still gets click's "No such option"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click's Context
+        return super().parse_args(ctx, self._query_words_last(args))
+
+    def _query_words_last(self, args: list[str]) -> list[str]:
+        if "--" in args:  # the user said where the options end
+            return args
+        options = {name for param in self.params for name in param.opts}
+        with_value = {
+            name
+            for param in self.params
+            if isinstance(param, TyperOption) and not param.is_flag
+            for name in param.opts
+        }
+        kept: list[str] = []
+        queries: list[str] = []
+        for arg in args:
+            is_value = bool(kept) and kept[-1] in with_value
+            dashed = arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+            (queries if dashed and not is_value and arg not in options else kept).append(arg)
+        return [*kept, "--", *queries] if queries else kept
 
 
 def snippet_text(parts: Sequence[tuple[str, bool]]) -> Text:

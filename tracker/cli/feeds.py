@@ -29,7 +29,7 @@ from tracker.cli._app import (
     parse_day,
     state,
 )
-from tracker.cli._hits import hit_page_json, print_hit_page, snippet_text
+from tracker.cli._hits import SearchCommand, hit_page_json, print_hit_page, snippet_text
 from tracker.cli._layout import Col, Record, WideOption, json_text, print_records, untrusted
 from tracker.cli._layout import when as short_when
 from tracker.errors import ConfigError
@@ -503,7 +503,7 @@ def _hit_json(hit: ArticleHit) -> dict[str, Any]:
     }
 
 
-@articles_app.command("search")
+@articles_app.command("search", cls=SearchCommand)
 def articles_search(
     ctx: typer.Context,
     query: Annotated[

@@ -30,7 +30,7 @@ from tracker.cli._app import (
     print_problems,
     state,
 )
-from tracker.cli._hits import hit_page_json, print_hit_page, snippet_text
+from tracker.cli._hits import SearchCommand, hit_page_json, print_hit_page, snippet_text
 from tracker.cli._layout import (
     Cell,
     Col,
@@ -202,7 +202,7 @@ def _hit_json(hit: ForecastHit) -> dict[str, Any]:
     }
 
 
-@forecasts_app.command("search")
+@forecasts_app.command("search", cls=SearchCommand)
 def search(
     ctx: typer.Context,
     query: Annotated[
